@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Differential decoding test: xie against iced-x86 1.21.0 (npm, test oracle only).
+# See docs/decoder-verification.md.
+#
+#   tests/diff/run.sh [--mode 16|32|64] [--count N] [--seed S]
+#                     [--class legacy|0f|vex|evex|xop|x87|all] [--vendor intel|amd|both]
+#                     [--binaries] [--long] [--show N] [--xiediff PATH]
+#
+# Defaults: all three modes, 20,000 cases per mode and vendor, seed 1, class
+# all, both vendors. --long: 1,000,000 per mode and vendor plus --binaries
+# (linear sweeps of libc.so.6 and gcc's cc1 .text). Exit 1 on any mismatch
+# not matched by tests/diff/known-differences.txt.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+modes="16 32 64"; count=20000; seed=1; class=all; vendors="intel amd"
+binaries=0; show=50; xiediff=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --mode) modes="$2"; shift 2 ;;
+    --count) count="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --class) class="$2"; shift 2 ;;
+    --vendor) if [ "$2" = both ]; then vendors="intel amd"; else vendors="$2"; fi; shift 2 ;;
+    --binaries) binaries=1; shift ;;
+    --long) count=1000000; binaries=1; shift ;;
+    --show) show="$2"; shift 2 ;;
+    --xiediff) xiediff="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+if [ ! -f "$HERE/node_modules/iced-x86/package.json" ]; then
+    (cd "$HERE" && npm ci --no-audit --no-fund --silent) || {
+        echo "run.sh: cannot install iced-x86 (npm ci in tests/diff)" >&2; exit 2; }
+fi
+if [ -z "$xiediff" ]; then
+    build="${XIE_BUILD_DIR:-$ROOT/build-diff}"
+    cmake -S "$ROOT" -B "$build" >/dev/null
+    cmake --build "$build" --target xiediff -j2 >/dev/null
+    xiediff="$build/tests/diff/xiediff"
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+known="$HERE/known-differences.txt"
+passed=0; failed=0
+run() { # label, command...
+    local label="$1"; shift
+    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $label"; fi
+}
+
+for m in $modes; do
+    "$xiediff" gen --bits "$m" --count "$count" --seed "$seed" --class "$class" "$tmp/cases.bin"
+    for v in $vendors; do
+        node "$HERE/iced_decode.js" cases "$m" "$v" "$tmp/cases.bin" "$tmp/iced.txt"
+        run "m$m $v" "$xiediff" cmp --bits "$m" --vendor "$v" --class "$class" --seed "$seed" \
+            --known "$known" --show "$show" "$tmp/cases.bin" "$tmp/iced.txt"
+    done
+done
+
+if [ "$binaries" = 1 ]; then
+    for bin in /usr/lib/x86_64-linux-gnu/libc.so.6 /usr/lib/gcc/x86_64-linux-gnu/12/cc1; do
+        [ -f "$bin" ] || { echo "run.sh: $bin not found, skipped"; continue; }
+        objcopy -O binary --only-section=.text "$bin" "$tmp/text.bin"
+        for v in $vendors; do
+            node "$HERE/iced_decode.js" sweep 64 "$v" "$tmp/text.bin" "$tmp/iced.txt"
+            run "sweep $(basename "$bin") $v" "$xiediff" sweep --bits 64 --vendor "$v" \
+                --name "$(basename "$bin")" --known "$known" --show "$show" \
+                "$tmp/text.bin" "$tmp/iced.txt"
+        done
+    done
+fi
+echo "diff: $passed passed, $failed failed"
+[ "$failed" = 0 ]

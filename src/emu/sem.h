@@ -46,8 +46,14 @@ uint64_t xiei_unary(unsigned op, unsigned size, uint64_t a, uint64_t *fl);
  * count is the raw count operand; masking (5 bits, 6 with size 8) and the RCL/RCR
  * modulo 9/17 rules are applied here. A masked count of 0 changes no flags. */
 enum xiei_shift_op {
-    XIEI_ROL = 0, XIEI_ROR = 1, XIEI_RCL = 2, XIEI_RCR = 3,
-    XIEI_SHL = 4, XIEI_SHR = 5, XIEI_SAL = 6, XIEI_SAR = 7,
+    XIEI_ROL = 0,
+    XIEI_ROR = 1,
+    XIEI_RCL = 2,
+    XIEI_RCR = 3,
+    XIEI_SHL = 4,
+    XIEI_SHR = 5,
+    XIEI_SAL = 6,
+    XIEI_SAR = 7,
 };
 uint64_t xiei_shift(unsigned op, unsigned size, uint64_t a, uint64_t count, uint64_t *fl);
 
@@ -61,8 +67,7 @@ uint64_t xiei_shxd(int right, unsigned size, uint64_t dst, uint64_t src, uint64_
  * else:   *lo is rAX, *hi is rDX (low `size` bytes meaningful).
  * Returns 0, or 1 for a divide error (#DE); on #DE nothing is changed. */
 enum xiei_muldiv_op { XIEI_MUL = 4, XIEI_IMUL1 = 5, XIEI_DIV = 6, XIEI_IDIV = 7 };
-int xiei_muldiv(unsigned op, unsigned size, uint64_t *lo, uint64_t *hi, uint64_t src,
-                uint64_t *fl);
+int xiei_muldiv(unsigned op, unsigned size, uint64_t *lo, uint64_t *hi, uint64_t src, uint64_t *fl);
 
 /* IMUL two/three-operand forms: truncated signed product, CF = OF = overflow. */
 uint64_t xiei_imul2(unsigned size, uint64_t a, uint64_t b, uint64_t *fl);
@@ -93,7 +98,7 @@ void xiei_aad(uint16_t *ax, uint8_t base, uint64_t *fl);
 uint64_t xiei_adcx(int use_of, unsigned size, uint64_t a, uint64_t b, uint64_t *fl);
 
 /* BMI1/BMI2 (size 4 or 8). Flag-writing ones update *fl; the others take no fl. */
-uint64_t xiei_andn(unsigned size, uint64_t a, uint64_t b, uint64_t *fl);   /* ~a & b */
+uint64_t xiei_andn(unsigned size, uint64_t a, uint64_t b, uint64_t *fl); /* ~a & b */
 uint64_t xiei_bextr(unsigned size, uint64_t src, uint64_t ctl, uint64_t *fl);
 enum xiei_blsx_op { XIEI_BLSR = 1, XIEI_BLSMSK = 2, XIEI_BLSI = 3 }; /* VEX 0F38 F3 /digit */
 uint64_t xiei_blsx(unsigned op, unsigned size, uint64_t src, uint64_t *fl);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Runs the benchmarks (`make bench`):
+#  1. decode_bench: ns per decode call for xie, Zydis DecodeFull and Zydis
+#     DecodeInstruction on the same stream (first 4 MiB of cc1's .text);
+#  2. the same sweeps under valgrind --tool=callgrind, one decoder per run,
+#     collecting only inside the sweep function (--toggle-collect), so setup is
+#     not counted: prints Ir (instructions executed) per decode call;
+#  3. bench/emu_run.sh (the emulation benchmark) when it exists.
+# Usage: bench/run.sh [BUILD_DIR] [decode_bench options, e.g. --size 1048576]
+# Environment: XIE_BENCH_NO_CALLGRIND=1 skips step 2.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=${XIE_BUILD_DIR:-$root/build}
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
+    build=$1
+    shift
+fi
+bench=$build/bench/decode_bench
+if [ ! -x "$bench" ]; then
+    echo "bench/run.sh: $bench not built (run 'make' first)" >&2
+    exit 1
+fi
+
+echo "== decode speed (wall clock)"
+"$bench" "$@"
+
+if [ "${XIE_BENCH_NO_CALLGRIND:-0}" != 1 ]; then
+    if command -v valgrind >/dev/null; then
+        echo
+        echo "== decode cost under callgrind (Ir per decode call, sweep function only)"
+        tmp=$(mktemp -d)
+        trap 'rm -rf "$tmp"' EXIT
+        target=300
+        for name in $("$bench" --help | sed -n 's/^  names://p'); do
+            valgrind --tool=callgrind --toggle-collect="bench_sweep_$name" \
+                --callgrind-out-file="$tmp/cg.$name" "$bench" --only "$name" "$@" \
+                >"$tmp/out.$name" 2>"$tmp/err.$name" || {
+                cat "$tmp/err.$name" >&2
+                exit 1
+            }
+            calls=$(sed -n 's/.* calls \([0-9]*\) .*/\1/p' "$tmp/out.$name")
+            ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.$name" | head -1)
+            [ -n "$ir" ] || ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$tmp/cg.$name" | head -1)
+            awk -v n="$name" -v ir="$ir" -v c="$calls" -v t="$target" 'BEGIN {
+                per = ir / c;
+                note = (n == "xie") ? sprintf("  (target <= %d: %s)", t, per <= t ? "met" : "NOT met") : "";
+                printf "%-12s %14d Ir / %9d calls = %8.1f Ir per decode call%s\n", n, ir, c, per, note }'
+        done
+    else
+        echo "(valgrind not installed: callgrind figures skipped)"
+    fi
+fi
+
+if [ -x "$here/emu_run.sh" ] || [ -f "$here/emu_run.sh" ]; then
+    echo
+    echo "== emulation benchmark (bench/emu_run.sh)"
+    bash "$here/emu_run.sh" "$build"
+fi

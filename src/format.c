@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Intel-syntax formatter: turns a decoded instruction into the text objdump -M intel
+ * and iced-x86 print, in lower case with ", " between operands:
+ *     mov eax, dword ptr [rbx+0x10]
+ *     lock add qword ptr fs:[rax+rcx*8-0x8], 0x1
+ *     vaddps zmm1{k1}{z}, zmm2, dword bcst [rax]
+ * Part of the freestanding core: no libc, no globals that change, no recursion.
+ */
+#include "format.h"
+
+/* Output cursor: writes while there is room, always counts the full length. */
+struct out {
+    char *buf;
+    size_t size;
+    size_t len;
+};
+
+static void put_c(struct out *o, char c)
+{
+    if (o->len + 1 < o->size) o->buf[o->len] = c;
+    o->len++;
+}
+
+static void put_s(struct out *o, const char *s)
+{
+    while (*s)
+        put_c(o, *s++);
+}
+
+/* Terminate the text (truncated if it did not fit) and return its full length. */
+static size_t finish(struct out *o)
+{
+    if (o->size) {
+        if (o->len < o->size)
+            o->buf[o->len] = '\0';
+        else
+            o->buf[o->size - 1] = '\0';
+    }
+    return o->len;
+}
+
+static void put_dec(struct out *o, unsigned v)
+{
+    char tmp[12];
+    unsigned n = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        put_c(o, tmp[--n]);
+}
+
+/* "0x" and the value in lower-case hex without leading zeros (objdump style). */
+static void put_hex(struct out *o, uint64_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[16];
+    unsigned n = 0;
+
+    do {
+        tmp[n++] = digits[v & 15];
+        v >>= 4;
+    } while (v);
+    put_s(o, "0x");
+    while (n)
+        put_c(o, tmp[--n]);
+}
+
+/* v truncated to the low `bytes` bytes (1..8). */
+static uint64_t trunc_to(uint64_t v, unsigned bytes)
+{
+    if (bytes >= 8 || bytes == 0) return v;
+    return v & ((UINT64_C(1) << (bytes * 8)) - 1);
+}
+
+static int str_eq(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+static const char *const gpr16_names[8] = {"ax", "cx", "dx", "bx", "sp", "bp", "si", "di"};
+static const char *const gpr8_names[8] = {"al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil"};
+static const char *const gpr8h_names[4] = {"ah", "ch", "dh", "bh"};
+static const char *const seg_names[8] = {"es", "cs", "ss", "ds", "fs", "gs", "?", "?"};
+
+static void put_gpr(struct out *o, unsigned reg, unsigned size)
+{
+    if (reg >= 8) {
+        put_c(o, 'r');
+        put_dec(o, reg);
+        if (size == 4)
+            put_c(o, 'd');
+        else if (size == 2)
+            put_c(o, 'w');
+        else if (size == 1)
+            put_c(o, 'b');
+        return;
+    }
+    if (size == 1) {
+        put_s(o, gpr8_names[reg]);
+        return;
+    }
+    if (size == 8)
+        put_c(o, 'r');
+    else if (size == 4)
+        put_c(o, 'e');
+    put_s(o, gpr16_names[reg]);
+}
+
+static void put_reg(struct out *o, unsigned kind, unsigned reg, unsigned size)
+{
+    switch (kind) {
+    case XIE_OPK_GPR: put_gpr(o, reg & 15, size); return;
+    case XIE_OPK_GPR8H: put_s(o, gpr8h_names[reg & 3]); return;
+    case XIE_OPK_SEG: put_s(o, seg_names[reg & 7]); return;
+    case XIE_OPK_CR: put_s(o, "cr"); break;
+    case XIE_OPK_DR: put_s(o, "dr"); break;
+    case XIE_OPK_MMX: put_s(o, "mm"); break;
+    case XIE_OPK_VEC: put_s(o, size >= 64 ? "zmm" : size == 32 ? "ymm" : "xmm"); break;
+    case XIE_OPK_MASK: put_c(o, 'k'); break;
+    case XIE_OPK_BND: put_s(o, "bnd"); break;
+    case XIE_OPK_TMM: put_s(o, "tmm"); break;
+    case XIE_OPK_ST:
+        put_s(o, "st(");
+        put_dec(o, reg & 7);
+        put_c(o, ')');
+        return;
+    default: put_c(o, '?'); return;
+    }
+    put_dec(o, reg);
+}
+
+size_t xiei_format_reg(unsigned kind, unsigned reg, unsigned size, char *buf, size_t bufsize)
+{
+    struct out o;
+
+    o.buf = buf;
+    o.size = bufsize;
+    o.len = 0;
+    put_reg(&o, kind, reg, size);
+    return finish(&o);
+}
+
+/* The "xxx ptr" keyword of a memory access size, or NULL when there is none
+ * (LEA's address, FXSAVE's 512-byte area: objdump prints no size either). */
+static const char *size_keyword(unsigned size)
+{
+    switch (size) {
+    case 1: return "byte";
+    case 2: return "word";
+    case 4: return "dword";
+    case 6: return "fword";
+    case 8: return "qword";
+    case 10: return "tbyte";
+    case 16: return "xmmword";
+    case 32: return "ymmword";
+    case 64: return "zmmword";
+    default: return 0;
+    }
+}
+
+/* Width in bytes of the vector register a VSIB index names. The decoder may give the
+ * width in vsib (16/32/64); otherwise it follows the vector length. */
+static unsigned vsib_width(const struct xie_insn *insn, const struct xie_operand *op)
+{
+    if (op->vsib >= 16) return op->vsib;
+    return 16u << (insn->vl > 2 ? 2 : insn->vl);
+}
+
+/* Memory operand: "dword ptr fs:[rax+rcx*8-0x8]". show_seg forces the segment (string
+ * instructions in their explicit form); otherwise it is shown when an override
+ * prefix was given. */
+static void put_mem(struct out *o, const struct xie_insn *insn, const struct xie_operand *op,
+                    int show_seg)
+{
+    const char *kw;
+    int any = 0;
+    unsigned asz = insn->asz;
+
+    if (insn->evex & XIE_EVEX_BCST) {
+        /* iced's broadcast notation: the element size, then "bcst". */
+        kw = size_keyword(op->elem ? op->elem : op->size);
+        if (kw) {
+            put_s(o, kw);
+            put_s(o, " bcst ");
+        }
+    } else {
+        kw = size_keyword(op->size);
+        if (kw) {
+            put_s(o, kw);
+            put_s(o, " ptr ");
+        }
+    }
+    if (op->seg < 6 && (show_seg || (insn->prefixes & XIE_PFX_SEG))) {
+        put_s(o, seg_names[op->seg]);
+        put_c(o, ':');
+    }
+    put_c(o, '[');
+    if (op->base == XIE_REG_RIP) {
+        put_s(o, asz == 4 ? "eip" : "rip");
+        any = 1;
+    } else if (op->base != XIE_REG_NONE) {
+        put_gpr(o, op->base, asz);
+        any = 1;
+    }
+    if (op->index != XIE_REG_NONE) {
+        if (any) put_c(o, '+');
+        if (op->vsib)
+            put_reg(o, XIE_OPK_VEC, op->index, vsib_width(insn, op));
+        else
+            put_gpr(o, op->index, asz);
+        /* objdump writes the scale whenever a SIB byte encodes the index; 16-bit
+         * forms ([bx+si]) have none. */
+        if (op->scale || (insn->info & XIE_INSN_SIB)) {
+            put_c(o, '*');
+            put_c(o, (char)('0' + (1 << (op->scale & 3))));
+        }
+        any = 1;
+    }
+    if (!any) {
+        /* Absolute address: moffs, disp32 without base, 16-bit disp16. */
+        put_hex(o, trunc_to((uint64_t)insn->disp, asz));
+    } else if (insn->disp || insn->disp_off) {
+        /* An encoded displacement is shown even when zero ([rbp+0x0]), as objdump
+         * does, so the text tells the encodings apart. */
+        if (insn->disp < 0) {
+            put_c(o, '-');
+            put_hex(o, trunc_to((uint64_t)0 - (uint64_t)insn->disp, asz));
+        } else {
+            put_c(o, '+');
+            put_hex(o, trunc_to((uint64_t)insn->disp, asz));
+        }
+    }
+    put_c(o, ']');
+}
+
+static void put_operand(struct out *o, const struct xie_insn *insn, unsigned i, uint64_t rip,
+                        int show_seg)
+{
+    const struct xie_operand *op = &insn->operands[i];
+    unsigned j, nimm = 0;
+    uint64_t target;
+
+    switch (op->kind) {
+    case XIE_OPK_MEM: put_mem(o, insn, op, show_seg); return;
+    case XIE_OPK_IMM:
+        /* ENTER has two immediates: the second one is imm2. */
+        for (j = 0; j < i; j++)
+            if (insn->operands[j].kind == XIE_OPK_IMM) nimm++;
+        if (nimm)
+            put_hex(o, insn->imm2);
+        else
+            put_hex(o, trunc_to((uint64_t)insn->imm, op->size));
+        return;
+    case XIE_OPK_REL:
+        /* Target = next RIP + displacement, wrapped to the operand size (SDM Vol. 2
+         * JMP/Jcc: EIP is truncated to 16 bits with a 16-bit operand size). */
+        target = rip + insn->len + (uint64_t)insn->imm;
+        put_hex(o, trunc_to(target, insn->osz));
+        return;
+    case XIE_OPK_FAR:
+        put_hex(o, insn->imm2);
+        put_c(o, ':');
+        put_hex(o, trunc_to((uint64_t)insn->imm, insn->osz));
+        return;
+    case XIE_OPK_CONST1: put_c(o, '1'); return;
+    default: put_reg(o, op->kind, op->reg, op->size); return;
+    }
+}
+
+size_t xiei_format_operand(const struct xie_insn *insn, unsigned i, uint64_t rip, char *buf,
+                           size_t bufsize)
+{
+    struct out o;
+
+    o.buf = buf;
+    o.size = bufsize;
+    o.len = 0;
+    if (i < insn->nops && i < XIE_MAX_OPERANDS) put_operand(&o, insn, i, rip, 0);
+    return finish(&o);
+}
+
+/* How a base mnemonic from the table is spelled in the text. */
+enum spell {
+    SP_PLAIN,  /* as is, with every operand */
+    SP_STRING, /* movs/cmps/...: + b/w/d/q from the memory operand size, no operands */
+    SP_OSZ,    /* cbw/cwd/pushf/popf/iret/pusha/popa: name by operand size, no operands */
+    SP_ASZ,    /* jcxz: name by address size, only the branch target */
+};
+
+/* Base mnemonics the table writes once for every size, and their sized names
+ * (for 2-, 4- and 8-byte operand or address size). */
+struct sized_name {
+    const char *base;
+    unsigned char spell;
+    unsigned char repcc; /* F3/F2 read as REPE/REPNE */
+    const char *name[3];
+};
+
+static const struct sized_name sized_names[] = {
+    {"movs", SP_STRING, 0, {0, 0, 0}},
+    {"stos", SP_STRING, 0, {0, 0, 0}},
+    {"lods", SP_STRING, 0, {0, 0, 0}},
+    {"ins", SP_STRING, 0, {0, 0, 0}},
+    {"outs", SP_STRING, 0, {0, 0, 0}},
+    {"cmps", SP_STRING, 1, {0, 0, 0}},
+    {"scas", SP_STRING, 1, {0, 0, 0}},
+    {"cbw", SP_OSZ, 0, {"cbw", "cwde", "cdqe"}},
+    {"cwd", SP_OSZ, 0, {"cwd", "cdq", "cqo"}},
+    {"pushf", SP_OSZ, 0, {"pushf", "pushfd", "pushfq"}},
+    {"popf", SP_OSZ, 0, {"popf", "popfd", "popfq"}},
+    {"iret", SP_OSZ, 0, {"iret", "iretd", "iretq"}},
+    {"pusha", SP_OSZ, 0, {"pusha", "pushad", "pushad"}},
+    {"popa", SP_OSZ, 0, {"popa", "popad", "popad"}},
+    {"jcxz", SP_ASZ, 0, {"jcxz", "jecxz", "jrcxz"}},
+};
+
+static const struct sized_name *find_sized(const char *name)
+{
+    unsigned i;
+
+    /* Only names starting with one of these letters can match: keeps the common
+     * case (mov, add, ...) to one or two character compares. */
+    switch (name[0]) {
+    case 'm':
+    case 's':
+    case 'l':
+    case 'i':
+    case 'o':
+    case 'c':
+    case 'p':
+    case 'j': break;
+    default: return 0;
+    }
+    for (i = 0; i < sizeof(sized_names) / sizeof(sized_names[0]); i++)
+        if (str_eq(name, sized_names[i].base)) return &sized_names[i];
+    return 0;
+}
+
+static unsigned size_slot(unsigned bytes)
+{
+    return bytes >= 8 ? 2 : bytes == 4 ? 1 : 0;
+}
+
+/* The default address size of a mode, in bytes. */
+static unsigned mode_asz(unsigned mode)
+{
+    return mode == XIE_MODE_64 ? 8 : mode == XIE_MODE_32 ? 4 : 2;
+}
+
+static const char *const rc_names[4] = {"{rn-sae}", "{rd-sae}", "{ru-sae}", "{rz-sae}"};
+
+size_t xie_format(const struct xie_insn *insn, uint64_t rip, char *buf, size_t size)
+{
+    struct out o;
+    const char *name = xie_op_name(insn->op);
+    const struct sized_name *sn;
+    unsigned i, n, first, last, strsize = 0;
+    int explicit_str = 0, has_mem = 0, need_sep = 0;
+
+    o.buf = buf;
+    o.size = size;
+    o.len = 0;
+    n = insn->nops < XIE_MAX_OPERANDS ? insn->nops : XIE_MAX_OPERANDS;
+    for (i = 0; i < n; i++) {
+        if (insn->operands[i].kind == XIE_OPK_MEM) {
+            has_mem = 1;
+            if (!strsize) strsize = insn->operands[i].size;
+        }
+    }
+    if (insn->op == 0) {
+        put_s(&o, "(bad)");
+        return finish(&o);
+    }
+    sn = find_sized(name);
+    /* A string instruction keeps its operands when they say something the sized
+     * name cannot: a segment override or a non-default address size. */
+    if (sn && sn->spell == SP_STRING &&
+        ((insn->prefixes & XIE_PFX_SEG) || insn->asz != mode_asz(insn->mode)))
+        explicit_str = 1;
+
+    /* Prefixes, in the order objdump prints them. */
+    if (insn->prefixes & XIE_PFX_XACQ) put_s(&o, "xacquire ");
+    if (insn->prefixes & XIE_PFX_XREL) put_s(&o, "xrelease ");
+    if (insn->prefixes & XIE_PFX_LOCK) put_s(&o, "lock ");
+    if (insn->prefixes & XIE_PFX_REPUSE) {
+        if ((insn->prefixes & XIE_PFX_REPNE) && !(insn->prefixes & XIE_PFX_REP))
+            put_s(&o, "repne ");
+        else
+            put_s(&o, sn && sn->repcc ? "repe " : "rep ");
+    }
+    if (insn->prefixes & XIE_PFX_BND) put_s(&o, "bnd ");
+    if (insn->prefixes & XIE_PFX_NOTRACK)
+        put_s(&o, "notrack ");
+    else if ((insn->prefixes & XIE_PFX_SEG) && !has_mem && insn->seg_prefix < 6) {
+        /* An override without a memory operand to show it on (branch hints). */
+        put_s(&o, seg_names[insn->seg_prefix]);
+        put_c(&o, ' ');
+    }
+
+    if (sn && sn->spell == SP_STRING && !explicit_str) {
+        static const char suffix[] = "bwdq";
+        unsigned k = strsize >= 8 ? 3 : strsize == 4 ? 2 : strsize == 2 ? 1 : 0;
+
+        put_s(&o, name);
+        put_c(&o, suffix[k]);
+        return finish(&o);
+    }
+    if (sn && sn->spell == SP_OSZ) {
+        put_s(&o, sn->name[size_slot(insn->osz)]);
+        return finish(&o);
+    }
+    if (sn && sn->spell == SP_ASZ)
+        put_s(&o, sn->name[size_slot(insn->asz)]);
+    else
+        put_s(&o, name);
+
+    /* Embedded rounding / SAE goes after the last register or memory operand,
+     * before trailing immediates (SDM: "zmm3/m512{er}", then imm8). */
+    last = n;
+    while (last > 0 && insn->operands[last - 1].kind == XIE_OPK_IMM)
+        last--;
+    first = 1;
+    for (i = 0; i < n; i++) {
+        if (sn && sn->spell == SP_ASZ && insn->operands[i].kind != XIE_OPK_REL) continue;
+        put_s(&o, need_sep ? ", " : " ");
+        need_sep = 1;
+        put_operand(&o, insn, i, rip, explicit_str);
+        if (first) {
+            first = 0;
+            if (insn->mask) {
+                put_s(&o, "{k");
+                put_dec(&o, insn->mask & 7);
+                put_c(&o, '}');
+            }
+            if (insn->evex & XIE_EVEX_Z) put_s(&o, "{z}");
+        }
+        if (i + 1 == last && (insn->evex & (XIE_EVEX_RC | XIE_EVEX_SAE))) {
+            put_s(&o, ", ");
+            put_s(&o, (insn->evex & XIE_EVEX_RC) ? rc_names[insn->rc & 3] : "{sae}");
+        }
+    }
+    return finish(&o);
+}

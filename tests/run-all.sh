@@ -195,7 +195,7 @@ else
     if "$fmt" --dry-run --Werror "${files[@]}" >"$logdir/format.log" 2>&1; then
         record format 1 0 "(${#files[@]} files)"
     else
-        bad=$(grep -oE '^[^:]+\.[ch]:' "$logdir/format.log" | sort -u | tr -d ':' | tr '\n' ' ')
+        bad=$(grep -oE '^[^ :]+\.[ch]:[0-9]+:' "$logdir/format.log" | cut -d: -f1 | sort -u | tr '\n' ' ')
         echo "not clang-formatted (run clang-format -i): $bad"
         record format 0 1 "(${bad})"
     fi

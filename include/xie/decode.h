@@ -171,12 +171,17 @@ struct xie_operand {
     uint8_t seg;    /* memory: effective segment (enum xie_seg), after default and
                        override rules (FS/GS only matter in 64-bit mode, but the
                        segment is still reported) */
-    uint8_t vsib;   /* memory: index is a vector register (gathers/scatters) */
+    uint8_t vsib;   /* memory: index is a vector register (gathers/scatters): the index
+                       register width in bytes (16, 32 or 64), else 0 */
     uint8_t elem;   /* vector element size in bytes when known (broadcast, gathers), else 0 */
-    uint8_t reserved;
+    uint8_t flags;  /* XIE_OPF_* */
 };
 
-#define XIE_MAX_OPERANDS 5
+/* xie_operand.flags bits. */
+#define XIE_OPF_IMPLICIT 0x01u /* not written in assembly syntax (RDX:RAX of MUL, RSI/RDI of
+                                  MOVS): formatters omit it */
+
+#define XIE_MAX_OPERANDS 6
 
 /* A decoded instruction. Fields not described for a given form are zero. */
 struct xie_insn {

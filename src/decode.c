@@ -1,0 +1,851 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The decoder engine: prefixes, escapes (0F, 0F 38, 0F 3A, 3DNow!, VEX, EVEX,
+ * XOP), ModRM/SIB/displacement, table lookup of the form, immediates and
+ * operands. Pure function; see include/xie/decode.h and docs/decoder.md.
+ */
+#include "xie/decode.h"
+
+#include "decode_tab.h"
+#include "form.h"
+
+/* Prefix byte classes (SDM Vol. 2 2.1.1): 0 = not a prefix. */
+#define PC_SEG  0x10 /* | segment number */
+#define PC_OSZ  0x20
+#define PC_ASZ  0x21
+#define PC_LOCK 0x22
+#define PC_F2   0x23
+#define PC_F3   0x24
+#define PC_REX  0x40 /* 40..4F: REX in 64-bit mode only */
+
+static const uint8_t pfx_class[256] = {
+    [0x26] = PC_SEG | 0, [0x2e] = PC_SEG | 1, [0x36] = PC_SEG | 2, [0x3e] = PC_SEG | 3,
+    [0x64] = PC_SEG | 4, [0x65] = PC_SEG | 5, [0x66] = PC_OSZ,     [0x67] = PC_ASZ,
+    [0xf0] = PC_LOCK,    [0xf2] = PC_F2,      [0xf3] = PC_F3,      [0x40] = PC_REX,
+    [0x41] = PC_REX,     [0x42] = PC_REX,     [0x43] = PC_REX,     [0x44] = PC_REX,
+    [0x45] = PC_REX,     [0x46] = PC_REX,     [0x47] = PC_REX,     [0x48] = PC_REX,
+    [0x49] = PC_REX,     [0x4a] = PC_REX,     [0x4b] = PC_REX,     [0x4c] = PC_REX,
+    [0x4d] = PC_REX,     [0x4e] = PC_REX,     [0x4f] = PC_REX,
+};
+
+/* 16-bit ModRM addressing (SDM Vol. 2 Table 2-1): base and index per rm. */
+static const uint8_t rm16_base[8] = {3, 3, 5, 5, XIE_REG_NONE, XIE_REG_NONE, 5, 3};
+static const uint8_t rm16_index[8] = {6, 7, 6, 7, 6, 7, XIE_REG_NONE, XIE_REG_NONE};
+
+/* Decoder working state for one call (on the caller's stack). */
+struct dstate {
+    const uint8_t *b;
+    unsigned lim;   /* min(avail, 15) */
+    unsigned avail; /* avail clipped to 16 (enough to tell MORE from GP) */
+    unsigned mode;
+    unsigned vendor;
+    unsigned enc; /* XIEI_ENC_* */
+    unsigned rexw, rexr, rexx, rexb, rexr2, vvvv, vexv2, vl, evb, evz, aaa;
+    unsigned mod, reg, rm; /* ModRM fields (reg/rm without extensions) */
+    unsigned osz, asz;
+    int has_mem;
+    struct xie_operand mem; /* memory operand template (ModRM form) */
+};
+
+/* Bytes [0, end) are needed: 0 when available, else the status to return. */
+static int need(const struct dstate *s, unsigned end)
+{
+    if (end > XIE_MAX_INSN_LEN) return XIE_DECODE_GP;
+    if (end > s->avail) return XIE_DECODE_MORE;
+    return 0;
+}
+
+static uint64_t rd_le(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    unsigned k;
+    for (k = n; k > 0; k--)
+        v = (v << 8) | p[k - 1];
+    return v;
+}
+
+static int64_t sext(uint64_t v, unsigned n)
+{
+    unsigned sh = 64 - 8 * n;
+    return (int64_t)(v << sh) >> sh;
+}
+
+/* Effective segment of a memory operand: the override unless it is ES/CS/SS/DS
+ * in 64-bit mode, where those overrides have no effect (SDM Vol. 1 3.3.7.1). */
+static unsigned eff_seg(unsigned mode, unsigned seg_prefix, unsigned dflt)
+{
+    if (seg_prefix == XIE_SEG_NONE) return dflt;
+    if (mode == XIE_MODE_64 && seg_prefix < XIE_SEG_FS) return dflt;
+    return seg_prefix;
+}
+
+/*
+ * Parse SIB and displacement of a ModRM memory form starting at *pos. Fills
+ * s->mem and insn fields (sib, disp, disp_off, info). Returns 0 or a status.
+ */
+static int parse_mem(struct dstate *s, struct xie_insn *out, unsigned *pos)
+{
+    unsigned p = *pos, dsz = 0, base, index = XIE_REG_NONE, scale = 0, dseg = XIE_SEG_DS;
+    int r;
+    if (s->asz == 2) {
+        base = rm16_base[s->rm];
+        index = rm16_index[s->rm];
+        if (s->mod == 0 && s->rm == 6) {
+            base = XIE_REG_NONE;
+            dsz = 2;
+        } else {
+            dsz = s->mod == 1 ? 1 : s->mod == 2 ? 2 : 0;
+        }
+        if (base == 5) dseg = XIE_SEG_SS;
+    } else {
+        base = s->rm;
+        if (s->rm == 4) {
+            unsigned sib, sb, si;
+            if ((r = need(s, p + 1)) != 0) return r;
+            sib = s->b[p++];
+            out->sib = (uint8_t)sib;
+            out->info |= XIE_INSN_SIB;
+            scale = sib >> 6;
+            si = ((sib >> 3) & 7) | (s->rexx << 3);
+            sb = sib & 7;
+            if (si != 4) index = si;
+            if (sb == 5 && s->mod == 0) {
+                base = XIE_REG_NONE;
+                dsz = 4;
+            } else {
+                base = sb | (s->rexb << 3);
+            }
+        } else if (s->rm == 5 && s->mod == 0) {
+            dsz = 4;
+            if (s->mode == XIE_MODE_64) {
+                base = XIE_REG_RIP;
+                out->info |= XIE_INSN_RIPREL;
+            } else {
+                base = XIE_REG_NONE;
+            }
+        } else {
+            base = s->rm | (s->rexb << 3);
+        }
+        if (s->mod == 1)
+            dsz = 1;
+        else if (s->mod == 2)
+            dsz = 4;
+        if (base == 4 || base == 5) dseg = XIE_SEG_SS;
+    }
+    if (dsz) {
+        if ((r = need(s, p + dsz)) != 0) return r;
+        out->disp_off = (uint8_t)p;
+        out->disp = sext(rd_le(s->b + p, dsz), dsz);
+        p += dsz;
+    }
+    s->mem.kind = XIE_OPK_MEM;
+    s->mem.base = (uint8_t)base;
+    s->mem.index = (uint8_t)index;
+    s->mem.scale = (uint8_t)scale;
+    s->mem.seg = (uint8_t)eff_seg(s->mode, out->seg_prefix, dseg);
+    s->mem.vsib = 0;
+    s->mem.elem = 0;
+    s->mem.flags = 0;
+    s->has_mem = 1;
+    out->info |= XIE_INSN_MEM;
+    *pos = p;
+    return 0;
+}
+
+/* Size in bytes of an operand size code. */
+static unsigned op_size(const struct dstate *s, unsigned code)
+{
+    unsigned vlb = 16u << s->vl;
+    switch (code) {
+    case XIEI_OS_NONE: return 0;
+    case XIEI_OS_V: return s->osz;
+    case XIEI_OS_Z: return s->osz == 2 ? 2 : 4;
+    case XIEI_OS_Y: return s->osz == 8 ? 8 : 4;
+    case XIEI_OS_X: return vlb;
+    case XIEI_OS_H: return vlb / 2;
+    case XIEI_OS_QT: return vlb / 4;
+    case XIEI_OS_OC: return vlb / 8;
+    case XIEI_OS_P: return 2 + s->osz;
+    case XIEI_OS_S: return s->mode == XIE_MODE_64 ? 10 : 6;
+    case XIEI_OS_A: return 2 * s->osz;
+    case XIEI_OS_E: return s->osz == 2 ? 14 : 28;
+    case XIEI_OS_F: return s->osz == 2 ? 94 : 108;
+    default: return xiei_opsizes[code - 16];
+    }
+}
+
+/* Width of the vector register that holds `size` bytes (at least an XMM). */
+static unsigned vec_width(unsigned size)
+{
+    return size <= 16 ? 16 : size <= 32 ? 32 : 64;
+}
+
+/* EVEX disp8*N scale (SDM Vol. 2 2.7.5, Tables 2-34 and 2-35). */
+static unsigned disp8_n(const struct dstate *s, const struct xiei_dform *df, unsigned msize)
+{
+    unsigned vlb = 16u << s->vl;
+    switch (df->tuple) {
+    case XIEI_TT_FV: return s->evb ? df->bcst : vlb;
+    case XIEI_TT_HV: return s->evb ? df->bcst : vlb / 2;
+    case XIEI_TT_FVM: return vlb;
+    case XIEI_TT_HVM: return vlb / 2;
+    case XIEI_TT_QVM: return vlb / 4;
+    case XIEI_TT_OVM: return vlb / 8;
+    case XIEI_TT_M128: return 16;
+    case XIEI_TT_DUP: return s->vl == 0 ? 8 : vlb;
+    case XIEI_TT_T1S:
+    case XIEI_TT_T1F:
+    case XIEI_TT_T2:
+    case XIEI_TT_T4:
+    case XIEI_TT_T8:
+        if (df->esize) return df->esize;
+        return msize ? msize : 1;
+    default: return 1;
+    }
+}
+
+static void set_reg(struct xie_operand *o, unsigned kind, unsigned reg, unsigned size)
+{
+    o->kind = (uint8_t)kind;
+    o->reg = (uint8_t)reg;
+    o->size = (uint16_t)size;
+    o->base = XIE_REG_NONE;
+    o->index = XIE_REG_NONE;
+    o->scale = 0;
+    o->seg = XIE_SEG_NONE;
+    o->vsib = 0;
+    o->elem = 0;
+    o->flags = 0;
+}
+
+/* A GPR operand; size 1 with reg 4..7 and no REX/VEX names AH..BH. */
+static void set_gpr(const struct dstate *s, const struct xie_insn *out, struct xie_operand *o,
+                    unsigned reg, unsigned size)
+{
+    if (size == 1 && reg >= 4 && reg < 8 && !(out->prefixes & XIE_PFX_REX) &&
+        s->enc == XIEI_ENC_LEGACY)
+        set_reg(o, XIE_OPK_GPR8H, reg, 1);
+    else
+        set_reg(o, XIE_OPK_GPR, reg, size);
+}
+
+/* Memory operand from the ModRM template. */
+static void set_mem(const struct dstate *s, struct xie_operand *o, unsigned size)
+{
+    *o = s->mem;
+    o->size = (uint16_t)size;
+}
+
+/* Implicit memory operand (string instructions, moffs). */
+static void set_imem(struct xie_operand *o, unsigned base, unsigned seg, unsigned size)
+{
+    set_reg(o, XIE_OPK_MEM, 0, size);
+    o->base = (uint8_t)base;
+    o->seg = (uint8_t)seg;
+}
+
+/*
+ * Fill the operands of form df. Returns 0, or a #UD reason for registers that
+ * do not exist (segment 6/7, MOV to CS, CR1, DR8...).
+ */
+static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, struct xie_insn *out)
+{
+    unsigned j, greg = s->reg | (s->rexr << 3), erm = s->rm | (s->rexb << 3);
+    unsigned vreg = greg | (s->rexr2 << 4), vrm = erm | (s->rexx << 4);
+    unsigned hreg = s->vvvv | (s->vexv2 << 4);
+    for (j = 0; j < df->nops; j++) {
+        const struct xiei_dopnd *d = &df->ops[j];
+        struct xie_operand *o = &out->operands[j];
+        unsigned size = op_size(s, d->size);
+        switch (d->m) {
+        case XIEI_OM_E:
+        case XIEI_OM_R:
+            if (s->mod == 3)
+                set_gpr(s, out, o, erm, size);
+            else
+                set_mem(s, o, size);
+            break;
+        case XIEI_OM_G: set_gpr(s, out, o, greg, size); break;
+        case XIEI_OM_M: set_mem(s, o, size); break;
+        case XIEI_OM_B: set_reg(o, XIE_OPK_GPR, s->vvvv, size); break;
+        case XIEI_OM_Z: set_gpr(s, out, o, (out->opcode & 7) | (s->rexb << 3), size); break;
+        case XIEI_OM_S:
+            /* Segment registers 6 and 7 do not exist; MOV to CS is #UD (SDM MOV). */
+            if (s->reg > 5 || (s->reg == XIE_SEG_CS && (d->acc & XIE_ACC_W))) return XIE_UD_REG;
+            set_reg(o, XIE_OPK_SEG, s->reg, size);
+            break;
+        case XIEI_OM_C:
+            /* CR0, CR2, CR3, CR4 and (64-bit, REX.R) CR8 exist (SDM MOV-Control). */
+            if (!(greg == 0 || greg == 2 || greg == 3 || greg == 4 || greg == 8)) return XIE_UD_REG;
+            set_reg(o, XIE_OPK_CR, greg, size);
+            break;
+        case XIEI_OM_D:
+            if (greg > 7) return XIE_UD_REG;
+            set_reg(o, XIE_OPK_DR, greg, size);
+            break;
+        case XIEI_OM_P: set_reg(o, XIE_OPK_MMX, s->reg, 8); break;
+        case XIEI_OM_Q:
+        case XIEI_OM_N:
+            if (s->mod == 3)
+                set_reg(o, XIE_OPK_MMX, s->rm, 8);
+            else
+                set_mem(s, o, size);
+            break;
+        case XIEI_OM_V: set_reg(o, XIE_OPK_VEC, vreg, vec_width(size)); break;
+        case XIEI_OM_W:
+        case XIEI_OM_U:
+            if (s->mod == 3) {
+                set_reg(o, XIE_OPK_VEC, vrm, vec_width(size));
+            } else if (s->evb) {
+                set_mem(s, o, df->bcst);
+                o->elem = df->bcst;
+            } else {
+                set_mem(s, o, size);
+            }
+            break;
+        case XIEI_OM_H: set_reg(o, XIE_OPK_VEC, hreg, vec_width(size)); break;
+        case XIEI_OM_L:
+            set_reg(o, XIE_OPK_VEC, ((uint64_t)out->imm >> 4) & (s->mode == XIE_MODE_64 ? 15u : 7u),
+                    vec_width(size));
+            break;
+        case XIEI_OM_KG: set_reg(o, XIE_OPK_MASK, s->reg, 8); break;
+        case XIEI_OM_KE:
+        case XIEI_OM_KR:
+            if (s->mod == 3)
+                set_reg(o, XIE_OPK_MASK, s->rm, 8);
+            else
+                set_mem(s, o, size);
+            break;
+        case XIEI_OM_KH: set_reg(o, XIE_OPK_MASK, s->vvvv & 7, 8); break;
+        case XIEI_OM_KA: set_reg(o, XIE_OPK_MASK, s->aaa, 8); break;
+        case XIEI_OM_TG: set_reg(o, XIE_OPK_TMM, greg, size); break;
+        case XIEI_OM_TR: set_reg(o, XIE_OPK_TMM, erm, size); break;
+        case XIEI_OM_TH: set_reg(o, XIE_OPK_TMM, s->vvvv, size); break;
+        case XIEI_OM_BG:
+            if (greg > 3) return XIE_UD_REG;
+            set_reg(o, XIE_OPK_BND, greg, size);
+            break;
+        case XIEI_OM_BE:
+            if (s->mod == 3) {
+                if (erm > 3) return XIE_UD_REG;
+                set_reg(o, XIE_OPK_BND, erm, size);
+            } else {
+                set_mem(s, o, size);
+            }
+            break;
+        case XIEI_OM_ST:
+            if (s->mod == 3)
+                set_reg(o, XIE_OPK_ST, s->rm, 10);
+            else
+                set_mem(s, o, size);
+            break;
+        case XIEI_OM_ST0: set_reg(o, XIE_OPK_ST, 0, 10); break;
+        case XIEI_OM_I:
+            set_reg(o, XIE_OPK_IMM, 0, size);
+            if (j > 0 && df->ops[j - 1].m == XIEI_OM_I) o->size = 1;
+            break;
+        case XIEI_OM_J: set_reg(o, XIE_OPK_REL, 0, s->osz); break;
+        case XIEI_OM_O:
+            set_imem(o, XIE_REG_NONE, eff_seg(s->mode, out->seg_prefix, XIE_SEG_DS), size);
+            out->info |= XIE_INSN_MEM;
+            break;
+        case XIEI_OM_A: set_reg(o, XIE_OPK_FAR, 0, size); break;
+        case XIEI_OM_X:
+            set_imem(o, 6, eff_seg(s->mode, out->seg_prefix, XIE_SEG_DS), size);
+            out->info |= XIE_INSN_MEM;
+            break;
+        case XIEI_OM_Y:
+            set_imem(o, 7, XIE_SEG_ES, size);
+            out->info |= XIE_INSN_MEM;
+            break;
+        case XIEI_OM_VSIB:
+            /* VSIB needs a SIB byte and 32/64-bit addressing (SDM Vol. 2 2.3.12). */
+            if (!(out->info & XIE_INSN_SIB)) return XIE_UD_OPERANDS;
+            set_mem(s, o, size);
+            o->vsib = d->extra;
+            o->elem = (uint8_t)size;
+            o->index =
+                (uint8_t)((s->mem.index == XIE_REG_NONE ? 4u : s->mem.index) | (s->vexv2 << 4));
+            break;
+        case XIEI_OM_ONE: set_reg(o, XIE_OPK_CONST1, 0, 1); break;
+        case XIEI_OM_IGPR: set_reg(o, XIE_OPK_GPR, d->extra, size); break;
+        case XIEI_OM_IGPR8H: set_reg(o, XIE_OPK_GPR8H, 4, 1); break;
+        case XIEI_OM_ISEG: set_reg(o, XIE_OPK_SEG, d->extra, 2); break;
+        case XIEI_OM_IVEC: set_reg(o, XIE_OPK_VEC, 0, 16); break;
+        case XIEI_OM_IST: set_reg(o, XIE_OPK_ST, d->extra, 10); break;
+        default: set_reg(o, XIE_OPK_NONE, 0, 0); break;
+        }
+        o->access = d->acc & 7;
+        o->flags = d->acc >> 7;
+    }
+    return 0;
+}
+
+/* Number of immediate bytes of class c. */
+static unsigned imm_len(const struct dstate *s, unsigned c)
+{
+    switch (c) {
+    case XIEI_IMM_B:
+    case XIEI_IMM_IS4: return 1;
+    case XIEI_IMM_W: return 2;
+    case XIEI_IMM_Z: return s->osz == 2 ? 2 : 4;
+    case XIEI_IMM_D: return 4;
+    case XIEI_IMM_V: return s->osz;
+    case XIEI_IMM_MOFFS: return s->asz;
+    case XIEI_IMM_FAR: return (s->osz == 2 ? 2 : 4) + 2;
+    default: return 0;
+    }
+}
+
+/* Reason a key matched no entry: the constraint closest to matching. */
+static unsigned miss_reason(const struct xiei_dmatch *e, unsigned n, unsigned key)
+{
+    unsigned k, why = XIE_UD_OPCODE;
+    for (k = 0; k < n; k++) {
+        unsigned d = (key ^ e[k].value) & e[k].mask;
+        if (d == XIEI_K_MODE64) return XIE_UD_MODE;
+        if (d == XIEI_K_MOD3)
+            why = (key & XIEI_K_MOD3) ? XIE_UD_NEED_MEM : XIE_UD_NEED_REG;
+        else if (d == XIEI_K_W && why == XIE_UD_OPCODE)
+            why = XIE_UD_VEX_W;
+        else if (d == (3u << XIEI_K_L) || d == (1u << XIEI_K_L) || d == (2u << XIEI_K_L)) {
+            if (why == XIE_UD_OPCODE) why = XIE_UD_VEX_L;
+        }
+    }
+    return why;
+}
+
+/* Does the model have every feature of form f (and its vendor)? */
+static int form_ok(const struct xie_cpu_model *cpu, unsigned vendor, unsigned f)
+{
+    const struct xiei_form *fm = &xiei_forms[f];
+    unsigned k;
+    if ((fm->attrs & XIEI_A_INTEL) && vendor != XIE_VENDOR_INTEL) return 0;
+    if ((fm->attrs & XIEI_A_AMD) && vendor != XIE_VENDOR_AMD) return 0;
+    if (!cpu) return 1;
+    for (k = 0; k < fm->nfeat; k++)
+        if (!xie_cpu_has(cpu, fm->feat[k])) return 0;
+    return 1;
+}
+
+#define FAIL(st, why)                                                                              \
+    do {                                                                                           \
+        status = (st);                                                                             \
+        out->ud = (uint8_t)(why);                                                                  \
+        goto done;                                                                                 \
+    } while (0)
+
+#define NEED(end)                                                                                  \
+    do {                                                                                           \
+        int need_r_ = need(&s, (end));                                                             \
+        if (need_r_) FAIL(need_r_, XIE_UD_NONE);                                                   \
+    } while (0)
+
+int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
+               const struct xie_cpu_model *cpu, struct xie_insn *out)
+{
+    struct dstate s;
+    unsigned i = 0, b, cls, rex = 0, pfx = 0, last_rep = 0, space, opcode, key, pk;
+    unsigned k, n, form = 0, found, why, imm1, imm2;
+    int status = XIE_DECODE_OK;
+    const struct xiei_dop *dop;
+    const struct xiei_dmatch *ent;
+    const struct xiei_dform *df;
+    const struct xiei_form *fm;
+
+    s.b = bytes;
+    s.avail = avail > 16 ? 16u : (unsigned)avail;
+    s.mode = (unsigned)mode;
+    s.vendor = cpu ? cpu->vendor : XIE_VENDOR_INTEL;
+    s.enc = XIEI_ENC_LEGACY;
+    s.rexw = s.rexr = s.rexx = s.rexb = s.rexr2 = s.vvvv = s.vexv2 = 0;
+    s.vl = s.evb = s.evz = s.aaa = 0;
+    s.mod = s.reg = s.rm = 0;
+    s.has_mem = 0;
+
+    out->op = XIE_OP_INVALID;
+    out->form = 0;
+    out->mode = (uint8_t)mode;
+    out->seg_prefix = XIE_SEG_NONE;
+    out->nops = 0;
+    out->ud = XIE_UD_NONE;
+    out->vl = 0;
+    out->mask = 0;
+    out->evex = 0;
+    out->rc = 0;
+    out->modrm = 0;
+    out->sib = 0;
+    out->opcode = 0;
+    out->map = 0;
+    out->imm_off = 0;
+    out->disp_off = 0;
+    out->info = 0;
+    out->disp = 0;
+    out->imm = 0;
+    out->imm2 = 0;
+    out->reserved = 0;
+
+    /* Prefixes. A REX counts only when it immediately precedes the opcode
+     * (SDM Vol. 2 2.2.1): any later legacy prefix cancels it. */
+    for (;;) {
+        NEED(i + 1);
+        b = bytes[i];
+        cls = pfx_class[b];
+        if (!cls) break;
+        if (cls == PC_REX) {
+            if (mode != XIE_MODE_64) break;
+            rex = b;
+            i++;
+            continue;
+        }
+        rex = 0;
+        i++;
+        if (cls & PC_SEG) {
+            pfx |= XIE_PFX_SEG;
+            out->seg_prefix = (uint8_t)(cls & 7);
+            continue;
+        }
+        switch (cls) {
+        case PC_OSZ: pfx |= XIE_PFX_OSZ; break;
+        case PC_ASZ: pfx |= XIE_PFX_ASZ; break;
+        case PC_LOCK: pfx |= XIE_PFX_LOCK; break;
+        case PC_F2:
+            pfx |= XIE_PFX_REPNE;
+            last_rep = XIEI_PFX_F2;
+            break;
+        default:
+            pfx |= XIE_PFX_REP;
+            last_rep = XIEI_PFX_F3;
+            break;
+        }
+    }
+    if (rex) {
+        pfx |= XIE_PFX_REX;
+        s.rexw = (rex >> 3) & 1;
+        s.rexr = (rex >> 2) & 1;
+        s.rexx = (rex >> 1) & 1;
+        s.rexb = rex & 1;
+    }
+    /* Prefix key for mandatory-prefix rows: the last F2/F3, else 66, else none. */
+    pk = last_rep ? last_rep : (pfx & XIE_PFX_OSZ) ? XIEI_PFX_66 : XIEI_PFX_NP;
+
+    if (mode == XIE_MODE_64)
+        s.asz = (pfx & XIE_PFX_ASZ) ? 4 : 8;
+    else if (mode == XIE_MODE_32)
+        s.asz = (pfx & XIE_PFX_ASZ) ? 2 : 4;
+    else
+        s.asz = (pfx & XIE_PFX_ASZ) ? 4 : 2;
+
+    /* Opcode and escapes. */
+    b = bytes[i];
+    if (b == 0x0f) {
+        NEED(i + 2);
+        b = bytes[i + 1];
+        if (b == 0x38 || b == 0x3a) {
+            NEED(i + 3);
+            out->map = b == 0x38 ? 2 : 3;
+            opcode = bytes[i + 2];
+            i += 3;
+        } else if (b == 0x0f) {
+            out->map = 15;
+            s.enc = XIEI_ENC_3DNOW;
+            opcode = 0x0f;
+            i += 2;
+        } else {
+            out->map = 1;
+            opcode = b;
+            i += 2;
+        }
+        space = s.enc == XIEI_ENC_3DNOW ? XIEI_SP_3DNOW : XIEI_SP_LEGACY + out->map;
+    } else if (b == 0xc4 || b == 0xc5 || b == 0x62 || b == 0x8f) {
+        unsigned b1, b2 = 0, mm;
+        NEED(i + 2);
+        b1 = bytes[i + 1];
+        /* Outside 64-bit mode C4/C5/62 are LES/LDS/BOUND unless ModRM.mod would be
+         * 11b (SDM Vol. 2 2.3.5, 2.7.1); 8F is POP Ev unless map_select >= 8
+         * (AMD APM Vol. 4 1.1). */
+        if (b == 0x8f ? (b1 & 0x1f) < 8 : (mode != XIE_MODE_64 && (b1 & 0xc0) != 0xc0)) {
+            out->map = 0;
+            opcode = b;
+            space = XIEI_SP_LEGACY;
+            i++;
+        } else {
+            if ((pfx & (XIE_PFX_OSZ | XIE_PFX_REP | XIE_PFX_REPNE | XIE_PFX_LOCK)) || rex) {
+                i++;
+                FAIL(XIE_DECODE_UD, XIE_UD_VEX_PREFIX);
+            }
+            if (b == 0xc5) {
+                NEED(i + 3);
+                s.enc = XIEI_ENC_VEX;
+                pfx |= XIE_PFX_VEX;
+                s.rexr = (~b1 >> 7) & 1;
+                s.vvvv = (~b1 >> 3) & 15;
+                s.vl = (b1 >> 2) & 1;
+                pk = (b1 & 3) + 1;
+                mm = 1;
+                opcode = bytes[i + 2];
+                i += 3;
+            } else if (b != 0x62) {
+                NEED(i + 4);
+                b2 = bytes[i + 2];
+                s.enc = b == 0xc4 ? XIEI_ENC_VEX : XIEI_ENC_XOP;
+                pfx |= b == 0xc4 ? XIE_PFX_VEX : XIE_PFX_XOP;
+                s.rexr = (~b1 >> 7) & 1;
+                s.rexx = (~b1 >> 6) & 1;
+                s.rexb = (~b1 >> 5) & 1;
+                mm = b1 & 0x1f;
+                s.rexw = b2 >> 7;
+                s.vvvv = (~b2 >> 3) & 15;
+                s.vl = (b2 >> 2) & 1;
+                pk = (b2 & 3) + 1;
+                opcode = bytes[i + 3];
+                i += 4;
+                if (s.enc == XIEI_ENC_VEX ? (mm < 1 || mm > 3) : mm > 10)
+                    FAIL(XIE_DECODE_UD, XIE_UD_OPCODE);
+            } else {
+                unsigned p2;
+                NEED(i + 5);
+                b2 = bytes[i + 2];
+                p2 = bytes[i + 3];
+                s.enc = XIEI_ENC_EVEX;
+                pfx |= XIE_PFX_EVEX;
+                s.rexr = (~b1 >> 7) & 1;
+                s.rexx = (~b1 >> 6) & 1;
+                s.rexb = (~b1 >> 5) & 1;
+                s.rexr2 = (~b1 >> 4) & 1;
+                mm = b1 & 7;
+                s.rexw = b2 >> 7;
+                s.vvvv = (~b2 >> 3) & 15;
+                pk = (b2 & 3) + 1;
+                s.evz = p2 >> 7;
+                s.vl = (p2 >> 5) & 3;
+                s.evb = (p2 >> 4) & 1;
+                s.vexv2 = (~p2 >> 3) & 1;
+                s.aaa = p2 & 7;
+                opcode = bytes[i + 4];
+                i += 5;
+                /* P0 bit 3 must be 0 and P1 bit 2 must be 1 (SDM Vol. 2 2.7.1). */
+                if ((b1 & 0x08) || !(b2 & 0x04)) FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+                if (mm == 0 || mm == 4 || mm == 7) FAIL(XIE_DECODE_UD, XIE_UD_OPCODE);
+            }
+            if (mode != XIE_MODE_64) {
+                /* Outside 64-bit mode only registers 0..7 exist: the inverted
+                 * R/X bits are 1 by the mod == 11b rule, B, R' and vvvv[3] are
+                 * ignored (SDM Vol. 2 2.3.5.6 / 2.7.1). */
+                s.rexr = s.rexx = s.rexb = s.rexr2 = 0;
+                s.vvvv &= 7;
+            }
+            out->map = (uint8_t)mm;
+            if (s.enc == XIEI_ENC_VEX)
+                space = XIEI_SP_VEX + mm;
+            else if (s.enc == XIEI_ENC_XOP)
+                space = XIEI_SP_XOP + mm;
+            else
+                space = mm <= 3 ? XIEI_SP_EVEX + mm : XIEI_SP_EVEX - 1 + mm;
+            out->rex = (uint8_t)(s.rexw << 3 | s.rexr << 2 | s.rexx << 1 | s.rexb);
+        }
+    } else {
+        opcode = b;
+        space = XIEI_SP_LEGACY;
+        i++;
+    }
+    if (s.enc == XIEI_ENC_LEGACY || s.enc == XIEI_ENC_3DNOW) out->rex = (uint8_t)rex;
+    out->prefixes = (uint16_t)pfx;
+    out->opcode = (uint8_t)opcode;
+    dop = &xiei_dop[space * 256 + opcode];
+
+    /* ModRM, SIB and displacement. */
+    key = (mode == XIE_MODE_64 ? XIEI_K_MODE64 : 0) | (s.rexw ? XIEI_K_W : 0) | (s.vl << XIEI_K_L) |
+          (pk << XIEI_K_PFX);
+    if (s.enc == XIEI_ENC_3DNOW || (dop->flags & XIEI_DOP_MODRM)) {
+        unsigned m;
+        NEED(i + 1);
+        m = bytes[i++];
+        out->modrm = (uint8_t)m;
+        out->info |= XIE_INSN_MODRM;
+        s.mod = (dop->flags & XIEI_DOP_FORCEREG) ? 3 : m >> 6;
+        s.reg = (m >> 3) & 7;
+        s.rm = m & 7;
+        if (s.mod != 3) {
+            int r = parse_mem(&s, out, &i);
+            if (r) FAIL(r, XIE_UD_NONE);
+        }
+        key |= s.rm | s.reg << XIEI_K_REG | (s.mod == 3 ? XIEI_K_MOD3 : 0);
+        /* EVEX.b on a register form selects rounding/SAE: the length is then 512
+         * (or ignored) whatever L'L says (SDM Vol. 2 2.7.4). */
+        if (s.evb && s.mod == 3) key = (key & ~(3u << XIEI_K_L)) | (2u << XIEI_K_L);
+        if (s.enc == XIEI_ENC_3DNOW) {
+            NEED(i + 1);
+            opcode = bytes[i++];
+            out->opcode = (uint8_t)opcode;
+            dop = &xiei_dop[XIEI_SP_3DNOW * 256 + opcode];
+        }
+    } else if (s.enc == XIEI_ENC_LEGACY) {
+        key |= s.rexb ? XIEI_K_REXB : 0;
+    }
+
+    /* Row lookup: the first matching entry. If the model lacks its feature, a
+     * row marked "fallback" gives way to the less specific row (F3 0F BC is BSF
+     * without BMI1, as on the CPU); otherwise #UD. */
+    ent = &xiei_dmatch[dop->first];
+    n = dop->n;
+    found = 0;
+    why = XIE_UD_NONE;
+    for (k = 0; k < n; k++) {
+        if ((key & ent[k].mask) != ent[k].value) continue;
+        if (form_ok(cpu, s.vendor, ent[k].form)) {
+            form = ent[k].form;
+            found = 1;
+            break;
+        }
+        why = XIE_UD_FEATURE;
+        if (!(xiei_dforms[ent[k].form].flags & XIEI_DF_FALLBACK)) break;
+    }
+    if (!found) FAIL(XIE_DECODE_UD, why ? why : miss_reason(ent, n, key));
+    df = &xiei_dforms[form];
+    fm = &xiei_forms[form];
+    out->form = (uint16_t)form;
+    out->op = fm->op;
+
+    /* Operand size (SDM Vol. 1 3.6, Vol. 2 2.2.1.2). */
+    if (s.enc != XIEI_ENC_LEGACY && s.enc != XIEI_ENC_3DNOW) {
+        s.osz = (mode == XIE_MODE_64 && s.rexw) ? 8 : 4;
+    } else {
+        unsigned o66 = (pfx & XIE_PFX_OSZ) && !(df->flags & XIEI_DF_PFX66);
+        if (dop->flags & XIEI_DOP_FORCEREG)
+            s.osz = mode == XIE_MODE_64 ? 8 : 4;
+        else if (mode == XIE_MODE_64) {
+            if (s.rexw)
+                s.osz = 8;
+            else if ((df->flags & XIEI_DF_F64) && !(o66 && s.vendor == XIE_VENDOR_AMD))
+                s.osz = 8;
+            else if (o66)
+                s.osz = 2;
+            else
+                s.osz = (df->flags & (XIEI_DF_D64 | XIEI_DF_F64)) ? 8 : 4;
+        } else {
+            s.osz = (mode == XIE_MODE_32) != (o66 != 0) ? 4 : 2;
+        }
+    }
+    out->osz = (uint8_t)s.osz;
+    out->asz = (uint8_t)s.asz;
+
+    /* LOCK: only on rows that allow it, with a memory destination. */
+    if ((pfx & XIE_PFX_LOCK) && (!(df->flags & XIEI_DF_LOCK) || !s.has_mem))
+        FAIL(XIE_DECODE_UD, XIE_UD_LOCK);
+    if ((pfx & (XIE_PFX_REP | XIE_PFX_REPNE)) && (df->flags & (XIEI_DF_REP | XIEI_DF_REPCC)))
+        out->prefixes |= XIE_PFX_REPUSE;
+
+    if (s.enc != XIEI_ENC_LEGACY && s.enc != XIEI_ENC_3DNOW) {
+        if (!(df->flags & XIEI_DF_VVVV) && (s.vvvv || s.vexv2))
+            FAIL(XIE_DECODE_UD, XIE_UD_VEX_VVVV);
+        if (s.enc == XIEI_ENC_EVEX) {
+            if (s.evb) {
+                if (s.mod == 3) {
+                    if (df->flags & XIEI_DF_ER) {
+                        out->evex |= XIE_EVEX_RC;
+                        out->rc = (uint8_t)s.vl;
+                    } else if (df->flags & XIEI_DF_SAE) {
+                        out->evex |= XIE_EVEX_SAE;
+                    } else {
+                        FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+                    }
+                    s.vl = 2;
+                } else {
+                    if (!(df->flags & XIEI_DF_BCST)) FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+                    out->evex |= XIE_EVEX_BCST;
+                }
+            }
+            if (s.aaa && !(df->flags & (XIEI_DF_K | XIEI_DF_KREQ)))
+                FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+            if (!s.aaa && (df->flags & XIEI_DF_KREQ)) FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+            if (s.evz) {
+                /* Zeroing needs a row that allows it and a register destination. */
+                if (!(df->flags & XIEI_DF_Z) ||
+                    (s.has_mem && df->nops &&
+                     (df->ops[0].m == XIEI_OM_W || df->ops[0].m == XIEI_OM_M ||
+                      df->ops[0].m == XIEI_OM_E)))
+                    FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+                out->evex |= XIE_EVEX_Z;
+            }
+            out->mask = (uint8_t)s.aaa;
+            /* EVEX.128/256 forms need AVX512VL besides the row's own features. */
+            if (s.vl < 2 && cpu && xiei_feat_evex_vl != 0xffff &&
+                !xie_cpu_has(cpu, xiei_feat_evex_vl) && (df->flags & XIEI_DF_EVEXVL))
+                FAIL(XIE_DECODE_UD, XIE_UD_FEATURE);
+        }
+        out->vl = (uint8_t)s.vl;
+    }
+
+    /* Immediates. */
+    imm1 = df->imm1;
+    imm2 = df->imm2;
+    if (imm1) {
+        unsigned l1 = imm_len(&s, imm1), l2 = imm_len(&s, imm2);
+        NEED(i + l1 + l2);
+        out->imm_off = (uint8_t)i;
+        if (imm1 == XIEI_IMM_FAR) {
+            out->imm = (int64_t)rd_le(bytes + i, l1 - 2);
+            out->imm2 = (uint16_t)rd_le(bytes + i + l1 - 2, 2);
+        } else if (imm1 == XIEI_IMM_MOFFS) {
+            out->disp = (int64_t)rd_le(bytes + i, l1);
+            out->disp_off = (uint8_t)i;
+        } else if (df->flags & XIEI_DF_IMMZX) {
+            out->imm = (int64_t)rd_le(bytes + i, l1);
+        } else {
+            out->imm = sext(rd_le(bytes + i, l1), l1);
+        }
+        if (l2) out->imm2 = (uint16_t)rd_le(bytes + i + l1, l2);
+        i += l1 + l2;
+    }
+
+    /* EVEX compressed displacement. */
+    if (s.enc == XIEI_ENC_EVEX && s.has_mem && s.mod == 1) {
+        unsigned j, msize = 0;
+        for (j = 0; j < df->nops; j++)
+            if (df->ops[j].m == XIEI_OM_W || df->ops[j].m == XIEI_OM_M ||
+                df->ops[j].m == XIEI_OM_E || df->ops[j].m == XIEI_OM_VSIB)
+                msize = op_size(&s, df->ops[j].size);
+        out->disp *= (int64_t)disp8_n(&s, df, msize);
+    }
+
+    /* AMX tile loads/stores need SIB addressing (SDM TILELOADD: #UD otherwise). */
+    if ((df->flags & XIEI_DF_SIB) && !(out->info & XIE_INSN_SIB))
+        FAIL(XIE_DECODE_UD, XIE_UD_OPERANDS);
+    why = decode_operands(&s, df, out);
+    if (why) FAIL(XIE_DECODE_UD, why);
+    out->nops = df->nops;
+
+done:
+    out->len = (uint8_t)(i > XIE_MAX_INSN_LEN ? XIE_MAX_INSN_LEN : i);
+    if (status == XIE_DECODE_MORE) out->len = (uint8_t)s.avail;
+    return status;
+}
+
+const char *xie_op_name(unsigned op)
+{
+    if (op >= XIE_OP__COUNT) return xiei_op_names[0];
+    return xiei_op_names[op];
+}
+
+const char *xie_ud_reason_str(unsigned reason)
+{
+    static const char *const names[XIE_UD__COUNT] = {
+        "none",
+        "undefined opcode",
+        "not valid in this mode",
+        "CPU feature missing",
+        "LOCK not allowed",
+        "needs mod != 3",
+        "needs mod == 3",
+        "register does not exist",
+        "prefix not allowed before VEX/EVEX/XOP",
+        "VEX/EVEX.vvvv must be 1111b",
+        "vector length not allowed",
+        "VEX/EVEX.W not allowed",
+        "EVEX constraint violated",
+        "operand combination not allowed",
+    };
+    if (reason >= XIE_UD__COUNT) return "unknown";
+    return names[reason];
+}

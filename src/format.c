@@ -5,6 +5,7 @@
  *     mov eax, dword ptr [rbx+0x10]
  *     lock add qword ptr fs:[rax+rcx*8-0x8], 0x1
  *     vaddps zmm1{k1}{z}, zmm2, dword bcst [rax]
+ *     vaddps zmm0, zmm0, zmm1{rn-sae}
  * Part of the freestanding core: no libc, no globals that change, no recursion.
  */
 #include "format.h"
@@ -422,14 +423,16 @@ size_t xie_format(const struct xie_insn *insn, uint64_t rip, char *buf, size_t s
     else
         put_s(&o, name);
 
-    /* Embedded rounding / SAE goes after the last register or memory operand,
-     * before trailing immediates (SDM: "zmm3/m512{er}", then imm8). */
+    /* Embedded rounding / SAE is attached to the last register operand, before
+     * trailing immediates (SDM: "zmm3/m512{er}", then imm8; objdump prints
+     * "zmm1{rn-sae}" the same way). */
     last = n;
-    while (last > 0 && insn->operands[last - 1].kind == XIE_OPK_IMM)
-        last--;
+    for (i = 0; i < n; i++)
+        if (!(insn->operands[i].flags & XIE_OPF_IMPLICIT) && insn->operands[i].kind != XIE_OPK_IMM)
+            last = i;
     first = 1;
     for (i = 0; i < n; i++) {
-        if (sn && sn->spell == SP_ASZ && insn->operands[i].kind != XIE_OPK_REL) continue;
+        if (insn->operands[i].flags & XIE_OPF_IMPLICIT) continue;
         put_s(&o, need_sep ? ", " : " ");
         need_sep = 1;
         put_operand(&o, insn, i, rip, explicit_str);
@@ -442,10 +445,8 @@ size_t xie_format(const struct xie_insn *insn, uint64_t rip, char *buf, size_t s
             }
             if (insn->evex & XIE_EVEX_Z) put_s(&o, "{z}");
         }
-        if (i + 1 == last && (insn->evex & (XIE_EVEX_RC | XIE_EVEX_SAE))) {
-            put_s(&o, ", ");
+        if (i == last && (insn->evex & (XIE_EVEX_RC | XIE_EVEX_SAE)))
             put_s(&o, (insn->evex & XIE_EVEX_RC) ? rc_names[insn->rc & 3] : "{sae}");
-        }
     }
     return finish(&o);
 }

@@ -580,7 +580,7 @@ int main(int argc, char **argv)
     int monly = -1, m, ai;
     uint64_t seed = 1;
     struct fstat *st;
-    unsigned uncovered = 0, emulated = 0;
+    unsigned uncovered = 0, emulated = 0, notrun = 0;
     for (ai = 1; ai < argc; ai++) {
         const char *a = argv[ai];
         const char *v = ai + 1 < argc ? argv[ai + 1] : "0";
@@ -626,6 +626,7 @@ int main(int argc, char **argv)
     for (fi = 0; fi < xiei_nforms; fi++) {
         const struct fstat *s = &st[fi];
         unsigned any = 0, bad = 0, gen = 0;
+        int runnable;
         if (!xiei_forms[fi].handler) continue;
         for (m = 0; m < 3; m++) {
             any += s->tests[m];
@@ -638,11 +639,19 @@ int main(int argc, char **argv)
             tot[4] += s->skip[m];
             tot[5] += s->genfail[m];
         }
-        if (fonly == ~0u && xiei_forms[fi].enc <= XIEI_ENC_VEX &&
-            !(xiei_forms[fi].attrs & XIEI_A_CPL0))
-            emulated++;
-        if (!any && fonly == ~0u && xiei_forms[fi].enc <= XIEI_ENC_VEX &&
-            !(xiei_forms[fi].attrs & XIEI_A_CPL0)) {
+        runnable = 0;
+        for (m = 0; m < 3; m++)
+            runnable |= form_ok_in_mode(&xiei_forms[fi], (enum hw_mode)m);
+        if (fonly == ~0u && !runnable) {
+            notrun++;
+            if (g_verbose)
+                printf("%-5u %-12s | not runnable here (CPL 0, encoding, vendor or a CPUID "
+                       "feature this CPU lacks)\n",
+                       fi, xie_op_name(xiei_forms[fi].op));
+            continue;
+        }
+        if (fonly == ~0u) emulated++;
+        if (!any && fonly == ~0u) {
             uncovered++;
             if (!g_quiet)
                 printf("%-5u %-12s | not covered (no instance generated%s)\n", fi,
@@ -656,8 +665,9 @@ int main(int argc, char **argv)
                    s->exc[2], s->unimpl[2]);
     }
     printf("hwdiff: %u tests (%u ended in an exception), %u mismatches, %u unimplemented, "
-           "%u skipped, %u generation failures, %u of %u emulated user-mode forms not "
-           "covered, %u native restarts\n",
-           tot[0], tot[2], tot[1], tot[3], tot[4], tot[5], uncovered, emulated, hw_restarts());
+           "%u skipped, %u generation failures, %u of %u emulated forms runnable here not "
+           "covered, %u emulated forms not runnable here, %u native restarts\n",
+           tot[0], tot[2], tot[1], tot[3], tot[4], tot[5], uncovered, emulated, notrun,
+           hw_restarts());
     return tot[1] || tot[3] || uncovered ? 1 : 0;
 }

@@ -21,8 +21,8 @@
 
 #include "xie/emu.h"
 
-#define RAM_SIZE (16u << 20)
-#define MAX_WR 4096
+#define RAM_SIZE  (16u << 20)
+#define MAX_WR    4096
 #define MAX_STEPS 300000
 
 enum { R_AX, R_BX, R_CX, R_DX, R_CS, R_SS, R_DS, R_ES, R_SP, R_BP, R_SI, R_DI, R_IP, R_FL, NREG };
@@ -112,8 +112,8 @@ struct test {
     unsigned fmask;
     unsigned ini[NREG], fin[NREG];
     unsigned nram, nwr;
-    uint32_t *ram;   /* pairs */
-    uint32_t *wr;    /* pairs */
+    uint32_t *ram; /* pairs */
+    uint32_t *wr;  /* pairs */
 };
 
 /* Groups of issue 3 are all but these (not general-purpose integer instructions
@@ -123,8 +123,7 @@ static int in_issue3(const char *g)
     static const char *const skip[] = {"62", "6C", "6D", "6E", "6F", "9A", "9B", "C4", "C5"};
     unsigned i;
     for (i = 0; i < sizeof skip / sizeof skip[0]; i++)
-        if (!strcmp(g, skip[i]))
-            return 0;
+        if (!strcmp(g, skip[i])) return 0;
     return 1;
 }
 
@@ -212,8 +211,7 @@ static int run_one(const struct test *t, struct mem *m, int verbose, char *why, 
         st = xie_emulate(&c, NULL, 0, &res);
         switch (st) {
         case XIE_OK:
-            if (res.retire & XIE_RETIRE_HLT)
-                done = 1;
+            if (res.retire & XIE_RETIRE_HLT) done = 1;
             break;
         case XIE_EXCEPTION:
             if (took >= 0) {
@@ -239,8 +237,7 @@ static int run_one(const struct test *t, struct mem *m, int verbose, char *why, 
     }
     if (took != t->exc) {
         /* README: two 8-bit IDIV tests record no #DE where a modern CPU raises it. */
-        if (t->exc < 0 && took == 0 && !strcmp(t->group, "F6.7"))
-            return O_QUIRK;
+        if (t->exc < 0 && took == 0 && !strcmp(t->group, "F6.7")) return O_QUIRK;
         snprintf(why, whysz, "exception %d, 286 took %d", took, t->exc);
         return O_FAIL;
     }
@@ -258,21 +255,17 @@ static int run_one(const struct test *t, struct mem *m, int verbose, char *why, 
         uint32_t a = t->wr[2 * i] & (RAM_SIZE - 1);
         if (m->ram[a] != t->wr[2 * i + 1]) {
             size_t n = strlen(why);
-            snprintf(why + n, whysz - n, "[%06x]=%02x want %02x; ", a, m->ram[a],
-                     t->wr[2 * i + 1]);
+            snprintf(why + n, whysz - n, "[%06x]=%02x want %02x; ", a, m->ram[a], t->wr[2 * i + 1]);
         }
     }
     for (i = 0; i < m->nwr; i++) {
         uint32_t a = m->wr[i];
         unsigned j, want = 0, found = 0;
         for (j = 0; j < t->nwr && !found; j++)
-            if ((t->wr[2 * j] & (RAM_SIZE - 1)) == a)
-                found = 1;
-        if (found)
-            continue;
+            if ((t->wr[2 * j] & (RAM_SIZE - 1)) == a) found = 1;
+        if (found) continue;
         for (j = 0; j < t->nram; j++)
-            if ((t->ram[2 * j] & (RAM_SIZE - 1)) == a)
-                want = t->ram[2 * j + 1];
+            if ((t->ram[2 * j] & (RAM_SIZE - 1)) == a) want = t->ram[2 * j + 1];
         if (m->ram[a] != want) {
             size_t n = strlen(why);
             snprintf(why + n, whysz - n, "[%06x]=%02x written, 286 left %02x; ", a, m->ram[a],
@@ -303,8 +296,7 @@ static int parse(char *line, struct test *t)
     unsigned i;
     int k = 0;
     unsigned long v;
-    if (sscanf(p, "%15s%n", t->group, &k) != 1)
-        return -1;
+    if (sscanf(p, "%15s%n", t->group, &k) != 1) return -1;
     p += k;
     t->exc = (int)strtol(p, &e, 10);
     p = e;
@@ -363,8 +355,7 @@ int main(int argc, char **argv)
         struct test t;
         int o;
         unsigned g;
-        if (parse(line, &t))
-            continue;
+        if (parse(line, &t)) continue;
         if ((only && strcmp(only, t.group)) || (!all && !in_issue3(t.group))) {
             skipped++;
             free(t.ram);
@@ -375,10 +366,8 @@ int main(int argc, char **argv)
         reset_mem(&t, m);
         for (g = 0; g < ngs && strcmp(gs[g].group, t.group); g++)
             ;
-        if (g == ngs && ngs < 512)
-            strcpy(gs[ngs++].group, t.group);
-        if (g < 512)
-            gs[g].n[o]++;
+        if (g == ngs && ngs < 512) strcpy(gs[ngs++].group, t.group);
+        if (g < 512) gs[g].n[o]++;
         tot[o]++;
         if ((o == O_FAIL || (verbose && o != O_PASS)) && (verbose || shown < 40)) {
             printf("%s %s: %s\n", oname[o], t.group, why);

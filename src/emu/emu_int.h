@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal interface of the emulation engine: the per-call execution state, the
+ * operand and memory access layer, and the handler table. Cross-file internal
+ * (xiei_ prefix); not public API.
+ *
+ * One emulation call keeps everything it would change in struct xiei_ex (on the
+ * caller's stack) and writes it into the context only when the instruction
+ * completes (xiei_commit), so a faulting instruction changes nothing.
+ */
+#ifndef XIE_EMU_INT_H
+#define XIE_EMU_INT_H
+
+#include <stdint.h>
+
+#include "xie/emu.h"
+#include "../form.h"
+#include "sem.h"
+#include "sem_util.h"
+
+/* Staged general-register writes: POPA writes eight, nothing else more. */
+#define XIEI_MAX_REGW 10
+/* Staged memory writes (each up to two page fragments). */
+#define XIEI_MAX_MEMW 4
+/* Bytes of staged memory data: ENTER with nesting level 31 in 64-bit mode writes
+ * 8 + 30 * 8 + 8 = 256 bytes, the largest single destination here. */
+#define XIEI_WBUF 272
+
+/* A translated memory operand: one or two page fragments. */
+struct xiei_maddr {
+    uint64_t pa0, pa1; /* fragment addresses (physical, or linear without translate) */
+    uint16_t n0;       /* bytes in the first fragment (== size when not split) */
+    uint16_t size;     /* total bytes */
+};
+
+/* A staged memory write. */
+struct xiei_memw {
+    struct xiei_maddr m;
+    uint16_t off; /* offset of the data in xiei_ex.wbuf */
+};
+
+/* Per-call execution state. */
+struct xiei_ex {
+    struct xie_ctx *ctx;
+    const struct xie_ops *ops;
+    const struct xie_insn *in;
+    struct xie_result *res;
+    uint64_t fl;        /* RFLAGS being computed */
+    uint64_t rip_next;  /* address of the next instruction (RIP + length, wrapped) */
+    uint64_t rip_new;   /* RIP after the instruction (branches change it) */
+    uint32_t retire;    /* XIE_RETIRE_* */
+    uint8_t mode;       /* enum xie_mode */
+    uint8_t realseg;    /* real or virtual-8086 mode: segment base = selector * 16 */
+    uint8_t nregw;      /* staged register writes */
+    uint8_t nmemw;      /* staged memory writes */
+    uint16_t wused;     /* bytes used in wbuf */
+    uint8_t segw;       /* staged segment register write (enum xie_seg) or XIE_SEG_NONE */
+    uint8_t lock;       /* 1: the memory destination is atomic (cmpxchg at commit) */
+    uint8_t lock_have;  /* 1: lock_cur holds the value the last cmpxchg found */
+    uint8_t lock_armed; /* 1: the atomic write has been staged (lock_new) */
+    uint8_t mcache;     /* 1: mcache_op's translation is in mc */
+    uint8_t align;      /* required alignment of the memory operand (table), or 0 */
+    uint8_t regi[XIEI_MAX_REGW];
+    uint64_t regv[XIEI_MAX_REGW];
+    const struct xie_operand *mcache_op;
+    struct xiei_maddr mc;
+    struct xiei_maddr lock_m; /* the atomic operand */
+    uint8_t lock_old[16];     /* value read (expected at commit) */
+    uint8_t lock_new[16];     /* value to store */
+    uint8_t lock_cur[16];     /* value a failed cmpxchg reported */
+    struct xie_segment segv;  /* staged segment register value */
+    struct xiei_memw memw[XIEI_MAX_MEMW];
+    uint8_t wbuf[XIEI_WBUF];
+};
+
+/* ---- status helpers (emu.c) ---- */
+
+/* Record exception `vector` (with error code if has_err) and return XIE_EXCEPTION. */
+int xiei_raise(struct xiei_ex *ex, unsigned vector, int has_err, uint32_t err);
+/* Record an unhandleable reason and return XIE_UNHANDLEABLE. */
+int xiei_unhandleable(struct xiei_ex *ex, unsigned reason);
+/* Map a callback's return value to an engine status (XIE_OK when it is XIE_CB_OK;
+ * XIE_CB_EXCEPTION takes the event from *ev). */
+int xiei_cbstatus(struct xiei_ex *ex, int cb, const struct xie_event *ev);
+/* Make sure the state parts in mask are valid (load_state if needed). */
+int xiei_need(struct xiei_ex *ex, uint64_t mask);
+
+#define XIEI_VEC_DE 0
+#define XIEI_VEC_DB 1
+#define XIEI_VEC_UD 6
+#define XIEI_VEC_SS 12
+#define XIEI_VEC_GP 13
+#define XIEI_VEC_PF 14
+
+static inline int xiei_gp0(struct xiei_ex *ex)
+{
+    return xiei_raise(ex, XIEI_VEC_GP, 1, 0);
+}
+static inline int xiei_ud(struct xiei_ex *ex)
+{
+    return xiei_raise(ex, XIEI_VEC_UD, 0, 0);
+}
+
+/* ---- registers (operand.c) ---- */
+
+/* Current value of GPR n, including writes this instruction staged. */
+static inline uint64_t xiei_gpr(const struct xiei_ex *ex, unsigned n)
+{
+    unsigned i = ex->nregw;
+    while (i--)
+        if (ex->regi[i] == n) return ex->regv[i];
+    return ex->ctx->gpr[n];
+}
+/* Stage a full 64-bit write of GPR n. */
+void xiei_set_gpr(struct xiei_ex *ex, unsigned n, uint64_t v);
+/* Stage a write of the low `size` bytes of GPR n with the architectural rule:
+ * size 4 zero-extends in 64-bit mode, smaller sizes merge. */
+void xiei_set_gprs(struct xiei_ex *ex, unsigned n, unsigned size, uint64_t v);
+
+/* ---- addressing and memory (mem.c) ---- */
+
+/* Effective address (offset in the segment) of a memory operand, wrapped to the
+ * address size; RIP-relative uses the next instruction's address. */
+uint64_t xiei_ea(const struct xiei_ex *ex, const struct xie_operand *o);
+/* Segmentation and translation of [seg:off, size) for an access of kind
+ * XIE_XLAT_READ or XIE_XLAT_WRITE; fills *m. implicit: supervisor access. */
+int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, unsigned kind,
+              struct xiei_maddr *m);
+/* Translation of [la, la + size) (no segmentation), e.g. descriptor tables. */
+int xiei_xlat_linear(struct xiei_ex *ex, uint64_t la, unsigned size, unsigned kind,
+                     struct xiei_maddr *m);
+/* Read a translated operand through the read callback (fragments in order). */
+int xiei_mread(struct xiei_ex *ex, const struct xiei_maddr *m, void *buf);
+/* Stage a write of a translated operand (committed by xiei_commit). */
+int xiei_mwrite(struct xiei_ex *ex, const struct xiei_maddr *m, const void *buf);
+/* Read / stage-write a little-endian value of m->size <= 8 bytes. */
+int xiei_mread_val(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t *v);
+int xiei_mwrite_val(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t v);
+/* Stack: the stack address size (2, 4, 8) and push/pop of `size` bytes at an
+ * offset from the current stack pointer (the pointer itself is not changed). */
+unsigned xiei_stack_asz(const struct xiei_ex *ex);
+int xiei_stack_write(struct xiei_ex *ex, uint64_t sp, unsigned size, const void *buf);
+int xiei_stack_read(struct xiei_ex *ex, uint64_t sp, unsigned size, void *buf);
+/* Push `size` bytes of v (stages the memory write and the new RSP). */
+int xiei_push(struct xiei_ex *ex, unsigned size, uint64_t v);
+/* Pop `size` bytes into *v (stages the new RSP). */
+int xiei_pop(struct xiei_ex *ex, unsigned size, uint64_t *v);
+/* Apply the staged memory writes, registers and flags (not RIP); reset staging. */
+int xiei_commit(struct xiei_ex *ex);
+
+/* ---- operands (operand.c) ---- */
+
+/* Read operand i (register, immediate, memory up to 8 bytes, segment selector,
+ * constant 1). Memory destinations are translated for writing (RMW) and, for
+ * atomic instructions, read through the lock protocol. */
+int xiei_rd(struct xiei_ex *ex, unsigned i, uint64_t *v);
+/* Write operand i (register or memory, up to 8 bytes). */
+int xiei_wr(struct xiei_ex *ex, unsigned i, uint64_t v);
+/* Read a translated memory value (rmw: the destination of a read-modify-write,
+ * atomic when the instruction is) / write one (atomic destinations are armed for
+ * the compare-exchange at commit). */
+int xiei_mem_rd(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, uint64_t *v);
+/* The same on m->size raw bytes (up to 16 for atomic operands). */
+int xiei_mem_rdb(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, void *buf);
+int xiei_mem_wrb(struct xiei_ex *ex, const struct xiei_maddr *m, const void *buf);
+int xiei_mem_wr(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t v);
+/* Translation of memory operand i for kind (cached for the read-then-write of an
+ * RMW operand). */
+int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, struct xiei_maddr *m);
+/* Branch to target (already computed at the operand size): limit / canonical
+ * checks, then sets rip_new. */
+int xiei_branch(struct xiei_ex *ex, uint64_t target);
+
+/* Load segment register seg with selector sel (staged): real and
+ * virtual-8086 mode set base = sel * 16; protected mode reads and checks the
+ * descriptor (h_seg.c). */
+int xiei_load_seg(struct xiei_ex *ex, unsigned seg, uint16_t sel);
+
+/* ---- handlers ---- */
+
+typedef int (*xiei_handler_fn)(struct xiei_ex *ex, unsigned arg);
+struct xiei_handler_ent {
+    xiei_handler_fn fn;
+    uint8_t arg;
+};
+/* Indexed by enum xiei_handler (the table's h= attribute). */
+extern const struct xiei_handler_ent xiei_handlers[];
+extern const unsigned xiei_nhandlers;
+
+#define XIEI_HANDLER(name) int xiei_h_##name(struct xiei_ex *ex, unsigned arg)
+
+/* h_alu.c */
+XIEI_HANDLER(alu);
+XIEI_HANDLER(test);
+XIEI_HANDLER(unary);
+XIEI_HANDLER(shift);
+XIEI_HANDLER(shxd);
+XIEI_HANDLER(muldiv);
+XIEI_HANDLER(imul);
+XIEI_HANDLER(bt);
+XIEI_HANDLER(bitscan);
+XIEI_HANDLER(bswap);
+XIEI_HANDLER(bcd);
+XIEI_HANDLER(aam);
+XIEI_HANDLER(aad);
+XIEI_HANDLER(adcx);
+XIEI_HANDLER(crc32);
+XIEI_HANDLER(flagop);
+XIEI_HANDLER(cli);
+XIEI_HANDLER(sti);
+XIEI_HANDLER(lahf);
+XIEI_HANDLER(sahf);
+XIEI_HANDLER(cbw);
+XIEI_HANDLER(cwd);
+/* h_bmi.c */
+XIEI_HANDLER(andn);
+XIEI_HANDLER(bextr);
+XIEI_HANDLER(blsx);
+XIEI_HANDLER(bzhi);
+XIEI_HANDLER(pdep);
+XIEI_HANDLER(mulx);
+XIEI_HANDLER(shiftx);
+/* h_move.c */
+XIEI_HANDLER(mov);
+XIEI_HANDLER(movx);
+XIEI_HANDLER(movbe);
+XIEI_HANDLER(lea);
+XIEI_HANDLER(xchg);
+XIEI_HANDLER(xadd);
+XIEI_HANDLER(cmpxchg);
+XIEI_HANDLER(cmpxchg8b);
+XIEI_HANDLER(cmovcc);
+XIEI_HANDLER(setcc);
+XIEI_HANDLER(xlat);
+XIEI_HANDLER(nop);
+XIEI_HANDLER(cacheop);
+XIEI_HANDLER(hlt);
+/* h_flow.c */
+XIEI_HANDLER(push);
+XIEI_HANDLER(pop);
+XIEI_HANDLER(pusha);
+XIEI_HANDLER(popa);
+XIEI_HANDLER(pushf);
+XIEI_HANDLER(popf);
+XIEI_HANDLER(enter);
+XIEI_HANDLER(leave);
+XIEI_HANDLER(jmp);
+XIEI_HANDLER(call);
+XIEI_HANDLER(ret);
+XIEI_HANDLER(jcc);
+XIEI_HANDLER(loop);
+XIEI_HANDLER(jcxz);
+/* h_string.c */
+XIEI_HANDLER(string);
+
+/* String handler arguments. */
+enum xiei_str_op { XIEI_STR_MOVS, XIEI_STR_CMPS, XIEI_STR_STOS, XIEI_STR_LODS, XIEI_STR_SCAS };
+
+#endif

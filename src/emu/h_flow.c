@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Handlers for the stack (PUSH, POP, PUSHA, POPA, PUSHF, POPF, ENTER, LEAVE) and
+ * near control transfers (JMP, CALL, RET, Jcc, LOOPcc, JCXZ).
+ */
+#include "emu_int.h"
+
+#define CR4_VME 0x1u
+
+/* Arithmetic and control flags every POPF may change (SDM Vol. 2 POPF):
+ * CF PF AF ZF SF TF DF OF NT, plus AC and ID with a 32/64-bit operand. */
+#define POPF_BASE 0x4dd5u
+#define POPF_WIDE 0x240000u
+
+XIEI_HANDLER(push)
+{
+    const struct xie_insn *in = ex->in;
+    const struct xie_operand *o = &in->operands[0];
+    unsigned size = in->osz;
+    uint64_t v;
+    int st = xiei_rd(ex, 0, &v);
+
+    (void)arg;
+    if (st) return st;
+    if (o->kind == XIE_OPK_SEG && size > 2 && ex->ctx->cpu.vendor == XIE_VENDOR_INTEL) {
+        /* Intel: a segment register pushed with a 32/64-bit operand size is
+         * written with a 16-bit move; the rest of the slot is unchanged (SDM
+         * Vol. 2 PUSH). AMD writes the zero-extended selector. */
+        unsigned asz;
+        uint64_t sp;
+        st = xiei_need(ex, XIE_STATE_SEG(XIE_SEG_SS));
+        if (st) return st;
+        asz = xiei_stack_asz(ex);
+        sp = (xiei_gpr(ex, XIE_GPR_RSP) - size) & xiei_mask(asz);
+        st = xiei_stack_write(ex, sp, 2, &v);
+        if (!st) xiei_set_gprs(ex, XIE_GPR_RSP, asz, sp);
+        return st;
+    }
+    return xiei_push(ex, size, v);
+}
+
+XIEI_HANDLER(pop)
+{
+    const struct xie_insn *in = ex->in;
+    const struct xie_operand *o = &in->operands[0];
+    uint64_t v;
+    int st;
+
+    (void)arg;
+    if (o->kind == XIE_OPK_SEG) {
+        st = xiei_pop(ex, in->osz, &v);
+        if (st) return st;
+        st = xiei_load_seg(ex, o->reg, (uint16_t)v);
+        /* POP SS blocks interrupts and debug traps for one instruction. */
+        if (!st && o->reg == XIE_SEG_SS) ex->retire |= XIE_RETIRE_SHADOW_MOVSS;
+        return st;
+    }
+    /* The new stack pointer is staged first: a memory destination based on
+     * rSP uses the incremented value (SDM Vol. 2 POP). */
+    st = xiei_pop(ex, in->osz, &v);
+    return st ? st : xiei_wr(ex, 0, v);
+}
+
+/* PUSHA: AX CX DX BX (original) SP BP SI DI, one contiguous stack write. */
+XIEI_HANDLER(pusha)
+{
+    unsigned size = ex->in->osz, asz, i, k;
+    uint8_t buf[32];
+    uint64_t sp0 = xiei_gpr(ex, XIE_GPR_RSP), sp;
+    int st = xiei_need(ex, XIE_STATE_SEG(XIE_SEG_SS));
+
+    (void)arg;
+    if (st) return st;
+    asz = xiei_stack_asz(ex);
+    sp = (sp0 - 8 * size) & xiei_mask(asz);
+    /* The lowest address holds DI, the highest AX. */
+    for (i = 0; i < 8; i++) {
+        uint64_t v = xiei_gpr(ex, 7 - i);
+        for (k = 0; k < size; k++)
+            buf[i * size + k] = (uint8_t)(v >> (k * 8));
+    }
+    st = xiei_stack_write(ex, sp, 8 * size, buf);
+    if (!st) xiei_set_gprs(ex, XIE_GPR_RSP, asz, sp);
+    return st;
+}
+
+/* POPA: the saved SP is skipped. */
+XIEI_HANDLER(popa)
+{
+    unsigned size = ex->in->osz, asz, i, k;
+    uint8_t buf[32];
+    uint64_t sp;
+    int st = xiei_need(ex, XIE_STATE_SEG(XIE_SEG_SS));
+
+    (void)arg;
+    if (st) return st;
+    asz = xiei_stack_asz(ex);
+    sp = xiei_gpr(ex, XIE_GPR_RSP) & xiei_mask(asz);
+    st = xiei_stack_read(ex, sp, 8 * size, buf);
+    if (st) return st;
+    for (i = 0; i < 8; i++) {
+        uint64_t v = 0;
+        if (7 - i == XIE_GPR_RSP) continue;
+        for (k = 0; k < size; k++)
+            v |= (uint64_t)buf[i * size + k] << (k * 8);
+        xiei_set_gprs(ex, 7 - i, size, v);
+    }
+    xiei_set_gprs(ex, XIE_GPR_RSP, asz, sp + 8 * size);
+    return XIE_OK;
+}
+
+/* In virtual-8086 mode with IOPL < 3, PUSHF/POPF fault, or use VIF under VME
+ * (SDM Vol. 3 20.4), which is not emulated yet. */
+static int v86_iopl(struct xiei_ex *ex)
+{
+    int st;
+
+    if (!(ex->fl & XIEI_F_VM) || ((ex->fl >> 12) & 3) == 3 || !(ex->ctx->cr0 & 1)) return XIE_OK;
+    st = xiei_need(ex, XIE_STATE_CR4);
+    if (st) return st;
+    if (ex->ctx->cr4 & CR4_VME) return xiei_unhandleable(ex, XIE_REASON_MODE);
+    return xiei_gp0(ex);
+}
+
+XIEI_HANDLER(pushf)
+{
+    int st = v86_iopl(ex);
+
+    (void)arg;
+    if (st) return st;
+    /* The image has VM and RF cleared (SDM Vol. 2 PUSHF). */
+    return xiei_push(ex, ex->in->osz, ex->fl & ~(uint64_t)(XIEI_F_VM | XIEI_F_RF));
+}
+
+XIEI_HANDLER(popf)
+{
+    const struct xie_ctx *ctx = ex->ctx;
+    unsigned size = ex->in->osz;
+    unsigned iopl = (unsigned)(ex->fl >> 12) & 3;
+    uint64_t v, mask = POPF_BASE;
+    int st = v86_iopl(ex);
+
+    (void)arg;
+    if (st) return st;
+    st = xiei_pop(ex, size, &v);
+    if (st) return st;
+    if (size > 2) mask |= POPF_WIDE;
+    /* SDM Vol. 2 POPF: IOPL only at CPL 0 (and in real mode); IF when CPL <= IOPL
+     * (virtual-8086 mode reaches here only with IOPL 3). VM, VIP and VIF never
+     * change; RF is cleared. */
+    if (ex->realseg) {
+        mask |= XIEI_F_IF;
+        if (!(ex->fl & XIEI_F_VM)) mask |= XIEI_F_IOPL;
+    } else {
+        if (ctx->cpl == 0) mask |= XIEI_F_IOPL;
+        if (ctx->cpl <= iopl) mask |= XIEI_F_IF;
+    }
+    if (size == 2) mask &= 0xffff;
+    ex->fl = (ex->fl & ~mask & ~(uint64_t)XIEI_F_RF) | (v & mask) | 2;
+    return XIE_OK;
+}
+
+/* ENTER imm16, imm8 (SDM Vol. 2 ENTER): push rBP, copy level - 1 frame
+ * pointers, push the new frame pointer, allocate. All reads happen first, then
+ * one contiguous stack write. */
+XIEI_HANDLER(enter)
+{
+    const struct xie_insn *in = ex->in;
+    unsigned size = in->osz, level = in->imm2 & 31u, asz, i, k, n;
+    uint64_t alloc = (uint64_t)in->imm & 0xffff, bp, sp0, frame, smask;
+    uint8_t buf[XIEI_WBUF];
+    int st = xiei_need(ex, XIE_STATE_SEG(XIE_SEG_SS));
+
+    (void)arg;
+    if (st) return st;
+    asz = xiei_stack_asz(ex);
+    smask = xiei_mask(asz);
+    sp0 = xiei_gpr(ex, XIE_GPR_RSP);
+    bp = xiei_gpr(ex, XIE_GPR_RBP);
+    frame = (sp0 - size) & smask;
+    n = level ? level + 1 : 1; /* slots written, from the highest address down */
+    for (k = 0; k < size; k++)
+        buf[(n - 1) * size + k] = (uint8_t)(bp >> (k * 8));
+    for (i = 1; i < level; i++) {
+        uint64_t v = 0;
+        st = xiei_stack_read(ex, (bp - i * size) & smask, size, &v);
+        if (st) return st;
+        for (k = 0; k < size; k++)
+            buf[(n - 1 - i) * size + k] = (uint8_t)(v >> (k * 8));
+    }
+    if (level)
+        for (k = 0; k < size; k++)
+            buf[k] = (uint8_t)(frame >> (k * 8));
+    st = xiei_stack_write(ex, (sp0 - n * size) & smask, n * size, buf);
+    if (st) return st;
+    /* rBP takes the frame pointer at the stack-address size (SDM Vol. 2 ENTER). */
+    xiei_set_gprs(ex, XIE_GPR_RBP, asz, frame);
+    xiei_set_gprs(ex, XIE_GPR_RSP, asz, (sp0 - n * size - alloc) & smask);
+    return XIE_OK;
+}
+
+/* LEAVE: rSP = rBP, then pop rBP. */
+XIEI_HANDLER(leave)
+{
+    uint64_t v;
+    unsigned asz;
+    int st = xiei_need(ex, XIE_STATE_SEG(XIE_SEG_SS));
+
+    (void)arg;
+    if (st) return st;
+    asz = xiei_stack_asz(ex);
+    xiei_set_gprs(ex, XIE_GPR_RSP, asz, xiei_gpr(ex, XIE_GPR_RBP));
+    st = xiei_pop(ex, ex->in->osz, &v);
+    if (!st) xiei_set_gprs(ex, XIE_GPR_RBP, ex->in->osz, v);
+    return st;
+}
+
+/* Near branch target: relative to the next instruction or read from the operand,
+ * truncated to the operand size (SDM Vol. 2 JMP). */
+static int target(struct xiei_ex *ex, uint64_t *t)
+{
+    const struct xie_insn *in = ex->in;
+    int st;
+
+    if (in->operands[0].kind == XIE_OPK_REL) {
+        *t = (ex->rip_next + (uint64_t)in->imm) & xiei_mask(in->osz);
+        return XIE_OK;
+    }
+    if (in->operands[0].kind == XIE_OPK_FAR || in->operands[0].size > 8) return XIE_UNIMPLEMENTED;
+    st = xiei_rd(ex, 0, t);
+    *t &= xiei_mask(in->osz);
+    return st;
+}
+
+XIEI_HANDLER(jmp)
+{
+    uint64_t t;
+    int st = target(ex, &t);
+
+    (void)arg;
+    return st ? st : xiei_branch(ex, t);
+}
+
+XIEI_HANDLER(call)
+{
+    uint64_t t;
+    int st = target(ex, &t);
+
+    (void)arg;
+    if (!st) st = xiei_branch(ex, t);
+    return st ? st : xiei_push(ex, ex->in->osz, ex->rip_next);
+}
+
+XIEI_HANDLER(ret)
+{
+    const struct xie_insn *in = ex->in;
+    uint64_t t;
+    unsigned asz;
+    int st = xiei_pop(ex, in->osz, &t);
+
+    (void)arg;
+    if (st) return st;
+    if (in->nops && in->operands[0].kind == XIE_OPK_IMM) {
+        asz = xiei_stack_asz(ex);
+        xiei_set_gprs(ex, XIE_GPR_RSP, asz,
+                      xiei_gpr(ex, XIE_GPR_RSP) + ((uint64_t)in->imm & 0xffff));
+    }
+    return xiei_branch(ex, t & xiei_mask(in->osz));
+}
+
+XIEI_HANDLER(jcc)
+{
+    uint64_t t;
+
+    (void)arg;
+    if (!xiei_cond(ex->in->opcode & 15u, ex->fl)) return XIE_OK;
+    t = (ex->rip_next + (uint64_t)ex->in->imm) & xiei_mask(ex->in->osz);
+    return xiei_branch(ex, t);
+}
+
+/* LOOP (arg 0), LOOPE (1), LOOPNE (2): the count register is picked by the
+ * address size. */
+XIEI_HANDLER(loop)
+{
+    const struct xie_insn *in = ex->in;
+    uint64_t c = (xiei_gpr(ex, XIE_GPR_RCX) - 1) & xiei_mask(in->asz);
+    int take = c != 0;
+
+    xiei_set_gprs(ex, XIE_GPR_RCX, in->asz, c);
+    if (arg == 1)
+        take = take && (ex->fl & XIEI_F_ZF);
+    else if (arg == 2)
+        take = take && !(ex->fl & XIEI_F_ZF);
+    if (!take) return XIE_OK;
+    return xiei_branch(ex, (ex->rip_next + (uint64_t)in->imm) & xiei_mask(in->osz));
+}
+
+XIEI_HANDLER(jcxz)
+{
+    const struct xie_insn *in = ex->in;
+
+    (void)arg;
+    if (xiei_gpr(ex, XIE_GPR_RCX) & xiei_mask(in->asz)) return XIE_OK;
+    return xiei_branch(ex, (ex->rip_next + (uint64_t)in->imm) & xiei_mask(in->osz));
+}

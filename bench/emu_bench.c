@@ -35,8 +35,8 @@
 #endif
 
 #define CODE_ADDR 0x10000u
-#define DATA_ADDR 0x20000u
-#define SRC_ADDR  0x21000u
+#define DATA_ADDR 0x11000u
+#define SRC_ADDR  0x12000u
 #define MEM_SIZE  0x4000u /* code page .. data pages */
 
 struct insn {
@@ -265,7 +265,8 @@ static __attribute__((noinline)) long bench_loop_x86emu(unsigned k, long iters, 
         e->x86.R_EDI = (u32)v->gpr[7];
         e->x86.R_EIP = (u32)v->rip;
         e->x86.R_EFLG = (u32)v->rflags;
-        e->max_instr = 1;
+        /* max_instr counts against the emulated TSC (instructions run). */
+        e->max_instr = e->x86.R_TSC + 1;
         x86emu_run(e, X86EMU_RUN_MAX_INSTR);
         if (e->x86.R_EIP != (u32)v->rip + g_insns[k].len32) bad++;
         v->gpr[0] = e->x86.R_EAX;
@@ -327,7 +328,7 @@ static __attribute__((noinline)) long bench_loop_unicorn(unsigned k, long iters,
     for (i = 0; i < iters; i++) {
         vcpu_again(v, k);
         uc_reg_write_batch(uc, (int *)g_ucregs, ptrs, 18);
-        if (uc_emu_start(uc, v->rip, v->rip + g_insns[k].len64, 0, 1) != UC_ERR_OK) bad++;
+        if (uc_emu_start(uc, v->rip, v->rip + g_insns[k].len64, 0, 0) != UC_ERR_OK) bad++;
         uc_reg_read_batch(uc, (int *)g_ucregs, ptrs, 18);
     }
     return bad;

@@ -283,14 +283,16 @@ struct cat {
 };
 
 enum {
-    C_AGREE,    /* xie valid, CPU ran it, same length */
-    C_LEN,      /* xie valid, CPU ran it, other length */
-    C_XIE_UD,   /* xie #UD, CPU ran it */
-    C_CPU_UD,   /* xie valid, CPU #UD */
-    C_BOTH_UD,  /* both #UD */
-    C_GP_AGREE, /* xie: longer than 15 bytes; CPU: #GP or never had it at 15 */
-    C_GP_LEN,   /* xie: longer than 15 bytes; CPU ran it */
-    C_XIE_MORE, /* xie asked for more than 15 bytes (a decoder bug) */
+    C_AGREE,     /* xie valid, CPU ran it, same length */
+    C_LEN,       /* xie valid, CPU ran it, other length */
+    C_XIE_UD,    /* xie #UD, CPU ran it */
+    C_XIE_UD_GP, /* xie #UD, CPU #GP with all 15 bytes (the length limit came first) */
+    C_CPU_UD,    /* xie valid, CPU #UD */
+    C_UD_INSN,   /* xie valid, CPU #UD, and the instruction always #UDs in user mode */
+    C_BOTH_UD,   /* both #UD */
+    C_GP_AGREE,  /* xie: longer than 15 bytes; CPU: #GP or never had it at 15 */
+    C_GP_LEN,    /* xie: longer than 15 bytes; CPU ran it */
+    C_XIE_MORE,  /* xie asked for more than 15 bytes (a decoder bug) */
     C_ICED_AGREE,
     C_ICED_LEN,   /* iced valid, CPU ran it, other length */
     C_ICED_UDCPU, /* iced valid, CPU #UD */
@@ -302,7 +304,9 @@ static struct cat cats[C__COUNT] = {
     {"xie valid, CPU ran it, same length", 0, 0, 0},
     {"LENGTH MISMATCH: xie valid, CPU ran it with another length", 1, 0, 0},
     {"xie #UD, CPU ran it", 0, 0, 0},
+    {"xie #UD, CPU #GP at 15 bytes (length limit before #UD)", 0, 0, 0},
     {"xie valid, CPU #UD", 0, 0, 0},
+    {"xie valid, CPU #UD as it must (ud0/ud1/ud2/rsm in user mode)", 0, 0, 0},
     {"both #UD", 0, 0, 0},
     {"xie >15 bytes (#GP), CPU agrees", 0, 0, 0},
     {"LENGTH MISMATCH: xie >15 bytes (#GP), CPU ran it", 1, 0, 0},
@@ -312,6 +316,20 @@ static struct cat cats[C__COUNT] = {
     {"iced valid, CPU #UD", 0, 0, 0},
     {"iced invalid, CPU ran it", 0, 0, 0},
 };
+
+/* #GP when the CPU had all 15 bytes: the length limit (or a 15-byte instruction's #GP). */
+static int gp15(const struct result *r)
+{
+    return r->kind == K_GP && r->len == GEN_CASE_LEN;
+}
+
+/* Instructions defined to raise #UD in user mode (SDM: UD0/UD1/UD2; RSM outside SMM). */
+static int always_ud(const struct xie_insn *in)
+{
+    const char *n = xie_op_name(in->op);
+    return strcmp(n, "ud0") == 0 || strcmp(n, "ud1") == 0 || strcmp(n, "ud2") == 0 ||
+           strcmp(n, "rsm") == 0;
+}
 
 static void hexs(const uint8_t *b, int n, char *out)
 {
@@ -327,7 +345,7 @@ static void note(int c, int show, int bits, const uint8_t *b, const char *xv, co
     char h[40], key[48];
     cats[c].n++;
     if (cats[c].shown >= show || c == C_AGREE || c == C_BOTH_UD || c == C_GP_AGREE ||
-        c == C_ICED_AGREE)
+        c == C_ICED_AGREE || c == C_UD_INSN)
         return;
     cats[c].shown++;
     hexs(b, GEN_CASE_LEN, h);
@@ -445,17 +463,14 @@ int main(int argc, char **argv)
             printf("  case %u %s  xie: %s  cpu: %u %s (sig %u trap %u)\n", sel[i], h, xv, r->len,
                    kind_name[r->kind], r->sig, r->trapno);
         }
-        if (st == XIE_DECODE_OK)
-            note(!cpu_ran           ? C_CPU_UD
-                 : r->len == in.len ? C_AGREE
-                                    : C_LEN,
-                 show, bits, b, xv, iv, r);
+        if (st == XIE_DECODE_OK && !cpu_ran)
+            note(always_ud(&in) ? C_UD_INSN : C_CPU_UD, show, bits, b, xv, iv, r);
+        else if (st == XIE_DECODE_OK)
+            note(r->len == in.len ? C_AGREE : C_LEN, show, bits, b, xv, iv, r);
         else if (st == XIE_DECODE_UD)
-            note(cpu_ran ? C_XIE_UD : C_BOTH_UD, show, bits, b, xv, iv, r);
+            note(gp15(r) ? C_XIE_UD_GP : cpu_ran ? C_XIE_UD : C_BOTH_UD, show, bits, b, xv, iv, r);
         else if (st == XIE_DECODE_GP)
-            note(r->kind == K_LONG || (r->kind == K_GP && r->len == GEN_CASE_LEN) ? C_GP_AGREE
-                                                                                  : C_GP_LEN,
-                 show, bits, b, xv, iv, r);
+            note(r->kind == K_LONG || gp15(r) ? C_GP_AGREE : C_GP_LEN, show, bits, b, xv, iv, r);
         else
             note(C_XIE_MORE, show, bits, b, xv, iv, r);
         if (iced_path) {
@@ -465,7 +480,7 @@ int main(int argc, char **argv)
                      : r->len == ilen ? C_ICED_AGREE
                                       : C_ICED_LEN,
                      0, bits, b, xv, iv, r);
-            else if (cpu_ran && r->kind != K_GP)
+            else if (cpu_ran && !gp15(r))
                 note(C_ICED_INVAL, 0, bits, b, xv, iv, r);
         }
     }

@@ -175,6 +175,15 @@ static unsigned vsib_width(const struct xie_insn *insn, const struct xie_operand
     return 16u << (insn->vl > 2 ? 2 : insn->vl);
 }
 
+/* Whether a segment override prefix is in effect. In 64-bit mode ES/CS/SS/DS
+ * overrides are ignored (SDM Vol. 1 3.3.7.1); objdump then shows the prefix as a
+ * word before the mnemonic ("cs nop ..."), and so does xie_format(). */
+static int seg_override(const struct xie_insn *insn)
+{
+    return (insn->prefixes & XIE_PFX_SEG) && insn->seg_prefix < 6 &&
+           !(insn->mode == XIE_MODE_64 && insn->seg_prefix < XIE_SEG_FS);
+}
+
 /* Memory operand: "dword ptr fs:[rax+rcx*8-0x8]". show_seg forces the segment (string
  * instructions in their explicit form); otherwise it is shown when an override
  * prefix was given. */
@@ -199,7 +208,7 @@ static void put_mem(struct out *o, const struct xie_insn *insn, const struct xie
             put_s(o, " ptr ");
         }
     }
-    if (op->seg < 6 && (show_seg || (insn->prefixes & XIE_PFX_SEG))) {
+    if (op->seg < 6 && (show_seg || seg_override(insn))) {
         put_s(o, seg_names[op->seg]);
         put_c(o, ':');
     }
@@ -383,8 +392,7 @@ size_t xie_format(const struct xie_insn *insn, uint64_t rip, char *buf, size_t s
     sn = find_sized(name);
     /* A string instruction keeps its operands when they say something the sized
      * name cannot: a segment override or a non-default address size. */
-    if (sn && sn->spell == SP_STRING &&
-        ((insn->prefixes & XIE_PFX_SEG) || insn->asz != mode_asz(insn->mode)))
+    if (sn && sn->spell == SP_STRING && (seg_override(insn) || insn->asz != mode_asz(insn->mode)))
         explicit_str = 1;
 
     /* Prefixes, in the order objdump prints them. */
@@ -400,8 +408,10 @@ size_t xie_format(const struct xie_insn *insn, uint64_t rip, char *buf, size_t s
     if (insn->prefixes & XIE_PFX_BND) put_s(&o, "bnd ");
     if (insn->prefixes & XIE_PFX_NOTRACK)
         put_s(&o, "notrack ");
-    else if ((insn->prefixes & XIE_PFX_SEG) && !has_mem && insn->seg_prefix < 6) {
-        /* An override without a memory operand to show it on (branch hints). */
+    else if ((insn->prefixes & XIE_PFX_SEG) && insn->seg_prefix < 6 &&
+             (!has_mem || !seg_override(insn))) {
+        /* An override without a memory operand to show it on (branch hints), or
+         * one that 64-bit mode ignores. */
         put_s(&o, seg_names[insn->seg_prefix]);
         put_c(&o, ' ');
     }

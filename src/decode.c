@@ -187,6 +187,7 @@ static unsigned disp8_n(const struct dstate *s, const struct xiei_dform *df, uns
     switch (df->tuple) {
     case XIEI_TT_FV: return s->evb ? df->bcst : vlb;
     case XIEI_TT_HV: return s->evb ? df->bcst : vlb / 2;
+    case XIEI_TT_QV: return s->evb ? df->bcst : vlb / 4;
     case XIEI_TT_FVM: return vlb;
     case XIEI_TT_HVM: return vlb / 2;
     case XIEI_TT_QVM: return vlb / 4;
@@ -308,7 +309,11 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
             set_reg(o, XIE_OPK_VEC, ((uint64_t)out->imm >> 4) & (s->mode == XIE_MODE_64 ? 15u : 7u),
                     vec_width(size));
             break;
-        case XIEI_OM_KG: set_reg(o, XIE_OPK_MASK, s->reg, 8); break;
+        case XIEI_OM_KG:
+            /* Only k0..k7 exist: ModRM.reg extended by R or R' is #UD. */
+            if (vreg > 7) return XIE_UD_REG;
+            set_reg(o, XIE_OPK_MASK, s->reg, 8);
+            break;
         case XIEI_OM_KE:
         case XIEI_OM_KR:
             if (s->mod == 3)
@@ -316,7 +321,10 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
             else
                 set_mem(s, o, size);
             break;
-        case XIEI_OM_KH: set_reg(o, XIE_OPK_MASK, s->vvvv & 7, 8); break;
+        case XIEI_OM_KH:
+            if (hreg > 7) return XIE_UD_REG;
+            set_reg(o, XIE_OPK_MASK, s->vvvv, 8);
+            break;
         case XIEI_OM_KA: set_reg(o, XIE_OPK_MASK, s->aaa, 8); break;
         case XIEI_OM_TG: set_reg(o, XIE_OPK_TMM, greg, size); break;
         case XIEI_OM_TR: set_reg(o, XIE_OPK_TMM, erm, size); break;
@@ -341,8 +349,16 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
             break;
         case XIEI_OM_ST0: set_reg(o, XIE_OPK_ST, 0, 10); break;
         case XIEI_OM_I:
+            /* The size after extension: that of the destination (GPR or memory),
+             * the operand size for PUSH imm; I.ub and later immediates keep theirs. */
+            if (j == 0)
+                size = df->nops == 1 && !d->extra ? s->osz : size;
+            else if (!d->extra && df->ops[j - 1].m != XIEI_OM_I &&
+                     (out->operands[0].kind == XIE_OPK_GPR ||
+                      out->operands[0].kind == XIE_OPK_MEM) &&
+                     out->operands[0].size <= 8 && out->operands[0].size > size)
+                size = out->operands[0].size;
             set_reg(o, XIE_OPK_IMM, 0, size);
-            if (j > 0 && df->ops[j - 1].m == XIEI_OM_I) o->size = 1;
             break;
         case XIEI_OM_J: set_reg(o, XIE_OPK_REL, 0, s->osz); break;
         case XIEI_OM_O:
@@ -352,6 +368,10 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
         case XIEI_OM_A: set_reg(o, XIE_OPK_FAR, 0, size); break;
         case XIEI_OM_X:
             set_imem(o, 6, eff_seg(s->mode, out->seg_prefix, XIE_SEG_DS), size);
+            out->info |= XIE_INSN_MEM;
+            break;
+        case XIEI_OM_XD:
+            set_imem(o, 7, eff_seg(s->mode, out->seg_prefix, XIE_SEG_DS), size);
             out->info |= XIE_INSN_MEM;
             break;
         case XIEI_OM_Y:
@@ -630,10 +650,9 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
             }
             if (mode != XIE_MODE_64) {
                 /* Outside 64-bit mode only registers 0..7 exist: the inverted
-                 * R/X bits are 1 by the mod == 11b rule, B, R' and vvvv[3] are
-                 * ignored (SDM Vol. 2 2.3.5.6 / 2.7.1). */
+                 * R/X bits are 1 by the mod == 11b rule, B and R' are ignored
+                 * (SDM Vol. 2 2.3.5.6 / 2.7.1); vvvv is checked below. */
                 s.rexr = s.rexx = s.rexb = s.rexr2 = 0;
-                s.vvvv &= 7;
             }
             out->map = (uint8_t)mm;
             if (s.enc == XIEI_ENC_VEX)
@@ -672,8 +691,12 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         }
         key |= s.rm | s.reg << XIEI_K_REG | (s.mod == 3 ? XIEI_K_MOD3 : 0);
         /* EVEX.b on a register form selects rounding/SAE: the length is then 512
-         * (or ignored) whatever L'L says (SDM Vol. 2 2.7.4). */
-        if (s.evb && s.mod == 3) key = (key & ~(3u << XIEI_K_L)) | (2u << XIEI_K_L);
+         * (or ignored) whatever L'L says (SDM Vol. 2 2.7.4); otherwise L'L = 11b
+         * is reserved, even for LIG rows. */
+        if (s.evb && s.mod == 3)
+            key = (key & ~(3u << XIEI_K_L)) | (2u << XIEI_K_L);
+        else if (s.enc == XIEI_ENC_EVEX && s.vl == 3)
+            FAIL(XIE_DECODE_UD, XIE_UD_VEX_L);
         if (s.enc == XIEI_ENC_3DNOW) {
             NEED(i + 1);
             opcode = bytes[i++];
@@ -737,8 +760,15 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         out->prefixes |= XIE_PFX_REPUSE;
 
     if (s.enc != XIEI_ENC_LEGACY && s.enc != XIEI_ENC_3DNOW) {
-        if (!(df->flags & XIEI_DF_VVVV) && (s.vvvv || s.vexv2))
-            FAIL(XIE_DECODE_UD, XIE_UD_VEX_VVVV);
+        if (!(df->flags & XIEI_DF_VVVV)) {
+            if (s.vvvv || s.vexv2) FAIL(XIE_DECODE_UD, XIE_UD_VEX_VVVV);
+        } else if (mode != XIE_MODE_64) {
+            /* Outside 64-bit mode a vvvv register is 0..7: vvvv[3] is ignored, and
+             * EVEX needs V' = 1 (iced-x86 1.21; the SDM only says registers 8..31
+             * are not encodable there). */
+            if (s.enc == XIEI_ENC_EVEX && s.vexv2) FAIL(XIE_DECODE_UD, XIE_UD_VEX_VVVV);
+            s.vvvv &= 7;
+        }
         if (s.enc == XIEI_ENC_EVEX) {
             if (s.evb) {
                 if (s.mod == 3) {
@@ -758,7 +788,7 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
             }
             if (s.aaa && !(df->flags & (XIEI_DF_K | XIEI_DF_KREQ)))
                 FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
-            if (!s.aaa && (df->flags & XIEI_DF_KREQ)) FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+            if (!s.aaa && (s.evz || (df->flags & XIEI_DF_KREQ))) FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
             if (s.evz) {
                 /* Zeroing needs a row that allows it and a register destination. */
                 if (!(df->flags & XIEI_DF_Z) ||

@@ -89,6 +89,7 @@ enum xiei_opmethod {
     XIEI_OM_A,
     XIEI_OM_X,
     XIEI_OM_Y,
+    XIEI_OM_XD,
     XIEI_OM_VSIB,
     XIEI_OM_ONE,
     XIEI_OM_IGPR,   /* implicit GPR (xiei_dopnd.extra = number) */
@@ -135,6 +136,7 @@ enum xiei_tuple {
     XIEI_TT_FVM,
     XIEI_TT_HV,
     XIEI_TT_HVM,
+    XIEI_TT_QV,
     XIEI_TT_QVM,
     XIEI_TT_OVM,
     XIEI_TT_T1S,

@@ -56,7 +56,7 @@ METHODS = {
     'U': 'U', 'H': 'H', 'L': 'L', 'KG': 'KG', 'KE': 'KE', 'KR': 'KR',
     'KH': 'KH', 'KA': 'KA', 'TG': 'TG', 'TR': 'TR', 'TH': 'TH', 'BG': 'BG',
     'BE': 'BE', 'ST': 'ST', 'ST0': 'ST0', 'I': 'I', 'J': 'J', 'O': 'O',
-    'A': 'A', 'X': 'X', 'Y': 'Y', 'VSIB': 'VSIB', '1': 'ONE',
+    'A': 'A', 'X': 'X', 'Y': 'Y', 'XD': 'XD', 'VSIB': 'VSIB', '1': 'ONE',
 }
 # Implicit registers: name -> (method enumerator, register number)
 IMPLICIT = {
@@ -71,13 +71,13 @@ IMPLICIT = {
 MODRM_METHODS = {'E', 'G', 'M', 'R', 'S', 'C', 'D', 'P', 'Q', 'N', 'V', 'W', 'U',
                  'KG', 'KE', 'KR', 'TG', 'TR', 'BG', 'BE', 'ST', 'VSIB'}
 VVVV_METHODS = {'B', 'H', 'KH', 'TH'}
-MEM_CAPABLE = {'E', 'M', 'Q', 'W', 'KE', 'BE', 'VSIB', 'O', 'X', 'Y'}
+MEM_CAPABLE = {'E', 'M', 'Q', 'W', 'KE', 'BE', 'VSIB', 'O', 'X', 'Y', 'XD'}
 # Variable size codes (must match enum xiei_opsize in src/decode_tab.h).
 VAR_SIZES = ['v', 'z', 'y', 'x', 'h', 'qt', 'oc', 'p', 's', 'a', 'e', 'f']
 FIXED_SIZES = {'b': 1, 'w': 2, 'd': 4, 'q': 8, 't': 10, 'dq': 16, 'qq': 32, 'zq': 64}
 ACCESS = {'r': 'XIE_ACC_R', 'w': 'XIE_ACC_W', 'rw': 'XIE_ACC_RW', 'n': 'XIE_ACC_NONE',
           'cw': 'XIE_ACC_CW', 'crw': 'XIE_ACC_CRW'}
-TUPLES = ['FV', 'FVM', 'HV', 'HVM', 'QVM', 'OVM', 'T1S', 'T1F', 'T2', 'T4', 'T8',
+TUPLES = ['FV', 'FVM', 'HV', 'HVM', 'QV', 'QVM', 'OVM', 'T1S', 'T1F', 'T2', 'T4', 'T8',
           'M128', 'DUP']
 PFX_NAMES = {'NP': 1, '66': 2, 'F3': 3, 'F2': 4}
 PFX_C = {0: 'XIEI_PFX_ANY', 1: 'XIEI_PFX_NP', 2: 'XIEI_PFX_66', 3: 'XIEI_PFX_F3',

@@ -20,6 +20,7 @@ const struct xiei_feat_cpuid xiei_feat_cpuid[XIE_FEAT__COUNT + 1] = {
     {0x00000001, 0, 2, 5}, /* VMX */
     {0x00000001, 0, 2, 6}, /* SMX */
     {0x00000001, 0, 2, 9}, /* SSSE3 */
+    {0x00000001, 0, 2, 12}, /* FMA */
     {0x00000001, 0, 2, 13}, /* CX16 */
     {0x00000001, 0, 2, 19}, /* SSE41 */
     {0x00000001, 0, 2, 20}, /* SSE42 */
@@ -27,11 +28,14 @@ const struct xiei_feat_cpuid xiei_feat_cpuid[XIE_FEAT__COUNT + 1] = {
     {0x00000001, 0, 2, 23}, /* POPCNT */
     {0x00000001, 0, 2, 25}, /* AES */
     {0x00000001, 0, 2, 26}, /* XSAVE */
+    {0x00000001, 0, 2, 28}, /* AVX */
+    {0x00000001, 0, 2, 29}, /* F16C */
     {0x00000001, 0, 2, 30}, /* RDRAND */
     {0x00000007, 0, 1, 0}, /* FSGSBASE */
     {0x00000007, 0, 1, 2}, /* SGX */
     {0x00000007, 0, 1, 3}, /* BMI1 */
     {0x00000007, 0, 1, 4}, /* HLE */
+    {0x00000007, 0, 1, 5}, /* AVX2 */
     {0x00000007, 0, 1, 8}, /* BMI2 */
     {0x00000007, 0, 1, 10}, /* INVPCID */
     {0x00000007, 0, 1, 11}, /* RTM */
@@ -123,16 +127,13 @@ const struct xiei_feat_cpuid xiei_feat_cpuid[XIE_FEAT__COUNT + 1] = {
     {0x00000007, 1, 0, 23}, /* AVX_IFMA */
     {0x00000007, 1, 3, 4}, /* AVX_VNNI_INT8 */
     {0x00000007, 1, 3, 5}, /* AVX_NE_CONVERT */
+    {0x00000007, 1, 0, 7}, /* CMPCCXADD */
     {0x00000007, 1, 3, 8}, /* AMX_COMPLEX */
     {0x00000007, 1, 3, 10}, /* AVX_VNNI_INT16 */
     {0x80000001, 0, 2, 11}, /* XOP */
     {0x80000001, 0, 2, 15}, /* LWP */
     {0x80000001, 0, 2, 16}, /* FMA4 */
     {0x80000001, 0, 2, 21}, /* TBM */
-    {0x00000001, 0, 2, 28}, /* AVX */
-    {0x00000007, 0, 1, 5}, /* AVX2 */
-    {0x00000001, 0, 2, 29}, /* F16C */
-    {0x00000001, 0, 2, 12}, /* FMA */
     {0xffffffff, 0, 0, 0},
 };
 
@@ -154,6 +155,7 @@ const char *const xiei_feat_names[XIE_FEAT__COUNT + 1] = {
     "VMX",
     "SMX",
     "SSSE3",
+    "FMA",
     "CX16",
     "SSE41",
     "SSE42",
@@ -161,11 +163,14 @@ const char *const xiei_feat_names[XIE_FEAT__COUNT + 1] = {
     "POPCNT",
     "AES",
     "XSAVE",
+    "AVX",
+    "F16C",
     "RDRAND",
     "FSGSBASE",
     "SGX",
     "BMI1",
     "HLE",
+    "AVX2",
     "BMI2",
     "INVPCID",
     "RTM",
@@ -257,15 +262,12 @@ const char *const xiei_feat_names[XIE_FEAT__COUNT + 1] = {
     "AVX_IFMA",
     "AVX_VNNI_INT8",
     "AVX_NE_CONVERT",
+    "CMPCCXADD",
     "AMX_COMPLEX",
     "AVX_VNNI_INT16",
     "XOP",
     "LWP",
     "FMA4",
     "TBM",
-    "AVX",
-    "AVX2",
-    "F16C",
-    "FMA",
     0,
 };

@@ -1015,2703 +1015,2737 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_MONITORX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
     /* 10-legacy.isa:570: mwaitx | NP 0F 01 FB */
     {XIE_OP_MWAITX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:571: clzero | 0F 01 FC */
+    /* 10-legacy.isa:571: mcommit | F3 0F 01 FA */
+    {XIE_OP_MCOMMIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_MCOMMIT, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:572: clzero | 0F 01 FC */
     {XIE_OP_CLZERO, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLZERO, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:572: rdpru | NP 0F 01 FD */
+    /* 10-legacy.isa:573: rdpru | NP 0F 01 FD */
     {XIE_OP_RDPRU, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDPRU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:573: rmpquery | F3 0F 01 FD */
+    /* 10-legacy.isa:574: rmpquery | F3 0F 01 FD */
     {XIE_OP_RMPQUERY, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:574: rmpread | F2 0F 01 FD */
+    /* 10-legacy.isa:575: rmpread | F2 0F 01 FD */
     {XIE_OP_RMPREAD, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:575: invlpgb | NP 0F 01 FE */
+    /* 10-legacy.isa:576: invlpgb | NP 0F 01 FE */
     {XIE_OP_INVLPGB, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:576: rmpadjust | F3 0F 01 FE */
+    /* 10-legacy.isa:577: rmpadjust | F3 0F 01 FE */
     {XIE_OP_RMPADJUST, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:577: rmpupdate | F2 0F 01 FE */
+    /* 10-legacy.isa:578: rmpupdate | F2 0F 01 FE */
     {XIE_OP_RMPUPDATE, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:578: tlbsync | NP 0F 01 FF */
+    /* 10-legacy.isa:579: tlbsync | NP 0F 01 FF */
     {XIE_OP_TLBSYNC, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:579: psmash | F3 0F 01 FF */
+    /* 10-legacy.isa:580: psmash | F3 0F 01 FF */
     {XIE_OP_PSMASH, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:580: pvalidate | F2 0F 01 FF */
+    /* 10-legacy.isa:581: pvalidate | F2 0F 01 FF */
     {XIE_OP_PVALIDATE, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:583: lar | 0F 02 /r */
+    /* 10-legacy.isa:584: lar | 0F 02 /r */
     {XIE_OP_LAR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:584: lsl | 0F 03 /r */
+    /* 10-legacy.isa:585: lsl | 0F 03 /r */
     {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:586: syscall | 0F 05 */
-    {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
     /* 10-legacy.isa:587: syscall | 0F 05 */
+    {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:588: syscall | 0F 05 */
     {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:588: clts | 0F 06 */
+    /* 10-legacy.isa:589: clts | 0F 06 */
     {XIE_OP_CLTS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x06, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:589: sysret | 0F 07 */
-    {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
     /* 10-legacy.isa:590: sysret | 0F 07 */
+    {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:591: sysret | 0F 07 */
     {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_CPL0 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:591: invd | 0F 08 */
+    /* 10-legacy.isa:592: invd | 0F 08 */
     {XIE_OP_INVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x08, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:592: wbinvd | 0F 09 */
+    /* 10-legacy.isa:593: wbinvd | 0F 09 */
     {XIE_OP_WBINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:593: wbnoinvd | F3 0F 09 */
+    /* 10-legacy.isa:594: wbnoinvd | F3 0F 09 */
     {XIE_OP_WBNOINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WBNOINVD, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_F3, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:596: mov | 0F 20 /r */
+    /* 10-legacy.isa:597: mov | 0F 20 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x20, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:597: mov | 0F 21 /r */
+    /* 10-legacy.isa:598: mov | 0F 21 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x21, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:598: mov | 0F 22 /r */
+    /* 10-legacy.isa:599: mov | 0F 22 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x22, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:599: mov | 0F 23 /r */
+    /* 10-legacy.isa:600: mov | 0F 23 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x23, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:601: wrmsr | 0F 30 */
+    /* 10-legacy.isa:602: wrmsr | 0F 30 */
     {XIE_OP_WRMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x30, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:602: rdtsc | 0F 31 */
+    /* 10-legacy.isa:603: rdtsc | 0F 31 */
     {XIE_OP_RDTSC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSC, 0}, XIEI_ENC_LEGACY, 1, 0x31, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:603: rdmsr | 0F 32 */
+    /* 10-legacy.isa:604: rdmsr | 0F 32 */
     {XIE_OP_RDMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x32, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:604: rdpmc | 0F 33 */
+    /* 10-legacy.isa:605: rdpmc | 0F 33 */
     {XIE_OP_RDPMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x33, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:605: sysenter | 0F 34 */
+    /* 10-legacy.isa:606: sysenter | 0F 34 */
     {XIE_OP_SYSENTER, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:606: sysexit | 0F 35 */
+    /* 10-legacy.isa:607: sysexit | 0F 35 */
     {XIE_OP_SYSEXIT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:607: getsec | NP 0F 37 */
+    /* 10-legacy.isa:608: getsec | NP 0F 37 */
     {XIE_OP_GETSEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SMX, 0}, XIEI_ENC_LEGACY, 1, 0x37, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:609: vmread | NP 0F 78 /r */
+    /* 10-legacy.isa:610: vmread | NP 0F 78 /r */
     {XIE_OP_VMREAD, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:610: vmwrite | NP 0F 79 /r */
+    /* 10-legacy.isa:611: vmwrite | NP 0F 79 /r */
     {XIE_OP_VMWRITE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:611: vmptrld | NP 0F C7 /6 mem */
+    /* 10-legacy.isa:612: vmptrld | NP 0F C7 /6 mem */
     {XIE_OP_VMPTRLD, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:612: vmptrst | NP 0F C7 /7 mem */
+    /* 10-legacy.isa:613: vmptrst | NP 0F C7 /7 mem */
     {XIE_OP_VMPTRST, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:613: vmclear | 66 0F C7 /6 mem */
+    /* 10-legacy.isa:614: vmclear | 66 0F C7 /6 mem */
     {XIE_OP_VMCLEAR, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:614: vmxon | F3 0F C7 /6 mem */
+    /* 10-legacy.isa:615: vmxon | F3 0F C7 /6 mem */
     {XIE_OP_VMXON, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:615: invept | 66 0F 38 80 /r mem */
+    /* 10-legacy.isa:616: invept | 66 0F 38 80 /r mem */
     {XIE_OP_INVEPT, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x80, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:616: invvpid | 66 0F 38 81 /r mem */
+    /* 10-legacy.isa:617: invvpid | 66 0F 38 81 /r mem */
     {XIE_OP_INVVPID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x81, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:617: invpcid | 66 0F 38 82 /r mem */
+    /* 10-legacy.isa:618: invpcid | 66 0F 38 82 /r mem */
     {XIE_OP_INVPCID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVPCID, 0}, XIEI_ENC_LEGACY, 2, 0x82, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:619: senduipi | F3 0F C7 /6 reg */
+    /* 10-legacy.isa:620: senduipi | F3 0F C7 /6 reg */
     {XIE_OP_SENDUIPI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:620: xrstors | NP 0F C7 /3 mem */
+    /* 10-legacy.isa:621: xrstors | NP 0F C7 /3 mem */
     {XIE_OP_XRSTORS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:621: xrstors64 | NP W1 0F C7 /3 mem */
+    /* 10-legacy.isa:622: xrstors64 | NP W1 0F C7 /3 mem */
     {XIE_OP_XRSTORS64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:622: xsavec | NP 0F C7 /4 mem */
+    /* 10-legacy.isa:623: xsavec | NP 0F C7 /4 mem */
     {XIE_OP_XSAVEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:623: xsavec64 | NP W1 0F C7 /4 mem */
+    /* 10-legacy.isa:624: xsavec64 | NP W1 0F C7 /4 mem */
     {XIE_OP_XSAVEC64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:624: xsaves | NP 0F C7 /5 mem */
+    /* 10-legacy.isa:625: xsaves | NP 0F C7 /5 mem */
     {XIE_OP_XSAVES, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:625: xsaves64 | NP W1 0F C7 /5 mem */
+    /* 10-legacy.isa:626: xsaves64 | NP W1 0F C7 /5 mem */
     {XIE_OP_XSAVES64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:626: fxsave | NP 0F AE /0 mem */
+    /* 10-legacy.isa:627: fxsave | NP 0F AE /0 mem */
     {XIE_OP_FXSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:627: fxsave64 | NP W1 0F AE /0 mem */
+    /* 10-legacy.isa:628: fxsave64 | NP W1 0F AE /0 mem */
     {XIE_OP_FXSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:628: fxrstor | NP 0F AE /1 mem */
+    /* 10-legacy.isa:629: fxrstor | NP 0F AE /1 mem */
     {XIE_OP_FXRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:629: fxrstor64 | NP W1 0F AE /1 mem */
+    /* 10-legacy.isa:630: fxrstor64 | NP W1 0F AE /1 mem */
     {XIE_OP_FXRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:630: ldmxcsr | NP 0F AE /2 mem */
+    /* 10-legacy.isa:631: ldmxcsr | NP 0F AE /2 mem */
     {XIE_OP_LDMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:631: stmxcsr | NP 0F AE /3 mem */
+    /* 10-legacy.isa:632: stmxcsr | NP 0F AE /3 mem */
     {XIE_OP_STMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:632: xsave | NP 0F AE /4 mem */
+    /* 10-legacy.isa:633: xsave | NP 0F AE /4 mem */
     {XIE_OP_XSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:633: xsave64 | NP W1 0F AE /4 mem */
+    /* 10-legacy.isa:634: xsave64 | NP W1 0F AE /4 mem */
     {XIE_OP_XSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:634: xrstor | NP 0F AE /5 mem */
+    /* 10-legacy.isa:635: xrstor | NP 0F AE /5 mem */
     {XIE_OP_XRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:635: xrstor64 | NP W1 0F AE /5 mem */
+    /* 10-legacy.isa:636: xrstor64 | NP W1 0F AE /5 mem */
     {XIE_OP_XRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:636: xsaveopt | NP 0F AE /6 mem */
+    /* 10-legacy.isa:637: xsaveopt | NP 0F AE /6 mem */
     {XIE_OP_XSAVEOPT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:637: xsaveopt64 | NP W1 0F AE /6 mem */
+    /* 10-legacy.isa:638: xsaveopt64 | NP W1 0F AE /6 mem */
     {XIE_OP_XSAVEOPT64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:638: rdfsbase | F3 0F AE /0 reg */
+    /* 10-legacy.isa:639: rdfsbase | F3 0F AE /0 reg */
     {XIE_OP_RDFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:639: rdgsbase | F3 0F AE /1 reg */
+    /* 10-legacy.isa:640: rdgsbase | F3 0F AE /1 reg */
     {XIE_OP_RDGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:640: wrfsbase | F3 0F AE /2 reg */
+    /* 10-legacy.isa:641: wrfsbase | F3 0F AE /2 reg */
     {XIE_OP_WRFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:641: wrgsbase | F3 0F AE /3 reg */
+    /* 10-legacy.isa:642: wrgsbase | F3 0F AE /3 reg */
     {XIE_OP_WRGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:642: ptwrite | F3 0F AE /4 */
+    /* 10-legacy.isa:643: ptwrite | F3 0F AE /4 */
     {XIE_OP_PTWRITE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PTWRITE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:643: incsspd | F3 W0 0F AE /5 reg */
+    /* 10-legacy.isa:644: incsspd | F3 W0 0F AE /5 reg */
     {XIE_OP_INCSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:644: incsspq | F3 W1 0F AE /5 reg */
+    /* 10-legacy.isa:645: incsspq | F3 W1 0F AE /5 reg */
     {XIE_OP_INCSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:645: clrssbsy | F3 0F AE /6 mem */
+    /* 10-legacy.isa:646: clrssbsy | F3 0F AE /6 mem */
     {XIE_OP_CLRSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:646: umonitor | F3 0F AE /6 reg */
+    /* 10-legacy.isa:647: umonitor | F3 0F AE /6 reg */
     {XIE_OP_UMONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:647: umwait | F2 0F AE /6 reg */
+    /* 10-legacy.isa:648: umwait | F2 0F AE /6 reg */
     {XIE_OP_UMWAIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:648: tpause | 66 0F AE /6 reg */
+    /* 10-legacy.isa:649: tpause | 66 0F AE /6 reg */
     {XIE_OP_TPAUSE, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:649: wrssd | NP W0 0F 38 F6 /r mem */
+    /* 10-legacy.isa:650: wrssd | NP W0 0F 38 F6 /r mem */
     {XIE_OP_WRSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:650: wrssq | NP W1 0F 38 F6 /r mem */
+    /* 10-legacy.isa:651: wrssq | NP W1 0F 38 F6 /r mem */
     {XIE_OP_WRSSQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:651: wrussd | 66 W0 0F 38 F5 /r mem */
+    /* 10-legacy.isa:652: wrussd | 66 W0 0F 38 F5 /r mem */
     {XIE_OP_WRUSSD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:652: wrussq | 66 W1 0F 38 F5 /r mem */
+    /* 10-legacy.isa:653: wrussq | 66 W1 0F 38 F5 /r mem */
     {XIE_OP_WRUSSQ, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:653: hreset | F3 0F 3A F0 C0 */
+    /* 10-legacy.isa:654: hreset | F3 0F 3A F0 C0 */
     {XIE_OP_HRESET, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_HRESET, 0}, XIEI_ENC_LEGACY, 3, 0xf0, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:654: urdmsr | F2 0F 38 F8 /r reg */
+    /* 10-legacy.isa:655: urdmsr | F2 0F 38 F8 /r reg */
     {XIE_OP_URDMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:655: uwrmsr | F3 0F 38 F8 /r reg */
+    /* 10-legacy.isa:656: uwrmsr | F3 0F 38 F8 /r reg */
     {XIE_OP_UWRMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:657: loadiwkey | F3 0F 38 DC /r reg */
+    /* 10-legacy.isa:658: loadiwkey | F3 0F 38 DC /r reg */
     {XIE_OP_LOADIWKEY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_KL, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:658: aesenc128kl | F3 0F 38 DC /r mem */
+    /* 10-legacy.isa:659: aesenc128kl | F3 0F 38 DC /r mem */
     {XIE_OP_AESENC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:659: aesdec128kl | F3 0F 38 DD /r mem */
+    /* 10-legacy.isa:660: aesdec128kl | F3 0F 38 DD /r mem */
     {XIE_OP_AESDEC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:660: aesenc256kl | F3 0F 38 DE /r mem */
+    /* 10-legacy.isa:661: aesenc256kl | F3 0F 38 DE /r mem */
     {XIE_OP_AESENC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:661: aesdec256kl | F3 0F 38 DF /r mem */
+    /* 10-legacy.isa:662: aesdec256kl | F3 0F 38 DF /r mem */
     {XIE_OP_AESDEC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:662: aesencwide128kl | F3 0F 38 D8 /0 mem */
+    /* 10-legacy.isa:663: aesencwide128kl | F3 0F 38 D8 /0 mem */
     {XIE_OP_AESENCWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:663: aesdecwide128kl | F3 0F 38 D8 /1 mem */
+    /* 10-legacy.isa:664: aesdecwide128kl | F3 0F 38 D8 /1 mem */
     {XIE_OP_AESDECWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:664: aesencwide256kl | F3 0F 38 D8 /2 mem */
+    /* 10-legacy.isa:665: aesencwide256kl | F3 0F 38 D8 /2 mem */
     {XIE_OP_AESENCWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:665: aesdecwide256kl | F3 0F 38 D8 /3 mem */
+    /* 10-legacy.isa:666: aesdecwide256kl | F3 0F 38 D8 /3 mem */
     {XIE_OP_AESDECWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:666: encodekey128 | F3 0F 38 FA /r reg */
+    /* 10-legacy.isa:667: encodekey128 | F3 0F 38 FA /r reg */
     {XIE_OP_ENCODEKEY128, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfa, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:667: encodekey256 | F3 0F 38 FB /r reg */
+    /* 10-legacy.isa:668: encodekey256 | F3 0F 38 FB /r reg */
     {XIE_OP_ENCODEKEY256, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfb, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:675: fadd | D8 /0 mem */
+    /* 10-legacy.isa:676: fadd | D8 /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:676: fmul | D8 /1 mem */
+    /* 10-legacy.isa:677: fmul | D8 /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:677: fcom | D8 /2 mem */
+    /* 10-legacy.isa:678: fcom | D8 /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:678: fcomp | D8 /3 mem */
+    /* 10-legacy.isa:679: fcomp | D8 /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:679: fsub | D8 /4 mem */
+    /* 10-legacy.isa:680: fsub | D8 /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:680: fsubr | D8 /5 mem */
+    /* 10-legacy.isa:681: fsubr | D8 /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:681: fdiv | D8 /6 mem */
+    /* 10-legacy.isa:682: fdiv | D8 /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:682: fdivr | D8 /7 mem */
+    /* 10-legacy.isa:683: fdivr | D8 /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:683: fadd | DC /0 mem */
+    /* 10-legacy.isa:684: fadd | DC /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:684: fmul | DC /1 mem */
+    /* 10-legacy.isa:685: fmul | DC /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:685: fcom | DC /2 mem */
+    /* 10-legacy.isa:686: fcom | DC /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:686: fcomp | DC /3 mem */
+    /* 10-legacy.isa:687: fcomp | DC /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:687: fsub | DC /4 mem */
+    /* 10-legacy.isa:688: fsub | DC /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:688: fsubr | DC /5 mem */
+    /* 10-legacy.isa:689: fsubr | DC /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:689: fdiv | DC /6 mem */
+    /* 10-legacy.isa:690: fdiv | DC /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:690: fdivr | DC /7 mem */
+    /* 10-legacy.isa:691: fdivr | DC /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:691: fiadd | DA /0 mem */
+    /* 10-legacy.isa:692: fiadd | DA /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:692: fimul | DA /1 mem */
+    /* 10-legacy.isa:693: fimul | DA /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:693: ficom | DA /2 mem */
+    /* 10-legacy.isa:694: ficom | DA /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:694: ficomp | DA /3 mem */
+    /* 10-legacy.isa:695: ficomp | DA /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:695: fisub | DA /4 mem */
+    /* 10-legacy.isa:696: fisub | DA /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:696: fisubr | DA /5 mem */
+    /* 10-legacy.isa:697: fisubr | DA /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:697: fidiv | DA /6 mem */
+    /* 10-legacy.isa:698: fidiv | DA /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:698: fidivr | DA /7 mem */
+    /* 10-legacy.isa:699: fidivr | DA /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:699: fiadd | DE /0 mem */
+    /* 10-legacy.isa:700: fiadd | DE /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:700: fimul | DE /1 mem */
+    /* 10-legacy.isa:701: fimul | DE /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:701: ficom | DE /2 mem */
+    /* 10-legacy.isa:702: ficom | DE /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:702: ficomp | DE /3 mem */
+    /* 10-legacy.isa:703: ficomp | DE /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:703: fisub | DE /4 mem */
+    /* 10-legacy.isa:704: fisub | DE /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:704: fisubr | DE /5 mem */
+    /* 10-legacy.isa:705: fisubr | DE /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:705: fidiv | DE /6 mem */
+    /* 10-legacy.isa:706: fidiv | DE /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:706: fidivr | DE /7 mem */
+    /* 10-legacy.isa:707: fidivr | DE /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:707: fadd | D8 /0 reg */
+    /* 10-legacy.isa:708: fadd | D8 /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:708: fmul | D8 /1 reg */
+    /* 10-legacy.isa:709: fmul | D8 /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:709: fcom | D8 /2 reg */
+    /* 10-legacy.isa:710: fcom | D8 /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:710: fcomp | D8 /3 reg */
+    /* 10-legacy.isa:711: fcomp | D8 /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:711: fsub | D8 /4 reg */
+    /* 10-legacy.isa:712: fsub | D8 /4 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:712: fsubr | D8 /5 reg */
+    /* 10-legacy.isa:713: fsubr | D8 /5 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:713: fdiv | D8 /6 reg */
+    /* 10-legacy.isa:714: fdiv | D8 /6 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:714: fdivr | D8 /7 reg */
+    /* 10-legacy.isa:715: fdivr | D8 /7 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:715: fadd | DC /0 reg */
+    /* 10-legacy.isa:716: fadd | DC /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:716: fmul | DC /1 reg */
+    /* 10-legacy.isa:717: fmul | DC /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:717: fcom | DC /2 reg */
+    /* 10-legacy.isa:718: fcom | DC /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:718: fcomp | DC /3 reg */
+    /* 10-legacy.isa:719: fcomp | DC /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:719: fsubr | DC /4 reg */
+    /* 10-legacy.isa:720: fsubr | DC /4 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:720: fsub | DC /5 reg */
+    /* 10-legacy.isa:721: fsub | DC /5 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:721: fdivr | DC /6 reg */
+    /* 10-legacy.isa:722: fdivr | DC /6 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:722: fdiv | DC /7 reg */
+    /* 10-legacy.isa:723: fdiv | DC /7 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:723: faddp | DE /0 reg */
+    /* 10-legacy.isa:724: faddp | DE /0 reg */
     {XIE_OP_FADDP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:724: fmulp | DE /1 reg */
+    /* 10-legacy.isa:725: fmulp | DE /1 reg */
     {XIE_OP_FMULP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:725: fsubrp | DE /4 reg */
+    /* 10-legacy.isa:726: fsubrp | DE /4 reg */
     {XIE_OP_FSUBRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:726: fsubp | DE /5 reg */
+    /* 10-legacy.isa:727: fsubp | DE /5 reg */
     {XIE_OP_FSUBP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:727: fdivrp | DE /6 reg */
+    /* 10-legacy.isa:728: fdivrp | DE /6 reg */
     {XIE_OP_FDIVRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:728: fdivp | DE /7 reg */
+    /* 10-legacy.isa:729: fdivp | DE /7 reg */
     {XIE_OP_FDIVP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:729: fcomp | DE /2 reg */
+    /* 10-legacy.isa:730: fcomp | DE /2 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:730: fcompp | DE D9 */
+    /* 10-legacy.isa:731: fcompp | DE D9 */
     {XIE_OP_FCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:731: fld | D9 /0 mem */
+    /* 10-legacy.isa:732: fld | D9 /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:732: fst | D9 /2 mem */
+    /* 10-legacy.isa:733: fst | D9 /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:733: fstp | D9 /3 mem */
+    /* 10-legacy.isa:734: fstp | D9 /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:734: fldenv | D9 /4 mem */
+    /* 10-legacy.isa:735: fldenv | D9 /4 mem */
     {XIE_OP_FLDENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:735: fldcw | D9 /5 mem */
+    /* 10-legacy.isa:736: fldcw | D9 /5 mem */
     {XIE_OP_FLDCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:736: fnstenv | D9 /6 mem */
+    /* 10-legacy.isa:737: fnstenv | D9 /6 mem */
     {XIE_OP_FNSTENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:737: fnstcw | D9 /7 mem */
+    /* 10-legacy.isa:738: fnstcw | D9 /7 mem */
     {XIE_OP_FNSTCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:738: fld | D9 /0 reg */
+    /* 10-legacy.isa:739: fld | D9 /0 reg */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:739: fxch | D9 /1 reg */
+    /* 10-legacy.isa:740: fxch | D9 /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:740: fnop | D9 D0 */
+    /* 10-legacy.isa:741: fnop | D9 D0 */
     {XIE_OP_FNOP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:741: fstpnce | D9 /3 reg */
+    /* 10-legacy.isa:742: fstpnce | D9 /3 reg */
     {XIE_OP_FSTPNCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:742: fchs | D9 E0 */
+    /* 10-legacy.isa:743: fchs | D9 E0 */
     {XIE_OP_FCHS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:743: fabs | D9 E1 */
+    /* 10-legacy.isa:744: fabs | D9 E1 */
     {XIE_OP_FABS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:744: ftst | D9 E4 */
+    /* 10-legacy.isa:745: ftst | D9 E4 */
     {XIE_OP_FTST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:745: fxam | D9 E5 */
+    /* 10-legacy.isa:746: fxam | D9 E5 */
     {XIE_OP_FXAM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:746: fld1 | D9 E8 */
+    /* 10-legacy.isa:747: fld1 | D9 E8 */
     {XIE_OP_FLD1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:747: fldl2t | D9 E9 */
+    /* 10-legacy.isa:748: fldl2t | D9 E9 */
     {XIE_OP_FLDL2T, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:748: fldl2e | D9 EA */
+    /* 10-legacy.isa:749: fldl2e | D9 EA */
     {XIE_OP_FLDL2E, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:749: fldpi | D9 EB */
+    /* 10-legacy.isa:750: fldpi | D9 EB */
     {XIE_OP_FLDPI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:750: fldlg2 | D9 EC */
+    /* 10-legacy.isa:751: fldlg2 | D9 EC */
     {XIE_OP_FLDLG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:751: fldln2 | D9 ED */
+    /* 10-legacy.isa:752: fldln2 | D9 ED */
     {XIE_OP_FLDLN2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:752: fldz | D9 EE */
+    /* 10-legacy.isa:753: fldz | D9 EE */
     {XIE_OP_FLDZ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:753: f2xm1 | D9 F0 */
+    /* 10-legacy.isa:754: f2xm1 | D9 F0 */
     {XIE_OP_F2XM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:754: fyl2x | D9 F1 */
+    /* 10-legacy.isa:755: fyl2x | D9 F1 */
     {XIE_OP_FYL2X, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:755: fptan | D9 F2 */
+    /* 10-legacy.isa:756: fptan | D9 F2 */
     {XIE_OP_FPTAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:756: fpatan | D9 F3 */
+    /* 10-legacy.isa:757: fpatan | D9 F3 */
     {XIE_OP_FPATAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:757: fxtract | D9 F4 */
+    /* 10-legacy.isa:758: fxtract | D9 F4 */
     {XIE_OP_FXTRACT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:758: fprem1 | D9 F5 */
+    /* 10-legacy.isa:759: fprem1 | D9 F5 */
     {XIE_OP_FPREM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:759: fdecstp | D9 F6 */
+    /* 10-legacy.isa:760: fdecstp | D9 F6 */
     {XIE_OP_FDECSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:760: fincstp | D9 F7 */
+    /* 10-legacy.isa:761: fincstp | D9 F7 */
     {XIE_OP_FINCSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:761: fprem | D9 F8 */
+    /* 10-legacy.isa:762: fprem | D9 F8 */
     {XIE_OP_FPREM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:762: fyl2xp1 | D9 F9 */
+    /* 10-legacy.isa:763: fyl2xp1 | D9 F9 */
     {XIE_OP_FYL2XP1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:763: fsqrt | D9 FA */
+    /* 10-legacy.isa:764: fsqrt | D9 FA */
     {XIE_OP_FSQRT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:764: fsincos | D9 FB */
+    /* 10-legacy.isa:765: fsincos | D9 FB */
     {XIE_OP_FSINCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:765: frndint | D9 FC */
+    /* 10-legacy.isa:766: frndint | D9 FC */
     {XIE_OP_FRNDINT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:766: fscale | D9 FD */
+    /* 10-legacy.isa:767: fscale | D9 FD */
     {XIE_OP_FSCALE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:767: fsin | D9 FE */
+    /* 10-legacy.isa:768: fsin | D9 FE */
     {XIE_OP_FSIN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:768: fcos | D9 FF */
+    /* 10-legacy.isa:769: fcos | D9 FF */
     {XIE_OP_FCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:769: fcmovb | DA /0 reg */
+    /* 10-legacy.isa:770: fcmovb | DA /0 reg */
     {XIE_OP_FCMOVB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:770: fcmove | DA /1 reg */
+    /* 10-legacy.isa:771: fcmove | DA /1 reg */
     {XIE_OP_FCMOVE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:771: fcmovbe | DA /2 reg */
+    /* 10-legacy.isa:772: fcmovbe | DA /2 reg */
     {XIE_OP_FCMOVBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:772: fcmovu | DA /3 reg */
+    /* 10-legacy.isa:773: fcmovu | DA /3 reg */
     {XIE_OP_FCMOVU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:773: fucompp | DA E9 */
+    /* 10-legacy.isa:774: fucompp | DA E9 */
     {XIE_OP_FUCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:774: fild | DB /0 mem */
+    /* 10-legacy.isa:775: fild | DB /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:775: fisttp | DB /1 mem */
+    /* 10-legacy.isa:776: fisttp | DB /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:776: fist | DB /2 mem */
+    /* 10-legacy.isa:777: fist | DB /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:777: fistp | DB /3 mem */
+    /* 10-legacy.isa:778: fistp | DB /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:778: fld | DB /5 mem */
+    /* 10-legacy.isa:779: fld | DB /5 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:779: fstp | DB /7 mem */
+    /* 10-legacy.isa:780: fstp | DB /7 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:780: fcmovnb | DB /0 reg */
+    /* 10-legacy.isa:781: fcmovnb | DB /0 reg */
     {XIE_OP_FCMOVNB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:781: fcmovne | DB /1 reg */
+    /* 10-legacy.isa:782: fcmovne | DB /1 reg */
     {XIE_OP_FCMOVNE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:782: fcmovnbe | DB /2 reg */
+    /* 10-legacy.isa:783: fcmovnbe | DB /2 reg */
     {XIE_OP_FCMOVNBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:783: fcmovnu | DB /3 reg */
+    /* 10-legacy.isa:784: fcmovnu | DB /3 reg */
     {XIE_OP_FCMOVNU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:784: fneni | DB E0 */
+    /* 10-legacy.isa:785: fneni | DB E0 */
     {XIE_OP_FNENI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:785: fndisi | DB E1 */
+    /* 10-legacy.isa:786: fndisi | DB E1 */
     {XIE_OP_FNDISI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:786: fnclex | DB E2 */
+    /* 10-legacy.isa:787: fnclex | DB E2 */
     {XIE_OP_FNCLEX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:787: fninit | DB E3 */
+    /* 10-legacy.isa:788: fninit | DB E3 */
     {XIE_OP_FNINIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:788: fnsetpm | DB E4 */
+    /* 10-legacy.isa:789: fnsetpm | DB E4 */
     {XIE_OP_FNSETPM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:789: fucomi | DB /5 reg */
+    /* 10-legacy.isa:790: fucomi | DB /5 reg */
     {XIE_OP_FUCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:790: fcomi | DB /6 reg */
+    /* 10-legacy.isa:791: fcomi | DB /6 reg */
     {XIE_OP_FCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:791: fld | DD /0 mem */
+    /* 10-legacy.isa:792: fld | DD /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:792: fisttp | DD /1 mem */
+    /* 10-legacy.isa:793: fisttp | DD /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:793: fst | DD /2 mem */
+    /* 10-legacy.isa:794: fst | DD /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:794: fstp | DD /3 mem */
+    /* 10-legacy.isa:795: fstp | DD /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:795: frstor | DD /4 mem */
+    /* 10-legacy.isa:796: frstor | DD /4 mem */
     {XIE_OP_FRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:796: fnsave | DD /6 mem */
+    /* 10-legacy.isa:797: fnsave | DD /6 mem */
     {XIE_OP_FNSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:797: fnstsw | DD /7 mem */
+    /* 10-legacy.isa:798: fnstsw | DD /7 mem */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:798: ffree | DD /0 reg */
+    /* 10-legacy.isa:799: ffree | DD /0 reg */
     {XIE_OP_FFREE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:799: fxch | DD /1 reg */
+    /* 10-legacy.isa:800: fxch | DD /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:800: fst | DD /2 reg */
+    /* 10-legacy.isa:801: fst | DD /2 reg */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:801: fstp | DD /3 reg */
+    /* 10-legacy.isa:802: fstp | DD /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:802: fucom | DD /4 reg */
+    /* 10-legacy.isa:803: fucom | DD /4 reg */
     {XIE_OP_FUCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:803: fucomp | DD /5 reg */
+    /* 10-legacy.isa:804: fucomp | DD /5 reg */
     {XIE_OP_FUCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:804: fild | DF /0 mem */
+    /* 10-legacy.isa:805: fild | DF /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:805: fisttp | DF /1 mem */
+    /* 10-legacy.isa:806: fisttp | DF /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:806: fist | DF /2 mem */
+    /* 10-legacy.isa:807: fist | DF /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:807: fistp | DF /3 mem */
+    /* 10-legacy.isa:808: fistp | DF /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:808: fbld | DF /4 mem */
+    /* 10-legacy.isa:809: fbld | DF /4 mem */
     {XIE_OP_FBLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:809: fild | DF /5 mem */
+    /* 10-legacy.isa:810: fild | DF /5 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:810: fbstp | DF /6 mem */
+    /* 10-legacy.isa:811: fbstp | DF /6 mem */
     {XIE_OP_FBSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:811: fistp | DF /7 mem */
+    /* 10-legacy.isa:812: fistp | DF /7 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:812: ffreep | DF /0 reg */
+    /* 10-legacy.isa:813: ffreep | DF /0 reg */
     {XIE_OP_FFREEP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:813: fxch | DF /1 reg */
+    /* 10-legacy.isa:814: fxch | DF /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:814: fstp | DF /2 reg */
+    /* 10-legacy.isa:815: fstp | DF /2 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:815: fstp | DF /3 reg */
+    /* 10-legacy.isa:816: fstp | DF /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:816: fnstsw | DF E0 */
+    /* 10-legacy.isa:817: fnstsw | DF E0 */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:817: fucomip | DF /5 reg */
+    /* 10-legacy.isa:818: fucomip | DF /5 reg */
     {XIE_OP_FUCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:818: fcomip | DF /6 reg */
+    /* 10-legacy.isa:819: fcomip | DF /6 reg */
     {XIE_OP_FCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:827: movups | NP 0F 10 /r */
+    /* 10-legacy.isa:828: movups | NP 0F 10 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:828: movupd | 66 0F 10 /r */
+    /* 10-legacy.isa:829: movupd | 66 0F 10 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:829: movss | F3 0F 10 /r mem */
+    /* 10-legacy.isa:830: movss | F3 0F 10 /r mem */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:830: movss | F3 0F 10 /r reg */
+    /* 10-legacy.isa:831: movss | F3 0F 10 /r reg */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:831: movsd | F2 0F 10 /r mem */
+    /* 10-legacy.isa:832: movsd | F2 0F 10 /r mem */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:832: movsd | F2 0F 10 /r reg */
+    /* 10-legacy.isa:833: movsd | F2 0F 10 /r reg */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:833: movups | NP 0F 11 /r */
+    /* 10-legacy.isa:834: movups | NP 0F 11 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:834: movupd | 66 0F 11 /r */
+    /* 10-legacy.isa:835: movupd | 66 0F 11 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:835: movss | F3 0F 11 /r */
+    /* 10-legacy.isa:836: movss | F3 0F 11 /r */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:836: movsd | F2 0F 11 /r */
+    /* 10-legacy.isa:837: movsd | F2 0F 11 /r */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:837: movlps | NP 0F 12 /r mem */
+    /* 10-legacy.isa:838: movlps | NP 0F 12 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:838: movhlps | NP 0F 12 /r reg */
+    /* 10-legacy.isa:839: movhlps | NP 0F 12 /r reg */
     {XIE_OP_MOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:839: movlpd | 66 0F 12 /r mem */
+    /* 10-legacy.isa:840: movlpd | 66 0F 12 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:840: movsldup | F3 0F 12 /r */
+    /* 10-legacy.isa:841: movsldup | F3 0F 12 /r */
     {XIE_OP_MOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:841: movddup | F2 0F 12 /r */
+    /* 10-legacy.isa:842: movddup | F2 0F 12 /r */
     {XIE_OP_MOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:842: movlps | NP 0F 13 /r mem */
+    /* 10-legacy.isa:843: movlps | NP 0F 13 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:843: movlpd | 66 0F 13 /r mem */
+    /* 10-legacy.isa:844: movlpd | 66 0F 13 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:844: unpcklps | NP 0F 14 /r */
+    /* 10-legacy.isa:845: unpcklps | NP 0F 14 /r */
     {XIE_OP_UNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:845: unpcklpd | 66 0F 14 /r */
+    /* 10-legacy.isa:846: unpcklpd | 66 0F 14 /r */
     {XIE_OP_UNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:846: unpckhps | NP 0F 15 /r */
+    /* 10-legacy.isa:847: unpckhps | NP 0F 15 /r */
     {XIE_OP_UNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:847: unpckhpd | 66 0F 15 /r */
+    /* 10-legacy.isa:848: unpckhpd | 66 0F 15 /r */
     {XIE_OP_UNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:848: movhps | NP 0F 16 /r mem */
+    /* 10-legacy.isa:849: movhps | NP 0F 16 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:849: movlhps | NP 0F 16 /r reg */
+    /* 10-legacy.isa:850: movlhps | NP 0F 16 /r reg */
     {XIE_OP_MOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:850: movhpd | 66 0F 16 /r mem */
+    /* 10-legacy.isa:851: movhpd | 66 0F 16 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:851: movshdup | F3 0F 16 /r */
+    /* 10-legacy.isa:852: movshdup | F3 0F 16 /r */
     {XIE_OP_MOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:852: movhps | NP 0F 17 /r mem */
+    /* 10-legacy.isa:853: movhps | NP 0F 17 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:853: movhpd | 66 0F 17 /r mem */
+    /* 10-legacy.isa:854: movhpd | 66 0F 17 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:855: movaps | NP 0F 28 /r */
+    /* 10-legacy.isa:856: movaps | NP 0F 28 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:856: movapd | 66 0F 28 /r */
+    /* 10-legacy.isa:857: movapd | 66 0F 28 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:857: movaps | NP 0F 29 /r */
+    /* 10-legacy.isa:858: movaps | NP 0F 29 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:858: movapd | 66 0F 29 /r */
+    /* 10-legacy.isa:859: movapd | 66 0F 29 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:859: cvtpi2ps | NP 0F 2A /r */
+    /* 10-legacy.isa:860: cvtpi2ps | NP 0F 2A /r */
     {XIE_OP_CVTPI2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:860: cvtpi2pd | 66 0F 2A /r */
+    /* 10-legacy.isa:861: cvtpi2pd | 66 0F 2A /r */
     {XIE_OP_CVTPI2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:861: cvtsi2ss | F3 0F 2A /r */
+    /* 10-legacy.isa:862: cvtsi2ss | F3 0F 2A /r */
     {XIE_OP_CVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:862: cvtsi2sd | F2 0F 2A /r */
+    /* 10-legacy.isa:863: cvtsi2sd | F2 0F 2A /r */
     {XIE_OP_CVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:863: movntps | NP 0F 2B /r mem */
+    /* 10-legacy.isa:864: movntps | NP 0F 2B /r mem */
     {XIE_OP_MOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:864: movntpd | 66 0F 2B /r mem */
+    /* 10-legacy.isa:865: movntpd | 66 0F 2B /r mem */
     {XIE_OP_MOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:865: movntss | F3 0F 2B /r mem */
-    {XIE_OP_MOVNTSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:866: movntsd | F2 0F 2B /r mem */
-    {XIE_OP_MOVNTSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:867: cvttps2pi | NP 0F 2C /r */
+    /* 10-legacy.isa:866: movntss | F3 0F 2B /r mem */
+    {XIE_OP_MOVNTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:867: movntsd | F2 0F 2B /r mem */
+    {XIE_OP_MOVNTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:868: cvttps2pi | NP 0F 2C /r */
     {XIE_OP_CVTTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:868: cvttpd2pi | 66 0F 2C /r */
+    /* 10-legacy.isa:869: cvttpd2pi | 66 0F 2C /r */
     {XIE_OP_CVTTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:869: cvttss2si | F3 0F 2C /r */
+    /* 10-legacy.isa:870: cvttss2si | F3 0F 2C /r */
     {XIE_OP_CVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:870: cvttsd2si | F2 0F 2C /r */
+    /* 10-legacy.isa:871: cvttsd2si | F2 0F 2C /r */
     {XIE_OP_CVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:871: cvtps2pi | NP 0F 2D /r */
+    /* 10-legacy.isa:872: cvtps2pi | NP 0F 2D /r */
     {XIE_OP_CVTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:872: cvtpd2pi | 66 0F 2D /r */
+    /* 10-legacy.isa:873: cvtpd2pi | 66 0F 2D /r */
     {XIE_OP_CVTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:873: cvtss2si | F3 0F 2D /r */
+    /* 10-legacy.isa:874: cvtss2si | F3 0F 2D /r */
     {XIE_OP_CVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:874: cvtsd2si | F2 0F 2D /r */
+    /* 10-legacy.isa:875: cvtsd2si | F2 0F 2D /r */
     {XIE_OP_CVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:875: ucomiss | NP 0F 2E /r */
+    /* 10-legacy.isa:876: ucomiss | NP 0F 2E /r */
     {XIE_OP_UCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:876: ucomisd | 66 0F 2E /r */
+    /* 10-legacy.isa:877: ucomisd | 66 0F 2E /r */
     {XIE_OP_UCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:877: comiss | NP 0F 2F /r */
+    /* 10-legacy.isa:878: comiss | NP 0F 2F /r */
     {XIE_OP_COMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:878: comisd | 66 0F 2F /r */
+    /* 10-legacy.isa:879: comisd | 66 0F 2F /r */
     {XIE_OP_COMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:880: movmskps | NP 0F 50 /r reg */
+    /* 10-legacy.isa:881: movmskps | NP 0F 50 /r reg */
     {XIE_OP_MOVMSKPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:881: movmskpd | 66 0F 50 /r reg */
+    /* 10-legacy.isa:882: movmskpd | 66 0F 50 /r reg */
     {XIE_OP_MOVMSKPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:882: sqrtps | NP 0F 51 /r */
+    /* 10-legacy.isa:883: sqrtps | NP 0F 51 /r */
     {XIE_OP_SQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:883: sqrtpd | 66 0F 51 /r */
+    /* 10-legacy.isa:884: sqrtpd | 66 0F 51 /r */
     {XIE_OP_SQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:884: sqrtss | F3 0F 51 /r */
+    /* 10-legacy.isa:885: sqrtss | F3 0F 51 /r */
     {XIE_OP_SQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:885: sqrtsd | F2 0F 51 /r */
+    /* 10-legacy.isa:886: sqrtsd | F2 0F 51 /r */
     {XIE_OP_SQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:886: rsqrtps | NP 0F 52 /r */
+    /* 10-legacy.isa:887: rsqrtps | NP 0F 52 /r */
     {XIE_OP_RSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:887: rsqrtss | F3 0F 52 /r */
+    /* 10-legacy.isa:888: rsqrtss | F3 0F 52 /r */
     {XIE_OP_RSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:888: rcpps | NP 0F 53 /r */
+    /* 10-legacy.isa:889: rcpps | NP 0F 53 /r */
     {XIE_OP_RCPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:889: rcpss | F3 0F 53 /r */
+    /* 10-legacy.isa:890: rcpss | F3 0F 53 /r */
     {XIE_OP_RCPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:890: andps | NP 0F 54 /r */
+    /* 10-legacy.isa:891: andps | NP 0F 54 /r */
     {XIE_OP_ANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:891: andpd | 66 0F 54 /r */
+    /* 10-legacy.isa:892: andpd | 66 0F 54 /r */
     {XIE_OP_ANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:892: andnps | NP 0F 55 /r */
+    /* 10-legacy.isa:893: andnps | NP 0F 55 /r */
     {XIE_OP_ANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:893: andnpd | 66 0F 55 /r */
+    /* 10-legacy.isa:894: andnpd | 66 0F 55 /r */
     {XIE_OP_ANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:894: orps | NP 0F 56 /r */
+    /* 10-legacy.isa:895: orps | NP 0F 56 /r */
     {XIE_OP_ORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:895: orpd | 66 0F 56 /r */
+    /* 10-legacy.isa:896: orpd | 66 0F 56 /r */
     {XIE_OP_ORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:896: xorps | NP 0F 57 /r */
+    /* 10-legacy.isa:897: xorps | NP 0F 57 /r */
     {XIE_OP_XORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:897: xorpd | 66 0F 57 /r */
+    /* 10-legacy.isa:898: xorpd | 66 0F 57 /r */
     {XIE_OP_XORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:898: addps | NP 0F 58 /r */
+    /* 10-legacy.isa:899: addps | NP 0F 58 /r */
     {XIE_OP_ADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:899: addpd | 66 0F 58 /r */
+    /* 10-legacy.isa:900: addpd | 66 0F 58 /r */
     {XIE_OP_ADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:900: addss | F3 0F 58 /r */
+    /* 10-legacy.isa:901: addss | F3 0F 58 /r */
     {XIE_OP_ADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:901: addsd | F2 0F 58 /r */
+    /* 10-legacy.isa:902: addsd | F2 0F 58 /r */
     {XIE_OP_ADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:902: mulps | NP 0F 59 /r */
+    /* 10-legacy.isa:903: mulps | NP 0F 59 /r */
     {XIE_OP_MULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:903: mulpd | 66 0F 59 /r */
+    /* 10-legacy.isa:904: mulpd | 66 0F 59 /r */
     {XIE_OP_MULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:904: mulss | F3 0F 59 /r */
+    /* 10-legacy.isa:905: mulss | F3 0F 59 /r */
     {XIE_OP_MULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:905: mulsd | F2 0F 59 /r */
+    /* 10-legacy.isa:906: mulsd | F2 0F 59 /r */
     {XIE_OP_MULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:906: cvtps2pd | NP 0F 5A /r */
+    /* 10-legacy.isa:907: cvtps2pd | NP 0F 5A /r */
     {XIE_OP_CVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:907: cvtpd2ps | 66 0F 5A /r */
+    /* 10-legacy.isa:908: cvtpd2ps | 66 0F 5A /r */
     {XIE_OP_CVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:908: cvtss2sd | F3 0F 5A /r */
+    /* 10-legacy.isa:909: cvtss2sd | F3 0F 5A /r */
     {XIE_OP_CVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:909: cvtsd2ss | F2 0F 5A /r */
+    /* 10-legacy.isa:910: cvtsd2ss | F2 0F 5A /r */
     {XIE_OP_CVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:910: cvtdq2ps | NP 0F 5B /r */
+    /* 10-legacy.isa:911: cvtdq2ps | NP 0F 5B /r */
     {XIE_OP_CVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:911: cvtps2dq | 66 0F 5B /r */
+    /* 10-legacy.isa:912: cvtps2dq | 66 0F 5B /r */
     {XIE_OP_CVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:912: cvttps2dq | F3 0F 5B /r */
+    /* 10-legacy.isa:913: cvttps2dq | F3 0F 5B /r */
     {XIE_OP_CVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:913: subps | NP 0F 5C /r */
+    /* 10-legacy.isa:914: subps | NP 0F 5C /r */
     {XIE_OP_SUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:914: subpd | 66 0F 5C /r */
+    /* 10-legacy.isa:915: subpd | 66 0F 5C /r */
     {XIE_OP_SUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:915: subss | F3 0F 5C /r */
+    /* 10-legacy.isa:916: subss | F3 0F 5C /r */
     {XIE_OP_SUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:916: subsd | F2 0F 5C /r */
+    /* 10-legacy.isa:917: subsd | F2 0F 5C /r */
     {XIE_OP_SUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:917: minps | NP 0F 5D /r */
+    /* 10-legacy.isa:918: minps | NP 0F 5D /r */
     {XIE_OP_MINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:918: minpd | 66 0F 5D /r */
+    /* 10-legacy.isa:919: minpd | 66 0F 5D /r */
     {XIE_OP_MINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:919: minss | F3 0F 5D /r */
+    /* 10-legacy.isa:920: minss | F3 0F 5D /r */
     {XIE_OP_MINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:920: minsd | F2 0F 5D /r */
+    /* 10-legacy.isa:921: minsd | F2 0F 5D /r */
     {XIE_OP_MINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:921: divps | NP 0F 5E /r */
+    /* 10-legacy.isa:922: divps | NP 0F 5E /r */
     {XIE_OP_DIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:922: divpd | 66 0F 5E /r */
+    /* 10-legacy.isa:923: divpd | 66 0F 5E /r */
     {XIE_OP_DIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:923: divss | F3 0F 5E /r */
+    /* 10-legacy.isa:924: divss | F3 0F 5E /r */
     {XIE_OP_DIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:924: divsd | F2 0F 5E /r */
+    /* 10-legacy.isa:925: divsd | F2 0F 5E /r */
     {XIE_OP_DIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:925: maxps | NP 0F 5F /r */
+    /* 10-legacy.isa:926: maxps | NP 0F 5F /r */
     {XIE_OP_MAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:926: maxpd | 66 0F 5F /r */
+    /* 10-legacy.isa:927: maxpd | 66 0F 5F /r */
     {XIE_OP_MAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:927: maxss | F3 0F 5F /r */
+    /* 10-legacy.isa:928: maxss | F3 0F 5F /r */
     {XIE_OP_MAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:928: maxsd | F2 0F 5F /r */
+    /* 10-legacy.isa:929: maxsd | F2 0F 5F /r */
     {XIE_OP_MAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:930: punpcklbw | NP 0F 60 /r */
+    /* 10-legacy.isa:931: punpcklbw | NP 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:931: punpcklbw | 66 0F 60 /r */
+    /* 10-legacy.isa:932: punpcklbw | 66 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:932: punpcklwd | NP 0F 61 /r */
+    /* 10-legacy.isa:933: punpcklwd | NP 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:933: punpcklwd | 66 0F 61 /r */
+    /* 10-legacy.isa:934: punpcklwd | 66 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:934: punpckldq | NP 0F 62 /r */
+    /* 10-legacy.isa:935: punpckldq | NP 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:935: punpckldq | 66 0F 62 /r */
+    /* 10-legacy.isa:936: punpckldq | 66 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:936: packsswb | NP 0F 63 /r */
+    /* 10-legacy.isa:937: packsswb | NP 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:937: packsswb | 66 0F 63 /r */
+    /* 10-legacy.isa:938: packsswb | 66 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:938: pcmpgtb | NP 0F 64 /r */
+    /* 10-legacy.isa:939: pcmpgtb | NP 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:939: pcmpgtb | 66 0F 64 /r */
+    /* 10-legacy.isa:940: pcmpgtb | 66 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:940: pcmpgtw | NP 0F 65 /r */
+    /* 10-legacy.isa:941: pcmpgtw | NP 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:941: pcmpgtw | 66 0F 65 /r */
+    /* 10-legacy.isa:942: pcmpgtw | 66 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:942: pcmpgtd | NP 0F 66 /r */
+    /* 10-legacy.isa:943: pcmpgtd | NP 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:943: pcmpgtd | 66 0F 66 /r */
+    /* 10-legacy.isa:944: pcmpgtd | 66 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:944: packuswb | NP 0F 67 /r */
+    /* 10-legacy.isa:945: packuswb | NP 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:945: packuswb | 66 0F 67 /r */
+    /* 10-legacy.isa:946: packuswb | 66 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:946: punpckhbw | NP 0F 68 /r */
+    /* 10-legacy.isa:947: punpckhbw | NP 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:947: punpckhbw | 66 0F 68 /r */
+    /* 10-legacy.isa:948: punpckhbw | 66 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:948: punpckhwd | NP 0F 69 /r */
+    /* 10-legacy.isa:949: punpckhwd | NP 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:949: punpckhwd | 66 0F 69 /r */
+    /* 10-legacy.isa:950: punpckhwd | 66 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:950: punpckhdq | NP 0F 6A /r */
+    /* 10-legacy.isa:951: punpckhdq | NP 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:951: punpckhdq | 66 0F 6A /r */
+    /* 10-legacy.isa:952: punpckhdq | 66 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:952: packssdw | NP 0F 6B /r */
+    /* 10-legacy.isa:953: packssdw | NP 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:953: packssdw | 66 0F 6B /r */
+    /* 10-legacy.isa:954: packssdw | 66 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:954: punpcklqdq | 66 0F 6C /r */
+    /* 10-legacy.isa:955: punpcklqdq | 66 0F 6C /r */
     {XIE_OP_PUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:955: punpckhqdq | 66 0F 6D /r */
+    /* 10-legacy.isa:956: punpckhqdq | 66 0F 6D /r */
     {XIE_OP_PUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:956: movd | NP W0 0F 6E /r */
+    /* 10-legacy.isa:957: movd | NP W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:957: movq | NP W1 0F 6E /r */
+    /* 10-legacy.isa:958: movq | NP W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:958: movd | 66 W0 0F 6E /r */
+    /* 10-legacy.isa:959: movd | 66 W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:959: movq | 66 W1 0F 6E /r */
+    /* 10-legacy.isa:960: movq | 66 W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:960: movq | NP 0F 6F /r */
+    /* 10-legacy.isa:961: movq | NP 0F 6F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:961: movdqa | 66 0F 6F /r */
+    /* 10-legacy.isa:962: movdqa | 66 0F 6F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:962: movdqu | F3 0F 6F /r */
+    /* 10-legacy.isa:963: movdqu | F3 0F 6F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:963: pshufw | NP 0F 70 /r */
+    /* 10-legacy.isa:964: pshufw | NP 0F 70 /r */
     {XIE_OP_PSHUFW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:964: pshufd | 66 0F 70 /r */
+    /* 10-legacy.isa:965: pshufd | 66 0F 70 /r */
     {XIE_OP_PSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:965: pshufhw | F3 0F 70 /r */
+    /* 10-legacy.isa:966: pshufhw | F3 0F 70 /r */
     {XIE_OP_PSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:966: pshuflw | F2 0F 70 /r */
+    /* 10-legacy.isa:967: pshuflw | F2 0F 70 /r */
     {XIE_OP_PSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:967: psrlw | NP 0F 71 /2 reg */
+    /* 10-legacy.isa:968: psrlw | NP 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:968: psrlw | 66 0F 71 /2 reg */
+    /* 10-legacy.isa:969: psrlw | 66 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:969: psraw | NP 0F 71 /4 reg */
+    /* 10-legacy.isa:970: psraw | NP 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:970: psraw | 66 0F 71 /4 reg */
+    /* 10-legacy.isa:971: psraw | 66 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:971: psllw | NP 0F 71 /6 reg */
+    /* 10-legacy.isa:972: psllw | NP 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:972: psllw | 66 0F 71 /6 reg */
+    /* 10-legacy.isa:973: psllw | 66 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:973: psrld | NP 0F 72 /2 reg */
+    /* 10-legacy.isa:974: psrld | NP 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:974: psrld | 66 0F 72 /2 reg */
+    /* 10-legacy.isa:975: psrld | 66 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:975: psrad | NP 0F 72 /4 reg */
+    /* 10-legacy.isa:976: psrad | NP 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:976: psrad | 66 0F 72 /4 reg */
+    /* 10-legacy.isa:977: psrad | 66 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:977: pslld | NP 0F 72 /6 reg */
+    /* 10-legacy.isa:978: pslld | NP 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:978: pslld | 66 0F 72 /6 reg */
+    /* 10-legacy.isa:979: pslld | 66 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:979: psrlq | NP 0F 73 /2 reg */
+    /* 10-legacy.isa:980: psrlq | NP 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:980: psrlq | 66 0F 73 /2 reg */
+    /* 10-legacy.isa:981: psrlq | 66 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:981: psllq | NP 0F 73 /6 reg */
+    /* 10-legacy.isa:982: psllq | NP 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:982: psllq | 66 0F 73 /6 reg */
+    /* 10-legacy.isa:983: psllq | 66 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:983: psrldq | 66 0F 73 /3 reg */
+    /* 10-legacy.isa:984: psrldq | 66 0F 73 /3 reg */
     {XIE_OP_PSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:984: pslldq | 66 0F 73 /7 reg */
+    /* 10-legacy.isa:985: pslldq | 66 0F 73 /7 reg */
     {XIE_OP_PSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:985: pcmpeqb | NP 0F 74 /r */
+    /* 10-legacy.isa:986: pcmpeqb | NP 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:986: pcmpeqb | 66 0F 74 /r */
+    /* 10-legacy.isa:987: pcmpeqb | 66 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:987: pcmpeqw | NP 0F 75 /r */
+    /* 10-legacy.isa:988: pcmpeqw | NP 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:988: pcmpeqw | 66 0F 75 /r */
+    /* 10-legacy.isa:989: pcmpeqw | 66 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:989: pcmpeqd | NP 0F 76 /r */
+    /* 10-legacy.isa:990: pcmpeqd | NP 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:990: pcmpeqd | 66 0F 76 /r */
+    /* 10-legacy.isa:991: pcmpeqd | 66 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:991: emms | NP 0F 77 */
+    /* 10-legacy.isa:992: emms | NP 0F 77 */
     {XIE_OP_EMMS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:992: extrq | 66 0F 78 /0 reg */
-    {XIE_OP_EXTRQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:993: insertq | F2 0F 78 /r reg */
-    {XIE_OP_INSERTQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:994: extrq | 66 0F 79 /r reg */
-    {XIE_OP_EXTRQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:995: insertq | F2 0F 79 /r reg */
-    {XIE_OP_INSERTQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:996: haddpd | 66 0F 7C /r */
+    /* 10-legacy.isa:993: extrq | 66 0F 78 /0 reg */
+    {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:994: insertq | F2 0F 78 /r reg */
+    {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:995: extrq | 66 0F 79 /r reg */
+    {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:996: insertq | F2 0F 79 /r reg */
+    {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:997: haddpd | 66 0F 7C /r */
     {XIE_OP_HADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:997: haddps | F2 0F 7C /r */
+    /* 10-legacy.isa:998: haddps | F2 0F 7C /r */
     {XIE_OP_HADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:998: hsubpd | 66 0F 7D /r */
+    /* 10-legacy.isa:999: hsubpd | 66 0F 7D /r */
     {XIE_OP_HSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:999: hsubps | F2 0F 7D /r */
+    /* 10-legacy.isa:1000: hsubps | F2 0F 7D /r */
     {XIE_OP_HSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1000: movd | NP W0 0F 7E /r */
+    /* 10-legacy.isa:1001: movd | NP W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1001: movq | NP W1 0F 7E /r */
+    /* 10-legacy.isa:1002: movq | NP W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1002: movd | 66 W0 0F 7E /r */
+    /* 10-legacy.isa:1003: movd | 66 W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1003: movq | 66 W1 0F 7E /r */
+    /* 10-legacy.isa:1004: movq | 66 W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1004: movq | F3 0F 7E /r */
+    /* 10-legacy.isa:1005: movq | F3 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1005: movq | NP 0F 7F /r */
+    /* 10-legacy.isa:1006: movq | NP 0F 7F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1006: movdqa | 66 0F 7F /r */
+    /* 10-legacy.isa:1007: movdqa | 66 0F 7F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1007: movdqu | F3 0F 7F /r */
+    /* 10-legacy.isa:1008: movdqu | F3 0F 7F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1009: cmpps | NP 0F C2 /r */
+    /* 10-legacy.isa:1010: cmpps | NP 0F C2 /r */
     {XIE_OP_CMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1010: cmppd | 66 0F C2 /r */
+    /* 10-legacy.isa:1011: cmppd | 66 0F C2 /r */
     {XIE_OP_CMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1011: cmpss | F3 0F C2 /r */
+    /* 10-legacy.isa:1012: cmpss | F3 0F C2 /r */
     {XIE_OP_CMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1012: cmpsd | F2 0F C2 /r */
+    /* 10-legacy.isa:1013: cmpsd | F2 0F C2 /r */
     {XIE_OP_CMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1013: pinsrw | NP 0F C4 /r mem */
+    /* 10-legacy.isa:1014: pinsrw | NP 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1014: pinsrw | NP 0F C4 /r reg */
+    /* 10-legacy.isa:1015: pinsrw | NP 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1015: pinsrw | 66 0F C4 /r mem */
+    /* 10-legacy.isa:1016: pinsrw | 66 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1016: pinsrw | 66 0F C4 /r reg */
+    /* 10-legacy.isa:1017: pinsrw | 66 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1017: pextrw | NP 0F C5 /r reg */
+    /* 10-legacy.isa:1018: pextrw | NP 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1018: pextrw | 66 0F C5 /r reg */
+    /* 10-legacy.isa:1019: pextrw | 66 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1019: shufps | NP 0F C6 /r */
+    /* 10-legacy.isa:1020: shufps | NP 0F C6 /r */
     {XIE_OP_SHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1020: shufpd | 66 0F C6 /r */
+    /* 10-legacy.isa:1021: shufpd | 66 0F C6 /r */
     {XIE_OP_SHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1021: addsubpd | 66 0F D0 /r */
+    /* 10-legacy.isa:1022: addsubpd | 66 0F D0 /r */
     {XIE_OP_ADDSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1022: addsubps | F2 0F D0 /r */
+    /* 10-legacy.isa:1023: addsubps | F2 0F D0 /r */
     {XIE_OP_ADDSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1023: psrlw | NP 0F D1 /r */
+    /* 10-legacy.isa:1024: psrlw | NP 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1024: psrlw | 66 0F D1 /r */
+    /* 10-legacy.isa:1025: psrlw | 66 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1025: psrld | NP 0F D2 /r */
+    /* 10-legacy.isa:1026: psrld | NP 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1026: psrld | 66 0F D2 /r */
+    /* 10-legacy.isa:1027: psrld | 66 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1027: psrlq | NP 0F D3 /r */
+    /* 10-legacy.isa:1028: psrlq | NP 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1028: psrlq | 66 0F D3 /r */
+    /* 10-legacy.isa:1029: psrlq | 66 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1029: paddq | NP 0F D4 /r */
+    /* 10-legacy.isa:1030: paddq | NP 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1030: paddq | 66 0F D4 /r */
+    /* 10-legacy.isa:1031: paddq | 66 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1031: pmullw | NP 0F D5 /r */
+    /* 10-legacy.isa:1032: pmullw | NP 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1032: pmullw | 66 0F D5 /r */
+    /* 10-legacy.isa:1033: pmullw | 66 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1033: movq | 66 0F D6 /r */
+    /* 10-legacy.isa:1034: movq | 66 0F D6 /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1034: movq2dq | F3 0F D6 /r reg */
+    /* 10-legacy.isa:1035: movq2dq | F3 0F D6 /r reg */
     {XIE_OP_MOVQ2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1035: movdq2q | F2 0F D6 /r reg */
+    /* 10-legacy.isa:1036: movdq2q | F2 0F D6 /r reg */
     {XIE_OP_MOVDQ2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1036: pmovmskb | NP 0F D7 /r reg */
+    /* 10-legacy.isa:1037: pmovmskb | NP 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1037: pmovmskb | 66 0F D7 /r reg */
+    /* 10-legacy.isa:1038: pmovmskb | 66 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1038: psubusb | NP 0F D8 /r */
+    /* 10-legacy.isa:1039: psubusb | NP 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1039: psubusb | 66 0F D8 /r */
+    /* 10-legacy.isa:1040: psubusb | 66 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1040: psubusw | NP 0F D9 /r */
+    /* 10-legacy.isa:1041: psubusw | NP 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1041: psubusw | 66 0F D9 /r */
+    /* 10-legacy.isa:1042: psubusw | 66 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1042: pminub | NP 0F DA /r */
+    /* 10-legacy.isa:1043: pminub | NP 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1043: pminub | 66 0F DA /r */
+    /* 10-legacy.isa:1044: pminub | 66 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1044: pand | NP 0F DB /r */
+    /* 10-legacy.isa:1045: pand | NP 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1045: pand | 66 0F DB /r */
+    /* 10-legacy.isa:1046: pand | 66 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1046: paddusb | NP 0F DC /r */
+    /* 10-legacy.isa:1047: paddusb | NP 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1047: paddusb | 66 0F DC /r */
+    /* 10-legacy.isa:1048: paddusb | 66 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1048: paddusw | NP 0F DD /r */
+    /* 10-legacy.isa:1049: paddusw | NP 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1049: paddusw | 66 0F DD /r */
+    /* 10-legacy.isa:1050: paddusw | 66 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1050: pmaxub | NP 0F DE /r */
+    /* 10-legacy.isa:1051: pmaxub | NP 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1051: pmaxub | 66 0F DE /r */
+    /* 10-legacy.isa:1052: pmaxub | 66 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1052: pandn | NP 0F DF /r */
+    /* 10-legacy.isa:1053: pandn | NP 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1053: pandn | 66 0F DF /r */
+    /* 10-legacy.isa:1054: pandn | 66 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1054: pavgb | NP 0F E0 /r */
+    /* 10-legacy.isa:1055: pavgb | NP 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1055: pavgb | 66 0F E0 /r */
+    /* 10-legacy.isa:1056: pavgb | 66 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1056: psraw | NP 0F E1 /r */
+    /* 10-legacy.isa:1057: psraw | NP 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1057: psraw | 66 0F E1 /r */
+    /* 10-legacy.isa:1058: psraw | 66 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1058: psrad | NP 0F E2 /r */
+    /* 10-legacy.isa:1059: psrad | NP 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1059: psrad | 66 0F E2 /r */
+    /* 10-legacy.isa:1060: psrad | 66 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1060: pavgw | NP 0F E3 /r */
+    /* 10-legacy.isa:1061: pavgw | NP 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1061: pavgw | 66 0F E3 /r */
+    /* 10-legacy.isa:1062: pavgw | 66 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1062: pmulhuw | NP 0F E4 /r */
+    /* 10-legacy.isa:1063: pmulhuw | NP 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1063: pmulhuw | 66 0F E4 /r */
+    /* 10-legacy.isa:1064: pmulhuw | 66 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1064: pmulhw | NP 0F E5 /r */
+    /* 10-legacy.isa:1065: pmulhw | NP 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1065: pmulhw | 66 0F E5 /r */
+    /* 10-legacy.isa:1066: pmulhw | 66 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1066: cvttpd2dq | 66 0F E6 /r */
+    /* 10-legacy.isa:1067: cvttpd2dq | 66 0F E6 /r */
     {XIE_OP_CVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1067: cvtdq2pd | F3 0F E6 /r */
+    /* 10-legacy.isa:1068: cvtdq2pd | F3 0F E6 /r */
     {XIE_OP_CVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1068: cvtpd2dq | F2 0F E6 /r */
+    /* 10-legacy.isa:1069: cvtpd2dq | F2 0F E6 /r */
     {XIE_OP_CVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1069: movntq | NP 0F E7 /r mem */
+    /* 10-legacy.isa:1070: movntq | NP 0F E7 /r mem */
     {XIE_OP_MOVNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1070: movntdq | 66 0F E7 /r mem */
+    /* 10-legacy.isa:1071: movntdq | 66 0F E7 /r mem */
     {XIE_OP_MOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1071: psubsb | NP 0F E8 /r */
+    /* 10-legacy.isa:1072: psubsb | NP 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1072: psubsb | 66 0F E8 /r */
+    /* 10-legacy.isa:1073: psubsb | 66 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1073: psubsw | NP 0F E9 /r */
+    /* 10-legacy.isa:1074: psubsw | NP 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1074: psubsw | 66 0F E9 /r */
+    /* 10-legacy.isa:1075: psubsw | 66 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1075: pminsw | NP 0F EA /r */
+    /* 10-legacy.isa:1076: pminsw | NP 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1076: pminsw | 66 0F EA /r */
+    /* 10-legacy.isa:1077: pminsw | 66 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1077: por | NP 0F EB /r */
+    /* 10-legacy.isa:1078: por | NP 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1078: por | 66 0F EB /r */
+    /* 10-legacy.isa:1079: por | 66 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1079: paddsb | NP 0F EC /r */
+    /* 10-legacy.isa:1080: paddsb | NP 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1080: paddsb | 66 0F EC /r */
+    /* 10-legacy.isa:1081: paddsb | 66 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1081: paddsw | NP 0F ED /r */
+    /* 10-legacy.isa:1082: paddsw | NP 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1082: paddsw | 66 0F ED /r */
+    /* 10-legacy.isa:1083: paddsw | 66 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1083: pmaxsw | NP 0F EE /r */
+    /* 10-legacy.isa:1084: pmaxsw | NP 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1084: pmaxsw | 66 0F EE /r */
+    /* 10-legacy.isa:1085: pmaxsw | 66 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1085: pxor | NP 0F EF /r */
+    /* 10-legacy.isa:1086: pxor | NP 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1086: pxor | 66 0F EF /r */
+    /* 10-legacy.isa:1087: pxor | 66 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1087: lddqu | F2 0F F0 /r mem */
+    /* 10-legacy.isa:1088: lddqu | F2 0F F0 /r mem */
     {XIE_OP_LDDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1088: psllw | NP 0F F1 /r */
+    /* 10-legacy.isa:1089: psllw | NP 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1089: psllw | 66 0F F1 /r */
+    /* 10-legacy.isa:1090: psllw | 66 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1090: pslld | NP 0F F2 /r */
+    /* 10-legacy.isa:1091: pslld | NP 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1091: pslld | 66 0F F2 /r */
+    /* 10-legacy.isa:1092: pslld | 66 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1092: psllq | NP 0F F3 /r */
+    /* 10-legacy.isa:1093: psllq | NP 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1093: psllq | 66 0F F3 /r */
+    /* 10-legacy.isa:1094: psllq | 66 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1094: pmuludq | NP 0F F4 /r */
+    /* 10-legacy.isa:1095: pmuludq | NP 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1095: pmuludq | 66 0F F4 /r */
+    /* 10-legacy.isa:1096: pmuludq | 66 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1096: pmaddwd | NP 0F F5 /r */
+    /* 10-legacy.isa:1097: pmaddwd | NP 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1097: pmaddwd | 66 0F F5 /r */
+    /* 10-legacy.isa:1098: pmaddwd | 66 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1098: psadbw | NP 0F F6 /r */
+    /* 10-legacy.isa:1099: psadbw | NP 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1099: psadbw | 66 0F F6 /r */
+    /* 10-legacy.isa:1100: psadbw | 66 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1100: maskmovq | NP 0F F7 /r reg */
+    /* 10-legacy.isa:1101: maskmovq | NP 0F F7 /r reg */
     {XIE_OP_MASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1101: maskmovdqu | 66 0F F7 /r reg */
+    /* 10-legacy.isa:1102: maskmovdqu | 66 0F F7 /r reg */
     {XIE_OP_MASKMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1102: psubb | NP 0F F8 /r */
+    /* 10-legacy.isa:1103: psubb | NP 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1103: psubb | 66 0F F8 /r */
+    /* 10-legacy.isa:1104: psubb | 66 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1104: psubw | NP 0F F9 /r */
+    /* 10-legacy.isa:1105: psubw | NP 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1105: psubw | 66 0F F9 /r */
+    /* 10-legacy.isa:1106: psubw | 66 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1106: psubd | NP 0F FA /r */
+    /* 10-legacy.isa:1107: psubd | NP 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1107: psubd | 66 0F FA /r */
+    /* 10-legacy.isa:1108: psubd | 66 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1108: psubq | NP 0F FB /r */
+    /* 10-legacy.isa:1109: psubq | NP 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1109: psubq | 66 0F FB /r */
+    /* 10-legacy.isa:1110: psubq | 66 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1110: paddb | NP 0F FC /r */
+    /* 10-legacy.isa:1111: paddb | NP 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1111: paddb | 66 0F FC /r */
+    /* 10-legacy.isa:1112: paddb | 66 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1112: paddw | NP 0F FD /r */
+    /* 10-legacy.isa:1113: paddw | NP 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1113: paddw | 66 0F FD /r */
+    /* 10-legacy.isa:1114: paddw | 66 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1114: paddd | NP 0F FE /r */
+    /* 10-legacy.isa:1115: paddd | NP 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1115: paddd | 66 0F FE /r */
+    /* 10-legacy.isa:1116: paddd | 66 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1117: pshufb | NP 0F 38 00 /r */
+    /* 10-legacy.isa:1118: pshufb | NP 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1118: pshufb | 66 0F 38 00 /r */
+    /* 10-legacy.isa:1119: pshufb | 66 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1119: phaddw | NP 0F 38 01 /r */
+    /* 10-legacy.isa:1120: phaddw | NP 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1120: phaddw | 66 0F 38 01 /r */
+    /* 10-legacy.isa:1121: phaddw | 66 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1121: phaddd | NP 0F 38 02 /r */
+    /* 10-legacy.isa:1122: phaddd | NP 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1122: phaddd | 66 0F 38 02 /r */
+    /* 10-legacy.isa:1123: phaddd | 66 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1123: phaddsw | NP 0F 38 03 /r */
+    /* 10-legacy.isa:1124: phaddsw | NP 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1124: phaddsw | 66 0F 38 03 /r */
+    /* 10-legacy.isa:1125: phaddsw | 66 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1125: pmaddubsw | NP 0F 38 04 /r */
+    /* 10-legacy.isa:1126: pmaddubsw | NP 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1126: pmaddubsw | 66 0F 38 04 /r */
+    /* 10-legacy.isa:1127: pmaddubsw | 66 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1127: phsubw | NP 0F 38 05 /r */
+    /* 10-legacy.isa:1128: phsubw | NP 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1128: phsubw | 66 0F 38 05 /r */
+    /* 10-legacy.isa:1129: phsubw | 66 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1129: phsubd | NP 0F 38 06 /r */
+    /* 10-legacy.isa:1130: phsubd | NP 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1130: phsubd | 66 0F 38 06 /r */
+    /* 10-legacy.isa:1131: phsubd | 66 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1131: phsubsw | NP 0F 38 07 /r */
+    /* 10-legacy.isa:1132: phsubsw | NP 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1132: phsubsw | 66 0F 38 07 /r */
+    /* 10-legacy.isa:1133: phsubsw | 66 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1133: psignb | NP 0F 38 08 /r */
+    /* 10-legacy.isa:1134: psignb | NP 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1134: psignb | 66 0F 38 08 /r */
+    /* 10-legacy.isa:1135: psignb | 66 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1135: psignw | NP 0F 38 09 /r */
+    /* 10-legacy.isa:1136: psignw | NP 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1136: psignw | 66 0F 38 09 /r */
+    /* 10-legacy.isa:1137: psignw | 66 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1137: psignd | NP 0F 38 0A /r */
+    /* 10-legacy.isa:1138: psignd | NP 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1138: psignd | 66 0F 38 0A /r */
+    /* 10-legacy.isa:1139: psignd | 66 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1139: pmulhrsw | NP 0F 38 0B /r */
+    /* 10-legacy.isa:1140: pmulhrsw | NP 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1140: pmulhrsw | 66 0F 38 0B /r */
+    /* 10-legacy.isa:1141: pmulhrsw | 66 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1141: pabsb | NP 0F 38 1C /r */
+    /* 10-legacy.isa:1142: pabsb | NP 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1142: pabsb | 66 0F 38 1C /r */
+    /* 10-legacy.isa:1143: pabsb | 66 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1143: pabsw | NP 0F 38 1D /r */
+    /* 10-legacy.isa:1144: pabsw | NP 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1144: pabsw | 66 0F 38 1D /r */
+    /* 10-legacy.isa:1145: pabsw | 66 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1145: pabsd | NP 0F 38 1E /r */
+    /* 10-legacy.isa:1146: pabsd | NP 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1146: pabsd | 66 0F 38 1E /r */
+    /* 10-legacy.isa:1147: pabsd | 66 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1147: pblendvb | 66 0F 38 10 /r */
+    /* 10-legacy.isa:1148: pblendvb | 66 0F 38 10 /r */
     {XIE_OP_PBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1148: blendvps | 66 0F 38 14 /r */
+    /* 10-legacy.isa:1149: blendvps | 66 0F 38 14 /r */
     {XIE_OP_BLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1149: blendvpd | 66 0F 38 15 /r */
+    /* 10-legacy.isa:1150: blendvpd | 66 0F 38 15 /r */
     {XIE_OP_BLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1150: ptest | 66 0F 38 17 /r */
+    /* 10-legacy.isa:1151: ptest | 66 0F 38 17 /r */
     {XIE_OP_PTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1151: pmovsxbw | 66 0F 38 20 /r */
+    /* 10-legacy.isa:1152: pmovsxbw | 66 0F 38 20 /r */
     {XIE_OP_PMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1152: pmovsxbd | 66 0F 38 21 /r */
+    /* 10-legacy.isa:1153: pmovsxbd | 66 0F 38 21 /r */
     {XIE_OP_PMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1153: pmovsxbq | 66 0F 38 22 /r */
+    /* 10-legacy.isa:1154: pmovsxbq | 66 0F 38 22 /r */
     {XIE_OP_PMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1154: pmovsxwd | 66 0F 38 23 /r */
+    /* 10-legacy.isa:1155: pmovsxwd | 66 0F 38 23 /r */
     {XIE_OP_PMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1155: pmovsxwq | 66 0F 38 24 /r */
+    /* 10-legacy.isa:1156: pmovsxwq | 66 0F 38 24 /r */
     {XIE_OP_PMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1156: pmovsxdq | 66 0F 38 25 /r */
+    /* 10-legacy.isa:1157: pmovsxdq | 66 0F 38 25 /r */
     {XIE_OP_PMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1157: pmovzxbw | 66 0F 38 30 /r */
+    /* 10-legacy.isa:1158: pmovzxbw | 66 0F 38 30 /r */
     {XIE_OP_PMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1158: pmovzxbd | 66 0F 38 31 /r */
+    /* 10-legacy.isa:1159: pmovzxbd | 66 0F 38 31 /r */
     {XIE_OP_PMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1159: pmovzxbq | 66 0F 38 32 /r */
+    /* 10-legacy.isa:1160: pmovzxbq | 66 0F 38 32 /r */
     {XIE_OP_PMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1160: pmovzxwd | 66 0F 38 33 /r */
+    /* 10-legacy.isa:1161: pmovzxwd | 66 0F 38 33 /r */
     {XIE_OP_PMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1161: pmovzxwq | 66 0F 38 34 /r */
+    /* 10-legacy.isa:1162: pmovzxwq | 66 0F 38 34 /r */
     {XIE_OP_PMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1162: pmovzxdq | 66 0F 38 35 /r */
+    /* 10-legacy.isa:1163: pmovzxdq | 66 0F 38 35 /r */
     {XIE_OP_PMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1163: pmuldq | 66 0F 38 28 /r */
+    /* 10-legacy.isa:1164: pmuldq | 66 0F 38 28 /r */
     {XIE_OP_PMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1164: pcmpeqq | 66 0F 38 29 /r */
+    /* 10-legacy.isa:1165: pcmpeqq | 66 0F 38 29 /r */
     {XIE_OP_PCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1165: movntdqa | 66 0F 38 2A /r mem */
+    /* 10-legacy.isa:1166: movntdqa | 66 0F 38 2A /r mem */
     {XIE_OP_MOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1166: packusdw | 66 0F 38 2B /r */
+    /* 10-legacy.isa:1167: packusdw | 66 0F 38 2B /r */
     {XIE_OP_PACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1167: pcmpgtq | 66 0F 38 37 /r */
+    /* 10-legacy.isa:1168: pcmpgtq | 66 0F 38 37 /r */
     {XIE_OP_PCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1168: pminsb | 66 0F 38 38 /r */
+    /* 10-legacy.isa:1169: pminsb | 66 0F 38 38 /r */
     {XIE_OP_PMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1169: pminsd | 66 0F 38 39 /r */
+    /* 10-legacy.isa:1170: pminsd | 66 0F 38 39 /r */
     {XIE_OP_PMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1170: pminuw | 66 0F 38 3A /r */
+    /* 10-legacy.isa:1171: pminuw | 66 0F 38 3A /r */
     {XIE_OP_PMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1171: pminud | 66 0F 38 3B /r */
+    /* 10-legacy.isa:1172: pminud | 66 0F 38 3B /r */
     {XIE_OP_PMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1172: pmaxsb | 66 0F 38 3C /r */
+    /* 10-legacy.isa:1173: pmaxsb | 66 0F 38 3C /r */
     {XIE_OP_PMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1173: pmaxsd | 66 0F 38 3D /r */
+    /* 10-legacy.isa:1174: pmaxsd | 66 0F 38 3D /r */
     {XIE_OP_PMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1174: pmaxuw | 66 0F 38 3E /r */
+    /* 10-legacy.isa:1175: pmaxuw | 66 0F 38 3E /r */
     {XIE_OP_PMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1175: pmaxud | 66 0F 38 3F /r */
+    /* 10-legacy.isa:1176: pmaxud | 66 0F 38 3F /r */
     {XIE_OP_PMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1176: pmulld | 66 0F 38 40 /r */
+    /* 10-legacy.isa:1177: pmulld | 66 0F 38 40 /r */
     {XIE_OP_PMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1177: phminposuw | 66 0F 38 41 /r */
+    /* 10-legacy.isa:1178: phminposuw | 66 0F 38 41 /r */
     {XIE_OP_PHMINPOSUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1178: aesimc | 66 0F 38 DB /r */
+    /* 10-legacy.isa:1179: aesimc | 66 0F 38 DB /r */
     {XIE_OP_AESIMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1179: aesenc | 66 0F 38 DC /r */
+    /* 10-legacy.isa:1180: aesenc | 66 0F 38 DC /r */
     {XIE_OP_AESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1180: aesenclast | 66 0F 38 DD /r */
+    /* 10-legacy.isa:1181: aesenclast | 66 0F 38 DD /r */
     {XIE_OP_AESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1181: aesdec | 66 0F 38 DE /r */
+    /* 10-legacy.isa:1182: aesdec | 66 0F 38 DE /r */
     {XIE_OP_AESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1182: aesdeclast | 66 0F 38 DF /r */
+    /* 10-legacy.isa:1183: aesdeclast | 66 0F 38 DF /r */
     {XIE_OP_AESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1183: gf2p8mulb | 66 0F 38 CF /r */
+    /* 10-legacy.isa:1184: gf2p8mulb | 66 0F 38 CF /r */
     {XIE_OP_GF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1184: sha1nexte | NP 0F 38 C8 /r */
+    /* 10-legacy.isa:1185: sha1nexte | NP 0F 38 C8 /r */
     {XIE_OP_SHA1NEXTE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1185: sha1msg1 | NP 0F 38 C9 /r */
+    /* 10-legacy.isa:1186: sha1msg1 | NP 0F 38 C9 /r */
     {XIE_OP_SHA1MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1186: sha1msg2 | NP 0F 38 CA /r */
+    /* 10-legacy.isa:1187: sha1msg2 | NP 0F 38 CA /r */
     {XIE_OP_SHA1MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1187: sha256msg1 | NP 0F 38 CC /r */
+    /* 10-legacy.isa:1188: sha256msg1 | NP 0F 38 CC /r */
     {XIE_OP_SHA256MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1188: sha256msg2 | NP 0F 38 CD /r */
+    /* 10-legacy.isa:1189: sha256msg2 | NP 0F 38 CD /r */
     {XIE_OP_SHA256MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1189: sha256rnds2 | NP 0F 38 CB /r */
+    /* 10-legacy.isa:1190: sha256rnds2 | NP 0F 38 CB /r */
     {XIE_OP_SHA256RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1191: palignr | NP 0F 3A 0F /r */
+    /* 10-legacy.isa:1192: palignr | NP 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1192: palignr | 66 0F 3A 0F /r */
+    /* 10-legacy.isa:1193: palignr | 66 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1193: roundps | 66 0F 3A 08 /r */
+    /* 10-legacy.isa:1194: roundps | 66 0F 3A 08 /r */
     {XIE_OP_ROUNDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1194: roundpd | 66 0F 3A 09 /r */
+    /* 10-legacy.isa:1195: roundpd | 66 0F 3A 09 /r */
     {XIE_OP_ROUNDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1195: roundss | 66 0F 3A 0A /r */
+    /* 10-legacy.isa:1196: roundss | 66 0F 3A 0A /r */
     {XIE_OP_ROUNDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1196: roundsd | 66 0F 3A 0B /r */
+    /* 10-legacy.isa:1197: roundsd | 66 0F 3A 0B /r */
     {XIE_OP_ROUNDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1197: blendps | 66 0F 3A 0C /r */
+    /* 10-legacy.isa:1198: blendps | 66 0F 3A 0C /r */
     {XIE_OP_BLENDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1198: blendpd | 66 0F 3A 0D /r */
+    /* 10-legacy.isa:1199: blendpd | 66 0F 3A 0D /r */
     {XIE_OP_BLENDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1199: pblendw | 66 0F 3A 0E /r */
+    /* 10-legacy.isa:1200: pblendw | 66 0F 3A 0E /r */
     {XIE_OP_PBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1200: pextrb | 66 0F 3A 14 /r mem */
+    /* 10-legacy.isa:1201: pextrb | 66 0F 3A 14 /r mem */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1201: pextrb | 66 0F 3A 14 /r reg */
+    /* 10-legacy.isa:1202: pextrb | 66 0F 3A 14 /r reg */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1202: pextrw | 66 0F 3A 15 /r mem */
+    /* 10-legacy.isa:1203: pextrw | 66 0F 3A 15 /r mem */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1203: pextrw | 66 0F 3A 15 /r reg */
+    /* 10-legacy.isa:1204: pextrw | 66 0F 3A 15 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1204: pextrd | 66 W0 0F 3A 16 /r */
+    /* 10-legacy.isa:1205: pextrd | 66 W0 0F 3A 16 /r */
     {XIE_OP_PEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1205: pextrq | 66 W1 0F 3A 16 /r */
+    /* 10-legacy.isa:1206: pextrq | 66 W1 0F 3A 16 /r */
     {XIE_OP_PEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1206: extractps | 66 0F 3A 17 /r */
+    /* 10-legacy.isa:1207: extractps | 66 0F 3A 17 /r */
     {XIE_OP_EXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1207: pinsrb | 66 0F 3A 20 /r mem */
+    /* 10-legacy.isa:1208: pinsrb | 66 0F 3A 20 /r mem */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1208: pinsrb | 66 0F 3A 20 /r reg */
+    /* 10-legacy.isa:1209: pinsrb | 66 0F 3A 20 /r reg */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1209: insertps | 66 0F 3A 21 /r mem */
+    /* 10-legacy.isa:1210: insertps | 66 0F 3A 21 /r mem */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1210: insertps | 66 0F 3A 21 /r reg */
+    /* 10-legacy.isa:1211: insertps | 66 0F 3A 21 /r reg */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1211: pinsrd | 66 W0 0F 3A 22 /r */
+    /* 10-legacy.isa:1212: pinsrd | 66 W0 0F 3A 22 /r */
     {XIE_OP_PINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1212: pinsrq | 66 W1 0F 3A 22 /r */
+    /* 10-legacy.isa:1213: pinsrq | 66 W1 0F 3A 22 /r */
     {XIE_OP_PINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1213: dpps | 66 0F 3A 40 /r */
+    /* 10-legacy.isa:1214: dpps | 66 0F 3A 40 /r */
     {XIE_OP_DPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1214: dppd | 66 0F 3A 41 /r */
+    /* 10-legacy.isa:1215: dppd | 66 0F 3A 41 /r */
     {XIE_OP_DPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1215: mpsadbw | 66 0F 3A 42 /r */
+    /* 10-legacy.isa:1216: mpsadbw | 66 0F 3A 42 /r */
     {XIE_OP_MPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1216: pclmulqdq | 66 0F 3A 44 /r */
+    /* 10-legacy.isa:1217: pclmulqdq | 66 0F 3A 44 /r */
     {XIE_OP_PCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_PCLMULQDQ, 0}, XIEI_ENC_LEGACY, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1217: pcmpestrm | 66 0F 3A 60 /r */
+    /* 10-legacy.isa:1218: pcmpestrm | 66 0F 3A 60 /r */
     {XIE_OP_PCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1218: pcmpestri | 66 0F 3A 61 /r */
+    /* 10-legacy.isa:1219: pcmpestri | 66 0F 3A 61 /r */
     {XIE_OP_PCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1219: pcmpistrm | 66 0F 3A 62 /r */
+    /* 10-legacy.isa:1220: pcmpistrm | 66 0F 3A 62 /r */
     {XIE_OP_PCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1220: pcmpistri | 66 0F 3A 63 /r */
+    /* 10-legacy.isa:1221: pcmpistri | 66 0F 3A 63 /r */
     {XIE_OP_PCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1221: gf2p8affineqb | 66 0F 3A CE /r */
+    /* 10-legacy.isa:1222: gf2p8affineqb | 66 0F 3A CE /r */
     {XIE_OP_GF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1222: gf2p8affineinvqb | 66 0F 3A CF /r */
+    /* 10-legacy.isa:1223: gf2p8affineinvqb | 66 0F 3A CF /r */
     {XIE_OP_GF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1223: aeskeygenassist | 66 0F 3A DF /r */
+    /* 10-legacy.isa:1224: aeskeygenassist | 66 0F 3A DF /r */
     {XIE_OP_AESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1224: sha1rnds4 | NP 0F 3A CC /r */
+    /* 10-legacy.isa:1225: sha1rnds4 | NP 0F 3A CC /r */
     {XIE_OP_SHA1RNDS4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1230: femms | 0F 0E */
+    /* 10-legacy.isa:1231: femms | 0F 0E */
     {XIE_OP_FEMMS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_LEGACY, 1, 0x0e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1231: pi2fw | 0F 0F /r */
+    /* 10-legacy.isa:1232: pi2fw | 0F 0F /r */
     {XIE_OP_PI2FW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x0c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1232: pi2fd | 0F 0F /r */
+    /* 10-legacy.isa:1233: pi2fd | 0F 0F /r */
     {XIE_OP_PI2FD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1233: pf2iw | 0F 0F /r */
+    /* 10-legacy.isa:1234: pf2iw | 0F 0F /r */
     {XIE_OP_PF2IW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1234: pf2id | 0F 0F /r */
+    /* 10-legacy.isa:1235: pf2id | 0F 0F /r */
     {XIE_OP_PF2ID, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1235: pfnacc | 0F 0F /r */
+    /* 10-legacy.isa:1236: pfnacc | 0F 0F /r */
     {XIE_OP_PFNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1236: pfpnacc | 0F 0F /r */
+    /* 10-legacy.isa:1237: pfpnacc | 0F 0F /r */
     {XIE_OP_PFPNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1237: pfcmpge | 0F 0F /r */
+    /* 10-legacy.isa:1238: pfcmpge | 0F 0F /r */
     {XIE_OP_PFCMPGE, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x90, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1238: pfmin | 0F 0F /r */
+    /* 10-legacy.isa:1239: pfmin | 0F 0F /r */
     {XIE_OP_PFMIN, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x94, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1239: pfrcp | 0F 0F /r */
+    /* 10-legacy.isa:1240: pfrcp | 0F 0F /r */
     {XIE_OP_PFRCP, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x96, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1240: pfrsqrt | 0F 0F /r */
+    /* 10-legacy.isa:1241: pfrsqrt | 0F 0F /r */
     {XIE_OP_PFRSQRT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x97, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1241: pfsub | 0F 0F /r */
+    /* 10-legacy.isa:1242: pfsub | 0F 0F /r */
     {XIE_OP_PFSUB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1242: pfadd | 0F 0F /r */
+    /* 10-legacy.isa:1243: pfadd | 0F 0F /r */
     {XIE_OP_PFADD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1243: pfcmpgt | 0F 0F /r */
+    /* 10-legacy.isa:1244: pfcmpgt | 0F 0F /r */
     {XIE_OP_PFCMPGT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1244: pfmax | 0F 0F /r */
+    /* 10-legacy.isa:1245: pfmax | 0F 0F /r */
     {XIE_OP_PFMAX, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1245: pfrcpit1 | 0F 0F /r */
+    /* 10-legacy.isa:1246: pfrcpit1 | 0F 0F /r */
     {XIE_OP_PFRCPIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1246: pfrsqit1 | 0F 0F /r */
+    /* 10-legacy.isa:1247: pfrsqit1 | 0F 0F /r */
     {XIE_OP_PFRSQIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1247: pfsubr | 0F 0F /r */
+    /* 10-legacy.isa:1248: pfsubr | 0F 0F /r */
     {XIE_OP_PFSUBR, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xaa, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1248: pfacc | 0F 0F /r */
+    /* 10-legacy.isa:1249: pfacc | 0F 0F /r */
     {XIE_OP_PFACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xae, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1249: pfcmpeq | 0F 0F /r */
+    /* 10-legacy.isa:1250: pfcmpeq | 0F 0F /r */
     {XIE_OP_PFCMPEQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1250: pfmul | 0F 0F /r */
+    /* 10-legacy.isa:1251: pfmul | 0F 0F /r */
     {XIE_OP_PFMUL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1251: pfrcpit2 | 0F 0F /r */
+    /* 10-legacy.isa:1252: pfrcpit2 | 0F 0F /r */
     {XIE_OP_PFRCPIT2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1252: pmulhrw | 0F 0F /r */
+    /* 10-legacy.isa:1253: pmulhrw | 0F 0F /r */
     {XIE_OP_PMULHRW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1253: pswapd | 0F 0F /r */
+    /* 10-legacy.isa:1254: pswapd | 0F 0F /r */
     {XIE_OP_PSWAPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0xbb, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1254: pavgusb | 0F 0F /r */
+    /* 10-legacy.isa:1255: pavgusb | 0F 0F /r */
     {XIE_OP_PAVGUSB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xbf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:62: vmovups | VEX.128/256.NP.0F.WIG 10 /r */
+    /* 20-vex.isa:63: vmovups | VEX.128/256.NP.0F.WIG 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:63: vmovupd | VEX.128/256.66.0F.WIG 10 /r */
+    /* 20-vex.isa:64: vmovupd | VEX.128/256.66.0F.WIG 10 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:64: vmovss | VEX.LIG.F3.0F.WIG 10 /r reg */
+    /* 20-vex.isa:65: vmovss | VEX.LIG.F3.0F.WIG 10 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:65: vmovss | VEX.LIG.F3.0F.WIG 10 /r mem */
+    /* 20-vex.isa:66: vmovss | VEX.LIG.F3.0F.WIG 10 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:66: vmovsd | VEX.LIG.F2.0F.WIG 10 /r reg */
+    /* 20-vex.isa:67: vmovsd | VEX.LIG.F2.0F.WIG 10 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:67: vmovsd | VEX.LIG.F2.0F.WIG 10 /r mem */
+    /* 20-vex.isa:68: vmovsd | VEX.LIG.F2.0F.WIG 10 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:68: vmovups | VEX.128/256.NP.0F.WIG 11 /r */
+    /* 20-vex.isa:69: vmovups | VEX.128/256.NP.0F.WIG 11 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:69: vmovupd | VEX.128/256.66.0F.WIG 11 /r */
+    /* 20-vex.isa:70: vmovupd | VEX.128/256.66.0F.WIG 11 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:70: vmovss | VEX.LIG.F3.0F.WIG 11 /r reg */
+    /* 20-vex.isa:71: vmovss | VEX.LIG.F3.0F.WIG 11 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:71: vmovss | VEX.LIG.F3.0F.WIG 11 /r mem */
+    /* 20-vex.isa:72: vmovss | VEX.LIG.F3.0F.WIG 11 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:72: vmovsd | VEX.LIG.F2.0F.WIG 11 /r reg */
+    /* 20-vex.isa:73: vmovsd | VEX.LIG.F2.0F.WIG 11 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:73: vmovsd | VEX.LIG.F2.0F.WIG 11 /r mem */
+    /* 20-vex.isa:74: vmovsd | VEX.LIG.F2.0F.WIG 11 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:74: vmovhlps | VEX.128.NP.0F.WIG 12 /r reg */
+    /* 20-vex.isa:75: vmovhlps | VEX.128.NP.0F.WIG 12 /r reg */
     {XIE_OP_VMOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:75: vmovlps | VEX.128.NP.0F.WIG 12 /r mem */
+    /* 20-vex.isa:76: vmovlps | VEX.128.NP.0F.WIG 12 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:76: vmovlpd | VEX.128.66.0F.WIG 12 /r mem */
+    /* 20-vex.isa:77: vmovlpd | VEX.128.66.0F.WIG 12 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:77: vmovsldup | VEX.128/256.F3.0F.WIG 12 /r */
+    /* 20-vex.isa:78: vmovsldup | VEX.128/256.F3.0F.WIG 12 /r */
     {XIE_OP_VMOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:78: vmovddup | VEX.128.F2.0F.WIG 12 /r */
+    /* 20-vex.isa:79: vmovddup | VEX.128.F2.0F.WIG 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:79: vmovddup | VEX.256.F2.0F.WIG 12 /r */
+    /* 20-vex.isa:80: vmovddup | VEX.256.F2.0F.WIG 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:80: vmovlps | VEX.128.NP.0F.WIG 13 /r mem */
+    /* 20-vex.isa:81: vmovlps | VEX.128.NP.0F.WIG 13 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:81: vmovlpd | VEX.128.66.0F.WIG 13 /r mem */
+    /* 20-vex.isa:82: vmovlpd | VEX.128.66.0F.WIG 13 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:82: vunpcklps | VEX.128/256.NP.0F.WIG 14 /r */
+    /* 20-vex.isa:83: vunpcklps | VEX.128/256.NP.0F.WIG 14 /r */
     {XIE_OP_VUNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:83: vunpcklpd | VEX.128/256.66.0F.WIG 14 /r */
+    /* 20-vex.isa:84: vunpcklpd | VEX.128/256.66.0F.WIG 14 /r */
     {XIE_OP_VUNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:84: vunpckhps | VEX.128/256.NP.0F.WIG 15 /r */
+    /* 20-vex.isa:85: vunpckhps | VEX.128/256.NP.0F.WIG 15 /r */
     {XIE_OP_VUNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:85: vunpckhpd | VEX.128/256.66.0F.WIG 15 /r */
+    /* 20-vex.isa:86: vunpckhpd | VEX.128/256.66.0F.WIG 15 /r */
     {XIE_OP_VUNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:86: vmovlhps | VEX.128.NP.0F.WIG 16 /r reg */
+    /* 20-vex.isa:87: vmovlhps | VEX.128.NP.0F.WIG 16 /r reg */
     {XIE_OP_VMOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:87: vmovhps | VEX.128.NP.0F.WIG 16 /r mem */
+    /* 20-vex.isa:88: vmovhps | VEX.128.NP.0F.WIG 16 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:88: vmovhpd | VEX.128.66.0F.WIG 16 /r mem */
+    /* 20-vex.isa:89: vmovhpd | VEX.128.66.0F.WIG 16 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:89: vmovshdup | VEX.128/256.F3.0F.WIG 16 /r */
+    /* 20-vex.isa:90: vmovshdup | VEX.128/256.F3.0F.WIG 16 /r */
     {XIE_OP_VMOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:90: vmovhps | VEX.128.NP.0F.WIG 17 /r mem */
+    /* 20-vex.isa:91: vmovhps | VEX.128.NP.0F.WIG 17 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:91: vmovhpd | VEX.128.66.0F.WIG 17 /r mem */
+    /* 20-vex.isa:92: vmovhpd | VEX.128.66.0F.WIG 17 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:92: vmovaps | VEX.128.NP.0F.WIG 28 /r */
+    /* 20-vex.isa:93: vmovaps | VEX.128.NP.0F.WIG 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:93: vmovaps | VEX.256.NP.0F.WIG 28 /r */
+    /* 20-vex.isa:94: vmovaps | VEX.256.NP.0F.WIG 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:94: vmovapd | VEX.128.66.0F.WIG 28 /r */
+    /* 20-vex.isa:95: vmovapd | VEX.128.66.0F.WIG 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:95: vmovapd | VEX.256.66.0F.WIG 28 /r */
+    /* 20-vex.isa:96: vmovapd | VEX.256.66.0F.WIG 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:96: vmovaps | VEX.128.NP.0F.WIG 29 /r */
+    /* 20-vex.isa:97: vmovaps | VEX.128.NP.0F.WIG 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:97: vmovaps | VEX.256.NP.0F.WIG 29 /r */
+    /* 20-vex.isa:98: vmovaps | VEX.256.NP.0F.WIG 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:98: vmovapd | VEX.128.66.0F.WIG 29 /r */
+    /* 20-vex.isa:99: vmovapd | VEX.128.66.0F.WIG 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:99: vmovapd | VEX.256.66.0F.WIG 29 /r */
+    /* 20-vex.isa:100: vmovapd | VEX.256.66.0F.WIG 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:100: vmovntps | VEX.128.NP.0F.WIG 2B /r mem */
+    /* 20-vex.isa:101: vmovntps | VEX.128.NP.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:101: vmovntps | VEX.256.NP.0F.WIG 2B /r mem */
+    /* 20-vex.isa:102: vmovntps | VEX.256.NP.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:102: vmovntpd | VEX.128.66.0F.WIG 2B /r mem */
+    /* 20-vex.isa:103: vmovntpd | VEX.128.66.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:103: vmovntpd | VEX.256.66.0F.WIG 2B /r mem */
+    /* 20-vex.isa:104: vmovntpd | VEX.256.66.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:106: vcvtsi2ss | VEX.LIG.F3.0F.WIG 2A /r */
+    /* 20-vex.isa:107: vcvtsi2ss | VEX.LIG.F3.0F.WIG 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:107: vcvtsi2sd | VEX.LIG.F2.0F.WIG 2A /r */
+    /* 20-vex.isa:108: vcvtsi2sd | VEX.LIG.F2.0F.WIG 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:108: vcvttss2si | VEX.LIG.F3.0F.WIG 2C /r */
+    /* 20-vex.isa:109: vcvttss2si | VEX.LIG.F3.0F.WIG 2C /r */
     {XIE_OP_VCVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:109: vcvttsd2si | VEX.LIG.F2.0F.WIG 2C /r */
+    /* 20-vex.isa:110: vcvttsd2si | VEX.LIG.F2.0F.WIG 2C /r */
     {XIE_OP_VCVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:110: vcvtss2si | VEX.LIG.F3.0F.WIG 2D /r */
+    /* 20-vex.isa:111: vcvtss2si | VEX.LIG.F3.0F.WIG 2D /r */
     {XIE_OP_VCVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:111: vcvtsd2si | VEX.LIG.F2.0F.WIG 2D /r */
+    /* 20-vex.isa:112: vcvtsd2si | VEX.LIG.F2.0F.WIG 2D /r */
     {XIE_OP_VCVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:112: vucomiss | VEX.LIG.NP.0F.WIG 2E /r */
+    /* 20-vex.isa:113: vucomiss | VEX.LIG.NP.0F.WIG 2E /r */
     {XIE_OP_VUCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:113: vucomisd | VEX.LIG.66.0F.WIG 2E /r */
+    /* 20-vex.isa:114: vucomisd | VEX.LIG.66.0F.WIG 2E /r */
     {XIE_OP_VUCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:114: vcomiss | VEX.LIG.NP.0F.WIG 2F /r */
+    /* 20-vex.isa:115: vcomiss | VEX.LIG.NP.0F.WIG 2F /r */
     {XIE_OP_VCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:115: vcomisd | VEX.LIG.66.0F.WIG 2F /r */
+    /* 20-vex.isa:116: vcomisd | VEX.LIG.66.0F.WIG 2F /r */
     {XIE_OP_VCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:116: vmovmskps | VEX.128/256.NP.0F.WIG 50 /r reg */
+    /* 20-vex.isa:117: vmovmskps | VEX.128/256.NP.0F.WIG 50 /r reg */
     {XIE_OP_VMOVMSKPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x50, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:117: vmovmskpd | VEX.128/256.66.0F.WIG 50 /r reg */
+    /* 20-vex.isa:118: vmovmskpd | VEX.128/256.66.0F.WIG 50 /r reg */
     {XIE_OP_VMOVMSKPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x50, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:120: vsqrtps | VEX.128/256.NP.0F.WIG 51 /r */
+    /* 20-vex.isa:121: vsqrtps | VEX.128/256.NP.0F.WIG 51 /r */
     {XIE_OP_VSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:121: vsqrtpd | VEX.128/256.66.0F.WIG 51 /r */
+    /* 20-vex.isa:122: vsqrtpd | VEX.128/256.66.0F.WIG 51 /r */
     {XIE_OP_VSQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:122: vsqrtss | VEX.LIG.F3.0F.WIG 51 /r */
+    /* 20-vex.isa:123: vsqrtss | VEX.LIG.F3.0F.WIG 51 /r */
     {XIE_OP_VSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:123: vsqrtsd | VEX.LIG.F2.0F.WIG 51 /r */
+    /* 20-vex.isa:124: vsqrtsd | VEX.LIG.F2.0F.WIG 51 /r */
     {XIE_OP_VSQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:124: vaddps | VEX.128/256.NP.0F.WIG 58 /r */
+    /* 20-vex.isa:125: vaddps | VEX.128/256.NP.0F.WIG 58 /r */
     {XIE_OP_VADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:125: vaddpd | VEX.128/256.66.0F.WIG 58 /r */
+    /* 20-vex.isa:126: vaddpd | VEX.128/256.66.0F.WIG 58 /r */
     {XIE_OP_VADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:126: vaddss | VEX.LIG.F3.0F.WIG 58 /r */
+    /* 20-vex.isa:127: vaddss | VEX.LIG.F3.0F.WIG 58 /r */
     {XIE_OP_VADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:127: vaddsd | VEX.LIG.F2.0F.WIG 58 /r */
+    /* 20-vex.isa:128: vaddsd | VEX.LIG.F2.0F.WIG 58 /r */
     {XIE_OP_VADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:128: vmulps | VEX.128/256.NP.0F.WIG 59 /r */
+    /* 20-vex.isa:129: vmulps | VEX.128/256.NP.0F.WIG 59 /r */
     {XIE_OP_VMULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:129: vmulpd | VEX.128/256.66.0F.WIG 59 /r */
+    /* 20-vex.isa:130: vmulpd | VEX.128/256.66.0F.WIG 59 /r */
     {XIE_OP_VMULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:130: vmulss | VEX.LIG.F3.0F.WIG 59 /r */
+    /* 20-vex.isa:131: vmulss | VEX.LIG.F3.0F.WIG 59 /r */
     {XIE_OP_VMULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:131: vmulsd | VEX.LIG.F2.0F.WIG 59 /r */
+    /* 20-vex.isa:132: vmulsd | VEX.LIG.F2.0F.WIG 59 /r */
     {XIE_OP_VMULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:132: vsubps | VEX.128/256.NP.0F.WIG 5C /r */
+    /* 20-vex.isa:133: vsubps | VEX.128/256.NP.0F.WIG 5C /r */
     {XIE_OP_VSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:133: vsubpd | VEX.128/256.66.0F.WIG 5C /r */
+    /* 20-vex.isa:134: vsubpd | VEX.128/256.66.0F.WIG 5C /r */
     {XIE_OP_VSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:134: vsubss | VEX.LIG.F3.0F.WIG 5C /r */
+    /* 20-vex.isa:135: vsubss | VEX.LIG.F3.0F.WIG 5C /r */
     {XIE_OP_VSUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:135: vsubsd | VEX.LIG.F2.0F.WIG 5C /r */
+    /* 20-vex.isa:136: vsubsd | VEX.LIG.F2.0F.WIG 5C /r */
     {XIE_OP_VSUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:136: vminps | VEX.128/256.NP.0F.WIG 5D /r */
+    /* 20-vex.isa:137: vminps | VEX.128/256.NP.0F.WIG 5D /r */
     {XIE_OP_VMINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:137: vminpd | VEX.128/256.66.0F.WIG 5D /r */
+    /* 20-vex.isa:138: vminpd | VEX.128/256.66.0F.WIG 5D /r */
     {XIE_OP_VMINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:138: vminss | VEX.LIG.F3.0F.WIG 5D /r */
+    /* 20-vex.isa:139: vminss | VEX.LIG.F3.0F.WIG 5D /r */
     {XIE_OP_VMINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:139: vminsd | VEX.LIG.F2.0F.WIG 5D /r */
+    /* 20-vex.isa:140: vminsd | VEX.LIG.F2.0F.WIG 5D /r */
     {XIE_OP_VMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:140: vdivps | VEX.128/256.NP.0F.WIG 5E /r */
+    /* 20-vex.isa:141: vdivps | VEX.128/256.NP.0F.WIG 5E /r */
     {XIE_OP_VDIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:141: vdivpd | VEX.128/256.66.0F.WIG 5E /r */
+    /* 20-vex.isa:142: vdivpd | VEX.128/256.66.0F.WIG 5E /r */
     {XIE_OP_VDIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:142: vdivss | VEX.LIG.F3.0F.WIG 5E /r */
+    /* 20-vex.isa:143: vdivss | VEX.LIG.F3.0F.WIG 5E /r */
     {XIE_OP_VDIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:143: vdivsd | VEX.LIG.F2.0F.WIG 5E /r */
+    /* 20-vex.isa:144: vdivsd | VEX.LIG.F2.0F.WIG 5E /r */
     {XIE_OP_VDIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:144: vmaxps | VEX.128/256.NP.0F.WIG 5F /r */
+    /* 20-vex.isa:145: vmaxps | VEX.128/256.NP.0F.WIG 5F /r */
     {XIE_OP_VMAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:145: vmaxpd | VEX.128/256.66.0F.WIG 5F /r */
+    /* 20-vex.isa:146: vmaxpd | VEX.128/256.66.0F.WIG 5F /r */
     {XIE_OP_VMAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:146: vmaxss | VEX.LIG.F3.0F.WIG 5F /r */
+    /* 20-vex.isa:147: vmaxss | VEX.LIG.F3.0F.WIG 5F /r */
     {XIE_OP_VMAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:147: vmaxsd | VEX.LIG.F2.0F.WIG 5F /r */
+    /* 20-vex.isa:148: vmaxsd | VEX.LIG.F2.0F.WIG 5F /r */
     {XIE_OP_VMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:148: vrsqrtps | VEX.128/256.NP.0F.WIG 52 /r */
+    /* 20-vex.isa:149: vrsqrtps | VEX.128/256.NP.0F.WIG 52 /r */
     {XIE_OP_VRSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x52, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:149: vrsqrtss | VEX.LIG.F3.0F.WIG 52 /r */
+    /* 20-vex.isa:150: vrsqrtss | VEX.LIG.F3.0F.WIG 52 /r */
     {XIE_OP_VRSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:150: vrcpps | VEX.128/256.NP.0F.WIG 53 /r */
+    /* 20-vex.isa:151: vrcpps | VEX.128/256.NP.0F.WIG 53 /r */
     {XIE_OP_VRCPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x53, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:151: vrcpss | VEX.LIG.F3.0F.WIG 53 /r */
+    /* 20-vex.isa:152: vrcpss | VEX.LIG.F3.0F.WIG 53 /r */
     {XIE_OP_VRCPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x53, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:152: vandps | VEX.128/256.NP.0F.WIG 54 /r */
+    /* 20-vex.isa:153: vandps | VEX.128/256.NP.0F.WIG 54 /r */
     {XIE_OP_VANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:153: vandpd | VEX.128/256.66.0F.WIG 54 /r */
+    /* 20-vex.isa:154: vandpd | VEX.128/256.66.0F.WIG 54 /r */
     {XIE_OP_VANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:154: vandnps | VEX.128/256.NP.0F.WIG 55 /r */
+    /* 20-vex.isa:155: vandnps | VEX.128/256.NP.0F.WIG 55 /r */
     {XIE_OP_VANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:155: vandnpd | VEX.128/256.66.0F.WIG 55 /r */
+    /* 20-vex.isa:156: vandnpd | VEX.128/256.66.0F.WIG 55 /r */
     {XIE_OP_VANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:156: vorps | VEX.128/256.NP.0F.WIG 56 /r */
+    /* 20-vex.isa:157: vorps | VEX.128/256.NP.0F.WIG 56 /r */
     {XIE_OP_VORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:157: vorpd | VEX.128/256.66.0F.WIG 56 /r */
+    /* 20-vex.isa:158: vorpd | VEX.128/256.66.0F.WIG 56 /r */
     {XIE_OP_VORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:158: vxorps | VEX.128/256.NP.0F.WIG 57 /r */
+    /* 20-vex.isa:159: vxorps | VEX.128/256.NP.0F.WIG 57 /r */
     {XIE_OP_VXORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:159: vxorpd | VEX.128/256.66.0F.WIG 57 /r */
+    /* 20-vex.isa:160: vxorpd | VEX.128/256.66.0F.WIG 57 /r */
     {XIE_OP_VXORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:160: vcvtps2pd | VEX.128/256.NP.0F.WIG 5A /r */
+    /* 20-vex.isa:161: vcvtps2pd | VEX.128/256.NP.0F.WIG 5A /r */
     {XIE_OP_VCVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:161: vcvtpd2ps | VEX.128/256.66.0F.WIG 5A /r */
+    /* 20-vex.isa:162: vcvtpd2ps | VEX.128/256.66.0F.WIG 5A /r */
     {XIE_OP_VCVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:162: vcvtss2sd | VEX.LIG.F3.0F.WIG 5A /r */
+    /* 20-vex.isa:163: vcvtss2sd | VEX.LIG.F3.0F.WIG 5A /r */
     {XIE_OP_VCVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:163: vcvtsd2ss | VEX.LIG.F2.0F.WIG 5A /r */
+    /* 20-vex.isa:164: vcvtsd2ss | VEX.LIG.F2.0F.WIG 5A /r */
     {XIE_OP_VCVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:164: vcvtdq2ps | VEX.128/256.NP.0F.WIG 5B /r */
+    /* 20-vex.isa:165: vcvtdq2ps | VEX.128/256.NP.0F.WIG 5B /r */
     {XIE_OP_VCVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:165: vcvtps2dq | VEX.128/256.66.0F.WIG 5B /r */
+    /* 20-vex.isa:166: vcvtps2dq | VEX.128/256.66.0F.WIG 5B /r */
     {XIE_OP_VCVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:166: vcvttps2dq | VEX.128/256.F3.0F.WIG 5B /r */
+    /* 20-vex.isa:167: vcvttps2dq | VEX.128/256.F3.0F.WIG 5B /r */
     {XIE_OP_VCVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:167: vhaddpd | VEX.128/256.66.0F.WIG 7C /r */
+    /* 20-vex.isa:168: vhaddpd | VEX.128/256.66.0F.WIG 7C /r */
     {XIE_OP_VHADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:168: vhaddps | VEX.128/256.F2.0F.WIG 7C /r */
+    /* 20-vex.isa:169: vhaddps | VEX.128/256.F2.0F.WIG 7C /r */
     {XIE_OP_VHADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:169: vhsubpd | VEX.128/256.66.0F.WIG 7D /r */
+    /* 20-vex.isa:170: vhsubpd | VEX.128/256.66.0F.WIG 7D /r */
     {XIE_OP_VHSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:170: vhsubps | VEX.128/256.F2.0F.WIG 7D /r */
+    /* 20-vex.isa:171: vhsubps | VEX.128/256.F2.0F.WIG 7D /r */
     {XIE_OP_VHSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:171: vcmpps | VEX.128/256.NP.0F.WIG C2 /r */
+    /* 20-vex.isa:172: vcmpps | VEX.128/256.NP.0F.WIG C2 /r */
     {XIE_OP_VCMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:172: vcmppd | VEX.128/256.66.0F.WIG C2 /r */
+    /* 20-vex.isa:173: vcmppd | VEX.128/256.66.0F.WIG C2 /r */
     {XIE_OP_VCMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:173: vcmpss | VEX.LIG.F3.0F.WIG C2 /r */
+    /* 20-vex.isa:174: vcmpss | VEX.LIG.F3.0F.WIG C2 /r */
     {XIE_OP_VCMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:174: vcmpsd | VEX.LIG.F2.0F.WIG C2 /r */
+    /* 20-vex.isa:175: vcmpsd | VEX.LIG.F2.0F.WIG C2 /r */
     {XIE_OP_VCMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:175: vshufps | VEX.128/256.NP.0F.WIG C6 /r */
+    /* 20-vex.isa:176: vshufps | VEX.128/256.NP.0F.WIG C6 /r */
     {XIE_OP_VSHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:176: vshufpd | VEX.128/256.66.0F.WIG C6 /r */
+    /* 20-vex.isa:177: vshufpd | VEX.128/256.66.0F.WIG C6 /r */
     {XIE_OP_VSHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:177: vaddsubpd | VEX.128/256.66.0F.WIG D0 /r */
+    /* 20-vex.isa:178: vaddsubpd | VEX.128/256.66.0F.WIG D0 /r */
     {XIE_OP_VADDSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:178: vaddsubps | VEX.128/256.F2.0F.WIG D0 /r */
+    /* 20-vex.isa:179: vaddsubps | VEX.128/256.F2.0F.WIG D0 /r */
     {XIE_OP_VADDSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:179: vcvttpd2dq | VEX.128/256.66.0F.WIG E6 /r */
+    /* 20-vex.isa:180: vcvttpd2dq | VEX.128/256.66.0F.WIG E6 /r */
     {XIE_OP_VCVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:180: vcvtdq2pd | VEX.128/256.F3.0F.WIG E6 /r */
+    /* 20-vex.isa:181: vcvtdq2pd | VEX.128/256.F3.0F.WIG E6 /r */
     {XIE_OP_VCVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:181: vcvtpd2dq | VEX.128/256.F2.0F.WIG E6 /r */
+    /* 20-vex.isa:182: vcvtpd2dq | VEX.128/256.F2.0F.WIG E6 /r */
     {XIE_OP_VCVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:184: vpunpcklbw | VEX.128.66.0F.WIG 60 /r */
+    /* 20-vex.isa:185: vpunpcklbw | VEX.128.66.0F.WIG 60 /r */
     {XIE_OP_VPUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:185: vpunpcklbw | VEX.256.66.0F.WIG 60 /r */
+    /* 20-vex.isa:186: vpunpcklbw | VEX.256.66.0F.WIG 60 /r */
     {XIE_OP_VPUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:186: vpunpcklwd | VEX.128.66.0F.WIG 61 /r */
+    /* 20-vex.isa:187: vpunpcklwd | VEX.128.66.0F.WIG 61 /r */
     {XIE_OP_VPUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:187: vpunpcklwd | VEX.256.66.0F.WIG 61 /r */
+    /* 20-vex.isa:188: vpunpcklwd | VEX.256.66.0F.WIG 61 /r */
     {XIE_OP_VPUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:188: vpunpckldq | VEX.128.66.0F.WIG 62 /r */
+    /* 20-vex.isa:189: vpunpckldq | VEX.128.66.0F.WIG 62 /r */
     {XIE_OP_VPUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:189: vpunpckldq | VEX.256.66.0F.WIG 62 /r */
+    /* 20-vex.isa:190: vpunpckldq | VEX.256.66.0F.WIG 62 /r */
     {XIE_OP_VPUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:190: vpacksswb | VEX.128.66.0F.WIG 63 /r */
+    /* 20-vex.isa:191: vpacksswb | VEX.128.66.0F.WIG 63 /r */
     {XIE_OP_VPACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:191: vpacksswb | VEX.256.66.0F.WIG 63 /r */
+    /* 20-vex.isa:192: vpacksswb | VEX.256.66.0F.WIG 63 /r */
     {XIE_OP_VPACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:192: vpcmpgtb | VEX.128.66.0F.WIG 64 /r */
+    /* 20-vex.isa:193: vpcmpgtb | VEX.128.66.0F.WIG 64 /r */
     {XIE_OP_VPCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:193: vpcmpgtb | VEX.256.66.0F.WIG 64 /r */
+    /* 20-vex.isa:194: vpcmpgtb | VEX.256.66.0F.WIG 64 /r */
     {XIE_OP_VPCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:194: vpcmpgtw | VEX.128.66.0F.WIG 65 /r */
+    /* 20-vex.isa:195: vpcmpgtw | VEX.128.66.0F.WIG 65 /r */
     {XIE_OP_VPCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:195: vpcmpgtw | VEX.256.66.0F.WIG 65 /r */
+    /* 20-vex.isa:196: vpcmpgtw | VEX.256.66.0F.WIG 65 /r */
     {XIE_OP_VPCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:196: vpcmpgtd | VEX.128.66.0F.WIG 66 /r */
+    /* 20-vex.isa:197: vpcmpgtd | VEX.128.66.0F.WIG 66 /r */
     {XIE_OP_VPCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:197: vpcmpgtd | VEX.256.66.0F.WIG 66 /r */
+    /* 20-vex.isa:198: vpcmpgtd | VEX.256.66.0F.WIG 66 /r */
     {XIE_OP_VPCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:198: vpackuswb | VEX.128.66.0F.WIG 67 /r */
+    /* 20-vex.isa:199: vpackuswb | VEX.128.66.0F.WIG 67 /r */
     {XIE_OP_VPACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:199: vpackuswb | VEX.256.66.0F.WIG 67 /r */
+    /* 20-vex.isa:200: vpackuswb | VEX.256.66.0F.WIG 67 /r */
     {XIE_OP_VPACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:200: vpunpckhbw | VEX.128.66.0F.WIG 68 /r */
+    /* 20-vex.isa:201: vpunpckhbw | VEX.128.66.0F.WIG 68 /r */
     {XIE_OP_VPUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:201: vpunpckhbw | VEX.256.66.0F.WIG 68 /r */
+    /* 20-vex.isa:202: vpunpckhbw | VEX.256.66.0F.WIG 68 /r */
     {XIE_OP_VPUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:202: vpunpckhwd | VEX.128.66.0F.WIG 69 /r */
+    /* 20-vex.isa:203: vpunpckhwd | VEX.128.66.0F.WIG 69 /r */
     {XIE_OP_VPUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:203: vpunpckhwd | VEX.256.66.0F.WIG 69 /r */
+    /* 20-vex.isa:204: vpunpckhwd | VEX.256.66.0F.WIG 69 /r */
     {XIE_OP_VPUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:204: vpunpckhdq | VEX.128.66.0F.WIG 6A /r */
+    /* 20-vex.isa:205: vpunpckhdq | VEX.128.66.0F.WIG 6A /r */
     {XIE_OP_VPUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:205: vpunpckhdq | VEX.256.66.0F.WIG 6A /r */
+    /* 20-vex.isa:206: vpunpckhdq | VEX.256.66.0F.WIG 6A /r */
     {XIE_OP_VPUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:206: vpackssdw | VEX.128.66.0F.WIG 6B /r */
+    /* 20-vex.isa:207: vpackssdw | VEX.128.66.0F.WIG 6B /r */
     {XIE_OP_VPACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:207: vpackssdw | VEX.256.66.0F.WIG 6B /r */
+    /* 20-vex.isa:208: vpackssdw | VEX.256.66.0F.WIG 6B /r */
     {XIE_OP_VPACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:208: vpunpcklqdq | VEX.128.66.0F.WIG 6C /r */
+    /* 20-vex.isa:209: vpunpcklqdq | VEX.128.66.0F.WIG 6C /r */
     {XIE_OP_VPUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:209: vpunpcklqdq | VEX.256.66.0F.WIG 6C /r */
+    /* 20-vex.isa:210: vpunpcklqdq | VEX.256.66.0F.WIG 6C /r */
     {XIE_OP_VPUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:210: vpunpckhqdq | VEX.128.66.0F.WIG 6D /r */
+    /* 20-vex.isa:211: vpunpckhqdq | VEX.128.66.0F.WIG 6D /r */
     {XIE_OP_VPUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:211: vpunpckhqdq | VEX.256.66.0F.WIG 6D /r */
+    /* 20-vex.isa:212: vpunpckhqdq | VEX.256.66.0F.WIG 6D /r */
     {XIE_OP_VPUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:212: vpcmpeqb | VEX.128.66.0F.WIG 74 /r */
+    /* 20-vex.isa:213: vpcmpeqb | VEX.128.66.0F.WIG 74 /r */
     {XIE_OP_VPCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:213: vpcmpeqb | VEX.256.66.0F.WIG 74 /r */
+    /* 20-vex.isa:214: vpcmpeqb | VEX.256.66.0F.WIG 74 /r */
     {XIE_OP_VPCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:214: vpcmpeqw | VEX.128.66.0F.WIG 75 /r */
+    /* 20-vex.isa:215: vpcmpeqw | VEX.128.66.0F.WIG 75 /r */
     {XIE_OP_VPCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:215: vpcmpeqw | VEX.256.66.0F.WIG 75 /r */
+    /* 20-vex.isa:216: vpcmpeqw | VEX.256.66.0F.WIG 75 /r */
     {XIE_OP_VPCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:216: vpcmpeqd | VEX.128.66.0F.WIG 76 /r */
+    /* 20-vex.isa:217: vpcmpeqd | VEX.128.66.0F.WIG 76 /r */
     {XIE_OP_VPCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:217: vpcmpeqd | VEX.256.66.0F.WIG 76 /r */
+    /* 20-vex.isa:218: vpcmpeqd | VEX.256.66.0F.WIG 76 /r */
     {XIE_OP_VPCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:218: vpaddq | VEX.128.66.0F.WIG D4 /r */
+    /* 20-vex.isa:219: vpaddq | VEX.128.66.0F.WIG D4 /r */
     {XIE_OP_VPADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:219: vpaddq | VEX.256.66.0F.WIG D4 /r */
+    /* 20-vex.isa:220: vpaddq | VEX.256.66.0F.WIG D4 /r */
     {XIE_OP_VPADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:220: vpmullw | VEX.128.66.0F.WIG D5 /r */
+    /* 20-vex.isa:221: vpmullw | VEX.128.66.0F.WIG D5 /r */
     {XIE_OP_VPMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:221: vpmullw | VEX.256.66.0F.WIG D5 /r */
+    /* 20-vex.isa:222: vpmullw | VEX.256.66.0F.WIG D5 /r */
     {XIE_OP_VPMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:222: vpsubusb | VEX.128.66.0F.WIG D8 /r */
+    /* 20-vex.isa:223: vpsubusb | VEX.128.66.0F.WIG D8 /r */
     {XIE_OP_VPSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:223: vpsubusb | VEX.256.66.0F.WIG D8 /r */
+    /* 20-vex.isa:224: vpsubusb | VEX.256.66.0F.WIG D8 /r */
     {XIE_OP_VPSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:224: vpsubusw | VEX.128.66.0F.WIG D9 /r */
+    /* 20-vex.isa:225: vpsubusw | VEX.128.66.0F.WIG D9 /r */
     {XIE_OP_VPSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:225: vpsubusw | VEX.256.66.0F.WIG D9 /r */
+    /* 20-vex.isa:226: vpsubusw | VEX.256.66.0F.WIG D9 /r */
     {XIE_OP_VPSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:226: vpminub | VEX.128.66.0F.WIG DA /r */
+    /* 20-vex.isa:227: vpminub | VEX.128.66.0F.WIG DA /r */
     {XIE_OP_VPMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:227: vpminub | VEX.256.66.0F.WIG DA /r */
+    /* 20-vex.isa:228: vpminub | VEX.256.66.0F.WIG DA /r */
     {XIE_OP_VPMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:228: vpand | VEX.128.66.0F.WIG DB /r */
+    /* 20-vex.isa:229: vpand | VEX.128.66.0F.WIG DB /r */
     {XIE_OP_VPAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:229: vpand | VEX.256.66.0F.WIG DB /r */
+    /* 20-vex.isa:230: vpand | VEX.256.66.0F.WIG DB /r */
     {XIE_OP_VPAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:230: vpaddusb | VEX.128.66.0F.WIG DC /r */
+    /* 20-vex.isa:231: vpaddusb | VEX.128.66.0F.WIG DC /r */
     {XIE_OP_VPADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:231: vpaddusb | VEX.256.66.0F.WIG DC /r */
+    /* 20-vex.isa:232: vpaddusb | VEX.256.66.0F.WIG DC /r */
     {XIE_OP_VPADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:232: vpaddusw | VEX.128.66.0F.WIG DD /r */
+    /* 20-vex.isa:233: vpaddusw | VEX.128.66.0F.WIG DD /r */
     {XIE_OP_VPADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:233: vpaddusw | VEX.256.66.0F.WIG DD /r */
+    /* 20-vex.isa:234: vpaddusw | VEX.256.66.0F.WIG DD /r */
     {XIE_OP_VPADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:234: vpmaxub | VEX.128.66.0F.WIG DE /r */
+    /* 20-vex.isa:235: vpmaxub | VEX.128.66.0F.WIG DE /r */
     {XIE_OP_VPMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:235: vpmaxub | VEX.256.66.0F.WIG DE /r */
+    /* 20-vex.isa:236: vpmaxub | VEX.256.66.0F.WIG DE /r */
     {XIE_OP_VPMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:236: vpandn | VEX.128.66.0F.WIG DF /r */
+    /* 20-vex.isa:237: vpandn | VEX.128.66.0F.WIG DF /r */
     {XIE_OP_VPANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:237: vpandn | VEX.256.66.0F.WIG DF /r */
+    /* 20-vex.isa:238: vpandn | VEX.256.66.0F.WIG DF /r */
     {XIE_OP_VPANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:238: vpavgb | VEX.128.66.0F.WIG E0 /r */
+    /* 20-vex.isa:239: vpavgb | VEX.128.66.0F.WIG E0 /r */
     {XIE_OP_VPAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:239: vpavgb | VEX.256.66.0F.WIG E0 /r */
+    /* 20-vex.isa:240: vpavgb | VEX.256.66.0F.WIG E0 /r */
     {XIE_OP_VPAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:240: vpavgw | VEX.128.66.0F.WIG E3 /r */
+    /* 20-vex.isa:241: vpavgw | VEX.128.66.0F.WIG E3 /r */
     {XIE_OP_VPAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:241: vpavgw | VEX.256.66.0F.WIG E3 /r */
+    /* 20-vex.isa:242: vpavgw | VEX.256.66.0F.WIG E3 /r */
     {XIE_OP_VPAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:242: vpmulhuw | VEX.128.66.0F.WIG E4 /r */
+    /* 20-vex.isa:243: vpmulhuw | VEX.128.66.0F.WIG E4 /r */
     {XIE_OP_VPMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:243: vpmulhuw | VEX.256.66.0F.WIG E4 /r */
+    /* 20-vex.isa:244: vpmulhuw | VEX.256.66.0F.WIG E4 /r */
     {XIE_OP_VPMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:244: vpmulhw | VEX.128.66.0F.WIG E5 /r */
+    /* 20-vex.isa:245: vpmulhw | VEX.128.66.0F.WIG E5 /r */
     {XIE_OP_VPMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:245: vpmulhw | VEX.256.66.0F.WIG E5 /r */
+    /* 20-vex.isa:246: vpmulhw | VEX.256.66.0F.WIG E5 /r */
     {XIE_OP_VPMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:246: vpsubsb | VEX.128.66.0F.WIG E8 /r */
+    /* 20-vex.isa:247: vpsubsb | VEX.128.66.0F.WIG E8 /r */
     {XIE_OP_VPSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:247: vpsubsb | VEX.256.66.0F.WIG E8 /r */
+    /* 20-vex.isa:248: vpsubsb | VEX.256.66.0F.WIG E8 /r */
     {XIE_OP_VPSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:248: vpsubsw | VEX.128.66.0F.WIG E9 /r */
+    /* 20-vex.isa:249: vpsubsw | VEX.128.66.0F.WIG E9 /r */
     {XIE_OP_VPSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:249: vpsubsw | VEX.256.66.0F.WIG E9 /r */
+    /* 20-vex.isa:250: vpsubsw | VEX.256.66.0F.WIG E9 /r */
     {XIE_OP_VPSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:250: vpminsw | VEX.128.66.0F.WIG EA /r */
+    /* 20-vex.isa:251: vpminsw | VEX.128.66.0F.WIG EA /r */
     {XIE_OP_VPMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:251: vpminsw | VEX.256.66.0F.WIG EA /r */
+    /* 20-vex.isa:252: vpminsw | VEX.256.66.0F.WIG EA /r */
     {XIE_OP_VPMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:252: vpor | VEX.128.66.0F.WIG EB /r */
+    /* 20-vex.isa:253: vpor | VEX.128.66.0F.WIG EB /r */
     {XIE_OP_VPOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:253: vpor | VEX.256.66.0F.WIG EB /r */
+    /* 20-vex.isa:254: vpor | VEX.256.66.0F.WIG EB /r */
     {XIE_OP_VPOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:254: vpaddsb | VEX.128.66.0F.WIG EC /r */
+    /* 20-vex.isa:255: vpaddsb | VEX.128.66.0F.WIG EC /r */
     {XIE_OP_VPADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:255: vpaddsb | VEX.256.66.0F.WIG EC /r */
+    /* 20-vex.isa:256: vpaddsb | VEX.256.66.0F.WIG EC /r */
     {XIE_OP_VPADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:256: vpaddsw | VEX.128.66.0F.WIG ED /r */
+    /* 20-vex.isa:257: vpaddsw | VEX.128.66.0F.WIG ED /r */
     {XIE_OP_VPADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:257: vpaddsw | VEX.256.66.0F.WIG ED /r */
+    /* 20-vex.isa:258: vpaddsw | VEX.256.66.0F.WIG ED /r */
     {XIE_OP_VPADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:258: vpmaxsw | VEX.128.66.0F.WIG EE /r */
+    /* 20-vex.isa:259: vpmaxsw | VEX.128.66.0F.WIG EE /r */
     {XIE_OP_VPMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:259: vpmaxsw | VEX.256.66.0F.WIG EE /r */
+    /* 20-vex.isa:260: vpmaxsw | VEX.256.66.0F.WIG EE /r */
     {XIE_OP_VPMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:260: vpxor | VEX.128.66.0F.WIG EF /r */
+    /* 20-vex.isa:261: vpxor | VEX.128.66.0F.WIG EF /r */
     {XIE_OP_VPXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:261: vpxor | VEX.256.66.0F.WIG EF /r */
+    /* 20-vex.isa:262: vpxor | VEX.256.66.0F.WIG EF /r */
     {XIE_OP_VPXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:262: vpmuludq | VEX.128.66.0F.WIG F4 /r */
+    /* 20-vex.isa:263: vpmuludq | VEX.128.66.0F.WIG F4 /r */
     {XIE_OP_VPMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:263: vpmuludq | VEX.256.66.0F.WIG F4 /r */
+    /* 20-vex.isa:264: vpmuludq | VEX.256.66.0F.WIG F4 /r */
     {XIE_OP_VPMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:264: vpmaddwd | VEX.128.66.0F.WIG F5 /r */
+    /* 20-vex.isa:265: vpmaddwd | VEX.128.66.0F.WIG F5 /r */
     {XIE_OP_VPMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:265: vpmaddwd | VEX.256.66.0F.WIG F5 /r */
+    /* 20-vex.isa:266: vpmaddwd | VEX.256.66.0F.WIG F5 /r */
     {XIE_OP_VPMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:266: vpsadbw | VEX.128.66.0F.WIG F6 /r */
+    /* 20-vex.isa:267: vpsadbw | VEX.128.66.0F.WIG F6 /r */
     {XIE_OP_VPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:267: vpsadbw | VEX.256.66.0F.WIG F6 /r */
+    /* 20-vex.isa:268: vpsadbw | VEX.256.66.0F.WIG F6 /r */
     {XIE_OP_VPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:268: vpsubb | VEX.128.66.0F.WIG F8 /r */
+    /* 20-vex.isa:269: vpsubb | VEX.128.66.0F.WIG F8 /r */
     {XIE_OP_VPSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:269: vpsubb | VEX.256.66.0F.WIG F8 /r */
+    /* 20-vex.isa:270: vpsubb | VEX.256.66.0F.WIG F8 /r */
     {XIE_OP_VPSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:270: vpsubw | VEX.128.66.0F.WIG F9 /r */
+    /* 20-vex.isa:271: vpsubw | VEX.128.66.0F.WIG F9 /r */
     {XIE_OP_VPSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:271: vpsubw | VEX.256.66.0F.WIG F9 /r */
+    /* 20-vex.isa:272: vpsubw | VEX.256.66.0F.WIG F9 /r */
     {XIE_OP_VPSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:272: vpsubd | VEX.128.66.0F.WIG FA /r */
+    /* 20-vex.isa:273: vpsubd | VEX.128.66.0F.WIG FA /r */
     {XIE_OP_VPSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:273: vpsubd | VEX.256.66.0F.WIG FA /r */
+    /* 20-vex.isa:274: vpsubd | VEX.256.66.0F.WIG FA /r */
     {XIE_OP_VPSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:274: vpsubq | VEX.128.66.0F.WIG FB /r */
+    /* 20-vex.isa:275: vpsubq | VEX.128.66.0F.WIG FB /r */
     {XIE_OP_VPSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:275: vpsubq | VEX.256.66.0F.WIG FB /r */
+    /* 20-vex.isa:276: vpsubq | VEX.256.66.0F.WIG FB /r */
     {XIE_OP_VPSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:276: vpaddb | VEX.128.66.0F.WIG FC /r */
+    /* 20-vex.isa:277: vpaddb | VEX.128.66.0F.WIG FC /r */
     {XIE_OP_VPADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:277: vpaddb | VEX.256.66.0F.WIG FC /r */
+    /* 20-vex.isa:278: vpaddb | VEX.256.66.0F.WIG FC /r */
     {XIE_OP_VPADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:278: vpaddw | VEX.128.66.0F.WIG FD /r */
+    /* 20-vex.isa:279: vpaddw | VEX.128.66.0F.WIG FD /r */
     {XIE_OP_VPADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:279: vpaddw | VEX.256.66.0F.WIG FD /r */
+    /* 20-vex.isa:280: vpaddw | VEX.256.66.0F.WIG FD /r */
     {XIE_OP_VPADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:280: vpaddd | VEX.128.66.0F.WIG FE /r */
+    /* 20-vex.isa:281: vpaddd | VEX.128.66.0F.WIG FE /r */
     {XIE_OP_VPADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:281: vpaddd | VEX.256.66.0F.WIG FE /r */
+    /* 20-vex.isa:282: vpaddd | VEX.256.66.0F.WIG FE /r */
     {XIE_OP_VPADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:282: vpsrlw | VEX.128.66.0F.WIG D1 /r */
+    /* 20-vex.isa:283: vpsrlw | VEX.128.66.0F.WIG D1 /r */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:283: vpsrlw | VEX.256.66.0F.WIG D1 /r */
+    /* 20-vex.isa:284: vpsrlw | VEX.256.66.0F.WIG D1 /r */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:284: vpsrld | VEX.128.66.0F.WIG D2 /r */
+    /* 20-vex.isa:285: vpsrld | VEX.128.66.0F.WIG D2 /r */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:285: vpsrld | VEX.256.66.0F.WIG D2 /r */
+    /* 20-vex.isa:286: vpsrld | VEX.256.66.0F.WIG D2 /r */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:286: vpsrlq | VEX.128.66.0F.WIG D3 /r */
+    /* 20-vex.isa:287: vpsrlq | VEX.128.66.0F.WIG D3 /r */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:287: vpsrlq | VEX.256.66.0F.WIG D3 /r */
+    /* 20-vex.isa:288: vpsrlq | VEX.256.66.0F.WIG D3 /r */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:288: vpsraw | VEX.128.66.0F.WIG E1 /r */
+    /* 20-vex.isa:289: vpsraw | VEX.128.66.0F.WIG E1 /r */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:289: vpsraw | VEX.256.66.0F.WIG E1 /r */
+    /* 20-vex.isa:290: vpsraw | VEX.256.66.0F.WIG E1 /r */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:290: vpsrad | VEX.128.66.0F.WIG E2 /r */
+    /* 20-vex.isa:291: vpsrad | VEX.128.66.0F.WIG E2 /r */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:291: vpsrad | VEX.256.66.0F.WIG E2 /r */
+    /* 20-vex.isa:292: vpsrad | VEX.256.66.0F.WIG E2 /r */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:292: vpsllw | VEX.128.66.0F.WIG F1 /r */
+    /* 20-vex.isa:293: vpsllw | VEX.128.66.0F.WIG F1 /r */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:293: vpsllw | VEX.256.66.0F.WIG F1 /r */
+    /* 20-vex.isa:294: vpsllw | VEX.256.66.0F.WIG F1 /r */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:294: vpslld | VEX.128.66.0F.WIG F2 /r */
+    /* 20-vex.isa:295: vpslld | VEX.128.66.0F.WIG F2 /r */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:295: vpslld | VEX.256.66.0F.WIG F2 /r */
+    /* 20-vex.isa:296: vpslld | VEX.256.66.0F.WIG F2 /r */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:296: vpsllq | VEX.128.66.0F.WIG F3 /r */
+    /* 20-vex.isa:297: vpsllq | VEX.128.66.0F.WIG F3 /r */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:297: vpsllq | VEX.256.66.0F.WIG F3 /r */
+    /* 20-vex.isa:298: vpsllq | VEX.256.66.0F.WIG F3 /r */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:298: vpsrlw | VEX.128.66.0F.WIG 71 /2 reg */
+    /* 20-vex.isa:299: vpsrlw | VEX.128.66.0F.WIG 71 /2 reg */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:299: vpsrlw | VEX.256.66.0F.WIG 71 /2 reg */
+    /* 20-vex.isa:300: vpsrlw | VEX.256.66.0F.WIG 71 /2 reg */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:300: vpsraw | VEX.128.66.0F.WIG 71 /4 reg */
+    /* 20-vex.isa:301: vpsraw | VEX.128.66.0F.WIG 71 /4 reg */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:301: vpsraw | VEX.256.66.0F.WIG 71 /4 reg */
+    /* 20-vex.isa:302: vpsraw | VEX.256.66.0F.WIG 71 /4 reg */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:302: vpsllw | VEX.128.66.0F.WIG 71 /6 reg */
+    /* 20-vex.isa:303: vpsllw | VEX.128.66.0F.WIG 71 /6 reg */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:303: vpsllw | VEX.256.66.0F.WIG 71 /6 reg */
+    /* 20-vex.isa:304: vpsllw | VEX.256.66.0F.WIG 71 /6 reg */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:304: vpsrld | VEX.128.66.0F.WIG 72 /2 reg */
+    /* 20-vex.isa:305: vpsrld | VEX.128.66.0F.WIG 72 /2 reg */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:305: vpsrld | VEX.256.66.0F.WIG 72 /2 reg */
+    /* 20-vex.isa:306: vpsrld | VEX.256.66.0F.WIG 72 /2 reg */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:306: vpsrad | VEX.128.66.0F.WIG 72 /4 reg */
+    /* 20-vex.isa:307: vpsrad | VEX.128.66.0F.WIG 72 /4 reg */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:307: vpsrad | VEX.256.66.0F.WIG 72 /4 reg */
+    /* 20-vex.isa:308: vpsrad | VEX.256.66.0F.WIG 72 /4 reg */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:308: vpslld | VEX.128.66.0F.WIG 72 /6 reg */
+    /* 20-vex.isa:309: vpslld | VEX.128.66.0F.WIG 72 /6 reg */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:309: vpslld | VEX.256.66.0F.WIG 72 /6 reg */
+    /* 20-vex.isa:310: vpslld | VEX.256.66.0F.WIG 72 /6 reg */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:310: vpsrlq | VEX.128.66.0F.WIG 73 /2 reg */
+    /* 20-vex.isa:311: vpsrlq | VEX.128.66.0F.WIG 73 /2 reg */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:311: vpsrlq | VEX.256.66.0F.WIG 73 /2 reg */
+    /* 20-vex.isa:312: vpsrlq | VEX.256.66.0F.WIG 73 /2 reg */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:312: vpsrldq | VEX.128.66.0F.WIG 73 /3 reg */
+    /* 20-vex.isa:313: vpsrldq | VEX.128.66.0F.WIG 73 /3 reg */
     {XIE_OP_VPSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:313: vpsrldq | VEX.256.66.0F.WIG 73 /3 reg */
+    /* 20-vex.isa:314: vpsrldq | VEX.256.66.0F.WIG 73 /3 reg */
     {XIE_OP_VPSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:314: vpsllq | VEX.128.66.0F.WIG 73 /6 reg */
+    /* 20-vex.isa:315: vpsllq | VEX.128.66.0F.WIG 73 /6 reg */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:315: vpsllq | VEX.256.66.0F.WIG 73 /6 reg */
+    /* 20-vex.isa:316: vpsllq | VEX.256.66.0F.WIG 73 /6 reg */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:316: vpslldq | VEX.128.66.0F.WIG 73 /7 reg */
+    /* 20-vex.isa:317: vpslldq | VEX.128.66.0F.WIG 73 /7 reg */
     {XIE_OP_VPSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:317: vpslldq | VEX.256.66.0F.WIG 73 /7 reg */
+    /* 20-vex.isa:318: vpslldq | VEX.256.66.0F.WIG 73 /7 reg */
     {XIE_OP_VPSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:318: vmovd | VEX.128.66.0F.W0 6E /r */
+    /* 20-vex.isa:319: vmovd | VEX.128.66.0F.W0 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:319: vmovq | VEX.128.66.0F.W1 6E /r */
+    /* 20-vex.isa:320: vmovq | VEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:320: vmovd | VEX.128.66.0F.W1 6E /r */
+    /* 20-vex.isa:321: vmovd | VEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:321: vmovd | VEX.128.66.0F.W0 7E /r */
+    /* 20-vex.isa:322: vmovd | VEX.128.66.0F.W0 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:322: vmovq | VEX.128.66.0F.W1 7E /r */
+    /* 20-vex.isa:323: vmovq | VEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:323: vmovd | VEX.128.66.0F.W1 7E /r */
+    /* 20-vex.isa:324: vmovd | VEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:324: vmovq | VEX.128.F3.0F.WIG 7E /r */
+    /* 20-vex.isa:325: vmovq | VEX.128.F3.0F.WIG 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:325: vmovq | VEX.128.66.0F.WIG D6 /r */
+    /* 20-vex.isa:326: vmovq | VEX.128.66.0F.WIG D6 /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:326: vmovdqa | VEX.128.66.0F.WIG 6F /r */
+    /* 20-vex.isa:327: vmovdqa | VEX.128.66.0F.WIG 6F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:327: vmovdqa | VEX.256.66.0F.WIG 6F /r */
+    /* 20-vex.isa:328: vmovdqa | VEX.256.66.0F.WIG 6F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:328: vmovdqu | VEX.128/256.F3.0F.WIG 6F /r */
+    /* 20-vex.isa:329: vmovdqu | VEX.128/256.F3.0F.WIG 6F /r */
     {XIE_OP_VMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:329: vmovdqa | VEX.128.66.0F.WIG 7F /r */
+    /* 20-vex.isa:330: vmovdqa | VEX.128.66.0F.WIG 7F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:330: vmovdqa | VEX.256.66.0F.WIG 7F /r */
+    /* 20-vex.isa:331: vmovdqa | VEX.256.66.0F.WIG 7F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:331: vmovdqu | VEX.128/256.F3.0F.WIG 7F /r */
+    /* 20-vex.isa:332: vmovdqu | VEX.128/256.F3.0F.WIG 7F /r */
     {XIE_OP_VMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:332: vpshufd | VEX.128.66.0F.WIG 70 /r */
+    /* 20-vex.isa:333: vpshufd | VEX.128.66.0F.WIG 70 /r */
     {XIE_OP_VPSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:333: vpshufd | VEX.256.66.0F.WIG 70 /r */
+    /* 20-vex.isa:334: vpshufd | VEX.256.66.0F.WIG 70 /r */
     {XIE_OP_VPSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:334: vpshufhw | VEX.128.F3.0F.WIG 70 /r */
+    /* 20-vex.isa:335: vpshufhw | VEX.128.F3.0F.WIG 70 /r */
     {XIE_OP_VPSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:335: vpshufhw | VEX.256.F3.0F.WIG 70 /r */
+    /* 20-vex.isa:336: vpshufhw | VEX.256.F3.0F.WIG 70 /r */
     {XIE_OP_VPSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:336: vpshuflw | VEX.128.F2.0F.WIG 70 /r */
+    /* 20-vex.isa:337: vpshuflw | VEX.128.F2.0F.WIG 70 /r */
     {XIE_OP_VPSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:337: vpshuflw | VEX.256.F2.0F.WIG 70 /r */
+    /* 20-vex.isa:338: vpshuflw | VEX.256.F2.0F.WIG 70 /r */
     {XIE_OP_VPSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:338: vzeroupper | VEX.128.NP.0F.WIG 77 */
+    /* 20-vex.isa:339: vzeroupper | VEX.128.NP.0F.WIG 77 */
     {XIE_OP_VZEROUPPER, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:339: vzeroall | VEX.256.NP.0F.WIG 77 */
+    /* 20-vex.isa:340: vzeroall | VEX.256.NP.0F.WIG 77 */
     {XIE_OP_VZEROALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:340: vldmxcsr | VEX.LZ.NP.0F.WIG AE /2 mem */
+    /* 20-vex.isa:341: vldmxcsr | VEX.LZ.NP.0F.WIG AE /2 mem */
     {XIE_OP_VLDMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:341: vstmxcsr | VEX.LZ.NP.0F.WIG AE /3 mem */
+    /* 20-vex.isa:342: vstmxcsr | VEX.LZ.NP.0F.WIG AE /3 mem */
     {XIE_OP_VSTMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:342: vpinsrw | VEX.128.66.0F.WIG C4 /r reg */
+    /* 20-vex.isa:343: vpinsrw | VEX.128.66.0F.WIG C4 /r reg */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:343: vpinsrw | VEX.128.66.0F.WIG C4 /r mem */
+    /* 20-vex.isa:344: vpinsrw | VEX.128.66.0F.WIG C4 /r mem */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:344: vpextrw | VEX.128.66.0F.WIG C5 /r reg */
+    /* 20-vex.isa:345: vpextrw | VEX.128.66.0F.WIG C5 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:345: vpmovmskb | VEX.128.66.0F.WIG D7 /r reg */
+    /* 20-vex.isa:346: vpmovmskb | VEX.128.66.0F.WIG D7 /r reg */
     {XIE_OP_VPMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:346: vpmovmskb | VEX.256.66.0F.WIG D7 /r reg */
+    /* 20-vex.isa:347: vpmovmskb | VEX.256.66.0F.WIG D7 /r reg */
     {XIE_OP_VPMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:347: vmovntdq | VEX.128.66.0F.WIG E7 /r mem */
+    /* 20-vex.isa:348: vmovntdq | VEX.128.66.0F.WIG E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:348: vmovntdq | VEX.256.66.0F.WIG E7 /r mem */
+    /* 20-vex.isa:349: vmovntdq | VEX.256.66.0F.WIG E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:349: vlddqu | VEX.128/256.F2.0F.WIG F0 /r mem */
+    /* 20-vex.isa:350: vlddqu | VEX.128/256.F2.0F.WIG F0 /r mem */
     {XIE_OP_VLDDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:350: vmaskmovdqu | VEX.128.66.0F.WIG F7 /r reg */
+    /* 20-vex.isa:351: vmaskmovdqu | VEX.128.66.0F.WIG F7 /r reg */
     {XIE_OP_VMASKMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:353: vpshufb | VEX.128.66.0F38.WIG 00 /r */
+    /* 20-vex.isa:354: vpshufb | VEX.128.66.0F38.WIG 00 /r */
     {XIE_OP_VPSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:354: vpshufb | VEX.256.66.0F38.WIG 00 /r */
+    /* 20-vex.isa:355: vpshufb | VEX.256.66.0F38.WIG 00 /r */
     {XIE_OP_VPSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:355: vphaddw | VEX.128.66.0F38.WIG 01 /r */
+    /* 20-vex.isa:356: vphaddw | VEX.128.66.0F38.WIG 01 /r */
     {XIE_OP_VPHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:356: vphaddw | VEX.256.66.0F38.WIG 01 /r */
+    /* 20-vex.isa:357: vphaddw | VEX.256.66.0F38.WIG 01 /r */
     {XIE_OP_VPHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:357: vphaddd | VEX.128.66.0F38.WIG 02 /r */
+    /* 20-vex.isa:358: vphaddd | VEX.128.66.0F38.WIG 02 /r */
     {XIE_OP_VPHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:358: vphaddd | VEX.256.66.0F38.WIG 02 /r */
+    /* 20-vex.isa:359: vphaddd | VEX.256.66.0F38.WIG 02 /r */
     {XIE_OP_VPHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:359: vphaddsw | VEX.128.66.0F38.WIG 03 /r */
+    /* 20-vex.isa:360: vphaddsw | VEX.128.66.0F38.WIG 03 /r */
     {XIE_OP_VPHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:360: vphaddsw | VEX.256.66.0F38.WIG 03 /r */
+    /* 20-vex.isa:361: vphaddsw | VEX.256.66.0F38.WIG 03 /r */
     {XIE_OP_VPHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:361: vpmaddubsw | VEX.128.66.0F38.WIG 04 /r */
+    /* 20-vex.isa:362: vpmaddubsw | VEX.128.66.0F38.WIG 04 /r */
     {XIE_OP_VPMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:362: vpmaddubsw | VEX.256.66.0F38.WIG 04 /r */
+    /* 20-vex.isa:363: vpmaddubsw | VEX.256.66.0F38.WIG 04 /r */
     {XIE_OP_VPMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:363: vphsubw | VEX.128.66.0F38.WIG 05 /r */
+    /* 20-vex.isa:364: vphsubw | VEX.128.66.0F38.WIG 05 /r */
     {XIE_OP_VPHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:364: vphsubw | VEX.256.66.0F38.WIG 05 /r */
+    /* 20-vex.isa:365: vphsubw | VEX.256.66.0F38.WIG 05 /r */
     {XIE_OP_VPHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:365: vphsubd | VEX.128.66.0F38.WIG 06 /r */
+    /* 20-vex.isa:366: vphsubd | VEX.128.66.0F38.WIG 06 /r */
     {XIE_OP_VPHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:366: vphsubd | VEX.256.66.0F38.WIG 06 /r */
+    /* 20-vex.isa:367: vphsubd | VEX.256.66.0F38.WIG 06 /r */
     {XIE_OP_VPHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:367: vphsubsw | VEX.128.66.0F38.WIG 07 /r */
+    /* 20-vex.isa:368: vphsubsw | VEX.128.66.0F38.WIG 07 /r */
     {XIE_OP_VPHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:368: vphsubsw | VEX.256.66.0F38.WIG 07 /r */
+    /* 20-vex.isa:369: vphsubsw | VEX.256.66.0F38.WIG 07 /r */
     {XIE_OP_VPHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:369: vpsignb | VEX.128.66.0F38.WIG 08 /r */
+    /* 20-vex.isa:370: vpsignb | VEX.128.66.0F38.WIG 08 /r */
     {XIE_OP_VPSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:370: vpsignb | VEX.256.66.0F38.WIG 08 /r */
+    /* 20-vex.isa:371: vpsignb | VEX.256.66.0F38.WIG 08 /r */
     {XIE_OP_VPSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:371: vpsignw | VEX.128.66.0F38.WIG 09 /r */
+    /* 20-vex.isa:372: vpsignw | VEX.128.66.0F38.WIG 09 /r */
     {XIE_OP_VPSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:372: vpsignw | VEX.256.66.0F38.WIG 09 /r */
+    /* 20-vex.isa:373: vpsignw | VEX.256.66.0F38.WIG 09 /r */
     {XIE_OP_VPSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:373: vpsignd | VEX.128.66.0F38.WIG 0A /r */
+    /* 20-vex.isa:374: vpsignd | VEX.128.66.0F38.WIG 0A /r */
     {XIE_OP_VPSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:374: vpsignd | VEX.256.66.0F38.WIG 0A /r */
+    /* 20-vex.isa:375: vpsignd | VEX.256.66.0F38.WIG 0A /r */
     {XIE_OP_VPSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:375: vpmulhrsw | VEX.128.66.0F38.WIG 0B /r */
+    /* 20-vex.isa:376: vpmulhrsw | VEX.128.66.0F38.WIG 0B /r */
     {XIE_OP_VPMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:376: vpmulhrsw | VEX.256.66.0F38.WIG 0B /r */
+    /* 20-vex.isa:377: vpmulhrsw | VEX.256.66.0F38.WIG 0B /r */
     {XIE_OP_VPMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:377: vpmuldq | VEX.128.66.0F38.WIG 28 /r */
+    /* 20-vex.isa:378: vpmuldq | VEX.128.66.0F38.WIG 28 /r */
     {XIE_OP_VPMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:378: vpmuldq | VEX.256.66.0F38.WIG 28 /r */
+    /* 20-vex.isa:379: vpmuldq | VEX.256.66.0F38.WIG 28 /r */
     {XIE_OP_VPMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:379: vpcmpeqq | VEX.128.66.0F38.WIG 29 /r */
+    /* 20-vex.isa:380: vpcmpeqq | VEX.128.66.0F38.WIG 29 /r */
     {XIE_OP_VPCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:380: vpcmpeqq | VEX.256.66.0F38.WIG 29 /r */
+    /* 20-vex.isa:381: vpcmpeqq | VEX.256.66.0F38.WIG 29 /r */
     {XIE_OP_VPCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:381: vpackusdw | VEX.128.66.0F38.WIG 2B /r */
+    /* 20-vex.isa:382: vpackusdw | VEX.128.66.0F38.WIG 2B /r */
     {XIE_OP_VPACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:382: vpackusdw | VEX.256.66.0F38.WIG 2B /r */
+    /* 20-vex.isa:383: vpackusdw | VEX.256.66.0F38.WIG 2B /r */
     {XIE_OP_VPACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:383: vpcmpgtq | VEX.128.66.0F38.WIG 37 /r */
+    /* 20-vex.isa:384: vpcmpgtq | VEX.128.66.0F38.WIG 37 /r */
     {XIE_OP_VPCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:384: vpcmpgtq | VEX.256.66.0F38.WIG 37 /r */
+    /* 20-vex.isa:385: vpcmpgtq | VEX.256.66.0F38.WIG 37 /r */
     {XIE_OP_VPCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:385: vpminsb | VEX.128.66.0F38.WIG 38 /r */
+    /* 20-vex.isa:386: vpminsb | VEX.128.66.0F38.WIG 38 /r */
     {XIE_OP_VPMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:386: vpminsb | VEX.256.66.0F38.WIG 38 /r */
+    /* 20-vex.isa:387: vpminsb | VEX.256.66.0F38.WIG 38 /r */
     {XIE_OP_VPMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:387: vpminsd | VEX.128.66.0F38.WIG 39 /r */
+    /* 20-vex.isa:388: vpminsd | VEX.128.66.0F38.WIG 39 /r */
     {XIE_OP_VPMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:388: vpminsd | VEX.256.66.0F38.WIG 39 /r */
+    /* 20-vex.isa:389: vpminsd | VEX.256.66.0F38.WIG 39 /r */
     {XIE_OP_VPMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:389: vpminuw | VEX.128.66.0F38.WIG 3A /r */
+    /* 20-vex.isa:390: vpminuw | VEX.128.66.0F38.WIG 3A /r */
     {XIE_OP_VPMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:390: vpminuw | VEX.256.66.0F38.WIG 3A /r */
+    /* 20-vex.isa:391: vpminuw | VEX.256.66.0F38.WIG 3A /r */
     {XIE_OP_VPMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:391: vpminud | VEX.128.66.0F38.WIG 3B /r */
+    /* 20-vex.isa:392: vpminud | VEX.128.66.0F38.WIG 3B /r */
     {XIE_OP_VPMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:392: vpminud | VEX.256.66.0F38.WIG 3B /r */
+    /* 20-vex.isa:393: vpminud | VEX.256.66.0F38.WIG 3B /r */
     {XIE_OP_VPMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:393: vpmaxsb | VEX.128.66.0F38.WIG 3C /r */
+    /* 20-vex.isa:394: vpmaxsb | VEX.128.66.0F38.WIG 3C /r */
     {XIE_OP_VPMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:394: vpmaxsb | VEX.256.66.0F38.WIG 3C /r */
+    /* 20-vex.isa:395: vpmaxsb | VEX.256.66.0F38.WIG 3C /r */
     {XIE_OP_VPMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:395: vpmaxsd | VEX.128.66.0F38.WIG 3D /r */
+    /* 20-vex.isa:396: vpmaxsd | VEX.128.66.0F38.WIG 3D /r */
     {XIE_OP_VPMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:396: vpmaxsd | VEX.256.66.0F38.WIG 3D /r */
+    /* 20-vex.isa:397: vpmaxsd | VEX.256.66.0F38.WIG 3D /r */
     {XIE_OP_VPMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:397: vpmaxuw | VEX.128.66.0F38.WIG 3E /r */
+    /* 20-vex.isa:398: vpmaxuw | VEX.128.66.0F38.WIG 3E /r */
     {XIE_OP_VPMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:398: vpmaxuw | VEX.256.66.0F38.WIG 3E /r */
+    /* 20-vex.isa:399: vpmaxuw | VEX.256.66.0F38.WIG 3E /r */
     {XIE_OP_VPMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:399: vpmaxud | VEX.128.66.0F38.WIG 3F /r */
+    /* 20-vex.isa:400: vpmaxud | VEX.128.66.0F38.WIG 3F /r */
     {XIE_OP_VPMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:400: vpmaxud | VEX.256.66.0F38.WIG 3F /r */
+    /* 20-vex.isa:401: vpmaxud | VEX.256.66.0F38.WIG 3F /r */
     {XIE_OP_VPMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:401: vpmulld | VEX.128.66.0F38.WIG 40 /r */
+    /* 20-vex.isa:402: vpmulld | VEX.128.66.0F38.WIG 40 /r */
     {XIE_OP_VPMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:402: vpmulld | VEX.256.66.0F38.WIG 40 /r */
+    /* 20-vex.isa:403: vpmulld | VEX.256.66.0F38.WIG 40 /r */
     {XIE_OP_VPMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:403: vpermilps | VEX.128/256.66.0F38.W0 0C /r */
+    /* 20-vex.isa:404: vpermilps | VEX.128/256.66.0F38.W0 0C /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:404: vpermilpd | VEX.128/256.66.0F38.W0 0D /r */
+    /* 20-vex.isa:405: vpermilpd | VEX.128/256.66.0F38.W0 0D /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:405: vtestps | VEX.128/256.66.0F38.W0 0E /r */
+    /* 20-vex.isa:406: vtestps | VEX.128/256.66.0F38.W0 0E /r */
     {XIE_OP_VTESTPS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:406: vtestpd | VEX.128/256.66.0F38.W0 0F /r */
+    /* 20-vex.isa:407: vtestpd | VEX.128/256.66.0F38.W0 0F /r */
     {XIE_OP_VTESTPD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:407: vcvtph2ps | VEX.128/256.66.0F38.W0 13 /r */
+    /* 20-vex.isa:408: vcvtph2ps | VEX.128/256.66.0F38.W0 13 /r */
     {XIE_OP_VCVTPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_F16C, 0}, XIEI_ENC_VEX, 2, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:408: vpermps | VEX.256.66.0F38.W0 16 /r */
+    /* 20-vex.isa:409: vpermps | VEX.256.66.0F38.W0 16 /r */
     {XIE_OP_VPERMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:409: vptest | VEX.128/256.66.0F38.WIG 17 /r */
+    /* 20-vex.isa:410: vptest | VEX.128/256.66.0F38.WIG 17 /r */
     {XIE_OP_VPTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:410: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r mem */
+    /* 20-vex.isa:411: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r mem */
     {XIE_OP_VBROADCASTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x18, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:411: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r reg */
+    /* 20-vex.isa:412: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r reg */
     {XIE_OP_VBROADCASTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x18, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:412: vbroadcastsd | VEX.256.66.0F38.W0 19 /r mem */
+    /* 20-vex.isa:413: vbroadcastsd | VEX.256.66.0F38.W0 19 /r mem */
     {XIE_OP_VBROADCASTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:413: vbroadcastsd | VEX.256.66.0F38.W0 19 /r reg */
+    /* 20-vex.isa:414: vbroadcastsd | VEX.256.66.0F38.W0 19 /r reg */
     {XIE_OP_VBROADCASTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:414: vbroadcastf128 | VEX.256.66.0F38.W0 1A /r mem */
+    /* 20-vex.isa:415: vbroadcastf128 | VEX.256.66.0F38.W0 1A /r mem */
     {XIE_OP_VBROADCASTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:415: vpabsb | VEX.128.66.0F38.WIG 1C /r */
+    /* 20-vex.isa:416: vpabsb | VEX.128.66.0F38.WIG 1C /r */
     {XIE_OP_VPABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:416: vpabsb | VEX.256.66.0F38.WIG 1C /r */
+    /* 20-vex.isa:417: vpabsb | VEX.256.66.0F38.WIG 1C /r */
     {XIE_OP_VPABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:417: vpabsw | VEX.128.66.0F38.WIG 1D /r */
+    /* 20-vex.isa:418: vpabsw | VEX.128.66.0F38.WIG 1D /r */
     {XIE_OP_VPABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:418: vpabsw | VEX.256.66.0F38.WIG 1D /r */
+    /* 20-vex.isa:419: vpabsw | VEX.256.66.0F38.WIG 1D /r */
     {XIE_OP_VPABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:419: vpabsd | VEX.128.66.0F38.WIG 1E /r */
+    /* 20-vex.isa:420: vpabsd | VEX.128.66.0F38.WIG 1E /r */
     {XIE_OP_VPABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:420: vpabsd | VEX.256.66.0F38.WIG 1E /r */
+    /* 20-vex.isa:421: vpabsd | VEX.256.66.0F38.WIG 1E /r */
     {XIE_OP_VPABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:421: vpmovsxbw | VEX.128.66.0F38.WIG 20 /r */
+    /* 20-vex.isa:422: vpmovsxbw | VEX.128.66.0F38.WIG 20 /r */
     {XIE_OP_VPMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:422: vpmovsxbw | VEX.256.66.0F38.WIG 20 /r */
+    /* 20-vex.isa:423: vpmovsxbw | VEX.256.66.0F38.WIG 20 /r */
     {XIE_OP_VPMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:423: vpmovsxbd | VEX.128.66.0F38.WIG 21 /r */
+    /* 20-vex.isa:424: vpmovsxbd | VEX.128.66.0F38.WIG 21 /r */
     {XIE_OP_VPMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:424: vpmovsxbd | VEX.256.66.0F38.WIG 21 /r */
+    /* 20-vex.isa:425: vpmovsxbd | VEX.256.66.0F38.WIG 21 /r */
     {XIE_OP_VPMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:425: vpmovsxbq | VEX.128.66.0F38.WIG 22 /r */
+    /* 20-vex.isa:426: vpmovsxbq | VEX.128.66.0F38.WIG 22 /r */
     {XIE_OP_VPMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:426: vpmovsxbq | VEX.256.66.0F38.WIG 22 /r */
+    /* 20-vex.isa:427: vpmovsxbq | VEX.256.66.0F38.WIG 22 /r */
     {XIE_OP_VPMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:427: vpmovsxwd | VEX.128.66.0F38.WIG 23 /r */
+    /* 20-vex.isa:428: vpmovsxwd | VEX.128.66.0F38.WIG 23 /r */
     {XIE_OP_VPMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:428: vpmovsxwd | VEX.256.66.0F38.WIG 23 /r */
+    /* 20-vex.isa:429: vpmovsxwd | VEX.256.66.0F38.WIG 23 /r */
     {XIE_OP_VPMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:429: vpmovsxwq | VEX.128.66.0F38.WIG 24 /r */
+    /* 20-vex.isa:430: vpmovsxwq | VEX.128.66.0F38.WIG 24 /r */
     {XIE_OP_VPMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:430: vpmovsxwq | VEX.256.66.0F38.WIG 24 /r */
+    /* 20-vex.isa:431: vpmovsxwq | VEX.256.66.0F38.WIG 24 /r */
     {XIE_OP_VPMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:431: vpmovsxdq | VEX.128.66.0F38.WIG 25 /r */
+    /* 20-vex.isa:432: vpmovsxdq | VEX.128.66.0F38.WIG 25 /r */
     {XIE_OP_VPMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:432: vpmovsxdq | VEX.256.66.0F38.WIG 25 /r */
+    /* 20-vex.isa:433: vpmovsxdq | VEX.256.66.0F38.WIG 25 /r */
     {XIE_OP_VPMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:433: vpmovzxbw | VEX.128.66.0F38.WIG 30 /r */
+    /* 20-vex.isa:434: vpmovzxbw | VEX.128.66.0F38.WIG 30 /r */
     {XIE_OP_VPMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:434: vpmovzxbw | VEX.256.66.0F38.WIG 30 /r */
+    /* 20-vex.isa:435: vpmovzxbw | VEX.256.66.0F38.WIG 30 /r */
     {XIE_OP_VPMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:435: vpmovzxbd | VEX.128.66.0F38.WIG 31 /r */
+    /* 20-vex.isa:436: vpmovzxbd | VEX.128.66.0F38.WIG 31 /r */
     {XIE_OP_VPMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:436: vpmovzxbd | VEX.256.66.0F38.WIG 31 /r */
+    /* 20-vex.isa:437: vpmovzxbd | VEX.256.66.0F38.WIG 31 /r */
     {XIE_OP_VPMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:437: vpmovzxbq | VEX.128.66.0F38.WIG 32 /r */
+    /* 20-vex.isa:438: vpmovzxbq | VEX.128.66.0F38.WIG 32 /r */
     {XIE_OP_VPMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:438: vpmovzxbq | VEX.256.66.0F38.WIG 32 /r */
+    /* 20-vex.isa:439: vpmovzxbq | VEX.256.66.0F38.WIG 32 /r */
     {XIE_OP_VPMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:439: vpmovzxwd | VEX.128.66.0F38.WIG 33 /r */
+    /* 20-vex.isa:440: vpmovzxwd | VEX.128.66.0F38.WIG 33 /r */
     {XIE_OP_VPMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:440: vpmovzxwd | VEX.256.66.0F38.WIG 33 /r */
+    /* 20-vex.isa:441: vpmovzxwd | VEX.256.66.0F38.WIG 33 /r */
     {XIE_OP_VPMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:441: vpmovzxwq | VEX.128.66.0F38.WIG 34 /r */
+    /* 20-vex.isa:442: vpmovzxwq | VEX.128.66.0F38.WIG 34 /r */
     {XIE_OP_VPMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:442: vpmovzxwq | VEX.256.66.0F38.WIG 34 /r */
+    /* 20-vex.isa:443: vpmovzxwq | VEX.256.66.0F38.WIG 34 /r */
     {XIE_OP_VPMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:443: vpmovzxdq | VEX.128.66.0F38.WIG 35 /r */
+    /* 20-vex.isa:444: vpmovzxdq | VEX.128.66.0F38.WIG 35 /r */
     {XIE_OP_VPMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:444: vpmovzxdq | VEX.256.66.0F38.WIG 35 /r */
+    /* 20-vex.isa:445: vpmovzxdq | VEX.256.66.0F38.WIG 35 /r */
     {XIE_OP_VPMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:445: vmovntdqa | VEX.128.66.0F38.WIG 2A /r mem */
+    /* 20-vex.isa:446: vmovntdqa | VEX.128.66.0F38.WIG 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:446: vmovntdqa | VEX.256.66.0F38.WIG 2A /r mem */
+    /* 20-vex.isa:447: vmovntdqa | VEX.256.66.0F38.WIG 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:447: vmaskmovps | VEX.128/256.66.0F38.W0 2C /r mem */
+    /* 20-vex.isa:448: vmaskmovps | VEX.128/256.66.0F38.W0 2C /r mem */
     {XIE_OP_VMASKMOVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:448: vmaskmovpd | VEX.128/256.66.0F38.W0 2D /r mem */
+    /* 20-vex.isa:449: vmaskmovpd | VEX.128/256.66.0F38.W0 2D /r mem */
     {XIE_OP_VMASKMOVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2d, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:449: vmaskmovps | VEX.128/256.66.0F38.W0 2E /r mem */
+    /* 20-vex.isa:450: vmaskmovps | VEX.128/256.66.0F38.W0 2E /r mem */
     {XIE_OP_VMASKMOVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:450: vmaskmovpd | VEX.128/256.66.0F38.W0 2F /r mem */
+    /* 20-vex.isa:451: vmaskmovpd | VEX.128/256.66.0F38.W0 2F /r mem */
     {XIE_OP_VMASKMOVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2f, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:451: vpermd | VEX.256.66.0F38.W0 36 /r */
+    /* 20-vex.isa:452: vpermd | VEX.256.66.0F38.W0 36 /r */
     {XIE_OP_VPERMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x36, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:452: vphminposuw | VEX.128.66.0F38.WIG 41 /r */
+    /* 20-vex.isa:453: vphminposuw | VEX.128.66.0F38.WIG 41 /r */
     {XIE_OP_VPHMINPOSUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:453: vpsrlvd | VEX.128/256.66.0F38.W0 45 /r */
+    /* 20-vex.isa:454: vpsrlvd | VEX.128/256.66.0F38.W0 45 /r */
     {XIE_OP_VPSRLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:454: vpsrlvq | VEX.128/256.66.0F38.W1 45 /r */
+    /* 20-vex.isa:455: vpsrlvq | VEX.128/256.66.0F38.W1 45 /r */
     {XIE_OP_VPSRLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:455: vpsravd | VEX.128/256.66.0F38.W0 46 /r */
+    /* 20-vex.isa:456: vpsravd | VEX.128/256.66.0F38.W0 46 /r */
     {XIE_OP_VPSRAVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:456: vpsllvd | VEX.128/256.66.0F38.W0 47 /r */
+    /* 20-vex.isa:457: vpsllvd | VEX.128/256.66.0F38.W0 47 /r */
     {XIE_OP_VPSLLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:457: vpsllvq | VEX.128/256.66.0F38.W1 47 /r */
+    /* 20-vex.isa:458: vpsllvq | VEX.128/256.66.0F38.W1 47 /r */
     {XIE_OP_VPSLLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:458: vpbroadcastd | VEX.128/256.66.0F38.W0 58 /r */
+    /* 20-vex.isa:459: vpbroadcastd | VEX.128/256.66.0F38.W0 58 /r */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:459: vpbroadcastq | VEX.128/256.66.0F38.W0 59 /r */
+    /* 20-vex.isa:460: vpbroadcastq | VEX.128/256.66.0F38.W0 59 /r */
     {XIE_OP_VPBROADCASTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:460: vbroadcasti128 | VEX.256.66.0F38.W0 5A /r mem */
+    /* 20-vex.isa:461: vbroadcasti128 | VEX.256.66.0F38.W0 5A /r mem */
     {XIE_OP_VBROADCASTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x5a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:461: vpbroadcastb | VEX.128/256.66.0F38.W0 78 /r */
+    /* 20-vex.isa:462: vpbroadcastb | VEX.128/256.66.0F38.W0 78 /r */
     {XIE_OP_VPBROADCASTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:462: vpbroadcastw | VEX.128/256.66.0F38.W0 79 /r */
+    /* 20-vex.isa:463: vpbroadcastw | VEX.128/256.66.0F38.W0 79 /r */
     {XIE_OP_VPBROADCASTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:463: vpmaskmovd | VEX.128/256.66.0F38.W0 8C /r mem */
+    /* 20-vex.isa:464: vpmaskmovd | VEX.128/256.66.0F38.W0 8C /r mem */
     {XIE_OP_VPMASKMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:464: vpmaskmovq | VEX.128/256.66.0F38.W1 8C /r mem */
+    /* 20-vex.isa:465: vpmaskmovq | VEX.128/256.66.0F38.W1 8C /r mem */
     {XIE_OP_VPMASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:465: vpmaskmovd | VEX.128/256.66.0F38.W0 8E /r mem */
+    /* 20-vex.isa:466: vpmaskmovd | VEX.128/256.66.0F38.W0 8E /r mem */
     {XIE_OP_VPMASKMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:466: vpmaskmovq | VEX.128/256.66.0F38.W1 8E /r mem */
+    /* 20-vex.isa:467: vpmaskmovq | VEX.128/256.66.0F38.W1 8E /r mem */
     {XIE_OP_VPMASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:469: vpgatherdd | VEX.128.66.0F38.W0 90 /r mem */
+    /* 20-vex.isa:470: vpgatherdd | VEX.128.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:470: vpgatherdd | VEX.256.66.0F38.W0 90 /r mem */
+    /* 20-vex.isa:471: vpgatherdd | VEX.256.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:471: vpgatherdq | VEX.128.66.0F38.W1 90 /r mem */
+    /* 20-vex.isa:472: vpgatherdq | VEX.128.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:472: vpgatherdq | VEX.256.66.0F38.W1 90 /r mem */
+    /* 20-vex.isa:473: vpgatherdq | VEX.256.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:473: vpgatherqd | VEX.128.66.0F38.W0 91 /r mem */
+    /* 20-vex.isa:474: vpgatherqd | VEX.128.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:474: vpgatherqd | VEX.256.66.0F38.W0 91 /r mem */
+    /* 20-vex.isa:475: vpgatherqd | VEX.256.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:475: vpgatherqq | VEX.128.66.0F38.W1 91 /r mem */
+    /* 20-vex.isa:476: vpgatherqq | VEX.128.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:476: vpgatherqq | VEX.256.66.0F38.W1 91 /r mem */
+    /* 20-vex.isa:477: vpgatherqq | VEX.256.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:477: vgatherdps | VEX.128.66.0F38.W0 92 /r mem */
+    /* 20-vex.isa:478: vgatherdps | VEX.128.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:478: vgatherdps | VEX.256.66.0F38.W0 92 /r mem */
+    /* 20-vex.isa:479: vgatherdps | VEX.256.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:479: vgatherdpd | VEX.128.66.0F38.W1 92 /r mem */
+    /* 20-vex.isa:480: vgatherdpd | VEX.128.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:480: vgatherdpd | VEX.256.66.0F38.W1 92 /r mem */
+    /* 20-vex.isa:481: vgatherdpd | VEX.256.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:481: vgatherqps | VEX.128.66.0F38.W0 93 /r mem */
+    /* 20-vex.isa:482: vgatherqps | VEX.128.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:482: vgatherqps | VEX.256.66.0F38.W0 93 /r mem */
+    /* 20-vex.isa:483: vgatherqps | VEX.256.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:483: vgatherqpd | VEX.128.66.0F38.W1 93 /r mem */
+    /* 20-vex.isa:484: vgatherqpd | VEX.128.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:484: vgatherqpd | VEX.256.66.0F38.W1 93 /r mem */
+    /* 20-vex.isa:485: vgatherqpd | VEX.256.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:487: vfmaddsub132ps | VEX.128/256.66.0F38.W0 96 /r */
+    /* 20-vex.isa:488: vfmaddsub132ps | VEX.128/256.66.0F38.W0 96 /r */
     {XIE_OP_VFMADDSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:488: vfmaddsub132pd | VEX.128/256.66.0F38.W1 96 /r */
+    /* 20-vex.isa:489: vfmaddsub132pd | VEX.128/256.66.0F38.W1 96 /r */
     {XIE_OP_VFMADDSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:489: vfmsubadd132ps | VEX.128/256.66.0F38.W0 97 /r */
+    /* 20-vex.isa:490: vfmsubadd132ps | VEX.128/256.66.0F38.W0 97 /r */
     {XIE_OP_VFMSUBADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:490: vfmsubadd132pd | VEX.128/256.66.0F38.W1 97 /r */
+    /* 20-vex.isa:491: vfmsubadd132pd | VEX.128/256.66.0F38.W1 97 /r */
     {XIE_OP_VFMSUBADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:491: vfmadd132ps | VEX.128/256.66.0F38.W0 98 /r */
+    /* 20-vex.isa:492: vfmadd132ps | VEX.128/256.66.0F38.W0 98 /r */
     {XIE_OP_VFMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:492: vfmadd132pd | VEX.128/256.66.0F38.W1 98 /r */
+    /* 20-vex.isa:493: vfmadd132pd | VEX.128/256.66.0F38.W1 98 /r */
     {XIE_OP_VFMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:493: vfmadd132ss | VEX.LIG.66.0F38.W0 99 /r */
+    /* 20-vex.isa:494: vfmadd132ss | VEX.LIG.66.0F38.W0 99 /r */
     {XIE_OP_VFMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:494: vfmadd132sd | VEX.LIG.66.0F38.W1 99 /r */
+    /* 20-vex.isa:495: vfmadd132sd | VEX.LIG.66.0F38.W1 99 /r */
     {XIE_OP_VFMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:495: vfmsub132ps | VEX.128/256.66.0F38.W0 9A /r */
+    /* 20-vex.isa:496: vfmsub132ps | VEX.128/256.66.0F38.W0 9A /r */
     {XIE_OP_VFMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:496: vfmsub132pd | VEX.128/256.66.0F38.W1 9A /r */
+    /* 20-vex.isa:497: vfmsub132pd | VEX.128/256.66.0F38.W1 9A /r */
     {XIE_OP_VFMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:497: vfmsub132ss | VEX.LIG.66.0F38.W0 9B /r */
+    /* 20-vex.isa:498: vfmsub132ss | VEX.LIG.66.0F38.W0 9B /r */
     {XIE_OP_VFMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:498: vfmsub132sd | VEX.LIG.66.0F38.W1 9B /r */
+    /* 20-vex.isa:499: vfmsub132sd | VEX.LIG.66.0F38.W1 9B /r */
     {XIE_OP_VFMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:499: vfnmadd132ps | VEX.128/256.66.0F38.W0 9C /r */
+    /* 20-vex.isa:500: vfnmadd132ps | VEX.128/256.66.0F38.W0 9C /r */
     {XIE_OP_VFNMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:500: vfnmadd132pd | VEX.128/256.66.0F38.W1 9C /r */
+    /* 20-vex.isa:501: vfnmadd132pd | VEX.128/256.66.0F38.W1 9C /r */
     {XIE_OP_VFNMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:501: vfnmadd132ss | VEX.LIG.66.0F38.W0 9D /r */
+    /* 20-vex.isa:502: vfnmadd132ss | VEX.LIG.66.0F38.W0 9D /r */
     {XIE_OP_VFNMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:502: vfnmadd132sd | VEX.LIG.66.0F38.W1 9D /r */
+    /* 20-vex.isa:503: vfnmadd132sd | VEX.LIG.66.0F38.W1 9D /r */
     {XIE_OP_VFNMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:503: vfnmsub132ps | VEX.128/256.66.0F38.W0 9E /r */
+    /* 20-vex.isa:504: vfnmsub132ps | VEX.128/256.66.0F38.W0 9E /r */
     {XIE_OP_VFNMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:504: vfnmsub132pd | VEX.128/256.66.0F38.W1 9E /r */
+    /* 20-vex.isa:505: vfnmsub132pd | VEX.128/256.66.0F38.W1 9E /r */
     {XIE_OP_VFNMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:505: vfnmsub132ss | VEX.LIG.66.0F38.W0 9F /r */
+    /* 20-vex.isa:506: vfnmsub132ss | VEX.LIG.66.0F38.W0 9F /r */
     {XIE_OP_VFNMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:506: vfnmsub132sd | VEX.LIG.66.0F38.W1 9F /r */
+    /* 20-vex.isa:507: vfnmsub132sd | VEX.LIG.66.0F38.W1 9F /r */
     {XIE_OP_VFNMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:507: vfmaddsub213ps | VEX.128/256.66.0F38.W0 A6 /r */
+    /* 20-vex.isa:508: vfmaddsub213ps | VEX.128/256.66.0F38.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:508: vfmaddsub213pd | VEX.128/256.66.0F38.W1 A6 /r */
+    /* 20-vex.isa:509: vfmaddsub213pd | VEX.128/256.66.0F38.W1 A6 /r */
     {XIE_OP_VFMADDSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:509: vfmsubadd213ps | VEX.128/256.66.0F38.W0 A7 /r */
+    /* 20-vex.isa:510: vfmsubadd213ps | VEX.128/256.66.0F38.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:510: vfmsubadd213pd | VEX.128/256.66.0F38.W1 A7 /r */
+    /* 20-vex.isa:511: vfmsubadd213pd | VEX.128/256.66.0F38.W1 A7 /r */
     {XIE_OP_VFMSUBADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:511: vfmadd213ps | VEX.128/256.66.0F38.W0 A8 /r */
+    /* 20-vex.isa:512: vfmadd213ps | VEX.128/256.66.0F38.W0 A8 /r */
     {XIE_OP_VFMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:512: vfmadd213pd | VEX.128/256.66.0F38.W1 A8 /r */
+    /* 20-vex.isa:513: vfmadd213pd | VEX.128/256.66.0F38.W1 A8 /r */
     {XIE_OP_VFMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:513: vfmadd213ss | VEX.LIG.66.0F38.W0 A9 /r */
+    /* 20-vex.isa:514: vfmadd213ss | VEX.LIG.66.0F38.W0 A9 /r */
     {XIE_OP_VFMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:514: vfmadd213sd | VEX.LIG.66.0F38.W1 A9 /r */
+    /* 20-vex.isa:515: vfmadd213sd | VEX.LIG.66.0F38.W1 A9 /r */
     {XIE_OP_VFMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:515: vfmsub213ps | VEX.128/256.66.0F38.W0 AA /r */
+    /* 20-vex.isa:516: vfmsub213ps | VEX.128/256.66.0F38.W0 AA /r */
     {XIE_OP_VFMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:516: vfmsub213pd | VEX.128/256.66.0F38.W1 AA /r */
+    /* 20-vex.isa:517: vfmsub213pd | VEX.128/256.66.0F38.W1 AA /r */
     {XIE_OP_VFMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:517: vfmsub213ss | VEX.LIG.66.0F38.W0 AB /r */
+    /* 20-vex.isa:518: vfmsub213ss | VEX.LIG.66.0F38.W0 AB /r */
     {XIE_OP_VFMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:518: vfmsub213sd | VEX.LIG.66.0F38.W1 AB /r */
+    /* 20-vex.isa:519: vfmsub213sd | VEX.LIG.66.0F38.W1 AB /r */
     {XIE_OP_VFMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:519: vfnmadd213ps | VEX.128/256.66.0F38.W0 AC /r */
+    /* 20-vex.isa:520: vfnmadd213ps | VEX.128/256.66.0F38.W0 AC /r */
     {XIE_OP_VFNMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:520: vfnmadd213pd | VEX.128/256.66.0F38.W1 AC /r */
+    /* 20-vex.isa:521: vfnmadd213pd | VEX.128/256.66.0F38.W1 AC /r */
     {XIE_OP_VFNMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:521: vfnmadd213ss | VEX.LIG.66.0F38.W0 AD /r */
+    /* 20-vex.isa:522: vfnmadd213ss | VEX.LIG.66.0F38.W0 AD /r */
     {XIE_OP_VFNMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:522: vfnmadd213sd | VEX.LIG.66.0F38.W1 AD /r */
+    /* 20-vex.isa:523: vfnmadd213sd | VEX.LIG.66.0F38.W1 AD /r */
     {XIE_OP_VFNMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:523: vfnmsub213ps | VEX.128/256.66.0F38.W0 AE /r */
+    /* 20-vex.isa:524: vfnmsub213ps | VEX.128/256.66.0F38.W0 AE /r */
     {XIE_OP_VFNMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:524: vfnmsub213pd | VEX.128/256.66.0F38.W1 AE /r */
+    /* 20-vex.isa:525: vfnmsub213pd | VEX.128/256.66.0F38.W1 AE /r */
     {XIE_OP_VFNMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:525: vfnmsub213ss | VEX.LIG.66.0F38.W0 AF /r */
+    /* 20-vex.isa:526: vfnmsub213ss | VEX.LIG.66.0F38.W0 AF /r */
     {XIE_OP_VFNMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:526: vfnmsub213sd | VEX.LIG.66.0F38.W1 AF /r */
+    /* 20-vex.isa:527: vfnmsub213sd | VEX.LIG.66.0F38.W1 AF /r */
     {XIE_OP_VFNMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:527: vfmaddsub231ps | VEX.128/256.66.0F38.W0 B6 /r */
+    /* 20-vex.isa:528: vfmaddsub231ps | VEX.128/256.66.0F38.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:528: vfmaddsub231pd | VEX.128/256.66.0F38.W1 B6 /r */
+    /* 20-vex.isa:529: vfmaddsub231pd | VEX.128/256.66.0F38.W1 B6 /r */
     {XIE_OP_VFMADDSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:529: vfmsubadd231ps | VEX.128/256.66.0F38.W0 B7 /r */
+    /* 20-vex.isa:530: vfmsubadd231ps | VEX.128/256.66.0F38.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:530: vfmsubadd231pd | VEX.128/256.66.0F38.W1 B7 /r */
+    /* 20-vex.isa:531: vfmsubadd231pd | VEX.128/256.66.0F38.W1 B7 /r */
     {XIE_OP_VFMSUBADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:531: vfmadd231ps | VEX.128/256.66.0F38.W0 B8 /r */
+    /* 20-vex.isa:532: vfmadd231ps | VEX.128/256.66.0F38.W0 B8 /r */
     {XIE_OP_VFMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:532: vfmadd231pd | VEX.128/256.66.0F38.W1 B8 /r */
+    /* 20-vex.isa:533: vfmadd231pd | VEX.128/256.66.0F38.W1 B8 /r */
     {XIE_OP_VFMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:533: vfmadd231ss | VEX.LIG.66.0F38.W0 B9 /r */
+    /* 20-vex.isa:534: vfmadd231ss | VEX.LIG.66.0F38.W0 B9 /r */
     {XIE_OP_VFMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:534: vfmadd231sd | VEX.LIG.66.0F38.W1 B9 /r */
+    /* 20-vex.isa:535: vfmadd231sd | VEX.LIG.66.0F38.W1 B9 /r */
     {XIE_OP_VFMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:535: vfmsub231ps | VEX.128/256.66.0F38.W0 BA /r */
+    /* 20-vex.isa:536: vfmsub231ps | VEX.128/256.66.0F38.W0 BA /r */
     {XIE_OP_VFMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:536: vfmsub231pd | VEX.128/256.66.0F38.W1 BA /r */
+    /* 20-vex.isa:537: vfmsub231pd | VEX.128/256.66.0F38.W1 BA /r */
     {XIE_OP_VFMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:537: vfmsub231ss | VEX.LIG.66.0F38.W0 BB /r */
+    /* 20-vex.isa:538: vfmsub231ss | VEX.LIG.66.0F38.W0 BB /r */
     {XIE_OP_VFMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:538: vfmsub231sd | VEX.LIG.66.0F38.W1 BB /r */
+    /* 20-vex.isa:539: vfmsub231sd | VEX.LIG.66.0F38.W1 BB /r */
     {XIE_OP_VFMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:539: vfnmadd231ps | VEX.128/256.66.0F38.W0 BC /r */
+    /* 20-vex.isa:540: vfnmadd231ps | VEX.128/256.66.0F38.W0 BC /r */
     {XIE_OP_VFNMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:540: vfnmadd231pd | VEX.128/256.66.0F38.W1 BC /r */
+    /* 20-vex.isa:541: vfnmadd231pd | VEX.128/256.66.0F38.W1 BC /r */
     {XIE_OP_VFNMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:541: vfnmadd231ss | VEX.LIG.66.0F38.W0 BD /r */
+    /* 20-vex.isa:542: vfnmadd231ss | VEX.LIG.66.0F38.W0 BD /r */
     {XIE_OP_VFNMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:542: vfnmadd231sd | VEX.LIG.66.0F38.W1 BD /r */
+    /* 20-vex.isa:543: vfnmadd231sd | VEX.LIG.66.0F38.W1 BD /r */
     {XIE_OP_VFNMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:543: vfnmsub231ps | VEX.128/256.66.0F38.W0 BE /r */
+    /* 20-vex.isa:544: vfnmsub231ps | VEX.128/256.66.0F38.W0 BE /r */
     {XIE_OP_VFNMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:544: vfnmsub231pd | VEX.128/256.66.0F38.W1 BE /r */
+    /* 20-vex.isa:545: vfnmsub231pd | VEX.128/256.66.0F38.W1 BE /r */
     {XIE_OP_VFNMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:545: vfnmsub231ss | VEX.LIG.66.0F38.W0 BF /r */
+    /* 20-vex.isa:546: vfnmsub231ss | VEX.LIG.66.0F38.W0 BF /r */
     {XIE_OP_VFNMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:546: vfnmsub231sd | VEX.LIG.66.0F38.W1 BF /r */
+    /* 20-vex.isa:547: vfnmsub231sd | VEX.LIG.66.0F38.W1 BF /r */
     {XIE_OP_VFNMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:549: vaesenc | VEX.128.66.0F38.WIG DC /r */
+    /* 20-vex.isa:550: vaesenc | VEX.128.66.0F38.WIG DC /r */
     {XIE_OP_VAESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:550: vaesenc | VEX.256.66.0F38.WIG DC /r */
+    /* 20-vex.isa:551: vaesenc | VEX.256.66.0F38.WIG DC /r */
     {XIE_OP_VAESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:551: vaesenclast | VEX.128.66.0F38.WIG DD /r */
+    /* 20-vex.isa:552: vaesenclast | VEX.128.66.0F38.WIG DD /r */
     {XIE_OP_VAESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:552: vaesenclast | VEX.256.66.0F38.WIG DD /r */
+    /* 20-vex.isa:553: vaesenclast | VEX.256.66.0F38.WIG DD /r */
     {XIE_OP_VAESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:553: vaesdec | VEX.128.66.0F38.WIG DE /r */
+    /* 20-vex.isa:554: vaesdec | VEX.128.66.0F38.WIG DE /r */
     {XIE_OP_VAESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:554: vaesdec | VEX.256.66.0F38.WIG DE /r */
+    /* 20-vex.isa:555: vaesdec | VEX.256.66.0F38.WIG DE /r */
     {XIE_OP_VAESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:555: vaesdeclast | VEX.128.66.0F38.WIG DF /r */
+    /* 20-vex.isa:556: vaesdeclast | VEX.128.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:556: vaesdeclast | VEX.256.66.0F38.WIG DF /r */
+    /* 20-vex.isa:557: vaesdeclast | VEX.256.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:557: vaesimc | VEX.128.66.0F38.WIG DB /r */
+    /* 20-vex.isa:558: vaesimc | VEX.128.66.0F38.WIG DB /r */
     {XIE_OP_VAESIMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:558: vgf2p8mulb | VEX.128/256.66.0F38.W0 CF /r */
+    /* 20-vex.isa:559: vgf2p8mulb | VEX.128/256.66.0F38.W0 CF /r */
     {XIE_OP_VGF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:561: vpdpbusd | VEX.128/256.66.0F38.W0 50 /r */
+    /* 20-vex.isa:562: vpdpbusd | VEX.128/256.66.0F38.W0 50 /r */
     {XIE_OP_VPDPBUSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:562: vpdpbusds | VEX.128/256.66.0F38.W0 51 /r */
+    /* 20-vex.isa:563: vpdpbusds | VEX.128/256.66.0F38.W0 51 /r */
     {XIE_OP_VPDPBUSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:563: vpdpwssd | VEX.128/256.66.0F38.W0 52 /r */
+    /* 20-vex.isa:564: vpdpwssd | VEX.128/256.66.0F38.W0 52 /r */
     {XIE_OP_VPDPWSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x52, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:564: vpdpwssds | VEX.128/256.66.0F38.W0 53 /r */
+    /* 20-vex.isa:565: vpdpwssds | VEX.128/256.66.0F38.W0 53 /r */
     {XIE_OP_VPDPWSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x53, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:565: vpdpbssd | VEX.128/256.F2.0F38.W0 50 /r */
+    /* 20-vex.isa:566: vpdpbssd | VEX.128/256.F2.0F38.W0 50 /r */
     {XIE_OP_VPDPBSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:566: vpdpbssds | VEX.128/256.F2.0F38.W0 51 /r */
+    /* 20-vex.isa:567: vpdpbssds | VEX.128/256.F2.0F38.W0 51 /r */
     {XIE_OP_VPDPBSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:567: vpdpbsud | VEX.128/256.F3.0F38.W0 50 /r */
+    /* 20-vex.isa:568: vpdpbsud | VEX.128/256.F3.0F38.W0 50 /r */
     {XIE_OP_VPDPBSUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:568: vpdpbsuds | VEX.128/256.F3.0F38.W0 51 /r */
+    /* 20-vex.isa:569: vpdpbsuds | VEX.128/256.F3.0F38.W0 51 /r */
     {XIE_OP_VPDPBSUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:569: vpdpbuud | VEX.128/256.NP.0F38.W0 50 /r */
+    /* 20-vex.isa:570: vpdpbuud | VEX.128/256.NP.0F38.W0 50 /r */
     {XIE_OP_VPDPBUUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:570: vpdpbuuds | VEX.128/256.NP.0F38.W0 51 /r */
+    /* 20-vex.isa:571: vpdpbuuds | VEX.128/256.NP.0F38.W0 51 /r */
     {XIE_OP_VPDPBUUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:571: vpdpwsud | VEX.128/256.F3.0F38.W0 D2 /r */
+    /* 20-vex.isa:572: vpdpwsud | VEX.128/256.F3.0F38.W0 D2 /r */
     {XIE_OP_VPDPWSUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:572: vpdpwsuds | VEX.128/256.F3.0F38.W0 D3 /r */
+    /* 20-vex.isa:573: vpdpwsuds | VEX.128/256.F3.0F38.W0 D3 /r */
     {XIE_OP_VPDPWSUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd3, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:573: vpdpwusd | VEX.128/256.66.0F38.W0 D2 /r */
+    /* 20-vex.isa:574: vpdpwusd | VEX.128/256.66.0F38.W0 D2 /r */
     {XIE_OP_VPDPWUSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:574: vpdpwusds | VEX.128/256.66.0F38.W0 D3 /r */
+    /* 20-vex.isa:575: vpdpwusds | VEX.128/256.66.0F38.W0 D3 /r */
     {XIE_OP_VPDPWUSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:575: vpdpwuud | VEX.128/256.NP.0F38.W0 D2 /r */
+    /* 20-vex.isa:576: vpdpwuud | VEX.128/256.NP.0F38.W0 D2 /r */
     {XIE_OP_VPDPWUUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:576: vpdpwuuds | VEX.128/256.NP.0F38.W0 D3 /r */
+    /* 20-vex.isa:577: vpdpwuuds | VEX.128/256.NP.0F38.W0 D3 /r */
     {XIE_OP_VPDPWUUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:577: vpmadd52luq | VEX.128/256.66.0F38.W1 B4 /r */
+    /* 20-vex.isa:578: vpmadd52luq | VEX.128/256.66.0F38.W1 B4 /r */
     {XIE_OP_VPMADD52LUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_IFMA, 0}, XIEI_ENC_VEX, 2, 0xb4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:578: vpmadd52huq | VEX.128/256.66.0F38.W1 B5 /r */
+    /* 20-vex.isa:579: vpmadd52huq | VEX.128/256.66.0F38.W1 B5 /r */
     {XIE_OP_VPMADD52HUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_IFMA, 0}, XIEI_ENC_VEX, 2, 0xb5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:579: vbcstnebf162ps | VEX.128/256.F3.0F38.W0 B1 /r mem */
+    /* 20-vex.isa:580: vbcstnebf162ps | VEX.128/256.F3.0F38.W0 B1 /r mem */
     {XIE_OP_VBCSTNEBF162PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb1, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:580: vbcstnesh2ps | VEX.128/256.66.0F38.W0 B1 /r mem */
+    /* 20-vex.isa:581: vbcstnesh2ps | VEX.128/256.66.0F38.W0 B1 /r mem */
     {XIE_OP_VBCSTNESH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:581: vcvtneebf162ps | VEX.128/256.F3.0F38.W0 B0 /r mem */
+    /* 20-vex.isa:582: vcvtneebf162ps | VEX.128/256.F3.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEEBF162PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:582: vcvtneeph2ps | VEX.128/256.66.0F38.W0 B0 /r mem */
+    /* 20-vex.isa:583: vcvtneeph2ps | VEX.128/256.66.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEEPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:583: vcvtneobf162ps | VEX.128/256.F2.0F38.W0 B0 /r mem */
+    /* 20-vex.isa:584: vcvtneobf162ps | VEX.128/256.F2.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEOBF162PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:584: vcvtneoph2ps | VEX.128/256.NP.0F38.W0 B0 /r mem */
+    /* 20-vex.isa:585: vcvtneoph2ps | VEX.128/256.NP.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEOPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:585: vcvtneps2bf16 | VEX.128/256.F3.0F38.W0 72 /r */
+    /* 20-vex.isa:586: vcvtneps2bf16 | VEX.128/256.F3.0F38.W0 72 /r */
     {XIE_OP_VCVTNEPS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0x72, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:588: vsha512rnds2 | VEX.256.F2.0F38.W0 CB /r reg */
+    /* 20-vex.isa:589: vsha512rnds2 | VEX.256.F2.0F38.W0 CB /r reg */
     {XIE_OP_VSHA512RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA512, 0}, XIEI_ENC_VEX, 2, 0xcb, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:589: vsha512msg1 | VEX.256.F2.0F38.W0 CC /r reg */
+    /* 20-vex.isa:590: vsha512msg1 | VEX.256.F2.0F38.W0 CC /r reg */
     {XIE_OP_VSHA512MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA512, 0}, XIEI_ENC_VEX, 2, 0xcc, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:590: vsha512msg2 | VEX.256.F2.0F38.W0 CD /r reg */
+    /* 20-vex.isa:591: vsha512msg2 | VEX.256.F2.0F38.W0 CD /r reg */
     {XIE_OP_VSHA512MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA512, 0}, XIEI_ENC_VEX, 2, 0xcd, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:591: vsm3msg1 | VEX.128.NP.0F38.W0 DA /r */
+    /* 20-vex.isa:592: vsm3msg1 | VEX.128.NP.0F38.W0 DA /r */
     {XIE_OP_VSM3MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM3, 0}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:592: vsm3msg2 | VEX.128.66.0F38.W0 DA /r */
+    /* 20-vex.isa:593: vsm3msg2 | VEX.128.66.0F38.W0 DA /r */
     {XIE_OP_VSM3MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM3, 0}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:593: vsm3rnds2 | VEX.128.66.0F3A.W0 DE /r */
+    /* 20-vex.isa:594: vsm3rnds2 | VEX.128.66.0F3A.W0 DE /r */
     {XIE_OP_VSM3RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM3, 0}, XIEI_ENC_VEX, 3, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:594: vsm4key4 | VEX.128/256.F3.0F38.W0 DA /r */
+    /* 20-vex.isa:595: vsm4key4 | VEX.128/256.F3.0F38.W0 DA /r */
     {XIE_OP_VSM4KEY4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM4, 0}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:595: vsm4rnds4 | VEX.128/256.F2.0F38.W0 DA /r */
+    /* 20-vex.isa:596: vsm4rnds4 | VEX.128/256.F2.0F38.W0 DA /r */
     {XIE_OP_VSM4RNDS4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM4, 0}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:598: andn | VEX.LZ.NP.0F38.WIG F2 /r */
+    /* 20-vex.isa:599: andn | VEX.LZ.NP.0F38.WIG F2 /r */
     {XIE_OP_ANDN, XIEI_H_ANDN, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:599: blsr | VEX.LZ.NP.0F38.WIG F3 /1 */
+    /* 20-vex.isa:600: blsr | VEX.LZ.NP.0F38.WIG F3 /1 */
     {XIE_OP_BLSR, XIEI_H_BLSR, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:600: blsmsk | VEX.LZ.NP.0F38.WIG F3 /2 */
+    /* 20-vex.isa:601: blsmsk | VEX.LZ.NP.0F38.WIG F3 /2 */
     {XIE_OP_BLSMSK, XIEI_H_BLSMSK, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_ZF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:601: blsi | VEX.LZ.NP.0F38.WIG F3 /3 */
+    /* 20-vex.isa:602: blsi | VEX.LZ.NP.0F38.WIG F3 /3 */
     {XIE_OP_BLSI, XIEI_H_BLSI, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:602: bzhi | VEX.LZ.NP.0F38.WIG F5 /r */
+    /* 20-vex.isa:603: bzhi | VEX.LZ.NP.0F38.WIG F5 /r */
     {XIE_OP_BZHI, XIEI_H_BZHI, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:603: pext | VEX.LZ.F3.0F38.WIG F5 /r */
+    /* 20-vex.isa:604: pext | VEX.LZ.F3.0F38.WIG F5 /r */
     {XIE_OP_PEXT, XIEI_H_PEXT, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf5, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:604: pdep | VEX.LZ.F2.0F38.WIG F5 /r */
+    /* 20-vex.isa:605: pdep | VEX.LZ.F2.0F38.WIG F5 /r */
     {XIE_OP_PDEP, XIEI_H_PDEP, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf5, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:605: mulx | VEX.LZ.F2.0F38.WIG F6 /r */
+    /* 20-vex.isa:606: mulx | VEX.LZ.F2.0F38.WIG F6 /r */
     {XIE_OP_MULX, XIEI_H_MULX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:606: bextr | VEX.LZ.NP.0F38.WIG F7 /r */
+    /* 20-vex.isa:607: bextr | VEX.LZ.NP.0F38.WIG F7 /r */
     {XIE_OP_BEXTR, XIEI_H_BEXTR, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF, XIEI_F_CF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:607: shlx | VEX.LZ.66.0F38.WIG F7 /r */
+    /* 20-vex.isa:608: shlx | VEX.LZ.66.0F38.WIG F7 /r */
     {XIE_OP_SHLX, XIEI_H_SHLX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:608: sarx | VEX.LZ.F3.0F38.WIG F7 /r */
+    /* 20-vex.isa:609: sarx | VEX.LZ.F3.0F38.WIG F7 /r */
     {XIE_OP_SARX, XIEI_H_SARX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:609: shrx | VEX.LZ.F2.0F38.WIG F7 /r */
+    /* 20-vex.isa:610: shrx | VEX.LZ.F2.0F38.WIG F7 /r */
     {XIE_OP_SHRX, XIEI_H_SHRX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:610: rorx | VEX.LZ.F2.0F3A.WIG F0 /r */
+    /* 20-vex.isa:611: rorx | VEX.LZ.F2.0F3A.WIG F0 /r */
     {XIE_OP_RORX, XIEI_H_RORX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 3, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:613: vpermq | VEX.256.66.0F3A.W1 00 /r */
+    /* 20-vex.isa:614: cmpoxadd | VEX.128.66.0F38.WIG E0 /r mem */
+    {XIE_OP_CMPOXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:615: cmpnoxadd | VEX.128.66.0F38.WIG E1 /r mem */
+    {XIE_OP_CMPNOXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:616: cmpbxadd | VEX.128.66.0F38.WIG E2 /r mem */
+    {XIE_OP_CMPBXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:617: cmpnbxadd | VEX.128.66.0F38.WIG E3 /r mem */
+    {XIE_OP_CMPNBXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:618: cmpzxadd | VEX.128.66.0F38.WIG E4 /r mem */
+    {XIE_OP_CMPZXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:619: cmpnzxadd | VEX.128.66.0F38.WIG E5 /r mem */
+    {XIE_OP_CMPNZXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:620: cmpbexadd | VEX.128.66.0F38.WIG E6 /r mem */
+    {XIE_OP_CMPBEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:621: cmpnbexadd | VEX.128.66.0F38.WIG E7 /r mem */
+    {XIE_OP_CMPNBEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:622: cmpsxadd | VEX.128.66.0F38.WIG E8 /r mem */
+    {XIE_OP_CMPSXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe8, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:623: cmpnsxadd | VEX.128.66.0F38.WIG E9 /r mem */
+    {XIE_OP_CMPNSXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe9, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:624: cmppxadd | VEX.128.66.0F38.WIG EA /r mem */
+    {XIE_OP_CMPPXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xea, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:625: cmpnpxadd | VEX.128.66.0F38.WIG EB /r mem */
+    {XIE_OP_CMPNPXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xeb, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:626: cmplxadd | VEX.128.66.0F38.WIG EC /r mem */
+    {XIE_OP_CMPLXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xec, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:627: cmpnlxadd | VEX.128.66.0F38.WIG ED /r mem */
+    {XIE_OP_CMPNLXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xed, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:628: cmplexadd | VEX.128.66.0F38.WIG EE /r mem */
+    {XIE_OP_CMPLEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xee, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:629: cmpnlexadd | VEX.128.66.0F38.WIG EF /r mem */
+    {XIE_OP_CMPNLEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xef, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:632: vpermq | VEX.256.66.0F3A.W1 00 /r */
     {XIE_OP_VPERMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:614: vpermpd | VEX.256.66.0F3A.W1 01 /r */
+    /* 20-vex.isa:633: vpermpd | VEX.256.66.0F3A.W1 01 /r */
     {XIE_OP_VPERMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:615: vpblendd | VEX.128/256.66.0F3A.W0 02 /r */
+    /* 20-vex.isa:634: vpblendd | VEX.128/256.66.0F3A.W0 02 /r */
     {XIE_OP_VPBLENDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:616: vpermilps | VEX.128/256.66.0F3A.W0 04 /r */
+    /* 20-vex.isa:635: vpermilps | VEX.128/256.66.0F3A.W0 04 /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:617: vpermilpd | VEX.128/256.66.0F3A.W0 05 /r */
+    /* 20-vex.isa:636: vpermilpd | VEX.128/256.66.0F3A.W0 05 /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:618: vperm2f128 | VEX.256.66.0F3A.W0 06 /r */
+    /* 20-vex.isa:637: vperm2f128 | VEX.256.66.0F3A.W0 06 /r */
     {XIE_OP_VPERM2F128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:619: vroundps | VEX.128/256.66.0F3A.WIG 08 /r */
+    /* 20-vex.isa:638: vroundps | VEX.128/256.66.0F3A.WIG 08 /r */
     {XIE_OP_VROUNDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:620: vroundpd | VEX.128/256.66.0F3A.WIG 09 /r */
+    /* 20-vex.isa:639: vroundpd | VEX.128/256.66.0F3A.WIG 09 /r */
     {XIE_OP_VROUNDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:621: vroundss | VEX.LIG.66.0F3A.WIG 0A /r */
+    /* 20-vex.isa:640: vroundss | VEX.LIG.66.0F3A.WIG 0A /r */
     {XIE_OP_VROUNDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:622: vroundsd | VEX.LIG.66.0F3A.WIG 0B /r */
+    /* 20-vex.isa:641: vroundsd | VEX.LIG.66.0F3A.WIG 0B /r */
     {XIE_OP_VROUNDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:623: vblendps | VEX.128/256.66.0F3A.WIG 0C /r */
+    /* 20-vex.isa:642: vblendps | VEX.128/256.66.0F3A.WIG 0C /r */
     {XIE_OP_VBLENDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:624: vblendpd | VEX.128/256.66.0F3A.WIG 0D /r */
+    /* 20-vex.isa:643: vblendpd | VEX.128/256.66.0F3A.WIG 0D /r */
     {XIE_OP_VBLENDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:625: vpblendw | VEX.128.66.0F3A.WIG 0E /r */
+    /* 20-vex.isa:644: vpblendw | VEX.128.66.0F3A.WIG 0E /r */
     {XIE_OP_VPBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:626: vpblendw | VEX.256.66.0F3A.WIG 0E /r */
+    /* 20-vex.isa:645: vpblendw | VEX.256.66.0F3A.WIG 0E /r */
     {XIE_OP_VPBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:627: vpalignr | VEX.128.66.0F3A.WIG 0F /r */
+    /* 20-vex.isa:646: vpalignr | VEX.128.66.0F3A.WIG 0F /r */
     {XIE_OP_VPALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:628: vpalignr | VEX.256.66.0F3A.WIG 0F /r */
+    /* 20-vex.isa:647: vpalignr | VEX.256.66.0F3A.WIG 0F /r */
     {XIE_OP_VPALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:629: vpextrb | VEX.128.66.0F3A.WIG 14 /r reg */
+    /* 20-vex.isa:648: vpextrb | VEX.128.66.0F3A.WIG 14 /r reg */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:630: vpextrb | VEX.128.66.0F3A.WIG 14 /r mem */
+    /* 20-vex.isa:649: vpextrb | VEX.128.66.0F3A.WIG 14 /r mem */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:631: vpextrw | VEX.128.66.0F3A.WIG 15 /r reg */
+    /* 20-vex.isa:650: vpextrw | VEX.128.66.0F3A.WIG 15 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:632: vpextrw | VEX.128.66.0F3A.WIG 15 /r mem */
+    /* 20-vex.isa:651: vpextrw | VEX.128.66.0F3A.WIG 15 /r mem */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:633: vpextrd | VEX.128.66.0F3A.W0 16 /r */
+    /* 20-vex.isa:652: vpextrd | VEX.128.66.0F3A.W0 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:634: vpextrq | VEX.128.66.0F3A.W1 16 /r */
+    /* 20-vex.isa:653: vpextrq | VEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:635: vpextrd | VEX.128.66.0F3A.W1 16 /r */
+    /* 20-vex.isa:654: vpextrd | VEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:636: vextractps | VEX.128.66.0F3A.WIG 17 /r */
+    /* 20-vex.isa:655: vextractps | VEX.128.66.0F3A.WIG 17 /r */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:637: vinsertf128 | VEX.256.66.0F3A.W0 18 /r */
+    /* 20-vex.isa:656: vinsertf128 | VEX.256.66.0F3A.W0 18 /r */
     {XIE_OP_VINSERTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:638: vextractf128 | VEX.256.66.0F3A.W0 19 /r */
+    /* 20-vex.isa:657: vextractf128 | VEX.256.66.0F3A.W0 19 /r */
     {XIE_OP_VEXTRACTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:639: vcvtps2ph | VEX.128/256.66.0F3A.W0 1D /r */
+    /* 20-vex.isa:658: vcvtps2ph | VEX.128/256.66.0F3A.W0 1D /r */
     {XIE_OP_VCVTPS2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_F16C, 0}, XIEI_ENC_VEX, 3, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:640: vpinsrb | VEX.128.66.0F3A.WIG 20 /r reg */
+    /* 20-vex.isa:659: vpinsrb | VEX.128.66.0F3A.WIG 20 /r reg */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:641: vpinsrb | VEX.128.66.0F3A.WIG 20 /r mem */
+    /* 20-vex.isa:660: vpinsrb | VEX.128.66.0F3A.WIG 20 /r mem */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:642: vinsertps | VEX.128.66.0F3A.WIG 21 /r */
+    /* 20-vex.isa:661: vinsertps | VEX.128.66.0F3A.WIG 21 /r */
     {XIE_OP_VINSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:643: vpinsrd | VEX.128.66.0F3A.W0 22 /r */
+    /* 20-vex.isa:662: vpinsrd | VEX.128.66.0F3A.W0 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:644: vpinsrq | VEX.128.66.0F3A.W1 22 /r */
+    /* 20-vex.isa:663: vpinsrq | VEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:645: vpinsrd | VEX.128.66.0F3A.W1 22 /r */
+    /* 20-vex.isa:664: vpinsrd | VEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:646: vinserti128 | VEX.256.66.0F3A.W0 38 /r */
+    /* 20-vex.isa:665: vinserti128 | VEX.256.66.0F3A.W0 38 /r */
     {XIE_OP_VINSERTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:647: vextracti128 | VEX.256.66.0F3A.W0 39 /r */
+    /* 20-vex.isa:666: vextracti128 | VEX.256.66.0F3A.W0 39 /r */
     {XIE_OP_VEXTRACTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:648: vdpps | VEX.128/256.66.0F3A.WIG 40 /r */
+    /* 20-vex.isa:667: vdpps | VEX.128/256.66.0F3A.WIG 40 /r */
     {XIE_OP_VDPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:649: vdppd | VEX.128.66.0F3A.WIG 41 /r */
+    /* 20-vex.isa:668: vdppd | VEX.128.66.0F3A.WIG 41 /r */
     {XIE_OP_VDPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:650: vmpsadbw | VEX.128.66.0F3A.WIG 42 /r */
+    /* 20-vex.isa:669: vmpsadbw | VEX.128.66.0F3A.WIG 42 /r */
     {XIE_OP_VMPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:651: vmpsadbw | VEX.256.66.0F3A.WIG 42 /r */
+    /* 20-vex.isa:670: vmpsadbw | VEX.256.66.0F3A.WIG 42 /r */
     {XIE_OP_VMPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:652: vpclmulqdq | VEX.128.66.0F3A.WIG 44 /r */
+    /* 20-vex.isa:671: vpclmulqdq | VEX.128.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_PCLMULQDQ, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:653: vpclmulqdq | VEX.256.66.0F3A.WIG 44 /r */
+    /* 20-vex.isa:672: vpclmulqdq | VEX.256.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VPCLMULQDQ, 0}, XIEI_ENC_VEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:654: vperm2i128 | VEX.256.66.0F3A.W0 46 /r */
+    /* 20-vex.isa:673: vperm2i128 | VEX.256.66.0F3A.W0 46 /r */
     {XIE_OP_VPERM2I128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:655: vblendvps | VEX.128/256.66.0F3A.W0 4A /r */
+    /* 20-vex.isa:674: vblendvps | VEX.128/256.66.0F3A.W0 4A /r */
     {XIE_OP_VBLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:656: vblendvpd | VEX.128/256.66.0F3A.W0 4B /r */
+    /* 20-vex.isa:675: vblendvpd | VEX.128/256.66.0F3A.W0 4B /r */
     {XIE_OP_VBLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:657: vpblendvb | VEX.128.66.0F3A.W0 4C /r */
+    /* 20-vex.isa:676: vpblendvb | VEX.128.66.0F3A.W0 4C /r */
     {XIE_OP_VPBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:658: vpblendvb | VEX.256.66.0F3A.W0 4C /r */
+    /* 20-vex.isa:677: vpblendvb | VEX.256.66.0F3A.W0 4C /r */
     {XIE_OP_VPBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:659: vpcmpestrm | VEX.128.66.0F3A.WIG 60 /r */
+    /* 20-vex.isa:678: vpcmpestrm | VEX.128.66.0F3A.WIG 60 /r */
     {XIE_OP_VPCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:660: vpcmpestri | VEX.128.66.0F3A.WIG 61 /r */
+    /* 20-vex.isa:679: vpcmpestri | VEX.128.66.0F3A.WIG 61 /r */
     {XIE_OP_VPCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:661: vpcmpistrm | VEX.128.66.0F3A.WIG 62 /r */
+    /* 20-vex.isa:680: vpcmpistrm | VEX.128.66.0F3A.WIG 62 /r */
     {XIE_OP_VPCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:662: vpcmpistri | VEX.128.66.0F3A.WIG 63 /r */
+    /* 20-vex.isa:681: vpcmpistri | VEX.128.66.0F3A.WIG 63 /r */
     {XIE_OP_VPCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:663: vgf2p8affineqb | VEX.128/256.66.0F3A.W1 CE /r */
+    /* 20-vex.isa:682: vgf2p8affineqb | VEX.128/256.66.0F3A.W1 CE /r */
     {XIE_OP_VGF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:664: vgf2p8affineinvqb | VEX.128/256.66.0F3A.W1 CF /r */
+    /* 20-vex.isa:683: vgf2p8affineinvqb | VEX.128/256.66.0F3A.W1 CF /r */
     {XIE_OP_VGF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:665: vaeskeygenassist | VEX.128.66.0F3A.WIG DF /r */
+    /* 20-vex.isa:684: vaeskeygenassist | VEX.128.66.0F3A.WIG DF /r */
     {XIE_OP_VAESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:668: vfmaddsubps | VEX.128/256.66.0F3A.W0 5C /r */
+    /* 20-vex.isa:687: vfmaddsubps | VEX.128/256.66.0F3A.W0 5C /r */
     {XIE_OP_VFMADDSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:669: vfmaddsubps | VEX.128/256.66.0F3A.W1 5C /r */
+    /* 20-vex.isa:688: vfmaddsubps | VEX.128/256.66.0F3A.W1 5C /r */
     {XIE_OP_VFMADDSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:670: vfmaddsubpd | VEX.128/256.66.0F3A.W0 5D /r */
+    /* 20-vex.isa:689: vfmaddsubpd | VEX.128/256.66.0F3A.W0 5D /r */
     {XIE_OP_VFMADDSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:671: vfmaddsubpd | VEX.128/256.66.0F3A.W1 5D /r */
+    /* 20-vex.isa:690: vfmaddsubpd | VEX.128/256.66.0F3A.W1 5D /r */
     {XIE_OP_VFMADDSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:672: vfmsubaddps | VEX.128/256.66.0F3A.W0 5E /r */
+    /* 20-vex.isa:691: vfmsubaddps | VEX.128/256.66.0F3A.W0 5E /r */
     {XIE_OP_VFMSUBADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:673: vfmsubaddps | VEX.128/256.66.0F3A.W1 5E /r */
+    /* 20-vex.isa:692: vfmsubaddps | VEX.128/256.66.0F3A.W1 5E /r */
     {XIE_OP_VFMSUBADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:674: vfmsubaddpd | VEX.128/256.66.0F3A.W0 5F /r */
+    /* 20-vex.isa:693: vfmsubaddpd | VEX.128/256.66.0F3A.W0 5F /r */
     {XIE_OP_VFMSUBADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:675: vfmsubaddpd | VEX.128/256.66.0F3A.W1 5F /r */
+    /* 20-vex.isa:694: vfmsubaddpd | VEX.128/256.66.0F3A.W1 5F /r */
     {XIE_OP_VFMSUBADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:676: vfmaddps | VEX.128/256.66.0F3A.W0 68 /r */
+    /* 20-vex.isa:695: vfmaddps | VEX.128/256.66.0F3A.W0 68 /r */
     {XIE_OP_VFMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:677: vfmaddps | VEX.128/256.66.0F3A.W1 68 /r */
+    /* 20-vex.isa:696: vfmaddps | VEX.128/256.66.0F3A.W1 68 /r */
     {XIE_OP_VFMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:678: vfmaddpd | VEX.128/256.66.0F3A.W0 69 /r */
+    /* 20-vex.isa:697: vfmaddpd | VEX.128/256.66.0F3A.W0 69 /r */
     {XIE_OP_VFMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:679: vfmaddpd | VEX.128/256.66.0F3A.W1 69 /r */
+    /* 20-vex.isa:698: vfmaddpd | VEX.128/256.66.0F3A.W1 69 /r */
     {XIE_OP_VFMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:680: vfmaddss | VEX.LIG.66.0F3A.W0 6A /r */
+    /* 20-vex.isa:699: vfmaddss | VEX.LIG.66.0F3A.W0 6A /r */
     {XIE_OP_VFMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:681: vfmaddss | VEX.LIG.66.0F3A.W1 6A /r */
+    /* 20-vex.isa:700: vfmaddss | VEX.LIG.66.0F3A.W1 6A /r */
     {XIE_OP_VFMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:682: vfmaddsd | VEX.LIG.66.0F3A.W0 6B /r */
+    /* 20-vex.isa:701: vfmaddsd | VEX.LIG.66.0F3A.W0 6B /r */
     {XIE_OP_VFMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:683: vfmaddsd | VEX.LIG.66.0F3A.W1 6B /r */
+    /* 20-vex.isa:702: vfmaddsd | VEX.LIG.66.0F3A.W1 6B /r */
     {XIE_OP_VFMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:684: vfmsubps | VEX.128/256.66.0F3A.W0 6C /r */
+    /* 20-vex.isa:703: vfmsubps | VEX.128/256.66.0F3A.W0 6C /r */
     {XIE_OP_VFMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:685: vfmsubps | VEX.128/256.66.0F3A.W1 6C /r */
+    /* 20-vex.isa:704: vfmsubps | VEX.128/256.66.0F3A.W1 6C /r */
     {XIE_OP_VFMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:686: vfmsubpd | VEX.128/256.66.0F3A.W0 6D /r */
+    /* 20-vex.isa:705: vfmsubpd | VEX.128/256.66.0F3A.W0 6D /r */
     {XIE_OP_VFMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:687: vfmsubpd | VEX.128/256.66.0F3A.W1 6D /r */
+    /* 20-vex.isa:706: vfmsubpd | VEX.128/256.66.0F3A.W1 6D /r */
     {XIE_OP_VFMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:688: vfmsubss | VEX.LIG.66.0F3A.W0 6E /r */
+    /* 20-vex.isa:707: vfmsubss | VEX.LIG.66.0F3A.W0 6E /r */
     {XIE_OP_VFMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:689: vfmsubss | VEX.LIG.66.0F3A.W1 6E /r */
+    /* 20-vex.isa:708: vfmsubss | VEX.LIG.66.0F3A.W1 6E /r */
     {XIE_OP_VFMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:690: vfmsubsd | VEX.LIG.66.0F3A.W0 6F /r */
+    /* 20-vex.isa:709: vfmsubsd | VEX.LIG.66.0F3A.W0 6F /r */
     {XIE_OP_VFMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:691: vfmsubsd | VEX.LIG.66.0F3A.W1 6F /r */
+    /* 20-vex.isa:710: vfmsubsd | VEX.LIG.66.0F3A.W1 6F /r */
     {XIE_OP_VFMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:692: vfnmaddps | VEX.128/256.66.0F3A.W0 78 /r */
+    /* 20-vex.isa:711: vfnmaddps | VEX.128/256.66.0F3A.W0 78 /r */
     {XIE_OP_VFNMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:693: vfnmaddps | VEX.128/256.66.0F3A.W1 78 /r */
+    /* 20-vex.isa:712: vfnmaddps | VEX.128/256.66.0F3A.W1 78 /r */
     {XIE_OP_VFNMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:694: vfnmaddpd | VEX.128/256.66.0F3A.W0 79 /r */
+    /* 20-vex.isa:713: vfnmaddpd | VEX.128/256.66.0F3A.W0 79 /r */
     {XIE_OP_VFNMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:695: vfnmaddpd | VEX.128/256.66.0F3A.W1 79 /r */
+    /* 20-vex.isa:714: vfnmaddpd | VEX.128/256.66.0F3A.W1 79 /r */
     {XIE_OP_VFNMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:696: vfnmaddss | VEX.LIG.66.0F3A.W0 7A /r */
+    /* 20-vex.isa:715: vfnmaddss | VEX.LIG.66.0F3A.W0 7A /r */
     {XIE_OP_VFNMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:697: vfnmaddss | VEX.LIG.66.0F3A.W1 7A /r */
+    /* 20-vex.isa:716: vfnmaddss | VEX.LIG.66.0F3A.W1 7A /r */
     {XIE_OP_VFNMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:698: vfnmaddsd | VEX.LIG.66.0F3A.W0 7B /r */
+    /* 20-vex.isa:717: vfnmaddsd | VEX.LIG.66.0F3A.W0 7B /r */
     {XIE_OP_VFNMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:699: vfnmaddsd | VEX.LIG.66.0F3A.W1 7B /r */
+    /* 20-vex.isa:718: vfnmaddsd | VEX.LIG.66.0F3A.W1 7B /r */
     {XIE_OP_VFNMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:700: vfnmsubps | VEX.128/256.66.0F3A.W0 7C /r */
+    /* 20-vex.isa:719: vfnmsubps | VEX.128/256.66.0F3A.W0 7C /r */
     {XIE_OP_VFNMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:701: vfnmsubps | VEX.128/256.66.0F3A.W1 7C /r */
+    /* 20-vex.isa:720: vfnmsubps | VEX.128/256.66.0F3A.W1 7C /r */
     {XIE_OP_VFNMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:702: vfnmsubpd | VEX.128/256.66.0F3A.W0 7D /r */
+    /* 20-vex.isa:721: vfnmsubpd | VEX.128/256.66.0F3A.W0 7D /r */
     {XIE_OP_VFNMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:703: vfnmsubpd | VEX.128/256.66.0F3A.W1 7D /r */
+    /* 20-vex.isa:722: vfnmsubpd | VEX.128/256.66.0F3A.W1 7D /r */
     {XIE_OP_VFNMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:704: vfnmsubss | VEX.LIG.66.0F3A.W0 7E /r */
+    /* 20-vex.isa:723: vfnmsubss | VEX.LIG.66.0F3A.W0 7E /r */
     {XIE_OP_VFNMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:705: vfnmsubss | VEX.LIG.66.0F3A.W1 7E /r */
+    /* 20-vex.isa:724: vfnmsubss | VEX.LIG.66.0F3A.W1 7E /r */
     {XIE_OP_VFNMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:706: vfnmsubsd | VEX.LIG.66.0F3A.W0 7F /r */
+    /* 20-vex.isa:725: vfnmsubsd | VEX.LIG.66.0F3A.W0 7F /r */
     {XIE_OP_VFNMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:707: vfnmsubsd | VEX.LIG.66.0F3A.W1 7F /r */
+    /* 20-vex.isa:726: vfnmsubsd | VEX.LIG.66.0F3A.W1 7F /r */
     {XIE_OP_VFNMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:710: kandw | VEX.256.NP.0F.W0 41 /r reg */
+    /* 20-vex.isa:729: kandw | VEX.256.NP.0F.W0 41 /r reg */
     {XIE_OP_KANDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:711: kandb | VEX.256.66.0F.W0 41 /r reg */
+    /* 20-vex.isa:730: kandb | VEX.256.66.0F.W0 41 /r reg */
     {XIE_OP_KANDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:712: kandq | VEX.256.NP.0F.W1 41 /r reg */
+    /* 20-vex.isa:731: kandq | VEX.256.NP.0F.W1 41 /r reg */
     {XIE_OP_KANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:713: kandd | VEX.256.66.0F.W1 41 /r reg */
+    /* 20-vex.isa:732: kandd | VEX.256.66.0F.W1 41 /r reg */
     {XIE_OP_KANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:714: kandnw | VEX.256.NP.0F.W0 42 /r reg */
+    /* 20-vex.isa:733: kandnw | VEX.256.NP.0F.W0 42 /r reg */
     {XIE_OP_KANDNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:715: kandnb | VEX.256.66.0F.W0 42 /r reg */
+    /* 20-vex.isa:734: kandnb | VEX.256.66.0F.W0 42 /r reg */
     {XIE_OP_KANDNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:716: kandnq | VEX.256.NP.0F.W1 42 /r reg */
+    /* 20-vex.isa:735: kandnq | VEX.256.NP.0F.W1 42 /r reg */
     {XIE_OP_KANDNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:717: kandnd | VEX.256.66.0F.W1 42 /r reg */
+    /* 20-vex.isa:736: kandnd | VEX.256.66.0F.W1 42 /r reg */
     {XIE_OP_KANDND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:718: korw | VEX.256.NP.0F.W0 45 /r reg */
+    /* 20-vex.isa:737: korw | VEX.256.NP.0F.W0 45 /r reg */
     {XIE_OP_KORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:719: korb | VEX.256.66.0F.W0 45 /r reg */
+    /* 20-vex.isa:738: korb | VEX.256.66.0F.W0 45 /r reg */
     {XIE_OP_KORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:720: korq | VEX.256.NP.0F.W1 45 /r reg */
+    /* 20-vex.isa:739: korq | VEX.256.NP.0F.W1 45 /r reg */
     {XIE_OP_KORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:721: kord | VEX.256.66.0F.W1 45 /r reg */
+    /* 20-vex.isa:740: kord | VEX.256.66.0F.W1 45 /r reg */
     {XIE_OP_KORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:722: kxnorw | VEX.256.NP.0F.W0 46 /r reg */
+    /* 20-vex.isa:741: kxnorw | VEX.256.NP.0F.W0 46 /r reg */
     {XIE_OP_KXNORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:723: kxnorb | VEX.256.66.0F.W0 46 /r reg */
+    /* 20-vex.isa:742: kxnorb | VEX.256.66.0F.W0 46 /r reg */
     {XIE_OP_KXNORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:724: kxnorq | VEX.256.NP.0F.W1 46 /r reg */
+    /* 20-vex.isa:743: kxnorq | VEX.256.NP.0F.W1 46 /r reg */
     {XIE_OP_KXNORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:725: kxnord | VEX.256.66.0F.W1 46 /r reg */
+    /* 20-vex.isa:744: kxnord | VEX.256.66.0F.W1 46 /r reg */
     {XIE_OP_KXNORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:726: kxorw | VEX.256.NP.0F.W0 47 /r reg */
+    /* 20-vex.isa:745: kxorw | VEX.256.NP.0F.W0 47 /r reg */
     {XIE_OP_KXORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:727: kxorb | VEX.256.66.0F.W0 47 /r reg */
+    /* 20-vex.isa:746: kxorb | VEX.256.66.0F.W0 47 /r reg */
     {XIE_OP_KXORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:728: kxorq | VEX.256.NP.0F.W1 47 /r reg */
+    /* 20-vex.isa:747: kxorq | VEX.256.NP.0F.W1 47 /r reg */
     {XIE_OP_KXORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:729: kxord | VEX.256.66.0F.W1 47 /r reg */
+    /* 20-vex.isa:748: kxord | VEX.256.66.0F.W1 47 /r reg */
     {XIE_OP_KXORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:730: kaddw | VEX.256.NP.0F.W0 4A /r reg */
+    /* 20-vex.isa:749: kaddw | VEX.256.NP.0F.W0 4A /r reg */
     {XIE_OP_KADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:731: kaddb | VEX.256.66.0F.W0 4A /r reg */
+    /* 20-vex.isa:750: kaddb | VEX.256.66.0F.W0 4A /r reg */
     {XIE_OP_KADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:732: kaddq | VEX.256.NP.0F.W1 4A /r reg */
+    /* 20-vex.isa:751: kaddq | VEX.256.NP.0F.W1 4A /r reg */
     {XIE_OP_KADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:733: kaddd | VEX.256.66.0F.W1 4A /r reg */
+    /* 20-vex.isa:752: kaddd | VEX.256.66.0F.W1 4A /r reg */
     {XIE_OP_KADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:734: knotw | VEX.128.NP.0F.W0 44 /r reg */
+    /* 20-vex.isa:753: knotw | VEX.128.NP.0F.W0 44 /r reg */
     {XIE_OP_KNOTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:735: kortestw | VEX.128.NP.0F.W0 98 /r reg */
+    /* 20-vex.isa:754: kortestw | VEX.128.NP.0F.W0 98 /r reg */
     {XIE_OP_KORTESTW, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:736: ktestw | VEX.128.NP.0F.W0 99 /r reg */
+    /* 20-vex.isa:755: ktestw | VEX.128.NP.0F.W0 99 /r reg */
     {XIE_OP_KTESTW, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:737: knotb | VEX.128.66.0F.W0 44 /r reg */
+    /* 20-vex.isa:756: knotb | VEX.128.66.0F.W0 44 /r reg */
     {XIE_OP_KNOTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:738: kortestb | VEX.128.66.0F.W0 98 /r reg */
+    /* 20-vex.isa:757: kortestb | VEX.128.66.0F.W0 98 /r reg */
     {XIE_OP_KORTESTB, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:739: ktestb | VEX.128.66.0F.W0 99 /r reg */
+    /* 20-vex.isa:758: ktestb | VEX.128.66.0F.W0 99 /r reg */
     {XIE_OP_KTESTB, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:740: knotq | VEX.128.NP.0F.W1 44 /r reg */
+    /* 20-vex.isa:759: knotq | VEX.128.NP.0F.W1 44 /r reg */
     {XIE_OP_KNOTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:741: kortestq | VEX.128.NP.0F.W1 98 /r reg */
+    /* 20-vex.isa:760: kortestq | VEX.128.NP.0F.W1 98 /r reg */
     {XIE_OP_KORTESTQ, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:742: ktestq | VEX.128.NP.0F.W1 99 /r reg */
+    /* 20-vex.isa:761: ktestq | VEX.128.NP.0F.W1 99 /r reg */
     {XIE_OP_KTESTQ, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:743: knotd | VEX.128.66.0F.W1 44 /r reg */
+    /* 20-vex.isa:762: knotd | VEX.128.66.0F.W1 44 /r reg */
     {XIE_OP_KNOTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:744: kortestd | VEX.128.66.0F.W1 98 /r reg */
+    /* 20-vex.isa:763: kortestd | VEX.128.66.0F.W1 98 /r reg */
     {XIE_OP_KORTESTD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:745: ktestd | VEX.128.66.0F.W1 99 /r reg */
+    /* 20-vex.isa:764: ktestd | VEX.128.66.0F.W1 99 /r reg */
     {XIE_OP_KTESTD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:746: kunpckbw | VEX.256.66.0F.W0 4B /r reg */
+    /* 20-vex.isa:765: kunpckbw | VEX.256.66.0F.W0 4B /r reg */
     {XIE_OP_KUNPCKBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:747: kunpckwd | VEX.256.NP.0F.W0 4B /r reg */
+    /* 20-vex.isa:766: kunpckwd | VEX.256.NP.0F.W0 4B /r reg */
     {XIE_OP_KUNPCKWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:748: kunpckdq | VEX.256.NP.0F.W1 4B /r reg */
+    /* 20-vex.isa:767: kunpckdq | VEX.256.NP.0F.W1 4B /r reg */
     {XIE_OP_KUNPCKDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:749: kmovw | VEX.128.NP.0F.W0 90 /r */
+    /* 20-vex.isa:768: kmovw | VEX.128.NP.0F.W0 90 /r */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:750: kmovw | VEX.128.NP.0F.W0 91 /r mem */
+    /* 20-vex.isa:769: kmovw | VEX.128.NP.0F.W0 91 /r mem */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:751: kmovb | VEX.128.66.0F.W0 90 /r */
+    /* 20-vex.isa:770: kmovb | VEX.128.66.0F.W0 90 /r */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:752: kmovb | VEX.128.66.0F.W0 91 /r mem */
+    /* 20-vex.isa:771: kmovb | VEX.128.66.0F.W0 91 /r mem */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:753: kmovq | VEX.128.NP.0F.W1 90 /r */
+    /* 20-vex.isa:772: kmovq | VEX.128.NP.0F.W1 90 /r */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:754: kmovq | VEX.128.NP.0F.W1 91 /r mem */
+    /* 20-vex.isa:773: kmovq | VEX.128.NP.0F.W1 91 /r mem */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:755: kmovd | VEX.128.66.0F.W1 90 /r */
+    /* 20-vex.isa:774: kmovd | VEX.128.66.0F.W1 90 /r */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:756: kmovd | VEX.128.66.0F.W1 91 /r mem */
+    /* 20-vex.isa:775: kmovd | VEX.128.66.0F.W1 91 /r mem */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:757: kmovw | VEX.128.NP.0F.W0 92 /r reg */
+    /* 20-vex.isa:776: kmovw | VEX.128.NP.0F.W0 92 /r reg */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:758: kmovw | VEX.128.NP.0F.W0 93 /r reg */
+    /* 20-vex.isa:777: kmovw | VEX.128.NP.0F.W0 93 /r reg */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:759: kmovb | VEX.128.66.0F.W0 92 /r reg */
+    /* 20-vex.isa:778: kmovb | VEX.128.66.0F.W0 92 /r reg */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:760: kmovb | VEX.128.66.0F.W0 93 /r reg */
+    /* 20-vex.isa:779: kmovb | VEX.128.66.0F.W0 93 /r reg */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:761: kmovd | VEX.128.F2.0F.W0 92 /r reg */
+    /* 20-vex.isa:780: kmovd | VEX.128.F2.0F.W0 92 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:762: kmovd | VEX.128.F2.0F.W0 93 /r reg */
+    /* 20-vex.isa:781: kmovd | VEX.128.F2.0F.W0 93 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:763: kmovq | VEX.128.F2.0F.W1 92 /r reg */
+    /* 20-vex.isa:782: kmovq | VEX.128.F2.0F.W1 92 /r reg */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:764: kmovq | VEX.128.F2.0F.W1 93 /r reg */
+    /* 20-vex.isa:783: kmovq | VEX.128.F2.0F.W1 93 /r reg */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:765: kshiftrb | VEX.128.66.0F3A.W0 30 /r reg */
+    /* 20-vex.isa:784: kshiftrb | VEX.128.66.0F3A.W0 30 /r reg */
     {XIE_OP_KSHIFTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 3, 0x30, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:766: kshiftrw | VEX.128.66.0F3A.W1 30 /r reg */
+    /* 20-vex.isa:785: kshiftrw | VEX.128.66.0F3A.W1 30 /r reg */
     {XIE_OP_KSHIFTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 3, 0x30, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:767: kshiftrd | VEX.128.66.0F3A.W0 31 /r reg */
+    /* 20-vex.isa:786: kshiftrd | VEX.128.66.0F3A.W0 31 /r reg */
     {XIE_OP_KSHIFTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x31, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:768: kshiftrq | VEX.128.66.0F3A.W1 31 /r reg */
+    /* 20-vex.isa:787: kshiftrq | VEX.128.66.0F3A.W1 31 /r reg */
     {XIE_OP_KSHIFTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x31, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:769: kshiftlb | VEX.128.66.0F3A.W0 32 /r reg */
+    /* 20-vex.isa:788: kshiftlb | VEX.128.66.0F3A.W0 32 /r reg */
     {XIE_OP_KSHIFTLB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 3, 0x32, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:770: kshiftlw | VEX.128.66.0F3A.W1 32 /r reg */
+    /* 20-vex.isa:789: kshiftlw | VEX.128.66.0F3A.W1 32 /r reg */
     {XIE_OP_KSHIFTLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 3, 0x32, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:771: kshiftld | VEX.128.66.0F3A.W0 33 /r reg */
+    /* 20-vex.isa:790: kshiftld | VEX.128.66.0F3A.W0 33 /r reg */
     {XIE_OP_KSHIFTLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x33, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:772: kshiftlq | VEX.128.66.0F3A.W1 33 /r reg */
+    /* 20-vex.isa:791: kshiftlq | VEX.128.66.0F3A.W1 33 /r reg */
     {XIE_OP_KSHIFTLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x33, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:776: ldtilecfg | VEX.128.NP.0F38.W0 49 /0 mem */
+    /* 20-vex.isa:795: ldtilecfg | VEX.128.NP.0F38.W0 49 /0 mem */
     {XIE_OP_LDTILECFG, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:777: sttilecfg | VEX.128.66.0F38.W0 49 /0 mem */
+    /* 20-vex.isa:796: sttilecfg | VEX.128.66.0F38.W0 49 /0 mem */
     {XIE_OP_STTILECFG, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:778: tilerelease | VEX.128.NP.0F38.W0 49 C0 */
+    /* 20-vex.isa:797: tilerelease | VEX.128.NP.0F38.W0 49 C0 */
     {XIE_OP_TILERELEASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:779: tilezero | VEX.128.F2.0F38.W0 49 /r reg rm=0 */
+    /* 20-vex.isa:798: tilezero | VEX.128.F2.0F38.W0 49 /r reg rm=0 */
     {XIE_OP_TILEZERO, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:780: tileloadd | VEX.128.F2.0F38.W0 4B /r mem */
+    /* 20-vex.isa:799: tileloadd | VEX.128.F2.0F38.W0 4B /r mem */
     {XIE_OP_TILELOADD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:781: tileloaddt1 | VEX.128.66.0F38.W0 4B /r mem */
+    /* 20-vex.isa:800: tileloaddt1 | VEX.128.66.0F38.W0 4B /r mem */
     {XIE_OP_TILELOADDT1, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:782: tilestored | VEX.128.F3.0F38.W0 4B /r mem */
+    /* 20-vex.isa:801: tilestored | VEX.128.F3.0F38.W0 4B /r mem */
     {XIE_OP_TILESTORED, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:783: tdpbf16ps | VEX.128.F3.0F38.W0 5C /r reg */
+    /* 20-vex.isa:802: tdpbf16ps | VEX.128.F3.0F38.W0 5C /r reg */
     {XIE_OP_TDPBF16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_BF16, 0}, XIEI_ENC_VEX, 2, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:784: tdpfp16ps | VEX.128.F2.0F38.W0 5C /r reg */
+    /* 20-vex.isa:803: tdpfp16ps | VEX.128.F2.0F38.W0 5C /r reg */
     {XIE_OP_TDPFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_FP16, 0}, XIEI_ENC_VEX, 2, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:785: tdpbssd | VEX.128.F2.0F38.W0 5E /r reg */
+    /* 20-vex.isa:804: tdpbssd | VEX.128.F2.0F38.W0 5E /r reg */
     {XIE_OP_TDPBSSD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:786: tdpbsud | VEX.128.F3.0F38.W0 5E /r reg */
+    /* 20-vex.isa:805: tdpbsud | VEX.128.F3.0F38.W0 5E /r reg */
     {XIE_OP_TDPBSUD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:787: tdpbusd | VEX.128.66.0F38.W0 5E /r reg */
+    /* 20-vex.isa:806: tdpbusd | VEX.128.66.0F38.W0 5E /r reg */
     {XIE_OP_TDPBUSD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:788: tdpbuud | VEX.128.NP.0F38.W0 5E /r reg */
+    /* 20-vex.isa:807: tdpbuud | VEX.128.NP.0F38.W0 5E /r reg */
     {XIE_OP_TDPBUUD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:789: tcmmimfp16ps | VEX.128.66.0F38.W0 6C /r reg */
+    /* 20-vex.isa:808: tcmmimfp16ps | VEX.128.66.0F38.W0 6C /r reg */
     {XIE_OP_TCMMIMFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:790: tcmmrlfp16ps | VEX.128.NP.0F38.W0 6C /r reg */
+    /* 20-vex.isa:809: tcmmrlfp16ps | VEX.128.NP.0F38.W0 6C /r reg */
     {XIE_OP_TCMMRLFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
     /* 30-evex.isa:15: vmovups | EVEX.128/256/512.NP.0F.W0 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
@@ -5071,6 +5105,398 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_VGF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:709: vgf2p8affineinvqb | EVEX.128/256/512.66.0F3A.W1 CF /r */
     {XIE_OP_VGF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:712: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r mem */
+    {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:713: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r reg */
+    {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:714: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r mem */
+    {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:715: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r reg */
+    {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:716: vmovw | EVEX.128.66.MAP5.WIG 6E /r reg */
+    {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
+    /* 30-evex.isa:717: vmovw | EVEX.128.66.MAP5.WIG 6E /r mem */
+    {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 30-evex.isa:718: vmovw | EVEX.128.66.MAP5.WIG 7E /r reg */
+    {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
+    /* 30-evex.isa:719: vmovw | EVEX.128.66.MAP5.WIG 7E /r mem */
+    {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 30-evex.isa:720: vsqrtph | EVEX.128/256/512.NP.MAP5.W0 51 /r */
+    {XIE_OP_VSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:721: vsqrtsh | EVEX.LIG.F3.MAP5.W0 51 /r */
+    {XIE_OP_VSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:722: vaddph | EVEX.128/256/512.NP.MAP5.W0 58 /r */
+    {XIE_OP_VADDPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:723: vaddsh | EVEX.LIG.F3.MAP5.W0 58 /r */
+    {XIE_OP_VADDSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:724: vmulph | EVEX.128/256/512.NP.MAP5.W0 59 /r */
+    {XIE_OP_VMULPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:725: vmulsh | EVEX.LIG.F3.MAP5.W0 59 /r */
+    {XIE_OP_VMULSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:726: vsubph | EVEX.128/256/512.NP.MAP5.W0 5C /r */
+    {XIE_OP_VSUBPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:727: vsubsh | EVEX.LIG.F3.MAP5.W0 5C /r */
+    {XIE_OP_VSUBSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:728: vminph | EVEX.128/256/512.NP.MAP5.W0 5D /r */
+    {XIE_OP_VMINPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:729: vminsh | EVEX.LIG.F3.MAP5.W0 5D /r */
+    {XIE_OP_VMINSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:730: vdivph | EVEX.128/256/512.NP.MAP5.W0 5E /r */
+    {XIE_OP_VDIVPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:731: vdivsh | EVEX.LIG.F3.MAP5.W0 5E /r */
+    {XIE_OP_VDIVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:732: vmaxph | EVEX.128/256/512.NP.MAP5.W0 5F /r */
+    {XIE_OP_VMAXPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:733: vmaxsh | EVEX.LIG.F3.MAP5.W0 5F /r */
+    {XIE_OP_VMAXSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:734: vcmpph | EVEX.128/256/512.NP.0F3A.W0 C2 /r */
+    {XIE_OP_VCMPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:735: vcmpsh | EVEX.LIG.F3.0F3A.W0 C2 /r */
+    {XIE_OP_VCMPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:736: vucomish | EVEX.LIG.NP.MAP5.W0 2E /r */
+    {XIE_OP_VUCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:737: vcomish | EVEX.LIG.NP.MAP5.W0 2F /r */
+    {XIE_OP_VCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:738: vcvtss2sh | EVEX.LIG.NP.MAP5.W0 1D /r */
+    {XIE_OP_VCVTSS2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:739: vcvtps2phx | EVEX.128/256/512.66.MAP5.W0 1D /r */
+    {XIE_OP_VCVTPS2PHX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:740: vcvtsh2ss | EVEX.LIG.NP.MAP6.W0 13 /r */
+    {XIE_OP_VCVTSH2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:741: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
+    {XIE_OP_VCVTPH2PSX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:742: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
+    {XIE_OP_VCVTPD2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:743: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
+    {XIE_OP_VCVTSH2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:744: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
+    {XIE_OP_VCVTSD2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:745: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
+    {XIE_OP_VCVTDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:746: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
+    {XIE_OP_VCVTQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:747: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
+    {XIE_OP_VCVTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:748: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
+    {XIE_OP_VCVTTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:749: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
+    {XIE_OP_VCVTTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:750: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
+    {XIE_OP_VCVTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:751: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
+    {XIE_OP_VCVTUDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:752: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
+    {XIE_OP_VCVTUQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:753: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
+    {XIE_OP_VCVTTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:754: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
+    {XIE_OP_VCVTTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:755: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
+    {XIE_OP_VCVTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:756: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
+    {XIE_OP_VCVTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:757: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
+    {XIE_OP_VCVTW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:758: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
+    {XIE_OP_VCVTUW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:759: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
+    {XIE_OP_VCVTSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:760: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:761: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:762: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
+    {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:763: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:764: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:765: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
+    {XIE_OP_VCVTTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 30-evex.isa:766: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
+    {XIE_OP_VCVTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 30-evex.isa:767: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
+    {XIE_OP_VCVTTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 30-evex.isa:768: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
+    {XIE_OP_VCVTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 30-evex.isa:769: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
+    {XIE_OP_VSCALEFPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:770: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
+    {XIE_OP_VSCALEFSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:771: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
+    {XIE_OP_VGETEXPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:772: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
+    {XIE_OP_VGETEXPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:773: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
+    {XIE_OP_VRCPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:774: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
+    {XIE_OP_VRCPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:775: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
+    {XIE_OP_VRSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:776: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
+    {XIE_OP_VRSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:777: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
+    {XIE_OP_VFMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:778: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
+    {XIE_OP_VFCMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:779: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
+    {XIE_OP_VFMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:780: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
+    {XIE_OP_VFCMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:781: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
+    {XIE_OP_VFMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:782: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
+    {XIE_OP_VFCMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:783: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
+    {XIE_OP_VFMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:784: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
+    {XIE_OP_VFCMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:785: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
+    {XIE_OP_VFMADDSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:786: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
+    {XIE_OP_VFMSUBADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:787: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
+    {XIE_OP_VFMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:788: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
+    {XIE_OP_VFMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:789: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
+    {XIE_OP_VFMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:790: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
+    {XIE_OP_VFMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:791: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
+    {XIE_OP_VFNMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:792: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
+    {XIE_OP_VFNMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:793: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
+    {XIE_OP_VFNMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:794: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
+    {XIE_OP_VFNMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:795: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
+    {XIE_OP_VFMADDSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:796: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
+    {XIE_OP_VFMSUBADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:797: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
+    {XIE_OP_VFMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:798: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
+    {XIE_OP_VFMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:799: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
+    {XIE_OP_VFMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:800: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
+    {XIE_OP_VFMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:801: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
+    {XIE_OP_VFNMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:802: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
+    {XIE_OP_VFNMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:803: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
+    {XIE_OP_VFNMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:804: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
+    {XIE_OP_VFNMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:805: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
+    {XIE_OP_VFMADDSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:806: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
+    {XIE_OP_VFMSUBADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:807: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
+    {XIE_OP_VFMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:808: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
+    {XIE_OP_VFMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:809: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
+    {XIE_OP_VFMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:810: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
+    {XIE_OP_VFMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:811: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
+    {XIE_OP_VFNMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:812: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
+    {XIE_OP_VFNMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:813: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
+    {XIE_OP_VFNMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:814: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
+    {XIE_OP_VFNMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:815: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
+    {XIE_OP_VRNDSCALEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:816: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
+    {XIE_OP_VRNDSCALESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:817: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
+    {XIE_OP_VGETMANTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:818: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
+    {XIE_OP_VGETMANTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:819: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
+    {XIE_OP_VREDUCEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:820: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
+    {XIE_OP_VREDUCESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:821: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
+    {XIE_OP_VFPCLASSPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:822: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
+    {XIE_OP_VFPCLASSSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 40-xop.isa:10: vpmacssww | XOP.128.NP.M8.W0 85 /r */
+    {XIE_OP_VPMACSSWW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x85, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:11: vpmacsswd | XOP.128.NP.M8.W0 86 /r */
+    {XIE_OP_VPMACSSWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x86, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:12: vpmacssdql | XOP.128.NP.M8.W0 87 /r */
+    {XIE_OP_VPMACSSDQL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x87, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:13: vpmacssdd | XOP.128.NP.M8.W0 8E /r */
+    {XIE_OP_VPMACSSDD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x8e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:14: vpmacssdqh | XOP.128.NP.M8.W0 8F /r */
+    {XIE_OP_VPMACSSDQH, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x8f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:15: vpmacsww | XOP.128.NP.M8.W0 95 /r */
+    {XIE_OP_VPMACSWW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x95, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:16: vpmacswd | XOP.128.NP.M8.W0 96 /r */
+    {XIE_OP_VPMACSWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x96, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:17: vpmacsdql | XOP.128.NP.M8.W0 97 /r */
+    {XIE_OP_VPMACSDQL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x97, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:18: vpmacsdd | XOP.128.NP.M8.W0 9E /r */
+    {XIE_OP_VPMACSDD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x9e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:19: vpmacsdqh | XOP.128.NP.M8.W0 9F /r */
+    {XIE_OP_VPMACSDQH, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x9f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:20: vpmadcsswd | XOP.128.NP.M8.W0 A6 /r */
+    {XIE_OP_VPMADCSSWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:21: vpmadcswd | XOP.128.NP.M8.W0 B6 /r */
+    {XIE_OP_VPMADCSWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xb6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:22: vpcmov | XOP.128/256.NP.M8.W0 A2 /r */
+    {XIE_OP_VPCMOV, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
+    /* 40-xop.isa:23: vpcmov | XOP.128/256.NP.M8.W1 A2 /r */
+    {XIE_OP_VPCMOV, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
+    /* 40-xop.isa:24: vpperm | XOP.128.NP.M8.W0 A3 /r */
+    {XIE_OP_VPPERM, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:25: vpperm | XOP.128.NP.M8.W1 A3 /r */
+    {XIE_OP_VPPERM, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:26: vprotb | XOP.128.NP.M8.W0 C0 /r */
+    {XIE_OP_VPROTB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xc0, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:27: vprotw | XOP.128.NP.M8.W0 C1 /r */
+    {XIE_OP_VPROTW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xc1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:28: vprotd | XOP.128.NP.M8.W0 C2 /r */
+    {XIE_OP_VPROTD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:29: vprotq | XOP.128.NP.M8.W0 C3 /r */
+    {XIE_OP_VPROTQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xc3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:30: vpcomb | XOP.128.NP.M8.W0 CC /r */
+    {XIE_OP_VPCOMB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:31: vpcomw | XOP.128.NP.M8.W0 CD /r */
+    {XIE_OP_VPCOMW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:32: vpcomd | XOP.128.NP.M8.W0 CE /r */
+    {XIE_OP_VPCOMD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xce, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:33: vpcomq | XOP.128.NP.M8.W0 CF /r */
+    {XIE_OP_VPCOMQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xcf, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:34: vpcomub | XOP.128.NP.M8.W0 EC /r */
+    {XIE_OP_VPCOMUB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xec, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:35: vpcomuw | XOP.128.NP.M8.W0 ED /r */
+    {XIE_OP_VPCOMUW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xed, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:36: vpcomud | XOP.128.NP.M8.W0 EE /r */
+    {XIE_OP_VPCOMUD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xee, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:37: vpcomuq | XOP.128.NP.M8.W0 EF /r */
+    {XIE_OP_VPCOMUQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xef, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:40: blcfill | XOP.LZ.NP.M9.WIG 01 /1 */
+    {XIE_OP_BLCFILL, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:41: blsfill | XOP.LZ.NP.M9.WIG 01 /2 */
+    {XIE_OP_BLSFILL, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:42: blcs | XOP.LZ.NP.M9.WIG 01 /3 */
+    {XIE_OP_BLCS, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:43: tzmsk | XOP.LZ.NP.M9.WIG 01 /4 */
+    {XIE_OP_TZMSK, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:44: blcic | XOP.LZ.NP.M9.WIG 01 /5 */
+    {XIE_OP_BLCIC, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:45: blsic | XOP.LZ.NP.M9.WIG 01 /6 */
+    {XIE_OP_BLSIC, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:46: t1mskc | XOP.LZ.NP.M9.WIG 01 /7 */
+    {XIE_OP_T1MSKC, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:47: blcmsk | XOP.LZ.NP.M9.WIG 02 /1 */
+    {XIE_OP_BLCMSK, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x02, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:48: blci | XOP.LZ.NP.M9.WIG 02 /6 */
+    {XIE_OP_BLCI, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x02, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:49: llwpcb | XOP.LZ.NP.M9.WIG 12 /0 reg */
+    {XIE_OP_LLWPCB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 9, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:50: slwpcb | XOP.LZ.NP.M9.WIG 12 /1 reg */
+    {XIE_OP_SLWPCB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 9, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:51: vfrczps | XOP.128/256.NP.M9.W0 80 /r */
+    {XIE_OP_VFRCZPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x80, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
+    /* 40-xop.isa:52: vfrczpd | XOP.128/256.NP.M9.W0 81 /r */
+    {XIE_OP_VFRCZPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x81, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
+    /* 40-xop.isa:53: vfrczss | XOP.128.NP.M9.W0 82 /r */
+    {XIE_OP_VFRCZSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x82, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:54: vfrczsd | XOP.128.NP.M9.W0 83 /r */
+    {XIE_OP_VFRCZSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x83, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:55: vprotb | XOP.128.NP.M9.W0 90 /r */
+    {XIE_OP_VPROTB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:56: vprotb | XOP.128.NP.M9.W1 90 /r */
+    {XIE_OP_VPROTB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:57: vprotw | XOP.128.NP.M9.W0 91 /r */
+    {XIE_OP_VPROTW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x91, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:58: vprotw | XOP.128.NP.M9.W1 91 /r */
+    {XIE_OP_VPROTW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x91, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:59: vprotd | XOP.128.NP.M9.W0 92 /r */
+    {XIE_OP_VPROTD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x92, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:60: vprotd | XOP.128.NP.M9.W1 92 /r */
+    {XIE_OP_VPROTD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x92, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:61: vprotq | XOP.128.NP.M9.W0 93 /r */
+    {XIE_OP_VPROTQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x93, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:62: vprotq | XOP.128.NP.M9.W1 93 /r */
+    {XIE_OP_VPROTQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x93, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:63: vpshlb | XOP.128.NP.M9.W0 94 /r */
+    {XIE_OP_VPSHLB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x94, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:64: vpshlb | XOP.128.NP.M9.W1 94 /r */
+    {XIE_OP_VPSHLB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x94, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:65: vpshlw | XOP.128.NP.M9.W0 95 /r */
+    {XIE_OP_VPSHLW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x95, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:66: vpshlw | XOP.128.NP.M9.W1 95 /r */
+    {XIE_OP_VPSHLW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x95, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:67: vpshld | XOP.128.NP.M9.W0 96 /r */
+    {XIE_OP_VPSHLD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x96, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:68: vpshld | XOP.128.NP.M9.W1 96 /r */
+    {XIE_OP_VPSHLD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x96, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:69: vpshlq | XOP.128.NP.M9.W0 97 /r */
+    {XIE_OP_VPSHLQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x97, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:70: vpshlq | XOP.128.NP.M9.W1 97 /r */
+    {XIE_OP_VPSHLQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x97, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:71: vpshab | XOP.128.NP.M9.W0 98 /r */
+    {XIE_OP_VPSHAB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x98, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:72: vpshab | XOP.128.NP.M9.W1 98 /r */
+    {XIE_OP_VPSHAB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x98, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:73: vpshaw | XOP.128.NP.M9.W0 99 /r */
+    {XIE_OP_VPSHAW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x99, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:74: vpshaw | XOP.128.NP.M9.W1 99 /r */
+    {XIE_OP_VPSHAW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x99, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:75: vpshad | XOP.128.NP.M9.W0 9A /r */
+    {XIE_OP_VPSHAD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x9a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:76: vpshad | XOP.128.NP.M9.W1 9A /r */
+    {XIE_OP_VPSHAD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x9a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:77: vpshaq | XOP.128.NP.M9.W0 9B /r */
+    {XIE_OP_VPSHAQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x9b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:78: vpshaq | XOP.128.NP.M9.W1 9B /r */
+    {XIE_OP_VPSHAQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x9b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
+    /* 40-xop.isa:79: vphaddbw | XOP.128.NP.M9.W0 C1 /r */
+    {XIE_OP_VPHADDBW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:80: vphaddbd | XOP.128.NP.M9.W0 C2 /r */
+    {XIE_OP_VPHADDBD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:81: vphaddbq | XOP.128.NP.M9.W0 C3 /r */
+    {XIE_OP_VPHADDBQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:82: vphaddwd | XOP.128.NP.M9.W0 C6 /r */
+    {XIE_OP_VPHADDWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:83: vphaddwq | XOP.128.NP.M9.W0 C7 /r */
+    {XIE_OP_VPHADDWQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:84: vphadddq | XOP.128.NP.M9.W0 CB /r */
+    {XIE_OP_VPHADDDQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:85: vphaddubw | XOP.128.NP.M9.W0 D1 /r */
+    {XIE_OP_VPHADDUBW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:86: vphaddubd | XOP.128.NP.M9.W0 D2 /r */
+    {XIE_OP_VPHADDUBD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:87: vphaddubq | XOP.128.NP.M9.W0 D3 /r */
+    {XIE_OP_VPHADDUBQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:88: vphadduwd | XOP.128.NP.M9.W0 D6 /r */
+    {XIE_OP_VPHADDUWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:89: vphadduwq | XOP.128.NP.M9.W0 D7 /r */
+    {XIE_OP_VPHADDUWQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd7, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:90: vphaddudq | XOP.128.NP.M9.W0 DB /r */
+    {XIE_OP_VPHADDUDQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xdb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:91: vphsubbw | XOP.128.NP.M9.W0 E1 /r */
+    {XIE_OP_VPHSUBBW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xe1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:92: vphsubwd | XOP.128.NP.M9.W0 E2 /r */
+    {XIE_OP_VPHSUBWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xe2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:93: vphsubdq | XOP.128.NP.M9.W0 E3 /r */
+    {XIE_OP_VPHSUBDQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xe3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 40-xop.isa:96: bextr | XOP.LZ.NP.MA.WIG 10 /r */
+    {XIE_OP_BEXTR, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF, XIEI_F_CF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 10, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:97: lwpins | XOP.LZ.NP.MA.WIG 12 /0 */
+    {XIE_OP_LWPINS, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 10, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x10},
+    /* 40-xop.isa:98: lwpval | XOP.LZ.NP.MA.WIG 12 /1 */
+    {XIE_OP_LWPVAL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 10, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
 };
 
-const unsigned xiei_nforms = 2533;
+const unsigned xiei_nforms = 2746;

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the emulation API (include/xie/emu.h): statuses, missing
+ * callbacks, retire information, page-split accesses, fault atomicity, the LOCK
+ * protocol and REP bounds. Expected values come from the SDM (cited per test),
+ * never from xie's own output.
+ */
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "xie/emu.h"
+
+static int failures, checks;
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        checks++;                                                                                  \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__, __func__, #cond); \
+        }                                                                                          \
+    } while (0)
+
+/* ---- a test device: 128 KiB of memory, an access log, fault injection ---- */
+
+#define MEMSZ 0x20000u
+
+struct acc {
+    char kind; /* 'f' fetch, 'r' read, 'w' write, 'x' cmpxchg, 't' translate */
+    uint64_t addr;
+    unsigned size;
+};
+
+struct dev {
+    uint8_t mem[MEMSZ];
+    struct acc log[64];
+    unsigned nlog;
+    uint64_t fault_page; /* linear page whose translation faults (0: none) */
+    unsigned fault_kind; /* XIE_XLAT_* kind bits that fault there (write: 1) */
+    unsigned cx_fail;    /* cmpxchg: fail (after changing memory) this many times */
+    unsigned cx_calls;
+    int read_pending; /* read answers pending once */
+};
+
+static void logacc(struct dev *d, char k, uint64_t a, unsigned s)
+{
+    if (d->nlog < 64) {
+        d->log[d->nlog].kind = k;
+        d->log[d->nlog].addr = a;
+        d->log[d->nlog].size = s;
+        d->nlog++;
+    }
+}
+
+static int in_range(uint64_t a, unsigned s)
+{
+    return a < MEMSZ && s <= MEMSZ - a;
+}
+
+static int cb_fetch(void *u, uint64_t a, void *buf, unsigned s)
+{
+    struct dev *d = u;
+    if (!in_range(a, s)) return XIE_CB_FAIL;
+    logacc(d, 'f', a, s);
+    memcpy(buf, d->mem + a, s);
+    return XIE_CB_OK;
+}
+
+static int cb_read(void *u, uint64_t a, void *buf, unsigned s)
+{
+    struct dev *d = u;
+    if (!in_range(a, s) || s == 0 || ((a & 4095) + s > 4096)) return XIE_CB_FAIL;
+    if (d->read_pending) {
+        d->read_pending = 0;
+        return XIE_CB_PENDING;
+    }
+    logacc(d, 'r', a, s);
+    memcpy(buf, d->mem + a, s);
+    return XIE_CB_OK;
+}
+
+static int cb_write(void *u, uint64_t a, const void *buf, unsigned s)
+{
+    struct dev *d = u;
+    if (!in_range(a, s) || s == 0 || ((a & 4095) + s > 4096)) return XIE_CB_FAIL;
+    logacc(d, 'w', a, s);
+    memcpy(d->mem + a, buf, s);
+    return XIE_CB_OK;
+}
+
+static int cb_cmpxchg(void *u, uint64_t a, void *exp, const void *des, unsigned s)
+{
+    struct dev *d = u;
+    if (!in_range(a, s)) return XIE_CB_FAIL;
+    logacc(d, 'x', a, s);
+    d->cx_calls++;
+    if (d->cx_fail) {
+        /* Another CPU got there first: memory changes by +1 in its low byte. */
+        d->cx_fail--;
+        d->mem[a] = (uint8_t)(d->mem[a] + 1);
+    }
+    if (memcmp(d->mem + a, exp, s)) {
+        memcpy(exp, d->mem + a, s);
+        return XIE_CB_CHANGED;
+    }
+    memcpy(d->mem + a, des, s);
+    return XIE_CB_OK;
+}
+
+static int cb_translate(void *u, uint64_t la, unsigned kind, uint64_t *pa, struct xie_event *f)
+{
+    struct dev *d = u;
+    logacc(d, 't', la, kind);
+    if (d->fault_page && (la & ~4095ull) == d->fault_page &&
+        (kind & d->fault_kind) == d->fault_kind) {
+        f->vector = 14;
+        f->has_error = 1;
+        f->has_cr2 = 1;
+        f->error_code = (kind & XIE_XLAT_WRITE ? 2u : 0u) | (kind & XIE_XLAT_USER ? 4u : 0u) | 1u;
+        f->cr2 = la;
+        return XIE_CB_EXCEPTION;
+    }
+    *pa = la;
+    return XIE_CB_OK;
+}
+
+static const struct xie_ops full_ops = {
+    .fetch = cb_fetch,
+    .translate = cb_translate,
+    .read = cb_read,
+    .write = cb_write,
+    .cmpxchg = cb_cmpxchg,
+};
+
+static struct dev D;
+
+static void reset(struct xie_ctx *c, enum xie_init_kind k, const struct xie_ops *ops)
+{
+    memset(&D, 0, sizeof(D));
+    xie_ctx_init(c, k, ops, &D);
+}
+
+static int emu(struct xie_ctx *c, const void *bytes, size_t n, struct xie_result *r)
+{
+    return xie_emulate(c, bytes, n, r);
+}
+
+static unsigned count(char kind)
+{
+    unsigned i, n = 0;
+    for (i = 0; i < D.nlog; i++)
+        n += D.log[i].kind == kind;
+    return n;
+}
+
+static const struct acc *nth(char kind, unsigned k)
+{
+    unsigned i;
+    for (i = 0; i < D.nlog; i++)
+        if (D.log[i].kind == kind && k-- == 0) return &D.log[i];
+    return NULL;
+}
+
+#define F_CF 0x1u
+#define F_PF 0x4u
+#define F_AF 0x10u
+#define F_ZF 0x40u
+#define F_SF 0x80u
+#define F_TF 0x100u
+#define F_IF 0x200u
+#define F_DF 0x400u
+#define F_OF 0x800u
+#define F_RF 0x10000u
+
+/* ---- tests ---- */
+
+/* mov eax, [rbx+0x10] (8B 43 10): SDM Vol. 2 MOV; 32-bit destination zero-extends
+ * (SDM Vol. 1 3.4.1.1). One read of 4 bytes, RIP advances by 3. */
+static void test_mov_load(void)
+{
+    static const uint8_t code[] = {0x8b, 0x43, 0x10};
+    struct xie_ctx c;
+    struct xie_result r;
+    int st;
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    memcpy(D.mem + 0x1000, code, sizeof(code));
+    c.rip = 0x1000;
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    c.gpr[XIE_GPR_RAX] = 0xffffffffffffffffull;
+    memcpy(D.mem + 0x2010, "\x78\x56\x34\x12", 4);
+    st = emu(&c, NULL, 0, &r);
+    CHECK(st == XIE_OK && r.status == XIE_OK);
+    CHECK(c.gpr[XIE_GPR_RAX] == 0x12345678);
+    CHECK(c.rip == 0x1003 && r.new_rip == 0x1003 && r.len == 3);
+    CHECK(count('r') == 1 && nth('r', 0)->addr == 0x2010 && nth('r', 0)->size == 4);
+    CHECK(count('w') == 0);
+    CHECK(c.dirty & XIE_STATE_GPR(XIE_GPR_RAX));
+    CHECK(!(c.dirty & XIE_STATE_GPR(XIE_GPR_RBX)));
+    CHECK(c.dirty & XIE_STATE_RIP);
+    CHECK(r.retire == 0);
+
+    /* Same with the bytes given by the host: no fetch callback call. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.rip = 0x1000;
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    memcpy(D.mem + 0x2010, "\x01\x02\x03\x04", 4);
+    st = emu(&c, code, sizeof(code), &r);
+    CHECK(st == XIE_OK && c.gpr[XIE_GPR_RAX] == 0x04030201 && count('f') == 0);
+}
+
+/* add eax, ebx: 0x7fffffff + 1 = 0x80000000 with OF SF AF PF set, ZF CF clear
+ * (SDM Vol. 1 3.4.3.1 and Appendix A: ADD sets OF SF ZF AF CF PF by result). */
+static void test_add_flags(void)
+{
+    static const uint8_t code[] = {0x01, 0xd8}; /* add eax, ebx */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_PROT32, &full_ops);
+    c.gpr[XIE_GPR_RAX] = 0x7fffffff;
+    c.gpr[XIE_GPR_RBX] = 1;
+    c.rflags = 0x2 | F_CF | F_ZF;
+    CHECK(emu(&c, code, sizeof(code), &r) == XIE_OK);
+    CHECK(c.gpr[XIE_GPR_RAX] == 0x80000000u);
+    CHECK((c.rflags & (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)) == (F_OF | F_SF | F_AF | F_PF));
+    CHECK(c.rip == 2);
+}
+
+/* Every missing callback gives XIE_UNHANDLEABLE naming it, and changes nothing. */
+static void test_missing_callbacks(void)
+{
+    static const uint8_t load[] = {0x8b, 0x43, 0x10};       /* mov eax, [rbx+0x10] */
+    static const uint8_t store[] = {0x89, 0x43, 0x10};      /* mov [rbx+0x10], eax */
+    static const uint8_t lockadd[] = {0xf0, 0x83, 0x03, 1}; /* lock add dword [rbx], 1 */
+    static const uint8_t xchgm[] = {0x87, 0x03};            /* xchg [rbx], eax */
+    struct xie_ops ops;
+    struct xie_ctx c;
+    struct xie_result r;
+
+    /* No fetch and no bytes. */
+    ops = full_ops;
+    ops.fetch = NULL;
+    reset(&c, XIE_INIT_LONG64, &ops);
+    CHECK(emu(&c, NULL, 0, &r) == XIE_UNHANDLEABLE && r.reason == XIE_REASON_NO_FETCH);
+    CHECK(c.dirty == 0 && c.rip == 0);
+    /* Bytes end before the instruction and no fetch callback. */
+    CHECK(emu(&c, load, 2, &r) == XIE_UNHANDLEABLE && r.reason == XIE_REASON_NO_FETCH);
+
+    ops = full_ops;
+    ops.read = NULL;
+    reset(&c, XIE_INIT_LONG64, &ops);
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    CHECK(emu(&c, load, sizeof(load), &r) == XIE_UNHANDLEABLE && r.reason == XIE_REASON_NO_READ);
+    CHECK(c.dirty == 0 && c.rip == 0 && c.gpr[XIE_GPR_RAX] == 0);
+
+    ops = full_ops;
+    ops.write = NULL;
+    reset(&c, XIE_INIT_LONG64, &ops);
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    CHECK(emu(&c, store, sizeof(store), &r) == XIE_UNHANDLEABLE && r.reason == XIE_REASON_NO_WRITE);
+    CHECK(c.dirty == 0 && c.rip == 0);
+
+    ops = full_ops;
+    ops.cmpxchg = NULL;
+    reset(&c, XIE_INIT_LONG64, &ops);
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    CHECK(emu(&c, lockadd, sizeof(lockadd), &r) == XIE_UNHANDLEABLE &&
+          r.reason == XIE_REASON_NO_CMPXCHG);
+    CHECK(count('w') == 0 && count('x') == 0 && D.mem[0x2000] == 0 && c.dirty == 0);
+    /* XCHG with memory is atomic without a LOCK prefix (SDM Vol. 2 XCHG). */
+    CHECK(emu(&c, xchgm, sizeof(xchgm), &r) == XIE_UNHANDLEABLE &&
+          r.reason == XIE_REASON_NO_CMPXCHG);
+
+    /* A state part that is not valid and no load_state callback. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.valid &= ~XIE_STATE_CR0;
+    CHECK(emu(&c, load, sizeof(load), &r) == XIE_UNHANDLEABLE &&
+          r.reason == XIE_REASON_NO_LOAD_STATE);
+
+    /* No ops table at all. */
+    reset(&c, XIE_INIT_LONG64, NULL);
+    CHECK(emu(&c, load, sizeof(load), &r) == XIE_UNHANDLEABLE && r.reason == XIE_REASON_NO_READ);
+
+    /* Invalid arguments. */
+    CHECK(xie_emulate(NULL, load, 3, &r) == XIE_INVALID_ARGUMENT &&
+          r.status == XIE_INVALID_ARGUMENT);
+    CHECK(xie_emulate(&c, load, 3, NULL) == XIE_INVALID_ARGUMENT);
+    CHECK(xie_ctx_init(&c, (enum xie_init_kind)99, NULL, NULL) == XIE_INVALID_ARGUMENT);
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.cr0 &= ~1ull; /* PE = 0 with EFER.LMA = 1 cannot happen */
+    CHECK(emu(&c, load, 3, &r) == XIE_INVALID_ARGUMENT);
+}
+
+static int ls_calls;
+static int cb_load_state(void *u, struct xie_ctx *c, uint64_t mask)
+{
+    (void)u;
+    ls_calls++;
+    if (mask & XIE_STATE_SEG(XIE_SEG_FS)) c->seg[XIE_SEG_FS].base = 0x3000;
+    c->valid |= mask;
+    return XIE_CB_OK;
+}
+
+/* Lazy state: FS is loaded only when an FS-relative access needs it. */
+static void test_load_state(void)
+{
+    static const uint8_t fsload[] = {0x64, 0x8b, 0x03}; /* mov eax, fs:[rbx] */
+    static const uint8_t plain[] = {0x8b, 0x03};        /* mov eax, [rbx] */
+    struct xie_ops ops = full_ops;
+    struct xie_ctx c;
+    struct xie_result r;
+
+    ops.load_state = cb_load_state;
+    reset(&c, XIE_INIT_LONG64, &ops);
+    c.valid &= ~XIE_STATE_SEG(XIE_SEG_FS);
+    c.seg[XIE_SEG_FS].base = 0xdead0000;
+    ls_calls = 0;
+    CHECK(emu(&c, plain, sizeof(plain), &r) == XIE_OK && ls_calls == 0);
+    D.mem[0x3000] = 0x5a;
+    c.gpr[XIE_GPR_RBX] = 0;
+    CHECK(emu(&c, fsload, sizeof(fsload), &r) == XIE_OK && ls_calls == 1);
+    CHECK(c.gpr[XIE_GPR_RAX] == 0x5a);
+}
+
+/* Retire information: TF single-step, POP SS shadow, RF cleared. */
+static void test_retire(void)
+{
+    static const uint8_t nop[] = {0x90};
+    static const uint8_t popss[] = {0x17}; /* pop ss (real mode) */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    /* SDM Vol. 3 18.3.1.4: with TF set, #DB follows the instruction; RF is
+     * cleared after an instruction completes (18.3.1.1). */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.rflags = 0x2 | F_TF | F_RF;
+    CHECK(emu(&c, nop, 1, &r) == XIE_OK);
+    CHECK(r.retire & XIE_RETIRE_SINGLESTEP);
+    CHECK(!(c.rflags & F_RF) && (c.rflags & F_TF));
+    CHECK(c.rip == 1);
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    CHECK(emu(&c, nop, 1, &r) == XIE_OK && !(r.retire & XIE_RETIRE_SINGLESTEP));
+
+    /* POP SS: SS = 0x1234, base 0x12340, SP += 2, and interrupts / debug traps
+     * inhibited for one instruction (SDM Vol. 2 POP, Vol. 3 6.8.3). */
+    reset(&c, XIE_INIT_REAL, &full_ops);
+    c.gpr[XIE_GPR_RSP] = 0x100;
+    D.mem[0x100] = 0x34;
+    D.mem[0x101] = 0x12;
+    c.rflags = 0x2 | F_TF;
+    CHECK(emu(&c, popss, 1, &r) == XIE_OK);
+    CHECK(c.seg[XIE_SEG_SS].sel == 0x1234 && c.seg[XIE_SEG_SS].base == 0x12340);
+    CHECK(c.gpr[XIE_GPR_RSP] == 0x102);
+    CHECK(r.retire & XIE_RETIRE_SHADOW_MOVSS);
+    CHECK(!(r.retire & XIE_RETIRE_SINGLESTEP));
+    CHECK(c.dirty & XIE_STATE_SEG(XIE_SEG_SS));
+}
+
+/* Page-split accesses reach the callbacks as fragments, low page first. */
+static void test_page_split(void)
+{
+    static const uint8_t store[] = {0x89, 0x07}; /* mov [rdi], eax */
+    static const uint8_t load[] = {0x8b, 0x07};  /* mov eax, [rdi] */
+    static const uint8_t addm[] = {0x01, 0x07};  /* add [rdi], eax */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RDI] = 0x2ffe;
+    c.gpr[XIE_GPR_RAX] = 0x44332211;
+    CHECK(emu(&c, store, 2, &r) == XIE_OK);
+    CHECK(count('w') == 2);
+    CHECK(nth('w', 0)->addr == 0x2ffe && nth('w', 0)->size == 2);
+    CHECK(nth('w', 1)->addr == 0x3000 && nth('w', 1)->size == 2);
+    CHECK(!memcmp(D.mem + 0x2ffe, "\x11\x22\x33\x44", 4));
+
+    D.nlog = 0;
+    c.gpr[XIE_GPR_RAX] = 0;
+    CHECK(emu(&c, load, 2, &r) == XIE_OK && c.gpr[XIE_GPR_RAX] == 0x44332211);
+    CHECK(count('r') == 2 && nth('r', 0)->addr == 0x2ffe && nth('r', 1)->addr == 0x3000);
+
+    /* RMW: one read (two fragments) then one write (two fragments). */
+    D.nlog = 0;
+    c.gpr[XIE_GPR_RAX] = 1;
+    CHECK(emu(&c, addm, 2, &r) == XIE_OK);
+    CHECK(!memcmp(D.mem + 0x2ffe, "\x12\x22\x33\x44", 4));
+    CHECK(count('r') == 2 && count('w') == 2);
+    CHECK(D.log[D.nlog - 1].kind == 'w' && D.log[D.nlog - 1].addr == 0x3000);
+}
+
+/* A fault on any fragment of the destination changes nothing: no write at all,
+ * no register (SDM Vol. 3 6.5: faults are reported before the instruction
+ * changes state). */
+static void test_fault_atomicity(void)
+{
+    static const uint8_t push[] = {0x50};       /* push rax */
+    static const uint8_t addm[] = {0x01, 0x07}; /* add [rdi], eax */
+    static const uint8_t movs[] = {0xa5};       /* movsd */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    /* push rax with the stack straddling into a write-faulting page. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RSP] = 0x3004;
+    c.gpr[XIE_GPR_RAX] = 0x1122334455667788ull;
+    D.fault_page = 0x2000;
+    D.fault_kind = XIE_XLAT_WRITE;
+    CHECK(emu(&c, push, 1, &r) == XIE_EXCEPTION);
+    CHECK(r.event.vector == 14 && r.event.has_error && r.event.has_cr2);
+    CHECK(r.event.cr2 == 0x2ffc && (r.event.error_code & 2));
+    CHECK(c.gpr[XIE_GPR_RSP] == 0x3004 && c.rip == 0 && c.dirty == 0);
+    CHECK(count('w') == 0);
+
+    /* add [rdi], eax across into a write-faulting page: not even the read. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RDI] = 0x1ffe;
+    D.fault_page = 0x2000;
+    D.fault_kind = XIE_XLAT_WRITE;
+    CHECK(emu(&c, addm, 2, &r) == XIE_EXCEPTION && r.event.vector == 14);
+    CHECK(r.event.cr2 == 0x2000);
+    CHECK(count('r') == 0 && count('w') == 0 && c.dirty == 0);
+
+    /* movsd: the source is read, then the destination faults: no write, RSI and
+     * RDI unchanged. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RSI] = 0x1000;
+    c.gpr[XIE_GPR_RDI] = 0x2000;
+    D.fault_page = 0x2000;
+    D.fault_kind = XIE_XLAT_WRITE;
+    CHECK(emu(&c, movs, 1, &r) == XIE_EXCEPTION && r.event.vector == 14);
+    CHECK(count('w') == 0 && c.gpr[XIE_GPR_RSI] == 0x1000 && c.gpr[XIE_GPR_RDI] == 0x2000);
+    CHECK(c.dirty == 0);
+
+    /* A pending read changes nothing; the call again completes. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RDI] = 0x1000;
+    c.gpr[XIE_GPR_RAX] = 5;
+    D.mem[0x1000] = 7;
+    D.read_pending = 1;
+    CHECK(emu(&c, addm, 2, &r) == XIE_PENDING && c.dirty == 0 && count('w') == 0);
+    CHECK(emu(&c, addm, 2, &r) == XIE_OK && D.mem[0x1000] == 12 && c.rip == 2);
+}
+
+/* LOCK: a compare-exchange that loses the race makes xie evaluate again from
+ * the value found (SDM Vol. 3 9.1.2.2: the locked operation is atomic). */
+static void test_lock_retry(void)
+{
+    static const uint8_t lockadd[] = {0xf0, 0x83, 0x03, 0x10};  /* lock add dword [rbx], 16 */
+    static const uint8_t lockxadd[] = {0xf0, 0x0f, 0xc1, 0x03}; /* lock xadd [rbx], eax */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    D.mem[0x2000] = 100;
+    D.cx_fail = 3; /* memory becomes 101, 102, 103 under us */
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_OK);
+    CHECK(D.mem[0x2000] == 103 + 16 && D.cx_calls == 4);
+    CHECK(count('r') == 1 && count('w') == 0);
+
+    /* XADD returns the value the successful exchange saw. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    c.gpr[XIE_GPR_RAX] = 5;
+    D.mem[0x2000] = 10;
+    D.cx_fail = 2;
+    CHECK(emu(&c, lockxadd, 4, &r) == XIE_OK);
+    CHECK(D.mem[0x2000] == 17 && c.gpr[XIE_GPR_RAX] == 12);
+
+    /* Losing lock_retries times: XIE_RETRY, nothing changed by xie. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.lock_retries = 4;
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    c.gpr[XIE_GPR_RAX] = 5;
+    D.mem[0x2000] = 10;
+    D.cx_fail = 100;
+    CHECK(emu(&c, lockxadd, 4, &r) == XIE_RETRY);
+    CHECK(D.cx_calls == 4 && D.mem[0x2000] == 14); /* only the "other CPU" changes */
+    CHECK(c.gpr[XIE_GPR_RAX] == 5 && c.rip == 0 && c.dirty == 0);
+
+    /* An atomic operand across a page is refused. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RBX] = 0x2ffe;
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_UNHANDLEABLE && r.reason == XIE_REASON_ATOMIC_SPLIT);
+    CHECK(count('w') == 0 && count('x') == 0 && c.dirty == 0);
+}
+
+/* #DE from DIV by zero (SDM Vol. 2 DIV), nothing changed. */
+static void test_divide_error(void)
+{
+    static const uint8_t div[] = {0xf7, 0xf3}; /* div ebx */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_PROT32, &full_ops);
+    c.gpr[XIE_GPR_RAX] = 10;
+    CHECK(emu(&c, div, 2, &r) == XIE_EXCEPTION && r.event.vector == 0 && !r.event.has_error);
+    CHECK(c.gpr[XIE_GPR_RAX] == 10 && c.rip == 0 && c.dirty == 0);
+}
+
+/* Real mode: a word at offset 0xffff exceeds the 64 KiB limit: #GP(0)
+ * (SDM Vol. 3 20.1.3; the 80286 vectors record interrupt 13). */
+static void test_real_mode(void)
+{
+    static const uint8_t load[] = {0x8b, 0x04};  /* mov ax, [si] */
+    static const uint8_t loadb[] = {0x8a, 0x04}; /* mov al, [si] */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_REAL, &full_ops);
+    c.seg[XIE_SEG_DS].sel = 0x1000;
+    c.seg[XIE_SEG_DS].base = 0x10000;
+    c.gpr[XIE_GPR_RSI] = 0xffff;
+    CHECK(emu(&c, load, 2, &r) == XIE_EXCEPTION && r.event.vector == 13);
+    D.mem[0x1ffff] = 0xab;
+    CHECK(emu(&c, loadb, 2, &r) == XIE_OK && (c.gpr[XIE_GPR_RAX] & 0xff) == 0xab);
+    /* 16-bit address wrap: [bx+si] with 0xfff0 + 0x20 = 0x10 (SDM Vol. 1 3.3.7). */
+    {
+        static const uint8_t l2[] = {0x8a, 0x00}; /* mov al, [bx+si] */
+        c.gpr[XIE_GPR_RBX] = 0xfff0;
+        c.gpr[XIE_GPR_RSI] = 0x20;
+        D.mem[0x10010] = 0x77;
+        CHECK(emu(&c, l2, 2, &r) == XIE_OK && (c.gpr[XIE_GPR_RAX] & 0xff) == 0x77);
+    }
+}
+
+/* REP MOVSB with a host iteration bound: RCX/RSI/RDI precise, RIP unchanged,
+ * RF set, then completion (SDM Vol. 2 REP). */
+static void test_rep_bound(void)
+{
+    static const uint8_t repmovsb[] = {0xf3, 0xa4};
+    struct xie_ctx c;
+    struct xie_result r;
+    unsigned i;
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    for (i = 0; i < 10; i++)
+        D.mem[0x1000 + i] = (uint8_t)(i + 1);
+    c.gpr[XIE_GPR_RSI] = 0x1000;
+    c.gpr[XIE_GPR_RDI] = 0x2000;
+    c.gpr[XIE_GPR_RCX] = 10;
+    c.rip = 0x500;
+    c.rep_limit = 4;
+    CHECK(emu(&c, repmovsb, 2, &r) == XIE_OK && (r.retire & XIE_RETIRE_REP_MORE));
+    CHECK(c.gpr[XIE_GPR_RCX] == 6 && c.gpr[XIE_GPR_RSI] == 0x1004 && c.gpr[XIE_GPR_RDI] == 0x2004);
+    CHECK(c.rip == 0x500 && (c.rflags & F_RF));
+    CHECK(emu(&c, repmovsb, 2, &r) == XIE_OK && c.gpr[XIE_GPR_RCX] == 2);
+    CHECK(emu(&c, repmovsb, 2, &r) == XIE_OK && !(r.retire & XIE_RETIRE_REP_MORE));
+    CHECK(c.gpr[XIE_GPR_RCX] == 0 && c.rip == 0x502 && !(c.rflags & F_RF));
+    CHECK(!memcmp(D.mem + 0x2000, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a", 10));
+
+    /* A fault in iteration 3 keeps iterations 0..2 (SDM Vol. 2 REP: the state is
+     * saved so the instruction can restart). */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RSI] = 0x1000;
+    c.gpr[XIE_GPR_RDI] = 0x2ffd;
+    c.gpr[XIE_GPR_RCX] = 8;
+    D.fault_page = 0x3000;
+    D.fault_kind = XIE_XLAT_WRITE;
+    CHECK(emu(&c, repmovsb, 2, &r) == XIE_EXCEPTION && r.event.cr2 == 0x3000);
+    CHECK(c.gpr[XIE_GPR_RCX] == 5 && c.gpr[XIE_GPR_RDI] == 0x3000 && c.rip == 0);
+}
+
+/* Stack and branches: call/ret, push/pop wrap in 16-bit code. */
+static void test_call_ret(void)
+{
+    static const uint8_t call[] = {0xe8, 0x10, 0x00, 0x00, 0x00}; /* call +0x10 */
+    static const uint8_t ret[] = {0xc3};
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.rip = 0x1000;
+    c.gpr[XIE_GPR_RSP] = 0x3000;
+    CHECK(emu(&c, call, 5, &r) == XIE_OK && c.rip == 0x1015 && (r.retire & XIE_RETIRE_BRANCH));
+    CHECK(c.gpr[XIE_GPR_RSP] == 0x2ff8 && D.mem[0x2ff8] == 0x05 && D.mem[0x2ff9] == 0x10);
+    CHECK(emu(&c, ret, 1, &r) == XIE_OK && c.rip == 0x1005 && c.gpr[XIE_GPR_RSP] == 0x3000);
+}
+
+int main(void)
+{
+    test_mov_load();
+    test_add_flags();
+    test_missing_callbacks();
+    test_load_state();
+    test_retire();
+    test_page_split();
+    test_fault_atomicity();
+    test_lock_retry();
+    test_divide_error();
+    test_real_mode();
+    test_rep_bound();
+    test_call_ret();
+    printf("emu_test: %d checks, %d failures\n", checks, failures);
+    return failures ? 1 : 0;
+}

@@ -246,6 +246,26 @@ static void set_imem(struct xie_operand *o, unsigned base, unsigned seg, unsigne
 }
 
 /*
+ * Gathers: the index register and the vector registers the instruction writes
+ * (destination, VEX mask) must all differ, else #UD (SDM VPGATHERDD/VGATHERDPS).
+ */
+static unsigned vsib_check(const struct xiei_dform *df, const struct xie_insn *out)
+{
+    unsigned j, k;
+    for (j = 0; j < df->nops; j++) {
+        const struct xie_operand *a = &out->operands[j];
+        if (a->kind != XIE_OPK_VEC || !(a->access & XIE_ACC_W)) continue;
+        for (k = 0; k < df->nops; k++) {
+            const struct xie_operand *b = &out->operands[k];
+            if (k != j && b->kind == XIE_OPK_VEC && (b->access & XIE_ACC_W) && b->reg == a->reg)
+                return XIE_UD_OPERANDS;
+            if (b->kind == XIE_OPK_MEM && b->vsib && b->index == a->reg) return XIE_UD_OPERANDS;
+        }
+    }
+    return 0;
+}
+
+/*
  * Fill the operands of form df. Returns 0, or a #UD reason for registers that
  * do not exist (segment 6/7, MOV to CS, CR1, DR8...).
  */
@@ -253,7 +273,7 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
 {
     unsigned j, greg = s->reg | (s->rexr << 3), erm = s->rm | (s->rexb << 3);
     unsigned vreg = greg | (s->rexr2 << 4), vrm = erm | (s->rexx << 4);
-    unsigned hreg = s->vvvv | (s->vexv2 << 4);
+    unsigned hreg = s->vvvv | (s->vexv2 << 4), r, tiles = 0;
     for (j = 0; j < df->nops; j++) {
         const struct xiei_dopnd *d = &df->ops[j];
         struct xie_operand *o = &out->operands[j];
@@ -326,9 +346,16 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
             set_reg(o, XIE_OPK_MASK, s->vvvv, 8);
             break;
         case XIEI_OM_KA: set_reg(o, XIE_OPK_MASK, s->aaa, 8); break;
-        case XIEI_OM_TG: set_reg(o, XIE_OPK_TMM, greg, size); break;
-        case XIEI_OM_TR: set_reg(o, XIE_OPK_TMM, erm, size); break;
-        case XIEI_OM_TH: set_reg(o, XIE_OPK_TMM, s->vvvv, size); break;
+        case XIEI_OM_TG:
+        case XIEI_OM_TR:
+        case XIEI_OM_TH:
+            /* tmm0..7 only; the tiles of one instruction must differ (SDM TDPBSSD). */
+            r = d->m == XIEI_OM_TG ? greg : d->m == XIEI_OM_TR ? erm : s->vvvv;
+            if (r > 7) return XIE_UD_REG;
+            if (tiles & (1u << r)) return XIE_UD_OPERANDS;
+            tiles |= 1u << r;
+            set_reg(o, XIE_OPK_TMM, r, size);
+            break;
         case XIEI_OM_BG:
             if (greg > 3) return XIE_UD_REG;
             set_reg(o, XIE_OPK_BND, greg, size);
@@ -398,6 +425,7 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
         o->access = d->acc & 7;
         o->flags = d->acc >> 7;
     }
+    if (df->flags & XIEI_DF_VSIB) return vsib_check(df, out);
     return 0;
 }
 
@@ -761,7 +789,8 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
 
     if (s.enc != XIEI_ENC_LEGACY && s.enc != XIEI_ENC_3DNOW) {
         if (!(df->flags & XIEI_DF_VVVV)) {
-            if (s.vvvv || s.vexv2) FAIL(XIE_DECODE_UD, XIE_UD_VEX_VVVV);
+            if (s.vvvv || (s.vexv2 && !(df->flags & XIEI_DF_VSIB)))
+                FAIL(XIE_DECODE_UD, XIE_UD_VEX_VVVV);
         } else if (mode != XIE_MODE_64) {
             /* Outside 64-bit mode a vvvv register is 0..7: vvvv[3] is ignored, and
              * EVEX needs V' = 1 (iced-x86 1.21; the SDM only says registers 8..31

@@ -165,10 +165,11 @@ enum xiei_tuple {
 #define XIEI_DF_BCST     0x02000u
 #define XIEI_DF_PFX66    0x04000u /* legacy row whose mandatory prefix is 66 */
 #define XIEI_DF_LZ       0x08000u
-#define XIEI_DF_IMMZX    0x10000u /* the first immediate is zero-extended (I.ub) */
-#define XIEI_DF_FALLBACK 0x20000u /* without the feature, the less specific row applies */
-#define XIEI_DF_SIB      0x40000u /* the memory operand needs a SIB byte (AMX tile loads) */
-#define XIEI_DF_EVEXVL   0x80000u /* EVEX row with 128/256 lengths: those need AVX512VL */
+#define XIEI_DF_IMMZX    0x10000u  /* the first immediate is zero-extended (I.ub) */
+#define XIEI_DF_FALLBACK 0x20000u  /* without the feature, the less specific row applies */
+#define XIEI_DF_SIB      0x40000u  /* the memory operand needs a SIB byte (AMX tile loads) */
+#define XIEI_DF_EVEXVL   0x80000u  /* EVEX row with 128/256 lengths: those need AVX512VL */
+#define XIEI_DF_VSIB     0x100000u /* a VSIB operand: EVEX.V' extends the index, not vvvv */
 
 /* xiei_dopnd.acc: enum xie_access, plus this bit for implicit operands ("~"). */
 #define XIEI_ACC_IMPLICIT 0x80

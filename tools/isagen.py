@@ -780,6 +780,8 @@ def dform_flags(row):
         f.append('XIEI_DF_SIB')
     if row.enc == 2 and row.lens is not None and row.lens & {0, 1}:
         f.append('XIEI_DF_EVEXVL')
+    if 'VSIB' in meths:
+        f.append('XIEI_DF_VSIB')
     return ' | '.join(f) if f else '0'
 
 

@@ -175,13 +175,15 @@ static unsigned vsib_width(const struct xie_insn *insn, const struct xie_operand
     return 16u << (insn->vl > 2 ? 2 : insn->vl);
 }
 
-/* Whether a segment override prefix is in effect. In 64-bit mode ES/CS/SS/DS
- * overrides are ignored (SDM Vol. 1 3.3.7.1); objdump then shows the prefix as a
- * word before the mnemonic ("cs nop ..."), and so does xie_format(). */
-static int seg_override(const struct xie_insn *insn)
+/* Whether memory operand op shows its segment because of an override prefix. In
+ * 64-bit mode only FS and GS overrides take effect: ES/CS/SS/DS prefixes are
+ * ignored (SDM Vol. 1 3.3.7.1), and an ignored one after FS/GS does not cancel
+ * it (checked on the CPU: 64 3E 48 8B 04 25 28.. reads fs:[0x28]). */
+static int seg_shown(const struct xie_insn *insn, const struct xie_operand *op)
 {
-    return (insn->prefixes & XIE_PFX_SEG) && insn->seg_prefix < 6 &&
-           !(insn->mode == XIE_MODE_64 && insn->seg_prefix < XIE_SEG_FS);
+    if (!(insn->prefixes & XIE_PFX_SEG) || op->seg >= 6) return 0;
+    if (insn->mode == XIE_MODE_64) return op->seg >= XIE_SEG_FS;
+    return op->seg == insn->seg_prefix;
 }
 
 /* Memory operand: "dword ptr fs:[rax+rcx*8-0x8]". show_seg forces the segment (string
@@ -208,7 +210,7 @@ static void put_mem(struct out *o, const struct xie_insn *insn, const struct xie
             put_s(o, " ptr ");
         }
     }
-    if (op->seg < 6 && (show_seg || seg_override(insn))) {
+    if (op->seg < 6 && (show_seg || seg_shown(insn, op))) {
         put_s(o, seg_names[op->seg]);
         put_c(o, ':');
     }
@@ -373,16 +375,20 @@ size_t xie_format(const struct xie_insn *insn, uint64_t rip, char *buf, size_t s
     const char *name = xie_op_name(insn->op);
     const struct sized_name *sn;
     unsigned i, n, first, last, strsize = 0;
-    int explicit_str = 0, has_mem = 0, need_sep = 0;
+    int explicit_str = 0, seg_any = 0, seg_on_operand = 0, need_sep = 0;
+    const struct xie_operand *op;
 
     o.buf = buf;
     o.size = size;
     o.len = 0;
     n = insn->nops < XIE_MAX_OPERANDS ? insn->nops : XIE_MAX_OPERANDS;
     for (i = 0; i < n; i++) {
-        if (insn->operands[i].kind == XIE_OPK_MEM) {
-            has_mem = 1;
-            if (!strsize) strsize = insn->operands[i].size;
+        op = &insn->operands[i];
+        if (op->kind != XIE_OPK_MEM) continue;
+        if (!strsize) strsize = op->size;
+        if (seg_shown(insn, op)) {
+            seg_any = 1;
+            if (op->seg == insn->seg_prefix && !(op->flags & XIE_OPF_IMPLICIT)) seg_on_operand = 1;
         }
     }
     if (insn->op == 0) {
@@ -392,7 +398,7 @@ size_t xie_format(const struct xie_insn *insn, uint64_t rip, char *buf, size_t s
     sn = find_sized(name);
     /* A string instruction keeps its operands when they say something the sized
      * name cannot: a segment override or a non-default address size. */
-    if (sn && sn->spell == SP_STRING && (seg_override(insn) || insn->asz != mode_asz(insn->mode)))
+    if (sn && sn->spell == SP_STRING && (seg_any || insn->asz != mode_asz(insn->mode)))
         explicit_str = 1;
 
     /* Prefixes, in the order objdump prints them. */
@@ -409,9 +415,9 @@ size_t xie_format(const struct xie_insn *insn, uint64_t rip, char *buf, size_t s
     if (insn->prefixes & XIE_PFX_NOTRACK)
         put_s(&o, "notrack ");
     else if ((insn->prefixes & XIE_PFX_SEG) && insn->seg_prefix < 6 &&
-             (!has_mem || !seg_override(insn))) {
-        /* An override without a memory operand to show it on (branch hints), or
-         * one that 64-bit mode ignores. */
+             !(seg_on_operand && (!sn || sn->spell != SP_STRING || explicit_str))) {
+        /* An override no printed memory operand shows: one without a memory
+         * operand (branch hints) or one that 64-bit mode ignores. */
         put_s(&o, seg_names[insn->seg_prefix]);
         put_c(&o, ' ');
     }

@@ -149,6 +149,39 @@ expect_match "^invalid${T}" "$XIE" decode --vendor intel 0f0fc19e
 # --cpu host decodes what this CPU runs
 expect_out "2${T}xor eax, eax" "$XIE" decode --cpu host 31c0
 
+# ---- xie cpu: the host model (CPUID read by xie_cpu_model_host) agrees with the
+# kernel's view of CPUID in /proc/cpuinfo for the ISA extensions both name
+expect_status 0 "$XIE" cpu --help
+expect_status 2 "$XIE" cpu --cpu z80
+"$XIE" cpu --cpu all >"$TMP/all"
+if grep -q "	no$" "$TMP/all"; then bad "xie cpu --cpu all has every feature"; else ok; fi
+if [ -r /proc/cpuinfo ] && grep -q '^flags' /proc/cpuinfo; then
+    "$XIE" cpu >"$TMP/host"
+    python3 - "$TMP/host" <<'EOF2' && ok || bad "xie cpu (host) disagrees with /proc/cpuinfo"
+import sys
+model = dict(l.rstrip("\n").split("\t") for l in open(sys.argv[1]))
+info = {}
+for line in open("/proc/cpuinfo"):
+    k, _, v = line.partition(":")
+    info.setdefault(k.strip(), v.split())
+flags = set(info["flags"])
+vendor = "amd" if info["vendor_id"][0] in ("AuthenticAMD", "HygonGenuine") else "intel"
+assert model["vendor"] == vendor, (model["vendor"], vendor)
+# xie feature name -> Linux flag name (arch/x86/include/asm/cpufeatures.h)
+names = {"SSE": "sse", "SSE2": "sse2", "SSE3": "pni", "SSSE3": "ssse3", "SSE41": "sse4_1",
+         "SSE42": "sse4_2", "POPCNT": "popcnt", "AES": "aes", "PCLMULQDQ": "pclmulqdq",
+         "AVX": "avx", "AVX2": "avx2", "FMA": "fma", "F16C": "f16c", "BMI1": "bmi1",
+         "BMI2": "bmi2", "ADX": "adx", "MOVBE": "movbe", "SHA": "sha_ni", "RDRAND": "rdrand",
+         "RDSEED": "rdseed", "CX16": "cx16", "LAHF_LM": "lahf_lm", "LZCNT": "abm",
+         "CLFLUSHOPT": "clflushopt", "CLWB": "clwb", "AVX512F": "avx512f",
+         "AVX512BW": "avx512bw", "AVX512VL": "avx512vl", "VAES": "vaes",
+         "VPCLMULQDQ": "vpclmulqdq", "GFNI": "gfni", "SSE4A": "sse4a", "CMOV": "cmov",
+         "MMX": "mmx", "FXSR": "fxsr", "XSAVE": "xsave", "FSGSBASE": "fsgsbase"}
+wrong = [n for n, f in names.items() if n in model and (model[n] == "yes") != (f in flags)]
+assert not wrong, wrong
+EOF2
+fi
+
 # ---- stdin: one output line per input line, bad lines reported in place
 printf '90\n48 8b 43 10\nzz\n\n0f04\nc3' >"$TMP/in"
 "$XIE" decode - <"$TMP/in" >"$TMP/out" 2>"$TMP/err"

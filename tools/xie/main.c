@@ -5,6 +5,7 @@
  *   xie decode [options] -             one hex instruction per line on stdin
  *   xie decode [options] --raw FILE    linear sweep over a raw byte file
  *   xie demo [ELF]                     disassemble a real binary's .text, with a summary
+ *   xie cpu [--cpu host|all]           the CPU model the decoder validates against
  *   xie version
  * See docs/tool.md.
  */
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen/features.h"
 #include "tool.h"
 #include "xie/host.h"
 
@@ -112,6 +114,7 @@ static void usage_main(FILE *f)
           "commands:\n"
           "  decode   decode instructions given as hex, on stdin, or in a raw file\n"
           "  demo     disassemble the code of a real binary and print a summary\n"
+          "  cpu      print a CPU model: vendor and features (--cpu host|all)\n"
           "  version  print the version\n"
           "  help     this text\n"
           "\n"
@@ -482,6 +485,43 @@ usage:
     return TOOL_EXIT_USAGE;
 }
 
+/* `xie cpu`: the model --cpu builds, one feature per line, so that the host model
+ * can be checked against the operating system's view (tests/tool/cli.sh). */
+static int cmd_cpu(int argc, char **argv)
+{
+    struct xie_cpu_model m;
+    int i, host = 1;
+    unsigned f;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs("usage: xie cpu [--cpu host|all]\n"
+                  "\n"
+                  "Print the CPU model the decoder validates against: the vendor, then one\n"
+                  "line per feature of the ISA table: NAME<TAB>yes|no. --cpu host (the\n"
+                  "default) reads this CPU's CPUID (and XCR0 for AVX/AVX-512 state);\n"
+                  "--cpu all is the every-feature model used for disassembly.\n",
+                  stdout);
+            return TOOL_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--cpu") && i + 1 < argc &&
+            (!strcmp(argv[i + 1], "host") || !strcmp(argv[i + 1], "all"))) {
+            host = !strcmp(argv[++i], "host");
+            continue;
+        }
+        tool_error("usage: xie cpu [--cpu host|all] (see xie cpu --help)");
+        return TOOL_EXIT_USAGE;
+    }
+    if (host)
+        xie_cpu_model_host(&m);
+    else
+        xie_cpu_model_all(&m, XIE_VENDOR_INTEL);
+    printf("vendor\t%s\n", m.vendor == XIE_VENDOR_AMD ? "amd" : "intel");
+    for (f = 0; f < XIE_FEAT__COUNT; f++)
+        printf("%s\t%s\n", xiei_feat_names[f], xie_cpu_has(&m, f) ? "yes" : "no");
+    return TOOL_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -500,6 +540,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "decode")) return cmd_decode(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo")) return cmd_demo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "cpu")) return cmd_cpu(argc - 1, argv + 1);
     tool_error("unknown command \"%s\" (see xie --help)", cmd);
     return TOOL_EXIT_USAGE;
 }

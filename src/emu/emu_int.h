@@ -133,6 +133,9 @@ int xiei_xlat_linear(struct xiei_ex *ex, uint64_t la, unsigned size, unsigned ki
 int xiei_mread(struct xiei_ex *ex, const struct xiei_maddr *m, void *buf);
 /* Stage a write of a translated operand (committed by xiei_commit). */
 int xiei_mwrite(struct xiei_ex *ex, const struct xiei_maddr *m, const void *buf);
+/* Reserve a staged write of m->size bytes and return where to put the data (NULL
+ * when the staging area is full; the caller checks the write callback). */
+uint8_t *xiei_mwrite_buf(struct xiei_ex *ex, const struct xiei_maddr *m);
 /* Read / stage-write a little-endian value of m->size <= 8 bytes. */
 int xiei_mread_val(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t *v);
 int xiei_mwrite_val(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t v);

@@ -161,24 +161,31 @@ XIEI_HANDLER(popf)
 }
 
 /* ENTER imm16, imm8 (SDM Vol. 2 ENTER): push rBP, copy level - 1 frame
- * pointers, push the new frame pointer, allocate. All reads happen first, then
- * one contiguous stack write. */
+ * pointers, push the new frame pointer, allocate. The new frame is translated
+ * first, then the old frame pointers are read, and the whole frame is one
+ * contiguous staged write. */
 XIEI_HANDLER(enter)
 {
     const struct xie_insn *in = ex->in;
     unsigned size = in->osz, level = in->imm2 & 31u, asz, i, k, n;
     uint64_t alloc = (uint64_t)in->imm & 0xffff, bp, sp0, frame, smask;
-    uint8_t buf[XIEI_WBUF];
+    struct xiei_maddr m;
+    uint8_t *buf;
     int st = xiei_need(ex, XIE_STATE_SEG(XIE_SEG_SS));
 
     (void)arg;
     if (st) return st;
+    if (!ex->ops->write) return xiei_unhandleable(ex, XIE_REASON_NO_WRITE);
     asz = xiei_stack_asz(ex);
     smask = xiei_mask(asz);
     sp0 = xiei_gpr(ex, XIE_GPR_RSP);
     bp = xiei_gpr(ex, XIE_GPR_RBP);
     frame = (sp0 - size) & smask;
     n = level ? level + 1 : 1; /* slots written, from the highest address down */
+    st = xiei_xlat(ex, XIE_SEG_SS, (sp0 - n * size) & smask, n * size, XIE_XLAT_WRITE, &m);
+    if (st) return st;
+    buf = xiei_mwrite_buf(ex, &m);
+    if (!buf) return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
     for (k = 0; k < size; k++)
         buf[(n - 1) * size + k] = (uint8_t)(bp >> (k * 8));
     for (i = 1; i < level; i++) {
@@ -191,8 +198,6 @@ XIEI_HANDLER(enter)
     if (level)
         for (k = 0; k < size; k++)
             buf[k] = (uint8_t)(frame >> (k * 8));
-    st = xiei_stack_write(ex, (sp0 - n * size) & smask, n * size, buf);
-    if (st) return st;
     /* rBP takes the frame pointer at the stack-address size (SDM Vol. 2 ENTER). */
     xiei_set_gprs(ex, XIE_GPR_RBP, asz, frame);
     xiei_set_gprs(ex, XIE_GPR_RSP, asz, (sp0 - n * size - alloc) & smask);

@@ -122,22 +122,33 @@ int xiei_mread(struct xiei_ex *ex, const struct xiei_maddr *m, void *buf)
     return cb == XIE_CB_OK ? XIE_OK : xiei_cbstatus(ex, cb, 0);
 }
 
-int xiei_mwrite(struct xiei_ex *ex, const struct xiei_maddr *m, const void *buf)
+uint8_t *xiei_mwrite_buf(struct xiei_ex *ex, const struct xiei_maddr *m)
 {
     struct xiei_memw *w;
-    const uint8_t *src = buf;
-    unsigned i;
+    uint8_t *p;
 
-    if (!ex->ops->write) return xiei_unhandleable(ex, XIE_REASON_NO_WRITE);
-    /* Both limits are sized for the largest instruction; hitting one is a bug. */
-    if (ex->nmemw >= XIEI_MAX_MEMW || ex->wused + m->size > XIEI_WBUF)
-        return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+    /* Both limits are sized for the largest instruction; hitting one is a bug,
+     * reported rather than overflowing. */
+    if (ex->nmemw >= XIEI_MAX_MEMW || ex->wused + m->size > XIEI_WBUF) return 0;
     w = &ex->memw[ex->nmemw++];
     w->m = *m;
     w->off = ex->wused;
-    for (i = 0; i < m->size; i++)
-        ex->wbuf[ex->wused + i] = src[i];
+    p = ex->wbuf + ex->wused;
     ex->wused = (uint16_t)(ex->wused + m->size);
+    return p;
+}
+
+int xiei_mwrite(struct xiei_ex *ex, const struct xiei_maddr *m, const void *buf)
+{
+    const uint8_t *src = buf;
+    uint8_t *dst;
+    unsigned i;
+
+    if (!ex->ops->write) return xiei_unhandleable(ex, XIE_REASON_NO_WRITE);
+    dst = xiei_mwrite_buf(ex, m);
+    if (!dst) return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+    for (i = 0; i < m->size; i++)
+        dst[i] = src[i];
     return XIE_OK;
 }
 

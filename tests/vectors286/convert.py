@@ -4,11 +4,12 @@
 format run286 reads: one test per line, space-separated decimal numbers after
 the group name:
 
-  group exc fmask  I[14]  F[14]  nram (addr val)*  nwr (addr val)*
+  group exc fmask nbytes  I[14]  F[14]  nram (addr val)*  nwr (addr val)*
 
 I and F are ax bx cx dx cs ss ds es sp bp si di ip flags, initial and final
 (final registers the vector omits are unchanged, so they are copied from I).
-exc is the exception vector the 286 took (-1: none). fmask is the FLAGS mask
+exc is the exception vector the 286 took (-1: none); nbytes is the length of
+`bytes` (the instruction and the appended HLT). fmask is the FLAGS mask
 to compare with: the metadata's flags-mask for the group (0xffff when none),
 also clearing OF for C0/C1 /0../3 with a masked count above 1 (README: the
 metadata misses that undefined case). Standard library only.
@@ -47,7 +48,7 @@ def main():
             ini = t["initial"]["regs"]
             fin_regs = dict(ini)
             fin_regs.update(t["final"]["regs"])
-            fields = [group, str(t.get("exception", -1)), str(fmask)]
+            fields = [group, str(t.get("exception", -1)), str(fmask), str(len(t["bytes"]))]
             fields += [str(ini[r]) for r in REGS]
             fields += [str(fin_regs[r]) for r in REGS]
             ram = t["initial"]["ram"]

@@ -10,7 +10,8 @@
  * metadata and the vector README give) and memory, and prints pass / fail /
  * unimplemented counts per opcode group.
  *
- * Usage: run286 FILE [--verbose] [--group G] [--all-groups]
+ * Usage: run286 FILE [--verbose|--trace] [--group G [--index N]] [--all-groups]
+ *   --index N runs only the N-th test (0-based) of those selected.
  *   Groups outside issue 3 (BOUND, INS/OUTS, far CALL, WAIT, LES/LDS) are not
  *   run unless --all-groups is given. Exit status 0 when nothing failed.
  */
@@ -110,6 +111,7 @@ struct test {
     char group[16];
     int exc;
     unsigned fmask;
+    unsigned nbytes; /* instruction + appended HLT */
     unsigned ini[NREG], fin[NREG];
     unsigned nram, nwr;
     uint32_t *ram; /* pairs */
@@ -180,12 +182,68 @@ static unsigned get_reg(const struct xie_ctx *c, int r)
 
 enum outcome { O_PASS, O_FAIL, O_UNIMPL, O_QUIRK };
 
+/* Whether the instruction under test carries a LOCK prefix. */
+static int has_lock(const struct test *t, const struct mem *m)
+{
+    uint32_t a = (t->ini[R_CS] << 4) + t->ini[R_IP];
+    unsigned i;
+    for (i = 0; i + 1 < t->nbytes; i++) {
+        uint8_t b = m->ram[(a + i) & (RAM_SIZE - 1)];
+        if (b == 0xf0) return 1;
+        if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0xf2 && b != 0xf3) return 0;
+    }
+    return 0;
+}
+
+/* Offset of the opcode byte (after prefixes) of the instruction under test. */
+static uint32_t opcode_addr(const struct test *t, const struct mem *m, int *rep)
+{
+    uint32_t a = (t->ini[R_CS] << 4) + t->ini[R_IP];
+    unsigned i;
+    *rep = 0;
+    for (i = 0; i + 1 < t->nbytes; i++) {
+        uint8_t b = m->ram[(a + i) & (RAM_SIZE - 1)];
+        if (b == 0xf2 || b == 0xf3)
+            *rep = 1;
+        else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0xf0)
+            break;
+    }
+    return (a + i) & (RAM_SIZE - 1);
+}
+
+/* ModRM.reg of the instruction under test. */
+static unsigned modrm_reg(const struct test *t, const struct mem *m)
+{
+    int rep;
+    uint32_t a = opcode_addr(t, m, &rep);
+    return (m->ram[(a + 1) & (RAM_SIZE - 1)] >> 3) & 7;
+}
+
+/* Whether the instruction under test is a string instruction or POP m16. */
+static int imprecise_fault(const struct test *t, const struct mem *m)
+{
+    int rep;
+    unsigned op = m->ram[opcode_addr(t, m, &rep)];
+    return (op >= 0xa4 && op <= 0xaf && op != 0xa8 && op != 0xa9) || op == 0x8f;
+}
+
+/* Whether a byte at the linear address of the appended HLT was written. */
+static int hlt_overwritten(const struct test *t, const struct mem *m)
+{
+    uint32_t a = ((t->ini[R_CS] << 4) + ((t->ini[R_IP] + t->nbytes - 1) & 0xffff)) & (RAM_SIZE - 1);
+    unsigned i;
+    for (i = 0; i < m->nwr; i++)
+        if (m->wr[i] == a) return 1;
+    return 0;
+}
+
 static int run_one(const struct test *t, struct mem *m, int verbose, char *why, size_t whysz)
 {
     struct xie_ctx c;
     struct xie_result res;
-    unsigned i, steps;
-    int st, took = -1, done = 0;
+    unsigned i, steps, fin[NREG];
+    int st, took = -1, done = 0, quirk = 0, imprecise;
+    uint32_t frame_lo, frame_hi;
     why[0] = 0;
     m->nwr = 0;
     m->wr_overflow = 0;
@@ -208,20 +266,53 @@ static int run_one(const struct test *t, struct mem *m, int verbose, char *why, 
     /* README: real mode cannot hold the top four FLAGS bits: off on load. */
     c.rflags = (t->ini[R_FL] & 0x0fffu) | 2u;
     for (steps = 0; steps < MAX_STEPS && !done; steps++) {
+        /* The 286 had the appended HLT in its prefetch queue before the
+         * instruction under test ran: when that instruction overwrote it, the
+         * 286 still executed the HLT. Model the queue for that one byte. */
+        if (steps == 1 && took < 0 && c.seg[XIE_SEG_CS].sel == t->ini[R_CS] &&
+            (c.rip & 0xffff) == ((t->ini[R_IP] + t->nbytes - 1) & 0xffff) &&
+            hlt_overwritten(t, m)) {
+            c.rip = (c.rip + 1) & 0xffff;
+            break;
+        }
         st = xie_emulate(&c, NULL, 0, &res);
+        if (verbose > 1)
+            printf("  step %u cs:ip %04x:%04llx %s status %s vec %u\n", steps,
+                   c.seg[XIE_SEG_CS].sel, (unsigned long long)c.rip, xie_op_name(res.op),
+                   xie_strerror(st), st == XIE_EXCEPTION ? res.event.vector : 0);
         switch (st) {
         case XIE_OK:
             if (res.retire & XIE_RETIRE_HLT) done = 1;
             break;
         case XIE_EXCEPTION:
+            /* A modern CPU raises #UD for LOCK on an instruction that does not
+             * allow it; the 286 ignored the prefix. */
+            if (steps == 0 && res.event.vector == 6 && t->exc != 6 && has_lock(t, m))
+                return O_QUIRK;
             if (took >= 0) {
                 snprintf(why, whysz, "second exception %u after %d", res.event.vector, took);
                 return O_FAIL;
             }
             took = res.event.vector;
-            deliver(&c, m, res.event.vector);
+            /* The 286 reports a stack-segment limit violation in real mode as
+             * #GP (13); current CPUs raise #SS (12). Deliver what the 286 did
+             * and compare the rest. */
+            if (took == 12 && t->exc == 13) {
+                quirk = 1;
+                took = 13;
+            }
+            deliver(&c, m, (unsigned)took);
             break;
         case XIE_UNIMPLEMENTED:
+            /* The HLT that ends every test is not the instruction under test: if
+             * xie does not emulate HLT, step over it (real mode, CPL 0: it halts
+             * with IP past it). */
+            if (res.op == XIE_OP_HLT && res.len == 1) {
+                c.rip = (c.rip + 1) & 0xffff;
+                done = 1;
+                break;
+            }
+            /* fall through */
         case XIE_UNHANDLEABLE:
             snprintf(why, whysz, "%s (%s, op %s) at step %u", xie_strerror(st),
                      xie_reason_str(res.reason), xie_op_name(res.op), steps);
@@ -231,28 +322,48 @@ static int run_one(const struct test *t, struct mem *m, int verbose, char *why, 
             return O_FAIL;
         }
     }
-    if (!done) {
+    if (!done && steps >= MAX_STEPS) {
         snprintf(why, whysz, "no HLT after %u steps", steps);
         return O_FAIL;
     }
     if (took != t->exc) {
         /* README: two 8-bit IDIV tests record no #DE where a modern CPU raises it. */
         if (t->exc < 0 && took == 0 && !strcmp(t->group, "F6.7")) return O_QUIRK;
+        /* The 286 limits instructions to 10 bytes (#GP beyond); current CPUs
+         * to 15. */
+        if (t->exc == 13 && t->nbytes - 1 > 10) return O_QUIRK;
+        /* MOV to/from segment register 4/5: FS and GS do not exist on the 286
+         * (#UD); current CPUs have them. */
+        if (t->exc == 6 && took < 0 && (!strcmp(t->group, "8C") || !strcmp(t->group, "8E")) &&
+            modrm_reg(t, m) >= 4 && modrm_reg(t, m) <= 5)
+            return O_QUIRK;
         snprintf(why, whysz, "exception %d, 286 took %d", took, t->exc);
         return O_FAIL;
     }
+    for (i = 0; i < NREG; i++)
+        fin[i] = t->fin[i];
+    /* A string instruction or POP m16 faulting (#GP) at a segment limit: the
+     * 286 had already advanced SI/DI/CX (string) or SP (POP) by the faulting
+     * iteration, so its frame was pushed at another SP too; current CPUs fault
+     * precisely (checked on this CPU by tests/hwdiff). Those registers and the
+     * interrupt frame are not compared; everything else is. */
+    imprecise = t->exc == 13 && took == 13 && imprecise_fault(t, m);
     for (i = 0; i < NREG; i++) {
         unsigned mask = i == R_FL ? (t->fmask & 0x0fffu) : 0xffffu;
+        if (imprecise && (i == R_CX || i == R_SI || i == R_DI || i == R_SP)) continue;
         unsigned got = get_reg(&c, (int)i);
-        if ((got ^ t->fin[i]) & mask) {
+        if ((got ^ fin[i]) & mask) {
             size_t n = strlen(why);
-            snprintf(why + n, whysz - n, "%s=%04x want %04x (mask %04x); ", g_rname[i], got,
-                     t->fin[i], mask);
+            snprintf(why + n, whysz - n, "%s=%04x want %04x (mask %04x); ", g_rname[i], got, fin[i],
+                     mask);
         }
     }
     /* Memory: every byte the 286 wrote, and every byte xie wrote. */
+    frame_lo = (t->ini[R_SS] << 4) + ((t->ini[R_SP] - 8) & 0xffff);
+    frame_hi = frame_lo + 12;
     for (i = 0; i < t->nwr; i++) {
         uint32_t a = t->wr[2 * i] & (RAM_SIZE - 1);
+        if (imprecise && a >= frame_lo && a < frame_hi) continue;
         if (m->ram[a] != t->wr[2 * i + 1]) {
             size_t n = strlen(why);
             snprintf(why + n, whysz - n, "[%06x]=%02x want %02x; ", a, m->ram[a], t->wr[2 * i + 1]);
@@ -263,7 +374,7 @@ static int run_one(const struct test *t, struct mem *m, int verbose, char *why, 
         unsigned j, want = 0, found = 0;
         for (j = 0; j < t->nwr && !found; j++)
             if ((t->wr[2 * j] & (RAM_SIZE - 1)) == a) found = 1;
-        if (found) continue;
+        if (found || (imprecise && a >= frame_lo && a < frame_hi)) continue;
         for (j = 0; j < t->nram; j++)
             if ((t->ram[2 * j] & (RAM_SIZE - 1)) == a) want = t->ram[2 * j + 1];
         if (m->ram[a] != want) {
@@ -273,12 +384,16 @@ static int run_one(const struct test *t, struct mem *m, int verbose, char *why, 
         }
     }
     (void)verbose;
-    return why[0] ? O_FAIL : O_PASS;
+    return why[0] ? O_FAIL : (quirk || imprecise) ? O_QUIRK : O_PASS;
 }
 
 static void reset_mem(const struct test *t, struct mem *m)
 {
     unsigned i;
+    if (m->wr_overflow) {
+        memset(m->ram, 0, RAM_SIZE);
+        return;
+    }
     for (i = 0; i < t->nram; i++)
         m->ram[t->ram[2 * i] & (RAM_SIZE - 1)] = 0;
     for (i = 0; i < m->nwr; i++)
@@ -301,6 +416,8 @@ static int parse(char *line, struct test *t)
     t->exc = (int)strtol(p, &e, 10);
     p = e;
     t->fmask = (unsigned)strtoul(p, &e, 10);
+    p = e;
+    t->nbytes = (unsigned)strtoul(p, &e, 10);
     p = e;
     for (i = 0; i < NREG; i++, p = e)
         t->ini[i] = (unsigned)strtoul(p, &e, 10);
@@ -329,21 +446,27 @@ int main(int argc, char **argv)
     unsigned ngs = 0, tot[4] = {0, 0, 0, 0}, i, shown = 0, skipped = 0;
     const char *only = NULL, *path = NULL;
     int verbose = 0, all = 0;
+    long index = -1, seen = 0;
     FILE *f;
     struct mem *m = calloc(1, sizeof *m);
     char why[2048];
     for (i = 1; i < (unsigned)argc; i++) {
         if (!strcmp(argv[i], "--verbose"))
             verbose = 1;
+        else if (!strcmp(argv[i], "--trace"))
+            verbose = 2;
         else if (!strcmp(argv[i], "--all-groups"))
             all = 1;
+        else if (!strcmp(argv[i], "--index") && i + 1 < (unsigned)argc)
+            index = atol(argv[++i]);
         else if (!strcmp(argv[i], "--group") && i + 1 < (unsigned)argc)
             only = argv[++i];
         else
             path = argv[i];
     }
     if (!path || !m || !(m->ram = calloc(1, RAM_SIZE))) {
-        fprintf(stderr, "usage: run286 FILE [--verbose] [--group G] [--all-groups]\n");
+        fprintf(stderr,
+                "usage: run286 FILE [--verbose|--trace] [--group G [--index N]] [--all-groups]\n");
         return 2;
     }
     f = fopen(path, "r");
@@ -362,6 +485,11 @@ int main(int argc, char **argv)
             free(t.wr);
             continue;
         }
+        if (index >= 0 && seen++ != index) {
+            free(t.ram);
+            free(t.wr);
+            continue;
+        }
         o = run_one(&t, m, verbose, why, sizeof why);
         reset_mem(&t, m);
         for (g = 0; g < ngs && strcmp(gs[g].group, t.group); g++)
@@ -370,7 +498,16 @@ int main(int argc, char **argv)
         if (g < 512) gs[g].n[o]++;
         tot[o]++;
         if ((o == O_FAIL || (verbose && o != O_PASS)) && (verbose || shown < 40)) {
-            printf("%s %s: %s\n", oname[o], t.group, why);
+            unsigned r;
+            uint32_t a = (t.ini[R_CS] << 4) + t.ini[R_IP];
+            printf("%s %s: %s\n    bytes", oname[o], t.group, why);
+            for (r = 0; r < t.nram; r++)
+                if (t.ram[2 * r] >= a && t.ram[2 * r] < a + t.nbytes)
+                    printf(" %02x", t.ram[2 * r + 1]);
+            printf("; initial");
+            for (r = 0; r < NREG; r++)
+                printf(" %s=%04x", g_rname[r], t.ini[r]);
+            printf("\n");
             shown++;
         }
         free(t.ram);

@@ -78,8 +78,43 @@ static uint64_t rval(void)
 static uint8_t g_world0[HW_WORLD_SIZE]; /* initial contents */
 static uint8_t g_xworld[HW_WORLD_SIZE]; /* xie's view */
 
+/* Descriptor tables for xie's segment loads, at an address no test data uses:
+ * Linux's user GDT entries (0x23 32-bit code, 0x2b data, 0x33 64-bit code; the
+ * others give #GP either way: DPL 0, system, or zero here) and native.c's LDT. */
+#define FAKE_DT        0x30000000u
+#define FAKE_GDT_LIMIT 0x7fu /* 16 entries (Linux x86-64 GDT_ENTRIES) */
+#define FAKE_LDT       (FAKE_DT + 0x800u)
+static uint8_t g_dt[0x1000];
+
+static uint64_t desc(uint32_t base, uint32_t limit, unsigned access, unsigned flags)
+{
+    return (uint64_t)(limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 | (uint64_t)access << 40 |
+           (uint64_t)((limit >> 16) & 0xf) << 48 | (uint64_t)flags << 52 |
+           (uint64_t)(base >> 24) << 56;
+}
+
+static void dt_reset(void)
+{
+    static const unsigned gdt_idx[3] = {4, 5, 6};
+    uint64_t gdt[3], ldt[4];
+    unsigned i;
+    gdt[0] = desc(0, 0xfffff, 0xfb, 0xc); /* 0x23: 32-bit code, DPL 3, G, D */
+    gdt[1] = desc(0, 0xfffff, 0xf3, 0xc); /* 0x2b: data, DPL 3, G, B */
+    gdt[2] = desc(0, 0xfffff, 0xfb, 0xa); /* 0x33: 64-bit code, G, L */
+    /* native.c's modify_ldt entries: accessed set, AVL (useable) set. */
+    ldt[0] = desc(HW_CODE, 0xffff, 0xfb, 0x1);
+    ldt[1] = desc(HW_DS16_BASE, 0xffff, 0xf3, 0x1);
+    ldt[2] = desc(HW_ES16_BASE, 0xffff, 0xf3, 0x1);
+    ldt[3] = desc(HW_SS16_BASE, 0xffff, 0xf3, 0x1);
+    memset(g_dt, 0, sizeof g_dt);
+    for (i = 0; i < 3; i++)
+        memcpy(g_dt + gdt_idx[i] * 8, &gdt[i], 8);
+    memcpy(g_dt + 0x800, ldt, sizeof ldt);
+}
+
 static uint8_t *xie_mem(uint64_t a, unsigned n)
 {
+    if (a >= FAKE_DT && a + n <= (uint64_t)FAKE_DT + sizeof g_dt) return g_dt + (a - FAKE_DT);
     if (a >= HW_WORLD && a + n <= (uint64_t)HW_WORLD + HW_WORLD_SIZE)
         return g_xworld + (a - HW_WORLD);
     if (a >= HW_CODE && a + n <= (uint64_t)HW_CODE + HW_CODE_SIZE)
@@ -91,9 +126,11 @@ static int cb_translate(void *u, uint64_t la, unsigned acc, uint64_t *pa, struct
 {
     int in_world = la >= HW_WORLD && la < (uint64_t)HW_WORLD + HW_WORLD_SIZE;
     int in_code = la >= HW_CODE && la < (uint64_t)HW_CODE + HW_CODE_SIZE;
+    int in_dt = la >= FAKE_DT && la < (uint64_t)FAKE_DT + sizeof g_dt;
     (void)u;
-    /* Linux maps the world RW (not executable) and the code RWX. */
-    if ((in_world && !(acc & XIE_XLAT_FETCH)) || in_code) {
+    /* Linux maps the world RW (not executable) and the code RWX; the tables
+     * are reachable only by implicit (descriptor) accesses. */
+    if ((in_world && !(acc & XIE_XLAT_FETCH)) || in_code || (in_dt && (acc & XIE_XLAT_IMPLICIT))) {
         *pa = la;
         return XIE_CB_OK;
     }
@@ -116,7 +153,7 @@ static int cb_read(void *u, uint64_t a, void *buf, unsigned n)
     return XIE_CB_OK;
 }
 
-static int g_code_written;
+static int g_code_written, g_dt_written;
 static int cb_write(void *u, uint64_t a, const void *buf, unsigned n)
 {
     uint8_t *p = xie_mem(a, n);
@@ -126,6 +163,7 @@ static int cb_write(void *u, uint64_t a, const void *buf, unsigned n)
         g_code_written = 1; /* not modelled: the test is skipped */
         return XIE_CB_OK;
     }
+    if (a >= FAKE_DT) g_dt_written = 1;
     memcpy(p, buf, n);
     return XIE_CB_OK;
 }
@@ -194,13 +232,25 @@ static void ctx_for(struct xie_ctx *c, enum hw_mode m)
         set_seg16(&c->seg[XIE_SEG_SS], HW_SEL_SS16, HW_SS16_BASE,
                   0x3 | XIE_SATTR_S | XIE_SATTR_DPL | XIE_SATTR_P);
     }
+    /* Linux runs user code with null FS and GS selectors (64-bit: the bases
+     * stay; no test uses FS/GS overrides). */
+    c->seg[XIE_SEG_FS].sel = 0;
+    c->seg[XIE_SEG_GS].sel = 0;
     if (m != HW_M64) {
-        /* Linux runs compatibility-mode code with null FS and GS. */
-        c->seg[XIE_SEG_FS].sel = 0;
         c->seg[XIE_SEG_FS].attr = XIE_SATTR_UNUSABLE;
-        c->seg[XIE_SEG_GS].sel = 0;
         c->seg[XIE_SEG_GS].attr = XIE_SATTR_UNUSABLE;
+    } else {
+        /* native.c loads DS and ES with 0x2b in every mode (SS is 0x2b too). */
+        c->seg[XIE_SEG_DS].sel = HW_SEL_DS;
+        c->seg[XIE_SEG_ES].sel = HW_SEL_DS;
     }
+    c->gdtr.base = FAKE_DT;
+    c->gdtr.limit = FAKE_GDT_LIMIT;
+    c->seg[XIE_SEG_LDTR].sel = 0x50; /* Linux: GDT_ENTRY_LDT = 10 */
+    c->seg[XIE_SEG_LDTR].base = FAKE_LDT;
+    c->seg[XIE_SEG_LDTR].limit = 4 * 8 - 1;
+    c->seg[XIE_SEG_LDTR].attr = 0x2 | XIE_SATTR_P;
+    dt_reset();
 }
 
 /* ---- encoding synthesis ---- */
@@ -416,6 +466,54 @@ static void make_state(enum hw_mode m, struct inst *in, struct hw_state *s)
     }
 }
 
+/* Linear address of memory operand o under state s, or ~0 when unknown. */
+static uint64_t op_linear(enum hw_mode m, const struct inst *in, const struct hw_state *s,
+                          const struct xie_operand *o)
+{
+    unsigned asz = in->d.asz;
+    uint64_t amask = asz >= 8 ? ~0ull : ((1ull << (8 * asz)) - 1), ea = (uint64_t)in->d.disp;
+    if (o->vsib) return ~0ull;
+    if (o->base == XIE_REG_RIP)
+        ea += s->rip + in->len;
+    else if (o->base != XIE_REG_NONE)
+        ea += s->gpr[o->base];
+    if (o->index != XIE_REG_NONE) ea += s->gpr[o->index] << o->scale;
+    return seg_base(m, o->seg) + (ea & amask);
+}
+
+static void poke_world(uint64_t la, const void *v, unsigned n)
+{
+    if (la >= HW_WORLD && la + n <= (uint64_t)HW_WORLD + HW_WORLD_SIZE)
+        memcpy(g_world0 + (la - HW_WORLD), v, n);
+}
+
+/* A segment register load (MOV Sreg, POP Sreg): give it a selector that is
+ * valid, or invalid in an interesting way, instead of random bits. */
+static void choose_selector(enum hw_mode m, const struct inst *in, struct hw_state *s)
+{
+    static const uint16_t sels[] = {0,    3,    0x23, 0x2b, 0x33, 0x28, 0x29, 0x2a, 0x07,
+                                    0x0f, 0x17, 0x1f, 0x0c, 0x27, 0x80, 0x08, 0x10, 0x18};
+    unsigned k, load = 0;
+    uint16_t sel = chance(85) ? sels[rn(sizeof sels / sizeof sels[0])] : (uint16_t)rnd();
+    for (k = 0; k < in->d.nops; k++)
+        if (in->d.operands[k].kind == XIE_OPK_SEG && (in->d.operands[k].access & XIE_ACC_W))
+            load = 1;
+    if (!load) return;
+    if (in->d.op == XIE_OP_POP) {
+        uint64_t sp = s->gpr[XIE_GPR_RSP];
+        sp &= m == HW_M16 ? 0xffffull : m == HW_M32 ? 0xffffffffull : ~0ull;
+        poke_world(seg_base(m, XIE_SEG_SS) + sp, &sel, 2);
+        return;
+    }
+    for (k = 0; k < in->d.nops; k++) {
+        const struct xie_operand *o = &in->d.operands[k];
+        if (o->kind == XIE_OPK_GPR && (o->access & XIE_ACC_R))
+            s->gpr[o->reg] = (s->gpr[o->reg] & ~0xffffull) | sel;
+        else if (o->kind == XIE_OPK_MEM)
+            poke_world(op_linear(m, in, s, o), &sel, 2);
+    }
+}
+
 /* ---- running and comparing ---- */
 struct fstat {
     unsigned tests[3], mism[3], exc[3], unimpl[3], skip[3], genfail[3];
@@ -423,6 +521,7 @@ struct fstat {
 };
 
 static int g_verbose, g_quiet;
+static const char *const g_sname[6] = {"es", "cs", "ss", "ds", "fs", "gs"};
 static unsigned g_maxshow = 3;
 
 static void print_state(const char *tag, const struct hw_state *s, enum hw_mode m)
@@ -488,6 +587,7 @@ static void test_one(unsigned fi, enum hw_mode m, unsigned iter, uint64_t seed, 
         uint64_t v = rnd();
         memcpy(g_world0 + i, &v, 8);
     }
+    choose_selector(m, &in, &s);
     memcpy((void *)(uintptr_t)HW_WORLD, g_world0, HW_WORLD_SIZE);
     memcpy(g_xworld, g_world0, HW_WORLD_SIZE);
     hw_code_reset();
@@ -497,7 +597,7 @@ static void test_one(unsigned fi, enum hw_mode m, unsigned iter, uint64_t seed, 
         fs->skip[m]++;
         return;
     }
-    g_code_written = 0;
+    g_code_written = g_dt_written = 0;
     st = run_xie(m, &in, &s, &c, &res);
     if (g_code_written) {
         fs->skip[m]++;
@@ -548,6 +648,15 @@ static void test_one(unsigned fi, enum hw_mode m, unsigned iter, uint64_t seed, 
                     snprintf(why + strlen(why), sizeof why - strlen(why), "r%u %llx vs %llx; ", i,
                              (unsigned long long)nr.s.gpr[i], (unsigned long long)c.gpr[i]);
         }
+    if (st == XIE_OK || st == XIE_EXCEPTION)
+        for (i = 0; i < 6; i++)
+            /* A null selector reads back as 0 in the handler whatever its RPL. */
+            if (c.seg[i].sel != nr.sreg[i] && ((c.seg[i].sel | nr.sreg[i]) & 0xfffc))
+                snprintf(why + strlen(why), sizeof why - strlen(why), "%s %x vs %x; ", g_sname[i],
+                         nr.sreg[i], c.seg[i].sel);
+    if (g_dt_written)
+        snprintf(why + strlen(why), sizeof why - strlen(why),
+                 "xie wrote a descriptor (accessed bit already set); ");
     if (memcmp(g_xworld, (void *)(uintptr_t)HW_WORLD, HW_WORLD_SIZE)) {
         const uint8_t *w = (const uint8_t *)(uintptr_t)HW_WORLD;
         for (i = 0; i < HW_WORLD_SIZE && g_xworld[i] == w[i]; i++)

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -50,6 +51,8 @@ static int g_req_fd = -1, g_resp_fd = -1;
 static unsigned g_restarts;
 
 /* Child-only state (the child is single-threaded). */
+static int g_fsgsbase;
+static uint64_t g_fsbase, g_gsbase;
 static volatile int g_phase;
 static greg_t g_saved[NGREG];
 static int g_cmode;
@@ -106,6 +109,27 @@ static void child_handler(int sig, siginfo_t *si, void *vctx)
     }
     if (g_phase == 2) {
         struct hw_result *r = &g_sh->out;
+        uint16_t ds, es, fs, gs, zero = 0;
+        /* Signal delivery leaves DS, ES, FS and GS as the test left them (the
+         * 64-bit signal frame does not hold FS and GS), except that a null
+         * selector may read back as 0 whatever its RPL. */
+        __asm__ volatile("mov %%ds, %0\n\tmov %%es, %1\n\tmov %%fs, %2\n\tmov %%gs, %3"
+                         : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
+        r->sreg[0] = es;
+        r->sreg[1] = (uint16_t)g[REG_CSGSFS];
+        r->sreg[2] = (uint16_t)((uint64_t)g[REG_CSGSFS] >> 48);
+        r->sreg[3] = ds;
+        r->sreg[4] = fs;
+        r->sreg[5] = gs;
+        /* A test may have loaded FS or GS (and so their bases): put back the
+         * null selectors and the bases glibc uses (FSGSBASE instructions). */
+        if (g_fsgsbase && (r->sreg[4] || r->sreg[5])) {
+            __asm__ volatile("mov %0, %%fs\n\tmov %0, %%gs\n\t"
+                             "wrfsbase %1\n\twrgsbase %2"
+                             :
+                             : "r"(zero), "r"(g_fsbase), "r"(g_gsbase)
+                             : "memory");
+        }
         for (i = 0; i < 16; i++)
             r->s.gpr[i] = (uint64_t)g[g_regidx[i]];
         r->s.rip = (uint64_t)g[REG_RIP];
@@ -170,6 +194,10 @@ static void child_main(int req, int resp)
     sigfillset(&sa.sa_mask);
     for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaction(sigs[i], &sa, NULL);
+    if (getauxval(AT_HWCAP2) & 2) { /* HWCAP2_FSGSBASE */
+        g_fsgsbase = 1;
+        __asm__ volatile("rdfsbase %0\n\trdgsbase %1" : "=r"(g_fsbase), "=r"(g_gsbase));
+    }
     install_seccomp();
     for (;;) {
         if (read(req, &c, 1) != 1) syscall(SYS_exit_group, 0);

@@ -52,6 +52,7 @@ struct hw_result {
     int exc;           /* -1: completed; else the exception vector */
     int timeout;       /* 1: the child did not answer in time and was restarted */
     int signo;         /* signal that ended the run (SIGTRAP for normal end) */
+    uint16_t sreg[6];  /* segment selectors at the end: ES CS SS DS FS GS */
     uint32_t err;      /* exception error code */
     uint64_t addr;     /* si_addr (CR2 for #PF) */
 };

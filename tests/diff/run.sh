@@ -4,17 +4,18 @@
 #
 #   tests/diff/run.sh [--mode 16|32|64] [--count N] [--seed S]
 #                     [--class legacy|0f|vex|evex|xop|x87|all] [--vendor intel|amd|both]
-#                     [--binaries] [--long] [--show N] [--xiediff PATH]
+#                     [--binaries] [--long] [--show N] [--sigs] [--xiediff PATH]
 #
 # Defaults: all three modes, 20,000 cases per mode and vendor, seed 1, class
 # all, both vendors. --long: 1,000,000 per mode and vendor plus --binaries
-# (linear sweeps of libc.so.6 and gcc's cc1 .text). Exit 1 on any mismatch
-# not matched by tests/diff/known-differences.txt.
+# (linear sweeps of libc.so.6 and gcc's cc1 .text). --sigs prints the
+# signature that known-differences.txt matches under each example. Exit 1 on
+# any mismatch not matched by tests/diff/known-differences.txt.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 modes="16 32 64"; count=20000; seed=1; class=all; vendors="intel amd"
-binaries=0; show=50; xiediff=""
+binaries=0; show=50; xiediff=""; sigs=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --mode) modes="$2"; shift 2 ;;
@@ -25,8 +26,9 @@ while [ $# -gt 0 ]; do
     --binaries) binaries=1; shift ;;
     --long) count=1000000; binaries=1; shift ;;
     --show) show="$2"; shift 2 ;;
+    --sigs) sigs=--sigs; shift ;;
     --xiediff) xiediff="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -56,7 +58,7 @@ for m in $modes; do
     for v in $vendors; do
         node "$HERE/iced_decode.js" cases "$m" "$v" "$tmp/cases.bin" "$tmp/iced.txt"
         run "m$m $v" "$xiediff" cmp --bits "$m" --vendor "$v" --class "$class" --seed "$seed" \
-            --known "$known" --show "$show" "$tmp/cases.bin" "$tmp/iced.txt"
+            --known "$known" --show "$show" $sigs "$tmp/cases.bin" "$tmp/iced.txt"
     done
 done
 
@@ -67,7 +69,7 @@ if [ "$binaries" = 1 ]; then
         for v in $vendors; do
             node "$HERE/iced_decode.js" sweep 64 "$v" "$tmp/text.bin" "$tmp/iced.txt"
             run "sweep $(basename "$bin") $v" "$xiediff" sweep --bits 64 --vendor "$v" \
-                --name "$(basename "$bin")" --known "$known" --show "$show" \
+                --name "$(basename "$bin")" --known "$known" --show "$show" $sigs \
                 "$tmp/text.bin" "$tmp/iced.txt"
         done
     done

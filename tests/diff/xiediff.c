@@ -54,6 +54,7 @@ static int nknown;
 static struct group groups[MAX_GROUPS];
 static int ngroups;
 static unsigned long n_new, n_known, n_cases, n_valid, n_trunc_checked;
+static int show_sigs; /* --sigs: print each example's signature (for known-differences.txt) */
 
 /* The buffer right before a PROT_NONE guard page, for "no read past avail". */
 static uint8_t *guard_end;
@@ -114,7 +115,10 @@ static const char *ud_short(unsigned r)
     return r < sizeof names / sizeof names[0] ? names[r] : "other";
 }
 
-/* xie's verdict: signature form ("ok:5", "ud:lock", "more", "gp") and display form. */
+/*
+ * xie's verdict: signature form ("ok:5:addps", "ud:lock", "more", "gp") and display
+ * form.
+ */
 static void xie_verdict(int st, const struct xie_insn *in, uint64_t rip, char *sig, size_t ssz,
                         char *disp, size_t dsz)
 {
@@ -122,7 +126,7 @@ static void xie_verdict(int st, const struct xie_insn *in, uint64_t rip, char *s
     switch (st) {
     case XIE_DECODE_OK:
         xie_format(in, rip, text, sizeof text);
-        snprintf(sig, ssz, "ok:%u", in->len);
+        snprintf(sig, ssz, "ok:%u:%s", in->len, xie_op_name(in->op));
         snprintf(disp, dsz, "%u %s", in->len, text);
         break;
     case XIE_DECODE_MORE:
@@ -213,7 +217,11 @@ static void mismatch(const char *sig, const char *key, const char *line)
     n_new++;
     g = group_of(key);
     g->count++;
-    if (g->nex < EXAMPLES_PER_GROUP) g->ex[g->nex++] = strdup(line);
+    if (g->nex < EXAMPLES_PER_GROUP) {
+        char both[1024];
+        snprintf(both, sizeof both, "%s\n      sig: %s", line, sig);
+        g->ex[g->nex++] = strdup(show_sigs ? both : line);
+    }
 }
 
 static int cmp_groups(const void *a, const void *b)
@@ -255,6 +263,27 @@ static void parse_iced(char *line, int *len, const char **status, const char **t
     }
 }
 
+/* iced's mnemonic: the first word of its text that is not a prefix. */
+static const char *mnemonic(const char *text, char *buf, size_t size)
+{
+    static const char *const pfx[] = {"rep",      "repe",   "repne",   "lock", "xacquire",
+                                      "xrelease", "bnd",    "notrack", "es",   "cs",
+                                      "ss",       "ds",     "fs",      "gs",   "addr16",
+                                      "addr32",   "data16", "data32",  "rex",  "rex.w"};
+    const char *p = text;
+    for (;;) {
+        size_t n = strcspn(p, " "), i;
+        int is_pfx = 0;
+        for (i = 0; i < sizeof pfx / sizeof pfx[0]; i++)
+            if (strlen(pfx[i]) == n && strncmp(p, pfx[i], n) == 0) is_pfx = 1;
+        if (!is_pfx || p[n] == 0) {
+            snprintf(buf, size, "%.*s", (int)n, p);
+            return buf;
+        }
+        p += n + 1;
+    }
+}
+
 /*
  * Compare one decode: bytes b (avail bytes), iced's answer. Returns 1 when xie
  * and iced agree that the instruction is valid with the same length, 0 when
@@ -265,12 +294,12 @@ static int compare_one(const uint8_t *b, int avail, int bits, const char *vendor
                        const char *itext, const char *where)
 {
     struct xie_insn in;
-    char xsig[32], xdisp[200], isig[32], idisp[200], h[2 * GEN_CASE_LEN + 2], key[48];
+    char xsig[64], xdisp[200], isig[64], idisp[200], mn[32], h[2 * GEN_CASE_LEN + 2], key[48];
     char sig[400], line[600];
     int st = decode_guarded(b, avail, bits, cpu, &in), agree, showlen;
     xie_verdict(st, &in, rip, xsig, sizeof xsig, xdisp, sizeof xdisp);
     if (strcmp(ist, "ok") == 0) {
-        snprintf(isig, sizeof isig, "ok:%d", ilen);
+        snprintf(isig, sizeof isig, "ok:%d:%s", ilen, mnemonic(itext, mn, sizeof mn));
         snprintf(idisp, sizeof idisp, "%d %s", ilen, itext);
         agree = st == XIE_DECODE_OK && in.len == ilen;
     } else if (strcmp(ist, "more") == 0) {
@@ -335,9 +364,9 @@ static void usage(void)
 {
     fprintf(stderr, "usage: xiediff gen --bits B --count N --seed S --class C OUT.bin\n"
                     "       xiediff cmp --bits B --vendor intel|amd [--class C] [--known F] "
-                    "[--show N] CASES.bin ICED.txt\n"
+                    "[--show N] [--sigs] CASES.bin ICED.txt\n"
                     "       xiediff sweep --bits B --vendor intel|amd --name NAME [--known F] "
-                    "[--show N] RAW ICED.txt\n");
+                    "[--show N] [--sigs] RAW ICED.txt\n");
     exit(2);
 }
 
@@ -354,7 +383,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
     o->name = "raw";
     for (i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (a[0] == '-' && !v) usage();
+        if (a[0] == '-' && !v && strcmp(a, "--sigs") != 0) usage();
         if (strcmp(a, "--bits") == 0)
             o->bits = atoi(v);
         else if (strcmp(a, "--count") == 0)
@@ -369,7 +398,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->known = v;
         else if (strcmp(a, "--show") == 0)
             o->show = atoi(v);
-        else if (strcmp(a, "--name") == 0)
+        else if (strcmp(a, "--sigs") == 0) {
+            show_sigs = 1;
+            continue;
+        } else if (strcmp(a, "--name") == 0)
             o->name = v;
         else if (a[0] == '-')
             usage();

@@ -35,7 +35,7 @@ static const uint8_t rm16_index[8] = {6, 7, 6, 7, 6, 7, XIE_REG_NONE, XIE_REG_NO
 /* Decoder working state for one call (on the caller's stack). */
 struct dstate {
     const uint8_t *b;
-    unsigned lim;   /* min(avail, 15) */
+    unsigned lim;   /* min(avail, 15): bytes [0, lim) may be read */
     unsigned avail; /* avail clipped to 16 (enough to tell MORE from GP) */
     unsigned mode;
     unsigned vendor;
@@ -50,18 +50,23 @@ struct dstate {
 /* Bytes [0, end) are needed: 0 when available, else the status to return. */
 static int need(const struct dstate *s, unsigned end)
 {
-    if (end > XIE_MAX_INSN_LEN) return XIE_DECODE_GP;
-    if (end > s->avail) return XIE_DECODE_MORE;
-    return 0;
+    if (end <= s->lim) return 0;
+    return end > XIE_MAX_INSN_LEN ? XIE_DECODE_GP : XIE_DECODE_MORE;
 }
 
 static uint64_t rd_le(const uint8_t *p, unsigned n)
 {
-    uint64_t v = 0;
-    unsigned k;
-    for (k = n; k > 0; k--)
-        v = (v << 8) | p[k - 1];
-    return v;
+    uint32_t lo;
+    switch (n) {
+    case 1: return p[0];
+    case 2: return (uint64_t)p[0] | (uint64_t)p[1] << 8;
+    case 4:
+        return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+    default:
+        lo = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        if (n == 8) return lo | (uint64_t)rd_le(p + 4, 4) << 32;
+        return lo | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40; /* 6: far pointer */
+    }
 }
 
 static int64_t sext(uint64_t v, unsigned n)
@@ -152,8 +157,8 @@ static int parse_mem(struct dstate *s, struct xie_insn *out, unsigned *pos)
     return 0;
 }
 
-/* Size in bytes of an operand size code. */
-static unsigned op_size(const struct dstate *s, unsigned code)
+/* Size in bytes of a variable operand size code (codes < 16). */
+static unsigned op_size_var(const struct dstate *s, unsigned code)
 {
     unsigned vlb = 16u << s->vl;
     switch (code) {
@@ -170,8 +175,16 @@ static unsigned op_size(const struct dstate *s, unsigned code)
     case XIEI_OS_A: return 2 * s->osz;
     case XIEI_OS_E: return s->osz == 2 ? 14 : 28;
     case XIEI_OS_F: return s->osz == 2 ? 94 : 108;
-    default: return xiei_opsizes[code - 16];
+    default: return 0;
     }
+}
+
+/* Size in bytes of an operand size code. */
+static inline unsigned op_size(const struct dstate *s, unsigned code)
+{
+    if (code >= 16) return xiei_opsizes[code - 16];
+    if (code == XIEI_OS_V) return s->osz;
+    return op_size_var(s, code);
 }
 
 /* Width of the vector register that holds `size` bytes (at least an XMM). */
@@ -205,23 +218,27 @@ static unsigned disp8_n(const struct dstate *s, const struct xiei_dform *df, uns
     }
 }
 
-static void set_reg(struct xie_operand *o, unsigned kind, unsigned reg, unsigned size)
+static inline void set_reg(struct xie_operand *o, unsigned kind, unsigned reg, unsigned size)
 {
-    o->kind = (uint8_t)kind;
-    o->reg = (uint8_t)reg;
-    o->size = (uint16_t)size;
-    o->base = XIE_REG_NONE;
-    o->index = XIE_REG_NONE;
-    o->scale = 0;
-    o->seg = XIE_SEG_NONE;
-    o->vsib = 0;
-    o->elem = 0;
-    o->flags = 0;
+    /* One struct assignment: the compiler writes it as two or three wide stores. */
+    struct xie_operand t;
+    t.kind = (uint8_t)kind;
+    t.access = 0;
+    t.size = (uint16_t)size;
+    t.reg = (uint8_t)reg;
+    t.base = XIE_REG_NONE;
+    t.index = XIE_REG_NONE;
+    t.scale = 0;
+    t.seg = XIE_SEG_NONE;
+    t.vsib = 0;
+    t.elem = 0;
+    t.flags = 0;
+    *o = t;
 }
 
 /* A GPR operand; size 1 with reg 4..7 and no REX/VEX names AH..BH. */
-static void set_gpr(const struct dstate *s, const struct xie_insn *out, struct xie_operand *o,
-                    unsigned reg, unsigned size)
+static inline void set_gpr(const struct dstate *s, const struct xie_insn *out,
+                           struct xie_operand *o, unsigned reg, unsigned size)
 {
     if (size == 1 && reg >= 4 && reg < 8 && !(out->prefixes & XIE_PFX_REX) &&
         s->enc == XIEI_ENC_LEGACY)
@@ -430,7 +447,7 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
 }
 
 /* Number of immediate bytes of class c. */
-static unsigned imm_len(const struct dstate *s, unsigned c)
+static inline unsigned imm_len(const struct dstate *s, unsigned c)
 {
     switch (c) {
     case XIEI_IMM_B:
@@ -485,8 +502,8 @@ static int form_ok(const struct xie_cpu_model *cpu, unsigned vendor, unsigned f)
 
 #define NEED(end)                                                                                  \
     do {                                                                                           \
-        int need_r_ = need(&s, (end));                                                             \
-        if (need_r_) FAIL(need_r_, XIE_UD_NONE);                                                   \
+        if ((end) > s.lim)                                                                         \
+            FAIL((end) > XIE_MAX_INSN_LEN ? XIE_DECODE_GP : XIE_DECODE_MORE, XIE_UD_NONE);         \
     } while (0)
 
 int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
@@ -503,6 +520,7 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
 
     s.b = bytes;
     s.avail = avail > 16 ? 16u : (unsigned)avail;
+    s.lim = s.avail > XIE_MAX_INSN_LEN ? XIE_MAX_INSN_LEN : s.avail;
     s.mode = (unsigned)mode;
     s.vendor = cpu ? cpu->vendor : XIE_VENDOR_INTEL;
     s.enc = XIEI_ENC_LEGACY;
@@ -744,7 +762,8 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     why = XIE_UD_NONE;
     for (k = 0; k < n; k++) {
         if ((key & ent[k].mask) != ent[k].value) continue;
-        if (form_ok(cpu, s.vendor, ent[k].form)) {
+        if (!(xiei_dforms[ent[k].form].flags & XIEI_DF_CHECK) ||
+            form_ok(cpu, s.vendor, ent[k].form)) {
             form = ent[k].form;
             found = 1;
             break;

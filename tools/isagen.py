@@ -782,6 +782,8 @@ def dform_flags(row):
         f.append('XIEI_DF_EVEXVL')
     if 'VSIB' in meths:
         f.append('XIEI_DF_VSIB')
+    if row.feat or 'intel' in row.attrs or 'amd' in row.attrs:
+        f.append('XIEI_DF_CHECK')
     return ' | '.join(f) if f else '0'
 
 

@@ -5,2329 +5,2285 @@
 #include "handlers.h"
 
 const struct xiei_form xiei_forms[] = {
-    /* 10-legacy.isa:14: add | 00 /r */
+    /* 10-legacy.isa:16: add | 00 /r */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:15: add | 01 /r */
+    /* 10-legacy.isa:17: add | 01 /r */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:16: add | 02 /r */
+    /* 10-legacy.isa:18: add | 02 /r */
     {XIE_OP_ADD, XIEI_H_ADD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:17: add | 03 /r */
+    /* 10-legacy.isa:19: add | 03 /r */
     {XIE_OP_ADD, XIEI_H_ADD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:18: add | 04 */
+    /* 10-legacy.isa:20: add | 04 */
     {XIE_OP_ADD, XIEI_H_ADD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x04, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:19: add | 05 */
+    /* 10-legacy.isa:21: add | 05 */
     {XIE_OP_ADD, XIEI_H_ADD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:20: push | 06 */
+    /* 10-legacy.isa:22: push | 06 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x06, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:21: pop | 07 */
+    /* 10-legacy.isa:23: pop | 07 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:22: or | 08 /r */
+    /* 10-legacy.isa:24: or | 08 /r */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x08, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:23: or | 09 /r */
+    /* 10-legacy.isa:25: or | 09 /r */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x09, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:24: or | 0A /r */
+    /* 10-legacy.isa:26: or | 0A /r */
     {XIE_OP_OR, XIEI_H_OR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:25: or | 0B /r */
+    /* 10-legacy.isa:27: or | 0B /r */
     {XIE_OP_OR, XIEI_H_OR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:26: or | 0C */
+    /* 10-legacy.isa:28: or | 0C */
     {XIE_OP_OR, XIEI_H_OR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:27: or | 0D */
+    /* 10-legacy.isa:29: or | 0D */
     {XIE_OP_OR, XIEI_H_OR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:28: push | 0E */
+    /* 10-legacy.isa:30: push | 0E */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:29: adc | 10 /r */
+    /* 10-legacy.isa:31: adc | 10 /r */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x10, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:30: adc | 11 /r */
+    /* 10-legacy.isa:32: adc | 11 /r */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x11, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:31: adc | 12 /r */
+    /* 10-legacy.isa:33: adc | 12 /r */
     {XIE_OP_ADC, XIEI_H_ADC, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x12, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:32: adc | 13 /r */
+    /* 10-legacy.isa:34: adc | 13 /r */
     {XIE_OP_ADC, XIEI_H_ADC, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x13, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:33: adc | 14 */
+    /* 10-legacy.isa:35: adc | 14 */
     {XIE_OP_ADC, XIEI_H_ADC, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x14, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:34: adc | 15 */
+    /* 10-legacy.isa:36: adc | 15 */
     {XIE_OP_ADC, XIEI_H_ADC, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x15, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:35: push | 16 */
+    /* 10-legacy.isa:37: push | 16 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x16, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:36: pop | 17 */
+    /* 10-legacy.isa:38: pop | 17 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x17, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:37: sbb | 18 /r */
+    /* 10-legacy.isa:39: sbb | 18 /r */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:38: sbb | 19 /r */
+    /* 10-legacy.isa:40: sbb | 19 /r */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x19, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:39: sbb | 1A /r */
+    /* 10-legacy.isa:41: sbb | 1A /r */
     {XIE_OP_SBB, XIEI_H_SBB, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:40: sbb | 1B /r */
+    /* 10-legacy.isa:42: sbb | 1B /r */
     {XIE_OP_SBB, XIEI_H_SBB, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:41: sbb | 1C */
+    /* 10-legacy.isa:43: sbb | 1C */
     {XIE_OP_SBB, XIEI_H_SBB, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:42: sbb | 1D */
+    /* 10-legacy.isa:44: sbb | 1D */
     {XIE_OP_SBB, XIEI_H_SBB, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:43: push | 1E */
+    /* 10-legacy.isa:45: push | 1E */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:44: pop | 1F */
+    /* 10-legacy.isa:46: pop | 1F */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:45: and | 20 /r */
+    /* 10-legacy.isa:47: and | 20 /r */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x20, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:46: and | 21 /r */
+    /* 10-legacy.isa:48: and | 21 /r */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x21, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:47: and | 22 /r */
+    /* 10-legacy.isa:49: and | 22 /r */
     {XIE_OP_AND, XIEI_H_AND, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x22, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:48: and | 23 /r */
+    /* 10-legacy.isa:50: and | 23 /r */
     {XIE_OP_AND, XIEI_H_AND, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x23, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:49: and | 24 */
+    /* 10-legacy.isa:51: and | 24 */
     {XIE_OP_AND, XIEI_H_AND, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x24, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:50: and | 25 */
+    /* 10-legacy.isa:52: and | 25 */
     {XIE_OP_AND, XIEI_H_AND, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x25, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:51: daa | 27 */
+    /* 10-legacy.isa:53: daa | 27 */
     {XIE_OP_DAA, XIEI_H_DAA, XIEI_A_I64, XIEI_F_CF | XIEI_F_AF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x27, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:52: sub | 28 /r */
+    /* 10-legacy.isa:54: sub | 28 /r */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x28, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:53: sub | 29 /r */
+    /* 10-legacy.isa:55: sub | 29 /r */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x29, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:54: sub | 2A /r */
+    /* 10-legacy.isa:56: sub | 2A /r */
     {XIE_OP_SUB, XIEI_H_SUB, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:55: sub | 2B /r */
+    /* 10-legacy.isa:57: sub | 2B /r */
     {XIE_OP_SUB, XIEI_H_SUB, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:56: sub | 2C */
+    /* 10-legacy.isa:58: sub | 2C */
     {XIE_OP_SUB, XIEI_H_SUB, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:57: sub | 2D */
+    /* 10-legacy.isa:59: sub | 2D */
     {XIE_OP_SUB, XIEI_H_SUB, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:58: das | 2F */
+    /* 10-legacy.isa:60: das | 2F */
     {XIE_OP_DAS, XIEI_H_DAS, XIEI_A_I64, XIEI_F_CF | XIEI_F_AF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:59: xor | 30 /r */
+    /* 10-legacy.isa:61: xor | 30 /r */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x30, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:60: xor | 31 /r */
+    /* 10-legacy.isa:62: xor | 31 /r */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x31, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:61: xor | 32 /r */
+    /* 10-legacy.isa:63: xor | 32 /r */
     {XIE_OP_XOR, XIEI_H_XOR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x32, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:62: xor | 33 /r */
+    /* 10-legacy.isa:64: xor | 33 /r */
     {XIE_OP_XOR, XIEI_H_XOR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x33, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:63: xor | 34 */
+    /* 10-legacy.isa:65: xor | 34 */
     {XIE_OP_XOR, XIEI_H_XOR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:64: xor | 35 */
+    /* 10-legacy.isa:66: xor | 35 */
     {XIE_OP_XOR, XIEI_H_XOR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:65: aaa | 37 */
+    /* 10-legacy.isa:67: aaa | 37 */
     {XIE_OP_AAA, XIEI_H_AAA, XIEI_A_I64, XIEI_F_AF, XIEI_F_CF | XIEI_F_AF, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x37, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:66: cmp | 38 /r */
+    /* 10-legacy.isa:68: cmp | 38 /r */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x38, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:67: cmp | 39 /r */
+    /* 10-legacy.isa:69: cmp | 39 /r */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x39, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:68: cmp | 3A /r */
+    /* 10-legacy.isa:70: cmp | 3A /r */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:69: cmp | 3B /r */
+    /* 10-legacy.isa:71: cmp | 3B /r */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:70: cmp | 3C */
+    /* 10-legacy.isa:72: cmp | 3C */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:71: cmp | 3D */
+    /* 10-legacy.isa:73: cmp | 3D */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:72: aas | 3F */
+    /* 10-legacy.isa:74: aas | 3F */
     {XIE_OP_AAS, XIEI_H_AAS, XIEI_A_I64, XIEI_F_AF, XIEI_F_CF | XIEI_F_AF, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:75: inc | 40+r */
+    /* 10-legacy.isa:77: inc | 40+r */
     {XIE_OP_INC, XIEI_H_INC, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x40, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:76: dec | 48+r */
+    /* 10-legacy.isa:78: dec | 48+r */
     {XIE_OP_DEC, XIEI_H_DEC, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x48, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:77: push | 50+r */
+    /* 10-legacy.isa:79: push | 50+r */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x50, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:78: pop | 58+r */
+    /* 10-legacy.isa:80: pop | 58+r */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x58, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:81: pusha | 60 */
+    /* 10-legacy.isa:83: pusha | 60 */
     {XIE_OP_PUSHA, XIEI_H_PUSHA, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x60, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:82: popa | 61 */
+    /* 10-legacy.isa:84: popa | 61 */
     {XIE_OP_POPA, XIEI_H_POPA, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x61, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:83: bound | 62 /r mem */
+    /* 10-legacy.isa:85: bound | 62 /r mem */
     {XIE_OP_BOUND, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x62, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:84: arpl | 63 /r */
+    /* 10-legacy.isa:86: arpl | 63 /r */
     {XIE_OP_ARPL, XIEI_H_NONE, XIEI_A_I64, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:85: movsxd | W1 63 /r */
+    /* 10-legacy.isa:87: movsxd | W1 63 /r */
     {XIE_OP_MOVSXD, XIEI_H_MOVSXD, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:86: movsxd | W0 63 /r */
+    /* 10-legacy.isa:88: movsxd | W0 63 /r */
     {XIE_OP_MOVSXD, XIEI_H_MOVSXD, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:87: push | 68 */
+    /* 10-legacy.isa:89: push | 68 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x68, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:88: imul | 69 /r */
+    /* 10-legacy.isa:90: imul | 69 /r */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x69, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:89: push | 6A */
+    /* 10-legacy.isa:91: push | 6A */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:90: imul | 6B /r */
+    /* 10-legacy.isa:92: imul | 6B /r */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:91: ins | 6C */
+    /* 10-legacy.isa:93: ins | 6C */
     {XIE_OP_INS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:92: ins | 6D */
+    /* 10-legacy.isa:94: ins | 6D */
     {XIE_OP_INS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:93: outs | 6E */
+    /* 10-legacy.isa:95: outs | 6E */
     {XIE_OP_OUTS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:94: outs | 6F */
+    /* 10-legacy.isa:96: outs | 6F */
     {XIE_OP_OUTS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:97: jo | 70 */
+    /* 10-legacy.isa:99: jo | 70 */
     {XIE_OP_JO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x70, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:98: jno | 71 */
+    /* 10-legacy.isa:100: jno | 71 */
     {XIE_OP_JNO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x71, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:99: jb | 72 */
+    /* 10-legacy.isa:101: jb | 72 */
     {XIE_OP_JB, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x72, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:100: jae | 73 */
+    /* 10-legacy.isa:102: jae | 73 */
     {XIE_OP_JAE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x73, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:101: je | 74 */
+    /* 10-legacy.isa:103: je | 74 */
     {XIE_OP_JE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x74, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:102: jne | 75 */
+    /* 10-legacy.isa:104: jne | 75 */
     {XIE_OP_JNE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x75, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:103: jbe | 76 */
+    /* 10-legacy.isa:105: jbe | 76 */
     {XIE_OP_JBE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x76, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:104: ja | 77 */
+    /* 10-legacy.isa:106: ja | 77 */
     {XIE_OP_JA, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x77, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:105: js | 78 */
+    /* 10-legacy.isa:107: js | 78 */
     {XIE_OP_JS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x78, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:106: jns | 79 */
+    /* 10-legacy.isa:108: jns | 79 */
     {XIE_OP_JNS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x79, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:107: jp | 7A */
+    /* 10-legacy.isa:109: jp | 7A */
     {XIE_OP_JP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:108: jnp | 7B */
+    /* 10-legacy.isa:110: jnp | 7B */
     {XIE_OP_JNP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:109: jl | 7C */
+    /* 10-legacy.isa:111: jl | 7C */
     {XIE_OP_JL, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:110: jge | 7D */
+    /* 10-legacy.isa:112: jge | 7D */
     {XIE_OP_JGE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:111: jle | 7E */
+    /* 10-legacy.isa:113: jle | 7E */
     {XIE_OP_JLE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:112: jg | 7F */
+    /* 10-legacy.isa:114: jg | 7F */
     {XIE_OP_JG, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:115: add | 80 /0 */
+    /* 10-legacy.isa:117: add | 80 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:116: or | 80 /1 */
+    /* 10-legacy.isa:118: or | 80 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:117: adc | 80 /2 */
+    /* 10-legacy.isa:119: adc | 80 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:118: sbb | 80 /3 */
+    /* 10-legacy.isa:120: sbb | 80 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:119: and | 80 /4 */
+    /* 10-legacy.isa:121: and | 80 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:120: sub | 80 /5 */
+    /* 10-legacy.isa:122: sub | 80 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:121: xor | 80 /6 */
+    /* 10-legacy.isa:123: xor | 80 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:122: cmp | 80 /7 */
+    /* 10-legacy.isa:124: cmp | 80 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:123: add | 81 /0 */
+    /* 10-legacy.isa:125: add | 81 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:124: or | 81 /1 */
+    /* 10-legacy.isa:126: or | 81 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:125: adc | 81 /2 */
+    /* 10-legacy.isa:127: adc | 81 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:126: sbb | 81 /3 */
+    /* 10-legacy.isa:128: sbb | 81 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:127: and | 81 /4 */
+    /* 10-legacy.isa:129: and | 81 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:128: sub | 81 /5 */
+    /* 10-legacy.isa:130: sub | 81 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:129: xor | 81 /6 */
+    /* 10-legacy.isa:131: xor | 81 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:130: cmp | 81 /7 */
+    /* 10-legacy.isa:132: cmp | 81 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:131: add | 82 /0 */
+    /* 10-legacy.isa:133: add | 82 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:132: or | 82 /1 */
+    /* 10-legacy.isa:134: or | 82 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:133: adc | 82 /2 */
+    /* 10-legacy.isa:135: adc | 82 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK | XIEI_A_I64, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:134: sbb | 82 /3 */
+    /* 10-legacy.isa:136: sbb | 82 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK | XIEI_A_I64, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:135: and | 82 /4 */
+    /* 10-legacy.isa:137: and | 82 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:136: sub | 82 /5 */
+    /* 10-legacy.isa:138: sub | 82 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:137: xor | 82 /6 */
+    /* 10-legacy.isa:139: xor | 82 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:138: cmp | 82 /7 */
+    /* 10-legacy.isa:140: cmp | 82 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:139: add | 83 /0 */
+    /* 10-legacy.isa:141: add | 83 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:140: or | 83 /1 */
+    /* 10-legacy.isa:142: or | 83 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:141: adc | 83 /2 */
+    /* 10-legacy.isa:143: adc | 83 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:142: sbb | 83 /3 */
+    /* 10-legacy.isa:144: sbb | 83 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:143: and | 83 /4 */
+    /* 10-legacy.isa:145: and | 83 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:144: sub | 83 /5 */
+    /* 10-legacy.isa:146: sub | 83 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:145: xor | 83 /6 */
+    /* 10-legacy.isa:147: xor | 83 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:146: cmp | 83 /7 */
+    /* 10-legacy.isa:148: cmp | 83 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:149: test | 84 /r */
+    /* 10-legacy.isa:151: test | 84 /r */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x84, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:150: test | 85 /r */
+    /* 10-legacy.isa:152: test | 85 /r */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x85, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:151: xchg | 86 /r */
+    /* 10-legacy.isa:153: xchg | 86 /r */
     {XIE_OP_XCHG, XIEI_H_XCHG, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x86, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:152: xchg | 87 /r */
+    /* 10-legacy.isa:154: xchg | 87 /r */
     {XIE_OP_XCHG, XIEI_H_XCHG, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x87, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:153: mov | 88 /r */
+    /* 10-legacy.isa:155: mov | 88 /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x88, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:154: mov | 89 /r */
+    /* 10-legacy.isa:156: mov | 89 /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x89, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:155: mov | 8A /r */
+    /* 10-legacy.isa:157: mov | 8A /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:156: mov | 8B /r */
+    /* 10-legacy.isa:158: mov | 8B /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:159: mov | 8C /0 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:160: mov | 8C /1 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:161: mov | 8C /2 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:162: mov | 8C /3 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:163: mov | 8C /4 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:164: mov | 8C /5 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:165: mov | 8C /0 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:166: mov | 8C /1 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:167: mov | 8C /2 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:168: mov | 8C /3 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:169: mov | 8C /4 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:170: mov | 8C /5 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:171: lea | 8D /r mem */
+    /* 10-legacy.isa:161: mov | 8C /r mem */
+    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:162: mov | 8C /r reg */
+    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:163: lea | 8D /r mem */
     {XIE_OP_LEA, XIEI_H_LEA, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:175: mov | 8E /0 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:176: mov | 8E /0 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:177: mov | 8E /2 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:178: mov | 8E /2 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:179: mov | 8E /3 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:180: mov | 8E /3 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:181: mov | 8E /4 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:182: mov | 8E /4 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:183: mov | 8E /5 mem */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:184: mov | 8E /5 reg */
-    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:185: pop | 8F /0 */
+    /* 10-legacy.isa:167: mov | 8E /r mem */
+    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:168: mov | 8E /r reg */
+    {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:169: pop | 8F /0 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8f, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:188: nop | 90 */
+    /* 10-legacy.isa:172: nop | 90 */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x90, XIEI_PFX_ANY, XIEI_M_NOREXB, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:189: pause | F3 90 */
+    /* 10-legacy.isa:173: pause | F3 90 */
     {XIE_OP_PAUSE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x90, XIEI_PFX_F3, XIEI_M_NOREXB, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:190: xchg | 90+r */
+    /* 10-legacy.isa:174: xchg | 90+r */
     {XIE_OP_XCHG, XIEI_H_XCHG, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x90, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:191: cbw | 98 */
+    /* 10-legacy.isa:175: cbw | 98 */
     {XIE_OP_CBW, XIEI_H_CBW, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x98, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:192: cwd | 99 */
+    /* 10-legacy.isa:176: cwd | 99 */
     {XIE_OP_CWD, XIEI_H_CWD, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x99, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:193: call | 9A */
+    /* 10-legacy.isa:177: call | 9A */
     {XIE_OP_CALL, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:194: fwait | 9B */
+    /* 10-legacy.isa:178: fwait | 9B */
     {XIE_OP_FWAIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:195: pushf | 9C */
+    /* 10-legacy.isa:179: pushf | 9C */
     {XIE_OP_PUSHF, XIEI_H_PUSHF, XIEI_A_D64, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:196: popf | 9D */
+    /* 10-legacy.isa:180: popf | 9D */
     {XIE_OP_POPF, XIEI_H_POPF, XIEI_A_D64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:197: sahf | 9E */
+    /* 10-legacy.isa:181: sahf | 9E */
     {XIE_OP_SAHF, XIEI_H_SAHF, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:198: sahf | 9E */
+    /* 10-legacy.isa:182: sahf | 9E */
     {XIE_OP_SAHF, XIEI_H_SAHF, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 1, {XIE_FEAT_LAHF_LM, 0}, XIEI_ENC_LEGACY, 0, 0x9e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:199: lahf | 9F */
+    /* 10-legacy.isa:183: lahf | 9F */
     {XIE_OP_LAHF, XIEI_H_LAHF, XIEI_A_I64, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:200: lahf | 9F */
+    /* 10-legacy.isa:184: lahf | 9F */
     {XIE_OP_LAHF, XIEI_H_LAHF, XIEI_A_O64, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LAHF_LM, 0}, XIEI_ENC_LEGACY, 0, 0x9f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:203: mov | A0 */
+    /* 10-legacy.isa:187: mov | A0 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa0, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:204: mov | A1 */
+    /* 10-legacy.isa:188: mov | A1 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:205: mov | A2 */
+    /* 10-legacy.isa:189: mov | A2 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:206: mov | A3 */
+    /* 10-legacy.isa:190: mov | A3 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa3, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:207: movs | A4 */
+    /* 10-legacy.isa:191: movs | A4 */
     {XIE_OP_MOVS, XIEI_H_MOVS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:208: movs | A5 */
+    /* 10-legacy.isa:192: movs | A5 */
     {XIE_OP_MOVS, XIEI_H_MOVS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:209: cmps | A6 */
+    /* 10-legacy.isa:193: cmps | A6 */
     {XIE_OP_CMPS, XIEI_H_CMPS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa6, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:210: cmps | A7 */
+    /* 10-legacy.isa:194: cmps | A7 */
     {XIE_OP_CMPS, XIEI_H_CMPS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa7, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:211: test | A8 */
+    /* 10-legacy.isa:195: test | A8 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:212: test | A9 */
+    /* 10-legacy.isa:196: test | A9 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:213: stos | AA */
+    /* 10-legacy.isa:197: stos | AA */
     {XIE_OP_STOS, XIEI_H_STOS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xaa, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:214: stos | AB */
+    /* 10-legacy.isa:198: stos | AB */
     {XIE_OP_STOS, XIEI_H_STOS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xab, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:215: lods | AC */
+    /* 10-legacy.isa:199: lods | AC */
     {XIE_OP_LODS, XIEI_H_LODS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xac, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:216: lods | AD */
+    /* 10-legacy.isa:200: lods | AD */
     {XIE_OP_LODS, XIEI_H_LODS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xad, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:217: scas | AE */
+    /* 10-legacy.isa:201: scas | AE */
     {XIE_OP_SCAS, XIEI_H_SCAS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xae, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:218: scas | AF */
+    /* 10-legacy.isa:202: scas | AF */
     {XIE_OP_SCAS, XIEI_H_SCAS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xaf, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:221: mov | B0+r */
+    /* 10-legacy.isa:205: mov | B0+r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xb0, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:222: mov | B8+r */
+    /* 10-legacy.isa:206: mov | B8+r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xb8, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:225: rol | C0 /0 */
+    /* 10-legacy.isa:209: rol | C0 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:226: ror | C0 /1 */
+    /* 10-legacy.isa:210: ror | C0 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:227: rcl | C0 /2 */
+    /* 10-legacy.isa:211: rcl | C0 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:228: rcr | C0 /3 */
+    /* 10-legacy.isa:212: rcr | C0 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:229: shl | C0 /4 */
-    {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:230: shr | C0 /5 */
-    {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:231: sal | C0 /6 */
-    {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:232: sar | C0 /7 */
+    /* 10-legacy.isa:213: shl | C0 /4 */
+    {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:214: shr | C0 /5 */
+    {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:215: sal | C0 /6 */
+    {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:216: sar | C0 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:233: rol | C1 /0 */
+    /* 10-legacy.isa:217: rol | C1 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:234: ror | C1 /1 */
+    /* 10-legacy.isa:218: ror | C1 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:235: rcl | C1 /2 */
+    /* 10-legacy.isa:219: rcl | C1 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:236: rcr | C1 /3 */
+    /* 10-legacy.isa:220: rcr | C1 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:237: shl | C1 /4 */
-    {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:238: shr | C1 /5 */
-    {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:239: sal | C1 /6 */
-    {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:240: sar | C1 /7 */
+    /* 10-legacy.isa:221: shl | C1 /4 */
+    {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:222: shr | C1 /5 */
+    {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:223: sal | C1 /6 */
+    {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:224: sar | C1 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:241: ret | C2 */
+    /* 10-legacy.isa:225: ret | C2 */
     {XIE_OP_RET, XIEI_H_RET, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:242: ret | C3 */
+    /* 10-legacy.isa:226: ret | C3 */
     {XIE_OP_RET, XIEI_H_RET, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc3, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:243: les | C4 /r mem */
+    /* 10-legacy.isa:227: les | C4 /r mem */
     {XIE_OP_LES, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc4, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:244: lds | C5 /r mem */
+    /* 10-legacy.isa:228: lds | C5 /r mem */
     {XIE_OP_LDS, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc5, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:245: mov | C6 /0 */
+    /* 10-legacy.isa:229: mov | C6 /0 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:246: xabort | C6 F8 */
+    /* 10-legacy.isa:230: xabort | C6 F8 */
     {XIE_OP_XABORT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 0, 0xc6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:247: mov | C7 /0 */
+    /* 10-legacy.isa:231: mov | C7 /0 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:248: xbegin | C7 F8 */
+    /* 10-legacy.isa:232: xbegin | C7 F8 */
     {XIE_OP_XBEGIN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 0, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:249: enter | C8 */
+    /* 10-legacy.isa:233: enter | C8 */
     {XIE_OP_ENTER, XIEI_H_ENTER, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:250: leave | C9 */
+    /* 10-legacy.isa:234: leave | C9 */
     {XIE_OP_LEAVE, XIEI_H_LEAVE, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:251: retf | CA */
+    /* 10-legacy.isa:235: retf | CA */
     {XIE_OP_RETF, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xca, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:252: retf | CB */
+    /* 10-legacy.isa:236: retf | CB */
     {XIE_OP_RETF, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcb, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:253: int3 | CC */
+    /* 10-legacy.isa:237: int3 | CC */
     {XIE_OP_INT3, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcc, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:254: int | CD */
+    /* 10-legacy.isa:238: int | CD */
     {XIE_OP_INT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcd, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:255: into | CE */
+    /* 10-legacy.isa:239: into | CE */
     {XIE_OP_INTO, XIEI_H_NONE, XIEI_A_I64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xce, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:256: iret | CF */
+    /* 10-legacy.isa:240: iret | CF */
     {XIE_OP_IRET, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcf, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:259: rol | D0 /0 */
+    /* 10-legacy.isa:243: rol | D0 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:260: ror | D0 /1 */
+    /* 10-legacy.isa:244: ror | D0 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:261: rcl | D0 /2 */
+    /* 10-legacy.isa:245: rcl | D0 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:262: rcr | D0 /3 */
+    /* 10-legacy.isa:246: rcr | D0 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:263: shl | D0 /4 */
+    /* 10-legacy.isa:247: shl | D0 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:264: shr | D0 /5 */
+    /* 10-legacy.isa:248: shr | D0 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:265: sal | D0 /6 */
+    /* 10-legacy.isa:249: sal | D0 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:266: sar | D0 /7 */
+    /* 10-legacy.isa:250: sar | D0 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:267: rol | D1 /0 */
+    /* 10-legacy.isa:251: rol | D1 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:268: ror | D1 /1 */
+    /* 10-legacy.isa:252: ror | D1 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:269: rcl | D1 /2 */
+    /* 10-legacy.isa:253: rcl | D1 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:270: rcr | D1 /3 */
+    /* 10-legacy.isa:254: rcr | D1 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:271: shl | D1 /4 */
+    /* 10-legacy.isa:255: shl | D1 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:272: shr | D1 /5 */
+    /* 10-legacy.isa:256: shr | D1 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:273: sal | D1 /6 */
+    /* 10-legacy.isa:257: sal | D1 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:274: sar | D1 /7 */
+    /* 10-legacy.isa:258: sar | D1 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:275: rol | D2 /0 */
+    /* 10-legacy.isa:259: rol | D2 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:276: ror | D2 /1 */
+    /* 10-legacy.isa:260: ror | D2 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:277: rcl | D2 /2 */
+    /* 10-legacy.isa:261: rcl | D2 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:278: rcr | D2 /3 */
+    /* 10-legacy.isa:262: rcr | D2 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:279: shl | D2 /4 */
-    {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:280: shr | D2 /5 */
-    {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:281: sal | D2 /6 */
-    {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:282: sar | D2 /7 */
+    /* 10-legacy.isa:263: shl | D2 /4 */
+    {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:264: shr | D2 /5 */
+    {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:265: sal | D2 /6 */
+    {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:266: sar | D2 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:283: rol | D3 /0 */
+    /* 10-legacy.isa:267: rol | D3 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:284: ror | D3 /1 */
+    /* 10-legacy.isa:268: ror | D3 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:285: rcl | D3 /2 */
+    /* 10-legacy.isa:269: rcl | D3 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:286: rcr | D3 /3 */
+    /* 10-legacy.isa:270: rcr | D3 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:287: shl | D3 /4 */
-    {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:288: shr | D3 /5 */
-    {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:289: sal | D3 /6 */
-    {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:290: sar | D3 /7 */
+    /* 10-legacy.isa:271: shl | D3 /4 */
+    {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:272: shr | D3 /5 */
+    {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:273: sal | D3 /6 */
+    {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:274: sar | D3 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:291: aam | D4 */
+    /* 10-legacy.isa:275: aam | D4 */
     {XIE_OP_AAM, XIEI_H_AAM, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:292: aad | D5 */
+    /* 10-legacy.isa:276: aad | D5 */
     {XIE_OP_AAD, XIEI_H_AAD, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:293: salc | D6 */
+    /* 10-legacy.isa:277: salc | D6 */
     {XIE_OP_SALC, XIEI_H_NONE, XIEI_A_I64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd6, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:294: xlat | D7 */
+    /* 10-legacy.isa:278: xlat | D7 */
     {XIE_OP_XLAT, XIEI_H_XLAT, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd7, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:297: loopne | E0 */
+    /* 10-legacy.isa:281: loopne | E0 */
     {XIE_OP_LOOPNE, XIEI_H_LOOPNE, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe0, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:298: loope | E1 */
+    /* 10-legacy.isa:282: loope | E1 */
     {XIE_OP_LOOPE, XIEI_H_LOOPE, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:299: loop | E2 */
+    /* 10-legacy.isa:283: loop | E2 */
     {XIE_OP_LOOP, XIEI_H_LOOP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:300: jcxz | E3 */
+    /* 10-legacy.isa:284: jcxz | E3 */
     {XIE_OP_JCXZ, XIEI_H_JCXZ, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe3, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:301: in | E4 */
+    /* 10-legacy.isa:285: in | E4 */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:302: in | E5 */
+    /* 10-legacy.isa:286: in | E5 */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:303: out | E6 */
+    /* 10-legacy.isa:287: out | E6 */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe6, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:304: out | E7 */
+    /* 10-legacy.isa:288: out | E7 */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe7, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:305: call | E8 */
+    /* 10-legacy.isa:289: call | E8 */
     {XIE_OP_CALL, XIEI_H_CALL, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:306: jmp | E9 */
+    /* 10-legacy.isa:290: jmp | E9 */
     {XIE_OP_JMP, XIEI_H_JMP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:307: jmp | EA */
+    /* 10-legacy.isa:291: jmp | EA */
     {XIE_OP_JMP, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xea, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:308: jmp | EB */
+    /* 10-legacy.isa:292: jmp | EB */
     {XIE_OP_JMP, XIEI_H_JMP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xeb, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:309: in | EC */
+    /* 10-legacy.isa:293: in | EC */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xec, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:310: in | ED */
+    /* 10-legacy.isa:294: in | ED */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xed, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:311: out | EE */
+    /* 10-legacy.isa:295: out | EE */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xee, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:312: out | EF */
+    /* 10-legacy.isa:296: out | EF */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xef, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:315: int1 | F1 */
+    /* 10-legacy.isa:299: int1 | F1 */
     {XIE_OP_INT1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:316: hlt | F4 */
+    /* 10-legacy.isa:300: hlt | F4 */
     {XIE_OP_HLT, XIEI_H_HLT, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:317: cmc | F5 */
+    /* 10-legacy.isa:301: cmc | F5 */
     {XIE_OP_CMC, XIEI_H_CMC, 0, XIEI_F_CF, XIEI_F_CF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:318: test | F6 /0 */
+    /* 10-legacy.isa:302: test | F6 /0 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:319: test | F6 /1 */
+    /* 10-legacy.isa:303: test | F6 /1 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:320: not | F6 /2 */
+    /* 10-legacy.isa:304: not | F6 /2 */
     {XIE_OP_NOT, XIEI_H_NOT, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:321: neg | F6 /3 */
+    /* 10-legacy.isa:305: neg | F6 /3 */
     {XIE_OP_NEG, XIEI_H_NEG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:322: mul | F6 /4 */
+    /* 10-legacy.isa:306: mul | F6 /4 */
     {XIE_OP_MUL, XIEI_H_MUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:323: imul | F6 /5 */
+    /* 10-legacy.isa:307: imul | F6 /5 */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:324: div | F6 /6 */
+    /* 10-legacy.isa:308: div | F6 /6 */
     {XIE_OP_DIV, XIEI_H_DIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:325: idiv | F6 /7 */
+    /* 10-legacy.isa:309: idiv | F6 /7 */
     {XIE_OP_IDIV, XIEI_H_IDIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:326: test | F7 /0 */
+    /* 10-legacy.isa:310: test | F7 /0 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:327: test | F7 /1 */
+    /* 10-legacy.isa:311: test | F7 /1 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:328: not | F7 /2 */
+    /* 10-legacy.isa:312: not | F7 /2 */
     {XIE_OP_NOT, XIEI_H_NOT, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:329: neg | F7 /3 */
+    /* 10-legacy.isa:313: neg | F7 /3 */
     {XIE_OP_NEG, XIEI_H_NEG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:330: mul | F7 /4 */
+    /* 10-legacy.isa:314: mul | F7 /4 */
     {XIE_OP_MUL, XIEI_H_MUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:331: imul | F7 /5 */
+    /* 10-legacy.isa:315: imul | F7 /5 */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:332: div | F7 /6 */
+    /* 10-legacy.isa:316: div | F7 /6 */
     {XIE_OP_DIV, XIEI_H_DIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:333: idiv | F7 /7 */
+    /* 10-legacy.isa:317: idiv | F7 /7 */
     {XIE_OP_IDIV, XIEI_H_IDIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:334: clc | F8 */
+    /* 10-legacy.isa:318: clc | F8 */
     {XIE_OP_CLC, XIEI_H_CLC, 0, 0, XIEI_F_CF, 0, XIEI_F_CF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:335: stc | F9 */
+    /* 10-legacy.isa:319: stc | F9 */
     {XIE_OP_STC, XIEI_H_STC, 0, 0, XIEI_F_CF, 0, 0, XIEI_F_CF, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:336: cli | FA */
+    /* 10-legacy.isa:320: cli | FA */
     {XIE_OP_CLI, XIEI_H_CLI, 0, 0, XIEI_F_IF, 0, XIEI_F_IF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfa, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:337: sti | FB */
+    /* 10-legacy.isa:321: sti | FB */
     {XIE_OP_STI, XIEI_H_STI, 0, 0, XIEI_F_IF, 0, 0, XIEI_F_IF, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfb, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:338: cld | FC */
+    /* 10-legacy.isa:322: cld | FC */
     {XIE_OP_CLD, XIEI_H_CLD, 0, 0, XIEI_F_DF, 0, XIEI_F_DF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfc, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:339: std | FD */
+    /* 10-legacy.isa:323: std | FD */
     {XIE_OP_STD, XIEI_H_STD, 0, 0, XIEI_F_DF, 0, 0, XIEI_F_DF, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfd, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:340: inc | FE /0 */
+    /* 10-legacy.isa:324: inc | FE /0 */
     {XIE_OP_INC, XIEI_H_INC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfe, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:341: dec | FE /1 */
+    /* 10-legacy.isa:325: dec | FE /1 */
     {XIE_OP_DEC, XIEI_H_DEC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfe, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:342: inc | FF /0 */
+    /* 10-legacy.isa:326: inc | FF /0 */
     {XIE_OP_INC, XIEI_H_INC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:343: dec | FF /1 */
+    /* 10-legacy.isa:327: dec | FF /1 */
     {XIE_OP_DEC, XIEI_H_DEC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:344: call | FF /2 */
+    /* 10-legacy.isa:328: call | FF /2 */
     {XIE_OP_CALL, XIEI_H_CALL, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:345: call | FF /3 mem */
+    /* 10-legacy.isa:329: call | FF /3 mem */
     {XIE_OP_CALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:346: jmp | FF /4 */
+    /* 10-legacy.isa:330: jmp | FF /4 */
     {XIE_OP_JMP, XIEI_H_JMP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:347: jmp | FF /5 mem */
+    /* 10-legacy.isa:331: jmp | FF /5 mem */
     {XIE_OP_JMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:348: push | FF /6 */
+    /* 10-legacy.isa:332: push | FF /6 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:354: cmovo | 0F 40 /r */
+    /* 10-legacy.isa:338: cmovo | 0F 40 /r */
     {XIE_OP_CMOVO, XIEI_H_CMOVCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x40, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:355: cmovno | 0F 41 /r */
+    /* 10-legacy.isa:339: cmovno | 0F 41 /r */
     {XIE_OP_CMOVNO, XIEI_H_CMOVCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x41, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:356: cmovb | 0F 42 /r */
+    /* 10-legacy.isa:340: cmovb | 0F 42 /r */
     {XIE_OP_CMOVB, XIEI_H_CMOVCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x42, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:357: cmovae | 0F 43 /r */
+    /* 10-legacy.isa:341: cmovae | 0F 43 /r */
     {XIE_OP_CMOVAE, XIEI_H_CMOVCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x43, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:358: cmove | 0F 44 /r */
+    /* 10-legacy.isa:342: cmove | 0F 44 /r */
     {XIE_OP_CMOVE, XIEI_H_CMOVCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x44, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:359: cmovne | 0F 45 /r */
+    /* 10-legacy.isa:343: cmovne | 0F 45 /r */
     {XIE_OP_CMOVNE, XIEI_H_CMOVCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x45, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:360: cmovbe | 0F 46 /r */
+    /* 10-legacy.isa:344: cmovbe | 0F 46 /r */
     {XIE_OP_CMOVBE, XIEI_H_CMOVCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x46, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:361: cmova | 0F 47 /r */
+    /* 10-legacy.isa:345: cmova | 0F 47 /r */
     {XIE_OP_CMOVA, XIEI_H_CMOVCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x47, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:362: cmovs | 0F 48 /r */
+    /* 10-legacy.isa:346: cmovs | 0F 48 /r */
     {XIE_OP_CMOVS, XIEI_H_CMOVCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x48, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:363: cmovns | 0F 49 /r */
+    /* 10-legacy.isa:347: cmovns | 0F 49 /r */
     {XIE_OP_CMOVNS, XIEI_H_CMOVCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x49, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:364: cmovp | 0F 4A /r */
+    /* 10-legacy.isa:348: cmovp | 0F 4A /r */
     {XIE_OP_CMOVP, XIEI_H_CMOVCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:365: cmovnp | 0F 4B /r */
+    /* 10-legacy.isa:349: cmovnp | 0F 4B /r */
     {XIE_OP_CMOVNP, XIEI_H_CMOVCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:366: cmovl | 0F 4C /r */
+    /* 10-legacy.isa:350: cmovl | 0F 4C /r */
     {XIE_OP_CMOVL, XIEI_H_CMOVCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:367: cmovge | 0F 4D /r */
+    /* 10-legacy.isa:351: cmovge | 0F 4D /r */
     {XIE_OP_CMOVGE, XIEI_H_CMOVCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:368: cmovle | 0F 4E /r */
+    /* 10-legacy.isa:352: cmovle | 0F 4E /r */
     {XIE_OP_CMOVLE, XIEI_H_CMOVCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:369: cmovg | 0F 4F /r */
+    /* 10-legacy.isa:353: cmovg | 0F 4F /r */
     {XIE_OP_CMOVG, XIEI_H_CMOVCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:372: jo | 0F 80 */
+    /* 10-legacy.isa:356: jo | 0F 80 */
     {XIE_OP_JO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x80, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:373: jno | 0F 81 */
+    /* 10-legacy.isa:357: jno | 0F 81 */
     {XIE_OP_JNO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x81, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:374: jb | 0F 82 */
+    /* 10-legacy.isa:358: jb | 0F 82 */
     {XIE_OP_JB, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x82, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:375: jae | 0F 83 */
+    /* 10-legacy.isa:359: jae | 0F 83 */
     {XIE_OP_JAE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x83, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:376: je | 0F 84 */
+    /* 10-legacy.isa:360: je | 0F 84 */
     {XIE_OP_JE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x84, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:377: jne | 0F 85 */
+    /* 10-legacy.isa:361: jne | 0F 85 */
     {XIE_OP_JNE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x85, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:378: jbe | 0F 86 */
+    /* 10-legacy.isa:362: jbe | 0F 86 */
     {XIE_OP_JBE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x86, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:379: ja | 0F 87 */
+    /* 10-legacy.isa:363: ja | 0F 87 */
     {XIE_OP_JA, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x87, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:380: js | 0F 88 */
+    /* 10-legacy.isa:364: js | 0F 88 */
     {XIE_OP_JS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x88, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:381: jns | 0F 89 */
+    /* 10-legacy.isa:365: jns | 0F 89 */
     {XIE_OP_JNS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x89, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:382: jp | 0F 8A */
+    /* 10-legacy.isa:366: jp | 0F 8A */
     {XIE_OP_JP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:383: jnp | 0F 8B */
+    /* 10-legacy.isa:367: jnp | 0F 8B */
     {XIE_OP_JNP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:384: jl | 0F 8C */
+    /* 10-legacy.isa:368: jl | 0F 8C */
     {XIE_OP_JL, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:385: jge | 0F 8D */
+    /* 10-legacy.isa:369: jge | 0F 8D */
     {XIE_OP_JGE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:386: jle | 0F 8E */
+    /* 10-legacy.isa:370: jle | 0F 8E */
     {XIE_OP_JLE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:387: jg | 0F 8F */
+    /* 10-legacy.isa:371: jg | 0F 8F */
     {XIE_OP_JG, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:390: seto | 0F 90 /r */
+    /* 10-legacy.isa:374: seto | 0F 90 /r */
     {XIE_OP_SETO, XIEI_H_SETCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x90, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:391: setno | 0F 91 /r */
+    /* 10-legacy.isa:375: setno | 0F 91 /r */
     {XIE_OP_SETNO, XIEI_H_SETCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x91, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:392: setb | 0F 92 /r */
+    /* 10-legacy.isa:376: setb | 0F 92 /r */
     {XIE_OP_SETB, XIEI_H_SETCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x92, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:393: setae | 0F 93 /r */
+    /* 10-legacy.isa:377: setae | 0F 93 /r */
     {XIE_OP_SETAE, XIEI_H_SETCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x93, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:394: sete | 0F 94 /r */
+    /* 10-legacy.isa:378: sete | 0F 94 /r */
     {XIE_OP_SETE, XIEI_H_SETCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x94, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:395: setne | 0F 95 /r */
+    /* 10-legacy.isa:379: setne | 0F 95 /r */
     {XIE_OP_SETNE, XIEI_H_SETCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x95, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:396: setbe | 0F 96 /r */
+    /* 10-legacy.isa:380: setbe | 0F 96 /r */
     {XIE_OP_SETBE, XIEI_H_SETCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x96, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:397: seta | 0F 97 /r */
+    /* 10-legacy.isa:381: seta | 0F 97 /r */
     {XIE_OP_SETA, XIEI_H_SETCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x97, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:398: sets | 0F 98 /r */
+    /* 10-legacy.isa:382: sets | 0F 98 /r */
     {XIE_OP_SETS, XIEI_H_SETCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x98, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:399: setns | 0F 99 /r */
+    /* 10-legacy.isa:383: setns | 0F 99 /r */
     {XIE_OP_SETNS, XIEI_H_SETCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x99, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:400: setp | 0F 9A /r */
+    /* 10-legacy.isa:384: setp | 0F 9A /r */
     {XIE_OP_SETP, XIEI_H_SETCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:401: setnp | 0F 9B /r */
+    /* 10-legacy.isa:385: setnp | 0F 9B /r */
     {XIE_OP_SETNP, XIEI_H_SETCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:402: setl | 0F 9C /r */
+    /* 10-legacy.isa:386: setl | 0F 9C /r */
     {XIE_OP_SETL, XIEI_H_SETCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:403: setge | 0F 9D /r */
+    /* 10-legacy.isa:387: setge | 0F 9D /r */
     {XIE_OP_SETGE, XIEI_H_SETCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:404: setle | 0F 9E /r */
+    /* 10-legacy.isa:388: setle | 0F 9E /r */
     {XIE_OP_SETLE, XIEI_H_SETCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:405: setg | 0F 9F /r */
+    /* 10-legacy.isa:389: setg | 0F 9F /r */
     {XIE_OP_SETG, XIEI_H_SETCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:408: push | 0F A0 */
+    /* 10-legacy.isa:392: push | 0F A0 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa0, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:409: pop | 0F A1 */
+    /* 10-legacy.isa:393: pop | 0F A1 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:410: cpuid | 0F A2 */
+    /* 10-legacy.isa:394: cpuid | 0F A2 */
     {XIE_OP_CPUID, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:411: bt | 0F A3 /r */
+    /* 10-legacy.isa:395: bt | 0F A3 /r */
     {XIE_OP_BT, XIEI_H_BT, 0, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa3, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:412: shld | 0F A4 /r */
+    /* 10-legacy.isa:398: shld | 0F A4 /r */
     {XIE_OP_SHLD, XIEI_H_SHLD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:413: shld | 0F A5 /r */
+    /* 10-legacy.isa:399: shld | 0F A5 /r */
     {XIE_OP_SHLD, XIEI_H_SHLD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa5, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:414: push | 0F A8 */
+    /* 10-legacy.isa:400: push | 0F A8 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:415: pop | 0F A9 */
+    /* 10-legacy.isa:401: pop | 0F A9 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:416: rsm | 0F AA */
+    /* 10-legacy.isa:402: rsm | 0F AA */
     {XIE_OP_RSM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xaa, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:417: bts | 0F AB /r */
+    /* 10-legacy.isa:403: bts | 0F AB /r */
     {XIE_OP_BTS, XIEI_H_BTS, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xab, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:418: shrd | 0F AC /r */
+    /* 10-legacy.isa:404: shrd | 0F AC /r */
     {XIE_OP_SHRD, XIEI_H_SHRD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xac, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:419: shrd | 0F AD /r */
+    /* 10-legacy.isa:405: shrd | 0F AD /r */
     {XIE_OP_SHRD, XIEI_H_SHRD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xad, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:420: imul | 0F AF /r */
+    /* 10-legacy.isa:406: imul | 0F AF /r */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xaf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:423: cmpxchg | 0F B0 /r */
+    /* 10-legacy.isa:409: cmpxchg | 0F B0 /r */
     {XIE_OP_CMPXCHG, XIEI_H_CMPXCHG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:424: cmpxchg | 0F B1 /r */
+    /* 10-legacy.isa:410: cmpxchg | 0F B1 /r */
     {XIE_OP_CMPXCHG, XIEI_H_CMPXCHG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb1, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:425: lss | 0F B2 /r mem */
+    /* 10-legacy.isa:411: lss | 0F B2 /r mem */
     {XIE_OP_LSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:426: btr | 0F B3 /r */
+    /* 10-legacy.isa:412: btr | 0F B3 /r */
     {XIE_OP_BTR, XIEI_H_BTR, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb3, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:427: lfs | 0F B4 /r mem */
+    /* 10-legacy.isa:413: lfs | 0F B4 /r mem */
     {XIE_OP_LFS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb4, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:428: lgs | 0F B5 /r mem */
+    /* 10-legacy.isa:414: lgs | 0F B5 /r mem */
     {XIE_OP_LGS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb5, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:429: movzx | 0F B6 /r */
+    /* 10-legacy.isa:415: movzx | 0F B6 /r */
     {XIE_OP_MOVZX, XIEI_H_MOVZX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:430: movzx | 0F B7 /r */
+    /* 10-legacy.isa:416: movzx | 0F B7 /r */
     {XIE_OP_MOVZX, XIEI_H_MOVZX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:431: popcnt | F3 0F B8 /r */
+    /* 10-legacy.isa:417: popcnt | F3 0F B8 /r */
     {XIE_OP_POPCNT, XIEI_H_POPCNT, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_POPCNT, 0}, XIEI_ENC_LEGACY, 1, 0xb8, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:432: ud1 | 0F B9 /r */
+    /* 10-legacy.isa:418: ud1 | 0F B9 /r */
     {XIE_OP_UD1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb9, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:433: bt | 0F BA /4 */
+    /* 10-legacy.isa:419: bt | 0F BA /4 */
     {XIE_OP_BT, XIEI_H_BT, 0, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:434: bts | 0F BA /5 */
+    /* 10-legacy.isa:420: bts | 0F BA /5 */
     {XIE_OP_BTS, XIEI_H_BTS, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:435: btr | 0F BA /6 */
+    /* 10-legacy.isa:421: btr | 0F BA /6 */
     {XIE_OP_BTR, XIEI_H_BTR, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:436: btc | 0F BA /7 */
+    /* 10-legacy.isa:422: btc | 0F BA /7 */
     {XIE_OP_BTC, XIEI_H_BTC, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:437: btc | 0F BB /r */
+    /* 10-legacy.isa:423: btc | 0F BB /r */
     {XIE_OP_BTC, XIEI_H_BTC, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbb, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:438: bsf | 0F BC /r */
+    /* 10-legacy.isa:424: bsf | 0F BC /r */
     {XIE_OP_BSF, XIEI_H_BSF, 0, 0, XIEI_F_ZF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbc, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:439: tzcnt | F3 0F BC /r */
+    /* 10-legacy.isa:425: tzcnt | F3 0F BC /r */
     {XIE_OP_TZCNT, XIEI_H_TZCNT, 0, 0, XIEI_F_CF | XIEI_F_ZF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_LEGACY, 1, 0xbc, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:440: bsr | 0F BD /r */
+    /* 10-legacy.isa:426: bsr | 0F BD /r */
     {XIE_OP_BSR, XIEI_H_BSR, 0, 0, XIEI_F_ZF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbd, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:441: lzcnt | F3 0F BD /r */
+    /* 10-legacy.isa:427: lzcnt | F3 0F BD /r */
     {XIE_OP_LZCNT, XIEI_H_LZCNT, 0, 0, XIEI_F_CF | XIEI_F_ZF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 1, {XIE_FEAT_LZCNT, 0}, XIEI_ENC_LEGACY, 1, 0xbd, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:442: movsx | 0F BE /r */
+    /* 10-legacy.isa:428: movsx | 0F BE /r */
     {XIE_OP_MOVSX, XIEI_H_MOVSX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbe, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:443: movsx | 0F BF /r */
+    /* 10-legacy.isa:429: movsx | 0F BF /r */
     {XIE_OP_MOVSX, XIEI_H_MOVSX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:446: xadd | 0F C0 /r */
+    /* 10-legacy.isa:432: xadd | 0F C0 /r */
     {XIE_OP_XADD, XIEI_H_XADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:447: xadd | 0F C1 /r */
+    /* 10-legacy.isa:433: xadd | 0F C1 /r */
     {XIE_OP_XADD, XIEI_H_XADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:448: movnti | NP 0F C3 /r mem */
+    /* 10-legacy.isa:434: movnti | NP 0F C3 /r mem */
     {XIE_OP_MOVNTI, XIEI_H_MOVNTI, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:449: cmpxchg8b | W0 0F C7 /1 mem */
+    /* 10-legacy.isa:435: cmpxchg8b | W0 0F C7 /1 mem */
     {XIE_OP_CMPXCHG8B, XIEI_H_CMPXCHG8B, XIEI_A_LOCK, 0, XIEI_F_ZF, 0, 0, 0, 0, 1, {XIE_FEAT_CX8, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:450: cmpxchg16b | W1 0F C7 /1 mem */
+    /* 10-legacy.isa:436: cmpxchg16b | W1 0F C7 /1 mem */
     {XIE_OP_CMPXCHG16B, XIEI_H_CMPXCHG16B, XIEI_A_LOCK, 0, XIEI_F_ZF, 0, 0, 0, 16, 1, {XIE_FEAT_CX16, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:451: rdrand | NP 0F C7 /6 reg */
+    /* 10-legacy.isa:437: rdrand | NP 0F C7 /6 reg */
     {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:452: rdrand | 66 0F C7 /6 reg */
+    /* 10-legacy.isa:438: rdrand | 66 0F C7 /6 reg */
     {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:453: rdseed | NP 0F C7 /7 reg */
+    /* 10-legacy.isa:439: rdseed | NP 0F C7 /7 reg */
     {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:454: rdseed | 66 0F C7 /7 reg */
+    /* 10-legacy.isa:440: rdseed | 66 0F C7 /7 reg */
     {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:455: rdpid | F3 0F C7 /7 reg */
+    /* 10-legacy.isa:441: rdpid | F3 0F C7 /7 reg */
     {XIE_OP_RDPID, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RDPID, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:456: bswap | 0F C8+r */
+    /* 10-legacy.isa:442: bswap | 0F C8+r */
     {XIE_OP_BSWAP, XIEI_H_BSWAP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc8, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:457: ud0 | 0F FF /r */
+    /* 10-legacy.isa:443: ud0 | 0F FF /r */
     {XIE_OP_UD0, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:458: ud2 | 0F 0B */
+    /* 10-legacy.isa:444: ud2 | 0F 0B */
     {XIE_OP_UD2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:461: movbe | NP 0F 38 F0 /r mem */
+    /* 10-legacy.isa:447: movbe | NP 0F 38 F0 /r mem */
     {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:462: movbe | 66 0F 38 F0 /r mem */
+    /* 10-legacy.isa:448: movbe | 66 0F 38 F0 /r mem */
     {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:463: movbe | NP 0F 38 F1 /r mem */
+    /* 10-legacy.isa:449: movbe | NP 0F 38 F1 /r mem */
     {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:464: movbe | 66 0F 38 F1 /r mem */
+    /* 10-legacy.isa:450: movbe | 66 0F 38 F1 /r mem */
     {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:465: crc32 | F2 0F 38 F0 /r */
+    /* 10-legacy.isa:451: crc32 | F2 0F 38 F0 /r */
     {XIE_OP_CRC32, XIEI_H_CRC32, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:466: crc32 | F2 0F 38 F1 /r */
+    /* 10-legacy.isa:452: crc32 | F2 0F 38 F1 /r */
     {XIE_OP_CRC32, XIEI_H_CRC32, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:467: adcx | 66 0F 38 F6 /r */
+    /* 10-legacy.isa:453: adcx | 66 0F 38 F6 /r */
     {XIE_OP_ADCX, XIEI_H_ADCX, 0, XIEI_F_CF, XIEI_F_CF, 0, 0, 0, 0, 1, {XIE_FEAT_ADX, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:468: adox | F3 0F 38 F6 /r */
+    /* 10-legacy.isa:454: adox | F3 0F 38 F6 /r */
     {XIE_OP_ADOX, XIEI_H_ADOX, 0, XIEI_F_OF, XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_ADX, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:469: movdiri | NP 0F 38 F9 /r mem */
+    /* 10-legacy.isa:455: movdiri | NP 0F 38 F9 /r mem */
     {XIE_OP_MOVDIRI, XIEI_H_MOVDIRI, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIRI, 0}, XIEI_ENC_LEGACY, 2, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:470: movdir64b | 66 0F 38 F8 /r mem */
+    /* 10-legacy.isa:456: movdir64b | 66 0F 38 F8 /r mem */
     {XIE_OP_MOVDIR64B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIR64B, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:471: enqcmd | F2 0F 38 F8 /r mem */
+    /* 10-legacy.isa:457: enqcmd | F2 0F 38 F8 /r mem */
     {XIE_OP_ENQCMD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:472: enqcmds | F3 0F 38 F8 /r mem */
+    /* 10-legacy.isa:458: enqcmds | F3 0F 38 F8 /r mem */
     {XIE_OP_ENQCMDS, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:473: aadd | NP 0F 38 FC /r mem */
+    /* 10-legacy.isa:459: aadd | NP 0F 38 FC /r mem */
     {XIE_OP_AADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:474: aand | 66 0F 38 FC /r mem */
+    /* 10-legacy.isa:460: aand | 66 0F 38 FC /r mem */
     {XIE_OP_AAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:475: axor | F3 0F 38 FC /r mem */
+    /* 10-legacy.isa:461: axor | F3 0F 38 FC /r mem */
     {XIE_OP_AXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:476: aor | F2 0F 38 FC /r mem */
+    /* 10-legacy.isa:462: aor | F2 0F 38 FC /r mem */
     {XIE_OP_AOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:479: prefetchnta | 0F 18 /0 mem */
+    /* 10-legacy.isa:465: prefetchnta | 0F 18 /0 mem */
     {XIE_OP_PREFETCHNTA, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:480: prefetcht0 | 0F 18 /1 mem */
+    /* 10-legacy.isa:466: prefetcht0 | 0F 18 /1 mem */
     {XIE_OP_PREFETCHT0, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:481: prefetcht1 | 0F 18 /2 mem */
+    /* 10-legacy.isa:467: prefetcht1 | 0F 18 /2 mem */
     {XIE_OP_PREFETCHT1, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:482: prefetcht2 | 0F 18 /3 mem */
+    /* 10-legacy.isa:468: prefetcht2 | 0F 18 /3 mem */
     {XIE_OP_PREFETCHT2, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:483: nop | 0F 18 /r */
+    /* 10-legacy.isa:469: nop | 0F 18 /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:484: nop | 0F 19 /r */
+    /* 10-legacy.isa:470: nop | 0F 19 /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x19, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:485: nop | 0F 1A /r */
+    /* 10-legacy.isa:471: nop | 0F 1A /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:486: nop | 0F 1B /r */
+    /* 10-legacy.isa:472: nop | 0F 1B /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:487: cldemote | NP 0F 1C /0 mem */
+    /* 10-legacy.isa:473: cldemote | NP 0F 1C /0 mem */
     {XIE_OP_CLDEMOTE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLDEMOTE, 0}, XIEI_ENC_LEGACY, 1, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:488: nop | 0F 1C /r */
+    /* 10-legacy.isa:474: nop | 0F 1C /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:489: nop | 0F 1D /r */
+    /* 10-legacy.isa:475: nop | 0F 1D /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:490: endbr64 | F3 0F 1E FA */
+    /* 10-legacy.isa:476: endbr64 | F3 0F 1E FA */
     {XIE_OP_ENDBR64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_IBT, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:491: endbr32 | F3 0F 1E FB */
+    /* 10-legacy.isa:477: endbr32 | F3 0F 1E FB */
     {XIE_OP_ENDBR32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_IBT, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:492: rdsspd | F3 W0 0F 1E /1 reg */
+    /* 10-legacy.isa:478: rdsspd | F3 W0 0F 1E /1 reg */
     {XIE_OP_RDSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:493: rdsspq | F3 W1 0F 1E /1 reg */
+    /* 10-legacy.isa:479: rdsspq | F3 W1 0F 1E /1 reg */
     {XIE_OP_RDSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:494: nop | 0F 1E /r */
+    /* 10-legacy.isa:480: nop | 0F 1E /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:495: nop | 0F 1F /r */
+    /* 10-legacy.isa:481: nop | 0F 1F /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:496: prefetch | 0F 0D /0 mem */
-    {XIE_OP_PREFETCH, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PREFETCHW, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:497: prefetchw | 0F 0D /1 mem */
-    {XIE_OP_PREFETCHW, XIEI_H_PREFETCHW, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PREFETCHW, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:498: prefetchwt1 | 0F 0D /2 mem */
-    {XIE_OP_PREFETCHWT1, XIEI_H_PREFETCHWT1, XIEI_A_INTEL, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PREFETCHWT1, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:499: prefetch | 0F 0D /r mem */
-    {XIE_OP_PREFETCH, XIEI_H_PREFETCH, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PREFETCHW, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:500: nop | 0F 0D /r */
-    {XIE_OP_NOP, XIEI_H_NOP, XIEI_A_INTEL, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:501: clflush | NP 0F AE /7 mem */
+    /* 10-legacy.isa:487: prefetch | 0F 0D /0 mem */
+    {XIE_OP_PREFETCH, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:488: prefetchw | 0F 0D /1 mem */
+    {XIE_OP_PREFETCHW, XIEI_H_PREFETCHW, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:489: prefetchwt1 | 0F 0D /2 mem */
+    {XIE_OP_PREFETCHWT1, XIEI_H_PREFETCHWT1, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:490: prefetch | 0F 0D /r mem */
+    {XIE_OP_PREFETCH, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:491: nop | 0F 0D /r reg */
+    {XIE_OP_NOP, XIEI_H_NOP, XIEI_A_INTEL, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:492: clflush | NP 0F AE /7 mem */
     {XIE_OP_CLFLUSH, XIEI_H_CLFLUSH, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLFSH, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:502: clflushopt | 66 0F AE /7 mem */
+    /* 10-legacy.isa:493: clflushopt | 66 0F AE /7 mem */
     {XIE_OP_CLFLUSHOPT, XIEI_H_CLFLUSHOPT, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLFLUSHOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:503: clwb | 66 0F AE /6 mem */
+    /* 10-legacy.isa:494: clwb | 66 0F AE /6 mem */
     {XIE_OP_CLWB, XIEI_H_CLWB, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLWB, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:504: lfence | NP 0F AE /5 reg */
+    /* 10-legacy.isa:495: lfence | NP 0F AE /5 reg */
     {XIE_OP_LFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:505: mfence | NP 0F AE /6 reg */
+    /* 10-legacy.isa:496: mfence | NP 0F AE /6 reg */
     {XIE_OP_MFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:506: sfence | NP 0F AE /7 reg */
+    /* 10-legacy.isa:497: sfence | NP 0F AE /7 reg */
     {XIE_OP_SFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:510: sldt | 0F 00 /0 mem */
+    /* 10-legacy.isa:501: sldt | 0F 00 /0 mem */
     {XIE_OP_SLDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:511: sldt | 0F 00 /0 reg */
+    /* 10-legacy.isa:502: sldt | 0F 00 /0 reg */
     {XIE_OP_SLDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:512: str | 0F 00 /1 mem */
+    /* 10-legacy.isa:503: str | 0F 00 /1 mem */
     {XIE_OP_STR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:513: str | 0F 00 /1 reg */
+    /* 10-legacy.isa:504: str | 0F 00 /1 reg */
     {XIE_OP_STR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:514: lldt | 0F 00 /2 */
+    /* 10-legacy.isa:505: lldt | 0F 00 /2 */
     {XIE_OP_LLDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:515: ltr | 0F 00 /3 */
+    /* 10-legacy.isa:506: ltr | 0F 00 /3 */
     {XIE_OP_LTR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:516: verr | 0F 00 /4 */
+    /* 10-legacy.isa:507: verr | 0F 00 /4 */
     {XIE_OP_VERR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:517: verw | 0F 00 /5 */
+    /* 10-legacy.isa:508: verw | 0F 00 /5 */
     {XIE_OP_VERW, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:518: lkgs | F2 0F 00 /6 */
+    /* 10-legacy.isa:509: lkgs | F2 0F 00 /6 */
     {XIE_OP_LKGS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LKGS, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:521: sgdt | 0F 01 /0 mem */
+    /* 10-legacy.isa:512: sgdt | 0F 01 /0 mem */
     {XIE_OP_SGDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:522: sidt | 0F 01 /1 mem */
+    /* 10-legacy.isa:513: sidt | 0F 01 /1 mem */
     {XIE_OP_SIDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:523: lgdt | 0F 01 /2 mem */
+    /* 10-legacy.isa:514: lgdt | 0F 01 /2 mem */
     {XIE_OP_LGDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:524: lidt | 0F 01 /3 mem */
+    /* 10-legacy.isa:515: lidt | 0F 01 /3 mem */
     {XIE_OP_LIDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:525: smsw | 0F 01 /4 mem */
+    /* 10-legacy.isa:516: smsw | 0F 01 /4 mem */
     {XIE_OP_SMSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:526: smsw | 0F 01 /4 reg */
+    /* 10-legacy.isa:517: smsw | 0F 01 /4 reg */
     {XIE_OP_SMSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:527: rstorssp | F3 0F 01 /5 mem */
+    /* 10-legacy.isa:518: rstorssp | F3 0F 01 /5 mem */
     {XIE_OP_RSTORSSP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:528: lmsw | 0F 01 /6 */
+    /* 10-legacy.isa:519: lmsw | 0F 01 /6 */
     {XIE_OP_LMSW, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:529: invlpg | 0F 01 /7 mem */
+    /* 10-legacy.isa:520: invlpg | 0F 01 /7 mem */
     {XIE_OP_INVLPG, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:531: enclv | NP 0F 01 C0 */
+    /* 10-legacy.isa:522: enclv | NP 0F 01 C0 */
     {XIE_OP_ENCLV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:532: vmcall | NP 0F 01 C1 */
+    /* 10-legacy.isa:523: vmcall | NP 0F 01 C1 */
     {XIE_OP_VMCALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:533: vmlaunch | NP 0F 01 C2 */
+    /* 10-legacy.isa:524: vmlaunch | NP 0F 01 C2 */
     {XIE_OP_VMLAUNCH, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:534: vmresume | NP 0F 01 C3 */
+    /* 10-legacy.isa:525: vmresume | NP 0F 01 C3 */
     {XIE_OP_VMRESUME, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:535: vmxoff | NP 0F 01 C4 */
+    /* 10-legacy.isa:526: vmxoff | NP 0F 01 C4 */
     {XIE_OP_VMXOFF, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:536: pconfig | NP 0F 01 C5 */
+    /* 10-legacy.isa:527: pconfig | NP 0F 01 C5 */
     {XIE_OP_PCONFIG, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_PCONFIG, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:537: wrmsrns | NP 0F 01 C6 */
+    /* 10-legacy.isa:528: wrmsrns | NP 0F 01 C6 */
     {XIE_OP_WRMSRNS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WRMSRNS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:538: wrmsrlist | F3 0F 01 C6 */
+    /* 10-legacy.isa:529: wrmsrlist | F3 0F 01 C6 */
     {XIE_OP_WRMSRLIST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSRLIST, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:539: rdmsrlist | F2 0F 01 C6 */
+    /* 10-legacy.isa:530: rdmsrlist | F2 0F 01 C6 */
     {XIE_OP_RDMSRLIST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSRLIST, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:540: monitor | NP 0F 01 C8 */
+    /* 10-legacy.isa:531: monitor | NP 0F 01 C8 */
     {XIE_OP_MONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:541: mwait | NP 0F 01 C9 */
+    /* 10-legacy.isa:532: mwait | NP 0F 01 C9 */
     {XIE_OP_MWAIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:542: clac | NP 0F 01 CA */
+    /* 10-legacy.isa:533: clac | NP 0F 01 CA */
     {XIE_OP_CLAC, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_AC, 0, XIEI_F_AC, 0, 0, 1, {XIE_FEAT_SMAP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:543: erets | F2 0F 01 CA */
+    /* 10-legacy.isa:534: erets | F2 0F 01 CA */
     {XIE_OP_ERETS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_FRED, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:544: eretu | F3 0F 01 CA */
+    /* 10-legacy.isa:535: eretu | F3 0F 01 CA */
     {XIE_OP_ERETU, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_FRED, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:545: stac | NP 0F 01 CB */
+    /* 10-legacy.isa:536: stac | NP 0F 01 CB */
     {XIE_OP_STAC, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_AC, 0, 0, XIEI_F_AC, 0, 1, {XIE_FEAT_SMAP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:546: encls | NP 0F 01 CF */
+    /* 10-legacy.isa:537: encls | NP 0F 01 CF */
     {XIE_OP_ENCLS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:547: xgetbv | NP 0F 01 D0 */
+    /* 10-legacy.isa:538: xgetbv | NP 0F 01 D0 */
     {XIE_OP_XGETBV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:548: xsetbv | NP 0F 01 D1 */
+    /* 10-legacy.isa:539: xsetbv | NP 0F 01 D1 */
     {XIE_OP_XSETBV, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:549: vmfunc | NP 0F 01 D4 */
+    /* 10-legacy.isa:540: vmfunc | NP 0F 01 D4 */
     {XIE_OP_VMFUNC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:550: xend | NP 0F 01 D5 */
+    /* 10-legacy.isa:541: xend | NP 0F 01 D5 */
     {XIE_OP_XEND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:551: xtest | NP 0F 01 D6 */
+    /* 10-legacy.isa:542: xtest | NP 0F 01 D6 */
     {XIE_OP_XTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:552: enclu | NP 0F 01 D7 */
+    /* 10-legacy.isa:543: enclu | NP 0F 01 D7 */
     {XIE_OP_ENCLU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:553: vmrun | 0F 01 D8 */
+    /* 10-legacy.isa:544: vmrun | 0F 01 D8 */
     {XIE_OP_VMRUN, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:554: vmmcall | 0F 01 D9 */
+    /* 10-legacy.isa:545: vmmcall | 0F 01 D9 */
     {XIE_OP_VMMCALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:555: vmgexit | F3 0F 01 D9 */
+    /* 10-legacy.isa:546: vmgexit | F3 0F 01 D9 */
     {XIE_OP_VMGEXIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_ES, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:556: vmgexit | F2 0F 01 D9 */
+    /* 10-legacy.isa:547: vmgexit | F2 0F 01 D9 */
     {XIE_OP_VMGEXIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_ES, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:557: vmload | 0F 01 DA */
+    /* 10-legacy.isa:548: vmload | 0F 01 DA */
     {XIE_OP_VMLOAD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:558: vmsave | 0F 01 DB */
+    /* 10-legacy.isa:549: vmsave | 0F 01 DB */
     {XIE_OP_VMSAVE, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:559: stgi | 0F 01 DC */
+    /* 10-legacy.isa:550: stgi | 0F 01 DC */
     {XIE_OP_STGI, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:560: clgi | 0F 01 DD */
+    /* 10-legacy.isa:551: clgi | 0F 01 DD */
     {XIE_OP_CLGI, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:561: skinit | 0F 01 DE */
+    /* 10-legacy.isa:552: skinit | 0F 01 DE */
     {XIE_OP_SKINIT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SKINIT, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:562: invlpga | 0F 01 DF */
+    /* 10-legacy.isa:553: invlpga | 0F 01 DF */
     {XIE_OP_INVLPGA, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:563: serialize | NP 0F 01 E8 */
+    /* 10-legacy.isa:554: serialize | NP 0F 01 E8 */
     {XIE_OP_SERIALIZE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SERIALIZE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:564: setssbsy | F3 0F 01 E8 */
+    /* 10-legacy.isa:555: setssbsy | F3 0F 01 E8 */
     {XIE_OP_SETSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:565: xsusldtrk | F2 0F 01 E8 */
+    /* 10-legacy.isa:556: xsusldtrk | F2 0F 01 E8 */
     {XIE_OP_XSUSLDTRK, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSXLDTRK, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:566: xresldtrk | F2 0F 01 E9 */
+    /* 10-legacy.isa:557: xresldtrk | F2 0F 01 E9 */
     {XIE_OP_XRESLDTRK, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSXLDTRK, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:567: saveprevssp | F3 0F 01 EA */
+    /* 10-legacy.isa:558: saveprevssp | F3 0F 01 EA */
     {XIE_OP_SAVEPREVSSP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:568: uiret | F3 0F 01 EC */
+    /* 10-legacy.isa:559: uiret | F3 0F 01 EC */
     {XIE_OP_UIRET, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:569: testui | F3 0F 01 ED */
+    /* 10-legacy.isa:560: testui | F3 0F 01 ED */
     {XIE_OP_TESTUI, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:570: clui | F3 0F 01 EE */
+    /* 10-legacy.isa:561: clui | F3 0F 01 EE */
     {XIE_OP_CLUI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:571: stui | F3 0F 01 EF */
+    /* 10-legacy.isa:562: stui | F3 0F 01 EF */
     {XIE_OP_STUI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:572: rdpkru | NP 0F 01 EE */
+    /* 10-legacy.isa:563: rdpkru | NP 0F 01 EE */
     {XIE_OP_RDPKRU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PKU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:573: wrpkru | NP 0F 01 EF */
+    /* 10-legacy.isa:564: wrpkru | NP 0F 01 EF */
     {XIE_OP_WRPKRU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PKU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:574: swapgs | 0F 01 F8 */
+    /* 10-legacy.isa:565: swapgs | 0F 01 F8 */
     {XIE_OP_SWAPGS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:575: rdtscp | 0F 01 F9 */
+    /* 10-legacy.isa:566: rdtscp | 0F 01 F9 */
     {XIE_OP_RDTSCP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RDTSCP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:576: monitorx | NP 0F 01 FA */
+    /* 10-legacy.isa:567: monitorx | NP 0F 01 FA */
     {XIE_OP_MONITORX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:577: mwaitx | NP 0F 01 FB */
+    /* 10-legacy.isa:568: mwaitx | NP 0F 01 FB */
     {XIE_OP_MWAITX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:578: mcommit | F3 0F 01 FA */
+    /* 10-legacy.isa:569: mcommit | F3 0F 01 FA */
     {XIE_OP_MCOMMIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_MCOMMIT, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:579: clzero | 0F 01 FC */
+    /* 10-legacy.isa:570: clzero | 0F 01 FC */
     {XIE_OP_CLZERO, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLZERO, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:580: rdpru | NP 0F 01 FD */
+    /* 10-legacy.isa:571: rdpru | NP 0F 01 FD */
     {XIE_OP_RDPRU, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDPRU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:581: rmpquery | F3 0F 01 FD */
+    /* 10-legacy.isa:572: rmpquery | F3 0F 01 FD */
     {XIE_OP_RMPQUERY, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:582: rmpread | F2 0F 01 FD */
+    /* 10-legacy.isa:573: rmpread | F2 0F 01 FD */
     {XIE_OP_RMPREAD, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:583: invlpgb | NP 0F 01 FE */
+    /* 10-legacy.isa:574: invlpgb | NP 0F 01 FE */
     {XIE_OP_INVLPGB, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:584: rmpadjust | F3 0F 01 FE */
+    /* 10-legacy.isa:575: rmpadjust | F3 0F 01 FE */
     {XIE_OP_RMPADJUST, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:585: rmpupdate | F2 0F 01 FE */
+    /* 10-legacy.isa:576: rmpupdate | F2 0F 01 FE */
     {XIE_OP_RMPUPDATE, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:586: tlbsync | NP 0F 01 FF */
+    /* 10-legacy.isa:577: tlbsync | NP 0F 01 FF */
     {XIE_OP_TLBSYNC, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:587: psmash | F3 0F 01 FF */
+    /* 10-legacy.isa:578: psmash | F3 0F 01 FF */
     {XIE_OP_PSMASH, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:588: pvalidate | F2 0F 01 FF */
+    /* 10-legacy.isa:579: pvalidate | F2 0F 01 FF */
     {XIE_OP_PVALIDATE, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:591: lar | 0F 02 /r */
+    /* 10-legacy.isa:582: lar | 0F 02 /r */
     {XIE_OP_LAR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:592: lsl | 0F 03 /r */
+    /* 10-legacy.isa:583: lsl | 0F 03 /r */
     {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:594: syscall | 0F 05 */
-    {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:595: syscall | 0F 05 */
-    {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:596: clts | 0F 06 */
+    /* 10-legacy.isa:586: syscall | 0F 05 */
+    {XIE_OP_SYSCALL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:587: clts | 0F 06 */
     {XIE_OP_CLTS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x06, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:597: sysret | 0F 07 */
-    {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:598: sysret | 0F 07 */
-    {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_CPL0 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:599: invd | 0F 08 */
+    /* 10-legacy.isa:588: sysret | 0F 07 */
+    {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:589: invd | 0F 08 */
     {XIE_OP_INVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x08, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:600: wbinvd | 0F 09 */
+    /* 10-legacy.isa:590: wbinvd | 0F 09 */
     {XIE_OP_WBINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:601: wbnoinvd | F3 0F 09 */
+    /* 10-legacy.isa:591: wbnoinvd | F3 0F 09 */
     {XIE_OP_WBNOINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WBNOINVD, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_F3, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:604: mov | 0F 20 /r */
+    /* 10-legacy.isa:594: mov | 0F 20 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x20, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:605: mov | 0F 21 /r */
+    /* 10-legacy.isa:595: mov | 0F 21 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x21, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:606: mov | 0F 22 /r */
+    /* 10-legacy.isa:596: mov | 0F 22 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x22, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:607: mov | 0F 23 /r */
+    /* 10-legacy.isa:597: mov | 0F 23 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x23, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:609: wrmsr | 0F 30 */
+    /* 10-legacy.isa:599: wrmsr | 0F 30 */
     {XIE_OP_WRMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x30, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:610: rdtsc | 0F 31 */
+    /* 10-legacy.isa:600: rdtsc | 0F 31 */
     {XIE_OP_RDTSC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSC, 0}, XIEI_ENC_LEGACY, 1, 0x31, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:611: rdmsr | 0F 32 */
+    /* 10-legacy.isa:601: rdmsr | 0F 32 */
     {XIE_OP_RDMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x32, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:612: rdpmc | 0F 33 */
+    /* 10-legacy.isa:602: rdpmc | 0F 33 */
     {XIE_OP_RDPMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x33, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:615: sysenter | 0F 34 */
-    {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:616: sysenter | 0F 34 */
-    {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:617: sysexit | 0F 35 */
-    {XIE_OP_SYSEXIT, XIEI_H_NONE, XIEI_A_CPL0 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:618: sysexit | 0F 35 */
-    {XIE_OP_SYSEXIT, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_CPL0 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:619: getsec | NP 0F 37 */
+    /* 10-legacy.isa:608: sysenter | 0F 34 */
+    {XIE_OP_SYSENTER, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:609: sysexit | 0F 35 */
+    {XIE_OP_SYSEXIT, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:610: getsec | NP 0F 37 */
     {XIE_OP_GETSEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SMX, 0}, XIEI_ENC_LEGACY, 1, 0x37, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:621: vmread | NP 0F 78 /r */
+    /* 10-legacy.isa:612: vmread | NP 0F 78 /r */
     {XIE_OP_VMREAD, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:622: vmwrite | NP 0F 79 /r */
+    /* 10-legacy.isa:613: vmwrite | NP 0F 79 /r */
     {XIE_OP_VMWRITE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:623: vmptrld | NP 0F C7 /6 mem */
+    /* 10-legacy.isa:614: vmptrld | NP 0F C7 /6 mem */
     {XIE_OP_VMPTRLD, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:624: vmptrst | NP 0F C7 /7 mem */
+    /* 10-legacy.isa:615: vmptrst | NP 0F C7 /7 mem */
     {XIE_OP_VMPTRST, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:625: vmclear | 66 0F C7 /6 mem */
+    /* 10-legacy.isa:616: vmclear | 66 0F C7 /6 mem */
     {XIE_OP_VMCLEAR, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:626: vmxon | F3 0F C7 /6 mem */
+    /* 10-legacy.isa:617: vmxon | F3 0F C7 /6 mem */
     {XIE_OP_VMXON, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:627: invept | 66 0F 38 80 /r mem */
+    /* 10-legacy.isa:618: invept | 66 0F 38 80 /r mem */
     {XIE_OP_INVEPT, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x80, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:628: invvpid | 66 0F 38 81 /r mem */
+    /* 10-legacy.isa:619: invvpid | 66 0F 38 81 /r mem */
     {XIE_OP_INVVPID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x81, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:629: invpcid | 66 0F 38 82 /r mem */
+    /* 10-legacy.isa:620: invpcid | 66 0F 38 82 /r mem */
     {XIE_OP_INVPCID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVPCID, 0}, XIEI_ENC_LEGACY, 2, 0x82, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:631: senduipi | F3 0F C7 /6 reg */
+    /* 10-legacy.isa:622: senduipi | F3 0F C7 /6 reg */
     {XIE_OP_SENDUIPI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:632: xrstors | NP 0F C7 /3 mem */
+    /* 10-legacy.isa:623: xrstors | NP 0F C7 /3 mem */
     {XIE_OP_XRSTORS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:633: xrstors64 | NP W1 0F C7 /3 mem */
+    /* 10-legacy.isa:624: xrstors64 | NP W1 0F C7 /3 mem */
     {XIE_OP_XRSTORS64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:634: xsavec | NP 0F C7 /4 mem */
+    /* 10-legacy.isa:625: xsavec | NP 0F C7 /4 mem */
     {XIE_OP_XSAVEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:635: xsavec64 | NP W1 0F C7 /4 mem */
+    /* 10-legacy.isa:626: xsavec64 | NP W1 0F C7 /4 mem */
     {XIE_OP_XSAVEC64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:636: xsaves | NP 0F C7 /5 mem */
+    /* 10-legacy.isa:627: xsaves | NP 0F C7 /5 mem */
     {XIE_OP_XSAVES, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:637: xsaves64 | NP W1 0F C7 /5 mem */
+    /* 10-legacy.isa:628: xsaves64 | NP W1 0F C7 /5 mem */
     {XIE_OP_XSAVES64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:638: fxsave | NP 0F AE /0 mem */
+    /* 10-legacy.isa:629: fxsave | NP 0F AE /0 mem */
     {XIE_OP_FXSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:639: fxsave64 | NP W1 0F AE /0 mem */
+    /* 10-legacy.isa:630: fxsave64 | NP W1 0F AE /0 mem */
     {XIE_OP_FXSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:640: fxrstor | NP 0F AE /1 mem */
+    /* 10-legacy.isa:631: fxrstor | NP 0F AE /1 mem */
     {XIE_OP_FXRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:641: fxrstor64 | NP W1 0F AE /1 mem */
+    /* 10-legacy.isa:632: fxrstor64 | NP W1 0F AE /1 mem */
     {XIE_OP_FXRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:642: ldmxcsr | NP 0F AE /2 mem */
+    /* 10-legacy.isa:633: ldmxcsr | NP 0F AE /2 mem */
     {XIE_OP_LDMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:643: stmxcsr | NP 0F AE /3 mem */
+    /* 10-legacy.isa:634: stmxcsr | NP 0F AE /3 mem */
     {XIE_OP_STMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:644: xsave | NP 0F AE /4 mem */
+    /* 10-legacy.isa:635: xsave | NP 0F AE /4 mem */
     {XIE_OP_XSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:645: xsave64 | NP W1 0F AE /4 mem */
+    /* 10-legacy.isa:636: xsave64 | NP W1 0F AE /4 mem */
     {XIE_OP_XSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:646: xrstor | NP 0F AE /5 mem */
+    /* 10-legacy.isa:637: xrstor | NP 0F AE /5 mem */
     {XIE_OP_XRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:647: xrstor64 | NP W1 0F AE /5 mem */
+    /* 10-legacy.isa:638: xrstor64 | NP W1 0F AE /5 mem */
     {XIE_OP_XRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:648: xsaveopt | NP 0F AE /6 mem */
+    /* 10-legacy.isa:639: xsaveopt | NP 0F AE /6 mem */
     {XIE_OP_XSAVEOPT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:649: xsaveopt64 | NP W1 0F AE /6 mem */
+    /* 10-legacy.isa:640: xsaveopt64 | NP W1 0F AE /6 mem */
     {XIE_OP_XSAVEOPT64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:650: rdfsbase | F3 0F AE /0 reg */
+    /* 10-legacy.isa:641: rdfsbase | F3 0F AE /0 reg */
     {XIE_OP_RDFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:651: rdgsbase | F3 0F AE /1 reg */
+    /* 10-legacy.isa:642: rdgsbase | F3 0F AE /1 reg */
     {XIE_OP_RDGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:652: wrfsbase | F3 0F AE /2 reg */
+    /* 10-legacy.isa:643: wrfsbase | F3 0F AE /2 reg */
     {XIE_OP_WRFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:653: wrgsbase | F3 0F AE /3 reg */
+    /* 10-legacy.isa:644: wrgsbase | F3 0F AE /3 reg */
     {XIE_OP_WRGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:654: ptwrite | F3 0F AE /4 */
+    /* 10-legacy.isa:645: ptwrite | F3 0F AE /4 */
     {XIE_OP_PTWRITE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PTWRITE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:655: incsspd | F3 W0 0F AE /5 reg */
+    /* 10-legacy.isa:646: incsspd | F3 W0 0F AE /5 reg */
     {XIE_OP_INCSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:656: incsspq | F3 W1 0F AE /5 reg */
+    /* 10-legacy.isa:647: incsspq | F3 W1 0F AE /5 reg */
     {XIE_OP_INCSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:657: clrssbsy | F3 0F AE /6 mem */
+    /* 10-legacy.isa:648: clrssbsy | F3 0F AE /6 mem */
     {XIE_OP_CLRSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:658: umonitor | F3 0F AE /6 reg */
+    /* 10-legacy.isa:649: umonitor | F3 0F AE /6 reg */
     {XIE_OP_UMONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:659: umwait | F2 0F AE /6 reg */
+    /* 10-legacy.isa:650: umwait | F2 0F AE /6 reg */
     {XIE_OP_UMWAIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:660: tpause | 66 0F AE /6 reg */
+    /* 10-legacy.isa:651: tpause | 66 0F AE /6 reg */
     {XIE_OP_TPAUSE, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:661: wrssd | NP W0 0F 38 F6 /r mem */
+    /* 10-legacy.isa:652: wrssd | NP W0 0F 38 F6 /r mem */
     {XIE_OP_WRSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:662: wrssq | NP W1 0F 38 F6 /r mem */
+    /* 10-legacy.isa:653: wrssq | NP W1 0F 38 F6 /r mem */
     {XIE_OP_WRSSQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:663: wrussd | 66 W0 0F 38 F5 /r mem */
+    /* 10-legacy.isa:654: wrussd | 66 W0 0F 38 F5 /r mem */
     {XIE_OP_WRUSSD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:664: wrussq | 66 W1 0F 38 F5 /r mem */
+    /* 10-legacy.isa:655: wrussq | 66 W1 0F 38 F5 /r mem */
     {XIE_OP_WRUSSQ, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:665: hreset | F3 0F 3A F0 C0 */
+    /* 10-legacy.isa:656: hreset | F3 0F 3A F0 C0 */
     {XIE_OP_HRESET, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_HRESET, 0}, XIEI_ENC_LEGACY, 3, 0xf0, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:666: urdmsr | F2 0F 38 F8 /r reg */
+    /* 10-legacy.isa:657: urdmsr | F2 0F 38 F8 /r reg */
     {XIE_OP_URDMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:667: uwrmsr | F3 0F 38 F8 /r reg */
+    /* 10-legacy.isa:658: uwrmsr | F3 0F 38 F8 /r reg */
     {XIE_OP_UWRMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:669: loadiwkey | F3 0F 38 DC /r reg */
+    /* 10-legacy.isa:660: loadiwkey | F3 0F 38 DC /r reg */
     {XIE_OP_LOADIWKEY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_KL, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:670: aesenc128kl | F3 0F 38 DC /r mem */
+    /* 10-legacy.isa:661: aesenc128kl | F3 0F 38 DC /r mem */
     {XIE_OP_AESENC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:671: aesdec128kl | F3 0F 38 DD /r mem */
+    /* 10-legacy.isa:662: aesdec128kl | F3 0F 38 DD /r mem */
     {XIE_OP_AESDEC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:672: aesenc256kl | F3 0F 38 DE /r mem */
+    /* 10-legacy.isa:663: aesenc256kl | F3 0F 38 DE /r mem */
     {XIE_OP_AESENC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:673: aesdec256kl | F3 0F 38 DF /r mem */
+    /* 10-legacy.isa:664: aesdec256kl | F3 0F 38 DF /r mem */
     {XIE_OP_AESDEC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:674: aesencwide128kl | F3 0F 38 D8 /0 mem */
+    /* 10-legacy.isa:665: aesencwide128kl | F3 0F 38 D8 /0 mem */
     {XIE_OP_AESENCWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:675: aesdecwide128kl | F3 0F 38 D8 /1 mem */
+    /* 10-legacy.isa:666: aesdecwide128kl | F3 0F 38 D8 /1 mem */
     {XIE_OP_AESDECWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:676: aesencwide256kl | F3 0F 38 D8 /2 mem */
+    /* 10-legacy.isa:667: aesencwide256kl | F3 0F 38 D8 /2 mem */
     {XIE_OP_AESENCWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:677: aesdecwide256kl | F3 0F 38 D8 /3 mem */
+    /* 10-legacy.isa:668: aesdecwide256kl | F3 0F 38 D8 /3 mem */
     {XIE_OP_AESDECWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:678: encodekey128 | F3 0F 38 FA /r reg */
+    /* 10-legacy.isa:669: encodekey128 | F3 0F 38 FA /r reg */
     {XIE_OP_ENCODEKEY128, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfa, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:679: encodekey256 | F3 0F 38 FB /r reg */
+    /* 10-legacy.isa:670: encodekey256 | F3 0F 38 FB /r reg */
     {XIE_OP_ENCODEKEY256, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfb, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:687: fadd | D8 /0 mem */
+    /* 10-legacy.isa:678: fadd | D8 /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:688: fmul | D8 /1 mem */
+    /* 10-legacy.isa:679: fmul | D8 /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:689: fcom | D8 /2 mem */
+    /* 10-legacy.isa:680: fcom | D8 /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:690: fcomp | D8 /3 mem */
+    /* 10-legacy.isa:681: fcomp | D8 /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:691: fsub | D8 /4 mem */
+    /* 10-legacy.isa:682: fsub | D8 /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:692: fsubr | D8 /5 mem */
+    /* 10-legacy.isa:683: fsubr | D8 /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:693: fdiv | D8 /6 mem */
+    /* 10-legacy.isa:684: fdiv | D8 /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:694: fdivr | D8 /7 mem */
+    /* 10-legacy.isa:685: fdivr | D8 /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:695: fadd | DC /0 mem */
+    /* 10-legacy.isa:686: fadd | DC /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:696: fmul | DC /1 mem */
+    /* 10-legacy.isa:687: fmul | DC /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:697: fcom | DC /2 mem */
+    /* 10-legacy.isa:688: fcom | DC /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:698: fcomp | DC /3 mem */
+    /* 10-legacy.isa:689: fcomp | DC /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:699: fsub | DC /4 mem */
+    /* 10-legacy.isa:690: fsub | DC /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:700: fsubr | DC /5 mem */
+    /* 10-legacy.isa:691: fsubr | DC /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:701: fdiv | DC /6 mem */
+    /* 10-legacy.isa:692: fdiv | DC /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:702: fdivr | DC /7 mem */
+    /* 10-legacy.isa:693: fdivr | DC /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:703: fiadd | DA /0 mem */
+    /* 10-legacy.isa:694: fiadd | DA /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:704: fimul | DA /1 mem */
+    /* 10-legacy.isa:695: fimul | DA /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:705: ficom | DA /2 mem */
+    /* 10-legacy.isa:696: ficom | DA /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:706: ficomp | DA /3 mem */
+    /* 10-legacy.isa:697: ficomp | DA /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:707: fisub | DA /4 mem */
+    /* 10-legacy.isa:698: fisub | DA /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:708: fisubr | DA /5 mem */
+    /* 10-legacy.isa:699: fisubr | DA /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:709: fidiv | DA /6 mem */
+    /* 10-legacy.isa:700: fidiv | DA /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:710: fidivr | DA /7 mem */
+    /* 10-legacy.isa:701: fidivr | DA /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:711: fiadd | DE /0 mem */
+    /* 10-legacy.isa:702: fiadd | DE /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:712: fimul | DE /1 mem */
+    /* 10-legacy.isa:703: fimul | DE /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:713: ficom | DE /2 mem */
+    /* 10-legacy.isa:704: ficom | DE /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:714: ficomp | DE /3 mem */
+    /* 10-legacy.isa:705: ficomp | DE /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:715: fisub | DE /4 mem */
+    /* 10-legacy.isa:706: fisub | DE /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:716: fisubr | DE /5 mem */
+    /* 10-legacy.isa:707: fisubr | DE /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:717: fidiv | DE /6 mem */
+    /* 10-legacy.isa:708: fidiv | DE /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:718: fidivr | DE /7 mem */
+    /* 10-legacy.isa:709: fidivr | DE /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:719: fadd | D8 /0 reg */
+    /* 10-legacy.isa:710: fadd | D8 /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:720: fmul | D8 /1 reg */
+    /* 10-legacy.isa:711: fmul | D8 /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:721: fcom | D8 /2 reg */
+    /* 10-legacy.isa:712: fcom | D8 /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:722: fcomp | D8 /3 reg */
+    /* 10-legacy.isa:713: fcomp | D8 /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:723: fsub | D8 /4 reg */
+    /* 10-legacy.isa:714: fsub | D8 /4 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:724: fsubr | D8 /5 reg */
+    /* 10-legacy.isa:715: fsubr | D8 /5 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:725: fdiv | D8 /6 reg */
+    /* 10-legacy.isa:716: fdiv | D8 /6 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:726: fdivr | D8 /7 reg */
+    /* 10-legacy.isa:717: fdivr | D8 /7 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:727: fadd | DC /0 reg */
+    /* 10-legacy.isa:718: fadd | DC /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:728: fmul | DC /1 reg */
+    /* 10-legacy.isa:719: fmul | DC /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:729: fcom | DC /2 reg */
+    /* 10-legacy.isa:720: fcom | DC /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:730: fcomp | DC /3 reg */
+    /* 10-legacy.isa:721: fcomp | DC /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:731: fsubr | DC /4 reg */
+    /* 10-legacy.isa:722: fsubr | DC /4 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:732: fsub | DC /5 reg */
+    /* 10-legacy.isa:723: fsub | DC /5 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:733: fdivr | DC /6 reg */
+    /* 10-legacy.isa:724: fdivr | DC /6 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:734: fdiv | DC /7 reg */
+    /* 10-legacy.isa:725: fdiv | DC /7 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:735: faddp | DE /0 reg */
+    /* 10-legacy.isa:726: faddp | DE /0 reg */
     {XIE_OP_FADDP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:736: fmulp | DE /1 reg */
+    /* 10-legacy.isa:727: fmulp | DE /1 reg */
     {XIE_OP_FMULP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:737: fsubrp | DE /4 reg */
+    /* 10-legacy.isa:728: fsubrp | DE /4 reg */
     {XIE_OP_FSUBRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:738: fsubp | DE /5 reg */
+    /* 10-legacy.isa:729: fsubp | DE /5 reg */
     {XIE_OP_FSUBP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:739: fdivrp | DE /6 reg */
+    /* 10-legacy.isa:730: fdivrp | DE /6 reg */
     {XIE_OP_FDIVRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:740: fdivp | DE /7 reg */
+    /* 10-legacy.isa:731: fdivp | DE /7 reg */
     {XIE_OP_FDIVP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:741: fcomp | DE /2 reg */
+    /* 10-legacy.isa:732: fcomp | DE /2 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:742: fcompp | DE D9 */
+    /* 10-legacy.isa:733: fcompp | DE D9 */
     {XIE_OP_FCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:743: fld | D9 /0 mem */
+    /* 10-legacy.isa:734: fld | D9 /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:744: fst | D9 /2 mem */
+    /* 10-legacy.isa:735: fst | D9 /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:745: fstp | D9 /3 mem */
+    /* 10-legacy.isa:736: fstp | D9 /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:746: fldenv | D9 /4 mem */
+    /* 10-legacy.isa:737: fldenv | D9 /4 mem */
     {XIE_OP_FLDENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:747: fldcw | D9 /5 mem */
+    /* 10-legacy.isa:738: fldcw | D9 /5 mem */
     {XIE_OP_FLDCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:748: fnstenv | D9 /6 mem */
+    /* 10-legacy.isa:739: fnstenv | D9 /6 mem */
     {XIE_OP_FNSTENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:749: fnstcw | D9 /7 mem */
+    /* 10-legacy.isa:740: fnstcw | D9 /7 mem */
     {XIE_OP_FNSTCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:750: fld | D9 /0 reg */
+    /* 10-legacy.isa:741: fld | D9 /0 reg */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:751: fxch | D9 /1 reg */
+    /* 10-legacy.isa:742: fxch | D9 /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:752: fnop | D9 D0 */
+    /* 10-legacy.isa:743: fnop | D9 D0 */
     {XIE_OP_FNOP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:753: fstpnce | D9 /3 reg */
+    /* 10-legacy.isa:744: fstpnce | D9 /3 reg */
     {XIE_OP_FSTPNCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:754: fchs | D9 E0 */
+    /* 10-legacy.isa:745: fchs | D9 E0 */
     {XIE_OP_FCHS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:755: fabs | D9 E1 */
+    /* 10-legacy.isa:746: fabs | D9 E1 */
     {XIE_OP_FABS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:756: ftst | D9 E4 */
+    /* 10-legacy.isa:747: ftst | D9 E4 */
     {XIE_OP_FTST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:757: fxam | D9 E5 */
+    /* 10-legacy.isa:748: fxam | D9 E5 */
     {XIE_OP_FXAM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:758: fld1 | D9 E8 */
+    /* 10-legacy.isa:749: fld1 | D9 E8 */
     {XIE_OP_FLD1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:759: fldl2t | D9 E9 */
+    /* 10-legacy.isa:750: fldl2t | D9 E9 */
     {XIE_OP_FLDL2T, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:760: fldl2e | D9 EA */
+    /* 10-legacy.isa:751: fldl2e | D9 EA */
     {XIE_OP_FLDL2E, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:761: fldpi | D9 EB */
+    /* 10-legacy.isa:752: fldpi | D9 EB */
     {XIE_OP_FLDPI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:762: fldlg2 | D9 EC */
+    /* 10-legacy.isa:753: fldlg2 | D9 EC */
     {XIE_OP_FLDLG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:763: fldln2 | D9 ED */
+    /* 10-legacy.isa:754: fldln2 | D9 ED */
     {XIE_OP_FLDLN2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:764: fldz | D9 EE */
+    /* 10-legacy.isa:755: fldz | D9 EE */
     {XIE_OP_FLDZ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:765: f2xm1 | D9 F0 */
+    /* 10-legacy.isa:756: f2xm1 | D9 F0 */
     {XIE_OP_F2XM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:766: fyl2x | D9 F1 */
+    /* 10-legacy.isa:757: fyl2x | D9 F1 */
     {XIE_OP_FYL2X, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:767: fptan | D9 F2 */
+    /* 10-legacy.isa:758: fptan | D9 F2 */
     {XIE_OP_FPTAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:768: fpatan | D9 F3 */
+    /* 10-legacy.isa:759: fpatan | D9 F3 */
     {XIE_OP_FPATAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:769: fxtract | D9 F4 */
+    /* 10-legacy.isa:760: fxtract | D9 F4 */
     {XIE_OP_FXTRACT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:770: fprem1 | D9 F5 */
+    /* 10-legacy.isa:761: fprem1 | D9 F5 */
     {XIE_OP_FPREM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:771: fdecstp | D9 F6 */
+    /* 10-legacy.isa:762: fdecstp | D9 F6 */
     {XIE_OP_FDECSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:772: fincstp | D9 F7 */
+    /* 10-legacy.isa:763: fincstp | D9 F7 */
     {XIE_OP_FINCSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:773: fprem | D9 F8 */
+    /* 10-legacy.isa:764: fprem | D9 F8 */
     {XIE_OP_FPREM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:774: fyl2xp1 | D9 F9 */
+    /* 10-legacy.isa:765: fyl2xp1 | D9 F9 */
     {XIE_OP_FYL2XP1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:775: fsqrt | D9 FA */
+    /* 10-legacy.isa:766: fsqrt | D9 FA */
     {XIE_OP_FSQRT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:776: fsincos | D9 FB */
+    /* 10-legacy.isa:767: fsincos | D9 FB */
     {XIE_OP_FSINCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:777: frndint | D9 FC */
+    /* 10-legacy.isa:768: frndint | D9 FC */
     {XIE_OP_FRNDINT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:778: fscale | D9 FD */
+    /* 10-legacy.isa:769: fscale | D9 FD */
     {XIE_OP_FSCALE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:779: fsin | D9 FE */
+    /* 10-legacy.isa:770: fsin | D9 FE */
     {XIE_OP_FSIN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:780: fcos | D9 FF */
+    /* 10-legacy.isa:771: fcos | D9 FF */
     {XIE_OP_FCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:781: fcmovb | DA /0 reg */
+    /* 10-legacy.isa:772: fcmovb | DA /0 reg */
     {XIE_OP_FCMOVB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:782: fcmove | DA /1 reg */
+    /* 10-legacy.isa:773: fcmove | DA /1 reg */
     {XIE_OP_FCMOVE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:783: fcmovbe | DA /2 reg */
+    /* 10-legacy.isa:774: fcmovbe | DA /2 reg */
     {XIE_OP_FCMOVBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:784: fcmovu | DA /3 reg */
+    /* 10-legacy.isa:775: fcmovu | DA /3 reg */
     {XIE_OP_FCMOVU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:785: fucompp | DA E9 */
+    /* 10-legacy.isa:776: fucompp | DA E9 */
     {XIE_OP_FUCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:786: fild | DB /0 mem */
+    /* 10-legacy.isa:777: fild | DB /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:787: fisttp | DB /1 mem */
+    /* 10-legacy.isa:778: fisttp | DB /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:788: fist | DB /2 mem */
+    /* 10-legacy.isa:779: fist | DB /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:789: fistp | DB /3 mem */
+    /* 10-legacy.isa:780: fistp | DB /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:790: fld | DB /5 mem */
+    /* 10-legacy.isa:781: fld | DB /5 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:791: fstp | DB /7 mem */
+    /* 10-legacy.isa:782: fstp | DB /7 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:792: fcmovnb | DB /0 reg */
+    /* 10-legacy.isa:783: fcmovnb | DB /0 reg */
     {XIE_OP_FCMOVNB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:793: fcmovne | DB /1 reg */
+    /* 10-legacy.isa:784: fcmovne | DB /1 reg */
     {XIE_OP_FCMOVNE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:794: fcmovnbe | DB /2 reg */
+    /* 10-legacy.isa:785: fcmovnbe | DB /2 reg */
     {XIE_OP_FCMOVNBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:795: fcmovnu | DB /3 reg */
+    /* 10-legacy.isa:786: fcmovnu | DB /3 reg */
     {XIE_OP_FCMOVNU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:796: fneni | DB E0 */
+    /* 10-legacy.isa:787: fneni | DB E0 */
     {XIE_OP_FNENI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:797: fndisi | DB E1 */
+    /* 10-legacy.isa:788: fndisi | DB E1 */
     {XIE_OP_FNDISI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:798: fnclex | DB E2 */
+    /* 10-legacy.isa:789: fnclex | DB E2 */
     {XIE_OP_FNCLEX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:799: fninit | DB E3 */
+    /* 10-legacy.isa:790: fninit | DB E3 */
     {XIE_OP_FNINIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:800: fnsetpm | DB E4 */
+    /* 10-legacy.isa:791: fnsetpm | DB E4 */
     {XIE_OP_FNSETPM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:801: fucomi | DB /5 reg */
+    /* 10-legacy.isa:792: fucomi | DB /5 reg */
     {XIE_OP_FUCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:802: fcomi | DB /6 reg */
+    /* 10-legacy.isa:793: fcomi | DB /6 reg */
     {XIE_OP_FCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:803: fld | DD /0 mem */
+    /* 10-legacy.isa:794: fld | DD /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:804: fisttp | DD /1 mem */
+    /* 10-legacy.isa:795: fisttp | DD /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:805: fst | DD /2 mem */
+    /* 10-legacy.isa:796: fst | DD /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:806: fstp | DD /3 mem */
+    /* 10-legacy.isa:797: fstp | DD /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:807: frstor | DD /4 mem */
+    /* 10-legacy.isa:798: frstor | DD /4 mem */
     {XIE_OP_FRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:808: fnsave | DD /6 mem */
+    /* 10-legacy.isa:799: fnsave | DD /6 mem */
     {XIE_OP_FNSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:809: fnstsw | DD /7 mem */
+    /* 10-legacy.isa:800: fnstsw | DD /7 mem */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:810: ffree | DD /0 reg */
+    /* 10-legacy.isa:801: ffree | DD /0 reg */
     {XIE_OP_FFREE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:811: fxch | DD /1 reg */
+    /* 10-legacy.isa:802: fxch | DD /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:812: fst | DD /2 reg */
+    /* 10-legacy.isa:803: fst | DD /2 reg */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:813: fstp | DD /3 reg */
+    /* 10-legacy.isa:804: fstp | DD /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:814: fucom | DD /4 reg */
+    /* 10-legacy.isa:805: fucom | DD /4 reg */
     {XIE_OP_FUCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:815: fucomp | DD /5 reg */
+    /* 10-legacy.isa:806: fucomp | DD /5 reg */
     {XIE_OP_FUCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:816: fild | DF /0 mem */
+    /* 10-legacy.isa:807: fild | DF /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:817: fisttp | DF /1 mem */
+    /* 10-legacy.isa:808: fisttp | DF /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:818: fist | DF /2 mem */
+    /* 10-legacy.isa:809: fist | DF /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:819: fistp | DF /3 mem */
+    /* 10-legacy.isa:810: fistp | DF /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:820: fbld | DF /4 mem */
+    /* 10-legacy.isa:811: fbld | DF /4 mem */
     {XIE_OP_FBLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:821: fild | DF /5 mem */
+    /* 10-legacy.isa:812: fild | DF /5 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:822: fbstp | DF /6 mem */
+    /* 10-legacy.isa:813: fbstp | DF /6 mem */
     {XIE_OP_FBSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:823: fistp | DF /7 mem */
+    /* 10-legacy.isa:814: fistp | DF /7 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:824: ffreep | DF /0 reg */
+    /* 10-legacy.isa:815: ffreep | DF /0 reg */
     {XIE_OP_FFREEP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:825: fxch | DF /1 reg */
+    /* 10-legacy.isa:816: fxch | DF /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:826: fstp | DF /2 reg */
+    /* 10-legacy.isa:817: fstp | DF /2 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:827: fstp | DF /3 reg */
+    /* 10-legacy.isa:818: fstp | DF /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:828: fnstsw | DF E0 */
+    /* 10-legacy.isa:819: fnstsw | DF E0 */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:829: fucomip | DF /5 reg */
+    /* 10-legacy.isa:820: fucomip | DF /5 reg */
     {XIE_OP_FUCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:830: fcomip | DF /6 reg */
+    /* 10-legacy.isa:821: fcomip | DF /6 reg */
     {XIE_OP_FCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:839: movups | NP 0F 10 /r */
+    /* 10-legacy.isa:830: movups | NP 0F 10 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:840: movupd | 66 0F 10 /r */
+    /* 10-legacy.isa:831: movupd | 66 0F 10 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:841: movss | F3 0F 10 /r mem */
+    /* 10-legacy.isa:832: movss | F3 0F 10 /r mem */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:842: movss | F3 0F 10 /r reg */
+    /* 10-legacy.isa:833: movss | F3 0F 10 /r reg */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:843: movsd | F2 0F 10 /r mem */
+    /* 10-legacy.isa:834: movsd | F2 0F 10 /r mem */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:844: movsd | F2 0F 10 /r reg */
+    /* 10-legacy.isa:835: movsd | F2 0F 10 /r reg */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:845: movups | NP 0F 11 /r */
+    /* 10-legacy.isa:836: movups | NP 0F 11 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:846: movupd | 66 0F 11 /r */
+    /* 10-legacy.isa:837: movupd | 66 0F 11 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:847: movss | F3 0F 11 /r */
+    /* 10-legacy.isa:838: movss | F3 0F 11 /r */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:848: movsd | F2 0F 11 /r */
+    /* 10-legacy.isa:839: movsd | F2 0F 11 /r */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:849: movlps | NP 0F 12 /r mem */
+    /* 10-legacy.isa:840: movlps | NP 0F 12 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:850: movhlps | NP 0F 12 /r reg */
+    /* 10-legacy.isa:841: movhlps | NP 0F 12 /r reg */
     {XIE_OP_MOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:851: movlpd | 66 0F 12 /r mem */
+    /* 10-legacy.isa:842: movlpd | 66 0F 12 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:852: movsldup | F3 0F 12 /r */
+    /* 10-legacy.isa:843: movsldup | F3 0F 12 /r */
     {XIE_OP_MOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:853: movddup | F2 0F 12 /r */
+    /* 10-legacy.isa:844: movddup | F2 0F 12 /r */
     {XIE_OP_MOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:854: movlps | NP 0F 13 /r mem */
+    /* 10-legacy.isa:845: movlps | NP 0F 13 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:855: movlpd | 66 0F 13 /r mem */
+    /* 10-legacy.isa:846: movlpd | 66 0F 13 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:856: unpcklps | NP 0F 14 /r */
+    /* 10-legacy.isa:847: unpcklps | NP 0F 14 /r */
     {XIE_OP_UNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:857: unpcklpd | 66 0F 14 /r */
+    /* 10-legacy.isa:848: unpcklpd | 66 0F 14 /r */
     {XIE_OP_UNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:858: unpckhps | NP 0F 15 /r */
+    /* 10-legacy.isa:849: unpckhps | NP 0F 15 /r */
     {XIE_OP_UNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:859: unpckhpd | 66 0F 15 /r */
+    /* 10-legacy.isa:850: unpckhpd | 66 0F 15 /r */
     {XIE_OP_UNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:860: movhps | NP 0F 16 /r mem */
+    /* 10-legacy.isa:851: movhps | NP 0F 16 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:861: movlhps | NP 0F 16 /r reg */
+    /* 10-legacy.isa:852: movlhps | NP 0F 16 /r reg */
     {XIE_OP_MOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:862: movhpd | 66 0F 16 /r mem */
+    /* 10-legacy.isa:853: movhpd | 66 0F 16 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:863: movshdup | F3 0F 16 /r */
+    /* 10-legacy.isa:854: movshdup | F3 0F 16 /r */
     {XIE_OP_MOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:864: movhps | NP 0F 17 /r mem */
+    /* 10-legacy.isa:855: movhps | NP 0F 17 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:865: movhpd | 66 0F 17 /r mem */
+    /* 10-legacy.isa:856: movhpd | 66 0F 17 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:867: movaps | NP 0F 28 /r */
+    /* 10-legacy.isa:858: movaps | NP 0F 28 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:868: movapd | 66 0F 28 /r */
+    /* 10-legacy.isa:859: movapd | 66 0F 28 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:869: movaps | NP 0F 29 /r */
+    /* 10-legacy.isa:860: movaps | NP 0F 29 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:870: movapd | 66 0F 29 /r */
+    /* 10-legacy.isa:861: movapd | 66 0F 29 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:871: cvtpi2ps | NP 0F 2A /r */
+    /* 10-legacy.isa:862: cvtpi2ps | NP 0F 2A /r */
     {XIE_OP_CVTPI2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:872: cvtpi2pd | 66 0F 2A /r */
+    /* 10-legacy.isa:863: cvtpi2pd | 66 0F 2A /r */
     {XIE_OP_CVTPI2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:873: cvtsi2ss | F3 0F 2A /r */
+    /* 10-legacy.isa:864: cvtsi2ss | F3 0F 2A /r */
     {XIE_OP_CVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:874: cvtsi2sd | F2 0F 2A /r */
+    /* 10-legacy.isa:865: cvtsi2sd | F2 0F 2A /r */
     {XIE_OP_CVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:875: movntps | NP 0F 2B /r mem */
+    /* 10-legacy.isa:866: movntps | NP 0F 2B /r mem */
     {XIE_OP_MOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:876: movntpd | 66 0F 2B /r mem */
+    /* 10-legacy.isa:867: movntpd | 66 0F 2B /r mem */
     {XIE_OP_MOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:877: movntss | F3 0F 2B /r mem */
+    /* 10-legacy.isa:868: movntss | F3 0F 2B /r mem */
     {XIE_OP_MOVNTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:878: movntsd | F2 0F 2B /r mem */
+    /* 10-legacy.isa:869: movntsd | F2 0F 2B /r mem */
     {XIE_OP_MOVNTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:879: cvttps2pi | NP 0F 2C /r */
+    /* 10-legacy.isa:870: cvttps2pi | NP 0F 2C /r */
     {XIE_OP_CVTTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:880: cvttpd2pi | 66 0F 2C /r */
+    /* 10-legacy.isa:871: cvttpd2pi | 66 0F 2C /r */
     {XIE_OP_CVTTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:881: cvttss2si | F3 0F 2C /r */
+    /* 10-legacy.isa:872: cvttss2si | F3 0F 2C /r */
     {XIE_OP_CVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:882: cvttsd2si | F2 0F 2C /r */
+    /* 10-legacy.isa:873: cvttsd2si | F2 0F 2C /r */
     {XIE_OP_CVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:883: cvtps2pi | NP 0F 2D /r */
+    /* 10-legacy.isa:874: cvtps2pi | NP 0F 2D /r */
     {XIE_OP_CVTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:884: cvtpd2pi | 66 0F 2D /r */
+    /* 10-legacy.isa:875: cvtpd2pi | 66 0F 2D /r */
     {XIE_OP_CVTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:885: cvtss2si | F3 0F 2D /r */
+    /* 10-legacy.isa:876: cvtss2si | F3 0F 2D /r */
     {XIE_OP_CVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:886: cvtsd2si | F2 0F 2D /r */
+    /* 10-legacy.isa:877: cvtsd2si | F2 0F 2D /r */
     {XIE_OP_CVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:887: ucomiss | NP 0F 2E /r */
+    /* 10-legacy.isa:878: ucomiss | NP 0F 2E /r */
     {XIE_OP_UCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:888: ucomisd | 66 0F 2E /r */
+    /* 10-legacy.isa:879: ucomisd | 66 0F 2E /r */
     {XIE_OP_UCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:889: comiss | NP 0F 2F /r */
+    /* 10-legacy.isa:880: comiss | NP 0F 2F /r */
     {XIE_OP_COMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:890: comisd | 66 0F 2F /r */
+    /* 10-legacy.isa:881: comisd | 66 0F 2F /r */
     {XIE_OP_COMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:892: movmskps | NP 0F 50 /r reg */
+    /* 10-legacy.isa:883: movmskps | NP 0F 50 /r reg */
     {XIE_OP_MOVMSKPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:893: movmskpd | 66 0F 50 /r reg */
+    /* 10-legacy.isa:884: movmskpd | 66 0F 50 /r reg */
     {XIE_OP_MOVMSKPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:894: sqrtps | NP 0F 51 /r */
+    /* 10-legacy.isa:885: sqrtps | NP 0F 51 /r */
     {XIE_OP_SQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:895: sqrtpd | 66 0F 51 /r */
+    /* 10-legacy.isa:886: sqrtpd | 66 0F 51 /r */
     {XIE_OP_SQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:896: sqrtss | F3 0F 51 /r */
+    /* 10-legacy.isa:887: sqrtss | F3 0F 51 /r */
     {XIE_OP_SQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:897: sqrtsd | F2 0F 51 /r */
+    /* 10-legacy.isa:888: sqrtsd | F2 0F 51 /r */
     {XIE_OP_SQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:898: rsqrtps | NP 0F 52 /r */
+    /* 10-legacy.isa:889: rsqrtps | NP 0F 52 /r */
     {XIE_OP_RSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:899: rsqrtss | F3 0F 52 /r */
+    /* 10-legacy.isa:890: rsqrtss | F3 0F 52 /r */
     {XIE_OP_RSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:900: rcpps | NP 0F 53 /r */
+    /* 10-legacy.isa:891: rcpps | NP 0F 53 /r */
     {XIE_OP_RCPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:901: rcpss | F3 0F 53 /r */
+    /* 10-legacy.isa:892: rcpss | F3 0F 53 /r */
     {XIE_OP_RCPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:902: andps | NP 0F 54 /r */
+    /* 10-legacy.isa:893: andps | NP 0F 54 /r */
     {XIE_OP_ANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:903: andpd | 66 0F 54 /r */
+    /* 10-legacy.isa:894: andpd | 66 0F 54 /r */
     {XIE_OP_ANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:904: andnps | NP 0F 55 /r */
+    /* 10-legacy.isa:895: andnps | NP 0F 55 /r */
     {XIE_OP_ANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:905: andnpd | 66 0F 55 /r */
+    /* 10-legacy.isa:896: andnpd | 66 0F 55 /r */
     {XIE_OP_ANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:906: orps | NP 0F 56 /r */
+    /* 10-legacy.isa:897: orps | NP 0F 56 /r */
     {XIE_OP_ORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:907: orpd | 66 0F 56 /r */
+    /* 10-legacy.isa:898: orpd | 66 0F 56 /r */
     {XIE_OP_ORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:908: xorps | NP 0F 57 /r */
+    /* 10-legacy.isa:899: xorps | NP 0F 57 /r */
     {XIE_OP_XORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:909: xorpd | 66 0F 57 /r */
+    /* 10-legacy.isa:900: xorpd | 66 0F 57 /r */
     {XIE_OP_XORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:910: addps | NP 0F 58 /r */
+    /* 10-legacy.isa:901: addps | NP 0F 58 /r */
     {XIE_OP_ADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:911: addpd | 66 0F 58 /r */
+    /* 10-legacy.isa:902: addpd | 66 0F 58 /r */
     {XIE_OP_ADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:912: addss | F3 0F 58 /r */
+    /* 10-legacy.isa:903: addss | F3 0F 58 /r */
     {XIE_OP_ADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:913: addsd | F2 0F 58 /r */
+    /* 10-legacy.isa:904: addsd | F2 0F 58 /r */
     {XIE_OP_ADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:914: mulps | NP 0F 59 /r */
+    /* 10-legacy.isa:905: mulps | NP 0F 59 /r */
     {XIE_OP_MULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:915: mulpd | 66 0F 59 /r */
+    /* 10-legacy.isa:906: mulpd | 66 0F 59 /r */
     {XIE_OP_MULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:916: mulss | F3 0F 59 /r */
+    /* 10-legacy.isa:907: mulss | F3 0F 59 /r */
     {XIE_OP_MULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:917: mulsd | F2 0F 59 /r */
+    /* 10-legacy.isa:908: mulsd | F2 0F 59 /r */
     {XIE_OP_MULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:918: cvtps2pd | NP 0F 5A /r */
+    /* 10-legacy.isa:909: cvtps2pd | NP 0F 5A /r */
     {XIE_OP_CVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:919: cvtpd2ps | 66 0F 5A /r */
+    /* 10-legacy.isa:910: cvtpd2ps | 66 0F 5A /r */
     {XIE_OP_CVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:920: cvtss2sd | F3 0F 5A /r */
+    /* 10-legacy.isa:911: cvtss2sd | F3 0F 5A /r */
     {XIE_OP_CVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:921: cvtsd2ss | F2 0F 5A /r */
+    /* 10-legacy.isa:912: cvtsd2ss | F2 0F 5A /r */
     {XIE_OP_CVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:922: cvtdq2ps | NP 0F 5B /r */
+    /* 10-legacy.isa:913: cvtdq2ps | NP 0F 5B /r */
     {XIE_OP_CVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:923: cvtps2dq | 66 0F 5B /r */
+    /* 10-legacy.isa:914: cvtps2dq | 66 0F 5B /r */
     {XIE_OP_CVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:924: cvttps2dq | F3 0F 5B /r */
+    /* 10-legacy.isa:915: cvttps2dq | F3 0F 5B /r */
     {XIE_OP_CVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:925: subps | NP 0F 5C /r */
+    /* 10-legacy.isa:916: subps | NP 0F 5C /r */
     {XIE_OP_SUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:926: subpd | 66 0F 5C /r */
+    /* 10-legacy.isa:917: subpd | 66 0F 5C /r */
     {XIE_OP_SUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:927: subss | F3 0F 5C /r */
+    /* 10-legacy.isa:918: subss | F3 0F 5C /r */
     {XIE_OP_SUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:928: subsd | F2 0F 5C /r */
+    /* 10-legacy.isa:919: subsd | F2 0F 5C /r */
     {XIE_OP_SUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:929: minps | NP 0F 5D /r */
+    /* 10-legacy.isa:920: minps | NP 0F 5D /r */
     {XIE_OP_MINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:930: minpd | 66 0F 5D /r */
+    /* 10-legacy.isa:921: minpd | 66 0F 5D /r */
     {XIE_OP_MINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:931: minss | F3 0F 5D /r */
+    /* 10-legacy.isa:922: minss | F3 0F 5D /r */
     {XIE_OP_MINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:932: minsd | F2 0F 5D /r */
+    /* 10-legacy.isa:923: minsd | F2 0F 5D /r */
     {XIE_OP_MINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:933: divps | NP 0F 5E /r */
+    /* 10-legacy.isa:924: divps | NP 0F 5E /r */
     {XIE_OP_DIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:934: divpd | 66 0F 5E /r */
+    /* 10-legacy.isa:925: divpd | 66 0F 5E /r */
     {XIE_OP_DIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:935: divss | F3 0F 5E /r */
+    /* 10-legacy.isa:926: divss | F3 0F 5E /r */
     {XIE_OP_DIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:936: divsd | F2 0F 5E /r */
+    /* 10-legacy.isa:927: divsd | F2 0F 5E /r */
     {XIE_OP_DIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:937: maxps | NP 0F 5F /r */
+    /* 10-legacy.isa:928: maxps | NP 0F 5F /r */
     {XIE_OP_MAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:938: maxpd | 66 0F 5F /r */
+    /* 10-legacy.isa:929: maxpd | 66 0F 5F /r */
     {XIE_OP_MAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:939: maxss | F3 0F 5F /r */
+    /* 10-legacy.isa:930: maxss | F3 0F 5F /r */
     {XIE_OP_MAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:940: maxsd | F2 0F 5F /r */
+    /* 10-legacy.isa:931: maxsd | F2 0F 5F /r */
     {XIE_OP_MAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:942: punpcklbw | NP 0F 60 /r */
+    /* 10-legacy.isa:933: punpcklbw | NP 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:943: punpcklbw | 66 0F 60 /r */
+    /* 10-legacy.isa:934: punpcklbw | 66 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:944: punpcklwd | NP 0F 61 /r */
+    /* 10-legacy.isa:935: punpcklwd | NP 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:945: punpcklwd | 66 0F 61 /r */
+    /* 10-legacy.isa:936: punpcklwd | 66 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:946: punpckldq | NP 0F 62 /r */
+    /* 10-legacy.isa:937: punpckldq | NP 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:947: punpckldq | 66 0F 62 /r */
+    /* 10-legacy.isa:938: punpckldq | 66 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:948: packsswb | NP 0F 63 /r */
+    /* 10-legacy.isa:939: packsswb | NP 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:949: packsswb | 66 0F 63 /r */
+    /* 10-legacy.isa:940: packsswb | 66 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:950: pcmpgtb | NP 0F 64 /r */
+    /* 10-legacy.isa:941: pcmpgtb | NP 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:951: pcmpgtb | 66 0F 64 /r */
+    /* 10-legacy.isa:942: pcmpgtb | 66 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:952: pcmpgtw | NP 0F 65 /r */
+    /* 10-legacy.isa:943: pcmpgtw | NP 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:953: pcmpgtw | 66 0F 65 /r */
+    /* 10-legacy.isa:944: pcmpgtw | 66 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:954: pcmpgtd | NP 0F 66 /r */
+    /* 10-legacy.isa:945: pcmpgtd | NP 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:955: pcmpgtd | 66 0F 66 /r */
+    /* 10-legacy.isa:946: pcmpgtd | 66 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:956: packuswb | NP 0F 67 /r */
+    /* 10-legacy.isa:947: packuswb | NP 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:957: packuswb | 66 0F 67 /r */
+    /* 10-legacy.isa:948: packuswb | 66 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:958: punpckhbw | NP 0F 68 /r */
+    /* 10-legacy.isa:949: punpckhbw | NP 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:959: punpckhbw | 66 0F 68 /r */
+    /* 10-legacy.isa:950: punpckhbw | 66 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:960: punpckhwd | NP 0F 69 /r */
+    /* 10-legacy.isa:951: punpckhwd | NP 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:961: punpckhwd | 66 0F 69 /r */
+    /* 10-legacy.isa:952: punpckhwd | 66 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:962: punpckhdq | NP 0F 6A /r */
+    /* 10-legacy.isa:953: punpckhdq | NP 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:963: punpckhdq | 66 0F 6A /r */
+    /* 10-legacy.isa:954: punpckhdq | 66 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:964: packssdw | NP 0F 6B /r */
+    /* 10-legacy.isa:955: packssdw | NP 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:965: packssdw | 66 0F 6B /r */
+    /* 10-legacy.isa:956: packssdw | 66 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:966: punpcklqdq | 66 0F 6C /r */
+    /* 10-legacy.isa:957: punpcklqdq | 66 0F 6C /r */
     {XIE_OP_PUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:967: punpckhqdq | 66 0F 6D /r */
+    /* 10-legacy.isa:958: punpckhqdq | 66 0F 6D /r */
     {XIE_OP_PUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:968: movd | NP W0 0F 6E /r */
+    /* 10-legacy.isa:959: movd | NP W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:969: movq | NP W1 0F 6E /r */
+    /* 10-legacy.isa:960: movq | NP W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:970: movd | 66 W0 0F 6E /r */
+    /* 10-legacy.isa:961: movd | 66 W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:971: movq | 66 W1 0F 6E /r */
+    /* 10-legacy.isa:962: movq | 66 W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:972: movq | NP 0F 6F /r */
+    /* 10-legacy.isa:963: movq | NP 0F 6F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:973: movdqa | 66 0F 6F /r */
+    /* 10-legacy.isa:964: movdqa | 66 0F 6F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:974: movdqu | F3 0F 6F /r */
+    /* 10-legacy.isa:965: movdqu | F3 0F 6F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:975: pshufw | NP 0F 70 /r */
+    /* 10-legacy.isa:966: pshufw | NP 0F 70 /r */
     {XIE_OP_PSHUFW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:976: pshufd | 66 0F 70 /r */
+    /* 10-legacy.isa:967: pshufd | 66 0F 70 /r */
     {XIE_OP_PSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:977: pshufhw | F3 0F 70 /r */
+    /* 10-legacy.isa:968: pshufhw | F3 0F 70 /r */
     {XIE_OP_PSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:978: pshuflw | F2 0F 70 /r */
+    /* 10-legacy.isa:969: pshuflw | F2 0F 70 /r */
     {XIE_OP_PSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:979: psrlw | NP 0F 71 /2 reg */
+    /* 10-legacy.isa:970: psrlw | NP 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:980: psrlw | 66 0F 71 /2 reg */
+    /* 10-legacy.isa:971: psrlw | 66 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:981: psraw | NP 0F 71 /4 reg */
+    /* 10-legacy.isa:972: psraw | NP 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:982: psraw | 66 0F 71 /4 reg */
+    /* 10-legacy.isa:973: psraw | 66 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:983: psllw | NP 0F 71 /6 reg */
+    /* 10-legacy.isa:974: psllw | NP 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:984: psllw | 66 0F 71 /6 reg */
+    /* 10-legacy.isa:975: psllw | 66 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:985: psrld | NP 0F 72 /2 reg */
+    /* 10-legacy.isa:976: psrld | NP 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:986: psrld | 66 0F 72 /2 reg */
+    /* 10-legacy.isa:977: psrld | 66 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:987: psrad | NP 0F 72 /4 reg */
+    /* 10-legacy.isa:978: psrad | NP 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:988: psrad | 66 0F 72 /4 reg */
+    /* 10-legacy.isa:979: psrad | 66 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:989: pslld | NP 0F 72 /6 reg */
+    /* 10-legacy.isa:980: pslld | NP 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:990: pslld | 66 0F 72 /6 reg */
+    /* 10-legacy.isa:981: pslld | 66 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:991: psrlq | NP 0F 73 /2 reg */
+    /* 10-legacy.isa:982: psrlq | NP 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:992: psrlq | 66 0F 73 /2 reg */
+    /* 10-legacy.isa:983: psrlq | 66 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:993: psllq | NP 0F 73 /6 reg */
+    /* 10-legacy.isa:984: psllq | NP 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:994: psllq | 66 0F 73 /6 reg */
+    /* 10-legacy.isa:985: psllq | 66 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:995: psrldq | 66 0F 73 /3 reg */
+    /* 10-legacy.isa:986: psrldq | 66 0F 73 /3 reg */
     {XIE_OP_PSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:996: pslldq | 66 0F 73 /7 reg */
+    /* 10-legacy.isa:987: pslldq | 66 0F 73 /7 reg */
     {XIE_OP_PSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:997: pcmpeqb | NP 0F 74 /r */
+    /* 10-legacy.isa:988: pcmpeqb | NP 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:998: pcmpeqb | 66 0F 74 /r */
+    /* 10-legacy.isa:989: pcmpeqb | 66 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:999: pcmpeqw | NP 0F 75 /r */
+    /* 10-legacy.isa:990: pcmpeqw | NP 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1000: pcmpeqw | 66 0F 75 /r */
+    /* 10-legacy.isa:991: pcmpeqw | 66 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1001: pcmpeqd | NP 0F 76 /r */
+    /* 10-legacy.isa:992: pcmpeqd | NP 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1002: pcmpeqd | 66 0F 76 /r */
+    /* 10-legacy.isa:993: pcmpeqd | 66 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1003: emms | NP 0F 77 */
+    /* 10-legacy.isa:994: emms | NP 0F 77 */
     {XIE_OP_EMMS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1004: extrq | 66 0F 78 /0 reg */
+    /* 10-legacy.isa:995: extrq | 66 0F 78 /0 reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1005: insertq | F2 0F 78 /r reg */
+    /* 10-legacy.isa:996: insertq | F2 0F 78 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1006: extrq | 66 0F 79 /r reg */
+    /* 10-legacy.isa:997: extrq | 66 0F 79 /r reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1007: insertq | F2 0F 79 /r reg */
+    /* 10-legacy.isa:998: insertq | F2 0F 79 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1008: haddpd | 66 0F 7C /r */
+    /* 10-legacy.isa:999: haddpd | 66 0F 7C /r */
     {XIE_OP_HADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1009: haddps | F2 0F 7C /r */
+    /* 10-legacy.isa:1000: haddps | F2 0F 7C /r */
     {XIE_OP_HADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1010: hsubpd | 66 0F 7D /r */
+    /* 10-legacy.isa:1001: hsubpd | 66 0F 7D /r */
     {XIE_OP_HSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1011: hsubps | F2 0F 7D /r */
+    /* 10-legacy.isa:1002: hsubps | F2 0F 7D /r */
     {XIE_OP_HSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1012: movd | NP W0 0F 7E /r */
+    /* 10-legacy.isa:1003: movd | NP W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1013: movq | NP W1 0F 7E /r */
+    /* 10-legacy.isa:1004: movq | NP W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1014: movd | 66 W0 0F 7E /r */
+    /* 10-legacy.isa:1005: movd | 66 W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1015: movq | 66 W1 0F 7E /r */
+    /* 10-legacy.isa:1006: movq | 66 W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1016: movq | F3 0F 7E /r */
+    /* 10-legacy.isa:1007: movq | F3 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1017: movq | NP 0F 7F /r */
+    /* 10-legacy.isa:1008: movq | NP 0F 7F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1018: movdqa | 66 0F 7F /r */
+    /* 10-legacy.isa:1009: movdqa | 66 0F 7F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1019: movdqu | F3 0F 7F /r */
+    /* 10-legacy.isa:1010: movdqu | F3 0F 7F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1021: cmpps | NP 0F C2 /r */
+    /* 10-legacy.isa:1012: cmpps | NP 0F C2 /r */
     {XIE_OP_CMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1022: cmppd | 66 0F C2 /r */
+    /* 10-legacy.isa:1013: cmppd | 66 0F C2 /r */
     {XIE_OP_CMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1023: cmpss | F3 0F C2 /r */
+    /* 10-legacy.isa:1014: cmpss | F3 0F C2 /r */
     {XIE_OP_CMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1024: cmpsd | F2 0F C2 /r */
+    /* 10-legacy.isa:1015: cmpsd | F2 0F C2 /r */
     {XIE_OP_CMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1025: pinsrw | NP 0F C4 /r mem */
+    /* 10-legacy.isa:1016: pinsrw | NP 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1026: pinsrw | NP 0F C4 /r reg */
+    /* 10-legacy.isa:1017: pinsrw | NP 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1027: pinsrw | 66 0F C4 /r mem */
+    /* 10-legacy.isa:1018: pinsrw | 66 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1028: pinsrw | 66 0F C4 /r reg */
+    /* 10-legacy.isa:1019: pinsrw | 66 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1029: pextrw | NP 0F C5 /r reg */
+    /* 10-legacy.isa:1020: pextrw | NP 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1030: pextrw | 66 0F C5 /r reg */
+    /* 10-legacy.isa:1021: pextrw | 66 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1031: shufps | NP 0F C6 /r */
+    /* 10-legacy.isa:1022: shufps | NP 0F C6 /r */
     {XIE_OP_SHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1032: shufpd | 66 0F C6 /r */
+    /* 10-legacy.isa:1023: shufpd | 66 0F C6 /r */
     {XIE_OP_SHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1033: addsubpd | 66 0F D0 /r */
+    /* 10-legacy.isa:1024: addsubpd | 66 0F D0 /r */
     {XIE_OP_ADDSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1034: addsubps | F2 0F D0 /r */
+    /* 10-legacy.isa:1025: addsubps | F2 0F D0 /r */
     {XIE_OP_ADDSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1035: psrlw | NP 0F D1 /r */
+    /* 10-legacy.isa:1026: psrlw | NP 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1036: psrlw | 66 0F D1 /r */
+    /* 10-legacy.isa:1027: psrlw | 66 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1037: psrld | NP 0F D2 /r */
+    /* 10-legacy.isa:1028: psrld | NP 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1038: psrld | 66 0F D2 /r */
+    /* 10-legacy.isa:1029: psrld | 66 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1039: psrlq | NP 0F D3 /r */
+    /* 10-legacy.isa:1030: psrlq | NP 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1040: psrlq | 66 0F D3 /r */
+    /* 10-legacy.isa:1031: psrlq | 66 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1041: paddq | NP 0F D4 /r */
+    /* 10-legacy.isa:1032: paddq | NP 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1042: paddq | 66 0F D4 /r */
+    /* 10-legacy.isa:1033: paddq | 66 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1043: pmullw | NP 0F D5 /r */
+    /* 10-legacy.isa:1034: pmullw | NP 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1044: pmullw | 66 0F D5 /r */
+    /* 10-legacy.isa:1035: pmullw | 66 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1045: movq | 66 0F D6 /r */
+    /* 10-legacy.isa:1036: movq | 66 0F D6 /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1046: movq2dq | F3 0F D6 /r reg */
+    /* 10-legacy.isa:1037: movq2dq | F3 0F D6 /r reg */
     {XIE_OP_MOVQ2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1047: movdq2q | F2 0F D6 /r reg */
+    /* 10-legacy.isa:1038: movdq2q | F2 0F D6 /r reg */
     {XIE_OP_MOVDQ2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1048: pmovmskb | NP 0F D7 /r reg */
+    /* 10-legacy.isa:1039: pmovmskb | NP 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1049: pmovmskb | 66 0F D7 /r reg */
+    /* 10-legacy.isa:1040: pmovmskb | 66 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1050: psubusb | NP 0F D8 /r */
+    /* 10-legacy.isa:1041: psubusb | NP 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1051: psubusb | 66 0F D8 /r */
+    /* 10-legacy.isa:1042: psubusb | 66 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1052: psubusw | NP 0F D9 /r */
+    /* 10-legacy.isa:1043: psubusw | NP 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1053: psubusw | 66 0F D9 /r */
+    /* 10-legacy.isa:1044: psubusw | 66 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1054: pminub | NP 0F DA /r */
+    /* 10-legacy.isa:1045: pminub | NP 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1055: pminub | 66 0F DA /r */
+    /* 10-legacy.isa:1046: pminub | 66 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1056: pand | NP 0F DB /r */
+    /* 10-legacy.isa:1047: pand | NP 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1057: pand | 66 0F DB /r */
+    /* 10-legacy.isa:1048: pand | 66 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1058: paddusb | NP 0F DC /r */
+    /* 10-legacy.isa:1049: paddusb | NP 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1059: paddusb | 66 0F DC /r */
+    /* 10-legacy.isa:1050: paddusb | 66 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1060: paddusw | NP 0F DD /r */
+    /* 10-legacy.isa:1051: paddusw | NP 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1061: paddusw | 66 0F DD /r */
+    /* 10-legacy.isa:1052: paddusw | 66 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1062: pmaxub | NP 0F DE /r */
+    /* 10-legacy.isa:1053: pmaxub | NP 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1063: pmaxub | 66 0F DE /r */
+    /* 10-legacy.isa:1054: pmaxub | 66 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1064: pandn | NP 0F DF /r */
+    /* 10-legacy.isa:1055: pandn | NP 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1065: pandn | 66 0F DF /r */
+    /* 10-legacy.isa:1056: pandn | 66 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1066: pavgb | NP 0F E0 /r */
+    /* 10-legacy.isa:1057: pavgb | NP 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1067: pavgb | 66 0F E0 /r */
+    /* 10-legacy.isa:1058: pavgb | 66 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1068: psraw | NP 0F E1 /r */
+    /* 10-legacy.isa:1059: psraw | NP 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1069: psraw | 66 0F E1 /r */
+    /* 10-legacy.isa:1060: psraw | 66 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1070: psrad | NP 0F E2 /r */
+    /* 10-legacy.isa:1061: psrad | NP 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1071: psrad | 66 0F E2 /r */
+    /* 10-legacy.isa:1062: psrad | 66 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1072: pavgw | NP 0F E3 /r */
+    /* 10-legacy.isa:1063: pavgw | NP 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1073: pavgw | 66 0F E3 /r */
+    /* 10-legacy.isa:1064: pavgw | 66 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1074: pmulhuw | NP 0F E4 /r */
+    /* 10-legacy.isa:1065: pmulhuw | NP 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1075: pmulhuw | 66 0F E4 /r */
+    /* 10-legacy.isa:1066: pmulhuw | 66 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1076: pmulhw | NP 0F E5 /r */
+    /* 10-legacy.isa:1067: pmulhw | NP 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1077: pmulhw | 66 0F E5 /r */
+    /* 10-legacy.isa:1068: pmulhw | 66 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1078: cvttpd2dq | 66 0F E6 /r */
+    /* 10-legacy.isa:1069: cvttpd2dq | 66 0F E6 /r */
     {XIE_OP_CVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1079: cvtdq2pd | F3 0F E6 /r */
+    /* 10-legacy.isa:1070: cvtdq2pd | F3 0F E6 /r */
     {XIE_OP_CVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1080: cvtpd2dq | F2 0F E6 /r */
+    /* 10-legacy.isa:1071: cvtpd2dq | F2 0F E6 /r */
     {XIE_OP_CVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1081: movntq | NP 0F E7 /r mem */
+    /* 10-legacy.isa:1072: movntq | NP 0F E7 /r mem */
     {XIE_OP_MOVNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1082: movntdq | 66 0F E7 /r mem */
+    /* 10-legacy.isa:1073: movntdq | 66 0F E7 /r mem */
     {XIE_OP_MOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1083: psubsb | NP 0F E8 /r */
+    /* 10-legacy.isa:1074: psubsb | NP 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1084: psubsb | 66 0F E8 /r */
+    /* 10-legacy.isa:1075: psubsb | 66 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1085: psubsw | NP 0F E9 /r */
+    /* 10-legacy.isa:1076: psubsw | NP 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1086: psubsw | 66 0F E9 /r */
+    /* 10-legacy.isa:1077: psubsw | 66 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1087: pminsw | NP 0F EA /r */
+    /* 10-legacy.isa:1078: pminsw | NP 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1088: pminsw | 66 0F EA /r */
+    /* 10-legacy.isa:1079: pminsw | 66 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1089: por | NP 0F EB /r */
+    /* 10-legacy.isa:1080: por | NP 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1090: por | 66 0F EB /r */
+    /* 10-legacy.isa:1081: por | 66 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1091: paddsb | NP 0F EC /r */
+    /* 10-legacy.isa:1082: paddsb | NP 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1092: paddsb | 66 0F EC /r */
+    /* 10-legacy.isa:1083: paddsb | 66 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1093: paddsw | NP 0F ED /r */
+    /* 10-legacy.isa:1084: paddsw | NP 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1094: paddsw | 66 0F ED /r */
+    /* 10-legacy.isa:1085: paddsw | 66 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1095: pmaxsw | NP 0F EE /r */
+    /* 10-legacy.isa:1086: pmaxsw | NP 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1096: pmaxsw | 66 0F EE /r */
+    /* 10-legacy.isa:1087: pmaxsw | 66 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1097: pxor | NP 0F EF /r */
+    /* 10-legacy.isa:1088: pxor | NP 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1098: pxor | 66 0F EF /r */
+    /* 10-legacy.isa:1089: pxor | 66 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1099: lddqu | F2 0F F0 /r mem */
+    /* 10-legacy.isa:1090: lddqu | F2 0F F0 /r mem */
     {XIE_OP_LDDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1100: psllw | NP 0F F1 /r */
+    /* 10-legacy.isa:1091: psllw | NP 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1101: psllw | 66 0F F1 /r */
+    /* 10-legacy.isa:1092: psllw | 66 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1102: pslld | NP 0F F2 /r */
+    /* 10-legacy.isa:1093: pslld | NP 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1103: pslld | 66 0F F2 /r */
+    /* 10-legacy.isa:1094: pslld | 66 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1104: psllq | NP 0F F3 /r */
+    /* 10-legacy.isa:1095: psllq | NP 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1105: psllq | 66 0F F3 /r */
+    /* 10-legacy.isa:1096: psllq | 66 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1106: pmuludq | NP 0F F4 /r */
+    /* 10-legacy.isa:1097: pmuludq | NP 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1107: pmuludq | 66 0F F4 /r */
+    /* 10-legacy.isa:1098: pmuludq | 66 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1108: pmaddwd | NP 0F F5 /r */
+    /* 10-legacy.isa:1099: pmaddwd | NP 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1109: pmaddwd | 66 0F F5 /r */
+    /* 10-legacy.isa:1100: pmaddwd | 66 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1110: psadbw | NP 0F F6 /r */
+    /* 10-legacy.isa:1101: psadbw | NP 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1111: psadbw | 66 0F F6 /r */
+    /* 10-legacy.isa:1102: psadbw | 66 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1112: maskmovq | NP 0F F7 /r reg */
+    /* 10-legacy.isa:1103: maskmovq | NP 0F F7 /r reg */
     {XIE_OP_MASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1113: maskmovdqu | 66 0F F7 /r reg */
+    /* 10-legacy.isa:1104: maskmovdqu | 66 0F F7 /r reg */
     {XIE_OP_MASKMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1114: psubb | NP 0F F8 /r */
+    /* 10-legacy.isa:1105: psubb | NP 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1115: psubb | 66 0F F8 /r */
+    /* 10-legacy.isa:1106: psubb | 66 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1116: psubw | NP 0F F9 /r */
+    /* 10-legacy.isa:1107: psubw | NP 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1117: psubw | 66 0F F9 /r */
+    /* 10-legacy.isa:1108: psubw | 66 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1118: psubd | NP 0F FA /r */
+    /* 10-legacy.isa:1109: psubd | NP 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1119: psubd | 66 0F FA /r */
+    /* 10-legacy.isa:1110: psubd | 66 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1120: psubq | NP 0F FB /r */
+    /* 10-legacy.isa:1111: psubq | NP 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1121: psubq | 66 0F FB /r */
+    /* 10-legacy.isa:1112: psubq | 66 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1122: paddb | NP 0F FC /r */
+    /* 10-legacy.isa:1113: paddb | NP 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1123: paddb | 66 0F FC /r */
+    /* 10-legacy.isa:1114: paddb | 66 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1124: paddw | NP 0F FD /r */
+    /* 10-legacy.isa:1115: paddw | NP 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1125: paddw | 66 0F FD /r */
+    /* 10-legacy.isa:1116: paddw | 66 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1126: paddd | NP 0F FE /r */
+    /* 10-legacy.isa:1117: paddd | NP 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1127: paddd | 66 0F FE /r */
+    /* 10-legacy.isa:1118: paddd | 66 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1129: pshufb | NP 0F 38 00 /r */
+    /* 10-legacy.isa:1120: pshufb | NP 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1130: pshufb | 66 0F 38 00 /r */
+    /* 10-legacy.isa:1121: pshufb | 66 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1131: phaddw | NP 0F 38 01 /r */
+    /* 10-legacy.isa:1122: phaddw | NP 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1132: phaddw | 66 0F 38 01 /r */
+    /* 10-legacy.isa:1123: phaddw | 66 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1133: phaddd | NP 0F 38 02 /r */
+    /* 10-legacy.isa:1124: phaddd | NP 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1134: phaddd | 66 0F 38 02 /r */
+    /* 10-legacy.isa:1125: phaddd | 66 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1135: phaddsw | NP 0F 38 03 /r */
+    /* 10-legacy.isa:1126: phaddsw | NP 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1136: phaddsw | 66 0F 38 03 /r */
+    /* 10-legacy.isa:1127: phaddsw | 66 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1137: pmaddubsw | NP 0F 38 04 /r */
+    /* 10-legacy.isa:1128: pmaddubsw | NP 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1138: pmaddubsw | 66 0F 38 04 /r */
+    /* 10-legacy.isa:1129: pmaddubsw | 66 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1139: phsubw | NP 0F 38 05 /r */
+    /* 10-legacy.isa:1130: phsubw | NP 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1140: phsubw | 66 0F 38 05 /r */
+    /* 10-legacy.isa:1131: phsubw | 66 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1141: phsubd | NP 0F 38 06 /r */
+    /* 10-legacy.isa:1132: phsubd | NP 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1142: phsubd | 66 0F 38 06 /r */
+    /* 10-legacy.isa:1133: phsubd | 66 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1143: phsubsw | NP 0F 38 07 /r */
+    /* 10-legacy.isa:1134: phsubsw | NP 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1144: phsubsw | 66 0F 38 07 /r */
+    /* 10-legacy.isa:1135: phsubsw | 66 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1145: psignb | NP 0F 38 08 /r */
+    /* 10-legacy.isa:1136: psignb | NP 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1146: psignb | 66 0F 38 08 /r */
+    /* 10-legacy.isa:1137: psignb | 66 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1147: psignw | NP 0F 38 09 /r */
+    /* 10-legacy.isa:1138: psignw | NP 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1148: psignw | 66 0F 38 09 /r */
+    /* 10-legacy.isa:1139: psignw | 66 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1149: psignd | NP 0F 38 0A /r */
+    /* 10-legacy.isa:1140: psignd | NP 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1150: psignd | 66 0F 38 0A /r */
+    /* 10-legacy.isa:1141: psignd | 66 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1151: pmulhrsw | NP 0F 38 0B /r */
+    /* 10-legacy.isa:1142: pmulhrsw | NP 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1152: pmulhrsw | 66 0F 38 0B /r */
+    /* 10-legacy.isa:1143: pmulhrsw | 66 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1153: pabsb | NP 0F 38 1C /r */
+    /* 10-legacy.isa:1144: pabsb | NP 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1154: pabsb | 66 0F 38 1C /r */
+    /* 10-legacy.isa:1145: pabsb | 66 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1155: pabsw | NP 0F 38 1D /r */
+    /* 10-legacy.isa:1146: pabsw | NP 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1156: pabsw | 66 0F 38 1D /r */
+    /* 10-legacy.isa:1147: pabsw | 66 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1157: pabsd | NP 0F 38 1E /r */
+    /* 10-legacy.isa:1148: pabsd | NP 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1158: pabsd | 66 0F 38 1E /r */
+    /* 10-legacy.isa:1149: pabsd | 66 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1159: pblendvb | 66 0F 38 10 /r */
+    /* 10-legacy.isa:1150: pblendvb | 66 0F 38 10 /r */
     {XIE_OP_PBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1160: blendvps | 66 0F 38 14 /r */
+    /* 10-legacy.isa:1151: blendvps | 66 0F 38 14 /r */
     {XIE_OP_BLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1161: blendvpd | 66 0F 38 15 /r */
+    /* 10-legacy.isa:1152: blendvpd | 66 0F 38 15 /r */
     {XIE_OP_BLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1162: ptest | 66 0F 38 17 /r */
+    /* 10-legacy.isa:1153: ptest | 66 0F 38 17 /r */
     {XIE_OP_PTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1163: pmovsxbw | 66 0F 38 20 /r */
+    /* 10-legacy.isa:1154: pmovsxbw | 66 0F 38 20 /r */
     {XIE_OP_PMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1164: pmovsxbd | 66 0F 38 21 /r */
+    /* 10-legacy.isa:1155: pmovsxbd | 66 0F 38 21 /r */
     {XIE_OP_PMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1165: pmovsxbq | 66 0F 38 22 /r */
+    /* 10-legacy.isa:1156: pmovsxbq | 66 0F 38 22 /r */
     {XIE_OP_PMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1166: pmovsxwd | 66 0F 38 23 /r */
+    /* 10-legacy.isa:1157: pmovsxwd | 66 0F 38 23 /r */
     {XIE_OP_PMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1167: pmovsxwq | 66 0F 38 24 /r */
+    /* 10-legacy.isa:1158: pmovsxwq | 66 0F 38 24 /r */
     {XIE_OP_PMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1168: pmovsxdq | 66 0F 38 25 /r */
+    /* 10-legacy.isa:1159: pmovsxdq | 66 0F 38 25 /r */
     {XIE_OP_PMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1169: pmovzxbw | 66 0F 38 30 /r */
+    /* 10-legacy.isa:1160: pmovzxbw | 66 0F 38 30 /r */
     {XIE_OP_PMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1170: pmovzxbd | 66 0F 38 31 /r */
+    /* 10-legacy.isa:1161: pmovzxbd | 66 0F 38 31 /r */
     {XIE_OP_PMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1171: pmovzxbq | 66 0F 38 32 /r */
+    /* 10-legacy.isa:1162: pmovzxbq | 66 0F 38 32 /r */
     {XIE_OP_PMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1172: pmovzxwd | 66 0F 38 33 /r */
+    /* 10-legacy.isa:1163: pmovzxwd | 66 0F 38 33 /r */
     {XIE_OP_PMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1173: pmovzxwq | 66 0F 38 34 /r */
+    /* 10-legacy.isa:1164: pmovzxwq | 66 0F 38 34 /r */
     {XIE_OP_PMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1174: pmovzxdq | 66 0F 38 35 /r */
+    /* 10-legacy.isa:1165: pmovzxdq | 66 0F 38 35 /r */
     {XIE_OP_PMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1175: pmuldq | 66 0F 38 28 /r */
+    /* 10-legacy.isa:1166: pmuldq | 66 0F 38 28 /r */
     {XIE_OP_PMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1176: pcmpeqq | 66 0F 38 29 /r */
+    /* 10-legacy.isa:1167: pcmpeqq | 66 0F 38 29 /r */
     {XIE_OP_PCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1177: movntdqa | 66 0F 38 2A /r mem */
+    /* 10-legacy.isa:1168: movntdqa | 66 0F 38 2A /r mem */
     {XIE_OP_MOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1178: packusdw | 66 0F 38 2B /r */
+    /* 10-legacy.isa:1169: packusdw | 66 0F 38 2B /r */
     {XIE_OP_PACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1179: pcmpgtq | 66 0F 38 37 /r */
+    /* 10-legacy.isa:1170: pcmpgtq | 66 0F 38 37 /r */
     {XIE_OP_PCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1180: pminsb | 66 0F 38 38 /r */
+    /* 10-legacy.isa:1171: pminsb | 66 0F 38 38 /r */
     {XIE_OP_PMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1181: pminsd | 66 0F 38 39 /r */
+    /* 10-legacy.isa:1172: pminsd | 66 0F 38 39 /r */
     {XIE_OP_PMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1182: pminuw | 66 0F 38 3A /r */
+    /* 10-legacy.isa:1173: pminuw | 66 0F 38 3A /r */
     {XIE_OP_PMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1183: pminud | 66 0F 38 3B /r */
+    /* 10-legacy.isa:1174: pminud | 66 0F 38 3B /r */
     {XIE_OP_PMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1184: pmaxsb | 66 0F 38 3C /r */
+    /* 10-legacy.isa:1175: pmaxsb | 66 0F 38 3C /r */
     {XIE_OP_PMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1185: pmaxsd | 66 0F 38 3D /r */
+    /* 10-legacy.isa:1176: pmaxsd | 66 0F 38 3D /r */
     {XIE_OP_PMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1186: pmaxuw | 66 0F 38 3E /r */
+    /* 10-legacy.isa:1177: pmaxuw | 66 0F 38 3E /r */
     {XIE_OP_PMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1187: pmaxud | 66 0F 38 3F /r */
+    /* 10-legacy.isa:1178: pmaxud | 66 0F 38 3F /r */
     {XIE_OP_PMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1188: pmulld | 66 0F 38 40 /r */
+    /* 10-legacy.isa:1179: pmulld | 66 0F 38 40 /r */
     {XIE_OP_PMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1189: phminposuw | 66 0F 38 41 /r */
+    /* 10-legacy.isa:1180: phminposuw | 66 0F 38 41 /r */
     {XIE_OP_PHMINPOSUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1190: aesimc | 66 0F 38 DB /r */
+    /* 10-legacy.isa:1181: aesimc | 66 0F 38 DB /r */
     {XIE_OP_AESIMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1191: aesenc | 66 0F 38 DC /r */
+    /* 10-legacy.isa:1182: aesenc | 66 0F 38 DC /r */
     {XIE_OP_AESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1192: aesenclast | 66 0F 38 DD /r */
+    /* 10-legacy.isa:1183: aesenclast | 66 0F 38 DD /r */
     {XIE_OP_AESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1193: aesdec | 66 0F 38 DE /r */
+    /* 10-legacy.isa:1184: aesdec | 66 0F 38 DE /r */
     {XIE_OP_AESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1194: aesdeclast | 66 0F 38 DF /r */
+    /* 10-legacy.isa:1185: aesdeclast | 66 0F 38 DF /r */
     {XIE_OP_AESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1195: gf2p8mulb | 66 0F 38 CF /r */
+    /* 10-legacy.isa:1186: gf2p8mulb | 66 0F 38 CF /r */
     {XIE_OP_GF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1196: sha1nexte | NP 0F 38 C8 /r */
+    /* 10-legacy.isa:1187: sha1nexte | NP 0F 38 C8 /r */
     {XIE_OP_SHA1NEXTE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1197: sha1msg1 | NP 0F 38 C9 /r */
+    /* 10-legacy.isa:1188: sha1msg1 | NP 0F 38 C9 /r */
     {XIE_OP_SHA1MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1198: sha1msg2 | NP 0F 38 CA /r */
+    /* 10-legacy.isa:1189: sha1msg2 | NP 0F 38 CA /r */
     {XIE_OP_SHA1MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1199: sha256msg1 | NP 0F 38 CC /r */
+    /* 10-legacy.isa:1190: sha256msg1 | NP 0F 38 CC /r */
     {XIE_OP_SHA256MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1200: sha256msg2 | NP 0F 38 CD /r */
+    /* 10-legacy.isa:1191: sha256msg2 | NP 0F 38 CD /r */
     {XIE_OP_SHA256MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1201: sha256rnds2 | NP 0F 38 CB /r */
+    /* 10-legacy.isa:1192: sha256rnds2 | NP 0F 38 CB /r */
     {XIE_OP_SHA256RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1203: palignr | NP 0F 3A 0F /r */
+    /* 10-legacy.isa:1194: palignr | NP 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1204: palignr | 66 0F 3A 0F /r */
+    /* 10-legacy.isa:1195: palignr | 66 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1205: roundps | 66 0F 3A 08 /r */
+    /* 10-legacy.isa:1196: roundps | 66 0F 3A 08 /r */
     {XIE_OP_ROUNDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1206: roundpd | 66 0F 3A 09 /r */
+    /* 10-legacy.isa:1197: roundpd | 66 0F 3A 09 /r */
     {XIE_OP_ROUNDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1207: roundss | 66 0F 3A 0A /r */
+    /* 10-legacy.isa:1198: roundss | 66 0F 3A 0A /r */
     {XIE_OP_ROUNDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1208: roundsd | 66 0F 3A 0B /r */
+    /* 10-legacy.isa:1199: roundsd | 66 0F 3A 0B /r */
     {XIE_OP_ROUNDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1209: blendps | 66 0F 3A 0C /r */
+    /* 10-legacy.isa:1200: blendps | 66 0F 3A 0C /r */
     {XIE_OP_BLENDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1210: blendpd | 66 0F 3A 0D /r */
+    /* 10-legacy.isa:1201: blendpd | 66 0F 3A 0D /r */
     {XIE_OP_BLENDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1211: pblendw | 66 0F 3A 0E /r */
+    /* 10-legacy.isa:1202: pblendw | 66 0F 3A 0E /r */
     {XIE_OP_PBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1212: pextrb | 66 0F 3A 14 /r mem */
+    /* 10-legacy.isa:1203: pextrb | 66 0F 3A 14 /r mem */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1213: pextrb | 66 0F 3A 14 /r reg */
+    /* 10-legacy.isa:1204: pextrb | 66 0F 3A 14 /r reg */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1214: pextrw | 66 0F 3A 15 /r mem */
+    /* 10-legacy.isa:1205: pextrw | 66 0F 3A 15 /r mem */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1215: pextrw | 66 0F 3A 15 /r reg */
+    /* 10-legacy.isa:1206: pextrw | 66 0F 3A 15 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1216: pextrd | 66 W0 0F 3A 16 /r */
+    /* 10-legacy.isa:1207: pextrd | 66 W0 0F 3A 16 /r */
     {XIE_OP_PEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1217: pextrq | 66 W1 0F 3A 16 /r */
+    /* 10-legacy.isa:1208: pextrq | 66 W1 0F 3A 16 /r */
     {XIE_OP_PEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1218: extractps | 66 0F 3A 17 /r */
+    /* 10-legacy.isa:1209: extractps | 66 0F 3A 17 /r */
     {XIE_OP_EXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1219: pinsrb | 66 0F 3A 20 /r mem */
+    /* 10-legacy.isa:1210: pinsrb | 66 0F 3A 20 /r mem */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1220: pinsrb | 66 0F 3A 20 /r reg */
+    /* 10-legacy.isa:1211: pinsrb | 66 0F 3A 20 /r reg */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1221: insertps | 66 0F 3A 21 /r mem */
+    /* 10-legacy.isa:1212: insertps | 66 0F 3A 21 /r mem */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1222: insertps | 66 0F 3A 21 /r reg */
+    /* 10-legacy.isa:1213: insertps | 66 0F 3A 21 /r reg */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1223: pinsrd | 66 W0 0F 3A 22 /r */
+    /* 10-legacy.isa:1214: pinsrd | 66 W0 0F 3A 22 /r */
     {XIE_OP_PINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1224: pinsrq | 66 W1 0F 3A 22 /r */
+    /* 10-legacy.isa:1215: pinsrq | 66 W1 0F 3A 22 /r */
     {XIE_OP_PINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1225: dpps | 66 0F 3A 40 /r */
+    /* 10-legacy.isa:1216: dpps | 66 0F 3A 40 /r */
     {XIE_OP_DPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1226: dppd | 66 0F 3A 41 /r */
+    /* 10-legacy.isa:1217: dppd | 66 0F 3A 41 /r */
     {XIE_OP_DPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1227: mpsadbw | 66 0F 3A 42 /r */
+    /* 10-legacy.isa:1218: mpsadbw | 66 0F 3A 42 /r */
     {XIE_OP_MPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1228: pclmulqdq | 66 0F 3A 44 /r */
+    /* 10-legacy.isa:1219: pclmulqdq | 66 0F 3A 44 /r */
     {XIE_OP_PCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_PCLMULQDQ, 0}, XIEI_ENC_LEGACY, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1229: pcmpestrm | 66 0F 3A 60 /r */
+    /* 10-legacy.isa:1220: pcmpestrm | 66 0F 3A 60 /r */
     {XIE_OP_PCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1230: pcmpestri | 66 0F 3A 61 /r */
+    /* 10-legacy.isa:1221: pcmpestri | 66 0F 3A 61 /r */
     {XIE_OP_PCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1231: pcmpistrm | 66 0F 3A 62 /r */
+    /* 10-legacy.isa:1222: pcmpistrm | 66 0F 3A 62 /r */
     {XIE_OP_PCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1232: pcmpistri | 66 0F 3A 63 /r */
+    /* 10-legacy.isa:1223: pcmpistri | 66 0F 3A 63 /r */
     {XIE_OP_PCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1233: gf2p8affineqb | 66 0F 3A CE /r */
+    /* 10-legacy.isa:1224: gf2p8affineqb | 66 0F 3A CE /r */
     {XIE_OP_GF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1234: gf2p8affineinvqb | 66 0F 3A CF /r */
+    /* 10-legacy.isa:1225: gf2p8affineinvqb | 66 0F 3A CF /r */
     {XIE_OP_GF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1235: aeskeygenassist | 66 0F 3A DF /r */
+    /* 10-legacy.isa:1226: aeskeygenassist | 66 0F 3A DF /r */
     {XIE_OP_AESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1236: sha1rnds4 | NP 0F 3A CC /r */
+    /* 10-legacy.isa:1227: sha1rnds4 | NP 0F 3A CC /r */
     {XIE_OP_SHA1RNDS4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1242: femms | 0F 0E */
+    /* 10-legacy.isa:1233: femms | 0F 0E */
     {XIE_OP_FEMMS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_LEGACY, 1, 0x0e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1243: pi2fw | 0F 0F /r */
+    /* 10-legacy.isa:1234: pi2fw | 0F 0F /r */
     {XIE_OP_PI2FW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x0c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1244: pi2fd | 0F 0F /r */
+    /* 10-legacy.isa:1235: pi2fd | 0F 0F /r */
     {XIE_OP_PI2FD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1245: pf2iw | 0F 0F /r */
+    /* 10-legacy.isa:1236: pf2iw | 0F 0F /r */
     {XIE_OP_PF2IW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1246: pf2id | 0F 0F /r */
+    /* 10-legacy.isa:1237: pf2id | 0F 0F /r */
     {XIE_OP_PF2ID, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1247: pfnacc | 0F 0F /r */
+    /* 10-legacy.isa:1238: pfnacc | 0F 0F /r */
     {XIE_OP_PFNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1248: pfpnacc | 0F 0F /r */
+    /* 10-legacy.isa:1239: pfpnacc | 0F 0F /r */
     {XIE_OP_PFPNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1249: pfcmpge | 0F 0F /r */
+    /* 10-legacy.isa:1240: pfcmpge | 0F 0F /r */
     {XIE_OP_PFCMPGE, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x90, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1250: pfmin | 0F 0F /r */
+    /* 10-legacy.isa:1241: pfmin | 0F 0F /r */
     {XIE_OP_PFMIN, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x94, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1251: pfrcp | 0F 0F /r */
+    /* 10-legacy.isa:1242: pfrcp | 0F 0F /r */
     {XIE_OP_PFRCP, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x96, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1252: pfrsqrt | 0F 0F /r */
+    /* 10-legacy.isa:1243: pfrsqrt | 0F 0F /r */
     {XIE_OP_PFRSQRT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x97, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1253: pfsub | 0F 0F /r */
+    /* 10-legacy.isa:1244: pfsub | 0F 0F /r */
     {XIE_OP_PFSUB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1254: pfadd | 0F 0F /r */
+    /* 10-legacy.isa:1245: pfadd | 0F 0F /r */
     {XIE_OP_PFADD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1255: pfcmpgt | 0F 0F /r */
+    /* 10-legacy.isa:1246: pfcmpgt | 0F 0F /r */
     {XIE_OP_PFCMPGT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1256: pfmax | 0F 0F /r */
+    /* 10-legacy.isa:1247: pfmax | 0F 0F /r */
     {XIE_OP_PFMAX, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1257: pfrcpit1 | 0F 0F /r */
+    /* 10-legacy.isa:1248: pfrcpit1 | 0F 0F /r */
     {XIE_OP_PFRCPIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1258: pfrsqit1 | 0F 0F /r */
+    /* 10-legacy.isa:1249: pfrsqit1 | 0F 0F /r */
     {XIE_OP_PFRSQIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1259: pfsubr | 0F 0F /r */
+    /* 10-legacy.isa:1250: pfsubr | 0F 0F /r */
     {XIE_OP_PFSUBR, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xaa, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1260: pfacc | 0F 0F /r */
+    /* 10-legacy.isa:1251: pfacc | 0F 0F /r */
     {XIE_OP_PFACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xae, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1261: pfcmpeq | 0F 0F /r */
+    /* 10-legacy.isa:1252: pfcmpeq | 0F 0F /r */
     {XIE_OP_PFCMPEQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1262: pfmul | 0F 0F /r */
+    /* 10-legacy.isa:1253: pfmul | 0F 0F /r */
     {XIE_OP_PFMUL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1263: pfrcpit2 | 0F 0F /r */
+    /* 10-legacy.isa:1254: pfrcpit2 | 0F 0F /r */
     {XIE_OP_PFRCPIT2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1264: pmulhrw | 0F 0F /r */
+    /* 10-legacy.isa:1255: pmulhrw | 0F 0F /r */
     {XIE_OP_PMULHRW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1265: pswapd | 0F 0F /r */
+    /* 10-legacy.isa:1256: pswapd | 0F 0F /r */
     {XIE_OP_PSWAPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0xbb, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1266: pavgusb | 0F 0F /r */
+    /* 10-legacy.isa:1257: pavgusb | 0F 0F /r */
     {XIE_OP_PAVGUSB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xbf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
     /* 20-vex.isa:63: vmovups | VEX.128/256.NP.0F.WIG 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
@@ -5179,167 +5135,177 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_VCVTSH2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
     /* 30-evex.isa:741: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
     {XIE_OP_VCVTPH2PSX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:742: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
+    /* 30-evex.isa:742: vcvtph2pd | EVEX.128/256/512.NP.MAP5.W0 5A /r */
+    {XIE_OP_VCVTPH2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:743: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
     {XIE_OP_VCVTPD2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:743: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
+    /* 30-evex.isa:744: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
     {XIE_OP_VCVTSH2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:744: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
+    /* 30-evex.isa:745: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
     {XIE_OP_VCVTSD2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:745: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
+    /* 30-evex.isa:746: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
     {XIE_OP_VCVTDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:746: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
+    /* 30-evex.isa:747: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
     {XIE_OP_VCVTQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:747: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
+    /* 30-evex.isa:748: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
     {XIE_OP_VCVTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:748: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
+    /* 30-evex.isa:749: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
     {XIE_OP_VCVTTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:749: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
+    /* 30-evex.isa:750: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
     {XIE_OP_VCVTTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:750: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
+    /* 30-evex.isa:751: vcvttph2uqq | EVEX.128/256/512.66.MAP5.W0 78 /r */
+    {XIE_OP_VCVTTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:752: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
     {XIE_OP_VCVTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:751: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
+    /* 30-evex.isa:753: vcvtph2uqq | EVEX.128/256/512.66.MAP5.W0 79 /r */
+    {XIE_OP_VCVTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:754: vcvttph2qq | EVEX.128/256/512.66.MAP5.W0 7A /r */
+    {XIE_OP_VCVTTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:755: vcvtph2qq | EVEX.128/256/512.66.MAP5.W0 7B /r */
+    {XIE_OP_VCVTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 30-evex.isa:756: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
     {XIE_OP_VCVTUDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:752: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
+    /* 30-evex.isa:757: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
     {XIE_OP_VCVTUQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:753: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
+    /* 30-evex.isa:758: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:754: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
+    /* 30-evex.isa:759: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:755: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
+    /* 30-evex.isa:760: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:756: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
+    /* 30-evex.isa:761: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:757: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
+    /* 30-evex.isa:762: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
     {XIE_OP_VCVTW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:758: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
+    /* 30-evex.isa:763: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
     {XIE_OP_VCVTUW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:759: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
+    /* 30-evex.isa:764: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:760: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    /* 30-evex.isa:765: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:761: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    /* 30-evex.isa:766: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:762: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
+    /* 30-evex.isa:767: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:763: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    /* 30-evex.isa:768: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:764: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    /* 30-evex.isa:769: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:765: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
+    /* 30-evex.isa:770: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
     {XIE_OP_VCVTTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:766: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
+    /* 30-evex.isa:771: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
     {XIE_OP_VCVTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:767: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
+    /* 30-evex.isa:772: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
     {XIE_OP_VCVTTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:768: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
+    /* 30-evex.isa:773: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
     {XIE_OP_VCVTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:769: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
+    /* 30-evex.isa:774: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
     {XIE_OP_VSCALEFPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:770: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
+    /* 30-evex.isa:775: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
     {XIE_OP_VSCALEFSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:771: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
+    /* 30-evex.isa:776: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
     {XIE_OP_VGETEXPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:772: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
+    /* 30-evex.isa:777: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
     {XIE_OP_VGETEXPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:773: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
+    /* 30-evex.isa:778: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
     {XIE_OP_VRCPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:774: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
+    /* 30-evex.isa:779: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
     {XIE_OP_VRCPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:775: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
+    /* 30-evex.isa:780: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
     {XIE_OP_VRSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:776: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
+    /* 30-evex.isa:781: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
     {XIE_OP_VRSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:777: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
+    /* 30-evex.isa:782: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
     {XIE_OP_VFMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:778: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
+    /* 30-evex.isa:783: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
     {XIE_OP_VFCMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:779: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
+    /* 30-evex.isa:784: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
     {XIE_OP_VFMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:780: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
+    /* 30-evex.isa:785: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
     {XIE_OP_VFCMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:781: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
+    /* 30-evex.isa:786: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
     {XIE_OP_VFMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:782: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
+    /* 30-evex.isa:787: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
     {XIE_OP_VFCMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:783: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
+    /* 30-evex.isa:788: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
     {XIE_OP_VFMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:784: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
+    /* 30-evex.isa:789: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
     {XIE_OP_VFCMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:785: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
+    /* 30-evex.isa:790: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
     {XIE_OP_VFMADDSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:786: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
+    /* 30-evex.isa:791: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
     {XIE_OP_VFMSUBADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:787: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
+    /* 30-evex.isa:792: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
     {XIE_OP_VFMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:788: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
+    /* 30-evex.isa:793: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
     {XIE_OP_VFMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:789: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
+    /* 30-evex.isa:794: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
     {XIE_OP_VFMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:790: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
+    /* 30-evex.isa:795: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
     {XIE_OP_VFMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:791: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
+    /* 30-evex.isa:796: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
     {XIE_OP_VFNMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:792: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
+    /* 30-evex.isa:797: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
     {XIE_OP_VFNMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:793: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
+    /* 30-evex.isa:798: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
     {XIE_OP_VFNMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:794: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
+    /* 30-evex.isa:799: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
     {XIE_OP_VFNMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:795: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
+    /* 30-evex.isa:800: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:796: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
+    /* 30-evex.isa:801: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:797: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
+    /* 30-evex.isa:802: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
     {XIE_OP_VFMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:798: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
+    /* 30-evex.isa:803: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
     {XIE_OP_VFMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:799: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
+    /* 30-evex.isa:804: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
     {XIE_OP_VFMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:800: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
+    /* 30-evex.isa:805: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
     {XIE_OP_VFMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:801: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
+    /* 30-evex.isa:806: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
     {XIE_OP_VFNMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:802: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
+    /* 30-evex.isa:807: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
     {XIE_OP_VFNMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:803: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
+    /* 30-evex.isa:808: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
     {XIE_OP_VFNMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:804: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
+    /* 30-evex.isa:809: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
     {XIE_OP_VFNMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:805: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
+    /* 30-evex.isa:810: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:806: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
+    /* 30-evex.isa:811: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:807: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
+    /* 30-evex.isa:812: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
     {XIE_OP_VFMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:808: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
+    /* 30-evex.isa:813: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
     {XIE_OP_VFMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:809: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
+    /* 30-evex.isa:814: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
     {XIE_OP_VFMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:810: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
+    /* 30-evex.isa:815: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
     {XIE_OP_VFMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:811: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
+    /* 30-evex.isa:816: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
     {XIE_OP_VFNMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:812: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
+    /* 30-evex.isa:817: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
     {XIE_OP_VFNMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:813: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
+    /* 30-evex.isa:818: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
     {XIE_OP_VFNMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:814: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
+    /* 30-evex.isa:819: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
     {XIE_OP_VFNMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:815: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
+    /* 30-evex.isa:820: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
     {XIE_OP_VRNDSCALEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:816: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
+    /* 30-evex.isa:821: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
     {XIE_OP_VRNDSCALESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:817: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
+    /* 30-evex.isa:822: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
     {XIE_OP_VGETMANTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:818: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
+    /* 30-evex.isa:823: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
     {XIE_OP_VGETMANTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:819: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
+    /* 30-evex.isa:824: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
     {XIE_OP_VREDUCEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:820: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
+    /* 30-evex.isa:825: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
     {XIE_OP_VREDUCESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:821: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
+    /* 30-evex.isa:826: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
     {XIE_OP_VFPCLASSPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:822: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
+    /* 30-evex.isa:827: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
     {XIE_OP_VFPCLASSSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
     /* 40-xop.isa:10: vpmacssww | XOP.128.NP.M8.W0 85 /r */
     {XIE_OP_VPMACSSWW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x85, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
@@ -5513,4 +5479,4 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_LWPVAL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 10, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
 };
 
-const unsigned xiei_nforms = 2753;
+const unsigned xiei_nforms = 2736;

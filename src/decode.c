@@ -303,7 +303,11 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
             else
                 set_mem(s, o, size);
             break;
-        case XIEI_OM_G: set_gpr(s, out, o, greg, size); break;
+        case XIEI_OM_G:
+            /* EVEX.R' must be 0 (stored inverted: 1) for a GPR in ModRM.reg. */
+            if (s->rexr2) return XIE_UD_REG;
+            set_gpr(s, out, o, greg, size);
+            break;
         case XIEI_OM_M: set_mem(s, o, size); break;
         case XIEI_OM_B: set_reg(o, XIE_OPK_GPR, s->vvvv, size); break;
         case XIEI_OM_Z: set_gpr(s, out, o, (out->opcode & 7) | (s->rexb << 3), size); break;
@@ -443,6 +447,14 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
         o->flags = d->acc >> 7;
     }
     if (df->flags & XIEI_DF_VSIB) return vsib_check(df, out);
+    if (df->flags & XIEI_DF_DSTDIFF) {
+        /* The destination must differ from every source register (SDM VFCMULCPH:
+         * #UD if the destination equals a source). */
+        for (j = 1; j < df->nops; j++)
+            if (out->operands[j].kind == out->operands[0].kind &&
+                out->operands[j].reg == out->operands[0].reg)
+                return XIE_UD_OPERANDS;
+    }
     return 0;
 }
 
@@ -800,9 +812,15 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     out->osz = (uint8_t)s.osz;
     out->asz = (uint8_t)s.asz;
 
-    /* LOCK: only on rows that allow it, with a memory destination. */
-    if ((pfx & XIE_PFX_LOCK) && (!(df->flags & XIEI_DF_LOCK) || !s.has_mem))
-        FAIL(XIE_DECODE_UD, XIE_UD_LOCK);
+    /* LOCK: only on rows that allow it, with a memory destination. On AMD CPUs
+     * with CR8_LEGACY, LOCK MOV CR0 is MOV CR8 (APM Vol. 3 MOV CRn). */
+    if ((pfx & XIE_PFX_LOCK) && (!(df->flags & XIEI_DF_LOCK) || !s.has_mem)) {
+        if ((dop->flags & XIEI_DOP_FORCEREG) && (opcode & 0xfd) == 0x20 &&
+            s.vendor == XIE_VENDOR_AMD && cpu && xie_cpu_has(cpu, XIE_FEAT_CR8_LEGACY) && !s.rexr)
+            s.rexr = 1;
+        else
+            FAIL(XIE_DECODE_UD, XIE_UD_LOCK);
+    }
     if ((pfx & (XIE_PFX_REP | XIE_PFX_REPNE)) && (df->flags & (XIEI_DF_REP | XIEI_DF_REPCC)))
         out->prefixes |= XIE_PFX_REPUSE;
 

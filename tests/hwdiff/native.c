@@ -83,6 +83,9 @@ static void child_handler(int sig, siginfo_t *si, void *vctx)
     ucontext_t *uc = vctx;
     greg_t *g = uc->uc_mcontext.gregs;
     int i;
+    /* The kernel keeps RFLAGS.AC (a test's POPF may set it) for the handler:
+     * clear it before any access could be misaligned. */
+    __asm__ volatile("pushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq" ::: "memory", "cc");
     if (g_phase == 1 && sig == SIGILL && g[REG_RIP] == (greg_t)(uintptr_t)hw_enter) {
         uint64_t cs, ss, fsgs;
         for (i = 0; i < NGREG; i++)

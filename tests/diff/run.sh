@@ -4,11 +4,13 @@
 #
 #   tests/diff/run.sh [--mode 16|32|64] [--count N] [--seed S]
 #                     [--class legacy|0f|vex|evex|xop|x87|all] [--vendor intel|amd|both]
-#                     [--binaries] [--long] [--show N] [--sigs] [--xiediff PATH]
+#                     [--binaries|--no-binaries] [--long] [--show N] [--sigs]
+#                     [--xiediff PATH]
 #
 # Defaults: all three modes, 20,000 cases per mode and vendor, seed 1, class
-# all, both vendors. --long: 1,000,000 per mode and vendor plus --binaries
-# (linear sweeps of libc.so.6 and gcc's cc1 .text). --sigs prints the
+# all, both vendors, plus linear sweeps of the .text of libc.so.6 (64-bit)
+# and /usr/lib32/libc.so.6 (32-bit); --binaries adds gcc's cc1 (64-bit);
+# --long: 1,000,000 per mode and vendor plus --binaries. --sigs prints the
 # signature that known-differences.txt matches under each example. Exit 1 on
 # any mismatch not matched by tests/diff/known-differences.txt.
 set -euo pipefail
@@ -24,11 +26,12 @@ while [ $# -gt 0 ]; do
     --class) class="$2"; shift 2 ;;
     --vendor) if [ "$2" = both ]; then vendors="intel amd"; else vendors="$2"; fi; shift 2 ;;
     --binaries) binaries=1; shift ;;
+    --no-binaries) binaries=none; shift ;;
     --long) count=1000000; binaries=1; shift ;;
     --show) show="$2"; shift 2 ;;
     --sigs) sigs=--sigs; shift ;;
     --xiediff) xiediff="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -62,17 +65,21 @@ for m in $modes; do
     done
 done
 
-if [ "$binaries" = 1 ]; then
-    for bin in /usr/lib/x86_64-linux-gnu/libc.so.6 /usr/lib/gcc/x86_64-linux-gnu/12/cc1; do
-        [ -f "$bin" ] || { echo "run.sh: $bin not found, skipped"; continue; }
-        objcopy -O binary --only-section=.text "$bin" "$tmp/text.bin"
-        for v in $vendors; do
-            node "$HERE/iced_decode.js" sweep 64 "$v" "$tmp/text.bin" "$tmp/iced.txt"
-            run "sweep $(basename "$bin") $v" "$xiediff" sweep --bits 64 --vendor "$v" \
-                --name "$(basename "$bin")" --known "$known" --show "$show" $sigs \
-                "$tmp/text.bin" "$tmp/iced.txt"
-        done
+# Real code: libc (64-bit, and the 32-bit one of gcc-multilib) always; gcc's
+# cc1 (20 MB of .text) with --binaries / --long.
+bins="/usr/lib/x86_64-linux-gnu/libc.so.6:64 /usr/lib32/libc.so.6:32"
+[ "$binaries" = 1 ] && bins="$bins /usr/lib/gcc/x86_64-linux-gnu/12/cc1:64"
+[ "$binaries" = none ] && bins=""
+for entry in $bins; do
+    bin=${entry%:*}; bits=${entry##*:}
+    [ -f "$bin" ] || { echo "run.sh: $bin not found, skipped"; continue; }
+    objcopy -O binary --only-section=.text "$bin" "$tmp/text.bin"
+    for v in $vendors; do
+        node "$HERE/iced_decode.js" sweep "$bits" "$v" "$tmp/text.bin" "$tmp/iced.txt"
+        run "sweep $bin $v" "$xiediff" sweep --bits "$bits" --vendor "$v" \
+            --name "$bin" --known "$known" --show "$show" $sigs \
+            "$tmp/text.bin" "$tmp/iced.txt"
     done
-fi
+done
 echo "diff: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -78,15 +78,23 @@ def objdump_text(mode, data, tmpdir):
     return first[2]
 
 
+SPACE_RE = re.compile(r"\s+")
+ST_RE = re.compile(r"\bst\b(?!\()")
+SEGS_RE = re.compile(r"\b(es|cs|ss|ds|fs|gs):\[(\w+)\]")
+
+
 def normalise_objdump(mode, text):
     t = text.split("#")[0].strip().lower()
-    t = re.sub(r"\s+", " ", t)
+    t = SPACE_RE.sub(" ", t)
     t = t.replace(",", ", ")
-    t = re.sub(r"^movabs ", "mov ", t)
+    if t.startswith("movabs "):
+        t = "mov " + t[7:]
     # absolute address: xie prints [0x10] (with the segment only when overridden)
-    t = ABS_RE.sub(lambda m: ("" if m.group(1) == "ds" else m.group(1) + ":") + "[" + m.group(2) + "]", t)
+    if ":0x" in t:
+        t = ABS_RE.sub(lambda m: ("" if m.group(1) == "ds" else m.group(1) + ":") + "[" + m.group(2) + "]", t)
     # the x87 top of stack: objdump writes "st", xie "st(0)"
-    t = re.sub(r"\bst\b(?!\()", "st(0)", t)
+    if "st" in t:
+        t = ST_RE.sub("st(0)", t)
     t = t.replace("repz ", "repe ").replace("repnz ", "repne ")
     # string instructions with their default segments and address size: xie
     # writes the sized mnemonic without operands (movsb, rep stosq)
@@ -94,7 +102,7 @@ def normalise_objdump(mode, text):
     if m:
         di, si = DEFAULT_ASZ[mode]
         operands = m.group(3)
-        segs = re.findall(r"\b(es|cs|ss|ds|fs|gs):\[(\w+)\]", operands)
+        segs = SEGS_RE.findall(operands)
         size = SIZE_RE.search(operands)
         if size and segs and all((s, r) in (("es", di), ("ds", si)) for s, r in segs):
             t = m.group(1) + m.group(2) + {"byte": "b", "word": "w", "dword": "d", "qword": "q"}[size.group(1)]

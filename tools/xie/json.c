@@ -66,14 +66,14 @@ static void json_operand(FILE *f, const struct xie_insn *insn, unsigned i, uint6
 
     fputs("{\"kind\":", f);
     json_str(f, op->kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[op->kind] : "?");
-    fprintf(f, ",\"access\":\"%s\",\"size\":%u", access_name(op->access), op->size);
+    fprintf(f, ",\"access\":\"%s\",\"size\":%u,\"implicit\":%s", access_name(op->access), op->size,
+            op->flags & XIE_OPF_IMPLICIT ? "true" : "false");
     switch (op->kind) {
     case XIE_OPK_MEM:
         fprintf(f, ",\"seg\":\"%s\"", seg_names[op->seg & 7]);
         json_gpr(f, "base", op->base, insn->asz);
         if (op->vsib) {
-            xiei_format_reg(XIE_OPK_VEC, op->index, op->vsib >= 16 ? op->vsib : 16u << insn->vl,
-                            text, sizeof(text));
+            xiei_format_reg(XIE_OPK_VEC, op->index, op->vsib, text, sizeof(text));
             fputs(",\"index\":", f);
             json_str(f, text);
         } else {
@@ -143,7 +143,7 @@ void print_json(FILE *f, int st, const struct xie_insn *insn, const uint8_t *byt
     fputc('{', f);
     if (with_addr) fprintf(f, "\"address\":%llu,", (unsigned long long)rip);
     fputs("\"status\":", f);
-    json_str(f, st == XIE_DECODE_OK ? "ok" : status_word(st));
+    json_str(f, status_word(st));
     fputs(",\"bytes\":\"", f);
     for (i = 0; i < len; i++)
         fprintf(f, "%02x", bytes[i]);

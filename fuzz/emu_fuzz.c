@@ -15,6 +15,7 @@
  * (8 bytes each, short input reads zeros); the rest feeds the callbacks.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,6 +234,23 @@ static const struct xie_ops g_ops_min = {
     .write = cb_write,
 };
 
+/* A contract violation: say which, then abort (libFuzzer saves the input). */
+static void fail(const char *what, int st, const struct xie_result *res,
+                 const struct xie_ctx *before, const struct xie_ctx *after)
+{
+    unsigned k;
+    fprintf(stderr, "emu_fuzz: %s (status %s, op %s, reason %s)\n", what, xie_strerror(st),
+            xie_op_name(res->op), xie_reason_str(res->reason));
+    for (k = 0; k < 16; k++)
+        if (before->gpr[k] != after->gpr[k])
+            fprintf(stderr, "  gpr %u: %llx -> %llx\n", k, (unsigned long long)before->gpr[k],
+                    (unsigned long long)after->gpr[k]);
+    fprintf(stderr, "  rip %llx -> %llx, rflags %llx -> %llx\n", (unsigned long long)before->rip,
+            (unsigned long long)after->rip, (unsigned long long)before->rflags,
+            (unsigned long long)after->rflags);
+    abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -269,9 +287,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         st == XIE_INVALID_ARGUMENT) {
         if (memcmp(c.gpr, before.gpr, sizeof c.gpr) || c.rip != before.rip ||
             c.rflags != before.rflags)
-            abort(); /* "nothing changed" */
+            fail("status promised no change, but GPRs/RIP/RFLAGS changed", st, &res, &before, &c);
     }
-    if (st == XIE_EXCEPTION && c.rip != before.rip) abort();
+    if (st == XIE_EXCEPTION && c.rip != before.rip)
+        fail("exception moved RIP", st, &res, &before, &c);
     (void)xie_strerror(st);
     (void)xie_reason_str(res.reason);
     return 0;

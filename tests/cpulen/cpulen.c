@@ -292,6 +292,7 @@ enum {
     C_BOTH_UD,   /* both #UD */
     C_GP_AGREE,  /* xie: longer than 15 bytes; CPU: #GP or never had it at 15 */
     C_GP_LEN,    /* xie: longer than 15 bytes; CPU ran it */
+    C_GP_UD,     /* xie: longer than 15 bytes; CPU: #UD before 15 bytes */
     C_XIE_MORE,  /* xie asked for more than 15 bytes (a decoder bug) */
     C_ICED_AGREE,
     C_ICED_LEN,   /* iced valid, CPU ran it, other length */
@@ -310,6 +311,7 @@ static struct cat cats[C__COUNT] = {
     {"both #UD", 0, 0, 0},
     {"xie >15 bytes (#GP), CPU agrees", 0, 0, 0},
     {"LENGTH MISMATCH: xie >15 bytes (#GP), CPU ran it", 1, 0, 0},
+    {"xie >15 bytes (#GP), CPU #UD before 15 bytes", 0, 0, 0},
     {"DECODER BUG: xie needs more than 15 bytes", 1, 0, 0},
     {"iced valid, CPU ran it, same length", 0, 0, 0},
     {"iced valid, CPU ran it with another length", 0, 0, 0},
@@ -470,7 +472,10 @@ int main(int argc, char **argv)
         else if (st == XIE_DECODE_UD)
             note(gp15(r) ? C_XIE_UD_GP : cpu_ran ? C_XIE_UD : C_BOTH_UD, show, bits, b, xv, iv, r);
         else if (st == XIE_DECODE_GP)
-            note(r->kind == K_LONG || gp15(r) ? C_GP_AGREE : C_GP_LEN, show, bits, b, xv, iv, r);
+            note(r->kind == K_LONG || gp15(r) ? C_GP_AGREE
+                 : cpu_ran                    ? C_GP_LEN
+                                              : C_GP_UD,
+                 show, bits, b, xv, iv, r);
         else
             note(C_XIE_MORE, show, bits, b, xv, iv, r);
         if (iced_path) {

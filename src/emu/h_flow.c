@@ -61,6 +61,28 @@ XIEI_HANDLER(pop)
     return st ? st : xiei_wr(ex, 0, v);
 }
 
+/* A stack area of len bytes (slots of `slot` bytes) at offset sp, wrapping at
+ * the stack-address size: with a 16-bit SP below the area's size the slots wrap
+ * around 64 KiB one by one, and a slot that would straddle the wrap faults
+ * (SDM Vol. 2 PUSHA/POPA, real-address mode exceptions: #GP for SP = 7, 9, 11,
+ * 13 and 15), so the area is accessed as at most two pieces. */
+static int stack_area(struct xiei_ex *ex, uint64_t sp, unsigned len, unsigned slot, uint8_t *buf,
+                      int write)
+{
+    uint64_t top = xiei_mask(xiei_stack_asz(ex));
+    unsigned n1 = len;
+    int st;
+
+    if (sp + len - 1 > top) {
+        n1 = (unsigned)(top - sp + 1);
+        if (n1 % slot) return xiei_gp0(ex);
+    }
+    st = write ? xiei_stack_write(ex, sp, n1, buf) : xiei_stack_read(ex, sp, n1, buf);
+    if (st || n1 == len) return st;
+    return write ? xiei_stack_write(ex, 0, len - n1, buf + n1)
+                 : xiei_stack_read(ex, 0, len - n1, buf + n1);
+}
+
 /* PUSHA: AX CX DX BX (original) SP BP SI DI, one contiguous stack write. */
 XIEI_HANDLER(pusha)
 {
@@ -79,7 +101,7 @@ XIEI_HANDLER(pusha)
         for (k = 0; k < size; k++)
             buf[i * size + k] = (uint8_t)(v >> (k * 8));
     }
-    st = xiei_stack_write(ex, sp, 8 * size, buf);
+    st = stack_area(ex, sp, 8 * size, size, buf, 1);
     if (!st) xiei_set_gprs(ex, XIE_GPR_RSP, asz, sp);
     return st;
 }
@@ -96,7 +118,7 @@ XIEI_HANDLER(popa)
     if (st) return st;
     asz = xiei_stack_asz(ex);
     sp = xiei_gpr(ex, XIE_GPR_RSP) & xiei_mask(asz);
-    st = xiei_stack_read(ex, sp, 8 * size, buf);
+    st = stack_area(ex, sp, 8 * size, size, buf, 0);
     if (st) return st;
     for (i = 0; i < 8; i++) {
         uint64_t v = 0;

@@ -42,9 +42,12 @@ struct region {
 /* Process-wide adapter state. Written by xie_trap_init / map / unmap (not from
  * signal context); read by the handler. */
 static struct region regions[MAX_REGIONS];
+static unsigned nregions; /* slots ever used: lookups scan only these */
 static struct sigaction prev_segv;
 static int installed;
-static struct xie_cpu_model host_model;
+/* Contexts for 64-bit and compatibility-mode code, prepared once by
+ * xie_trap_init (with this CPU's model); each trap starts from a copy. */
+static struct xie_ctx ctx64, ctx32;
 static uint32_t rep_limit = 64;
 static int have_fsgsbase;
 
@@ -55,9 +58,9 @@ static const int greg_of[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG
 
 static struct region *find_region(uintptr_t a)
 {
-    unsigned i;
+    unsigned i, n = __atomic_load_n(&nregions, __ATOMIC_ACQUIRE);
 
-    for (i = 0; i < MAX_REGIONS; i++) {
+    for (i = 0; i < n; i++) {
         uintptr_t s = __atomic_load_n(&regions[i].start, __ATOMIC_ACQUIRE);
         if (s && a - s < regions[i].len) return &regions[i];
     }
@@ -324,8 +327,8 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
         return;
     }
     t.uc = uc;
-    xie_ctx_init(&ctx, cs == 0x23 ? XIE_INIT_COMPAT32 : XIE_INIT_LONG64, &trap_ops, &t);
-    ctx.cpu = host_model;
+    memcpy(&ctx, cs == 0x23 ? &ctx32 : &ctx64, sizeof(ctx));
+    ctx.user = &t;
     ctx.rep_limit = __atomic_load_n(&rep_limit, __ATOMIC_RELAXED);
     for (i = 0; i < 16; i++)
         ctx.gpr[i] = (uint64_t)g[greg_of[i]];
@@ -359,7 +362,10 @@ int xie_trap_init(void)
     struct sigaction sa;
 
     if (__atomic_load_n(&installed, __ATOMIC_ACQUIRE)) return 0;
-    xie_cpu_model_host(&host_model);
+    xie_ctx_init(&ctx64, XIE_INIT_LONG64, &trap_ops, NULL);
+    xie_ctx_init(&ctx32, XIE_INIT_COMPAT32, &trap_ops, NULL);
+    xie_cpu_model_host(&ctx64.cpu);
+    ctx32.cpu = ctx64.cpu;
     have_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0; /* HWCAP2_FSGSBASE */
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = on_segv;
@@ -394,6 +400,8 @@ void *xie_trap_map(size_t len, const struct xie_trap_dev *dev, void *user)
             memset(&regions[i].st, 0, sizeof(regions[i].st));
             __atomic_store_n(&regions[i].len, len, __ATOMIC_RELEASE);
             __atomic_store_n(&regions[i].start, (uintptr_t)p, __ATOMIC_RELEASE);
+            if (__atomic_load_n(&nregions, __ATOMIC_ACQUIRE) < i + 1)
+                __atomic_store_n(&nregions, i + 1, __ATOMIC_RELEASE);
             return p;
         }
     }
@@ -404,9 +412,9 @@ void *xie_trap_map(size_t len, const struct xie_trap_dev *dev, void *user)
 
 int xie_trap_unmap(void *region)
 {
-    unsigned i;
+    unsigned i, n = __atomic_load_n(&nregions, __ATOMIC_ACQUIRE);
 
-    for (i = 0; i < MAX_REGIONS; i++) {
+    for (i = 0; i < n; i++) {
         if (region && __atomic_load_n(&regions[i].start, __ATOMIC_ACQUIRE) == (uintptr_t)region) {
             size_t len = regions[i].len;
             __atomic_store_n(&regions[i].start, 0, __ATOMIC_RELEASE);

@@ -139,7 +139,11 @@ enum xie_cb_status {
                              and CR2; MSR: #GP(0)); callbacks without an event argument
                              must not return it */
     XIE_CB_FAIL = 3,      /* the host cannot perform it: xie returns XIE_UNHANDLEABLE
-                             with reason XIE_REASON_CALLBACK_FAILED */
+                             with reason XIE_REASON_CALLBACK_FAILED. Nothing is
+                             changed, except when a write callback fails while the
+                             instruction commits: the writes before it (which were
+                             all translated and checked) stay done, registers do
+                             not change */
     XIE_CB_CHANGED = 4,   /* cmpxchg only: memory did not hold *expected; it was not
                              written and *expected now holds the current value */
 };

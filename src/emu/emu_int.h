@@ -122,6 +122,15 @@ void xiei_set_gprs(struct xiei_ex *ex, unsigned n, unsigned size, uint64_t v);
 /* Effective address (offset in the segment) of a memory operand, wrapped to the
  * address size; RIP-relative uses the next instruction's address. */
 uint64_t xiei_ea(const struct xiei_ex *ex, const struct xie_operand *o);
+/* Or'ed into xiei_xlat's seg: a stack reference (implicit stack operation, or
+ * RSP/RBP as the base register), which decides #SS over #GP for a non-canonical
+ * address in 64-bit mode. */
+#define XIEI_SEG_STACKREF 0x10u
+/* The segment argument for memory operand o. */
+static inline unsigned xiei_opseg(const struct xie_operand *o)
+{
+    return o->seg | ((o->base == XIE_GPR_RSP || o->base == XIE_GPR_RBP) ? XIEI_SEG_STACKREF : 0u);
+}
 /* Segmentation and translation of [seg:off, size) for an access of kind
  * XIE_XLAT_READ or XIE_XLAT_WRITE; fills *m. implicit: supervisor access. */
 int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, unsigned kind,

@@ -138,7 +138,7 @@ XIEI_HANDLER(bt)
         /* Arithmetic shift: floor division for negative offsets. */
         int64_t word = soff >> (size == 2 ? 4 : size == 4 ? 5 : 6);
         uint64_t ea = (xiei_ea(ex, o) + (uint64_t)word * size) & xiei_mask(in->asz);
-        st = xiei_xlat(ex, o->seg, ea, size, rmw ? XIE_XLAT_WRITE : XIE_XLAT_READ, &m);
+        st = xiei_xlat(ex, xiei_opseg(o), ea, size, rmw ? XIE_XLAT_WRITE : XIE_XLAT_READ, &m);
     }
     if (!st) st = xiei_mem_rd(ex, &m, rmw, &val);
     if (st) return st;

@@ -61,33 +61,47 @@ XIEI_HANDLER(pop)
     return st ? st : xiei_wr(ex, 0, v);
 }
 
-/* A stack area of len bytes (slots of `slot` bytes) at offset sp, wrapping at
- * the stack-address size: with a 16-bit SP below the area's size the slots wrap
- * around 64 KiB one by one, and a slot that would straddle the wrap faults
- * (SDM Vol. 2 PUSHA/POPA, real-address mode exceptions: #GP for SP = 7, 9, 11,
- * 13 and 15), so the area is accessed as at most two pieces. */
-static int stack_area(struct xiei_ex *ex, uint64_t sp, unsigned len, unsigned slot, uint8_t *buf,
-                      int write)
+/* Translate a stack area of len bytes (slots of `slot` bytes) at offset sp into
+ * at most two pieces: on a 16-bit stack the slots wrap around 64 KiB one by one
+ * (SDM Vol. 2 PUSHA/POPA/ENTER: SP - 2 of 0 is 0xfffe), and a slot that would
+ * straddle the wrap faults (real-address mode: #GP for SP = 7, 9, 11, 13, 15;
+ * protected mode: #SS, the limit). m[1].size is 0 when there is one piece. */
+static int stack_xlat(struct xiei_ex *ex, uint64_t sp, unsigned len, unsigned slot, unsigned kind,
+                      struct xiei_maddr m[2])
 {
-    uint64_t top = xiei_mask(xiei_stack_asz(ex));
     unsigned n1 = len;
     int st;
 
-    if (sp + len - 1 > top) {
-        n1 = (unsigned)(top - sp + 1);
-        if (n1 % slot) return xiei_gp0(ex);
+    m[1].size = 0;
+    if (xiei_stack_asz(ex) == 2 && sp + len - 1 > 0xffff) {
+        n1 = (unsigned)(0x10000 - sp);
+        if (n1 % slot) return ex->realseg ? xiei_gp0(ex) : xiei_raise(ex, XIEI_VEC_SS, 1, 0);
     }
-    st = write ? xiei_stack_write(ex, sp, n1, buf) : xiei_stack_read(ex, sp, n1, buf);
+    st = xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, sp, n1, kind, &m[0]);
     if (st || n1 == len) return st;
-    return write ? xiei_stack_write(ex, 0, len - n1, buf + n1)
-                 : xiei_stack_read(ex, 0, len - n1, buf + n1);
+    return xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, 0, len - n1, kind, &m[1]);
+}
+
+/* Stage a write of a stack area; returns where its len bytes of data go (the
+ * pieces are staged one after the other, so the data is contiguous). */
+static int stack_stage(struct xiei_ex *ex, uint64_t sp, unsigned len, unsigned slot, uint8_t **buf)
+{
+    struct xiei_maddr m[2];
+    int st;
+
+    if (!ex->ops->write) return xiei_unhandleable(ex, XIE_REASON_NO_WRITE);
+    st = stack_xlat(ex, sp, len, slot, XIE_XLAT_WRITE, m);
+    if (st) return st;
+    *buf = xiei_mwrite_buf(ex, &m[0]);
+    if (*buf && m[1].size && !xiei_mwrite_buf(ex, &m[1])) *buf = 0;
+    return *buf ? XIE_OK : xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
 }
 
 /* PUSHA: AX CX DX BX (original) SP BP SI DI, one contiguous stack write. */
 XIEI_HANDLER(pusha)
 {
     unsigned size = ex->in->osz, asz, i, k;
-    uint8_t buf[32];
+    uint8_t *buf;
     uint64_t sp0 = xiei_gpr(ex, XIE_GPR_RSP), sp;
     int st = xiei_need(ex, XIE_STATE_SEG(XIE_SEG_SS));
 
@@ -95,21 +109,23 @@ XIEI_HANDLER(pusha)
     if (st) return st;
     asz = xiei_stack_asz(ex);
     sp = (sp0 - 8 * size) & xiei_mask(asz);
+    st = stack_stage(ex, sp, 8 * size, size, &buf);
+    if (st) return st;
     /* The lowest address holds DI, the highest AX. */
     for (i = 0; i < 8; i++) {
         uint64_t v = xiei_gpr(ex, 7 - i);
         for (k = 0; k < size; k++)
             buf[i * size + k] = (uint8_t)(v >> (k * 8));
     }
-    st = stack_area(ex, sp, 8 * size, size, buf, 1);
-    if (!st) xiei_set_gprs(ex, XIE_GPR_RSP, asz, sp);
-    return st;
+    xiei_set_gprs(ex, XIE_GPR_RSP, asz, sp);
+    return XIE_OK;
 }
 
 /* POPA: the saved SP is skipped. */
 XIEI_HANDLER(popa)
 {
     unsigned size = ex->in->osz, asz, i, k;
+    struct xiei_maddr m[2];
     uint8_t buf[32];
     uint64_t sp;
     int st = xiei_need(ex, XIE_STATE_SEG(XIE_SEG_SS));
@@ -118,7 +134,9 @@ XIEI_HANDLER(popa)
     if (st) return st;
     asz = xiei_stack_asz(ex);
     sp = xiei_gpr(ex, XIE_GPR_RSP) & xiei_mask(asz);
-    st = stack_area(ex, sp, 8 * size, size, buf, 0);
+    st = stack_xlat(ex, sp, 8 * size, size, XIE_XLAT_READ, m);
+    if (!st) st = xiei_mread(ex, &m[0], buf);
+    if (!st && m[1].size) st = xiei_mread(ex, &m[1], buf + m[0].size);
     if (st) return st;
     for (i = 0; i < 8; i++) {
         uint64_t v = 0;
@@ -191,23 +209,19 @@ XIEI_HANDLER(enter)
     const struct xie_insn *in = ex->in;
     unsigned size = in->osz, level = in->imm2 & 31u, asz, i, k, n;
     uint64_t alloc = (uint64_t)in->imm & 0xffff, bp, sp0, frame, smask;
-    struct xiei_maddr m;
     uint8_t *buf;
     int st = xiei_need(ex, XIE_STATE_SEG(XIE_SEG_SS));
 
     (void)arg;
     if (st) return st;
-    if (!ex->ops->write) return xiei_unhandleable(ex, XIE_REASON_NO_WRITE);
     asz = xiei_stack_asz(ex);
     smask = xiei_mask(asz);
     sp0 = xiei_gpr(ex, XIE_GPR_RSP);
     bp = xiei_gpr(ex, XIE_GPR_RBP);
     frame = (sp0 - size) & smask;
     n = level ? level + 1 : 1; /* slots written, from the highest address down */
-    st = xiei_xlat(ex, XIE_SEG_SS, (sp0 - n * size) & smask, n * size, XIE_XLAT_WRITE, &m);
+    st = stack_stage(ex, (sp0 - n * size) & smask, n * size, size, &buf);
     if (st) return st;
-    buf = xiei_mwrite_buf(ex, &m);
-    if (!buf) return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
     for (k = 0; k < size; k++)
         buf[(n - 1) * size + k] = (uint8_t)(bp >> (k * 8));
     for (i = 1; i < level; i++) {
@@ -220,8 +234,10 @@ XIEI_HANDLER(enter)
     if (level)
         for (k = 0; k < size; k++)
             buf[k] = (uint8_t)(frame >> (k * 8));
-    /* rBP takes the frame pointer at the stack-address size (SDM Vol. 2 ENTER). */
-    xiei_set_gprs(ex, XIE_GPR_RBP, asz, frame);
+    /* rBP takes the frame pointer (computed at the stack-address size) at the
+     * operand size: with a 32-bit operand on a 16-bit stack EBP is SP - 4
+     * zero-extended, as the CPU does. */
+    xiei_set_gprs(ex, XIE_GPR_RBP, size, frame);
     xiei_set_gprs(ex, XIE_GPR_RSP, asz, (sp0 - n * size - alloc) & smask);
     return XIE_OK;
 }
@@ -274,8 +290,10 @@ XIEI_HANDLER(call)
     int st = target(ex, &t);
 
     (void)arg;
-    if (!st) st = xiei_branch(ex, t);
-    return st ? st : xiei_push(ex, ex->in->osz, ex->rip_next);
+    /* The return-address push is checked before the target (#SS before #GP),
+     * as the CPU does. */
+    if (!st) st = xiei_push(ex, ex->in->osz, ex->rip_next);
+    return st ? st : xiei_branch(ex, t);
 }
 
 XIEI_HANDLER(ret)

@@ -16,7 +16,13 @@ XIEI_HANDLER(mov)
 
     (void)arg;
     if (st) return st;
-    if (d->kind == XIE_OPK_SEG) return xiei_load_seg(ex, d->reg, (uint16_t)v);
+    if (d->kind == XIE_OPK_SEG) {
+        st = xiei_load_seg(ex, d->reg, (uint16_t)v);
+        /* MOV SS blocks interrupts and debug traps for one instruction (SDM
+         * Vol. 2 MOV, Vol. 3 6.8.3). */
+        if (!st && d->reg == XIE_SEG_SS) ex->retire |= XIE_RETIRE_SHADOW_MOVSS;
+        return st;
+    }
     return xiei_wr(ex, 0, v);
 }
 
@@ -192,7 +198,7 @@ XIEI_HANDLER(cacheop)
     struct xiei_maddr m;
 
     if (arg || o->kind != XIE_OPK_MEM) return XIE_OK;
-    return xiei_xlat(ex, o->seg, xiei_ea(ex, o), 1, XIE_XLAT_READ, &m);
+    return xiei_xlat(ex, xiei_opseg(o), xiei_ea(ex, o), 1, XIE_XLAT_READ, &m);
 }
 
 XIEI_HANDLER(hlt)

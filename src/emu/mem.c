@@ -68,9 +68,11 @@ int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, uns
               struct xiei_maddr *m)
 {
     const struct xie_ctx *ctx = ex->ctx;
+    unsigned stackref = seg & XIEI_SEG_STACKREF;
     uint64_t la;
     int st;
 
+    seg &= 7u;
     if (ex->mode == XIE_MODE_64) {
         la = off;
         if (seg == XIE_SEG_FS || seg == XIE_SEG_GS) {
@@ -78,10 +80,12 @@ int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, uns
             if (st) return st;
             la += ctx->seg[seg].base;
         }
-        /* Canonical check of the first and last byte (SDM Vol. 1 3.3.7.1). */
+        /* Canonical check of the first and last byte (SDM Vol. 1 3.3.7.1): #SS for
+         * stack references (implicit stack operations, RSP or RBP as the base),
+         * #GP otherwise; segment overrides do not matter here. */
         if ((uint64_t)((int64_t)(la << 16) >> 16) != la ||
             (uint64_t)((int64_t)((la + size - 1) << 16) >> 16) != la + size - 1)
-            return seg_fault(ex, seg);
+            return xiei_raise(ex, stackref ? XIEI_VEC_SS : XIEI_VEC_GP, 1, 0);
     } else {
         st = xiei_need(ex, XIE_STATE_SEG(seg));
         if (st) return st;
@@ -175,14 +179,14 @@ unsigned xiei_stack_asz(const struct xiei_ex *ex)
 int xiei_stack_write(struct xiei_ex *ex, uint64_t sp, unsigned size, const void *buf)
 {
     struct xiei_maddr m;
-    int st = xiei_xlat(ex, XIE_SEG_SS, sp, size, XIE_XLAT_WRITE, &m);
+    int st = xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, sp, size, XIE_XLAT_WRITE, &m);
     return st ? st : xiei_mwrite(ex, &m, buf);
 }
 
 int xiei_stack_read(struct xiei_ex *ex, uint64_t sp, unsigned size, void *buf)
 {
     struct xiei_maddr m;
-    int st = xiei_xlat(ex, XIE_SEG_SS, sp, size, XIE_XLAT_READ, &m);
+    int st = xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, sp, size, XIE_XLAT_READ, &m);
     return st ? st : xiei_mread(ex, &m, buf);
 }
 
@@ -234,6 +238,13 @@ int xiei_commit(struct xiei_ex *ex)
             cb = ops->write(ctx->user, w->m.pa1, d + w->m.n0, (unsigned)(w->m.size - w->m.n0));
         if (cb != XIE_CB_OK && cb != XIE_CB_PENDING)
             st = xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+    }
+    if (st) {
+        /* A write the host could not do: the writes before it stay done (they
+         * cannot be taken back); registers and flags are left unchanged. */
+        ex->nregw = 0;
+        ex->segw = XIE_SEG_NONE;
+        ex->fl = ctx->rflags;
     }
     for (i = 0; i < ex->nregw; i++) {
         ctx->gpr[ex->regi[i]] = ex->regv[i];

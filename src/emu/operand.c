@@ -51,7 +51,7 @@ int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, struct xiei_maddr
     /* Forms the table marks aligned (align=N, e.g. CMPXCHG16B): #GP(0) when
      * misaligned (SDM Vol. 2 CMPXCHG16B). */
     if (ex->align && (ea & (ex->align - 1u))) return xiei_gp0(ex);
-    st = xiei_xlat(ex, o->seg, ea, o->size, kind, m);
+    st = xiei_xlat(ex, xiei_opseg(o), ea, o->size, kind, m);
     if (st) return st;
     ex->mc = *m;
     ex->mcache_op = o;

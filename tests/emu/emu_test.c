@@ -580,6 +580,39 @@ static void test_call_ret(void)
     CHECK(emu(&c, ret, 1, &r) == XIE_OK && c.rip == 0x1005 && c.gpr[XIE_GPR_RSP] == 0x3000);
 }
 
+/* STI shadow only when IF was clear; CLI/STI at CPL 3 with IOPL 0 raise #GP(0);
+ * HLT retires with XIE_RETIRE_HLT at CPL 0 and #GP(0) at CPL 3; MOV SS shadow
+ * (SDM Vol. 2 STI, CLI, HLT, MOV). */
+static void test_sti_hlt_movss(void)
+{
+    static const uint8_t sti[] = {0xfb};
+    static const uint8_t cli[] = {0xfa};
+    static const uint8_t hlt[] = {0xf4};
+    static const uint8_t movss[] = {0x8e, 0xd0}; /* mov ss, ax */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_REAL, &full_ops);
+    CHECK(emu(&c, sti, 1, &r) == XIE_OK && (r.retire & XIE_RETIRE_SHADOW_STI));
+    CHECK(c.rflags & F_IF);
+    CHECK(emu(&c, sti, 1, &r) == XIE_OK && !(r.retire & XIE_RETIRE_SHADOW_STI));
+    CHECK(emu(&c, cli, 1, &r) == XIE_OK && !(c.rflags & F_IF));
+    CHECK(emu(&c, hlt, 1, &r) == XIE_OK && (r.retire & XIE_RETIRE_HLT) && c.rip == 4);
+
+    c.gpr[XIE_GPR_RAX] = 0x2000;
+    CHECK(emu(&c, movss, 2, &r) == XIE_OK && (r.retire & XIE_RETIRE_SHADOW_MOVSS));
+    CHECK(c.seg[XIE_SEG_SS].sel == 0x2000 && c.seg[XIE_SEG_SS].base == 0x20000);
+
+    reset(&c, XIE_INIT_PROT32, &full_ops); /* CPL 3, IOPL 0 */
+    c.rflags = 0x202;
+    CHECK(emu(&c, cli, 1, &r) == XIE_EXCEPTION && r.event.vector == 13 && r.event.has_error &&
+          r.event.error_code == 0);
+    CHECK((c.rflags & F_IF) && c.rip == 0 && c.dirty == 0);
+    CHECK(emu(&c, hlt, 1, &r) == XIE_EXCEPTION && r.event.vector == 13);
+    c.rflags |= 0x3000; /* IOPL 3 */
+    CHECK(emu(&c, cli, 1, &r) == XIE_OK && !(c.rflags & F_IF));
+}
+
 int main(void)
 {
     test_mov_load();
@@ -594,6 +627,7 @@ int main(void)
     test_real_mode();
     test_rep_bound();
     test_call_ret();
+    test_sti_hlt_movss();
     printf("emu_test: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

@@ -199,6 +199,7 @@ static const unsigned g_bits[3] = {16, 32, 64};
 
 static uint64_t seg_base(enum hw_mode m, unsigned seg)
 {
+    if (m == HW_M64) return seg == XIE_SEG_GS ? HW_GS64_BASE : 0;
     if (m != HW_M16) return 0;
     switch (seg) {
     case XIE_SEG_ES: return HW_ES16_BASE;
@@ -236,6 +237,7 @@ static void ctx_for(struct xie_ctx *c, enum hw_mode m)
      * stay; no test uses FS/GS overrides). */
     c->seg[XIE_SEG_FS].sel = 0;
     c->seg[XIE_SEG_GS].sel = 0;
+    c->seg[XIE_SEG_GS].base = m == HW_M64 ? HW_GS64_BASE : 0;
     if (m != HW_M64) {
         c->seg[XIE_SEG_FS].attr = XIE_SATTR_UNUSABLE;
         c->seg[XIE_SEG_GS].attr = XIE_SATTR_UNUSABLE;
@@ -281,7 +283,9 @@ static int synth(const struct xiei_form *f, enum hw_mode m, struct inst *in)
     uint8_t *b = in->b;
     unsigned n = 0, mod, reg, rm, rexw, rexr, rexx, rexb, i, asz16;
     int mem, osz_pfx = 0, asz_pfx = 0;
-    static const uint8_t segp[4] = {0x26, 0x2e, 0x36, 0x3e};
+    /* GS only in 64-bit mode (native.c gives it a base there). */
+    static const uint8_t segp[5] = {0x26, 0x2e, 0x36, 0x3e, 0x65};
+    const unsigned nsegp = m == HW_M64 ? 5 : 4;
 
     /* Decide ModRM shape first (it decides LOCK). */
     mem = 0;
@@ -303,7 +307,7 @@ static int synth(const struct xiei_form *f, enum hw_mode m, struct inst *in)
     if (f->enc == XIEI_ENC_LEGACY) {
         uint8_t p[6];
         unsigned np = 0, j;
-        if (chance(20)) p[np++] = segp[rn(4)];
+        if (chance(20)) p[np++] = segp[rn(nsegp)];
         if (f->pfx == XIEI_PFX_ANY && chance(30)) {
             p[np++] = 0x66;
             osz_pfx = 1;
@@ -332,7 +336,7 @@ static int synth(const struct xiei_form *f, enum hw_mode m, struct inst *in)
         else if (f->pfx == XIEI_PFX_F2)
             b[n++] = 0xf2;
     } else if (chance(20)) {
-        b[n++] = segp[rn(4)];
+        b[n++] = segp[rn(nsegp)];
     }
     asz16 = (m == HW_M16) != (asz_pfx != 0) && m != HW_M64;
     (void)osz_pfx;
@@ -778,7 +782,8 @@ int main(int argc, char **argv)
         }
         runnable = 0;
         for (m = 0; m < 3; m++)
-            runnable |= form_ok_in_mode(&xiei_forms[fi], (enum hw_mode)m);
+            if (monly < 0 || m == monly)
+                runnable |= form_ok_in_mode(&xiei_forms[fi], (enum hw_mode)m);
         if (fonly == ~0u && !runnable) {
             notrun++;
             if (g_verbose)

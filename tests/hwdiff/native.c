@@ -83,9 +83,11 @@ static void child_handler(int sig, siginfo_t *si, void *vctx)
     ucontext_t *uc = vctx;
     greg_t *g = uc->uc_mcontext.gregs;
     int i;
-    /* The kernel keeps RFLAGS.AC (a test's POPF may set it) for the handler:
-     * clear it before any access could be misaligned. */
-    __asm__ volatile("pushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq" ::: "memory", "cc");
+    /* The kernel keeps RFLAGS.AC and NT (a test's POPF may set them) for the
+     * handler: clear AC before any access could be misaligned, and NT because
+     * sigreturn keeps the NT of the flags it is called with (NT is not among
+     * the flags it restores), so it would leak into every later test. */
+    __asm__ volatile("pushfq\n\tandq $~0x44000, (%%rsp)\n\tpopfq" ::: "memory", "cc");
     if (g_phase == 1 && sig == SIGILL && g[REG_RIP] == (greg_t)(uintptr_t)hw_enter) {
         uint64_t cs, ss, fsgs;
         for (i = 0; i < NGREG; i++)
@@ -126,11 +128,12 @@ static void child_handler(int sig, siginfo_t *si, void *vctx)
         r->sreg[5] = gs;
         /* A test may have loaded FS or GS (and so their bases): put back the
          * null selectors and the bases glibc uses (FSGSBASE instructions). */
-        if (g_fsgsbase && (r->sreg[4] || r->sreg[5])) {
-            __asm__ volatile("mov %0, %%fs\n\tmov %0, %%gs\n\t"
-                             "wrfsbase %1\n\twrgsbase %2"
+        if (g_fsgsbase) {
+            if (r->sreg[4] || r->sreg[5])
+                __asm__ volatile("mov %0, %%fs\n\tmov %0, %%gs" : : "r"(zero) : "memory");
+            __asm__ volatile("wrfsbase %0\n\twrgsbase %1"
                              :
-                             : "r"(zero), "r"(g_fsbase), "r"(g_gsbase)
+                             : "r"(g_fsbase), "r"(g_gsbase)
                              : "memory");
         }
         for (i = 0; i < 16; i++)
@@ -197,6 +200,7 @@ static void child_main(int req, int resp)
     sigfillset(&sa.sa_mask);
     for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaction(sigs[i], &sa, NULL);
+    syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, (unsigned long)HW_GS64_BASE);
     if (getauxval(AT_HWCAP2) & 2) { /* HWCAP2_FSGSBASE */
         g_fsgsbase = 1;
         __asm__ volatile("rdfsbase %0\n\trdgsbase %1" : "=r"(g_fsbase), "=r"(g_gsbase));

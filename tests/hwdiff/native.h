@@ -14,6 +14,7 @@
  * 16-bit mode: CS is an LDT 16-bit code segment with base HW_CODE; DS, ES and SS
  * are 16-bit expand-up data segments (limit 0xffff) with the bases below; FS and
  * GS hold the null selector. 32-bit mode: CS 0x23, DS = ES = SS = 0x2b (flat).
+ * 64-bit mode: DS = ES = 0x2b, GS base HW_GS64_BASE (null selector).
  */
 #ifndef HWDIFF_NATIVE_H
 #define HWDIFF_NATIVE_H
@@ -27,6 +28,10 @@
 #define HW_DS16_BASE  (HW_WORLD + 0x0000u)
 #define HW_ES16_BASE  (HW_WORLD + 0x4000u)
 #define HW_SS16_BASE  (HW_WORLD + 0x8000u)
+
+/* GS base in 64-bit mode (FS is glibc's): GS-relative offsets around
+ * HW_WORLD - HW_GS64_BASE reach the world. */
+#define HW_GS64_BASE 0x08000000u
 
 /* LDT selectors (TI = 1, RPL = 3) used in 16-bit mode. */
 #define HW_SEL_CS16 0x07u

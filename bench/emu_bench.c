@@ -178,20 +178,20 @@ static __attribute__((noinline)) long bench_loop_xie(unsigned k, long iters, str
 {
     long i, bad = 0;
     struct xie_result res;
-    unsigned r;
+    uint64_t d;
     for (i = 0; i < iters; i++) {
         vcpu_again(v, k);
         /* State in: what the VM exit gave us. */
-        for (r = 0; r < 16; r++)
-            c->gpr[r] = v->gpr[r];
+        memcpy(c->gpr, v->gpr, sizeof c->gpr);
         c->rip = v->rip;
         c->rflags = v->rflags;
         c->dirty = 0;
         if (xie_emulate(c, NULL, 0, &res) != XIE_OK) bad++;
-        /* State out: only what changed. */
-        if (c->dirty & XIE_STATE_GPRS)
-            for (r = 0; r < 16; r++)
-                if (c->dirty & XIE_STATE_GPR(r)) v->gpr[r] = c->gpr[r];
+        /* State out: only the registers xie says changed. */
+        for (d = c->dirty & XIE_STATE_GPRS; d; d &= d - 1) {
+            unsigned r = (unsigned)__builtin_ctzll(d);
+            v->gpr[r] = c->gpr[r];
+        }
         v->rip = c->rip;
         if (c->dirty & XIE_STATE_RFLAGS) v->rflags = c->rflags;
     }

@@ -656,6 +656,17 @@ static void test_one(unsigned fi, enum hw_mode m, unsigned iter, uint64_t seed, 
         else if (res.event.vector != nr.exc)
             snprintf(why, sizeof why, "native exception %d, xie exception %u", nr.exc,
                      res.event.vector);
+        /* #PF: CR2 and the W/U/I bits; P too, except for kernel-half addresses
+         * (whether the kernel maps them is not this test's business). */
+        else if (nr.exc == 14 && (res.event.cr2 != nr.addr || ((res.event.error_code ^ nr.err) &
+                                                               (nr.addr >> 63 ? 0x1eu : 0x1fu))))
+            snprintf(why, sizeof why, "#PF cr2 %llx err %x vs cr2 %llx err %x; ",
+                     (unsigned long long)nr.addr, nr.err, (unsigned long long)res.event.cr2,
+                     res.event.error_code);
+        else if ((nr.exc == 10 || nr.exc == 11 || nr.exc == 12 || nr.exc == 13) &&
+                 (res.event.error_code & 0xffff) != (nr.err & 0xffff))
+            snprintf(why, sizeof why, "exception %d error code %x vs %x; ", nr.exc, nr.err,
+                     res.event.error_code);
     } else if (st != XIE_OK) {
         snprintf(why, sizeof why, "native completed, xie %s (vector %u)", xie_strerror(st),
                  st == XIE_EXCEPTION ? res.event.vector : 0);

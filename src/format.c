@@ -167,14 +167,6 @@ static const char *size_keyword(unsigned size)
     }
 }
 
-/* Width in bytes of the vector register a VSIB index names. The decoder may give the
- * width in vsib (16/32/64); otherwise it follows the vector length. */
-static unsigned vsib_width(const struct xie_insn *insn, const struct xie_operand *op)
-{
-    if (op->vsib >= 16) return op->vsib;
-    return 16u << (insn->vl > 2 ? 2 : insn->vl);
-}
-
 /* Whether memory operand op shows its segment because of an override prefix. In
  * 64-bit mode only FS and GS overrides take effect: ES/CS/SS/DS prefixes are
  * ignored (SDM Vol. 1 3.3.7.1), and an ignored one after FS/GS does not cancel
@@ -184,6 +176,21 @@ static int seg_shown(const struct xie_insn *insn, const struct xie_operand *op)
     if (!(insn->prefixes & XIE_PFX_SEG) || op->seg >= 6) return 0;
     if (insn->mode == XIE_MODE_64) return op->seg >= XIE_SEG_FS;
     return op->seg == insn->seg_prefix;
+}
+
+/* Whether a SIB byte encodes "no index" in a form that does not need one, which
+ * objdump shows as a pseudo index eiz/riz ([esi+eiz*1+0x0], [rsp+riz*2]) so the
+ * text tells the encodings apart. A SIB is needed for an RSP/R12 base with scale
+ * 1, and for 64-bit absolute addressing (no base, scale 1: objdump ds:0x10,
+ * xie [0x10]), since ModRM alone would mean RIP-relative there. */
+static int sib_no_index(const struct xie_insn *insn, const struct xie_operand *op)
+{
+    if (!(insn->info & XIE_INSN_SIB) || op->index != XIE_REG_NONE || op->vsib ||
+        op->base == XIE_REG_RIP)
+        return 0;
+    if (op->scale) return 1;
+    if (op->base == XIE_REG_NONE) return insn->mode != XIE_MODE_64;
+    return (op->base & 7) != 4;
 }
 
 /* Memory operand: "dword ptr fs:[rax+rcx*8-0x8]". show_seg forces the segment (string
@@ -222,10 +229,12 @@ static void put_mem(struct out *o, const struct xie_insn *insn, const struct xie
         put_gpr(o, op->base, asz);
         any = 1;
     }
-    if (op->index != XIE_REG_NONE) {
+    if (op->index != XIE_REG_NONE || sib_no_index(insn, op)) {
         if (any) put_c(o, '+');
-        if (op->vsib)
-            put_reg(o, XIE_OPK_VEC, op->index, vsib_width(insn, op));
+        if (op->index == XIE_REG_NONE)
+            put_s(o, asz == 8 ? "riz" : "eiz");
+        else if (op->vsib)
+            put_reg(o, XIE_OPK_VEC, op->index, op->vsib);
         else
             put_gpr(o, op->index, asz);
         /* objdump writes the scale whenever a SIB byte encodes the index; 16-bit

@@ -7,9 +7,10 @@ Both sweeps must visit the same addresses with the same lengths, and every text
 must be equal after normalising objdump's cosmetic style (objdump_cmp.normalise_objdump)
 and the documented style differences (docs/tool.md, "Known differences from
 objdump"): `66 90` as nop, redundant-prefix words (data16, addr32, rex.*), compare
-pseudo-ops, the size keyword of PREFETCH operands, `repz ret`, and objdump's
-unsigned negative RIP displacements. Anything else fails, with examples.
-Usage: objdump_libc.py PATH/TO/xie [ELF]   (default: this machine's libc.so.6)
+pseudo-ops, the size keyword of PREFETCH and moffs operands, `repz ret`, and
+objdump's unsigned negative RIP displacements. Anything else fails, with examples.
+Usage: objdump_libc.py PATH/TO/xie [ELF]   (default: this machine's libc.so.6; an
+ELF32 file is decoded in 32-bit mode)
 """
 import collections
 import os
@@ -65,13 +66,13 @@ RIPNEG_RE = re.compile(r"\[rip\+0x(f{8}[0-9a-f]{8})\]")
 PREFETCH_RE = re.compile(r"^(prefetch\w*) byte ptr ")
 
 
-def normalise(text, xie_bytes):
+def normalise(text, xie_bytes, mode):
     t = text
     if "<" in t:
         t = SYM_RE.sub("", t)  # symbol names after branch targets
     # branch targets: objdump -d writes them without 0x
     t = BRANCH_RE.sub(r"\g<1>0x\2", t)
-    t = normalise_objdump(64, t)
+    t = normalise_objdump(mode, t)
     if t.startswith(("data16", "addr32", "rex")):
         t = PFX_RE.sub("", t)
     if "rip+0xffffffff" in t:
@@ -83,6 +84,22 @@ def normalise(text, xie_bytes):
     if xie_bytes == "66 90" and t == "xchg ax, ax":
         t = "nop"
     return t
+
+
+LEGACY_PFX = {0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3}
+SIZE_PTR_RE = re.compile(r"\b(?:byte|word|dword|qword) ptr ")
+
+
+def without_moffs_size(text, xie_bytes, mode):
+    """For MOV moffs (A0-A3) objdump writes no size keyword (`mov eax,gs:0x14`):
+    xie's text without it, or None for other instructions."""
+    b = [int(x, 16) for x in xie_bytes.split()]
+    i = 0
+    while i < len(b) and (b[i] in LEGACY_PFX or (mode == 64 and 0x40 <= b[i] <= 0x4f)):
+        i += 1
+    if i < len(b) and 0xa0 <= b[i] <= 0xa3:
+        return SIZE_PTR_RE.sub("", text, count=1)
+    return None
 
 
 def pseudo_op(text):
@@ -104,9 +121,12 @@ def main():
     if elf is None:
         print("objdump_libc: no libc.so.6 found")
         return 1
+    with open(elf, "rb") as f:
+        mode = 64 if f.read(5)[4] == 2 else 32  # EI_CLASS: ELFCLASS64 or ELFCLASS32
     off, size, addr = text_section(elf)
-    xout = subprocess.run([xie, "decode", "--raw", elf, "--offset", str(off), "--size", str(size),
-                           "--rip", str(addr)], check=True, capture_output=True, text=True).stdout
+    xout = subprocess.run([xie, "decode", "-m", str(mode), "--raw", elf, "--offset", str(off),
+                           "--size", str(size), "--rip", str(addr)],
+                          check=True, capture_output=True, text=True).stdout
     obj = objdump_lines(elf)
     same = 0
     diffs = collections.Counter()
@@ -123,8 +143,9 @@ def main():
                 key = "length differs"
                 want = " ".join(obytes) + "  " + otext
             else:
-                want = "(bad)" if otext.startswith("(bad)") else normalise(otext, b)
-                if want == t or (want == "(bad)" and t.startswith("(")) or want == pseudo_op(t):
+                want = "(bad)" if otext.startswith("(bad)") else normalise(otext, b, mode)
+                if want == t or (want == "(bad)" and t.startswith("(")) or want == pseudo_op(t) \
+                        or want == without_moffs_size(t, b, mode):
                     same += 1
                     continue
                 key = "%s / %s" % (t.split(" ")[0], want.split(" ")[0])

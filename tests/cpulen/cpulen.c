@@ -2,7 +2,8 @@
 /*
  * The CPU as a length oracle for xie's decoder (docs/decoder-verification.md).
  *
- *   cpulen --bits 64|32 [--iced ICED.txt] [--reject-pct P] [--show N] CASES.bin
+ *   cpulen --bits 64|32|16 [--iced ICED.txt] [--reject-pct P] [--show N] [--verbose]
+ *          CASES.bin
  *
  * CASES.bin holds 16-byte records (15 instruction bytes + 1 unused) as written
  * by `xiediff gen`; ICED.txt, if given, holds iced-x86's verdicts for the same
@@ -11,8 +12,10 @@
  * (default 10) of the others.
  *
  * Method: for k = 1, 2, ... the first k bytes are placed at the very end of a
- * code page whose next page is PROT_NONE, and executed (64-bit mode, or 32-bit
- * compatibility mode through a far jump to selector 0x23). A page fault on an
+ * code page whose next page is PROT_NONE, and executed (64-bit mode; 32-bit
+ * compatibility mode through a far jump to selector 0x23; 16-bit protected mode
+ * through a far jump to a 16-bit code segment of the LDT whose base is the code
+ * page, installed with modify_ldt). A page fault on an
  * instruction fetch (error code bit 4) with RIP at the first byte means the
  * instruction is longer than k; anything else (it executed, trapped, faulted on
  * data, #UD, #GP, or hung) means the CPU had the whole instruction: its length
@@ -22,7 +25,7 @@
  * Safety: the bytes run in a forked child with a seccomp filter that turns every
  * system call into SIGSYS; all general registers point at an unmapped area;
  * signals are taken on an alternate stack and leave through cpulen_resume()
- * (enter.S) without touching TLS. The child reports through shared memory; the
+ * (enter.c) without touching TLS. The child reports through shared memory; the
  * parent restarts it when it dies or hangs (hang = the instruction ran: it is
  * counted as executed at that k).
  *
@@ -41,7 +44,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <asm/ldt.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
@@ -121,6 +126,7 @@ static void child_main(struct shm *sh, const uint8_t (*cases)[16], const uint32_
     struct sock_fprog prog = {1, filt};
     long pg = sysconf(_SC_PAGESIZE);
     uint8_t *code, *end;
+    uintptr_t base = 0; /* CS base: the offsets the CPU reports are relative to it */
     stack_t ss;
     struct sigaction sa;
     uint32_t i;
@@ -143,6 +149,19 @@ static void child_main(struct shm *sh, const uint8_t (*cases)[16], const uint32_
         if (sigaction(sigs[s], &sa, NULL) != 0) die("cpulen: sigaction");
     cpulen_ctx.mode = (uint32_t)bits;
     cpulen_ctx.far_sel = 0x23;
+    if (bits == 16) {
+        /* LDT entry 0: 16-bit code, base = the code page, limit 64 KiB - 1. */
+        struct user_desc d;
+        memset(&d, 0, sizeof d);
+        d.entry_number = 0;
+        d.base_addr = (unsigned)(uintptr_t)code;
+        d.limit = 0xffff;
+        d.contents = MODIFY_LDT_CONTENTS_CODE;
+        d.useable = 1;
+        if (syscall(SYS_modify_ldt, 1, &d, sizeof d) != 0) die("cpulen: modify_ldt");
+        cpulen_ctx.far_sel = 0x7; /* LDT index 0, TI = 1, RPL 3 */
+        base = (uintptr_t)code;
+    }
     cpulen_ctx.poison = POISON;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
@@ -166,11 +185,11 @@ static void child_main(struct shm *sh, const uint8_t (*cases)[16], const uint32_
             for (j = 0; j < k; j++)
                 p[j] = b[j];
             cpulen_ctx.target = (uint64_t)(uintptr_t)p;
-            cpulen_ctx.far_off = (uint32_t)(uintptr_t)p;
+            cpulen_ctx.far_off = (uint32_t)((uintptr_t)p - base);
             g_out.sig = 0;
             cpulen_enter();
             if (g_out.sig == SIGSEGV && g_out.trapno == 14 && (g_out.err & 0x10) &&
-                g_out.rip == (uint64_t)(uintptr_t)p)
+                g_out.rip == (uint64_t)((uintptr_t)p - base))
                 continue; /* fetch fault on our own instruction: longer than k */
             r->len = (uint8_t)k;
             r->sig = (uint8_t)g_out.sig;
@@ -196,11 +215,16 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Run the selected cases on the CPU, restarting the child after hangs and deaths. */
+/*
+ * Run the selected cases on the CPU, restarting the child after hangs (300 ms
+ * without progress) and deaths. Such a case is run once more from k = 1 before
+ * the hang or death is taken as its result: on a loaded machine a child can
+ * stall without any fault of the instruction.
+ */
 static void run_cpu(struct shm *sh, const uint8_t (*cases)[16], const uint32_t *sel, uint32_t nsel,
                     int bits, unsigned long *restarts)
 {
-    uint32_t start = 0;
+    uint32_t start = 0, retried = UINT32_MAX;
     while (start < nsel) {
         uint32_t last_hb;
         uint64_t last_t;
@@ -230,17 +254,22 @@ static void run_cpu(struct shm *sh, const uint8_t (*cases)[16], const uint32_t *
                     start = nsel;
                     break;
                 }
+                (*restarts)++;
+                if (retried != sh->cur) {
+                    /* Once more from k = 1: a stalled or killed child is not a verdict. */
+                    retried = start = sh->cur;
+                    break;
+                }
                 r->len = (uint8_t)sh->cur_k;
                 r->kind = K_CRASH;
                 r->sig = WIFSIGNALED(status) ? (uint8_t)WTERMSIG(status) : 0;
                 start = sh->cur + 1;
-                (*restarts)++;
                 break;
             }
             if (sh->heartbeat != last_hb) {
                 last_hb = sh->heartbeat;
                 last_t = now_ms();
-            } else if (now_ms() - last_t > 200) {
+            } else if (now_ms() - last_t > 300) {
                 struct result *r = &sh->res[sh->cur];
                 kill(pid, SIGKILL);
                 waitpid(pid, &status, 0);
@@ -248,10 +277,14 @@ static void run_cpu(struct shm *sh, const uint8_t (*cases)[16], const uint32_t *
                     start = nsel;
                     break;
                 }
+                (*restarts)++;
+                if (retried != sh->cur) {
+                    retried = start = sh->cur;
+                    break;
+                }
                 r->len = (uint8_t)sh->cur_k;
                 r->kind = K_HANG;
                 start = sh->cur + 1;
-                (*restarts)++;
                 break;
             }
         }
@@ -319,6 +352,11 @@ static struct cat cats[C__COUNT] = {
     {"iced invalid, CPU ran it", 0, 0, 0},
 };
 
+static enum xie_mode xmode(int bits)
+{
+    return bits == 64 ? XIE_MODE_64 : bits == 32 ? XIE_MODE_32 : XIE_MODE_16;
+}
+
 /* #GP when the CPU had all 15 bytes: the length limit (or a 15-byte instruction's #GP). */
 static int gp15(const struct result *r)
 {
@@ -385,13 +423,13 @@ int main(int argc, char **argv)
         else if (argv[i][0] != '-' && !cases_path)
             cases_path = argv[i];
         else {
-            fprintf(stderr, "usage: cpulen --bits 64|32 [--iced ICED.txt] [--reject-pct P] "
+            fprintf(stderr, "usage: cpulen --bits 64|32|16 [--iced ICED.txt] [--reject-pct P] "
                             "[--show N] [--verbose] CASES.bin\n");
             return 2;
         }
     }
-    if (!cases_path || (bits != 64 && bits != 32)) {
-        fprintf(stderr, "cpulen: need CASES.bin and --bits 64|32\n");
+    if (!cases_path || (bits != 64 && bits != 32 && bits != 16)) {
+        fprintf(stderr, "cpulen: need CASES.bin and --bits 64|32|16\n");
         return 2;
     }
     f = fopen(cases_path, "rb");
@@ -429,8 +467,7 @@ int main(int argc, char **argv)
     /* Select: everything xie or iced accepts, reject_pct % of the rest. */
     for (i = 0; i < (int)ncases; i++) {
         struct xie_insn in;
-        int st =
-            xie_decode(cases[i], GEN_CASE_LEN, bits == 64 ? XIE_MODE_64 : XIE_MODE_32, &cpu, &in);
+        int st = xie_decode(cases[i], GEN_CASE_LEN, xmode(bits), &cpu, &in);
         int iok = strncmp(iced[i], "ok ", 3) == 0;
         if (st == XIE_DECODE_OK || iok ||
             (unsigned)((uint32_t)i * 2654435761u >> 16) % 100u < (unsigned)reject_pct)
@@ -449,7 +486,7 @@ int main(int argc, char **argv)
         const char *iv = iced_path ? iced[sel[i]] : "-";
         struct xie_insn in;
         char xv[200], text[128];
-        int st = xie_decode(b, GEN_CASE_LEN, bits == 64 ? XIE_MODE_64 : XIE_MODE_32, &cpu, &in);
+        int st = xie_decode(b, GEN_CASE_LEN, xmode(bits), &cpu, &in);
         int cpu_ran = r->kind != K_UD && r->kind != K_LONG && r->kind != K_NOTRUN;
         if (st == XIE_DECODE_OK) {
             xie_format(&in, 0, text, sizeof text);

@@ -12,9 +12,10 @@
  *   Saves the callee-saved registers and the stack pointer, clears the
  *   arithmetic flags and DF, loads every general register (RSP included) with
  *   the poison value (an address with nothing mapped around it) and jumps to
- *   target: a near jump in 64-bit mode, or (mode == 32) a far jump through the
- *   far pointer (selector 0x23, Linux's 32-bit user code segment) after loading
- *   DS and ES with 0x2b, so that the bytes run in compatibility mode. It
+ *   target: a near jump in 64-bit mode, or (mode 32 or 16) a far jump through
+ *   the far pointer (selector 0x23, Linux's 32-bit user code segment, or a
+ *   16-bit LDT code segment) after loading DS and ES with 0x2b, so that the
+ *   bytes run in compatibility mode or 16-bit protected mode. It
  *   "returns" only when the signal handler calls cpulen_resume().
  * void cpulen_resume(void)
  *   Restores what cpulen_enter saved and returns from cpulen_enter. Uses no
@@ -60,8 +61,8 @@ __asm__(
     "    mov %r15, 48(%rdi)\n"
     "    pushq $2\n"
     "    popfq\n"
-    "    cmpl $32, 72(%rdi)\n"
-    "    jne 1f\n"
+    "    cmpl $64, 72(%rdi)\n"
+    "    je 1f\n"
     "    mov $0x2b, %eax\n"
     "    mov %eax, %ds\n"
     "    mov %eax, %es\n"

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # The CPU length oracle: random encodings (tests/diff generator) executed at the
-# end of a page before a PROT_NONE page, in 64-bit and 32-bit compatibility
-# mode; the CPU's length must equal xie's (xie with this CPU's model).
+# end of a page before a PROT_NONE page, in 64-bit mode, 32-bit compatibility
+# mode and 16-bit protected mode (LDT code segment); the CPU's length must equal
+# xie's (xie with this CPU's model).
 # iced-x86's verdicts (AMD options: this CPU is an AMD Zen 3) are shown too.
 #
-#   tests/cpulen/run.sh [--mode 64|32] [--count N] [--seed S] [--class C]
+#   tests/cpulen/run.sh [--mode 64|32|16] [--count N] [--seed S] [--class C]
 #                       [--reject-pct P] [--show N] [--long] [--cpulen PATH] [--xiediff PATH]
 #
-# Defaults: both modes, 20,000 cases per mode, seed 1, class all; every case
+# Defaults: all three modes, 20,000 cases per mode, seed 1, class all; every case
 # xie or iced accepts runs, and 10% of the rest. --long: 1,000,000 per mode.
 # Exit 1 on any length mismatch.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-modes="64 32"; count=20000; seed=1; class=all; reject=10; show=20; cpulen=""; xiediff=""
+modes="64 32 16"; count=20000; seed=1; class=all; reject=10; show=20; cpulen=""; xiediff=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --mode) modes="$2"; shift 2 ;;
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --long) count=1000000; shift ;;
     --cpulen) cpulen="$2"; shift 2 ;;
     --xiediff) xiediff="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
 done

@@ -44,13 +44,11 @@ int xiei_cbstatus(struct xiei_ex *ex, int cb, const struct xie_event *ev)
     return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
 }
 
-int xiei_need(struct xiei_ex *ex, uint64_t mask)
+int xiei_load(struct xiei_ex *ex, uint64_t miss)
 {
     struct xie_ctx *ctx = ex->ctx;
-    uint64_t miss = mask & ~ctx->valid;
     int cb;
 
-    if (!miss) return XIE_OK;
     if (!ex->ops->load_state) return xiei_unhandleable(ex, XIE_REASON_NO_LOAD_STATE);
     cb = ex->ops->load_state(ctx->user, ctx, miss);
     if (cb != XIE_CB_OK) return xiei_cbstatus(ex, cb, 0);
@@ -155,6 +153,52 @@ static uint64_t wrap_ip(unsigned mode, uint64_t v)
     return mode == XIE_MODE_64 ? v : v & (mode == XIE_MODE_32 ? 0xffffffffu : 0xffffu);
 }
 
+/* The commonest MMIO forms, MOV/MOVZX/MOVSX between a general register and
+ * memory and MOV of an immediate to memory, without the staging machinery: one
+ * access, the register written directly. Same checks and callbacks as the
+ * general path (xiei_h_mov / xiei_h_movx), only shorter. Returns -1 when the
+ * form is not one of these. */
+static int fast_move(struct xiei_ex *ex, const struct xie_insn *in, unsigned hid)
+{
+    const struct xie_operand *d = &in->operands[0], *s = &in->operands[1];
+    struct xie_ctx *ctx = ex->ctx;
+    struct xiei_maddr m;
+    uint64_t v = 0, mask;
+    int st, cb;
+
+    if (d->kind == XIE_OPK_GPR && s->kind == XIE_OPK_MEM && s->size <= 8) {
+        st = xiei_xlat(ex, xiei_opseg(s), xiei_ea(ex, s), s->size, XIE_XLAT_READ, &m);
+        if (!st) st = xiei_mread(ex, &m, &v);
+        if (st) return st;
+        if (hid == XIEI_H_MOVSX) v = (uint64_t)xiei_sext(s->size, v);
+        if (d->size == 8 || (d->size == 4 && ex->mode == XIE_MODE_64)) {
+            ctx->gpr[d->reg] = d->size == 8 ? v : (uint32_t)v;
+        } else {
+            mask = xiei_mask(d->size);
+            ctx->gpr[d->reg] = (ctx->gpr[d->reg] & ~mask) | (v & mask);
+        }
+        ctx->dirty |= XIE_STATE_GPR(d->reg);
+        return XIE_OK;
+    }
+    if (hid != XIEI_H_MOV || d->kind != XIE_OPK_MEM || d->size > 8) return -1;
+    if (s->kind == XIE_OPK_GPR)
+        v = ctx->gpr[s->reg];
+    else if (s->kind == XIE_OPK_IMM)
+        v = (uint64_t)in->imm;
+    else
+        return -1;
+    if (!ex->ops->write) return xiei_unhandleable(ex, XIE_REASON_NO_WRITE);
+    st = xiei_xlat(ex, xiei_opseg(d), xiei_ea(ex, d), d->size, XIE_XLAT_WRITE, &m);
+    if (st) return st;
+    cb = ex->ops->write(ctx->user, m.pa0, &v, m.n0);
+    if ((cb == XIE_CB_OK || cb == XIE_CB_PENDING) && m.n0 != m.size)
+        cb =
+            ex->ops->write(ctx->user, m.pa1, (const uint8_t *)&v + m.n0, (unsigned)(m.size - m.n0));
+    if (cb != XIE_CB_OK && cb != XIE_CB_PENDING)
+        return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+    return XIE_OK;
+}
+
 /* Execute and retire a decoded instruction. */
 static int run(struct xiei_ex *ex, const struct xie_insn *in)
 {
@@ -169,7 +213,7 @@ static int run(struct xiei_ex *ex, const struct xie_insn *in)
     ex->in = in;
     res->len = in->len;
     res->op = in->op;
-    if (f->handler == 0 || f->handler >= xiei_nhandlers || !xiei_handlers[f->handler].fn)
+    if (f->handler == 0 || f->handler >= XIEI_H__COUNT || !xiei_handlers[f->handler].fn)
         return XIE_UNIMPLEMENTED;
     h = &xiei_handlers[f->handler];
     if ((f->attrs & XIEI_A_CPL0) && ctx->cpl != 0) return xiei_gp0(ex);
@@ -180,6 +224,17 @@ static int run(struct xiei_ex *ex, const struct xie_insn *in)
     ex->lock =
         (in->prefixes & XIE_PFX_LOCK) || (f->handler == XIEI_H_XCHG && (in->info & XIE_INSN_MEM));
     ex->lock_have = 0;
+    if ((f->handler == XIEI_H_MOV || f->handler == XIEI_H_MOVZX || f->handler == XIEI_H_MOVSX) &&
+        !ex->lock && !f->align && in->nops == 2) {
+        st = fast_move(ex, in, f->handler);
+        if (st > XIE_OK) return st;
+        if (st == XIE_OK) {
+            ex->fl = ctx->rflags;
+            ex->retire = 0;
+            ex->rip_new = ex->rip_next;
+            goto retire;
+        }
+    }
     for (;;) {
         ex->nregw = 0;
         ex->nmemw = 0;
@@ -209,6 +264,7 @@ static int run(struct xiei_ex *ex, const struct xie_insn *in)
     }
     st = xiei_commit(ex);
     if (st) return st;
+retire:
     /* RF is cleared after every instruction that completes (SDM Vol. 3 18.3.1.1),
      * except a REP instruction stopped between iterations. */
     if (ex->retire & XIE_RETIRE_REP_MORE)

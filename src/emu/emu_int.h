@@ -82,8 +82,14 @@ int xiei_unhandleable(struct xiei_ex *ex, unsigned reason);
 /* Map a callback's return value to an engine status (XIE_OK when it is XIE_CB_OK;
  * XIE_CB_EXCEPTION takes the event from *ev). */
 int xiei_cbstatus(struct xiei_ex *ex, int cb, const struct xie_event *ev);
+/* Load the state parts in miss through load_state (xiei_need's slow path). */
+int xiei_load(struct xiei_ex *ex, uint64_t miss);
 /* Make sure the state parts in mask are valid (load_state if needed). */
-int xiei_need(struct xiei_ex *ex, uint64_t mask);
+static inline int xiei_need(struct xiei_ex *ex, uint64_t mask)
+{
+    uint64_t miss = mask & ~ex->ctx->valid;
+    return miss ? xiei_load(ex, miss) : XIE_OK;
+}
 
 #define XIEI_VEC_DE 0
 #define XIEI_VEC_DB 1

@@ -27,9 +27,12 @@ static int iterate(struct xiei_ex *ex, unsigned op, unsigned size, unsigned sseg
         if (!st) st = xiei_mwrite_val(ex, &md, a);
         break;
     case XIEI_STR_CMPS:
-        st = xiei_xlat(ex, sseg, si, size, XIE_XLAT_READ, &ms);
+        /* This CPU checks ES:rDI before DS:rSI: with both faulting it reports the
+         * ES:rDI fault (measured with tests/hwdiff). Both are checked before
+         * either is read. */
+        st = xiei_xlat(ex, XIE_SEG_ES, di, size, XIE_XLAT_READ, &md);
+        if (!st) st = xiei_xlat(ex, sseg, si, size, XIE_XLAT_READ, &ms);
         if (!st) st = xiei_mread_val(ex, &ms, &a);
-        if (!st) st = xiei_xlat(ex, XIE_SEG_ES, di, size, XIE_XLAT_READ, &md);
         if (!st) st = xiei_mread_val(ex, &md, &b);
         if (!st) xiei_alu(XIEI_ALU_CMP, size, a, b, &ex->fl);
         break;

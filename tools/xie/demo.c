@@ -244,6 +244,7 @@ int cmd_demo(int argc, char **argv)
     const char *path = NULL, *err = NULL;
     unsigned long *op_count, feat_count[XIE_FEAT__COUNT], no_feat = 0;
     unsigned long insns = 0, invalid = 0, invalid_bytes = 0, passes = 0, n;
+    unsigned long vex = 0, evex = 0, xop = 0;
     struct count *sorted;
     size_t pos = 0, i, nsorted = 0, shown = 0;
     double t0, t, best = 0;
@@ -313,6 +314,9 @@ int cmd_demo(int argc, char **argv)
         }
         insns++;
         op_count[insn.op]++;
+        vex += (insn.prefixes & XIE_PFX_VEX) != 0;
+        evex += (insn.prefixes & XIE_PFX_EVEX) != 0;
+        xop += (insn.prefixes & XIE_PFX_XOP) != 0;
         if (insn.form < xiei_nforms && xiei_forms[insn.form].nfeat) {
             for (k = 0; k < xiei_forms[insn.form].nfeat && k < 2; k++)
                 if (xiei_forms[insn.form].feat[k] < XIE_FEAT__COUNT)
@@ -337,6 +341,8 @@ int cmd_demo(int argc, char **argv)
     printf("  %-28s %lu\n", "instructions", insns);
     printf("  %-28s %zu\n", "bytes", c.size);
     printf("  %-28s %lu (%lu bytes skipped)\n", "undecodable positions", invalid, invalid_bytes);
+    printf("  %-28s legacy %lu, VEX %lu, EVEX %lu, XOP %lu\n", "encodings",
+           insns - vex - evex - xop, vex, evex, xop);
     printf("  %-28s %.2f\n", "average length (bytes)",
            insns ? (double)(c.size - invalid_bytes) / (double)insns : 0.0);
     printf("  %-28s %.1f ns/instruction (%.0f M instructions/s, best of %lu passes)\n",

@@ -356,7 +356,7 @@ static int synth(const struct xiei_form *f, enum hw_mode m, struct inst *in)
         else if (f->map == 3)
             b[n++] = 0x3a;
     } else {
-        unsigned vvvv = m == HW_M64 ? rn(16) : rn(8), pp;
+        unsigned vvvv = chance(30) ? 0 : m == HW_M64 ? rn(16) : rn(8), pp; /* 0: VEX.vvvv = 1111b */
         pp = f->pfx == XIEI_PFX_66 ? 1 : f->pfx == XIEI_PFX_F3 ? 2 : f->pfx == XIEI_PFX_F2 ? 3 : 0;
         if (m != HW_M64) rexr = rexx = rexb = 0;
         b[n++] = 0xc4;
@@ -589,6 +589,9 @@ static void test_one(unsigned fi, enum hw_mode m, unsigned iter, uint64_t seed, 
         if (!synth(f, m, &in)) break;
     if (tries == 40) {
         fs->genfail[m]++;
+        if (g_verbose)
+            printf("GENFAIL form %u (%s) mode %u iter %u: the decoder rejected 40 instances\n", fi,
+                   xie_op_name(f->op), g_bits[m], iter);
         return;
     }
     /* Count the test under the row the decoder matched (a template can match a

@@ -254,7 +254,10 @@ enum xie_status {
                                  completed iterations kept); call again when the
                                  answer is ready */
     XIE_UNHANDLEABLE = 4,     /* xie cannot do it with the capabilities given:
-                                 result.reason names why; nothing changed */
+                                 result.reason names why; nothing changed (REP
+                                 string instructions: the iterations completed before
+                                 the one that could not be done are kept, with
+                                 rCX/rSI/rDI precise and RIP at the instruction) */
     XIE_UNIMPLEMENTED = 5,    /* the instruction decodes but xie does not emulate it
                                  (result.op names it); nothing changed */
     XIE_INVALID_ARGUMENT = 6, /* NULL ctx/result, or a state xie cannot be in (e.g.

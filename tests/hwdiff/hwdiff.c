@@ -418,7 +418,9 @@ static void set_low(uint64_t *r, uint64_t v, unsigned bytes)
 static void make_state(enum hw_mode m, struct inst *in, struct hw_state *s)
 {
     unsigned i, k;
-    uint64_t rip = (m == HW_M16 ? 0 : HW_CODE) + CODE_OFF + rn(0x100);
+    /* Sometimes across the page boundary at CODE_OFF (fetch in two parts). */
+    uint64_t rip =
+        (m == HW_M16 ? 0 : HW_CODE) + CODE_OFF + (chance(20) ? -(uint64_t)rn(16) : rn(0x100));
     for (i = 0; i < 16; i++)
         s->gpr[i] = rval();
     s->rflags = rnd() & 0xcd5u;
@@ -550,7 +552,11 @@ static void print_state(const char *tag, const struct hw_state *s, enum hw_mode 
     printf(" rip=%llx fl=%llx\n", (unsigned long long)s->rip, (unsigned long long)s->rflags);
 }
 
-static int run_xie(enum hw_mode m, const struct inst *in, const struct hw_state *s,
+/* Run the instance through xie, entering by one of the three ways a host can
+ * (entry 0: the bytes passed in, 1: fetched through the callback, 2: decoded
+ * by the host and given to xie_emulate_insn). A REP instruction stopped by
+ * rep_limit continues through the callback. */
+static int run_xie(enum hw_mode m, const struct inst *in, const struct hw_state *s, unsigned entry,
                    struct xie_ctx *c, struct xie_result *res)
 {
     unsigned i, rounds;
@@ -561,7 +567,12 @@ static int run_xie(enum hw_mode m, const struct inst *in, const struct hw_state 
     c->rip = s->rip;
     c->rflags = s->rflags | 0x202;
     for (rounds = 0; rounds < 1000; rounds++) {
-        st = xie_emulate(c, rounds ? NULL : in->b, rounds ? 0 : in->len, res);
+        if (rounds || entry == 1)
+            st = xie_emulate(c, NULL, 0, res);
+        else if (entry == 2)
+            st = xie_emulate_insn(c, &in->d, res);
+        else
+            st = xie_emulate(c, in->b, in->len, res);
         if (st != XIE_OK || !(res->retire & XIE_RETIRE_REP_MORE)) break;
     }
     return st;
@@ -626,7 +637,7 @@ static void test_one(unsigned fi, enum hw_mode m, unsigned iter, uint64_t seed, 
         return;
     }
     g_code_written = g_dt_written = 0;
-    st = run_xie(m, &in, &s, &c, &res);
+    st = run_xie(m, &in, &s, iter % 3, &c, &res);
     if (g_code_written) {
         fs->skip[m]++;
         return;

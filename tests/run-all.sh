@@ -55,6 +55,7 @@ export XIE_BUILD_DIR=$build
 jobs=$(nproc 2>/dev/null || echo 2)
 logdir=$build/check-logs
 mkdir -p "$logdir"
+rm -f "$logdir"/*.log
 
 pass=0
 fail=0

@@ -18,7 +18,16 @@ EDGE = re.compile(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"')
 
 
 def short(title):
-    return title.rsplit(':', 1)[-1] if title.startswith('/') else title
+    """Printable name: file-local (static) functions carry their file."""
+    if title.startswith('/'):
+        path, name = title.rsplit(':', 1)
+        return '%s:%s' % (path.rsplit('/', 1)[-1], name)
+    return title
+
+
+def key(title):
+    """Graph key: statics stay qualified by file, so equal names do not merge."""
+    return title
 
 
 def main():
@@ -31,25 +40,28 @@ def main():
                 if m:
                     s = re.search(r'\\n(\d+) bytes', m.group(2))
                     if s:
-                        size[short(m.group(1))] = int(s.group(1))
+                        size[key(m.group(1))] = int(s.group(1))
                     continue
                 m = EDGE.match(line)
                 if m:
-                    edges.setdefault(short(m.group(1)), set()).add(short(m.group(2)))
+                    edges.setdefault(key(m.group(1)), set()).add(key(m.group(2)))
     handlers = {n for n in size if n.startswith('xiei_h_')}
     for n, targets in edges.items():
-        if '__indirect_call' in targets and n.startswith('run'):
+        if '__indirect_call' in targets and short(n).split(':')[-1].startswith('run'):
             targets |= handlers
     memo = {}
+    recursion = set()
 
     def depth(n, stack=()):
         if n in memo:
             return memo[n]
-        if n in stack:
-            raise SystemExit('recursion through ' + n)
         best, path = 0, []
         for t in edges.get(n, ()):
             if t == '__indirect_call':
+                continue
+            if t == n or t in stack:
+                # The core must not recurse; report it, measure without it.
+                recursion.add(short(t))
                 continue
             d, p = depth(t, stack + (n,))
             if d > best:
@@ -61,10 +73,13 @@ def main():
     for entry in ('xie_emulate', 'xie_emulate_insn'):
         d, p = depth(entry)
         print('%s: %d bytes: %s' % (entry, d,
-              ' -> '.join('%s(%d)' % (x, size.get(x, 0)) for x in p)))
+              ' -> '.join('%s(%d)' % (short(x), size.get(x, 0)) for x in p)))
         worst = max(worst, d)
     print('max stack of one emulation call: %d bytes (limit %d)' % (worst, limit))
-    return 1 if worst > limit else 0
+    if recursion:
+        print('ERROR: recursion (not allowed in the core) through: ' +
+              ', '.join(sorted(recursion)))
+    return 1 if worst > limit or recursion else 0
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ set -e
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
+rc=0
 trap 'rm -rf "$tmp"' EXIT
 for m in -m64 -m32; do
     mkdir -p "$tmp/$m"
@@ -17,5 +18,6 @@ for m in -m64 -m32; do
             -c "$f" -o "$tmp/$m/$(basename "$f").o" -dumpdir "$tmp/$m/"
     done
     echo "gcc $m -O2:"
-    python3 "$here/stack_depth.py" 2048 "$tmp/$m"/*.ci
+    python3 "$here/stack_depth.py" 2048 "$tmp/$m"/*.ci || rc=1
 done
+exit $rc

@@ -178,6 +178,25 @@ static int seg_shown(const struct xie_insn *insn, const struct xie_operand *op)
     return op->seg == insn->seg_prefix;
 }
 
+static int starts_with(const char *s, const char *prefix)
+{
+    while (*prefix && *s == *prefix) {
+        s++;
+        prefix++;
+    }
+    return *prefix == '\0';
+}
+
+/* Cache and TLB hints whose SDM operand is "m8" although they access no data
+ * (the table gives size 0, or 64 for a cache line): objdump and iced write
+ * "byte ptr" (prefetcht0 byte ptr [rax], clflush byte ptr [rax]). */
+static int is_m8_hint(const char *name)
+{
+    return starts_with(name, "prefetch") || starts_with(name, "clflush") ||
+           starts_with(name, "clwb") || starts_with(name, "cldemote") ||
+           starts_with(name, "invlpg");
+}
+
 /* Whether a SIB byte encodes "no index" in a form that does not need one, which
  * objdump shows as a pseudo index eiz/riz ([esi+eiz*1+0x0], [rsp+riz*2]) so the
  * text tells the encodings apart. A SIB is needed for an RSP/R12 base with scale
@@ -211,7 +230,9 @@ static void put_mem(struct out *o, const struct xie_insn *insn, const struct xie
             put_s(o, " bcst ");
         }
     } else {
-        kw = size_keyword(op->size);
+        kw = op->access == XIE_ACC_NONE && is_m8_hint(xie_op_name(insn->op))
+                 ? "byte"
+                 : size_keyword(op->size);
         if (kw) {
             put_s(o, kw);
             put_s(o, " ptr ");

@@ -17,7 +17,7 @@ import tempfile
 
 # (mode, hex). Chosen where objdump's text is the architectural Intel syntax. Left
 # out on purpose (style differences, see docs/tool.md): moffs (objdump `ds:0x10`
-# without a size), prefetch/nop-with-size-0 operands, pushf/iret/pusha size letters
+# without a size), lgdt-family sizes, pushf/iret/pusha size letters
 # (tested against iced-x86 in cli.sh), `repz ret`, cmpps pseudo-ops.
 CASES = {
     64: """
@@ -30,7 +30,7 @@ CASES = {
         f0480fb10a f00fc10a 87c8 4891 f0ff00 f0488304c801 64488b042528000000 65488b00
         64f0488304c801 2e7400 3effe0 f2e800000000
         0f05 0f0b 0f01c1 0fa2 0f31 f4 fa fb 0f20c0 0f22d8 0f21c0 8cd8
-        0f1f440000
+        0f1f440000 0f1808 0f1800 0f0d08 0fae38 660fae38 660fae30 0f1c00 0f0138
         d9c9 ddd9 d9c0 d8c1 dcc1 dec1 d800 d8d1 dbf1 dac1 ddd1 dde1 df00 d90510000000 dd00 db28 dfe0 d9ee
         0f28c1 0f2800 0f1000 f30f5808 f20f104c2404 660fefc0 660f3800c1 660f3a0fc108
         f3480f2ac0

@@ -7,7 +7,7 @@ Both sweeps must visit the same addresses with the same lengths, and every text
 must be equal after normalising objdump's cosmetic style (objdump_cmp.normalise_objdump)
 and the documented style differences (docs/tool.md, "Known differences from
 objdump"): `66 90` as nop, redundant-prefix words (data16, addr32, rex.*), compare
-pseudo-ops, the size keyword of PREFETCH and moffs operands, `repz ret`, and
+pseudo-ops, the size keyword of moffs operands, `repz ret`, and
 objdump's unsigned negative RIP displacements. Anything else fails, with examples.
 Usage: objdump_libc.py PATH/TO/xie [ELF]   (default: this machine's libc.so.6; an
 ELF32 file is decoded in 32-bit mode)
@@ -63,7 +63,6 @@ BRANCH_RE = re.compile(
     r"^((?:bnd |notrack |[a-z]+ )*(?:j[a-z]+|call|loop[a-z]*|xbegin)\s+)([0-9a-f]+)$")
 PFX_RE = re.compile(r"^(?:(?:data16|addr32|rex\.?[wrxb]*) )+")
 RIPNEG_RE = re.compile(r"\[rip\+0x(f{8}[0-9a-f]{8})\]")
-PREFETCH_RE = re.compile(r"^(prefetch\w*) byte ptr ")
 
 
 def normalise(text, xie_bytes, mode):
@@ -77,8 +76,6 @@ def normalise(text, xie_bytes, mode):
         t = PFX_RE.sub("", t)
     if "rip+0xffffffff" in t:
         t = RIPNEG_RE.sub(lambda m: "[rip-%s]" % hex((1 << 64) - int(m.group(1), 16)), t)
-    if t.startswith("prefetch"):
-        t = PREFETCH_RE.sub(r"\1 ", t)
     if t == "repe ret":
         t = "ret"
     if xie_bytes == "66 90" and t == "xchg ax, ax":

@@ -12,7 +12,9 @@
  *   -n  states per form per mode (default 100)   -m  only this mode
  *   -f  only this form index                      -s  seed (default 1)
  *   -i  only this iteration (with -f and -m: reproduce one case)
- *   -v  print every mismatch and a row per form   -q  only the summary
+ *   -v  print every mismatch (default: 3 per form) -q  only the summary line
+ *   The per-form table (tests, mismatches, native exceptions, unimplemented,
+ *   per mode) is printed unless -q.
  * Exit status 0 when there was no mismatch.
  */
 #include <signal.h>
@@ -828,7 +830,7 @@ int main(int argc, char **argv)
                        xie_op_name(xiei_forms[fi].op), gen ? ": decoder rejected every try" : "");
             continue;
         }
-        if (!g_quiet && any && (g_verbose || bad))
+        if (!g_quiet && any)
             printf("%-5u %-12s | %5u %4u %4u %5u    | %5u %4u %4u %5u    | %5u %4u %4u %5u\n", fi,
                    xie_op_name(xiei_forms[fi].op), s->tests[0], s->mism[0], s->exc[0], s->unimpl[0],
                    s->tests[1], s->mism[1], s->exc[1], s->unimpl[1], s->tests[2], s->mism[2],

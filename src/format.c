@@ -329,12 +329,12 @@ size_t xiei_format_operand(const struct xie_insn *insn, unsigned i, uint64_t rip
     return finish(&o);
 }
 
-/* How a base mnemonic from the table is spelled in the text. */
+/* How a base mnemonic the table keeps for all sizes is spelled in the text (every
+ * other mnemonic is written as the table names it, with its explicit operands). */
 enum spell {
-    SP_PLAIN,  /* as is, with every operand */
-    SP_STRING, /* movs/cmps/...: + b/w/d/q from the memory operand size, no operands */
-    SP_OSZ,    /* cbw/cwd/pushf/popf/iret/pusha/popa: name by operand size, no operands */
-    SP_ASZ,    /* jcxz: name by address size, only the branch target */
+    SP_STRING = 1, /* movs/cmps/...: + b/w/d/q from the memory operand size, no operands */
+    SP_OSZ,        /* cbw/cwd/pushf/popf/iret/pusha/popa: name by operand size, no operands */
+    SP_ASZ,        /* jcxz: name by address size */
 };
 
 /* Base mnemonics the table writes once for every size, and their sized names

@@ -54,7 +54,8 @@ struct hw_state {
 
 struct hw_result {
     struct hw_state s; /* final registers (on an exception: at the fault) */
-    int exc;           /* -1: completed; else the exception vector */
+    int exc;           /* -1: completed; else the exception vector (1: the single-step
+                          trap after the instruction when TF was set) */
     int timeout;       /* 1: the child did not answer in time and was restarted */
     int signo;         /* signal that ended the run (SIGTRAP for normal end) */
     uint16_t sreg[6];  /* segment selectors at the end: ES CS SS DS FS GS */

@@ -346,42 +346,43 @@ struct sized_name {
     const char *name[3];
 };
 
+/* Sorted by first letter; find_sized() looks only at the entries of that letter. */
 static const struct sized_name sized_names[] = {
-    {"movs", SP_STRING, 0, {0, 0, 0}},
-    {"stos", SP_STRING, 0, {0, 0, 0}},
-    {"lods", SP_STRING, 0, {0, 0, 0}},
-    {"ins", SP_STRING, 0, {0, 0, 0}},
-    {"outs", SP_STRING, 0, {0, 0, 0}},
     {"cmps", SP_STRING, 1, {0, 0, 0}},
-    {"scas", SP_STRING, 1, {0, 0, 0}},
     {"cbw", SP_OSZ, 0, {"cbw", "cwde", "cdqe"}},
     {"cwd", SP_OSZ, 0, {"cwd", "cdq", "cqo"}},
+    {"ins", SP_STRING, 0, {0, 0, 0}},
+    {"iret", SP_OSZ, 0, {"iret", "iretd", "iretq"}},
+    {"jcxz", SP_ASZ, 0, {"jcxz", "jecxz", "jrcxz"}},
+    {"lods", SP_STRING, 0, {0, 0, 0}},
+    {"movs", SP_STRING, 0, {0, 0, 0}},
+    {"outs", SP_STRING, 0, {0, 0, 0}},
     {"pushf", SP_OSZ, 0, {"pushf", "pushfd", "pushfq"}},
     {"popf", SP_OSZ, 0, {"popf", "popfd", "popfq"}},
-    {"iret", SP_OSZ, 0, {"iret", "iretd", "iretq"}},
     {"pusha", SP_OSZ, 0, {"pusha", "pushad", "pushad"}},
     {"popa", SP_OSZ, 0, {"popa", "popad", "popad"}},
-    {"jcxz", SP_ASZ, 0, {"jcxz", "jecxz", "jrcxz"}},
+    {"stos", SP_STRING, 0, {0, 0, 0}},
+    {"scas", SP_STRING, 1, {0, 0, 0}},
 };
 
+/* The sized_names entry of a table mnemonic, or NULL. Called for every
+ * instruction, so the first letter selects the few candidates to compare. */
 static const struct sized_name *find_sized(const char *name)
 {
-    unsigned i;
+    unsigned i, lo, hi;
 
-    /* Only names starting with one of these letters can match: keeps the common
-     * case (mov, add, ...) to one or two character compares. */
     switch (name[0]) {
-    case 'm':
-    case 's':
-    case 'l':
-    case 'i':
-    case 'o':
-    case 'c':
-    case 'p':
-    case 'j': break;
+    case 'c': lo = 0, hi = 3; break;
+    case 'i': lo = 3, hi = 5; break;
+    case 'j': lo = 5, hi = 6; break;
+    case 'l': lo = 6, hi = 7; break;
+    case 'm': lo = 7, hi = 8; break;
+    case 'o': lo = 8, hi = 9; break;
+    case 'p': lo = 9, hi = 13; break;
+    case 's': lo = 13, hi = 15; break;
     default: return 0;
     }
-    for (i = 0; i < sizeof(sized_names) / sizeof(sized_names[0]); i++)
+    for (i = lo; i < hi; i++)
         if (str_eq(name, sized_names[i].base)) return &sized_names[i];
     return 0;
 }

@@ -146,6 +146,11 @@ expect_out "6${T}vaddps zmm0, zmm0, zmm0" "$XIE" decode --cpu all 62f17c4858c0
 # 3DNow! exists only on AMD (APM Vol. 3 / 3DNow! manual): 0F 0F /r 9E is pfadd
 expect_out "4${T}pfadd mm0, mm1" "$XIE" decode --vendor amd 0f0fc19e
 expect_match "^invalid${T}" "$XIE" decode --vendor intel 0f0fc19e
+# 66 on a near branch in 64-bit mode: AMD honours it (16-bit displacement, target
+# wrapped to 16 bits), Intel ignores it (AMD APM Vol. 3 "Near Branches in 64-Bit
+# Mode", SDM Vol. 2 JMP; iced-x86 agrees with DecoderOptions.AMD / None)
+expect_out "4${T}jmp 0x4" "$XIE" decode --vendor amd 66e90000
+expect_out "6${T}jmp 0x6" "$XIE" decode --vendor intel 66e900000000
 # --cpu host decodes what this CPU runs
 expect_out "2${T}xor eax, eax" "$XIE" decode --cpu host 31c0
 

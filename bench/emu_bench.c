@@ -38,6 +38,9 @@
 #define DATA_ADDR 0x11000u
 #define SRC_ADDR  0x12000u
 #define MEM_SIZE  0x4000u /* code page .. data pages */
+/* Each measurement runs in REPS chunks and keeps the fastest (other load on
+ * the machine only ever adds time). */
+#define REPS 5
 
 struct insn {
     const char *name;
@@ -202,17 +205,21 @@ static double run_xie(unsigned k, long iters, const char **ok)
 {
     struct vcpu v;
     struct xie_ctx c;
-    double t;
+    double t, best;
     long bad;
+    int r;
     mem_reset(&g_insns[k], g_insns[k].len64);
     vcpu_reset(&v);
     xie_ctx_init(&c, XIE_INIT_LONG64, &g_xops, NULL);
     c.rep_limit = 64;
-    t = now_ns();
-    bad = bench_loop_xie(k, iters, &v, &c);
-    t = now_ns() - t;
-    *ok = bad ? "FAILED" : check(k, &v, iters);
-    return t / (double)iters;
+    for (r = 0, bad = 0, best = 1e300; r < REPS; r++) {
+        t = now_ns();
+        bad += bench_loop_xie(k, iters / REPS, &v, &c);
+        t = now_ns() - t;
+        best = t < best ? t : best;
+    }
+    *ok = bad ? "FAILED" : check(k, &v, iters / REPS * REPS);
+    return best / (double)(iters / REPS);
 }
 
 /* ---- libx86emu (32-bit protected mode) ---- */
@@ -287,8 +294,9 @@ static double run_x86emu(unsigned k, long iters, const char **ok)
 {
     struct vcpu v;
     x86emu_t *e = x86emu_new(X86EMU_PERM_RWX, X86EMU_PERM_RW);
-    double t;
+    double t, best;
     long bad;
+    int r;
     mem_reset(&g_insns[k], g_insns[k].len32);
     memcpy(g_mem, g_insns[k].b32, g_insns[k].len32);
     vcpu_reset(&v);
@@ -298,12 +306,15 @@ static double run_x86emu(unsigned k, long iters, const char **ok)
     e_flat32(&e->x86.seg[R_DS_INDEX], 0x10, 0);
     e_flat32(&e->x86.seg[R_ES_INDEX], 0x10, 0);
     e_flat32(&e->x86.seg[R_SS_INDEX], 0x10, 0);
-    t = now_ns();
-    bad = bench_loop_x86emu(k, iters, &v, e);
-    t = now_ns() - t;
-    *ok = bad ? "FAILED" : check(k, &v, iters);
+    for (r = 0, bad = 0, best = 1e300; r < REPS; r++) {
+        t = now_ns();
+        bad += bench_loop_x86emu(k, iters / REPS, &v, e);
+        t = now_ns() - t;
+        best = t < best ? t : best;
+    }
+    *ok = bad ? "FAILED" : check(k, &v, iters / REPS * REPS);
     x86emu_done(e);
-    return t / (double)iters;
+    return best / (double)(iters / REPS);
 }
 #endif
 
@@ -338,8 +349,9 @@ static double run_unicorn(unsigned k, long iters, const char **ok)
 {
     struct vcpu v;
     uc_engine *uc;
-    double t;
+    double t, best;
     long bad;
+    int r;
     mem_reset(&g_insns[k], g_insns[k].len64);
     vcpu_reset(&v);
     if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK) {
@@ -347,12 +359,15 @@ static double run_unicorn(unsigned k, long iters, const char **ok)
         return 0;
     }
     uc_mem_map_ptr(uc, CODE_ADDR, MEM_SIZE, UC_PROT_ALL, g_mem);
-    t = now_ns();
-    bad = bench_loop_unicorn(k, iters, &v, uc);
-    t = now_ns() - t;
-    *ok = bad ? "FAILED" : check(k, &v, iters);
+    for (r = 0, bad = 0, best = 1e300; r < REPS; r++) {
+        t = now_ns();
+        bad += bench_loop_unicorn(k, iters / REPS, &v, uc);
+        t = now_ns() - t;
+        best = t < best ? t : best;
+    }
+    *ok = bad ? "FAILED" : check(k, &v, iters / REPS * REPS);
     uc_close(uc);
-    return t / (double)iters;
+    return best / (double)(iters / REPS);
 }
 #endif
 

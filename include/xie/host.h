@@ -19,8 +19,9 @@ extern "C" {
  * (leaves above the maximum basic / extended leaf read as zero). Features that are
  * not CPUID bits are always present. Features the operating system disabled are
  * removed: without OSXSAVE and XCR0 enabling SSE and AVX state the CPU raises #UD
- * for every VEX and EVEX instruction, without the three AVX-512 state components
- * for every EVEX one (SDM Vol. 1 13.3, Vol. 2 2.8), so those features are cleared.
+ * for the VEX/EVEX/XOP vector instructions, without the three AVX-512 state
+ * components for the EVEX ones, without the two AMX components for AMX (SDM Vol. 1
+ * 13.3, Vol. 2 2.8), so those features are cleared.
  * Only *m is written.
  */
 void xie_cpu_model_host(struct xie_cpu_model *m);

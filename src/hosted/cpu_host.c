@@ -43,12 +43,15 @@ static int starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Features whose instructions are VEX, EVEX or XOP encoded and need the OS to
- * enable AVX state (XCR0 bits 1 and 2), or AVX-512 state as well (bits 5..7). */
+/* Features whose instructions are VEX, EVEX or XOP encoded vector instructions and
+ * need the OS to enable AVX state (XCR0 bits 1 and 2), AVX-512 state as well (bits
+ * 5..7), or AMX tile state (bits 17 and 18). VEX-encoded general-purpose
+ * instructions (BMI1/2, CMPCCXADD, ...) need none. */
 static int needs_avx_state(const char *name)
 {
     return starts_with(name, "AVX") || starts_with(name, "FMA") || starts_with(name, "F16C") ||
-           starts_with(name, "XOP") || starts_with(name, "VAES") || starts_with(name, "VPCLMUL");
+           starts_with(name, "XOP") || starts_with(name, "VAES") || starts_with(name, "VPCLMUL") ||
+           starts_with(name, "SHA512") || starts_with(name, "SM3") || starts_with(name, "SM4");
 }
 
 void xie_cpu_model_host(struct xie_cpu_model *m)
@@ -56,7 +59,7 @@ void xie_cpu_model_host(struct xie_cpu_model *m)
     struct leaf_regs l0, ext, r;
     uint32_t max_basic, max_ext;
     uint64_t xcr0;
-    int avx_ok, avx512_ok;
+    int avx_ok, avx512_ok, amx_ok;
     unsigned f;
 
     memset(m, 0, sizeof(*m));
@@ -74,6 +77,7 @@ void xie_cpu_model_host(struct xie_cpu_model *m)
     xcr0 = read_xcr0(max_basic);
     avx_ok = (xcr0 & 0x6) == 0x6;
     avx512_ok = avx_ok && (xcr0 & 0xe0) == 0xe0;
+    amx_ok = (xcr0 & 0x60000) == 0x60000;
 
     for (f = 0; f < XIE_FEAT__COUNT; f++) {
         const struct xiei_feat_cpuid *c = &xiei_feat_cpuid[f];

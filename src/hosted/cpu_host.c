@@ -91,6 +91,7 @@ void xie_cpu_model_host(struct xie_cpu_model *m)
             on = (int)((r.r[c->reg & 3] >> (c->bit & 31)) & 1u);
         }
         if (on && needs_avx_state(name)) on = starts_with(name, "AVX512") ? avx512_ok : avx_ok;
+        if (on && starts_with(name, "AMX")) on = amx_ok;
         xie_cpu_set(m, f, on);
     }
 }

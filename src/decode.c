@@ -9,14 +9,18 @@
 #include "decode_tab.h"
 #include "form.h"
 
-/* Prefix byte classes (SDM Vol. 2 2.1.1): 0 = not a prefix. */
-#define PC_SEG  0x10 /* | segment number */
-#define PC_OSZ  0x20
-#define PC_ASZ  0x21
-#define PC_LOCK 0x22
-#define PC_F2   0x23
-#define PC_F3   0x24
-#define PC_REX  0x40 /* 40..4F: REX in 64-bit mode only */
+/* Byte classes of the prefix loop (SDM Vol. 2 2.1.1): prefixes are >= PC_SEG;
+ * below that the byte is an opcode: a plain one (0), 0F, or one that may start
+ * VEX/EVEX/XOP (C4 C5 62 8F). */
+#define PC_ESC0F 0x01
+#define PC_ESCVX 0x02
+#define PC_SEG   0x10 /* | segment number */
+#define PC_OSZ   0x20
+#define PC_ASZ   0x21
+#define PC_LOCK  0x22
+#define PC_F2    0x23
+#define PC_F3    0x24
+#define PC_REX   0x40 /* 40..4F: REX in 64-bit mode only */
 
 static const uint8_t pfx_class[256] = {
     [0x26] = PC_SEG | 0, [0x2e] = PC_SEG | 1, [0x36] = PC_SEG | 2, [0x3e] = PC_SEG | 3,
@@ -25,7 +29,8 @@ static const uint8_t pfx_class[256] = {
     [0x41] = PC_REX,     [0x42] = PC_REX,     [0x43] = PC_REX,     [0x44] = PC_REX,
     [0x45] = PC_REX,     [0x46] = PC_REX,     [0x47] = PC_REX,     [0x48] = PC_REX,
     [0x49] = PC_REX,     [0x4a] = PC_REX,     [0x4b] = PC_REX,     [0x4c] = PC_REX,
-    [0x4d] = PC_REX,     [0x4e] = PC_REX,     [0x4f] = PC_REX,
+    [0x4d] = PC_REX,     [0x4e] = PC_REX,     [0x4f] = PC_REX,     [0x0f] = PC_ESC0F,
+    [0xc4] = PC_ESCVX,   [0xc5] = PC_ESCVX,   [0x62] = PC_ESCVX,   [0x8f] = PC_ESCVX,
 };
 
 /* 16-bit ModRM addressing (SDM Vol. 2 Table 2-1): base and index per rm. */
@@ -42,6 +47,8 @@ struct dstate {
     unsigned enc; /* XIEI_ENC_* */
     unsigned rexw, rexr, rexx, rexb, rexr2, vvvv, vexv2, vl, evb, evz, aaa;
     unsigned mod, reg, rm; /* ModRM fields (reg/rm without extensions) */
+    unsigned greg, erm;    /* reg | R << 3, rm | B << 3 */
+    unsigned h8;           /* byte registers 4..7 are AH..BH (legacy, no REX) */
     unsigned osz, asz;
     int has_mem;
     struct xie_operand mem; /* memory operand template (ModRM form) */
@@ -140,7 +147,12 @@ static int parse_mem(struct dstate *s, struct xie_insn *out, unsigned *pos)
     if (dsz) {
         if ((r = need(s, p + dsz)) != 0) return r;
         out->disp_off = (uint8_t)p;
-        out->disp = sext(rd_le(s->b + p, dsz), dsz);
+        if (dsz == 1)
+            out->disp = (int8_t)s->b[p];
+        else if (dsz == 4)
+            out->disp = (int32_t)(uint32_t)rd_le(s->b + p, 4);
+        else
+            out->disp = (int16_t)(uint16_t)rd_le(s->b + p, 2);
         p += dsz;
     }
     s->mem.kind = XIE_OPK_MEM;
@@ -240,11 +252,8 @@ static inline void set_reg(struct xie_operand *o, unsigned kind, unsigned reg, u
 static inline void set_gpr(const struct dstate *s, const struct xie_insn *out,
                            struct xie_operand *o, unsigned reg, unsigned size)
 {
-    if (size == 1 && reg >= 4 && reg < 8 && !(out->prefixes & XIE_PFX_REX) &&
-        s->enc == XIEI_ENC_LEGACY)
-        set_reg(o, XIE_OPK_GPR8H, reg, 1);
-    else
-        set_reg(o, XIE_OPK_GPR, reg, size);
+    (void)out;
+    set_reg(o, XIE_OPK_GPR + (size == 1 && reg - 4u < 4u && s->h8), reg, size);
 }
 
 /* Memory operand from the ModRM template. */
@@ -288,9 +297,7 @@ static unsigned vsib_check(const struct xiei_dform *df, const struct xie_insn *o
  */
 static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, struct xie_insn *out)
 {
-    unsigned j, greg = s->reg | (s->rexr << 3), erm = s->rm | (s->rexb << 3);
-    unsigned vreg = greg | (s->rexr2 << 4), vrm = erm | (s->rexx << 4);
-    unsigned hreg = s->vvvv | (s->vexv2 << 4), r, tiles = 0;
+    unsigned j, greg = s->greg, erm = s->erm, r, tiles = 0;
     for (j = 0; j < df->nops; j++) {
         const struct xiei_dopnd *d = &df->ops[j];
         struct xie_operand *o = &out->operands[j];
@@ -333,11 +340,11 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
             else
                 set_mem(s, o, size);
             break;
-        case XIEI_OM_V: set_reg(o, XIE_OPK_VEC, vreg, vec_width(size)); break;
+        case XIEI_OM_V: set_reg(o, XIE_OPK_VEC, greg | (s->rexr2 << 4), vec_width(size)); break;
         case XIEI_OM_W:
         case XIEI_OM_U:
             if (s->mod == 3) {
-                set_reg(o, XIE_OPK_VEC, vrm, vec_width(size));
+                set_reg(o, XIE_OPK_VEC, erm | (s->rexx << 4), vec_width(size));
             } else if (s->evb) {
                 set_mem(s, o, df->bcst);
                 o->elem = df->bcst;
@@ -345,14 +352,14 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
                 set_mem(s, o, size);
             }
             break;
-        case XIEI_OM_H: set_reg(o, XIE_OPK_VEC, hreg, vec_width(size)); break;
+        case XIEI_OM_H: set_reg(o, XIE_OPK_VEC, s->vvvv | (s->vexv2 << 4), vec_width(size)); break;
         case XIEI_OM_L:
             set_reg(o, XIE_OPK_VEC, ((uint64_t)out->imm >> 4) & (s->mode == XIE_MODE_64 ? 15u : 7u),
                     vec_width(size));
             break;
         case XIEI_OM_KG:
             /* Only k0..k7 exist: ModRM.reg extended by R or R' is #UD. */
-            if (vreg > 7) return XIE_UD_REG;
+            if (greg > 7 || s->rexr2) return XIE_UD_REG;
             set_reg(o, XIE_OPK_MASK, s->reg, 8);
             break;
         case XIEI_OM_KE:
@@ -363,7 +370,7 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
                 set_mem(s, o, size);
             break;
         case XIEI_OM_KH:
-            if (hreg > 7) return XIE_UD_REG;
+            if (s->vvvv > 7 || s->vexv2) return XIE_UD_REG;
             set_reg(o, XIE_OPK_MASK, s->vvvv, 8);
             break;
         case XIEI_OM_KA: set_reg(o, XIE_OPK_MASK, s->aaa, 8); break;
@@ -538,7 +545,8 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     s.enc = XIEI_ENC_LEGACY;
     s.rexw = s.rexr = s.rexx = s.rexb = s.rexr2 = s.vvvv = s.vexv2 = 0;
     s.vl = s.evb = s.evz = s.aaa = 0;
-    s.mod = s.reg = s.rm = 0;
+    s.mod = s.reg = s.rm = s.greg = s.erm = 0;
+    s.h8 = 1;
     s.has_mem = 0;
 
     out->op = XIE_OP_INVALID;
@@ -569,7 +577,7 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         NEED(i + 1);
         b = bytes[i];
         cls = pfx_class[b];
-        if (!cls) break;
+        if (cls < PC_SEG) break;
         if (cls == PC_REX) {
             if (mode != XIE_MODE_64) break;
             rex = b;
@@ -598,6 +606,7 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         }
     }
     if (rex) {
+        s.h8 = 0;
         pfx |= XIE_PFX_REX;
         s.rexw = (rex >> 3) & 1;
         s.rexr = (rex >> 2) & 1;
@@ -614,9 +623,12 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     else
         s.asz = (pfx & XIE_PFX_ASZ) ? 4 : 2;
 
-    /* Opcode and escapes. */
-    b = bytes[i];
-    if (b == 0x0f) {
+    /* Opcode and escapes (b and cls are the first byte after the prefixes). */
+    if (!(cls & (PC_ESC0F | PC_ESCVX))) {
+        opcode = b;
+        space = XIEI_SP_LEGACY;
+        i++;
+    } else if (cls == PC_ESC0F) {
         NEED(i + 2);
         b = bytes[i + 1];
         if (b == 0x38 || b == 0x3a) {
@@ -635,7 +647,7 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
             i += 2;
         }
         space = s.enc == XIEI_ENC_3DNOW ? XIEI_SP_3DNOW : XIEI_SP_LEGACY + out->map;
-    } else if (b == 0xc4 || b == 0xc5 || b == 0x62 || b == 0x8f) {
+    } else {
         unsigned b1, b2 = 0, mm;
         NEED(i + 2);
         b1 = bytes[i + 1];
@@ -713,6 +725,7 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
                 s.rexr = s.rexx = s.rexb = s.rexr2 = 0;
             }
             out->map = (uint8_t)mm;
+            s.h8 = 0;
             if (s.enc == XIEI_ENC_VEX)
                 space = XIEI_SP_VEX + mm;
             else if (s.enc == XIEI_ENC_XOP)
@@ -721,10 +734,6 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
                 space = mm <= 3 ? XIEI_SP_EVEX + mm : XIEI_SP_EVEX - 1 + mm;
             out->rex = (uint8_t)(s.rexw << 3 | s.rexr << 2 | s.rexx << 1 | s.rexb);
         }
-    } else {
-        opcode = b;
-        space = XIEI_SP_LEGACY;
-        i++;
     }
     if (s.enc == XIEI_ENC_LEGACY || s.enc == XIEI_ENC_3DNOW) out->rex = (uint8_t)rex;
     out->prefixes = (uint16_t)pfx;
@@ -743,11 +752,13 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         s.mod = (dop->flags & XIEI_DOP_FORCEREG) ? 3 : m >> 6;
         s.reg = (m >> 3) & 7;
         s.rm = m & 7;
+        s.greg = s.reg | s.rexr << 3;
+        s.erm = s.rm | s.rexb << 3;
         if (s.mod != 3) {
             int r = parse_mem(&s, out, &i);
             if (r) FAIL(r, XIE_UD_NONE);
         }
-        key |= s.rm | s.reg << XIEI_K_REG | (s.mod == 3 ? XIEI_K_MOD3 : 0);
+        key |= (m & 0x3f) | (s.mod == 3 ? XIEI_K_MOD3 : 0); /* rm and reg are key bits 0-5 */
         /* EVEX.b on a register form selects rounding/SAE: the length is then 512
          * (or ignored) whatever L'L says (SDM Vol. 2 2.7.4); otherwise L'L = 11b
          * is reserved, even for LIG rows. */
@@ -817,7 +828,7 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     if ((pfx & XIE_PFX_LOCK) && (!(df->flags & XIEI_DF_LOCK) || !s.has_mem)) {
         if ((dop->flags & XIEI_DOP_FORCEREG) && (opcode & 0xfd) == 0x20 &&
             s.vendor == XIE_VENDOR_AMD && cpu && xie_cpu_has(cpu, XIE_FEAT_CR8_LEGACY) && !s.rexr)
-            s.rexr = 1;
+            s.greg |= 8;
         else
             FAIL(XIE_DECODE_UD, XIE_UD_LOCK);
     }

@@ -755,1535 +755,1537 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_CMPXCHG8B, XIEI_H_CMPXCHG8B, XIEI_A_LOCK, 0, XIEI_F_ZF, 0, 0, 0, 0, 1, {XIE_FEAT_CX8, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x70},
     /* 10-legacy.isa:436: cmpxchg16b | W1 0F C7 /1 mem */
     {XIE_OP_CMPXCHG16B, XIEI_H_CMPXCHG16B, XIEI_A_LOCK, 0, XIEI_F_ZF, 0, 0, 0, 16, 1, {XIE_FEAT_CX16, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:437: rdrand | NP 0F C7 /6 reg */
-    {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:438: rdrand | 66 0F C7 /6 reg */
-    {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:439: rdseed | NP 0F C7 /7 reg */
-    {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:440: rdseed | 66 0F C7 /7 reg */
-    {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:441: rdpid | F3 0F C7 /7 reg */
+    /* 10-legacy.isa:438: rdrand | 0F C7 /6 reg */
+    {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:439: rdseed | 0F C7 /7 reg */
+    {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:440: rdpid | F3 0F C7 /7 reg */
     {XIE_OP_RDPID, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RDPID, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:442: bswap | 0F C8+r */
+    /* 10-legacy.isa:441: bswap | 0F C8+r */
     {XIE_OP_BSWAP, XIEI_H_BSWAP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc8, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:443: ud0 | 0F FF /r */
+    /* 10-legacy.isa:442: ud0 | 0F FF /r */
     {XIE_OP_UD0, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:444: ud2 | 0F 0B */
+    /* 10-legacy.isa:443: ud2 | 0F 0B */
     {XIE_OP_UD2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:447: movbe | NP 0F 38 F0 /r mem */
-    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:448: movbe | 66 0F 38 F0 /r mem */
-    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:449: movbe | NP 0F 38 F1 /r mem */
-    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:450: movbe | 66 0F 38 F1 /r mem */
-    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:451: crc32 | F2 0F 38 F0 /r */
+    /* 10-legacy.isa:451: movbe | 0F 38 F0 /r mem */
+    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:452: movbe | 0F 38 F1 /r mem */
+    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:453: crc32 | F2 0F 38 F0 /r */
     {XIE_OP_CRC32, XIEI_H_CRC32, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:452: crc32 | F2 0F 38 F1 /r */
+    /* 10-legacy.isa:454: crc32 | F2 0F 38 F1 /r */
     {XIE_OP_CRC32, XIEI_H_CRC32, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:453: adcx | 66 0F 38 F6 /r */
+    /* 10-legacy.isa:455: adcx | 66 0F 38 F6 /r */
     {XIE_OP_ADCX, XIEI_H_ADCX, 0, XIEI_F_CF, XIEI_F_CF, 0, 0, 0, 0, 1, {XIE_FEAT_ADX, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:454: adox | F3 0F 38 F6 /r */
+    /* 10-legacy.isa:456: adox | F3 0F 38 F6 /r */
     {XIE_OP_ADOX, XIEI_H_ADOX, 0, XIEI_F_OF, XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_ADX, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:455: movdiri | NP 0F 38 F9 /r mem */
+    /* 10-legacy.isa:457: movdiri | NP 0F 38 F9 /r mem */
     {XIE_OP_MOVDIRI, XIEI_H_MOVDIRI, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIRI, 0}, XIEI_ENC_LEGACY, 2, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:456: movdir64b | 66 0F 38 F8 /r mem */
-    {XIE_OP_MOVDIR64B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIR64B, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:457: enqcmd | F2 0F 38 F8 /r mem */
-    {XIE_OP_ENQCMD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:458: enqcmds | F3 0F 38 F8 /r mem */
-    {XIE_OP_ENQCMDS, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:459: aadd | NP 0F 38 FC /r mem */
+    /* 10-legacy.isa:458: movdir64b | 66 0F 38 F8 /r mem */
+    {XIE_OP_MOVDIR64B, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIR64B, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:459: enqcmd | F2 0F 38 F8 /r mem */
+    {XIE_OP_ENQCMD, XIEI_H_NONE, XIEI_A_F64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:460: enqcmds | F3 0F 38 F8 /r mem */
+    {XIE_OP_ENQCMDS, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:461: aadd | NP 0F 38 FC /r mem */
     {XIE_OP_AADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:460: aand | 66 0F 38 FC /r mem */
+    /* 10-legacy.isa:462: aand | 66 0F 38 FC /r mem */
     {XIE_OP_AAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:461: axor | F3 0F 38 FC /r mem */
+    /* 10-legacy.isa:463: axor | F3 0F 38 FC /r mem */
     {XIE_OP_AXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:462: aor | F2 0F 38 FC /r mem */
+    /* 10-legacy.isa:464: aor | F2 0F 38 FC /r mem */
     {XIE_OP_AOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:465: prefetchnta | 0F 18 /0 mem */
+    /* 10-legacy.isa:470: prefetchnta | 0F 18 /0 mem */
     {XIE_OP_PREFETCHNTA, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:466: prefetcht0 | 0F 18 /1 mem */
+    /* 10-legacy.isa:471: prefetcht0 | 0F 18 /1 mem */
     {XIE_OP_PREFETCHT0, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:467: prefetcht1 | 0F 18 /2 mem */
+    /* 10-legacy.isa:472: prefetcht1 | 0F 18 /2 mem */
     {XIE_OP_PREFETCHT1, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:468: prefetcht2 | 0F 18 /3 mem */
+    /* 10-legacy.isa:473: prefetcht2 | 0F 18 /3 mem */
     {XIE_OP_PREFETCHT2, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:469: nop | 0F 18 /r */
+    /* 10-legacy.isa:474: nop | 0F 18 /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:470: nop | 0F 19 /r */
+    /* 10-legacy.isa:475: nop | 0F 19 /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x19, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:471: nop | 0F 1A /r */
+    /* 10-legacy.isa:476: nop | 0F 1A /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:472: nop | 0F 1B /r */
+    /* 10-legacy.isa:477: nop | 0F 1B /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:473: cldemote | NP 0F 1C /0 mem */
+    /* 10-legacy.isa:478: cldemote | NP 0F 1C /0 mem */
     {XIE_OP_CLDEMOTE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLDEMOTE, 0}, XIEI_ENC_LEGACY, 1, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:474: nop | 0F 1C /r */
+    /* 10-legacy.isa:479: nop | 0F 1C /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:475: nop | 0F 1D /r */
+    /* 10-legacy.isa:480: nop | 0F 1D /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:476: endbr64 | F3 0F 1E FA */
+    /* 10-legacy.isa:481: endbr64 | F3 0F 1E FA */
     {XIE_OP_ENDBR64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_IBT, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:477: endbr32 | F3 0F 1E FB */
+    /* 10-legacy.isa:482: endbr32 | F3 0F 1E FB */
     {XIE_OP_ENDBR32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_IBT, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:478: rdsspd | F3 W0 0F 1E /1 reg */
+    /* 10-legacy.isa:483: rdsspd | F3 W0 0F 1E /1 reg */
     {XIE_OP_RDSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:479: rdsspq | F3 W1 0F 1E /1 reg */
+    /* 10-legacy.isa:484: rdsspq | F3 W1 0F 1E /1 reg */
     {XIE_OP_RDSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:480: nop | 0F 1E /r */
+    /* 10-legacy.isa:485: nop | 0F 1E /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:481: nop | 0F 1F /r */
+    /* 10-legacy.isa:486: nop | 0F 1F /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:487: prefetch | 0F 0D /0 mem */
+    /* 10-legacy.isa:492: prefetch | 0F 0D /0 mem */
     {XIE_OP_PREFETCH, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:488: prefetchw | 0F 0D /1 mem */
+    /* 10-legacy.isa:493: prefetchw | 0F 0D /1 mem */
     {XIE_OP_PREFETCHW, XIEI_H_PREFETCHW, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:489: prefetchwt1 | 0F 0D /2 mem */
+    /* 10-legacy.isa:494: prefetchwt1 | 0F 0D /2 mem */
     {XIE_OP_PREFETCHWT1, XIEI_H_PREFETCHWT1, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:490: prefetch | 0F 0D /r mem */
+    /* 10-legacy.isa:495: prefetch | 0F 0D /r mem */
     {XIE_OP_PREFETCH, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:491: nop | 0F 0D /r reg */
+    /* 10-legacy.isa:496: nop | 0F 0D /r reg */
     {XIE_OP_NOP, XIEI_H_NOP, XIEI_A_INTEL, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:492: clflush | NP 0F AE /7 mem */
+    /* 10-legacy.isa:497: clflush | NP 0F AE /7 mem */
     {XIE_OP_CLFLUSH, XIEI_H_CLFLUSH, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLFSH, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:493: clflushopt | 66 0F AE /7 mem */
+    /* 10-legacy.isa:498: clflushopt | 66 0F AE /7 mem */
     {XIE_OP_CLFLUSHOPT, XIEI_H_CLFLUSHOPT, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLFLUSHOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:494: clwb | 66 0F AE /6 mem */
+    /* 10-legacy.isa:499: clwb | 66 0F AE /6 mem */
     {XIE_OP_CLWB, XIEI_H_CLWB, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLWB, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:495: lfence | NP 0F AE /5 reg */
+    /* 10-legacy.isa:500: lfence | NP 0F AE /5 reg */
     {XIE_OP_LFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:496: mfence | NP 0F AE /6 reg */
+    /* 10-legacy.isa:501: mfence | NP 0F AE /6 reg */
     {XIE_OP_MFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:497: sfence | NP 0F AE /7 reg */
+    /* 10-legacy.isa:502: sfence | NP 0F AE /7 reg */
     {XIE_OP_SFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:501: sldt | 0F 00 /0 mem */
+    /* 10-legacy.isa:506: sldt | 0F 00 /0 mem */
     {XIE_OP_SLDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:502: sldt | 0F 00 /0 reg */
+    /* 10-legacy.isa:507: sldt | 0F 00 /0 reg */
     {XIE_OP_SLDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:503: str | 0F 00 /1 mem */
+    /* 10-legacy.isa:508: str | 0F 00 /1 mem */
     {XIE_OP_STR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:504: str | 0F 00 /1 reg */
+    /* 10-legacy.isa:509: str | 0F 00 /1 reg */
     {XIE_OP_STR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:505: lldt | 0F 00 /2 */
+    /* 10-legacy.isa:510: lldt | 0F 00 /2 */
     {XIE_OP_LLDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:506: ltr | 0F 00 /3 */
+    /* 10-legacy.isa:511: ltr | 0F 00 /3 */
     {XIE_OP_LTR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:507: verr | 0F 00 /4 */
+    /* 10-legacy.isa:512: verr | 0F 00 /4 */
     {XIE_OP_VERR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:508: verw | 0F 00 /5 */
+    /* 10-legacy.isa:513: verw | 0F 00 /5 */
     {XIE_OP_VERW, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:509: lkgs | F2 0F 00 /6 */
+    /* 10-legacy.isa:514: lkgs | F2 0F 00 /6 */
     {XIE_OP_LKGS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LKGS, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:512: sgdt | 0F 01 /0 mem */
+    /* 10-legacy.isa:517: sgdt | 0F 01 /0 mem */
     {XIE_OP_SGDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:513: sidt | 0F 01 /1 mem */
+    /* 10-legacy.isa:518: sidt | 0F 01 /1 mem */
     {XIE_OP_SIDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:514: lgdt | 0F 01 /2 mem */
+    /* 10-legacy.isa:519: lgdt | 0F 01 /2 mem */
     {XIE_OP_LGDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:515: lidt | 0F 01 /3 mem */
+    /* 10-legacy.isa:520: lidt | 0F 01 /3 mem */
     {XIE_OP_LIDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:516: smsw | 0F 01 /4 mem */
+    /* 10-legacy.isa:521: smsw | 0F 01 /4 mem */
     {XIE_OP_SMSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:517: smsw | 0F 01 /4 reg */
+    /* 10-legacy.isa:522: smsw | 0F 01 /4 reg */
     {XIE_OP_SMSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:518: rstorssp | F3 0F 01 /5 mem */
+    /* 10-legacy.isa:523: rstorssp | F3 0F 01 /5 mem */
     {XIE_OP_RSTORSSP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:519: lmsw | 0F 01 /6 */
+    /* 10-legacy.isa:524: lmsw | 0F 01 /6 */
     {XIE_OP_LMSW, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:520: invlpg | 0F 01 /7 mem */
+    /* 10-legacy.isa:525: invlpg | 0F 01 /7 mem */
     {XIE_OP_INVLPG, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:522: enclv | NP 0F 01 C0 */
-    {XIE_OP_ENCLV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:523: vmcall | NP 0F 01 C1 */
+    /* 10-legacy.isa:532: enclv | NP 0F 01 C0 */
+    {XIE_OP_ENCLV, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:533: vmcall | NP 0F 01 C1 */
     {XIE_OP_VMCALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:524: vmlaunch | NP 0F 01 C2 */
+    /* 10-legacy.isa:534: vmlaunch | NP 0F 01 C2 */
     {XIE_OP_VMLAUNCH, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:525: vmresume | NP 0F 01 C3 */
+    /* 10-legacy.isa:535: vmresume | NP 0F 01 C3 */
     {XIE_OP_VMRESUME, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:526: vmxoff | NP 0F 01 C4 */
+    /* 10-legacy.isa:536: vmxoff | NP 0F 01 C4 */
     {XIE_OP_VMXOFF, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:527: pconfig | NP 0F 01 C5 */
+    /* 10-legacy.isa:537: pconfig | NP 0F 01 C5 */
     {XIE_OP_PCONFIG, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_PCONFIG, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:528: wrmsrns | NP 0F 01 C6 */
+    /* 10-legacy.isa:538: wrmsrns | NP 0F 01 C6 */
     {XIE_OP_WRMSRNS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WRMSRNS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:529: wrmsrlist | F3 0F 01 C6 */
+    /* 10-legacy.isa:539: wrmsrlist | F3 0F 01 C6 */
     {XIE_OP_WRMSRLIST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSRLIST, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:530: rdmsrlist | F2 0F 01 C6 */
+    /* 10-legacy.isa:540: rdmsrlist | F2 0F 01 C6 */
     {XIE_OP_RDMSRLIST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSRLIST, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:531: monitor | NP 0F 01 C8 */
-    {XIE_OP_MONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:532: mwait | NP 0F 01 C9 */
+    /* 10-legacy.isa:541: monitor | NP 0F 01 C8 */
+    {XIE_OP_MONITOR, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:542: mwait | NP 0F 01 C9 */
     {XIE_OP_MWAIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:533: clac | NP 0F 01 CA */
+    /* 10-legacy.isa:543: clac | NP 0F 01 CA */
     {XIE_OP_CLAC, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_AC, 0, XIEI_F_AC, 0, 0, 1, {XIE_FEAT_SMAP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:534: erets | F2 0F 01 CA */
+    /* 10-legacy.isa:544: erets | F2 0F 01 CA */
     {XIE_OP_ERETS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_FRED, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:535: eretu | F3 0F 01 CA */
+    /* 10-legacy.isa:545: eretu | F3 0F 01 CA */
     {XIE_OP_ERETU, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_FRED, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:536: stac | NP 0F 01 CB */
+    /* 10-legacy.isa:546: stac | NP 0F 01 CB */
     {XIE_OP_STAC, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_AC, 0, 0, XIEI_F_AC, 0, 1, {XIE_FEAT_SMAP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:537: encls | NP 0F 01 CF */
+    /* 10-legacy.isa:547: encls | NP 0F 01 CF */
     {XIE_OP_ENCLS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:538: xgetbv | NP 0F 01 D0 */
+    /* 10-legacy.isa:548: xgetbv | NP 0F 01 D0 */
     {XIE_OP_XGETBV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:539: xsetbv | NP 0F 01 D1 */
+    /* 10-legacy.isa:549: xsetbv | NP 0F 01 D1 */
     {XIE_OP_XSETBV, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:540: vmfunc | NP 0F 01 D4 */
+    /* 10-legacy.isa:550: vmfunc | NP 0F 01 D4 */
     {XIE_OP_VMFUNC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:541: xend | NP 0F 01 D5 */
+    /* 10-legacy.isa:551: xend | NP 0F 01 D5 */
     {XIE_OP_XEND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:542: xtest | NP 0F 01 D6 */
+    /* 10-legacy.isa:552: xtest | NP 0F 01 D6 */
     {XIE_OP_XTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:543: enclu | NP 0F 01 D7 */
+    /* 10-legacy.isa:553: enclu | NP 0F 01 D7 */
     {XIE_OP_ENCLU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:544: vmrun | 0F 01 D8 */
-    {XIE_OP_VMRUN, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:545: vmmcall | 0F 01 D9 */
+    /* 10-legacy.isa:554: vmrun | 0F 01 D8 */
+    {XIE_OP_VMRUN, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:555: vmmcall | 0F 01 D9 */
     {XIE_OP_VMMCALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:546: vmgexit | F3 0F 01 D9 */
+    /* 10-legacy.isa:556: vmgexit | F3 0F 01 D9 */
     {XIE_OP_VMGEXIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_ES, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:547: vmgexit | F2 0F 01 D9 */
+    /* 10-legacy.isa:557: vmgexit | F2 0F 01 D9 */
     {XIE_OP_VMGEXIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_ES, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:548: vmload | 0F 01 DA */
-    {XIE_OP_VMLOAD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:549: vmsave | 0F 01 DB */
-    {XIE_OP_VMSAVE, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:550: stgi | 0F 01 DC */
+    /* 10-legacy.isa:558: vmload | 0F 01 DA */
+    {XIE_OP_VMLOAD, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 2, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:559: vmsave | 0F 01 DB */
+    {XIE_OP_VMSAVE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 3, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:560: stgi | 0F 01 DC */
     {XIE_OP_STGI, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:551: clgi | 0F 01 DD */
+    /* 10-legacy.isa:561: clgi | 0F 01 DD */
     {XIE_OP_CLGI, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:552: skinit | 0F 01 DE */
+    /* 10-legacy.isa:562: skinit | 0F 01 DE */
     {XIE_OP_SKINIT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SKINIT, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:553: invlpga | 0F 01 DF */
-    {XIE_OP_INVLPGA, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:554: serialize | NP 0F 01 E8 */
+    /* 10-legacy.isa:563: invlpga | 0F 01 DF */
+    {XIE_OP_INVLPGA, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 7, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:564: serialize | NP 0F 01 E8 */
     {XIE_OP_SERIALIZE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SERIALIZE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:555: setssbsy | F3 0F 01 E8 */
+    /* 10-legacy.isa:565: setssbsy | F3 0F 01 E8 */
     {XIE_OP_SETSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:556: xsusldtrk | F2 0F 01 E8 */
+    /* 10-legacy.isa:566: xsusldtrk | F2 0F 01 E8 */
     {XIE_OP_XSUSLDTRK, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSXLDTRK, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:557: xresldtrk | F2 0F 01 E9 */
+    /* 10-legacy.isa:567: xresldtrk | F2 0F 01 E9 */
     {XIE_OP_XRESLDTRK, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSXLDTRK, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:558: saveprevssp | F3 0F 01 EA */
+    /* 10-legacy.isa:568: saveprevssp | F3 0F 01 EA */
     {XIE_OP_SAVEPREVSSP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:559: uiret | F3 0F 01 EC */
+    /* 10-legacy.isa:569: uiret | F3 0F 01 EC */
     {XIE_OP_UIRET, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:560: testui | F3 0F 01 ED */
+    /* 10-legacy.isa:570: testui | F3 0F 01 ED */
     {XIE_OP_TESTUI, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:561: clui | F3 0F 01 EE */
+    /* 10-legacy.isa:571: clui | F3 0F 01 EE */
     {XIE_OP_CLUI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:562: stui | F3 0F 01 EF */
+    /* 10-legacy.isa:572: stui | F3 0F 01 EF */
     {XIE_OP_STUI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:563: rdpkru | NP 0F 01 EE */
+    /* 10-legacy.isa:573: rdpkru | NP 0F 01 EE */
     {XIE_OP_RDPKRU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PKU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:564: wrpkru | NP 0F 01 EF */
+    /* 10-legacy.isa:574: wrpkru | NP 0F 01 EF */
     {XIE_OP_WRPKRU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PKU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:565: swapgs | 0F 01 F8 */
+    /* 10-legacy.isa:575: swapgs | 0F 01 F8 */
     {XIE_OP_SWAPGS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:566: rdtscp | 0F 01 F9 */
+    /* 10-legacy.isa:576: rdtscp | 0F 01 F9 */
     {XIE_OP_RDTSCP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RDTSCP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:567: monitorx | NP 0F 01 FA */
-    {XIE_OP_MONITORX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:568: mwaitx | NP 0F 01 FB */
+    /* 10-legacy.isa:577: monitorx | NP 0F 01 FA */
+    {XIE_OP_MONITORX, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:578: mwaitx | NP 0F 01 FB */
     {XIE_OP_MWAITX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:569: mcommit | F3 0F 01 FA */
+    /* 10-legacy.isa:579: mcommit | F3 0F 01 FA */
     {XIE_OP_MCOMMIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_MCOMMIT, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:570: clzero | 0F 01 FC */
-    {XIE_OP_CLZERO, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLZERO, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:571: rdpru | NP 0F 01 FD */
+    /* 10-legacy.isa:580: clzero | 0F 01 FC */
+    {XIE_OP_CLZERO, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLZERO, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:581: rdpru | NP 0F 01 FD */
     {XIE_OP_RDPRU, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDPRU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:572: rmpquery | F3 0F 01 FD */
-    {XIE_OP_RMPQUERY, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:573: rmpread | F2 0F 01 FD */
+    /* 10-legacy.isa:582: rmpquery | F3 0F 01 FD */
+    {XIE_OP_RMPQUERY, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:583: rmpread | F2 0F 01 FD */
     {XIE_OP_RMPREAD, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:574: invlpgb | NP 0F 01 FE */
-    {XIE_OP_INVLPGB, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:575: rmpadjust | F3 0F 01 FE */
-    {XIE_OP_RMPADJUST, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:576: rmpupdate | F2 0F 01 FE */
+    /* 10-legacy.isa:584: invlpgb | NP 0F 01 FE */
+    {XIE_OP_INVLPGB, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:585: rmpadjust | F3 0F 01 FE */
+    {XIE_OP_RMPADJUST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:586: rmpupdate | F2 0F 01 FE */
     {XIE_OP_RMPUPDATE, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:577: tlbsync | NP 0F 01 FF */
+    /* 10-legacy.isa:587: tlbsync | NP 0F 01 FF */
     {XIE_OP_TLBSYNC, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:578: psmash | F3 0F 01 FF */
+    /* 10-legacy.isa:588: psmash | F3 0F 01 FF */
     {XIE_OP_PSMASH, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:579: pvalidate | F2 0F 01 FF */
-    {XIE_OP_PVALIDATE, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:582: lar | 0F 02 /r */
-    {XIE_OP_LAR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:583: lsl | 0F 03 /r */
-    {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:586: syscall | 0F 05 */
-    {XIE_OP_SYSCALL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:587: clts | 0F 06 */
+    /* 10-legacy.isa:589: pvalidate | F2 0F 01 FF */
+    {XIE_OP_PVALIDATE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:594: lar | 0F 02 /r mem */
+    {XIE_OP_LAR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:595: lar | 0F 02 /r reg */
+    {XIE_OP_LAR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:596: lsl | 0F 03 /r mem */
+    {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:597: lsl | 0F 03 /r reg */
+    {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:601: syscall | 0F 05 */
+    {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:602: syscall | 0F 05 */
+    {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:603: clts | 0F 06 */
     {XIE_OP_CLTS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x06, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:588: sysret | 0F 07 */
-    {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:589: invd | 0F 08 */
+    /* 10-legacy.isa:604: sysret | 0F 07 */
+    {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:605: sysret | 0F 07 */
+    {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_CPL0 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:606: invd | 0F 08 */
     {XIE_OP_INVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x08, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:590: wbinvd | 0F 09 */
+    /* 10-legacy.isa:607: wbinvd | 0F 09 */
     {XIE_OP_WBINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:591: wbnoinvd | F3 0F 09 */
+    /* 10-legacy.isa:608: wbnoinvd | F3 0F 09 */
     {XIE_OP_WBNOINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WBNOINVD, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_F3, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:594: mov | 0F 20 /r */
+    /* 10-legacy.isa:611: mov | 0F 20 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x20, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:595: mov | 0F 21 /r */
+    /* 10-legacy.isa:612: mov | 0F 21 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x21, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:596: mov | 0F 22 /r */
+    /* 10-legacy.isa:613: mov | 0F 22 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x22, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:597: mov | 0F 23 /r */
+    /* 10-legacy.isa:614: mov | 0F 23 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x23, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:599: wrmsr | 0F 30 */
+    /* 10-legacy.isa:616: wrmsr | 0F 30 */
     {XIE_OP_WRMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x30, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:600: rdtsc | 0F 31 */
+    /* 10-legacy.isa:617: rdtsc | 0F 31 */
     {XIE_OP_RDTSC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSC, 0}, XIEI_ENC_LEGACY, 1, 0x31, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:601: rdmsr | 0F 32 */
+    /* 10-legacy.isa:618: rdmsr | 0F 32 */
     {XIE_OP_RDMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x32, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:602: rdpmc | 0F 33 */
+    /* 10-legacy.isa:619: rdpmc | 0F 33 */
     {XIE_OP_RDPMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x33, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:608: sysenter | 0F 34 */
-    {XIE_OP_SYSENTER, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:609: sysexit | 0F 35 */
+    /* 10-legacy.isa:626: sysenter | 0F 34 */
+    {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:627: sysenter | 0F 34 */
+    {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:628: sysexit | 0F 35 */
     {XIE_OP_SYSEXIT, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:610: getsec | NP 0F 37 */
+    /* 10-legacy.isa:629: getsec | NP 0F 37 */
     {XIE_OP_GETSEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SMX, 0}, XIEI_ENC_LEGACY, 1, 0x37, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:612: vmread | NP 0F 78 /r */
+    /* 10-legacy.isa:631: vmread | NP 0F 78 /r */
     {XIE_OP_VMREAD, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:613: vmwrite | NP 0F 79 /r */
+    /* 10-legacy.isa:632: vmwrite | NP 0F 79 /r */
     {XIE_OP_VMWRITE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:614: vmptrld | NP 0F C7 /6 mem */
+    /* 10-legacy.isa:633: vmptrld | NP 0F C7 /6 mem */
     {XIE_OP_VMPTRLD, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:615: vmptrst | NP 0F C7 /7 mem */
+    /* 10-legacy.isa:634: vmptrst | NP 0F C7 /7 mem */
     {XIE_OP_VMPTRST, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:616: vmclear | 66 0F C7 /6 mem */
+    /* 10-legacy.isa:635: vmclear | 66 0F C7 /6 mem */
     {XIE_OP_VMCLEAR, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:617: vmxon | F3 0F C7 /6 mem */
+    /* 10-legacy.isa:636: vmxon | F3 0F C7 /6 mem */
     {XIE_OP_VMXON, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:618: invept | 66 0F 38 80 /r mem */
+    /* 10-legacy.isa:637: invept | 66 0F 38 80 /r mem */
     {XIE_OP_INVEPT, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x80, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:619: invvpid | 66 0F 38 81 /r mem */
+    /* 10-legacy.isa:638: invvpid | 66 0F 38 81 /r mem */
     {XIE_OP_INVVPID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x81, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:620: invpcid | 66 0F 38 82 /r mem */
+    /* 10-legacy.isa:639: invpcid | 66 0F 38 82 /r mem */
     {XIE_OP_INVPCID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVPCID, 0}, XIEI_ENC_LEGACY, 2, 0x82, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:622: senduipi | F3 0F C7 /6 reg */
+    /* 10-legacy.isa:641: senduipi | F3 0F C7 /6 reg */
     {XIE_OP_SENDUIPI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:623: xrstors | NP 0F C7 /3 mem */
+    /* 10-legacy.isa:642: xrstors | NP 0F C7 /3 mem */
     {XIE_OP_XRSTORS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:624: xrstors64 | NP W1 0F C7 /3 mem */
+    /* 10-legacy.isa:643: xrstors64 | NP W1 0F C7 /3 mem */
     {XIE_OP_XRSTORS64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:625: xsavec | NP 0F C7 /4 mem */
+    /* 10-legacy.isa:644: xsavec | NP 0F C7 /4 mem */
     {XIE_OP_XSAVEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:626: xsavec64 | NP W1 0F C7 /4 mem */
+    /* 10-legacy.isa:645: xsavec64 | NP W1 0F C7 /4 mem */
     {XIE_OP_XSAVEC64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:627: xsaves | NP 0F C7 /5 mem */
+    /* 10-legacy.isa:646: xsaves | NP 0F C7 /5 mem */
     {XIE_OP_XSAVES, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:628: xsaves64 | NP W1 0F C7 /5 mem */
+    /* 10-legacy.isa:647: xsaves64 | NP W1 0F C7 /5 mem */
     {XIE_OP_XSAVES64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:629: fxsave | NP 0F AE /0 mem */
+    /* 10-legacy.isa:648: fxsave | NP 0F AE /0 mem */
     {XIE_OP_FXSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:630: fxsave64 | NP W1 0F AE /0 mem */
+    /* 10-legacy.isa:649: fxsave64 | NP W1 0F AE /0 mem */
     {XIE_OP_FXSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:631: fxrstor | NP 0F AE /1 mem */
+    /* 10-legacy.isa:650: fxrstor | NP 0F AE /1 mem */
     {XIE_OP_FXRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:632: fxrstor64 | NP W1 0F AE /1 mem */
+    /* 10-legacy.isa:651: fxrstor64 | NP W1 0F AE /1 mem */
     {XIE_OP_FXRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:633: ldmxcsr | NP 0F AE /2 mem */
+    /* 10-legacy.isa:652: ldmxcsr | NP 0F AE /2 mem */
     {XIE_OP_LDMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:634: stmxcsr | NP 0F AE /3 mem */
+    /* 10-legacy.isa:653: stmxcsr | NP 0F AE /3 mem */
     {XIE_OP_STMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:635: xsave | NP 0F AE /4 mem */
+    /* 10-legacy.isa:654: xsave | NP 0F AE /4 mem */
     {XIE_OP_XSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:636: xsave64 | NP W1 0F AE /4 mem */
+    /* 10-legacy.isa:655: xsave64 | NP W1 0F AE /4 mem */
     {XIE_OP_XSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:637: xrstor | NP 0F AE /5 mem */
+    /* 10-legacy.isa:656: xrstor | NP 0F AE /5 mem */
     {XIE_OP_XRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:638: xrstor64 | NP W1 0F AE /5 mem */
+    /* 10-legacy.isa:657: xrstor64 | NP W1 0F AE /5 mem */
     {XIE_OP_XRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:639: xsaveopt | NP 0F AE /6 mem */
+    /* 10-legacy.isa:658: xsaveopt | NP 0F AE /6 mem */
     {XIE_OP_XSAVEOPT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:640: xsaveopt64 | NP W1 0F AE /6 mem */
+    /* 10-legacy.isa:659: xsaveopt64 | NP W1 0F AE /6 mem */
     {XIE_OP_XSAVEOPT64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:641: rdfsbase | F3 0F AE /0 reg */
+    /* 10-legacy.isa:660: rdfsbase | F3 0F AE /0 reg */
     {XIE_OP_RDFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:642: rdgsbase | F3 0F AE /1 reg */
+    /* 10-legacy.isa:661: rdgsbase | F3 0F AE /1 reg */
     {XIE_OP_RDGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:643: wrfsbase | F3 0F AE /2 reg */
+    /* 10-legacy.isa:662: wrfsbase | F3 0F AE /2 reg */
     {XIE_OP_WRFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:644: wrgsbase | F3 0F AE /3 reg */
+    /* 10-legacy.isa:663: wrgsbase | F3 0F AE /3 reg */
     {XIE_OP_WRGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:645: ptwrite | F3 0F AE /4 */
+    /* 10-legacy.isa:664: ptwrite | F3 0F AE /4 */
     {XIE_OP_PTWRITE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PTWRITE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:646: incsspd | F3 W0 0F AE /5 reg */
+    /* 10-legacy.isa:665: incsspd | F3 W0 0F AE /5 reg */
     {XIE_OP_INCSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:647: incsspq | F3 W1 0F AE /5 reg */
+    /* 10-legacy.isa:666: incsspq | F3 W1 0F AE /5 reg */
     {XIE_OP_INCSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:648: clrssbsy | F3 0F AE /6 mem */
+    /* 10-legacy.isa:667: clrssbsy | F3 0F AE /6 mem */
     {XIE_OP_CLRSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:649: umonitor | F3 0F AE /6 reg */
-    {XIE_OP_UMONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:650: umwait | F2 0F AE /6 reg */
+    /* 10-legacy.isa:668: umonitor | F3 0F AE /6 reg */
+    {XIE_OP_UMONITOR, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:669: umwait | F2 0F AE /6 reg */
     {XIE_OP_UMWAIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:651: tpause | 66 0F AE /6 reg */
+    /* 10-legacy.isa:670: tpause | 66 0F AE /6 reg */
     {XIE_OP_TPAUSE, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:652: wrssd | NP W0 0F 38 F6 /r mem */
+    /* 10-legacy.isa:671: wrssd | NP W0 0F 38 F6 /r mem */
     {XIE_OP_WRSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:653: wrssq | NP W1 0F 38 F6 /r mem */
+    /* 10-legacy.isa:672: wrssq | NP W1 0F 38 F6 /r mem */
     {XIE_OP_WRSSQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:654: wrussd | 66 W0 0F 38 F5 /r mem */
+    /* 10-legacy.isa:673: wrussd | 66 W0 0F 38 F5 /r mem */
     {XIE_OP_WRUSSD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:655: wrussq | 66 W1 0F 38 F5 /r mem */
+    /* 10-legacy.isa:674: wrussq | 66 W1 0F 38 F5 /r mem */
     {XIE_OP_WRUSSQ, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:656: hreset | F3 0F 3A F0 C0 */
+    /* 10-legacy.isa:675: hreset | F3 0F 3A F0 C0 */
     {XIE_OP_HRESET, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_HRESET, 0}, XIEI_ENC_LEGACY, 3, 0xf0, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:657: urdmsr | F2 0F 38 F8 /r reg */
+    /* 10-legacy.isa:676: urdmsr | F2 0F 38 F8 /r reg */
     {XIE_OP_URDMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:658: uwrmsr | F3 0F 38 F8 /r reg */
+    /* 10-legacy.isa:677: uwrmsr | F3 0F 38 F8 /r reg */
     {XIE_OP_UWRMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:660: loadiwkey | F3 0F 38 DC /r reg */
+    /* 10-legacy.isa:679: loadiwkey | F3 0F 38 DC /r reg */
     {XIE_OP_LOADIWKEY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_KL, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:661: aesenc128kl | F3 0F 38 DC /r mem */
+    /* 10-legacy.isa:680: aesenc128kl | F3 0F 38 DC /r mem */
     {XIE_OP_AESENC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:662: aesdec128kl | F3 0F 38 DD /r mem */
+    /* 10-legacy.isa:681: aesdec128kl | F3 0F 38 DD /r mem */
     {XIE_OP_AESDEC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:663: aesenc256kl | F3 0F 38 DE /r mem */
+    /* 10-legacy.isa:682: aesenc256kl | F3 0F 38 DE /r mem */
     {XIE_OP_AESENC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:664: aesdec256kl | F3 0F 38 DF /r mem */
+    /* 10-legacy.isa:683: aesdec256kl | F3 0F 38 DF /r mem */
     {XIE_OP_AESDEC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:665: aesencwide128kl | F3 0F 38 D8 /0 mem */
+    /* 10-legacy.isa:684: aesencwide128kl | F3 0F 38 D8 /0 mem */
     {XIE_OP_AESENCWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:666: aesdecwide128kl | F3 0F 38 D8 /1 mem */
+    /* 10-legacy.isa:685: aesdecwide128kl | F3 0F 38 D8 /1 mem */
     {XIE_OP_AESDECWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:667: aesencwide256kl | F3 0F 38 D8 /2 mem */
+    /* 10-legacy.isa:686: aesencwide256kl | F3 0F 38 D8 /2 mem */
     {XIE_OP_AESENCWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:668: aesdecwide256kl | F3 0F 38 D8 /3 mem */
+    /* 10-legacy.isa:687: aesdecwide256kl | F3 0F 38 D8 /3 mem */
     {XIE_OP_AESDECWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:669: encodekey128 | F3 0F 38 FA /r reg */
+    /* 10-legacy.isa:688: encodekey128 | F3 0F 38 FA /r reg */
     {XIE_OP_ENCODEKEY128, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfa, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:670: encodekey256 | F3 0F 38 FB /r reg */
+    /* 10-legacy.isa:689: encodekey256 | F3 0F 38 FB /r reg */
     {XIE_OP_ENCODEKEY256, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfb, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:678: fadd | D8 /0 mem */
+    /* 10-legacy.isa:697: fadd | D8 /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:679: fmul | D8 /1 mem */
+    /* 10-legacy.isa:698: fmul | D8 /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:680: fcom | D8 /2 mem */
+    /* 10-legacy.isa:699: fcom | D8 /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:681: fcomp | D8 /3 mem */
+    /* 10-legacy.isa:700: fcomp | D8 /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:682: fsub | D8 /4 mem */
+    /* 10-legacy.isa:701: fsub | D8 /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:683: fsubr | D8 /5 mem */
+    /* 10-legacy.isa:702: fsubr | D8 /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:684: fdiv | D8 /6 mem */
+    /* 10-legacy.isa:703: fdiv | D8 /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:685: fdivr | D8 /7 mem */
+    /* 10-legacy.isa:704: fdivr | D8 /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:686: fadd | DC /0 mem */
+    /* 10-legacy.isa:705: fadd | DC /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:687: fmul | DC /1 mem */
+    /* 10-legacy.isa:706: fmul | DC /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:688: fcom | DC /2 mem */
+    /* 10-legacy.isa:707: fcom | DC /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:689: fcomp | DC /3 mem */
+    /* 10-legacy.isa:708: fcomp | DC /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:690: fsub | DC /4 mem */
+    /* 10-legacy.isa:709: fsub | DC /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:691: fsubr | DC /5 mem */
+    /* 10-legacy.isa:710: fsubr | DC /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:692: fdiv | DC /6 mem */
+    /* 10-legacy.isa:711: fdiv | DC /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:693: fdivr | DC /7 mem */
+    /* 10-legacy.isa:712: fdivr | DC /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:694: fiadd | DA /0 mem */
+    /* 10-legacy.isa:713: fiadd | DA /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:695: fimul | DA /1 mem */
+    /* 10-legacy.isa:714: fimul | DA /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:696: ficom | DA /2 mem */
+    /* 10-legacy.isa:715: ficom | DA /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:697: ficomp | DA /3 mem */
+    /* 10-legacy.isa:716: ficomp | DA /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:698: fisub | DA /4 mem */
+    /* 10-legacy.isa:717: fisub | DA /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:699: fisubr | DA /5 mem */
+    /* 10-legacy.isa:718: fisubr | DA /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:700: fidiv | DA /6 mem */
+    /* 10-legacy.isa:719: fidiv | DA /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:701: fidivr | DA /7 mem */
+    /* 10-legacy.isa:720: fidivr | DA /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:702: fiadd | DE /0 mem */
+    /* 10-legacy.isa:721: fiadd | DE /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:703: fimul | DE /1 mem */
+    /* 10-legacy.isa:722: fimul | DE /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:704: ficom | DE /2 mem */
+    /* 10-legacy.isa:723: ficom | DE /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:705: ficomp | DE /3 mem */
+    /* 10-legacy.isa:724: ficomp | DE /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:706: fisub | DE /4 mem */
+    /* 10-legacy.isa:725: fisub | DE /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:707: fisubr | DE /5 mem */
+    /* 10-legacy.isa:726: fisubr | DE /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:708: fidiv | DE /6 mem */
+    /* 10-legacy.isa:727: fidiv | DE /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:709: fidivr | DE /7 mem */
+    /* 10-legacy.isa:728: fidivr | DE /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:710: fadd | D8 /0 reg */
+    /* 10-legacy.isa:729: fadd | D8 /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:711: fmul | D8 /1 reg */
+    /* 10-legacy.isa:730: fmul | D8 /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:712: fcom | D8 /2 reg */
+    /* 10-legacy.isa:731: fcom | D8 /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:713: fcomp | D8 /3 reg */
+    /* 10-legacy.isa:732: fcomp | D8 /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:714: fsub | D8 /4 reg */
+    /* 10-legacy.isa:733: fsub | D8 /4 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:715: fsubr | D8 /5 reg */
+    /* 10-legacy.isa:734: fsubr | D8 /5 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:716: fdiv | D8 /6 reg */
+    /* 10-legacy.isa:735: fdiv | D8 /6 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:717: fdivr | D8 /7 reg */
+    /* 10-legacy.isa:736: fdivr | D8 /7 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:718: fadd | DC /0 reg */
+    /* 10-legacy.isa:737: fadd | DC /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:719: fmul | DC /1 reg */
+    /* 10-legacy.isa:738: fmul | DC /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:720: fcom | DC /2 reg */
+    /* 10-legacy.isa:739: fcom | DC /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:721: fcomp | DC /3 reg */
+    /* 10-legacy.isa:740: fcomp | DC /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:722: fsubr | DC /4 reg */
+    /* 10-legacy.isa:741: fsubr | DC /4 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:723: fsub | DC /5 reg */
+    /* 10-legacy.isa:742: fsub | DC /5 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:724: fdivr | DC /6 reg */
+    /* 10-legacy.isa:743: fdivr | DC /6 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:725: fdiv | DC /7 reg */
+    /* 10-legacy.isa:744: fdiv | DC /7 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:726: faddp | DE /0 reg */
+    /* 10-legacy.isa:745: faddp | DE /0 reg */
     {XIE_OP_FADDP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:727: fmulp | DE /1 reg */
+    /* 10-legacy.isa:746: fmulp | DE /1 reg */
     {XIE_OP_FMULP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:728: fsubrp | DE /4 reg */
+    /* 10-legacy.isa:747: fsubrp | DE /4 reg */
     {XIE_OP_FSUBRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:729: fsubp | DE /5 reg */
+    /* 10-legacy.isa:748: fsubp | DE /5 reg */
     {XIE_OP_FSUBP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:730: fdivrp | DE /6 reg */
+    /* 10-legacy.isa:749: fdivrp | DE /6 reg */
     {XIE_OP_FDIVRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:731: fdivp | DE /7 reg */
+    /* 10-legacy.isa:750: fdivp | DE /7 reg */
     {XIE_OP_FDIVP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:732: fcomp | DE /2 reg */
+    /* 10-legacy.isa:751: fcomp | DE /2 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:733: fcompp | DE D9 */
+    /* 10-legacy.isa:752: fcompp | DE D9 */
     {XIE_OP_FCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:734: fld | D9 /0 mem */
+    /* 10-legacy.isa:753: fld | D9 /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:735: fst | D9 /2 mem */
+    /* 10-legacy.isa:754: fst | D9 /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:736: fstp | D9 /3 mem */
+    /* 10-legacy.isa:755: fstp | D9 /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:737: fldenv | D9 /4 mem */
+    /* 10-legacy.isa:756: fldenv | D9 /4 mem */
     {XIE_OP_FLDENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:738: fldcw | D9 /5 mem */
+    /* 10-legacy.isa:757: fldcw | D9 /5 mem */
     {XIE_OP_FLDCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:739: fnstenv | D9 /6 mem */
+    /* 10-legacy.isa:758: fnstenv | D9 /6 mem */
     {XIE_OP_FNSTENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:740: fnstcw | D9 /7 mem */
+    /* 10-legacy.isa:759: fnstcw | D9 /7 mem */
     {XIE_OP_FNSTCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:741: fld | D9 /0 reg */
+    /* 10-legacy.isa:760: fld | D9 /0 reg */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:742: fxch | D9 /1 reg */
+    /* 10-legacy.isa:761: fxch | D9 /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:743: fnop | D9 D0 */
+    /* 10-legacy.isa:762: fnop | D9 D0 */
     {XIE_OP_FNOP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:744: fstpnce | D9 /3 reg */
+    /* 10-legacy.isa:763: fstpnce | D9 /3 reg */
     {XIE_OP_FSTPNCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:745: fchs | D9 E0 */
+    /* 10-legacy.isa:764: fchs | D9 E0 */
     {XIE_OP_FCHS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:746: fabs | D9 E1 */
+    /* 10-legacy.isa:765: fabs | D9 E1 */
     {XIE_OP_FABS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:747: ftst | D9 E4 */
+    /* 10-legacy.isa:766: ftst | D9 E4 */
     {XIE_OP_FTST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:748: fxam | D9 E5 */
+    /* 10-legacy.isa:767: fxam | D9 E5 */
     {XIE_OP_FXAM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:749: fld1 | D9 E8 */
+    /* 10-legacy.isa:768: fld1 | D9 E8 */
     {XIE_OP_FLD1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:750: fldl2t | D9 E9 */
+    /* 10-legacy.isa:769: fldl2t | D9 E9 */
     {XIE_OP_FLDL2T, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:751: fldl2e | D9 EA */
+    /* 10-legacy.isa:770: fldl2e | D9 EA */
     {XIE_OP_FLDL2E, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:752: fldpi | D9 EB */
+    /* 10-legacy.isa:771: fldpi | D9 EB */
     {XIE_OP_FLDPI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:753: fldlg2 | D9 EC */
+    /* 10-legacy.isa:772: fldlg2 | D9 EC */
     {XIE_OP_FLDLG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:754: fldln2 | D9 ED */
+    /* 10-legacy.isa:773: fldln2 | D9 ED */
     {XIE_OP_FLDLN2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:755: fldz | D9 EE */
+    /* 10-legacy.isa:774: fldz | D9 EE */
     {XIE_OP_FLDZ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:756: f2xm1 | D9 F0 */
+    /* 10-legacy.isa:775: f2xm1 | D9 F0 */
     {XIE_OP_F2XM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:757: fyl2x | D9 F1 */
+    /* 10-legacy.isa:776: fyl2x | D9 F1 */
     {XIE_OP_FYL2X, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:758: fptan | D9 F2 */
+    /* 10-legacy.isa:777: fptan | D9 F2 */
     {XIE_OP_FPTAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:759: fpatan | D9 F3 */
+    /* 10-legacy.isa:778: fpatan | D9 F3 */
     {XIE_OP_FPATAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:760: fxtract | D9 F4 */
+    /* 10-legacy.isa:779: fxtract | D9 F4 */
     {XIE_OP_FXTRACT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:761: fprem1 | D9 F5 */
+    /* 10-legacy.isa:780: fprem1 | D9 F5 */
     {XIE_OP_FPREM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:762: fdecstp | D9 F6 */
+    /* 10-legacy.isa:781: fdecstp | D9 F6 */
     {XIE_OP_FDECSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:763: fincstp | D9 F7 */
+    /* 10-legacy.isa:782: fincstp | D9 F7 */
     {XIE_OP_FINCSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:764: fprem | D9 F8 */
+    /* 10-legacy.isa:783: fprem | D9 F8 */
     {XIE_OP_FPREM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:765: fyl2xp1 | D9 F9 */
+    /* 10-legacy.isa:784: fyl2xp1 | D9 F9 */
     {XIE_OP_FYL2XP1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:766: fsqrt | D9 FA */
+    /* 10-legacy.isa:785: fsqrt | D9 FA */
     {XIE_OP_FSQRT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:767: fsincos | D9 FB */
+    /* 10-legacy.isa:786: fsincos | D9 FB */
     {XIE_OP_FSINCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:768: frndint | D9 FC */
+    /* 10-legacy.isa:787: frndint | D9 FC */
     {XIE_OP_FRNDINT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:769: fscale | D9 FD */
+    /* 10-legacy.isa:788: fscale | D9 FD */
     {XIE_OP_FSCALE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:770: fsin | D9 FE */
+    /* 10-legacy.isa:789: fsin | D9 FE */
     {XIE_OP_FSIN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:771: fcos | D9 FF */
+    /* 10-legacy.isa:790: fcos | D9 FF */
     {XIE_OP_FCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:772: fcmovb | DA /0 reg */
+    /* 10-legacy.isa:791: fcmovb | DA /0 reg */
     {XIE_OP_FCMOVB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:773: fcmove | DA /1 reg */
+    /* 10-legacy.isa:792: fcmove | DA /1 reg */
     {XIE_OP_FCMOVE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:774: fcmovbe | DA /2 reg */
+    /* 10-legacy.isa:793: fcmovbe | DA /2 reg */
     {XIE_OP_FCMOVBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:775: fcmovu | DA /3 reg */
+    /* 10-legacy.isa:794: fcmovu | DA /3 reg */
     {XIE_OP_FCMOVU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:776: fucompp | DA E9 */
+    /* 10-legacy.isa:795: fucompp | DA E9 */
     {XIE_OP_FUCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:777: fild | DB /0 mem */
+    /* 10-legacy.isa:796: fild | DB /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:778: fisttp | DB /1 mem */
+    /* 10-legacy.isa:797: fisttp | DB /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:779: fist | DB /2 mem */
+    /* 10-legacy.isa:798: fist | DB /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:780: fistp | DB /3 mem */
+    /* 10-legacy.isa:799: fistp | DB /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:781: fld | DB /5 mem */
+    /* 10-legacy.isa:800: fld | DB /5 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:782: fstp | DB /7 mem */
+    /* 10-legacy.isa:801: fstp | DB /7 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:783: fcmovnb | DB /0 reg */
+    /* 10-legacy.isa:802: fcmovnb | DB /0 reg */
     {XIE_OP_FCMOVNB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:784: fcmovne | DB /1 reg */
+    /* 10-legacy.isa:803: fcmovne | DB /1 reg */
     {XIE_OP_FCMOVNE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:785: fcmovnbe | DB /2 reg */
+    /* 10-legacy.isa:804: fcmovnbe | DB /2 reg */
     {XIE_OP_FCMOVNBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:786: fcmovnu | DB /3 reg */
+    /* 10-legacy.isa:805: fcmovnu | DB /3 reg */
     {XIE_OP_FCMOVNU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:787: fneni | DB E0 */
+    /* 10-legacy.isa:806: fneni | DB E0 */
     {XIE_OP_FNENI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:788: fndisi | DB E1 */
+    /* 10-legacy.isa:807: fndisi | DB E1 */
     {XIE_OP_FNDISI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:789: fnclex | DB E2 */
+    /* 10-legacy.isa:808: fnclex | DB E2 */
     {XIE_OP_FNCLEX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:790: fninit | DB E3 */
+    /* 10-legacy.isa:809: fninit | DB E3 */
     {XIE_OP_FNINIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:791: fnsetpm | DB E4 */
+    /* 10-legacy.isa:810: fnsetpm | DB E4 */
     {XIE_OP_FNSETPM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:792: fucomi | DB /5 reg */
+    /* 10-legacy.isa:811: fucomi | DB /5 reg */
     {XIE_OP_FUCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:793: fcomi | DB /6 reg */
+    /* 10-legacy.isa:812: fcomi | DB /6 reg */
     {XIE_OP_FCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:794: fld | DD /0 mem */
+    /* 10-legacy.isa:813: fld | DD /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:795: fisttp | DD /1 mem */
+    /* 10-legacy.isa:814: fisttp | DD /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:796: fst | DD /2 mem */
+    /* 10-legacy.isa:815: fst | DD /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:797: fstp | DD /3 mem */
+    /* 10-legacy.isa:816: fstp | DD /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:798: frstor | DD /4 mem */
+    /* 10-legacy.isa:817: frstor | DD /4 mem */
     {XIE_OP_FRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:799: fnsave | DD /6 mem */
+    /* 10-legacy.isa:818: fnsave | DD /6 mem */
     {XIE_OP_FNSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:800: fnstsw | DD /7 mem */
+    /* 10-legacy.isa:819: fnstsw | DD /7 mem */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:801: ffree | DD /0 reg */
+    /* 10-legacy.isa:820: ffree | DD /0 reg */
     {XIE_OP_FFREE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:802: fxch | DD /1 reg */
+    /* 10-legacy.isa:821: fxch | DD /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:803: fst | DD /2 reg */
+    /* 10-legacy.isa:822: fst | DD /2 reg */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:804: fstp | DD /3 reg */
+    /* 10-legacy.isa:823: fstp | DD /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:805: fucom | DD /4 reg */
+    /* 10-legacy.isa:824: fucom | DD /4 reg */
     {XIE_OP_FUCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:806: fucomp | DD /5 reg */
+    /* 10-legacy.isa:825: fucomp | DD /5 reg */
     {XIE_OP_FUCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:807: fild | DF /0 mem */
+    /* 10-legacy.isa:826: fild | DF /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:808: fisttp | DF /1 mem */
+    /* 10-legacy.isa:827: fisttp | DF /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:809: fist | DF /2 mem */
+    /* 10-legacy.isa:828: fist | DF /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:810: fistp | DF /3 mem */
+    /* 10-legacy.isa:829: fistp | DF /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:811: fbld | DF /4 mem */
+    /* 10-legacy.isa:830: fbld | DF /4 mem */
     {XIE_OP_FBLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:812: fild | DF /5 mem */
+    /* 10-legacy.isa:831: fild | DF /5 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:813: fbstp | DF /6 mem */
+    /* 10-legacy.isa:832: fbstp | DF /6 mem */
     {XIE_OP_FBSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:814: fistp | DF /7 mem */
+    /* 10-legacy.isa:833: fistp | DF /7 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:815: ffreep | DF /0 reg */
+    /* 10-legacy.isa:834: ffreep | DF /0 reg */
     {XIE_OP_FFREEP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:816: fxch | DF /1 reg */
+    /* 10-legacy.isa:835: fxch | DF /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:817: fstp | DF /2 reg */
+    /* 10-legacy.isa:836: fstp | DF /2 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:818: fstp | DF /3 reg */
+    /* 10-legacy.isa:837: fstp | DF /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:819: fnstsw | DF E0 */
+    /* 10-legacy.isa:838: fnstsw | DF E0 */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:820: fucomip | DF /5 reg */
+    /* 10-legacy.isa:839: fucomip | DF /5 reg */
     {XIE_OP_FUCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:821: fcomip | DF /6 reg */
+    /* 10-legacy.isa:840: fcomip | DF /6 reg */
     {XIE_OP_FCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:830: movups | NP 0F 10 /r */
+    /* 10-legacy.isa:849: movups | NP 0F 10 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:831: movupd | 66 0F 10 /r */
+    /* 10-legacy.isa:850: movupd | 66 0F 10 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:832: movss | F3 0F 10 /r mem */
+    /* 10-legacy.isa:851: movss | F3 0F 10 /r mem */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:833: movss | F3 0F 10 /r reg */
+    /* 10-legacy.isa:852: movss | F3 0F 10 /r reg */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:834: movsd | F2 0F 10 /r mem */
+    /* 10-legacy.isa:853: movsd | F2 0F 10 /r mem */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:835: movsd | F2 0F 10 /r reg */
+    /* 10-legacy.isa:854: movsd | F2 0F 10 /r reg */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:836: movups | NP 0F 11 /r */
+    /* 10-legacy.isa:855: movups | NP 0F 11 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:837: movupd | 66 0F 11 /r */
+    /* 10-legacy.isa:856: movupd | 66 0F 11 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:838: movss | F3 0F 11 /r */
+    /* 10-legacy.isa:857: movss | F3 0F 11 /r */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:839: movsd | F2 0F 11 /r */
+    /* 10-legacy.isa:858: movsd | F2 0F 11 /r */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:840: movlps | NP 0F 12 /r mem */
+    /* 10-legacy.isa:859: movlps | NP 0F 12 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:841: movhlps | NP 0F 12 /r reg */
+    /* 10-legacy.isa:860: movhlps | NP 0F 12 /r reg */
     {XIE_OP_MOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:842: movlpd | 66 0F 12 /r mem */
+    /* 10-legacy.isa:861: movlpd | 66 0F 12 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:843: movsldup | F3 0F 12 /r */
+    /* 10-legacy.isa:862: movsldup | F3 0F 12 /r */
     {XIE_OP_MOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:844: movddup | F2 0F 12 /r */
+    /* 10-legacy.isa:863: movddup | F2 0F 12 /r */
     {XIE_OP_MOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:845: movlps | NP 0F 13 /r mem */
+    /* 10-legacy.isa:864: movlps | NP 0F 13 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:846: movlpd | 66 0F 13 /r mem */
+    /* 10-legacy.isa:865: movlpd | 66 0F 13 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:847: unpcklps | NP 0F 14 /r */
+    /* 10-legacy.isa:866: unpcklps | NP 0F 14 /r */
     {XIE_OP_UNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:848: unpcklpd | 66 0F 14 /r */
+    /* 10-legacy.isa:867: unpcklpd | 66 0F 14 /r */
     {XIE_OP_UNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:849: unpckhps | NP 0F 15 /r */
+    /* 10-legacy.isa:868: unpckhps | NP 0F 15 /r */
     {XIE_OP_UNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:850: unpckhpd | 66 0F 15 /r */
+    /* 10-legacy.isa:869: unpckhpd | 66 0F 15 /r */
     {XIE_OP_UNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:851: movhps | NP 0F 16 /r mem */
+    /* 10-legacy.isa:870: movhps | NP 0F 16 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:852: movlhps | NP 0F 16 /r reg */
+    /* 10-legacy.isa:871: movlhps | NP 0F 16 /r reg */
     {XIE_OP_MOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:853: movhpd | 66 0F 16 /r mem */
+    /* 10-legacy.isa:872: movhpd | 66 0F 16 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:854: movshdup | F3 0F 16 /r */
+    /* 10-legacy.isa:873: movshdup | F3 0F 16 /r */
     {XIE_OP_MOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:855: movhps | NP 0F 17 /r mem */
+    /* 10-legacy.isa:874: movhps | NP 0F 17 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:856: movhpd | 66 0F 17 /r mem */
+    /* 10-legacy.isa:875: movhpd | 66 0F 17 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:858: movaps | NP 0F 28 /r */
+    /* 10-legacy.isa:877: movaps | NP 0F 28 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:859: movapd | 66 0F 28 /r */
+    /* 10-legacy.isa:878: movapd | 66 0F 28 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:860: movaps | NP 0F 29 /r */
+    /* 10-legacy.isa:879: movaps | NP 0F 29 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:861: movapd | 66 0F 29 /r */
+    /* 10-legacy.isa:880: movapd | 66 0F 29 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:862: cvtpi2ps | NP 0F 2A /r */
+    /* 10-legacy.isa:881: cvtpi2ps | NP 0F 2A /r */
     {XIE_OP_CVTPI2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:863: cvtpi2pd | 66 0F 2A /r */
+    /* 10-legacy.isa:882: cvtpi2pd | 66 0F 2A /r */
     {XIE_OP_CVTPI2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:864: cvtsi2ss | F3 0F 2A /r */
+    /* 10-legacy.isa:883: cvtsi2ss | F3 0F 2A /r */
     {XIE_OP_CVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:865: cvtsi2sd | F2 0F 2A /r */
+    /* 10-legacy.isa:884: cvtsi2sd | F2 0F 2A /r */
     {XIE_OP_CVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:866: movntps | NP 0F 2B /r mem */
+    /* 10-legacy.isa:885: movntps | NP 0F 2B /r mem */
     {XIE_OP_MOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:867: movntpd | 66 0F 2B /r mem */
+    /* 10-legacy.isa:886: movntpd | 66 0F 2B /r mem */
     {XIE_OP_MOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:868: movntss | F3 0F 2B /r mem */
+    /* 10-legacy.isa:887: movntss | F3 0F 2B /r mem */
     {XIE_OP_MOVNTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:869: movntsd | F2 0F 2B /r mem */
+    /* 10-legacy.isa:888: movntsd | F2 0F 2B /r mem */
     {XIE_OP_MOVNTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:870: cvttps2pi | NP 0F 2C /r */
+    /* 10-legacy.isa:889: cvttps2pi | NP 0F 2C /r */
     {XIE_OP_CVTTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:871: cvttpd2pi | 66 0F 2C /r */
+    /* 10-legacy.isa:890: cvttpd2pi | 66 0F 2C /r */
     {XIE_OP_CVTTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:872: cvttss2si | F3 0F 2C /r */
+    /* 10-legacy.isa:891: cvttss2si | F3 0F 2C /r */
     {XIE_OP_CVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:873: cvttsd2si | F2 0F 2C /r */
+    /* 10-legacy.isa:892: cvttsd2si | F2 0F 2C /r */
     {XIE_OP_CVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:874: cvtps2pi | NP 0F 2D /r */
+    /* 10-legacy.isa:893: cvtps2pi | NP 0F 2D /r */
     {XIE_OP_CVTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:875: cvtpd2pi | 66 0F 2D /r */
+    /* 10-legacy.isa:894: cvtpd2pi | 66 0F 2D /r */
     {XIE_OP_CVTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:876: cvtss2si | F3 0F 2D /r */
+    /* 10-legacy.isa:895: cvtss2si | F3 0F 2D /r */
     {XIE_OP_CVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:877: cvtsd2si | F2 0F 2D /r */
+    /* 10-legacy.isa:896: cvtsd2si | F2 0F 2D /r */
     {XIE_OP_CVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:878: ucomiss | NP 0F 2E /r */
+    /* 10-legacy.isa:897: ucomiss | NP 0F 2E /r */
     {XIE_OP_UCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:879: ucomisd | 66 0F 2E /r */
+    /* 10-legacy.isa:898: ucomisd | 66 0F 2E /r */
     {XIE_OP_UCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:880: comiss | NP 0F 2F /r */
+    /* 10-legacy.isa:899: comiss | NP 0F 2F /r */
     {XIE_OP_COMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:881: comisd | 66 0F 2F /r */
+    /* 10-legacy.isa:900: comisd | 66 0F 2F /r */
     {XIE_OP_COMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:883: movmskps | NP 0F 50 /r reg */
+    /* 10-legacy.isa:902: movmskps | NP 0F 50 /r reg */
     {XIE_OP_MOVMSKPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:884: movmskpd | 66 0F 50 /r reg */
+    /* 10-legacy.isa:903: movmskpd | 66 0F 50 /r reg */
     {XIE_OP_MOVMSKPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:885: sqrtps | NP 0F 51 /r */
+    /* 10-legacy.isa:904: sqrtps | NP 0F 51 /r */
     {XIE_OP_SQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:886: sqrtpd | 66 0F 51 /r */
+    /* 10-legacy.isa:905: sqrtpd | 66 0F 51 /r */
     {XIE_OP_SQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:887: sqrtss | F3 0F 51 /r */
+    /* 10-legacy.isa:906: sqrtss | F3 0F 51 /r */
     {XIE_OP_SQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:888: sqrtsd | F2 0F 51 /r */
+    /* 10-legacy.isa:907: sqrtsd | F2 0F 51 /r */
     {XIE_OP_SQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:889: rsqrtps | NP 0F 52 /r */
+    /* 10-legacy.isa:908: rsqrtps | NP 0F 52 /r */
     {XIE_OP_RSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:890: rsqrtss | F3 0F 52 /r */
+    /* 10-legacy.isa:909: rsqrtss | F3 0F 52 /r */
     {XIE_OP_RSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:891: rcpps | NP 0F 53 /r */
+    /* 10-legacy.isa:910: rcpps | NP 0F 53 /r */
     {XIE_OP_RCPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:892: rcpss | F3 0F 53 /r */
+    /* 10-legacy.isa:911: rcpss | F3 0F 53 /r */
     {XIE_OP_RCPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:893: andps | NP 0F 54 /r */
+    /* 10-legacy.isa:912: andps | NP 0F 54 /r */
     {XIE_OP_ANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:894: andpd | 66 0F 54 /r */
+    /* 10-legacy.isa:913: andpd | 66 0F 54 /r */
     {XIE_OP_ANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:895: andnps | NP 0F 55 /r */
+    /* 10-legacy.isa:914: andnps | NP 0F 55 /r */
     {XIE_OP_ANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:896: andnpd | 66 0F 55 /r */
+    /* 10-legacy.isa:915: andnpd | 66 0F 55 /r */
     {XIE_OP_ANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:897: orps | NP 0F 56 /r */
+    /* 10-legacy.isa:916: orps | NP 0F 56 /r */
     {XIE_OP_ORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:898: orpd | 66 0F 56 /r */
+    /* 10-legacy.isa:917: orpd | 66 0F 56 /r */
     {XIE_OP_ORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:899: xorps | NP 0F 57 /r */
+    /* 10-legacy.isa:918: xorps | NP 0F 57 /r */
     {XIE_OP_XORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:900: xorpd | 66 0F 57 /r */
+    /* 10-legacy.isa:919: xorpd | 66 0F 57 /r */
     {XIE_OP_XORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:901: addps | NP 0F 58 /r */
+    /* 10-legacy.isa:920: addps | NP 0F 58 /r */
     {XIE_OP_ADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:902: addpd | 66 0F 58 /r */
+    /* 10-legacy.isa:921: addpd | 66 0F 58 /r */
     {XIE_OP_ADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:903: addss | F3 0F 58 /r */
+    /* 10-legacy.isa:922: addss | F3 0F 58 /r */
     {XIE_OP_ADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:904: addsd | F2 0F 58 /r */
+    /* 10-legacy.isa:923: addsd | F2 0F 58 /r */
     {XIE_OP_ADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:905: mulps | NP 0F 59 /r */
+    /* 10-legacy.isa:924: mulps | NP 0F 59 /r */
     {XIE_OP_MULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:906: mulpd | 66 0F 59 /r */
+    /* 10-legacy.isa:925: mulpd | 66 0F 59 /r */
     {XIE_OP_MULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:907: mulss | F3 0F 59 /r */
+    /* 10-legacy.isa:926: mulss | F3 0F 59 /r */
     {XIE_OP_MULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:908: mulsd | F2 0F 59 /r */
+    /* 10-legacy.isa:927: mulsd | F2 0F 59 /r */
     {XIE_OP_MULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:909: cvtps2pd | NP 0F 5A /r */
+    /* 10-legacy.isa:928: cvtps2pd | NP 0F 5A /r */
     {XIE_OP_CVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:910: cvtpd2ps | 66 0F 5A /r */
+    /* 10-legacy.isa:929: cvtpd2ps | 66 0F 5A /r */
     {XIE_OP_CVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:911: cvtss2sd | F3 0F 5A /r */
+    /* 10-legacy.isa:930: cvtss2sd | F3 0F 5A /r */
     {XIE_OP_CVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:912: cvtsd2ss | F2 0F 5A /r */
+    /* 10-legacy.isa:931: cvtsd2ss | F2 0F 5A /r */
     {XIE_OP_CVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:913: cvtdq2ps | NP 0F 5B /r */
+    /* 10-legacy.isa:932: cvtdq2ps | NP 0F 5B /r */
     {XIE_OP_CVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:914: cvtps2dq | 66 0F 5B /r */
+    /* 10-legacy.isa:933: cvtps2dq | 66 0F 5B /r */
     {XIE_OP_CVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:915: cvttps2dq | F3 0F 5B /r */
+    /* 10-legacy.isa:934: cvttps2dq | F3 0F 5B /r */
     {XIE_OP_CVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:916: subps | NP 0F 5C /r */
+    /* 10-legacy.isa:935: subps | NP 0F 5C /r */
     {XIE_OP_SUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:917: subpd | 66 0F 5C /r */
+    /* 10-legacy.isa:936: subpd | 66 0F 5C /r */
     {XIE_OP_SUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:918: subss | F3 0F 5C /r */
+    /* 10-legacy.isa:937: subss | F3 0F 5C /r */
     {XIE_OP_SUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:919: subsd | F2 0F 5C /r */
+    /* 10-legacy.isa:938: subsd | F2 0F 5C /r */
     {XIE_OP_SUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:920: minps | NP 0F 5D /r */
+    /* 10-legacy.isa:939: minps | NP 0F 5D /r */
     {XIE_OP_MINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:921: minpd | 66 0F 5D /r */
+    /* 10-legacy.isa:940: minpd | 66 0F 5D /r */
     {XIE_OP_MINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:922: minss | F3 0F 5D /r */
+    /* 10-legacy.isa:941: minss | F3 0F 5D /r */
     {XIE_OP_MINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:923: minsd | F2 0F 5D /r */
+    /* 10-legacy.isa:942: minsd | F2 0F 5D /r */
     {XIE_OP_MINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:924: divps | NP 0F 5E /r */
+    /* 10-legacy.isa:943: divps | NP 0F 5E /r */
     {XIE_OP_DIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:925: divpd | 66 0F 5E /r */
+    /* 10-legacy.isa:944: divpd | 66 0F 5E /r */
     {XIE_OP_DIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:926: divss | F3 0F 5E /r */
+    /* 10-legacy.isa:945: divss | F3 0F 5E /r */
     {XIE_OP_DIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:927: divsd | F2 0F 5E /r */
+    /* 10-legacy.isa:946: divsd | F2 0F 5E /r */
     {XIE_OP_DIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:928: maxps | NP 0F 5F /r */
+    /* 10-legacy.isa:947: maxps | NP 0F 5F /r */
     {XIE_OP_MAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:929: maxpd | 66 0F 5F /r */
+    /* 10-legacy.isa:948: maxpd | 66 0F 5F /r */
     {XIE_OP_MAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:930: maxss | F3 0F 5F /r */
+    /* 10-legacy.isa:949: maxss | F3 0F 5F /r */
     {XIE_OP_MAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:931: maxsd | F2 0F 5F /r */
+    /* 10-legacy.isa:950: maxsd | F2 0F 5F /r */
     {XIE_OP_MAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:933: punpcklbw | NP 0F 60 /r */
+    /* 10-legacy.isa:952: punpcklbw | NP 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:934: punpcklbw | 66 0F 60 /r */
+    /* 10-legacy.isa:953: punpcklbw | 66 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:935: punpcklwd | NP 0F 61 /r */
+    /* 10-legacy.isa:954: punpcklwd | NP 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:936: punpcklwd | 66 0F 61 /r */
+    /* 10-legacy.isa:955: punpcklwd | 66 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:937: punpckldq | NP 0F 62 /r */
+    /* 10-legacy.isa:956: punpckldq | NP 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:938: punpckldq | 66 0F 62 /r */
+    /* 10-legacy.isa:957: punpckldq | 66 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:939: packsswb | NP 0F 63 /r */
+    /* 10-legacy.isa:958: packsswb | NP 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:940: packsswb | 66 0F 63 /r */
+    /* 10-legacy.isa:959: packsswb | 66 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:941: pcmpgtb | NP 0F 64 /r */
+    /* 10-legacy.isa:960: pcmpgtb | NP 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:942: pcmpgtb | 66 0F 64 /r */
+    /* 10-legacy.isa:961: pcmpgtb | 66 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:943: pcmpgtw | NP 0F 65 /r */
+    /* 10-legacy.isa:962: pcmpgtw | NP 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:944: pcmpgtw | 66 0F 65 /r */
+    /* 10-legacy.isa:963: pcmpgtw | 66 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:945: pcmpgtd | NP 0F 66 /r */
+    /* 10-legacy.isa:964: pcmpgtd | NP 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:946: pcmpgtd | 66 0F 66 /r */
+    /* 10-legacy.isa:965: pcmpgtd | 66 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:947: packuswb | NP 0F 67 /r */
+    /* 10-legacy.isa:966: packuswb | NP 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:948: packuswb | 66 0F 67 /r */
+    /* 10-legacy.isa:967: packuswb | 66 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:949: punpckhbw | NP 0F 68 /r */
+    /* 10-legacy.isa:968: punpckhbw | NP 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:950: punpckhbw | 66 0F 68 /r */
+    /* 10-legacy.isa:969: punpckhbw | 66 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:951: punpckhwd | NP 0F 69 /r */
+    /* 10-legacy.isa:970: punpckhwd | NP 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:952: punpckhwd | 66 0F 69 /r */
+    /* 10-legacy.isa:971: punpckhwd | 66 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:953: punpckhdq | NP 0F 6A /r */
+    /* 10-legacy.isa:972: punpckhdq | NP 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:954: punpckhdq | 66 0F 6A /r */
+    /* 10-legacy.isa:973: punpckhdq | 66 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:955: packssdw | NP 0F 6B /r */
+    /* 10-legacy.isa:974: packssdw | NP 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:956: packssdw | 66 0F 6B /r */
+    /* 10-legacy.isa:975: packssdw | 66 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:957: punpcklqdq | 66 0F 6C /r */
+    /* 10-legacy.isa:976: punpcklqdq | 66 0F 6C /r */
     {XIE_OP_PUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:958: punpckhqdq | 66 0F 6D /r */
+    /* 10-legacy.isa:977: punpckhqdq | 66 0F 6D /r */
     {XIE_OP_PUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:959: movd | NP W0 0F 6E /r */
+    /* 10-legacy.isa:978: movd | NP W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:960: movq | NP W1 0F 6E /r */
+    /* 10-legacy.isa:979: movq | NP W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:961: movd | 66 W0 0F 6E /r */
+    /* 10-legacy.isa:980: movd | 66 W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:962: movq | 66 W1 0F 6E /r */
+    /* 10-legacy.isa:981: movq | 66 W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:963: movq | NP 0F 6F /r */
+    /* 10-legacy.isa:982: movq | NP 0F 6F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:964: movdqa | 66 0F 6F /r */
+    /* 10-legacy.isa:983: movdqa | 66 0F 6F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:965: movdqu | F3 0F 6F /r */
+    /* 10-legacy.isa:984: movdqu | F3 0F 6F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:966: pshufw | NP 0F 70 /r */
+    /* 10-legacy.isa:985: pshufw | NP 0F 70 /r */
     {XIE_OP_PSHUFW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:967: pshufd | 66 0F 70 /r */
+    /* 10-legacy.isa:986: pshufd | 66 0F 70 /r */
     {XIE_OP_PSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:968: pshufhw | F3 0F 70 /r */
+    /* 10-legacy.isa:987: pshufhw | F3 0F 70 /r */
     {XIE_OP_PSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:969: pshuflw | F2 0F 70 /r */
+    /* 10-legacy.isa:988: pshuflw | F2 0F 70 /r */
     {XIE_OP_PSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:970: psrlw | NP 0F 71 /2 reg */
+    /* 10-legacy.isa:989: psrlw | NP 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:971: psrlw | 66 0F 71 /2 reg */
+    /* 10-legacy.isa:990: psrlw | 66 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:972: psraw | NP 0F 71 /4 reg */
+    /* 10-legacy.isa:991: psraw | NP 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:973: psraw | 66 0F 71 /4 reg */
+    /* 10-legacy.isa:992: psraw | 66 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:974: psllw | NP 0F 71 /6 reg */
+    /* 10-legacy.isa:993: psllw | NP 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:975: psllw | 66 0F 71 /6 reg */
+    /* 10-legacy.isa:994: psllw | 66 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:976: psrld | NP 0F 72 /2 reg */
+    /* 10-legacy.isa:995: psrld | NP 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:977: psrld | 66 0F 72 /2 reg */
+    /* 10-legacy.isa:996: psrld | 66 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:978: psrad | NP 0F 72 /4 reg */
+    /* 10-legacy.isa:997: psrad | NP 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:979: psrad | 66 0F 72 /4 reg */
+    /* 10-legacy.isa:998: psrad | 66 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:980: pslld | NP 0F 72 /6 reg */
+    /* 10-legacy.isa:999: pslld | NP 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:981: pslld | 66 0F 72 /6 reg */
+    /* 10-legacy.isa:1000: pslld | 66 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:982: psrlq | NP 0F 73 /2 reg */
+    /* 10-legacy.isa:1001: psrlq | NP 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:983: psrlq | 66 0F 73 /2 reg */
+    /* 10-legacy.isa:1002: psrlq | 66 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:984: psllq | NP 0F 73 /6 reg */
+    /* 10-legacy.isa:1003: psllq | NP 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:985: psllq | 66 0F 73 /6 reg */
+    /* 10-legacy.isa:1004: psllq | 66 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:986: psrldq | 66 0F 73 /3 reg */
+    /* 10-legacy.isa:1005: psrldq | 66 0F 73 /3 reg */
     {XIE_OP_PSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:987: pslldq | 66 0F 73 /7 reg */
+    /* 10-legacy.isa:1006: pslldq | 66 0F 73 /7 reg */
     {XIE_OP_PSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:988: pcmpeqb | NP 0F 74 /r */
+    /* 10-legacy.isa:1007: pcmpeqb | NP 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:989: pcmpeqb | 66 0F 74 /r */
+    /* 10-legacy.isa:1008: pcmpeqb | 66 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:990: pcmpeqw | NP 0F 75 /r */
+    /* 10-legacy.isa:1009: pcmpeqw | NP 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:991: pcmpeqw | 66 0F 75 /r */
+    /* 10-legacy.isa:1010: pcmpeqw | 66 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:992: pcmpeqd | NP 0F 76 /r */
+    /* 10-legacy.isa:1011: pcmpeqd | NP 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:993: pcmpeqd | 66 0F 76 /r */
+    /* 10-legacy.isa:1012: pcmpeqd | 66 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:994: emms | NP 0F 77 */
+    /* 10-legacy.isa:1013: emms | NP 0F 77 */
     {XIE_OP_EMMS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:995: extrq | 66 0F 78 /0 reg */
+    /* 10-legacy.isa:1014: extrq | 66 0F 78 /0 reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:996: insertq | F2 0F 78 /r reg */
+    /* 10-legacy.isa:1015: insertq | F2 0F 78 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:997: extrq | 66 0F 79 /r reg */
+    /* 10-legacy.isa:1016: extrq | 66 0F 79 /r reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:998: insertq | F2 0F 79 /r reg */
+    /* 10-legacy.isa:1017: insertq | F2 0F 79 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:999: haddpd | 66 0F 7C /r */
+    /* 10-legacy.isa:1018: haddpd | 66 0F 7C /r */
     {XIE_OP_HADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1000: haddps | F2 0F 7C /r */
+    /* 10-legacy.isa:1019: haddps | F2 0F 7C /r */
     {XIE_OP_HADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1001: hsubpd | 66 0F 7D /r */
+    /* 10-legacy.isa:1020: hsubpd | 66 0F 7D /r */
     {XIE_OP_HSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1002: hsubps | F2 0F 7D /r */
+    /* 10-legacy.isa:1021: hsubps | F2 0F 7D /r */
     {XIE_OP_HSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1003: movd | NP W0 0F 7E /r */
+    /* 10-legacy.isa:1022: movd | NP W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1004: movq | NP W1 0F 7E /r */
+    /* 10-legacy.isa:1023: movq | NP W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1005: movd | 66 W0 0F 7E /r */
+    /* 10-legacy.isa:1024: movd | 66 W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1006: movq | 66 W1 0F 7E /r */
+    /* 10-legacy.isa:1025: movq | 66 W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1007: movq | F3 0F 7E /r */
+    /* 10-legacy.isa:1026: movq | F3 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1008: movq | NP 0F 7F /r */
+    /* 10-legacy.isa:1027: movq | NP 0F 7F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1009: movdqa | 66 0F 7F /r */
+    /* 10-legacy.isa:1028: movdqa | 66 0F 7F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1010: movdqu | F3 0F 7F /r */
+    /* 10-legacy.isa:1029: movdqu | F3 0F 7F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1012: cmpps | NP 0F C2 /r */
+    /* 10-legacy.isa:1031: cmpps | NP 0F C2 /r */
     {XIE_OP_CMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1013: cmppd | 66 0F C2 /r */
+    /* 10-legacy.isa:1032: cmppd | 66 0F C2 /r */
     {XIE_OP_CMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1014: cmpss | F3 0F C2 /r */
+    /* 10-legacy.isa:1033: cmpss | F3 0F C2 /r */
     {XIE_OP_CMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1015: cmpsd | F2 0F C2 /r */
+    /* 10-legacy.isa:1034: cmpsd | F2 0F C2 /r */
     {XIE_OP_CMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1016: pinsrw | NP 0F C4 /r mem */
+    /* 10-legacy.isa:1035: pinsrw | NP 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1017: pinsrw | NP 0F C4 /r reg */
+    /* 10-legacy.isa:1036: pinsrw | NP 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1018: pinsrw | 66 0F C4 /r mem */
+    /* 10-legacy.isa:1037: pinsrw | 66 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1019: pinsrw | 66 0F C4 /r reg */
+    /* 10-legacy.isa:1038: pinsrw | 66 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1020: pextrw | NP 0F C5 /r reg */
+    /* 10-legacy.isa:1039: pextrw | NP 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1021: pextrw | 66 0F C5 /r reg */
+    /* 10-legacy.isa:1040: pextrw | 66 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1022: shufps | NP 0F C6 /r */
+    /* 10-legacy.isa:1041: shufps | NP 0F C6 /r */
     {XIE_OP_SHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1023: shufpd | 66 0F C6 /r */
+    /* 10-legacy.isa:1042: shufpd | 66 0F C6 /r */
     {XIE_OP_SHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1024: addsubpd | 66 0F D0 /r */
+    /* 10-legacy.isa:1043: addsubpd | 66 0F D0 /r */
     {XIE_OP_ADDSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1025: addsubps | F2 0F D0 /r */
+    /* 10-legacy.isa:1044: addsubps | F2 0F D0 /r */
     {XIE_OP_ADDSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1026: psrlw | NP 0F D1 /r */
+    /* 10-legacy.isa:1045: psrlw | NP 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1027: psrlw | 66 0F D1 /r */
+    /* 10-legacy.isa:1046: psrlw | 66 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1028: psrld | NP 0F D2 /r */
+    /* 10-legacy.isa:1047: psrld | NP 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1029: psrld | 66 0F D2 /r */
+    /* 10-legacy.isa:1048: psrld | 66 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1030: psrlq | NP 0F D3 /r */
+    /* 10-legacy.isa:1049: psrlq | NP 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1031: psrlq | 66 0F D3 /r */
+    /* 10-legacy.isa:1050: psrlq | 66 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1032: paddq | NP 0F D4 /r */
+    /* 10-legacy.isa:1051: paddq | NP 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1033: paddq | 66 0F D4 /r */
+    /* 10-legacy.isa:1052: paddq | 66 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1034: pmullw | NP 0F D5 /r */
+    /* 10-legacy.isa:1053: pmullw | NP 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1035: pmullw | 66 0F D5 /r */
+    /* 10-legacy.isa:1054: pmullw | 66 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1036: movq | 66 0F D6 /r */
+    /* 10-legacy.isa:1055: movq | 66 0F D6 /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1037: movq2dq | F3 0F D6 /r reg */
+    /* 10-legacy.isa:1056: movq2dq | F3 0F D6 /r reg */
     {XIE_OP_MOVQ2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1038: movdq2q | F2 0F D6 /r reg */
+    /* 10-legacy.isa:1057: movdq2q | F2 0F D6 /r reg */
     {XIE_OP_MOVDQ2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1039: pmovmskb | NP 0F D7 /r reg */
+    /* 10-legacy.isa:1058: pmovmskb | NP 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1040: pmovmskb | 66 0F D7 /r reg */
+    /* 10-legacy.isa:1059: pmovmskb | 66 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1041: psubusb | NP 0F D8 /r */
+    /* 10-legacy.isa:1060: psubusb | NP 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1042: psubusb | 66 0F D8 /r */
+    /* 10-legacy.isa:1061: psubusb | 66 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1043: psubusw | NP 0F D9 /r */
+    /* 10-legacy.isa:1062: psubusw | NP 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1044: psubusw | 66 0F D9 /r */
+    /* 10-legacy.isa:1063: psubusw | 66 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1045: pminub | NP 0F DA /r */
+    /* 10-legacy.isa:1064: pminub | NP 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1046: pminub | 66 0F DA /r */
+    /* 10-legacy.isa:1065: pminub | 66 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1047: pand | NP 0F DB /r */
+    /* 10-legacy.isa:1066: pand | NP 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1048: pand | 66 0F DB /r */
+    /* 10-legacy.isa:1067: pand | 66 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1049: paddusb | NP 0F DC /r */
+    /* 10-legacy.isa:1068: paddusb | NP 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1050: paddusb | 66 0F DC /r */
+    /* 10-legacy.isa:1069: paddusb | 66 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1051: paddusw | NP 0F DD /r */
+    /* 10-legacy.isa:1070: paddusw | NP 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1052: paddusw | 66 0F DD /r */
+    /* 10-legacy.isa:1071: paddusw | 66 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1053: pmaxub | NP 0F DE /r */
+    /* 10-legacy.isa:1072: pmaxub | NP 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1054: pmaxub | 66 0F DE /r */
+    /* 10-legacy.isa:1073: pmaxub | 66 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1055: pandn | NP 0F DF /r */
+    /* 10-legacy.isa:1074: pandn | NP 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1056: pandn | 66 0F DF /r */
+    /* 10-legacy.isa:1075: pandn | 66 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1057: pavgb | NP 0F E0 /r */
+    /* 10-legacy.isa:1076: pavgb | NP 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1058: pavgb | 66 0F E0 /r */
+    /* 10-legacy.isa:1077: pavgb | 66 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1059: psraw | NP 0F E1 /r */
+    /* 10-legacy.isa:1078: psraw | NP 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1060: psraw | 66 0F E1 /r */
+    /* 10-legacy.isa:1079: psraw | 66 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1061: psrad | NP 0F E2 /r */
+    /* 10-legacy.isa:1080: psrad | NP 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1062: psrad | 66 0F E2 /r */
+    /* 10-legacy.isa:1081: psrad | 66 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1063: pavgw | NP 0F E3 /r */
+    /* 10-legacy.isa:1082: pavgw | NP 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1064: pavgw | 66 0F E3 /r */
+    /* 10-legacy.isa:1083: pavgw | 66 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1065: pmulhuw | NP 0F E4 /r */
+    /* 10-legacy.isa:1084: pmulhuw | NP 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1066: pmulhuw | 66 0F E4 /r */
+    /* 10-legacy.isa:1085: pmulhuw | 66 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1067: pmulhw | NP 0F E5 /r */
+    /* 10-legacy.isa:1086: pmulhw | NP 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1068: pmulhw | 66 0F E5 /r */
+    /* 10-legacy.isa:1087: pmulhw | 66 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1069: cvttpd2dq | 66 0F E6 /r */
+    /* 10-legacy.isa:1088: cvttpd2dq | 66 0F E6 /r */
     {XIE_OP_CVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1070: cvtdq2pd | F3 0F E6 /r */
+    /* 10-legacy.isa:1089: cvtdq2pd | F3 0F E6 /r */
     {XIE_OP_CVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1071: cvtpd2dq | F2 0F E6 /r */
+    /* 10-legacy.isa:1090: cvtpd2dq | F2 0F E6 /r */
     {XIE_OP_CVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1072: movntq | NP 0F E7 /r mem */
+    /* 10-legacy.isa:1091: movntq | NP 0F E7 /r mem */
     {XIE_OP_MOVNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1073: movntdq | 66 0F E7 /r mem */
+    /* 10-legacy.isa:1092: movntdq | 66 0F E7 /r mem */
     {XIE_OP_MOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1074: psubsb | NP 0F E8 /r */
+    /* 10-legacy.isa:1093: psubsb | NP 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1075: psubsb | 66 0F E8 /r */
+    /* 10-legacy.isa:1094: psubsb | 66 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1076: psubsw | NP 0F E9 /r */
+    /* 10-legacy.isa:1095: psubsw | NP 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1077: psubsw | 66 0F E9 /r */
+    /* 10-legacy.isa:1096: psubsw | 66 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1078: pminsw | NP 0F EA /r */
+    /* 10-legacy.isa:1097: pminsw | NP 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1079: pminsw | 66 0F EA /r */
+    /* 10-legacy.isa:1098: pminsw | 66 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1080: por | NP 0F EB /r */
+    /* 10-legacy.isa:1099: por | NP 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1081: por | 66 0F EB /r */
+    /* 10-legacy.isa:1100: por | 66 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1082: paddsb | NP 0F EC /r */
+    /* 10-legacy.isa:1101: paddsb | NP 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1083: paddsb | 66 0F EC /r */
+    /* 10-legacy.isa:1102: paddsb | 66 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1084: paddsw | NP 0F ED /r */
+    /* 10-legacy.isa:1103: paddsw | NP 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1085: paddsw | 66 0F ED /r */
+    /* 10-legacy.isa:1104: paddsw | 66 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1086: pmaxsw | NP 0F EE /r */
+    /* 10-legacy.isa:1105: pmaxsw | NP 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1087: pmaxsw | 66 0F EE /r */
+    /* 10-legacy.isa:1106: pmaxsw | 66 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1088: pxor | NP 0F EF /r */
+    /* 10-legacy.isa:1107: pxor | NP 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1089: pxor | 66 0F EF /r */
+    /* 10-legacy.isa:1108: pxor | 66 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1090: lddqu | F2 0F F0 /r mem */
+    /* 10-legacy.isa:1109: lddqu | F2 0F F0 /r mem */
     {XIE_OP_LDDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1091: psllw | NP 0F F1 /r */
+    /* 10-legacy.isa:1110: psllw | NP 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1092: psllw | 66 0F F1 /r */
+    /* 10-legacy.isa:1111: psllw | 66 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1093: pslld | NP 0F F2 /r */
+    /* 10-legacy.isa:1112: pslld | NP 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1094: pslld | 66 0F F2 /r */
+    /* 10-legacy.isa:1113: pslld | 66 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1095: psllq | NP 0F F3 /r */
+    /* 10-legacy.isa:1114: psllq | NP 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1096: psllq | 66 0F F3 /r */
+    /* 10-legacy.isa:1115: psllq | 66 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1097: pmuludq | NP 0F F4 /r */
+    /* 10-legacy.isa:1116: pmuludq | NP 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1098: pmuludq | 66 0F F4 /r */
+    /* 10-legacy.isa:1117: pmuludq | 66 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1099: pmaddwd | NP 0F F5 /r */
+    /* 10-legacy.isa:1118: pmaddwd | NP 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1100: pmaddwd | 66 0F F5 /r */
+    /* 10-legacy.isa:1119: pmaddwd | 66 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1101: psadbw | NP 0F F6 /r */
+    /* 10-legacy.isa:1120: psadbw | NP 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1102: psadbw | 66 0F F6 /r */
+    /* 10-legacy.isa:1121: psadbw | 66 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1103: maskmovq | NP 0F F7 /r reg */
+    /* 10-legacy.isa:1122: maskmovq | NP 0F F7 /r reg */
     {XIE_OP_MASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1104: maskmovdqu | 66 0F F7 /r reg */
+    /* 10-legacy.isa:1123: maskmovdqu | 66 0F F7 /r reg */
     {XIE_OP_MASKMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1105: psubb | NP 0F F8 /r */
+    /* 10-legacy.isa:1124: psubb | NP 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1106: psubb | 66 0F F8 /r */
+    /* 10-legacy.isa:1125: psubb | 66 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1107: psubw | NP 0F F9 /r */
+    /* 10-legacy.isa:1126: psubw | NP 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1108: psubw | 66 0F F9 /r */
+    /* 10-legacy.isa:1127: psubw | 66 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1109: psubd | NP 0F FA /r */
+    /* 10-legacy.isa:1128: psubd | NP 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1110: psubd | 66 0F FA /r */
+    /* 10-legacy.isa:1129: psubd | 66 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1111: psubq | NP 0F FB /r */
+    /* 10-legacy.isa:1130: psubq | NP 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1112: psubq | 66 0F FB /r */
+    /* 10-legacy.isa:1131: psubq | 66 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1113: paddb | NP 0F FC /r */
+    /* 10-legacy.isa:1132: paddb | NP 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1114: paddb | 66 0F FC /r */
+    /* 10-legacy.isa:1133: paddb | 66 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1115: paddw | NP 0F FD /r */
+    /* 10-legacy.isa:1134: paddw | NP 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1116: paddw | 66 0F FD /r */
+    /* 10-legacy.isa:1135: paddw | 66 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1117: paddd | NP 0F FE /r */
+    /* 10-legacy.isa:1136: paddd | NP 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1118: paddd | 66 0F FE /r */
+    /* 10-legacy.isa:1137: paddd | 66 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1120: pshufb | NP 0F 38 00 /r */
+    /* 10-legacy.isa:1139: pshufb | NP 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1121: pshufb | 66 0F 38 00 /r */
+    /* 10-legacy.isa:1140: pshufb | 66 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1122: phaddw | NP 0F 38 01 /r */
+    /* 10-legacy.isa:1141: phaddw | NP 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1123: phaddw | 66 0F 38 01 /r */
+    /* 10-legacy.isa:1142: phaddw | 66 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1124: phaddd | NP 0F 38 02 /r */
+    /* 10-legacy.isa:1143: phaddd | NP 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1125: phaddd | 66 0F 38 02 /r */
+    /* 10-legacy.isa:1144: phaddd | 66 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1126: phaddsw | NP 0F 38 03 /r */
+    /* 10-legacy.isa:1145: phaddsw | NP 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1127: phaddsw | 66 0F 38 03 /r */
+    /* 10-legacy.isa:1146: phaddsw | 66 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1128: pmaddubsw | NP 0F 38 04 /r */
+    /* 10-legacy.isa:1147: pmaddubsw | NP 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1129: pmaddubsw | 66 0F 38 04 /r */
+    /* 10-legacy.isa:1148: pmaddubsw | 66 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1130: phsubw | NP 0F 38 05 /r */
+    /* 10-legacy.isa:1149: phsubw | NP 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1131: phsubw | 66 0F 38 05 /r */
+    /* 10-legacy.isa:1150: phsubw | 66 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1132: phsubd | NP 0F 38 06 /r */
+    /* 10-legacy.isa:1151: phsubd | NP 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1133: phsubd | 66 0F 38 06 /r */
+    /* 10-legacy.isa:1152: phsubd | 66 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1134: phsubsw | NP 0F 38 07 /r */
+    /* 10-legacy.isa:1153: phsubsw | NP 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1135: phsubsw | 66 0F 38 07 /r */
+    /* 10-legacy.isa:1154: phsubsw | 66 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1136: psignb | NP 0F 38 08 /r */
+    /* 10-legacy.isa:1155: psignb | NP 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1137: psignb | 66 0F 38 08 /r */
+    /* 10-legacy.isa:1156: psignb | 66 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1138: psignw | NP 0F 38 09 /r */
+    /* 10-legacy.isa:1157: psignw | NP 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1139: psignw | 66 0F 38 09 /r */
+    /* 10-legacy.isa:1158: psignw | 66 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1140: psignd | NP 0F 38 0A /r */
+    /* 10-legacy.isa:1159: psignd | NP 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1141: psignd | 66 0F 38 0A /r */
+    /* 10-legacy.isa:1160: psignd | 66 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1142: pmulhrsw | NP 0F 38 0B /r */
+    /* 10-legacy.isa:1161: pmulhrsw | NP 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1143: pmulhrsw | 66 0F 38 0B /r */
+    /* 10-legacy.isa:1162: pmulhrsw | 66 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1144: pabsb | NP 0F 38 1C /r */
+    /* 10-legacy.isa:1163: pabsb | NP 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1145: pabsb | 66 0F 38 1C /r */
+    /* 10-legacy.isa:1164: pabsb | 66 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1146: pabsw | NP 0F 38 1D /r */
+    /* 10-legacy.isa:1165: pabsw | NP 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1147: pabsw | 66 0F 38 1D /r */
+    /* 10-legacy.isa:1166: pabsw | 66 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1148: pabsd | NP 0F 38 1E /r */
+    /* 10-legacy.isa:1167: pabsd | NP 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1149: pabsd | 66 0F 38 1E /r */
+    /* 10-legacy.isa:1168: pabsd | 66 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1150: pblendvb | 66 0F 38 10 /r */
+    /* 10-legacy.isa:1169: pblendvb | 66 0F 38 10 /r */
     {XIE_OP_PBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1151: blendvps | 66 0F 38 14 /r */
+    /* 10-legacy.isa:1170: blendvps | 66 0F 38 14 /r */
     {XIE_OP_BLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1152: blendvpd | 66 0F 38 15 /r */
+    /* 10-legacy.isa:1171: blendvpd | 66 0F 38 15 /r */
     {XIE_OP_BLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1153: ptest | 66 0F 38 17 /r */
+    /* 10-legacy.isa:1172: ptest | 66 0F 38 17 /r */
     {XIE_OP_PTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1154: pmovsxbw | 66 0F 38 20 /r */
+    /* 10-legacy.isa:1173: pmovsxbw | 66 0F 38 20 /r */
     {XIE_OP_PMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1155: pmovsxbd | 66 0F 38 21 /r */
+    /* 10-legacy.isa:1174: pmovsxbd | 66 0F 38 21 /r */
     {XIE_OP_PMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1156: pmovsxbq | 66 0F 38 22 /r */
+    /* 10-legacy.isa:1175: pmovsxbq | 66 0F 38 22 /r */
     {XIE_OP_PMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1157: pmovsxwd | 66 0F 38 23 /r */
+    /* 10-legacy.isa:1176: pmovsxwd | 66 0F 38 23 /r */
     {XIE_OP_PMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1158: pmovsxwq | 66 0F 38 24 /r */
+    /* 10-legacy.isa:1177: pmovsxwq | 66 0F 38 24 /r */
     {XIE_OP_PMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1159: pmovsxdq | 66 0F 38 25 /r */
+    /* 10-legacy.isa:1178: pmovsxdq | 66 0F 38 25 /r */
     {XIE_OP_PMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1160: pmovzxbw | 66 0F 38 30 /r */
+    /* 10-legacy.isa:1179: pmovzxbw | 66 0F 38 30 /r */
     {XIE_OP_PMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1161: pmovzxbd | 66 0F 38 31 /r */
+    /* 10-legacy.isa:1180: pmovzxbd | 66 0F 38 31 /r */
     {XIE_OP_PMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1162: pmovzxbq | 66 0F 38 32 /r */
+    /* 10-legacy.isa:1181: pmovzxbq | 66 0F 38 32 /r */
     {XIE_OP_PMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1163: pmovzxwd | 66 0F 38 33 /r */
+    /* 10-legacy.isa:1182: pmovzxwd | 66 0F 38 33 /r */
     {XIE_OP_PMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1164: pmovzxwq | 66 0F 38 34 /r */
+    /* 10-legacy.isa:1183: pmovzxwq | 66 0F 38 34 /r */
     {XIE_OP_PMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1165: pmovzxdq | 66 0F 38 35 /r */
+    /* 10-legacy.isa:1184: pmovzxdq | 66 0F 38 35 /r */
     {XIE_OP_PMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1166: pmuldq | 66 0F 38 28 /r */
+    /* 10-legacy.isa:1185: pmuldq | 66 0F 38 28 /r */
     {XIE_OP_PMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1167: pcmpeqq | 66 0F 38 29 /r */
+    /* 10-legacy.isa:1186: pcmpeqq | 66 0F 38 29 /r */
     {XIE_OP_PCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1168: movntdqa | 66 0F 38 2A /r mem */
+    /* 10-legacy.isa:1187: movntdqa | 66 0F 38 2A /r mem */
     {XIE_OP_MOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1169: packusdw | 66 0F 38 2B /r */
+    /* 10-legacy.isa:1188: packusdw | 66 0F 38 2B /r */
     {XIE_OP_PACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1170: pcmpgtq | 66 0F 38 37 /r */
+    /* 10-legacy.isa:1189: pcmpgtq | 66 0F 38 37 /r */
     {XIE_OP_PCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1171: pminsb | 66 0F 38 38 /r */
+    /* 10-legacy.isa:1190: pminsb | 66 0F 38 38 /r */
     {XIE_OP_PMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1172: pminsd | 66 0F 38 39 /r */
+    /* 10-legacy.isa:1191: pminsd | 66 0F 38 39 /r */
     {XIE_OP_PMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1173: pminuw | 66 0F 38 3A /r */
+    /* 10-legacy.isa:1192: pminuw | 66 0F 38 3A /r */
     {XIE_OP_PMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1174: pminud | 66 0F 38 3B /r */
+    /* 10-legacy.isa:1193: pminud | 66 0F 38 3B /r */
     {XIE_OP_PMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1175: pmaxsb | 66 0F 38 3C /r */
+    /* 10-legacy.isa:1194: pmaxsb | 66 0F 38 3C /r */
     {XIE_OP_PMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1176: pmaxsd | 66 0F 38 3D /r */
+    /* 10-legacy.isa:1195: pmaxsd | 66 0F 38 3D /r */
     {XIE_OP_PMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1177: pmaxuw | 66 0F 38 3E /r */
+    /* 10-legacy.isa:1196: pmaxuw | 66 0F 38 3E /r */
     {XIE_OP_PMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1178: pmaxud | 66 0F 38 3F /r */
+    /* 10-legacy.isa:1197: pmaxud | 66 0F 38 3F /r */
     {XIE_OP_PMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1179: pmulld | 66 0F 38 40 /r */
+    /* 10-legacy.isa:1198: pmulld | 66 0F 38 40 /r */
     {XIE_OP_PMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1180: phminposuw | 66 0F 38 41 /r */
+    /* 10-legacy.isa:1199: phminposuw | 66 0F 38 41 /r */
     {XIE_OP_PHMINPOSUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1181: aesimc | 66 0F 38 DB /r */
+    /* 10-legacy.isa:1200: aesimc | 66 0F 38 DB /r */
     {XIE_OP_AESIMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1182: aesenc | 66 0F 38 DC /r */
+    /* 10-legacy.isa:1201: aesenc | 66 0F 38 DC /r */
     {XIE_OP_AESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1183: aesenclast | 66 0F 38 DD /r */
+    /* 10-legacy.isa:1202: aesenclast | 66 0F 38 DD /r */
     {XIE_OP_AESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1184: aesdec | 66 0F 38 DE /r */
+    /* 10-legacy.isa:1203: aesdec | 66 0F 38 DE /r */
     {XIE_OP_AESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1185: aesdeclast | 66 0F 38 DF /r */
+    /* 10-legacy.isa:1204: aesdeclast | 66 0F 38 DF /r */
     {XIE_OP_AESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1186: gf2p8mulb | 66 0F 38 CF /r */
+    /* 10-legacy.isa:1205: gf2p8mulb | 66 0F 38 CF /r */
     {XIE_OP_GF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1187: sha1nexte | NP 0F 38 C8 /r */
-    {XIE_OP_SHA1NEXTE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1188: sha1msg1 | NP 0F 38 C9 /r */
-    {XIE_OP_SHA1MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1189: sha1msg2 | NP 0F 38 CA /r */
-    {XIE_OP_SHA1MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1190: sha256msg1 | NP 0F 38 CC /r */
-    {XIE_OP_SHA256MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1191: sha256msg2 | NP 0F 38 CD /r */
-    {XIE_OP_SHA256MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1192: sha256rnds2 | NP 0F 38 CB /r */
-    {XIE_OP_SHA256RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1194: palignr | NP 0F 3A 0F /r */
+    /* 10-legacy.isa:1208: sha1nexte | NP 0F 38 C8 /r */
+    {XIE_OP_SHA1NEXTE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1209: sha1msg1 | NP 0F 38 C9 /r */
+    {XIE_OP_SHA1MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1210: sha1msg2 | NP 0F 38 CA /r */
+    {XIE_OP_SHA1MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1211: sha256msg1 | NP 0F 38 CC /r */
+    {XIE_OP_SHA256MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1212: sha256msg2 | NP 0F 38 CD /r */
+    {XIE_OP_SHA256MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1213: sha256rnds2 | NP 0F 38 CB /r */
+    {XIE_OP_SHA256RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1215: palignr | NP 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1195: palignr | 66 0F 3A 0F /r */
+    /* 10-legacy.isa:1216: palignr | 66 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1196: roundps | 66 0F 3A 08 /r */
+    /* 10-legacy.isa:1217: roundps | 66 0F 3A 08 /r */
     {XIE_OP_ROUNDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1197: roundpd | 66 0F 3A 09 /r */
+    /* 10-legacy.isa:1218: roundpd | 66 0F 3A 09 /r */
     {XIE_OP_ROUNDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1198: roundss | 66 0F 3A 0A /r */
+    /* 10-legacy.isa:1219: roundss | 66 0F 3A 0A /r */
     {XIE_OP_ROUNDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1199: roundsd | 66 0F 3A 0B /r */
+    /* 10-legacy.isa:1220: roundsd | 66 0F 3A 0B /r */
     {XIE_OP_ROUNDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1200: blendps | 66 0F 3A 0C /r */
+    /* 10-legacy.isa:1221: blendps | 66 0F 3A 0C /r */
     {XIE_OP_BLENDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1201: blendpd | 66 0F 3A 0D /r */
+    /* 10-legacy.isa:1222: blendpd | 66 0F 3A 0D /r */
     {XIE_OP_BLENDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1202: pblendw | 66 0F 3A 0E /r */
+    /* 10-legacy.isa:1223: pblendw | 66 0F 3A 0E /r */
     {XIE_OP_PBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1203: pextrb | 66 0F 3A 14 /r mem */
+    /* 10-legacy.isa:1224: pextrb | 66 0F 3A 14 /r mem */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1204: pextrb | 66 0F 3A 14 /r reg */
+    /* 10-legacy.isa:1225: pextrb | 66 0F 3A 14 /r reg */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1205: pextrw | 66 0F 3A 15 /r mem */
+    /* 10-legacy.isa:1226: pextrw | 66 0F 3A 15 /r mem */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1206: pextrw | 66 0F 3A 15 /r reg */
+    /* 10-legacy.isa:1227: pextrw | 66 0F 3A 15 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1207: pextrd | 66 W0 0F 3A 16 /r */
+    /* 10-legacy.isa:1228: pextrd | 66 W0 0F 3A 16 /r */
     {XIE_OP_PEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1208: pextrq | 66 W1 0F 3A 16 /r */
+    /* 10-legacy.isa:1229: pextrq | 66 W1 0F 3A 16 /r */
     {XIE_OP_PEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1209: extractps | 66 0F 3A 17 /r */
+    /* 10-legacy.isa:1230: extractps | 66 0F 3A 17 /r */
     {XIE_OP_EXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1210: pinsrb | 66 0F 3A 20 /r mem */
+    /* 10-legacy.isa:1231: pinsrb | 66 0F 3A 20 /r mem */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1211: pinsrb | 66 0F 3A 20 /r reg */
+    /* 10-legacy.isa:1232: pinsrb | 66 0F 3A 20 /r reg */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1212: insertps | 66 0F 3A 21 /r mem */
+    /* 10-legacy.isa:1233: insertps | 66 0F 3A 21 /r mem */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1213: insertps | 66 0F 3A 21 /r reg */
+    /* 10-legacy.isa:1234: insertps | 66 0F 3A 21 /r reg */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1214: pinsrd | 66 W0 0F 3A 22 /r */
+    /* 10-legacy.isa:1235: pinsrd | 66 W0 0F 3A 22 /r */
     {XIE_OP_PINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1215: pinsrq | 66 W1 0F 3A 22 /r */
+    /* 10-legacy.isa:1236: pinsrq | 66 W1 0F 3A 22 /r */
     {XIE_OP_PINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1216: dpps | 66 0F 3A 40 /r */
+    /* 10-legacy.isa:1237: dpps | 66 0F 3A 40 /r */
     {XIE_OP_DPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1217: dppd | 66 0F 3A 41 /r */
+    /* 10-legacy.isa:1238: dppd | 66 0F 3A 41 /r */
     {XIE_OP_DPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1218: mpsadbw | 66 0F 3A 42 /r */
+    /* 10-legacy.isa:1239: mpsadbw | 66 0F 3A 42 /r */
     {XIE_OP_MPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1219: pclmulqdq | 66 0F 3A 44 /r */
+    /* 10-legacy.isa:1240: pclmulqdq | 66 0F 3A 44 /r */
     {XIE_OP_PCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_PCLMULQDQ, 0}, XIEI_ENC_LEGACY, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1220: pcmpestrm | 66 0F 3A 60 /r */
+    /* 10-legacy.isa:1241: pcmpestrm | 66 0F 3A 60 /r */
     {XIE_OP_PCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1221: pcmpestri | 66 0F 3A 61 /r */
+    /* 10-legacy.isa:1242: pcmpestri | 66 0F 3A 61 /r */
     {XIE_OP_PCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1222: pcmpistrm | 66 0F 3A 62 /r */
+    /* 10-legacy.isa:1243: pcmpistrm | 66 0F 3A 62 /r */
     {XIE_OP_PCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1223: pcmpistri | 66 0F 3A 63 /r */
+    /* 10-legacy.isa:1244: pcmpistri | 66 0F 3A 63 /r */
     {XIE_OP_PCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1224: gf2p8affineqb | 66 0F 3A CE /r */
+    /* 10-legacy.isa:1245: gf2p8affineqb | 66 0F 3A CE /r */
     {XIE_OP_GF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1225: gf2p8affineinvqb | 66 0F 3A CF /r */
+    /* 10-legacy.isa:1246: gf2p8affineinvqb | 66 0F 3A CF /r */
     {XIE_OP_GF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1226: aeskeygenassist | 66 0F 3A DF /r */
+    /* 10-legacy.isa:1247: aeskeygenassist | 66 0F 3A DF /r */
     {XIE_OP_AESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1227: sha1rnds4 | NP 0F 3A CC /r */
-    {XIE_OP_SHA1RNDS4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1233: femms | 0F 0E */
+    /* 10-legacy.isa:1248: sha1rnds4 | NP 0F 3A CC /r */
+    {XIE_OP_SHA1RNDS4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1254: femms | 0F 0E */
     {XIE_OP_FEMMS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_LEGACY, 1, 0x0e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1234: pi2fw | 0F 0F /r */
+    /* 10-legacy.isa:1255: pi2fw | 0F 0F /r */
     {XIE_OP_PI2FW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x0c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1235: pi2fd | 0F 0F /r */
+    /* 10-legacy.isa:1256: pi2fd | 0F 0F /r */
     {XIE_OP_PI2FD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1236: pf2iw | 0F 0F /r */
+    /* 10-legacy.isa:1257: pf2iw | 0F 0F /r */
     {XIE_OP_PF2IW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1237: pf2id | 0F 0F /r */
+    /* 10-legacy.isa:1258: pf2id | 0F 0F /r */
     {XIE_OP_PF2ID, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1238: pfnacc | 0F 0F /r */
+    /* 10-legacy.isa:1259: pfnacc | 0F 0F /r */
     {XIE_OP_PFNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1239: pfpnacc | 0F 0F /r */
+    /* 10-legacy.isa:1260: pfpnacc | 0F 0F /r */
     {XIE_OP_PFPNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1240: pfcmpge | 0F 0F /r */
+    /* 10-legacy.isa:1261: pfcmpge | 0F 0F /r */
     {XIE_OP_PFCMPGE, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x90, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1241: pfmin | 0F 0F /r */
+    /* 10-legacy.isa:1262: pfmin | 0F 0F /r */
     {XIE_OP_PFMIN, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x94, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1242: pfrcp | 0F 0F /r */
+    /* 10-legacy.isa:1263: pfrcp | 0F 0F /r */
     {XIE_OP_PFRCP, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x96, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1243: pfrsqrt | 0F 0F /r */
+    /* 10-legacy.isa:1264: pfrsqrt | 0F 0F /r */
     {XIE_OP_PFRSQRT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x97, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1244: pfsub | 0F 0F /r */
+    /* 10-legacy.isa:1265: pfsub | 0F 0F /r */
     {XIE_OP_PFSUB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1245: pfadd | 0F 0F /r */
+    /* 10-legacy.isa:1266: pfadd | 0F 0F /r */
     {XIE_OP_PFADD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1246: pfcmpgt | 0F 0F /r */
+    /* 10-legacy.isa:1267: pfcmpgt | 0F 0F /r */
     {XIE_OP_PFCMPGT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1247: pfmax | 0F 0F /r */
+    /* 10-legacy.isa:1268: pfmax | 0F 0F /r */
     {XIE_OP_PFMAX, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1248: pfrcpit1 | 0F 0F /r */
+    /* 10-legacy.isa:1269: pfrcpit1 | 0F 0F /r */
     {XIE_OP_PFRCPIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1249: pfrsqit1 | 0F 0F /r */
+    /* 10-legacy.isa:1270: pfrsqit1 | 0F 0F /r */
     {XIE_OP_PFRSQIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1250: pfsubr | 0F 0F /r */
+    /* 10-legacy.isa:1271: pfsubr | 0F 0F /r */
     {XIE_OP_PFSUBR, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xaa, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1251: pfacc | 0F 0F /r */
+    /* 10-legacy.isa:1272: pfacc | 0F 0F /r */
     {XIE_OP_PFACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xae, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1252: pfcmpeq | 0F 0F /r */
+    /* 10-legacy.isa:1273: pfcmpeq | 0F 0F /r */
     {XIE_OP_PFCMPEQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1253: pfmul | 0F 0F /r */
+    /* 10-legacy.isa:1274: pfmul | 0F 0F /r */
     {XIE_OP_PFMUL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1254: pfrcpit2 | 0F 0F /r */
+    /* 10-legacy.isa:1275: pfrcpit2 | 0F 0F /r */
     {XIE_OP_PFRCPIT2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1255: pmulhrw | 0F 0F /r */
+    /* 10-legacy.isa:1276: pmulhrw | 0F 0F /r */
     {XIE_OP_PMULHRW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1256: pswapd | 0F 0F /r */
+    /* 10-legacy.isa:1277: pswapd | 0F 0F /r */
     {XIE_OP_PSWAPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0xbb, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1257: pavgusb | 0F 0F /r */
+    /* 10-legacy.isa:1278: pavgusb | 0F 0F /r */
     {XIE_OP_PAVGUSB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xbf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
     /* 20-vex.isa:63: vmovups | VEX.128/256.NP.0F.WIG 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
@@ -3421,301 +3423,307 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_VPEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
     /* 20-vex.isa:654: vpextrd | VEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:655: vextractps | VEX.128.66.0F3A.WIG 17 /r */
-    {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:656: vinsertf128 | VEX.256.66.0F3A.W0 18 /r */
+    /* 20-vex.isa:655: vextractps | VEX.128.66.0F3A.WIG 17 /r reg */
+    {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:656: vextractps | VEX.128.66.0F3A.WIG 17 /r mem */
+    {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 20-vex.isa:657: vinsertf128 | VEX.256.66.0F3A.W0 18 /r */
     {XIE_OP_VINSERTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:657: vextractf128 | VEX.256.66.0F3A.W0 19 /r */
+    /* 20-vex.isa:658: vextractf128 | VEX.256.66.0F3A.W0 19 /r */
     {XIE_OP_VEXTRACTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:658: vcvtps2ph | VEX.128/256.66.0F3A.W0 1D /r */
+    /* 20-vex.isa:659: vcvtps2ph | VEX.128/256.66.0F3A.W0 1D /r */
     {XIE_OP_VCVTPS2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_F16C, 0}, XIEI_ENC_VEX, 3, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:659: vpinsrb | VEX.128.66.0F3A.WIG 20 /r reg */
+    /* 20-vex.isa:660: vpinsrb | VEX.128.66.0F3A.WIG 20 /r reg */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:660: vpinsrb | VEX.128.66.0F3A.WIG 20 /r mem */
+    /* 20-vex.isa:661: vpinsrb | VEX.128.66.0F3A.WIG 20 /r mem */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:661: vinsertps | VEX.128.66.0F3A.WIG 21 /r */
+    /* 20-vex.isa:662: vinsertps | VEX.128.66.0F3A.WIG 21 /r */
     {XIE_OP_VINSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:662: vpinsrd | VEX.128.66.0F3A.W0 22 /r */
+    /* 20-vex.isa:663: vpinsrd | VEX.128.66.0F3A.W0 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:663: vpinsrq | VEX.128.66.0F3A.W1 22 /r */
+    /* 20-vex.isa:664: vpinsrq | VEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:664: vpinsrd | VEX.128.66.0F3A.W1 22 /r */
+    /* 20-vex.isa:665: vpinsrd | VEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:665: vinserti128 | VEX.256.66.0F3A.W0 38 /r */
+    /* 20-vex.isa:666: vinserti128 | VEX.256.66.0F3A.W0 38 /r */
     {XIE_OP_VINSERTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:666: vextracti128 | VEX.256.66.0F3A.W0 39 /r */
+    /* 20-vex.isa:667: vextracti128 | VEX.256.66.0F3A.W0 39 /r */
     {XIE_OP_VEXTRACTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:667: vdpps | VEX.128/256.66.0F3A.WIG 40 /r */
+    /* 20-vex.isa:668: vdpps | VEX.128/256.66.0F3A.WIG 40 /r */
     {XIE_OP_VDPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:668: vdppd | VEX.128.66.0F3A.WIG 41 /r */
+    /* 20-vex.isa:669: vdppd | VEX.128.66.0F3A.WIG 41 /r */
     {XIE_OP_VDPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:669: vmpsadbw | VEX.128.66.0F3A.WIG 42 /r */
+    /* 20-vex.isa:670: vmpsadbw | VEX.128.66.0F3A.WIG 42 /r */
     {XIE_OP_VMPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:670: vmpsadbw | VEX.256.66.0F3A.WIG 42 /r */
+    /* 20-vex.isa:671: vmpsadbw | VEX.256.66.0F3A.WIG 42 /r */
     {XIE_OP_VMPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:671: vpclmulqdq | VEX.128.66.0F3A.WIG 44 /r */
+    /* 20-vex.isa:672: vpclmulqdq | VEX.128.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_PCLMULQDQ, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:672: vpclmulqdq | VEX.256.66.0F3A.WIG 44 /r */
+    /* 20-vex.isa:673: vpclmulqdq | VEX.256.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VPCLMULQDQ, 0}, XIEI_ENC_VEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:673: vperm2i128 | VEX.256.66.0F3A.W0 46 /r */
+    /* 20-vex.isa:674: vperm2i128 | VEX.256.66.0F3A.W0 46 /r */
     {XIE_OP_VPERM2I128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:674: vblendvps | VEX.128/256.66.0F3A.W0 4A /r */
+    /* 20-vex.isa:675: vblendvps | VEX.128/256.66.0F3A.W0 4A /r */
     {XIE_OP_VBLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:675: vblendvpd | VEX.128/256.66.0F3A.W0 4B /r */
+    /* 20-vex.isa:676: vblendvpd | VEX.128/256.66.0F3A.W0 4B /r */
     {XIE_OP_VBLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:676: vpblendvb | VEX.128.66.0F3A.W0 4C /r */
+    /* 20-vex.isa:677: vpblendvb | VEX.128.66.0F3A.W0 4C /r */
     {XIE_OP_VPBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:677: vpblendvb | VEX.256.66.0F3A.W0 4C /r */
+    /* 20-vex.isa:678: vpblendvb | VEX.256.66.0F3A.W0 4C /r */
     {XIE_OP_VPBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:678: vpcmpestrm | VEX.128.66.0F3A.WIG 60 /r */
+    /* 20-vex.isa:679: vpcmpestrm | VEX.128.66.0F3A.WIG 60 /r */
     {XIE_OP_VPCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:679: vpcmpestri | VEX.128.66.0F3A.WIG 61 /r */
+    /* 20-vex.isa:680: vpcmpestri | VEX.128.66.0F3A.WIG 61 /r */
     {XIE_OP_VPCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:680: vpcmpistrm | VEX.128.66.0F3A.WIG 62 /r */
+    /* 20-vex.isa:681: vpcmpistrm | VEX.128.66.0F3A.WIG 62 /r */
     {XIE_OP_VPCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:681: vpcmpistri | VEX.128.66.0F3A.WIG 63 /r */
+    /* 20-vex.isa:682: vpcmpistri | VEX.128.66.0F3A.WIG 63 /r */
     {XIE_OP_VPCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:682: vgf2p8affineqb | VEX.128/256.66.0F3A.W1 CE /r */
+    /* 20-vex.isa:683: vgf2p8affineqb | VEX.128/256.66.0F3A.W1 CE /r */
     {XIE_OP_VGF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:683: vgf2p8affineinvqb | VEX.128/256.66.0F3A.W1 CF /r */
+    /* 20-vex.isa:684: vgf2p8affineinvqb | VEX.128/256.66.0F3A.W1 CF /r */
     {XIE_OP_VGF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:684: vaeskeygenassist | VEX.128.66.0F3A.WIG DF /r */
+    /* 20-vex.isa:685: vaeskeygenassist | VEX.128.66.0F3A.WIG DF /r */
     {XIE_OP_VAESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:687: vfmaddsubps | VEX.128/256.66.0F3A.W0 5C /r */
+    /* 20-vex.isa:688: vfmaddsubps | VEX.128/256.66.0F3A.W0 5C /r */
     {XIE_OP_VFMADDSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:688: vfmaddsubps | VEX.128/256.66.0F3A.W1 5C /r */
+    /* 20-vex.isa:689: vfmaddsubps | VEX.128/256.66.0F3A.W1 5C /r */
     {XIE_OP_VFMADDSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:689: vfmaddsubpd | VEX.128/256.66.0F3A.W0 5D /r */
+    /* 20-vex.isa:690: vfmaddsubpd | VEX.128/256.66.0F3A.W0 5D /r */
     {XIE_OP_VFMADDSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:690: vfmaddsubpd | VEX.128/256.66.0F3A.W1 5D /r */
+    /* 20-vex.isa:691: vfmaddsubpd | VEX.128/256.66.0F3A.W1 5D /r */
     {XIE_OP_VFMADDSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:691: vfmsubaddps | VEX.128/256.66.0F3A.W0 5E /r */
+    /* 20-vex.isa:692: vfmsubaddps | VEX.128/256.66.0F3A.W0 5E /r */
     {XIE_OP_VFMSUBADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:692: vfmsubaddps | VEX.128/256.66.0F3A.W1 5E /r */
+    /* 20-vex.isa:693: vfmsubaddps | VEX.128/256.66.0F3A.W1 5E /r */
     {XIE_OP_VFMSUBADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:693: vfmsubaddpd | VEX.128/256.66.0F3A.W0 5F /r */
+    /* 20-vex.isa:694: vfmsubaddpd | VEX.128/256.66.0F3A.W0 5F /r */
     {XIE_OP_VFMSUBADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:694: vfmsubaddpd | VEX.128/256.66.0F3A.W1 5F /r */
+    /* 20-vex.isa:695: vfmsubaddpd | VEX.128/256.66.0F3A.W1 5F /r */
     {XIE_OP_VFMSUBADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:695: vfmaddps | VEX.128/256.66.0F3A.W0 68 /r */
+    /* 20-vex.isa:696: vfmaddps | VEX.128/256.66.0F3A.W0 68 /r */
     {XIE_OP_VFMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:696: vfmaddps | VEX.128/256.66.0F3A.W1 68 /r */
+    /* 20-vex.isa:697: vfmaddps | VEX.128/256.66.0F3A.W1 68 /r */
     {XIE_OP_VFMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:697: vfmaddpd | VEX.128/256.66.0F3A.W0 69 /r */
+    /* 20-vex.isa:698: vfmaddpd | VEX.128/256.66.0F3A.W0 69 /r */
     {XIE_OP_VFMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:698: vfmaddpd | VEX.128/256.66.0F3A.W1 69 /r */
+    /* 20-vex.isa:699: vfmaddpd | VEX.128/256.66.0F3A.W1 69 /r */
     {XIE_OP_VFMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:699: vfmaddss | VEX.LIG.66.0F3A.W0 6A /r */
+    /* 20-vex.isa:700: vfmaddss | VEX.LIG.66.0F3A.W0 6A /r */
     {XIE_OP_VFMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:700: vfmaddss | VEX.LIG.66.0F3A.W1 6A /r */
+    /* 20-vex.isa:701: vfmaddss | VEX.LIG.66.0F3A.W1 6A /r */
     {XIE_OP_VFMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:701: vfmaddsd | VEX.LIG.66.0F3A.W0 6B /r */
+    /* 20-vex.isa:702: vfmaddsd | VEX.LIG.66.0F3A.W0 6B /r */
     {XIE_OP_VFMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:702: vfmaddsd | VEX.LIG.66.0F3A.W1 6B /r */
+    /* 20-vex.isa:703: vfmaddsd | VEX.LIG.66.0F3A.W1 6B /r */
     {XIE_OP_VFMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:703: vfmsubps | VEX.128/256.66.0F3A.W0 6C /r */
+    /* 20-vex.isa:704: vfmsubps | VEX.128/256.66.0F3A.W0 6C /r */
     {XIE_OP_VFMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:704: vfmsubps | VEX.128/256.66.0F3A.W1 6C /r */
+    /* 20-vex.isa:705: vfmsubps | VEX.128/256.66.0F3A.W1 6C /r */
     {XIE_OP_VFMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:705: vfmsubpd | VEX.128/256.66.0F3A.W0 6D /r */
+    /* 20-vex.isa:706: vfmsubpd | VEX.128/256.66.0F3A.W0 6D /r */
     {XIE_OP_VFMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:706: vfmsubpd | VEX.128/256.66.0F3A.W1 6D /r */
+    /* 20-vex.isa:707: vfmsubpd | VEX.128/256.66.0F3A.W1 6D /r */
     {XIE_OP_VFMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:707: vfmsubss | VEX.LIG.66.0F3A.W0 6E /r */
+    /* 20-vex.isa:708: vfmsubss | VEX.LIG.66.0F3A.W0 6E /r */
     {XIE_OP_VFMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:708: vfmsubss | VEX.LIG.66.0F3A.W1 6E /r */
+    /* 20-vex.isa:709: vfmsubss | VEX.LIG.66.0F3A.W1 6E /r */
     {XIE_OP_VFMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:709: vfmsubsd | VEX.LIG.66.0F3A.W0 6F /r */
+    /* 20-vex.isa:710: vfmsubsd | VEX.LIG.66.0F3A.W0 6F /r */
     {XIE_OP_VFMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:710: vfmsubsd | VEX.LIG.66.0F3A.W1 6F /r */
+    /* 20-vex.isa:711: vfmsubsd | VEX.LIG.66.0F3A.W1 6F /r */
     {XIE_OP_VFMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:711: vfnmaddps | VEX.128/256.66.0F3A.W0 78 /r */
+    /* 20-vex.isa:712: vfnmaddps | VEX.128/256.66.0F3A.W0 78 /r */
     {XIE_OP_VFNMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:712: vfnmaddps | VEX.128/256.66.0F3A.W1 78 /r */
+    /* 20-vex.isa:713: vfnmaddps | VEX.128/256.66.0F3A.W1 78 /r */
     {XIE_OP_VFNMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:713: vfnmaddpd | VEX.128/256.66.0F3A.W0 79 /r */
+    /* 20-vex.isa:714: vfnmaddpd | VEX.128/256.66.0F3A.W0 79 /r */
     {XIE_OP_VFNMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:714: vfnmaddpd | VEX.128/256.66.0F3A.W1 79 /r */
+    /* 20-vex.isa:715: vfnmaddpd | VEX.128/256.66.0F3A.W1 79 /r */
     {XIE_OP_VFNMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:715: vfnmaddss | VEX.LIG.66.0F3A.W0 7A /r */
+    /* 20-vex.isa:716: vfnmaddss | VEX.LIG.66.0F3A.W0 7A /r */
     {XIE_OP_VFNMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:716: vfnmaddss | VEX.LIG.66.0F3A.W1 7A /r */
+    /* 20-vex.isa:717: vfnmaddss | VEX.LIG.66.0F3A.W1 7A /r */
     {XIE_OP_VFNMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:717: vfnmaddsd | VEX.LIG.66.0F3A.W0 7B /r */
+    /* 20-vex.isa:718: vfnmaddsd | VEX.LIG.66.0F3A.W0 7B /r */
     {XIE_OP_VFNMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:718: vfnmaddsd | VEX.LIG.66.0F3A.W1 7B /r */
+    /* 20-vex.isa:719: vfnmaddsd | VEX.LIG.66.0F3A.W1 7B /r */
     {XIE_OP_VFNMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:719: vfnmsubps | VEX.128/256.66.0F3A.W0 7C /r */
+    /* 20-vex.isa:720: vfnmsubps | VEX.128/256.66.0F3A.W0 7C /r */
     {XIE_OP_VFNMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:720: vfnmsubps | VEX.128/256.66.0F3A.W1 7C /r */
+    /* 20-vex.isa:721: vfnmsubps | VEX.128/256.66.0F3A.W1 7C /r */
     {XIE_OP_VFNMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:721: vfnmsubpd | VEX.128/256.66.0F3A.W0 7D /r */
+    /* 20-vex.isa:722: vfnmsubpd | VEX.128/256.66.0F3A.W0 7D /r */
     {XIE_OP_VFNMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:722: vfnmsubpd | VEX.128/256.66.0F3A.W1 7D /r */
+    /* 20-vex.isa:723: vfnmsubpd | VEX.128/256.66.0F3A.W1 7D /r */
     {XIE_OP_VFNMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:723: vfnmsubss | VEX.LIG.66.0F3A.W0 7E /r */
+    /* 20-vex.isa:724: vfnmsubss | VEX.LIG.66.0F3A.W0 7E /r */
     {XIE_OP_VFNMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:724: vfnmsubss | VEX.LIG.66.0F3A.W1 7E /r */
+    /* 20-vex.isa:725: vfnmsubss | VEX.LIG.66.0F3A.W1 7E /r */
     {XIE_OP_VFNMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:725: vfnmsubsd | VEX.LIG.66.0F3A.W0 7F /r */
+    /* 20-vex.isa:726: vfnmsubsd | VEX.LIG.66.0F3A.W0 7F /r */
     {XIE_OP_VFNMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:726: vfnmsubsd | VEX.LIG.66.0F3A.W1 7F /r */
+    /* 20-vex.isa:727: vfnmsubsd | VEX.LIG.66.0F3A.W1 7F /r */
     {XIE_OP_VFNMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:729: kandw | VEX.256.NP.0F.W0 41 /r reg */
+    /* 20-vex.isa:730: kandw | VEX.256.NP.0F.W0 41 /r reg */
     {XIE_OP_KANDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:730: kandb | VEX.256.66.0F.W0 41 /r reg */
+    /* 20-vex.isa:731: kandb | VEX.256.66.0F.W0 41 /r reg */
     {XIE_OP_KANDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:731: kandq | VEX.256.NP.0F.W1 41 /r reg */
+    /* 20-vex.isa:732: kandq | VEX.256.NP.0F.W1 41 /r reg */
     {XIE_OP_KANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:732: kandd | VEX.256.66.0F.W1 41 /r reg */
+    /* 20-vex.isa:733: kandd | VEX.256.66.0F.W1 41 /r reg */
     {XIE_OP_KANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:733: kandnw | VEX.256.NP.0F.W0 42 /r reg */
+    /* 20-vex.isa:734: kandnw | VEX.256.NP.0F.W0 42 /r reg */
     {XIE_OP_KANDNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:734: kandnb | VEX.256.66.0F.W0 42 /r reg */
+    /* 20-vex.isa:735: kandnb | VEX.256.66.0F.W0 42 /r reg */
     {XIE_OP_KANDNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:735: kandnq | VEX.256.NP.0F.W1 42 /r reg */
+    /* 20-vex.isa:736: kandnq | VEX.256.NP.0F.W1 42 /r reg */
     {XIE_OP_KANDNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:736: kandnd | VEX.256.66.0F.W1 42 /r reg */
+    /* 20-vex.isa:737: kandnd | VEX.256.66.0F.W1 42 /r reg */
     {XIE_OP_KANDND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:737: korw | VEX.256.NP.0F.W0 45 /r reg */
+    /* 20-vex.isa:738: korw | VEX.256.NP.0F.W0 45 /r reg */
     {XIE_OP_KORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:738: korb | VEX.256.66.0F.W0 45 /r reg */
+    /* 20-vex.isa:739: korb | VEX.256.66.0F.W0 45 /r reg */
     {XIE_OP_KORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:739: korq | VEX.256.NP.0F.W1 45 /r reg */
+    /* 20-vex.isa:740: korq | VEX.256.NP.0F.W1 45 /r reg */
     {XIE_OP_KORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:740: kord | VEX.256.66.0F.W1 45 /r reg */
+    /* 20-vex.isa:741: kord | VEX.256.66.0F.W1 45 /r reg */
     {XIE_OP_KORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:741: kxnorw | VEX.256.NP.0F.W0 46 /r reg */
+    /* 20-vex.isa:742: kxnorw | VEX.256.NP.0F.W0 46 /r reg */
     {XIE_OP_KXNORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:742: kxnorb | VEX.256.66.0F.W0 46 /r reg */
+    /* 20-vex.isa:743: kxnorb | VEX.256.66.0F.W0 46 /r reg */
     {XIE_OP_KXNORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:743: kxnorq | VEX.256.NP.0F.W1 46 /r reg */
+    /* 20-vex.isa:744: kxnorq | VEX.256.NP.0F.W1 46 /r reg */
     {XIE_OP_KXNORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:744: kxnord | VEX.256.66.0F.W1 46 /r reg */
+    /* 20-vex.isa:745: kxnord | VEX.256.66.0F.W1 46 /r reg */
     {XIE_OP_KXNORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:745: kxorw | VEX.256.NP.0F.W0 47 /r reg */
+    /* 20-vex.isa:746: kxorw | VEX.256.NP.0F.W0 47 /r reg */
     {XIE_OP_KXORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:746: kxorb | VEX.256.66.0F.W0 47 /r reg */
+    /* 20-vex.isa:747: kxorb | VEX.256.66.0F.W0 47 /r reg */
     {XIE_OP_KXORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:747: kxorq | VEX.256.NP.0F.W1 47 /r reg */
+    /* 20-vex.isa:748: kxorq | VEX.256.NP.0F.W1 47 /r reg */
     {XIE_OP_KXORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:748: kxord | VEX.256.66.0F.W1 47 /r reg */
+    /* 20-vex.isa:749: kxord | VEX.256.66.0F.W1 47 /r reg */
     {XIE_OP_KXORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:749: kaddw | VEX.256.NP.0F.W0 4A /r reg */
+    /* 20-vex.isa:750: kaddw | VEX.256.NP.0F.W0 4A /r reg */
     {XIE_OP_KADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:750: kaddb | VEX.256.66.0F.W0 4A /r reg */
+    /* 20-vex.isa:751: kaddb | VEX.256.66.0F.W0 4A /r reg */
     {XIE_OP_KADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:751: kaddq | VEX.256.NP.0F.W1 4A /r reg */
+    /* 20-vex.isa:752: kaddq | VEX.256.NP.0F.W1 4A /r reg */
     {XIE_OP_KADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:752: kaddd | VEX.256.66.0F.W1 4A /r reg */
+    /* 20-vex.isa:753: kaddd | VEX.256.66.0F.W1 4A /r reg */
     {XIE_OP_KADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:753: knotw | VEX.128.NP.0F.W0 44 /r reg */
+    /* 20-vex.isa:754: knotw | VEX.128.NP.0F.W0 44 /r reg */
     {XIE_OP_KNOTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:754: kortestw | VEX.128.NP.0F.W0 98 /r reg */
+    /* 20-vex.isa:755: kortestw | VEX.128.NP.0F.W0 98 /r reg */
     {XIE_OP_KORTESTW, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:755: ktestw | VEX.128.NP.0F.W0 99 /r reg */
+    /* 20-vex.isa:756: ktestw | VEX.128.NP.0F.W0 99 /r reg */
     {XIE_OP_KTESTW, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:756: knotb | VEX.128.66.0F.W0 44 /r reg */
+    /* 20-vex.isa:757: knotb | VEX.128.66.0F.W0 44 /r reg */
     {XIE_OP_KNOTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:757: kortestb | VEX.128.66.0F.W0 98 /r reg */
+    /* 20-vex.isa:758: kortestb | VEX.128.66.0F.W0 98 /r reg */
     {XIE_OP_KORTESTB, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:758: ktestb | VEX.128.66.0F.W0 99 /r reg */
+    /* 20-vex.isa:759: ktestb | VEX.128.66.0F.W0 99 /r reg */
     {XIE_OP_KTESTB, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:759: knotq | VEX.128.NP.0F.W1 44 /r reg */
+    /* 20-vex.isa:760: knotq | VEX.128.NP.0F.W1 44 /r reg */
     {XIE_OP_KNOTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:760: kortestq | VEX.128.NP.0F.W1 98 /r reg */
+    /* 20-vex.isa:761: kortestq | VEX.128.NP.0F.W1 98 /r reg */
     {XIE_OP_KORTESTQ, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:761: ktestq | VEX.128.NP.0F.W1 99 /r reg */
+    /* 20-vex.isa:762: ktestq | VEX.128.NP.0F.W1 99 /r reg */
     {XIE_OP_KTESTQ, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:762: knotd | VEX.128.66.0F.W1 44 /r reg */
+    /* 20-vex.isa:763: knotd | VEX.128.66.0F.W1 44 /r reg */
     {XIE_OP_KNOTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:763: kortestd | VEX.128.66.0F.W1 98 /r reg */
+    /* 20-vex.isa:764: kortestd | VEX.128.66.0F.W1 98 /r reg */
     {XIE_OP_KORTESTD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:764: ktestd | VEX.128.66.0F.W1 99 /r reg */
+    /* 20-vex.isa:765: ktestd | VEX.128.66.0F.W1 99 /r reg */
     {XIE_OP_KTESTD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:765: kunpckbw | VEX.256.66.0F.W0 4B /r reg */
+    /* 20-vex.isa:766: kunpckbw | VEX.256.66.0F.W0 4B /r reg */
     {XIE_OP_KUNPCKBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:766: kunpckwd | VEX.256.NP.0F.W0 4B /r reg */
+    /* 20-vex.isa:767: kunpckwd | VEX.256.NP.0F.W0 4B /r reg */
     {XIE_OP_KUNPCKWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:767: kunpckdq | VEX.256.NP.0F.W1 4B /r reg */
+    /* 20-vex.isa:768: kunpckdq | VEX.256.NP.0F.W1 4B /r reg */
     {XIE_OP_KUNPCKDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:768: kmovw | VEX.128.NP.0F.W0 90 /r */
+    /* 20-vex.isa:769: kmovw | VEX.128.NP.0F.W0 90 /r */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:769: kmovw | VEX.128.NP.0F.W0 91 /r mem */
+    /* 20-vex.isa:770: kmovw | VEX.128.NP.0F.W0 91 /r mem */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:770: kmovb | VEX.128.66.0F.W0 90 /r */
+    /* 20-vex.isa:771: kmovb | VEX.128.66.0F.W0 90 /r */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:771: kmovb | VEX.128.66.0F.W0 91 /r mem */
+    /* 20-vex.isa:772: kmovb | VEX.128.66.0F.W0 91 /r mem */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:772: kmovq | VEX.128.NP.0F.W1 90 /r */
+    /* 20-vex.isa:773: kmovq | VEX.128.NP.0F.W1 90 /r */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:773: kmovq | VEX.128.NP.0F.W1 91 /r mem */
+    /* 20-vex.isa:774: kmovq | VEX.128.NP.0F.W1 91 /r mem */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:774: kmovd | VEX.128.66.0F.W1 90 /r */
+    /* 20-vex.isa:775: kmovd | VEX.128.66.0F.W1 90 /r */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:775: kmovd | VEX.128.66.0F.W1 91 /r mem */
+    /* 20-vex.isa:776: kmovd | VEX.128.66.0F.W1 91 /r mem */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:776: kmovw | VEX.128.NP.0F.W0 92 /r reg */
+    /* 20-vex.isa:777: kmovw | VEX.128.NP.0F.W0 92 /r reg */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:777: kmovw | VEX.128.NP.0F.W0 93 /r reg */
+    /* 20-vex.isa:778: kmovw | VEX.128.NP.0F.W0 93 /r reg */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:778: kmovb | VEX.128.66.0F.W0 92 /r reg */
+    /* 20-vex.isa:779: kmovb | VEX.128.66.0F.W0 92 /r reg */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:779: kmovb | VEX.128.66.0F.W0 93 /r reg */
+    /* 20-vex.isa:780: kmovb | VEX.128.66.0F.W0 93 /r reg */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:780: kmovd | VEX.128.F2.0F.W0 92 /r reg */
+    /* 20-vex.isa:781: kmovd | VEX.128.F2.0F.W0 92 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:781: kmovd | VEX.128.F2.0F.W0 93 /r reg */
+    /* 20-vex.isa:782: kmovd | VEX.128.F2.0F.W0 93 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:782: kmovq | VEX.128.F2.0F.W1 92 /r reg */
-    {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:783: kmovq | VEX.128.F2.0F.W1 93 /r reg */
-    {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:784: kshiftrb | VEX.128.66.0F3A.W0 30 /r reg */
+    /* 20-vex.isa:783: kmovq | VEX.128.F2.0F.W1 92 /r reg */
+    {XIE_OP_KMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
+    /* 20-vex.isa:784: kmovq | VEX.128.F2.0F.W1 93 /r reg */
+    {XIE_OP_KMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
+    /* 20-vex.isa:785: kmovd | VEX.128.F2.0F.W1 92 /r reg */
+    {XIE_OP_KMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
+    /* 20-vex.isa:786: kmovd | VEX.128.F2.0F.W1 93 /r reg */
+    {XIE_OP_KMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
+    /* 20-vex.isa:787: kshiftrb | VEX.128.66.0F3A.W0 30 /r reg */
     {XIE_OP_KSHIFTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 3, 0x30, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:785: kshiftrw | VEX.128.66.0F3A.W1 30 /r reg */
+    /* 20-vex.isa:788: kshiftrw | VEX.128.66.0F3A.W1 30 /r reg */
     {XIE_OP_KSHIFTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 3, 0x30, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:786: kshiftrd | VEX.128.66.0F3A.W0 31 /r reg */
+    /* 20-vex.isa:789: kshiftrd | VEX.128.66.0F3A.W0 31 /r reg */
     {XIE_OP_KSHIFTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x31, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:787: kshiftrq | VEX.128.66.0F3A.W1 31 /r reg */
+    /* 20-vex.isa:790: kshiftrq | VEX.128.66.0F3A.W1 31 /r reg */
     {XIE_OP_KSHIFTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x31, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:788: kshiftlb | VEX.128.66.0F3A.W0 32 /r reg */
+    /* 20-vex.isa:791: kshiftlb | VEX.128.66.0F3A.W0 32 /r reg */
     {XIE_OP_KSHIFTLB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 3, 0x32, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:789: kshiftlw | VEX.128.66.0F3A.W1 32 /r reg */
+    /* 20-vex.isa:792: kshiftlw | VEX.128.66.0F3A.W1 32 /r reg */
     {XIE_OP_KSHIFTLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 3, 0x32, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:790: kshiftld | VEX.128.66.0F3A.W0 33 /r reg */
+    /* 20-vex.isa:793: kshiftld | VEX.128.66.0F3A.W0 33 /r reg */
     {XIE_OP_KSHIFTLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x33, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:791: kshiftlq | VEX.128.66.0F3A.W1 33 /r reg */
+    /* 20-vex.isa:794: kshiftlq | VEX.128.66.0F3A.W1 33 /r reg */
     {XIE_OP_KSHIFTLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x33, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:795: ldtilecfg | VEX.128.NP.0F38.W0 49 /0 mem */
+    /* 20-vex.isa:798: ldtilecfg | VEX.128.NP.0F38.W0 49 /0 mem */
     {XIE_OP_LDTILECFG, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:796: sttilecfg | VEX.128.66.0F38.W0 49 /0 mem */
+    /* 20-vex.isa:799: sttilecfg | VEX.128.66.0F38.W0 49 /0 mem */
     {XIE_OP_STTILECFG, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:797: tilerelease | VEX.128.NP.0F38.W0 49 C0 */
+    /* 20-vex.isa:800: tilerelease | VEX.128.NP.0F38.W0 49 C0 */
     {XIE_OP_TILERELEASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:798: tilezero | VEX.128.F2.0F38.W0 49 /r reg rm=0 */
+    /* 20-vex.isa:801: tilezero | VEX.128.F2.0F38.W0 49 /r reg rm=0 */
     {XIE_OP_TILEZERO, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:799: tileloadd | VEX.128.F2.0F38.W0 4B /r mem */
+    /* 20-vex.isa:802: tileloadd | VEX.128.F2.0F38.W0 4B /r mem */
     {XIE_OP_TILELOADD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:800: tileloaddt1 | VEX.128.66.0F38.W0 4B /r mem */
+    /* 20-vex.isa:803: tileloaddt1 | VEX.128.66.0F38.W0 4B /r mem */
     {XIE_OP_TILELOADDT1, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:801: tilestored | VEX.128.F3.0F38.W0 4B /r mem */
+    /* 20-vex.isa:804: tilestored | VEX.128.F3.0F38.W0 4B /r mem */
     {XIE_OP_TILESTORED, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:802: tdpbf16ps | VEX.128.F3.0F38.W0 5C /r reg */
+    /* 20-vex.isa:805: tdpbf16ps | VEX.128.F3.0F38.W0 5C /r reg */
     {XIE_OP_TDPBF16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_BF16, 0}, XIEI_ENC_VEX, 2, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:803: tdpfp16ps | VEX.128.F2.0F38.W0 5C /r reg */
+    /* 20-vex.isa:806: tdpfp16ps | VEX.128.F2.0F38.W0 5C /r reg */
     {XIE_OP_TDPFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_FP16, 0}, XIEI_ENC_VEX, 2, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:804: tdpbssd | VEX.128.F2.0F38.W0 5E /r reg */
+    /* 20-vex.isa:807: tdpbssd | VEX.128.F2.0F38.W0 5E /r reg */
     {XIE_OP_TDPBSSD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:805: tdpbsud | VEX.128.F3.0F38.W0 5E /r reg */
+    /* 20-vex.isa:808: tdpbsud | VEX.128.F3.0F38.W0 5E /r reg */
     {XIE_OP_TDPBSUD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:806: tdpbusd | VEX.128.66.0F38.W0 5E /r reg */
+    /* 20-vex.isa:809: tdpbusd | VEX.128.66.0F38.W0 5E /r reg */
     {XIE_OP_TDPBUSD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:807: tdpbuud | VEX.128.NP.0F38.W0 5E /r reg */
+    /* 20-vex.isa:810: tdpbuud | VEX.128.NP.0F38.W0 5E /r reg */
     {XIE_OP_TDPBUUD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:808: tcmmimfp16ps | VEX.128.66.0F38.W0 6C /r reg */
+    /* 20-vex.isa:811: tcmmimfp16ps | VEX.128.66.0F38.W0 6C /r reg */
     {XIE_OP_TCMMIMFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:809: tcmmrlfp16ps | VEX.128.NP.0F38.W0 6C /r reg */
+    /* 20-vex.isa:812: tcmmrlfp16ps | VEX.128.NP.0F38.W0 6C /r reg */
     {XIE_OP_TCMMRLFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
     /* 30-evex.isa:15: vmovups | EVEX.128/256/512.NP.0F.W0 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
@@ -3881,1431 +3889,1431 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
     /* 30-evex.isa:96: vmovq | EVEX.128.66.0F.W1 D6 /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:99: vcvtsi2ss | EVEX.LIG.F3.0F.W0 2A /r */
+    /* 30-evex.isa:102: vcvtsi2ss | EVEX.LIG.F3.0F.W0 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:100: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
+    /* 30-evex.isa:103: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:101: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
+    /* 30-evex.isa:104: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:102: vcvtsi2sd | EVEX.LIG.F2.0F.W0 2A /r */
+    /* 30-evex.isa:105: vcvtsi2sd | EVEX.LIG.F2.0F.W0 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:103: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
+    /* 30-evex.isa:106: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:104: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
+    /* 30-evex.isa:107: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:105: vcvtusi2ss | EVEX.LIG.F3.0F.W0 7B /r */
+    /* 30-evex.isa:108: vcvtusi2ss | EVEX.LIG.F3.0F.W0 7B /r */
     {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:106: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
+    /* 30-evex.isa:109: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:107: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
+    /* 30-evex.isa:110: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:108: vcvtusi2sd | EVEX.LIG.F2.0F.W0 7B /r */
+    /* 30-evex.isa:111: vcvtusi2sd | EVEX.LIG.F2.0F.W0 7B /r */
     {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:109: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
+    /* 30-evex.isa:112: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:110: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
+    /* 30-evex.isa:113: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:111: vcvttss2si | EVEX.LIG.F3.0F.WIG 2C /r */
+    /* 30-evex.isa:114: vcvttss2si | EVEX.LIG.F3.0F.WIG 2C /r */
     {XIE_OP_VCVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:112: vcvttsd2si | EVEX.LIG.F2.0F.WIG 2C /r */
+    /* 30-evex.isa:115: vcvttsd2si | EVEX.LIG.F2.0F.WIG 2C /r */
     {XIE_OP_VCVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:113: vcvtss2si | EVEX.LIG.F3.0F.WIG 2D /r */
+    /* 30-evex.isa:116: vcvtss2si | EVEX.LIG.F3.0F.WIG 2D /r */
     {XIE_OP_VCVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:114: vcvtsd2si | EVEX.LIG.F2.0F.WIG 2D /r */
+    /* 30-evex.isa:117: vcvtsd2si | EVEX.LIG.F2.0F.WIG 2D /r */
     {XIE_OP_VCVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:115: vcvttss2usi | EVEX.LIG.F3.0F.WIG 78 /r */
+    /* 30-evex.isa:118: vcvttss2usi | EVEX.LIG.F3.0F.WIG 78 /r */
     {XIE_OP_VCVTTSS2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:116: vcvttsd2usi | EVEX.LIG.F2.0F.WIG 78 /r */
+    /* 30-evex.isa:119: vcvttsd2usi | EVEX.LIG.F2.0F.WIG 78 /r */
     {XIE_OP_VCVTTSD2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:117: vcvtss2usi | EVEX.LIG.F3.0F.WIG 79 /r */
+    /* 30-evex.isa:120: vcvtss2usi | EVEX.LIG.F3.0F.WIG 79 /r */
     {XIE_OP_VCVTSS2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:118: vcvtsd2usi | EVEX.LIG.F2.0F.WIG 79 /r */
+    /* 30-evex.isa:121: vcvtsd2usi | EVEX.LIG.F2.0F.WIG 79 /r */
     {XIE_OP_VCVTSD2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:119: vucomiss | EVEX.LIG.NP.0F.W0 2E /r */
+    /* 30-evex.isa:122: vucomiss | EVEX.LIG.NP.0F.W0 2E /r */
     {XIE_OP_VUCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:120: vucomisd | EVEX.LIG.66.0F.W1 2E /r */
+    /* 30-evex.isa:123: vucomisd | EVEX.LIG.66.0F.W1 2E /r */
     {XIE_OP_VUCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:121: vcomiss | EVEX.LIG.NP.0F.W0 2F /r */
+    /* 30-evex.isa:124: vcomiss | EVEX.LIG.NP.0F.W0 2F /r */
     {XIE_OP_VCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:122: vcomisd | EVEX.LIG.66.0F.W1 2F /r */
+    /* 30-evex.isa:125: vcomisd | EVEX.LIG.66.0F.W1 2F /r */
     {XIE_OP_VCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:125: vsqrtps | EVEX.128/256/512.NP.0F.W0 51 /r */
+    /* 30-evex.isa:128: vsqrtps | EVEX.128/256/512.NP.0F.W0 51 /r */
     {XIE_OP_VSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:126: vsqrtpd | EVEX.128/256/512.66.0F.W1 51 /r */
+    /* 30-evex.isa:129: vsqrtpd | EVEX.128/256/512.66.0F.W1 51 /r */
     {XIE_OP_VSQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:127: vsqrtss | EVEX.LIG.F3.0F.W0 51 /r */
+    /* 30-evex.isa:130: vsqrtss | EVEX.LIG.F3.0F.W0 51 /r */
     {XIE_OP_VSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:128: vsqrtsd | EVEX.LIG.F2.0F.W1 51 /r */
+    /* 30-evex.isa:131: vsqrtsd | EVEX.LIG.F2.0F.W1 51 /r */
     {XIE_OP_VSQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:129: vaddps | EVEX.128/256/512.NP.0F.W0 58 /r */
+    /* 30-evex.isa:132: vaddps | EVEX.128/256/512.NP.0F.W0 58 /r */
     {XIE_OP_VADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:130: vaddpd | EVEX.128/256/512.66.0F.W1 58 /r */
+    /* 30-evex.isa:133: vaddpd | EVEX.128/256/512.66.0F.W1 58 /r */
     {XIE_OP_VADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:131: vaddss | EVEX.LIG.F3.0F.W0 58 /r */
+    /* 30-evex.isa:134: vaddss | EVEX.LIG.F3.0F.W0 58 /r */
     {XIE_OP_VADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:132: vaddsd | EVEX.LIG.F2.0F.W1 58 /r */
+    /* 30-evex.isa:135: vaddsd | EVEX.LIG.F2.0F.W1 58 /r */
     {XIE_OP_VADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:133: vmulps | EVEX.128/256/512.NP.0F.W0 59 /r */
+    /* 30-evex.isa:136: vmulps | EVEX.128/256/512.NP.0F.W0 59 /r */
     {XIE_OP_VMULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:134: vmulpd | EVEX.128/256/512.66.0F.W1 59 /r */
+    /* 30-evex.isa:137: vmulpd | EVEX.128/256/512.66.0F.W1 59 /r */
     {XIE_OP_VMULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:135: vmulss | EVEX.LIG.F3.0F.W0 59 /r */
+    /* 30-evex.isa:138: vmulss | EVEX.LIG.F3.0F.W0 59 /r */
     {XIE_OP_VMULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:136: vmulsd | EVEX.LIG.F2.0F.W1 59 /r */
+    /* 30-evex.isa:139: vmulsd | EVEX.LIG.F2.0F.W1 59 /r */
     {XIE_OP_VMULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:137: vsubps | EVEX.128/256/512.NP.0F.W0 5C /r */
+    /* 30-evex.isa:140: vsubps | EVEX.128/256/512.NP.0F.W0 5C /r */
     {XIE_OP_VSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:138: vsubpd | EVEX.128/256/512.66.0F.W1 5C /r */
+    /* 30-evex.isa:141: vsubpd | EVEX.128/256/512.66.0F.W1 5C /r */
     {XIE_OP_VSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:139: vsubss | EVEX.LIG.F3.0F.W0 5C /r */
+    /* 30-evex.isa:142: vsubss | EVEX.LIG.F3.0F.W0 5C /r */
     {XIE_OP_VSUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:140: vsubsd | EVEX.LIG.F2.0F.W1 5C /r */
+    /* 30-evex.isa:143: vsubsd | EVEX.LIG.F2.0F.W1 5C /r */
     {XIE_OP_VSUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:141: vminps | EVEX.128/256/512.NP.0F.W0 5D /r */
+    /* 30-evex.isa:144: vminps | EVEX.128/256/512.NP.0F.W0 5D /r */
     {XIE_OP_VMINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:142: vminpd | EVEX.128/256/512.66.0F.W1 5D /r */
+    /* 30-evex.isa:145: vminpd | EVEX.128/256/512.66.0F.W1 5D /r */
     {XIE_OP_VMINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:143: vminss | EVEX.LIG.F3.0F.W0 5D /r */
+    /* 30-evex.isa:146: vminss | EVEX.LIG.F3.0F.W0 5D /r */
     {XIE_OP_VMINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:144: vminsd | EVEX.LIG.F2.0F.W1 5D /r */
+    /* 30-evex.isa:147: vminsd | EVEX.LIG.F2.0F.W1 5D /r */
     {XIE_OP_VMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:145: vdivps | EVEX.128/256/512.NP.0F.W0 5E /r */
+    /* 30-evex.isa:148: vdivps | EVEX.128/256/512.NP.0F.W0 5E /r */
     {XIE_OP_VDIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:146: vdivpd | EVEX.128/256/512.66.0F.W1 5E /r */
+    /* 30-evex.isa:149: vdivpd | EVEX.128/256/512.66.0F.W1 5E /r */
     {XIE_OP_VDIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:147: vdivss | EVEX.LIG.F3.0F.W0 5E /r */
+    /* 30-evex.isa:150: vdivss | EVEX.LIG.F3.0F.W0 5E /r */
     {XIE_OP_VDIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:148: vdivsd | EVEX.LIG.F2.0F.W1 5E /r */
+    /* 30-evex.isa:151: vdivsd | EVEX.LIG.F2.0F.W1 5E /r */
     {XIE_OP_VDIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:149: vmaxps | EVEX.128/256/512.NP.0F.W0 5F /r */
+    /* 30-evex.isa:152: vmaxps | EVEX.128/256/512.NP.0F.W0 5F /r */
     {XIE_OP_VMAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:150: vmaxpd | EVEX.128/256/512.66.0F.W1 5F /r */
+    /* 30-evex.isa:153: vmaxpd | EVEX.128/256/512.66.0F.W1 5F /r */
     {XIE_OP_VMAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:151: vmaxss | EVEX.LIG.F3.0F.W0 5F /r */
+    /* 30-evex.isa:154: vmaxss | EVEX.LIG.F3.0F.W0 5F /r */
     {XIE_OP_VMAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:152: vmaxsd | EVEX.LIG.F2.0F.W1 5F /r */
+    /* 30-evex.isa:155: vmaxsd | EVEX.LIG.F2.0F.W1 5F /r */
     {XIE_OP_VMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:153: vandps | EVEX.128/256/512.NP.0F.W0 54 /r */
+    /* 30-evex.isa:156: vandps | EVEX.128/256/512.NP.0F.W0 54 /r */
     {XIE_OP_VANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:154: vandpd | EVEX.128/256/512.66.0F.W1 54 /r */
+    /* 30-evex.isa:157: vandpd | EVEX.128/256/512.66.0F.W1 54 /r */
     {XIE_OP_VANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:155: vandnps | EVEX.128/256/512.NP.0F.W0 55 /r */
+    /* 30-evex.isa:158: vandnps | EVEX.128/256/512.NP.0F.W0 55 /r */
     {XIE_OP_VANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:156: vandnpd | EVEX.128/256/512.66.0F.W1 55 /r */
+    /* 30-evex.isa:159: vandnpd | EVEX.128/256/512.66.0F.W1 55 /r */
     {XIE_OP_VANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:157: vorps | EVEX.128/256/512.NP.0F.W0 56 /r */
+    /* 30-evex.isa:160: vorps | EVEX.128/256/512.NP.0F.W0 56 /r */
     {XIE_OP_VORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:158: vorpd | EVEX.128/256/512.66.0F.W1 56 /r */
+    /* 30-evex.isa:161: vorpd | EVEX.128/256/512.66.0F.W1 56 /r */
     {XIE_OP_VORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:159: vxorps | EVEX.128/256/512.NP.0F.W0 57 /r */
+    /* 30-evex.isa:162: vxorps | EVEX.128/256/512.NP.0F.W0 57 /r */
     {XIE_OP_VXORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:160: vxorpd | EVEX.128/256/512.66.0F.W1 57 /r */
+    /* 30-evex.isa:163: vxorpd | EVEX.128/256/512.66.0F.W1 57 /r */
     {XIE_OP_VXORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:161: vcvtps2pd | EVEX.128/256/512.NP.0F.W0 5A /r */
+    /* 30-evex.isa:164: vcvtps2pd | EVEX.128/256/512.NP.0F.W0 5A /r */
     {XIE_OP_VCVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:162: vcvtpd2ps | EVEX.128/256/512.66.0F.W1 5A /r */
+    /* 30-evex.isa:165: vcvtpd2ps | EVEX.128/256/512.66.0F.W1 5A /r */
     {XIE_OP_VCVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:163: vcvtss2sd | EVEX.LIG.F3.0F.W0 5A /r */
+    /* 30-evex.isa:166: vcvtss2sd | EVEX.LIG.F3.0F.W0 5A /r */
     {XIE_OP_VCVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:164: vcvtsd2ss | EVEX.LIG.F2.0F.W1 5A /r */
+    /* 30-evex.isa:167: vcvtsd2ss | EVEX.LIG.F2.0F.W1 5A /r */
     {XIE_OP_VCVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:165: vcvtdq2ps | EVEX.128/256/512.NP.0F.W0 5B /r */
+    /* 30-evex.isa:168: vcvtdq2ps | EVEX.128/256/512.NP.0F.W0 5B /r */
     {XIE_OP_VCVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:166: vcvtqq2ps | EVEX.128/256/512.NP.0F.W1 5B /r */
+    /* 30-evex.isa:169: vcvtqq2ps | EVEX.128/256/512.NP.0F.W1 5B /r */
     {XIE_OP_VCVTQQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:167: vcvtps2dq | EVEX.128/256/512.66.0F.W0 5B /r */
+    /* 30-evex.isa:170: vcvtps2dq | EVEX.128/256/512.66.0F.W0 5B /r */
     {XIE_OP_VCVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:168: vcvttps2dq | EVEX.128/256/512.F3.0F.W0 5B /r */
+    /* 30-evex.isa:171: vcvttps2dq | EVEX.128/256/512.F3.0F.W0 5B /r */
     {XIE_OP_VCVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:169: vcvttps2udq | EVEX.128/256/512.NP.0F.W0 78 /r */
+    /* 30-evex.isa:172: vcvttps2udq | EVEX.128/256/512.NP.0F.W0 78 /r */
     {XIE_OP_VCVTTPS2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:170: vcvttpd2udq | EVEX.128/256/512.NP.0F.W1 78 /r */
+    /* 30-evex.isa:173: vcvttpd2udq | EVEX.128/256/512.NP.0F.W1 78 /r */
     {XIE_OP_VCVTTPD2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:171: vcvttps2uqq | EVEX.128/256/512.66.0F.W0 78 /r */
+    /* 30-evex.isa:174: vcvttps2uqq | EVEX.128/256/512.66.0F.W0 78 /r */
     {XIE_OP_VCVTTPS2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:172: vcvttpd2uqq | EVEX.128/256/512.66.0F.W1 78 /r */
+    /* 30-evex.isa:175: vcvttpd2uqq | EVEX.128/256/512.66.0F.W1 78 /r */
     {XIE_OP_VCVTTPD2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:173: vcvtps2udq | EVEX.128/256/512.NP.0F.W0 79 /r */
+    /* 30-evex.isa:176: vcvtps2udq | EVEX.128/256/512.NP.0F.W0 79 /r */
     {XIE_OP_VCVTPS2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:174: vcvtpd2udq | EVEX.128/256/512.NP.0F.W1 79 /r */
+    /* 30-evex.isa:177: vcvtpd2udq | EVEX.128/256/512.NP.0F.W1 79 /r */
     {XIE_OP_VCVTPD2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:175: vcvtps2uqq | EVEX.128/256/512.66.0F.W0 79 /r */
+    /* 30-evex.isa:178: vcvtps2uqq | EVEX.128/256/512.66.0F.W0 79 /r */
     {XIE_OP_VCVTPS2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:176: vcvtpd2uqq | EVEX.128/256/512.66.0F.W1 79 /r */
+    /* 30-evex.isa:179: vcvtpd2uqq | EVEX.128/256/512.66.0F.W1 79 /r */
     {XIE_OP_VCVTPD2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:177: vcvttps2qq | EVEX.128/256/512.66.0F.W0 7A /r */
+    /* 30-evex.isa:180: vcvttps2qq | EVEX.128/256/512.66.0F.W0 7A /r */
     {XIE_OP_VCVTTPS2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:178: vcvttpd2qq | EVEX.128/256/512.66.0F.W1 7A /r */
+    /* 30-evex.isa:181: vcvttpd2qq | EVEX.128/256/512.66.0F.W1 7A /r */
     {XIE_OP_VCVTTPD2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:179: vcvtudq2pd | EVEX.128/256/512.F3.0F.W0 7A /r */
+    /* 30-evex.isa:182: vcvtudq2pd | EVEX.128/256/512.F3.0F.W0 7A /r */
     {XIE_OP_VCVTUDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:180: vcvtuqq2pd | EVEX.128/256/512.F3.0F.W1 7A /r */
+    /* 30-evex.isa:183: vcvtuqq2pd | EVEX.128/256/512.F3.0F.W1 7A /r */
     {XIE_OP_VCVTUQQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:181: vcvtudq2ps | EVEX.128/256/512.F2.0F.W0 7A /r */
+    /* 30-evex.isa:184: vcvtudq2ps | EVEX.128/256/512.F2.0F.W0 7A /r */
     {XIE_OP_VCVTUDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:182: vcvtuqq2ps | EVEX.128/256/512.F2.0F.W1 7A /r */
+    /* 30-evex.isa:185: vcvtuqq2ps | EVEX.128/256/512.F2.0F.W1 7A /r */
     {XIE_OP_VCVTUQQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:183: vcvtps2qq | EVEX.128/256/512.66.0F.W0 7B /r */
+    /* 30-evex.isa:186: vcvtps2qq | EVEX.128/256/512.66.0F.W0 7B /r */
     {XIE_OP_VCVTPS2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:184: vcvtpd2qq | EVEX.128/256/512.66.0F.W1 7B /r */
+    /* 30-evex.isa:187: vcvtpd2qq | EVEX.128/256/512.66.0F.W1 7B /r */
     {XIE_OP_VCVTPD2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:185: vcvttpd2dq | EVEX.128/256/512.66.0F.W1 E6 /r */
+    /* 30-evex.isa:188: vcvttpd2dq | EVEX.128/256/512.66.0F.W1 E6 /r */
     {XIE_OP_VCVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:186: vcvtdq2pd | EVEX.128/256/512.F3.0F.W0 E6 /r */
+    /* 30-evex.isa:189: vcvtdq2pd | EVEX.128/256/512.F3.0F.W0 E6 /r */
     {XIE_OP_VCVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:187: vcvtqq2pd | EVEX.128/256/512.F3.0F.W1 E6 /r */
+    /* 30-evex.isa:190: vcvtqq2pd | EVEX.128/256/512.F3.0F.W1 E6 /r */
     {XIE_OP_VCVTQQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:188: vcvtpd2dq | EVEX.128/256/512.F2.0F.W1 E6 /r */
+    /* 30-evex.isa:191: vcvtpd2dq | EVEX.128/256/512.F2.0F.W1 E6 /r */
     {XIE_OP_VCVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:189: vcmpps | EVEX.128/256/512.NP.0F.W0 C2 /r */
+    /* 30-evex.isa:192: vcmpps | EVEX.128/256/512.NP.0F.W0 C2 /r */
     {XIE_OP_VCMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:190: vcmppd | EVEX.128/256/512.66.0F.W1 C2 /r */
+    /* 30-evex.isa:193: vcmppd | EVEX.128/256/512.66.0F.W1 C2 /r */
     {XIE_OP_VCMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:191: vcmpss | EVEX.LIG.F3.0F.W0 C2 /r */
+    /* 30-evex.isa:194: vcmpss | EVEX.LIG.F3.0F.W0 C2 /r */
     {XIE_OP_VCMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:192: vcmpsd | EVEX.LIG.F2.0F.W1 C2 /r */
+    /* 30-evex.isa:195: vcmpsd | EVEX.LIG.F2.0F.W1 C2 /r */
     {XIE_OP_VCMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:193: vshufps | EVEX.128/256/512.NP.0F.W0 C6 /r */
+    /* 30-evex.isa:196: vshufps | EVEX.128/256/512.NP.0F.W0 C6 /r */
     {XIE_OP_VSHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:194: vshufpd | EVEX.128/256/512.66.0F.W1 C6 /r */
+    /* 30-evex.isa:197: vshufpd | EVEX.128/256/512.66.0F.W1 C6 /r */
     {XIE_OP_VSHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:197: vpunpcklbw | EVEX.128/256/512.66.0F.WIG 60 /r */
+    /* 30-evex.isa:200: vpunpcklbw | EVEX.128/256/512.66.0F.WIG 60 /r */
     {XIE_OP_VPUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:198: vpunpcklwd | EVEX.128/256/512.66.0F.WIG 61 /r */
+    /* 30-evex.isa:201: vpunpcklwd | EVEX.128/256/512.66.0F.WIG 61 /r */
     {XIE_OP_VPUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:199: vpacksswb | EVEX.128/256/512.66.0F.WIG 63 /r */
+    /* 30-evex.isa:202: vpacksswb | EVEX.128/256/512.66.0F.WIG 63 /r */
     {XIE_OP_VPACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:200: vpackuswb | EVEX.128/256/512.66.0F.WIG 67 /r */
+    /* 30-evex.isa:203: vpackuswb | EVEX.128/256/512.66.0F.WIG 67 /r */
     {XIE_OP_VPACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:201: vpunpckhbw | EVEX.128/256/512.66.0F.WIG 68 /r */
+    /* 30-evex.isa:204: vpunpckhbw | EVEX.128/256/512.66.0F.WIG 68 /r */
     {XIE_OP_VPUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:202: vpunpckhwd | EVEX.128/256/512.66.0F.WIG 69 /r */
+    /* 30-evex.isa:205: vpunpckhwd | EVEX.128/256/512.66.0F.WIG 69 /r */
     {XIE_OP_VPUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:203: vpmullw | EVEX.128/256/512.66.0F.WIG D5 /r */
+    /* 30-evex.isa:206: vpmullw | EVEX.128/256/512.66.0F.WIG D5 /r */
     {XIE_OP_VPMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:204: vpsubusb | EVEX.128/256/512.66.0F.WIG D8 /r */
+    /* 30-evex.isa:207: vpsubusb | EVEX.128/256/512.66.0F.WIG D8 /r */
     {XIE_OP_VPSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:205: vpsubusw | EVEX.128/256/512.66.0F.WIG D9 /r */
+    /* 30-evex.isa:208: vpsubusw | EVEX.128/256/512.66.0F.WIG D9 /r */
     {XIE_OP_VPSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:206: vpminub | EVEX.128/256/512.66.0F.WIG DA /r */
+    /* 30-evex.isa:209: vpminub | EVEX.128/256/512.66.0F.WIG DA /r */
     {XIE_OP_VPMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:207: vpaddusb | EVEX.128/256/512.66.0F.WIG DC /r */
+    /* 30-evex.isa:210: vpaddusb | EVEX.128/256/512.66.0F.WIG DC /r */
     {XIE_OP_VPADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:208: vpaddusw | EVEX.128/256/512.66.0F.WIG DD /r */
+    /* 30-evex.isa:211: vpaddusw | EVEX.128/256/512.66.0F.WIG DD /r */
     {XIE_OP_VPADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:209: vpmaxub | EVEX.128/256/512.66.0F.WIG DE /r */
+    /* 30-evex.isa:212: vpmaxub | EVEX.128/256/512.66.0F.WIG DE /r */
     {XIE_OP_VPMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:210: vpavgb | EVEX.128/256/512.66.0F.WIG E0 /r */
+    /* 30-evex.isa:213: vpavgb | EVEX.128/256/512.66.0F.WIG E0 /r */
     {XIE_OP_VPAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:211: vpavgw | EVEX.128/256/512.66.0F.WIG E3 /r */
+    /* 30-evex.isa:214: vpavgw | EVEX.128/256/512.66.0F.WIG E3 /r */
     {XIE_OP_VPAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:212: vpmulhuw | EVEX.128/256/512.66.0F.WIG E4 /r */
+    /* 30-evex.isa:215: vpmulhuw | EVEX.128/256/512.66.0F.WIG E4 /r */
     {XIE_OP_VPMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:213: vpmulhw | EVEX.128/256/512.66.0F.WIG E5 /r */
+    /* 30-evex.isa:216: vpmulhw | EVEX.128/256/512.66.0F.WIG E5 /r */
     {XIE_OP_VPMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:214: vpsubsb | EVEX.128/256/512.66.0F.WIG E8 /r */
+    /* 30-evex.isa:217: vpsubsb | EVEX.128/256/512.66.0F.WIG E8 /r */
     {XIE_OP_VPSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:215: vpsubsw | EVEX.128/256/512.66.0F.WIG E9 /r */
+    /* 30-evex.isa:218: vpsubsw | EVEX.128/256/512.66.0F.WIG E9 /r */
     {XIE_OP_VPSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:216: vpminsw | EVEX.128/256/512.66.0F.WIG EA /r */
+    /* 30-evex.isa:219: vpminsw | EVEX.128/256/512.66.0F.WIG EA /r */
     {XIE_OP_VPMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:217: vpaddsb | EVEX.128/256/512.66.0F.WIG EC /r */
+    /* 30-evex.isa:220: vpaddsb | EVEX.128/256/512.66.0F.WIG EC /r */
     {XIE_OP_VPADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:218: vpaddsw | EVEX.128/256/512.66.0F.WIG ED /r */
+    /* 30-evex.isa:221: vpaddsw | EVEX.128/256/512.66.0F.WIG ED /r */
     {XIE_OP_VPADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:219: vpmaxsw | EVEX.128/256/512.66.0F.WIG EE /r */
+    /* 30-evex.isa:222: vpmaxsw | EVEX.128/256/512.66.0F.WIG EE /r */
     {XIE_OP_VPMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:220: vpmaddwd | EVEX.128/256/512.66.0F.WIG F5 /r */
+    /* 30-evex.isa:223: vpmaddwd | EVEX.128/256/512.66.0F.WIG F5 /r */
     {XIE_OP_VPMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:221: vpsubb | EVEX.128/256/512.66.0F.WIG F8 /r */
+    /* 30-evex.isa:224: vpsubb | EVEX.128/256/512.66.0F.WIG F8 /r */
     {XIE_OP_VPSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:222: vpsubw | EVEX.128/256/512.66.0F.WIG F9 /r */
+    /* 30-evex.isa:225: vpsubw | EVEX.128/256/512.66.0F.WIG F9 /r */
     {XIE_OP_VPSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:223: vpaddb | EVEX.128/256/512.66.0F.WIG FC /r */
+    /* 30-evex.isa:226: vpaddb | EVEX.128/256/512.66.0F.WIG FC /r */
     {XIE_OP_VPADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:224: vpaddw | EVEX.128/256/512.66.0F.WIG FD /r */
+    /* 30-evex.isa:227: vpaddw | EVEX.128/256/512.66.0F.WIG FD /r */
     {XIE_OP_VPADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:225: vpsadbw | EVEX.128/256/512.66.0F.WIG F6 /r */
+    /* 30-evex.isa:228: vpsadbw | EVEX.128/256/512.66.0F.WIG F6 /r */
     {XIE_OP_VPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:226: vpcmpgtb | EVEX.128/256/512.66.0F.WIG 64 /r */
+    /* 30-evex.isa:229: vpcmpgtb | EVEX.128/256/512.66.0F.WIG 64 /r */
     {XIE_OP_VPCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:227: vpcmpgtw | EVEX.128/256/512.66.0F.WIG 65 /r */
+    /* 30-evex.isa:230: vpcmpgtw | EVEX.128/256/512.66.0F.WIG 65 /r */
     {XIE_OP_VPCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:228: vpcmpeqb | EVEX.128/256/512.66.0F.WIG 74 /r */
+    /* 30-evex.isa:231: vpcmpeqb | EVEX.128/256/512.66.0F.WIG 74 /r */
     {XIE_OP_VPCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:229: vpcmpeqw | EVEX.128/256/512.66.0F.WIG 75 /r */
+    /* 30-evex.isa:232: vpcmpeqw | EVEX.128/256/512.66.0F.WIG 75 /r */
     {XIE_OP_VPCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:230: vpcmpgtd | EVEX.128/256/512.66.0F.W0 66 /r */
+    /* 30-evex.isa:233: vpcmpgtd | EVEX.128/256/512.66.0F.W0 66 /r */
     {XIE_OP_VPCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:231: vpcmpeqd | EVEX.128/256/512.66.0F.W0 76 /r */
+    /* 30-evex.isa:234: vpcmpeqd | EVEX.128/256/512.66.0F.W0 76 /r */
     {XIE_OP_VPCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:232: vpackssdw | EVEX.128/256/512.66.0F.W0 6B /r */
+    /* 30-evex.isa:235: vpackssdw | EVEX.128/256/512.66.0F.W0 6B /r */
     {XIE_OP_VPACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:233: vpunpckldq | EVEX.128/256/512.66.0F.W0 62 /r */
+    /* 30-evex.isa:236: vpunpckldq | EVEX.128/256/512.66.0F.W0 62 /r */
     {XIE_OP_VPUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:234: vpunpckhdq | EVEX.128/256/512.66.0F.W0 6A /r */
+    /* 30-evex.isa:237: vpunpckhdq | EVEX.128/256/512.66.0F.W0 6A /r */
     {XIE_OP_VPUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:235: vpunpcklqdq | EVEX.128/256/512.66.0F.W1 6C /r */
+    /* 30-evex.isa:238: vpunpcklqdq | EVEX.128/256/512.66.0F.W1 6C /r */
     {XIE_OP_VPUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:236: vpunpckhqdq | EVEX.128/256/512.66.0F.W1 6D /r */
+    /* 30-evex.isa:239: vpunpckhqdq | EVEX.128/256/512.66.0F.W1 6D /r */
     {XIE_OP_VPUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:237: vpaddq | EVEX.128/256/512.66.0F.W1 D4 /r */
+    /* 30-evex.isa:240: vpaddq | EVEX.128/256/512.66.0F.W1 D4 /r */
     {XIE_OP_VPADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:238: vpmuludq | EVEX.128/256/512.66.0F.W1 F4 /r */
+    /* 30-evex.isa:241: vpmuludq | EVEX.128/256/512.66.0F.W1 F4 /r */
     {XIE_OP_VPMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:239: vpsubd | EVEX.128/256/512.66.0F.W0 FA /r */
+    /* 30-evex.isa:242: vpsubd | EVEX.128/256/512.66.0F.W0 FA /r */
     {XIE_OP_VPSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:240: vpsubq | EVEX.128/256/512.66.0F.W1 FB /r */
+    /* 30-evex.isa:243: vpsubq | EVEX.128/256/512.66.0F.W1 FB /r */
     {XIE_OP_VPSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:241: vpaddd | EVEX.128/256/512.66.0F.W0 FE /r */
+    /* 30-evex.isa:244: vpaddd | EVEX.128/256/512.66.0F.W0 FE /r */
     {XIE_OP_VPADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:242: vpandd | EVEX.128/256/512.66.0F.W0 DB /r */
+    /* 30-evex.isa:245: vpandd | EVEX.128/256/512.66.0F.W0 DB /r */
     {XIE_OP_VPANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:243: vpandq | EVEX.128/256/512.66.0F.W1 DB /r */
+    /* 30-evex.isa:246: vpandq | EVEX.128/256/512.66.0F.W1 DB /r */
     {XIE_OP_VPANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:244: vpandnd | EVEX.128/256/512.66.0F.W0 DF /r */
+    /* 30-evex.isa:247: vpandnd | EVEX.128/256/512.66.0F.W0 DF /r */
     {XIE_OP_VPANDND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:245: vpandnq | EVEX.128/256/512.66.0F.W1 DF /r */
+    /* 30-evex.isa:248: vpandnq | EVEX.128/256/512.66.0F.W1 DF /r */
     {XIE_OP_VPANDNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:246: vpord | EVEX.128/256/512.66.0F.W0 EB /r */
+    /* 30-evex.isa:249: vpord | EVEX.128/256/512.66.0F.W0 EB /r */
     {XIE_OP_VPORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:247: vporq | EVEX.128/256/512.66.0F.W1 EB /r */
+    /* 30-evex.isa:250: vporq | EVEX.128/256/512.66.0F.W1 EB /r */
     {XIE_OP_VPORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:248: vpxord | EVEX.128/256/512.66.0F.W0 EF /r */
+    /* 30-evex.isa:251: vpxord | EVEX.128/256/512.66.0F.W0 EF /r */
     {XIE_OP_VPXORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:249: vpxorq | EVEX.128/256/512.66.0F.W1 EF /r */
+    /* 30-evex.isa:252: vpxorq | EVEX.128/256/512.66.0F.W1 EF /r */
     {XIE_OP_VPXORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:250: vpsrlw | EVEX.128/256/512.66.0F.WIG D1 /r */
+    /* 30-evex.isa:253: vpsrlw | EVEX.128/256/512.66.0F.WIG D1 /r */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:251: vpsrld | EVEX.128/256/512.66.0F.W0 D2 /r */
+    /* 30-evex.isa:254: vpsrld | EVEX.128/256/512.66.0F.W0 D2 /r */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:252: vpsrlq | EVEX.128/256/512.66.0F.W1 D3 /r */
+    /* 30-evex.isa:255: vpsrlq | EVEX.128/256/512.66.0F.W1 D3 /r */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:253: vpsraw | EVEX.128/256/512.66.0F.WIG E1 /r */
+    /* 30-evex.isa:256: vpsraw | EVEX.128/256/512.66.0F.WIG E1 /r */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:254: vpsrad | EVEX.128/256/512.66.0F.W0 E2 /r */
+    /* 30-evex.isa:257: vpsrad | EVEX.128/256/512.66.0F.W0 E2 /r */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:255: vpsraq | EVEX.128/256/512.66.0F.W1 E2 /r */
+    /* 30-evex.isa:258: vpsraq | EVEX.128/256/512.66.0F.W1 E2 /r */
     {XIE_OP_VPSRAQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:256: vpsllw | EVEX.128/256/512.66.0F.WIG F1 /r */
+    /* 30-evex.isa:259: vpsllw | EVEX.128/256/512.66.0F.WIG F1 /r */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:257: vpslld | EVEX.128/256/512.66.0F.W0 F2 /r */
+    /* 30-evex.isa:260: vpslld | EVEX.128/256/512.66.0F.W0 F2 /r */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:258: vpsllq | EVEX.128/256/512.66.0F.W1 F3 /r */
+    /* 30-evex.isa:261: vpsllq | EVEX.128/256/512.66.0F.W1 F3 /r */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:259: vpsrlw | EVEX.128/256/512.66.0F.WIG 71 /2 */
+    /* 30-evex.isa:262: vpsrlw | EVEX.128/256/512.66.0F.WIG 71 /2 */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:260: vpsraw | EVEX.128/256/512.66.0F.WIG 71 /4 */
+    /* 30-evex.isa:263: vpsraw | EVEX.128/256/512.66.0F.WIG 71 /4 */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:261: vpsllw | EVEX.128/256/512.66.0F.WIG 71 /6 */
+    /* 30-evex.isa:264: vpsllw | EVEX.128/256/512.66.0F.WIG 71 /6 */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:262: vprord | EVEX.128/256/512.66.0F.W0 72 /0 */
+    /* 30-evex.isa:265: vprord | EVEX.128/256/512.66.0F.W0 72 /0 */
     {XIE_OP_VPRORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:263: vprorq | EVEX.128/256/512.66.0F.W1 72 /0 */
+    /* 30-evex.isa:266: vprorq | EVEX.128/256/512.66.0F.W1 72 /0 */
     {XIE_OP_VPRORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:264: vprold | EVEX.128/256/512.66.0F.W0 72 /1 */
+    /* 30-evex.isa:267: vprold | EVEX.128/256/512.66.0F.W0 72 /1 */
     {XIE_OP_VPROLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:265: vprolq | EVEX.128/256/512.66.0F.W1 72 /1 */
+    /* 30-evex.isa:268: vprolq | EVEX.128/256/512.66.0F.W1 72 /1 */
     {XIE_OP_VPROLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:266: vpsrld | EVEX.128/256/512.66.0F.W0 72 /2 */
+    /* 30-evex.isa:269: vpsrld | EVEX.128/256/512.66.0F.W0 72 /2 */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:267: vpsrad | EVEX.128/256/512.66.0F.W0 72 /4 */
+    /* 30-evex.isa:270: vpsrad | EVEX.128/256/512.66.0F.W0 72 /4 */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:268: vpsraq | EVEX.128/256/512.66.0F.W1 72 /4 */
+    /* 30-evex.isa:271: vpsraq | EVEX.128/256/512.66.0F.W1 72 /4 */
     {XIE_OP_VPSRAQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:269: vpslld | EVEX.128/256/512.66.0F.W0 72 /6 */
+    /* 30-evex.isa:272: vpslld | EVEX.128/256/512.66.0F.W0 72 /6 */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:270: vpsrlq | EVEX.128/256/512.66.0F.W1 73 /2 */
+    /* 30-evex.isa:273: vpsrlq | EVEX.128/256/512.66.0F.W1 73 /2 */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:271: vpsllq | EVEX.128/256/512.66.0F.W1 73 /6 */
+    /* 30-evex.isa:274: vpsllq | EVEX.128/256/512.66.0F.W1 73 /6 */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:272: vpsrldq | EVEX.128/256/512.66.0F.WIG 73 /3 */
+    /* 30-evex.isa:275: vpsrldq | EVEX.128/256/512.66.0F.WIG 73 /3 */
     {XIE_OP_VPSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:273: vpslldq | EVEX.128/256/512.66.0F.WIG 73 /7 */
+    /* 30-evex.isa:276: vpslldq | EVEX.128/256/512.66.0F.WIG 73 /7 */
     {XIE_OP_VPSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:274: vpshufd | EVEX.128/256/512.66.0F.W0 70 /r */
+    /* 30-evex.isa:277: vpshufd | EVEX.128/256/512.66.0F.W0 70 /r */
     {XIE_OP_VPSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:275: vpshufhw | EVEX.128/256/512.F3.0F.WIG 70 /r */
+    /* 30-evex.isa:278: vpshufhw | EVEX.128/256/512.F3.0F.WIG 70 /r */
     {XIE_OP_VPSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:276: vpshuflw | EVEX.128/256/512.F2.0F.WIG 70 /r */
+    /* 30-evex.isa:279: vpshuflw | EVEX.128/256/512.F2.0F.WIG 70 /r */
     {XIE_OP_VPSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:277: vpinsrw | EVEX.128.66.0F.WIG C4 /r reg */
+    /* 30-evex.isa:280: vpinsrw | EVEX.128.66.0F.WIG C4 /r reg */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:278: vpinsrw | EVEX.128.66.0F.WIG C4 /r mem */
+    /* 30-evex.isa:281: vpinsrw | EVEX.128.66.0F.WIG C4 /r mem */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:279: vpextrw | EVEX.128.66.0F.WIG C5 /r reg */
+    /* 30-evex.isa:282: vpextrw | EVEX.128.66.0F.WIG C5 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:282: vpshufb | EVEX.128/256/512.66.0F38.WIG 00 /r */
+    /* 30-evex.isa:285: vpshufb | EVEX.128/256/512.66.0F38.WIG 00 /r */
     {XIE_OP_VPSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:283: vpmaddubsw | EVEX.128/256/512.66.0F38.WIG 04 /r */
+    /* 30-evex.isa:286: vpmaddubsw | EVEX.128/256/512.66.0F38.WIG 04 /r */
     {XIE_OP_VPMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:284: vpmulhrsw | EVEX.128/256/512.66.0F38.WIG 0B /r */
+    /* 30-evex.isa:287: vpmulhrsw | EVEX.128/256/512.66.0F38.WIG 0B /r */
     {XIE_OP_VPMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:285: vpminsb | EVEX.128/256/512.66.0F38.WIG 38 /r */
+    /* 30-evex.isa:288: vpminsb | EVEX.128/256/512.66.0F38.WIG 38 /r */
     {XIE_OP_VPMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:286: vpminuw | EVEX.128/256/512.66.0F38.WIG 3A /r */
+    /* 30-evex.isa:289: vpminuw | EVEX.128/256/512.66.0F38.WIG 3A /r */
     {XIE_OP_VPMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:287: vpmaxsb | EVEX.128/256/512.66.0F38.WIG 3C /r */
+    /* 30-evex.isa:290: vpmaxsb | EVEX.128/256/512.66.0F38.WIG 3C /r */
     {XIE_OP_VPMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:288: vpmaxuw | EVEX.128/256/512.66.0F38.WIG 3E /r */
+    /* 30-evex.isa:291: vpmaxuw | EVEX.128/256/512.66.0F38.WIG 3E /r */
     {XIE_OP_VPMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:289: vpabsb | EVEX.128/256/512.66.0F38.WIG 1C /r */
+    /* 30-evex.isa:292: vpabsb | EVEX.128/256/512.66.0F38.WIG 1C /r */
     {XIE_OP_VPABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:290: vpabsw | EVEX.128/256/512.66.0F38.WIG 1D /r */
+    /* 30-evex.isa:293: vpabsw | EVEX.128/256/512.66.0F38.WIG 1D /r */
     {XIE_OP_VPABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:291: vpabsd | EVEX.128/256/512.66.0F38.W0 1E /r */
+    /* 30-evex.isa:294: vpabsd | EVEX.128/256/512.66.0F38.W0 1E /r */
     {XIE_OP_VPABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:292: vpabsq | EVEX.128/256/512.66.0F38.W1 1F /r */
+    /* 30-evex.isa:295: vpabsq | EVEX.128/256/512.66.0F38.W1 1F /r */
     {XIE_OP_VPABSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:293: vpermilps | EVEX.128/256/512.66.0F38.W0 0C /r */
+    /* 30-evex.isa:296: vpermilps | EVEX.128/256/512.66.0F38.W0 0C /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:294: vpermilpd | EVEX.128/256/512.66.0F38.W1 0D /r */
+    /* 30-evex.isa:297: vpermilpd | EVEX.128/256/512.66.0F38.W1 0D /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:295: vpsrlvw | EVEX.128/256/512.66.0F38.W1 10 /r */
+    /* 30-evex.isa:298: vpsrlvw | EVEX.128/256/512.66.0F38.W1 10 /r */
     {XIE_OP_VPSRLVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:296: vpsravw | EVEX.128/256/512.66.0F38.W1 11 /r */
+    /* 30-evex.isa:299: vpsravw | EVEX.128/256/512.66.0F38.W1 11 /r */
     {XIE_OP_VPSRAVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:297: vpsllvw | EVEX.128/256/512.66.0F38.W1 12 /r */
+    /* 30-evex.isa:300: vpsllvw | EVEX.128/256/512.66.0F38.W1 12 /r */
     {XIE_OP_VPSLLVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x12, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:298: vcvtph2ps | EVEX.128/256/512.66.0F38.W0 13 /r */
+    /* 30-evex.isa:301: vcvtph2ps | EVEX.128/256/512.66.0F38.W0 13 /r */
     {XIE_OP_VCVTPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:299: vprorvd | EVEX.128/256/512.66.0F38.W0 14 /r */
+    /* 30-evex.isa:302: vprorvd | EVEX.128/256/512.66.0F38.W0 14 /r */
     {XIE_OP_VPRORVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:300: vprorvq | EVEX.128/256/512.66.0F38.W1 14 /r */
+    /* 30-evex.isa:303: vprorvq | EVEX.128/256/512.66.0F38.W1 14 /r */
     {XIE_OP_VPRORVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:301: vprolvd | EVEX.128/256/512.66.0F38.W0 15 /r */
+    /* 30-evex.isa:304: vprolvd | EVEX.128/256/512.66.0F38.W0 15 /r */
     {XIE_OP_VPROLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:302: vprolvq | EVEX.128/256/512.66.0F38.W1 15 /r */
+    /* 30-evex.isa:305: vprolvq | EVEX.128/256/512.66.0F38.W1 15 /r */
     {XIE_OP_VPROLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:303: vpermps | EVEX.256/512.66.0F38.W0 16 /r */
+    /* 30-evex.isa:306: vpermps | EVEX.256/512.66.0F38.W0 16 /r */
     {XIE_OP_VPERMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:304: vpermpd | EVEX.256/512.66.0F38.W1 16 /r */
+    /* 30-evex.isa:307: vpermpd | EVEX.256/512.66.0F38.W1 16 /r */
     {XIE_OP_VPERMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:305: vpermd | EVEX.256/512.66.0F38.W0 36 /r */
+    /* 30-evex.isa:308: vpermd | EVEX.256/512.66.0F38.W0 36 /r */
     {XIE_OP_VPERMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x36, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:306: vpermq | EVEX.256/512.66.0F38.W1 36 /r */
+    /* 30-evex.isa:309: vpermq | EVEX.256/512.66.0F38.W1 36 /r */
     {XIE_OP_VPERMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x36, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:307: vpmovuswb | EVEX.128/256/512.F3.0F38.W0 10 /r */
+    /* 30-evex.isa:310: vpmovuswb | EVEX.128/256/512.F3.0F38.W0 10 /r */
     {XIE_OP_VPMOVUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x10, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:308: vpmovswb | EVEX.128/256/512.F3.0F38.W0 20 /r */
+    /* 30-evex.isa:311: vpmovswb | EVEX.128/256/512.F3.0F38.W0 20 /r */
     {XIE_OP_VPMOVSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x20, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:309: vpmovwb | EVEX.128/256/512.F3.0F38.W0 30 /r */
+    /* 30-evex.isa:312: vpmovwb | EVEX.128/256/512.F3.0F38.W0 30 /r */
     {XIE_OP_VPMOVWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x30, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:310: vpmovusdb | EVEX.128/256/512.F3.0F38.W0 11 /r */
+    /* 30-evex.isa:313: vpmovusdb | EVEX.128/256/512.F3.0F38.W0 11 /r */
     {XIE_OP_VPMOVUSDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x11, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:311: vpmovsdb | EVEX.128/256/512.F3.0F38.W0 21 /r */
+    /* 30-evex.isa:314: vpmovsdb | EVEX.128/256/512.F3.0F38.W0 21 /r */
     {XIE_OP_VPMOVSDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x21, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:312: vpmovdb | EVEX.128/256/512.F3.0F38.W0 31 /r */
+    /* 30-evex.isa:315: vpmovdb | EVEX.128/256/512.F3.0F38.W0 31 /r */
     {XIE_OP_VPMOVDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x31, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:313: vpmovusqb | EVEX.128/256/512.F3.0F38.W0 12 /r */
+    /* 30-evex.isa:316: vpmovusqb | EVEX.128/256/512.F3.0F38.W0 12 /r */
     {XIE_OP_VPMOVUSQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:314: vpmovsqb | EVEX.128/256/512.F3.0F38.W0 22 /r */
+    /* 30-evex.isa:317: vpmovsqb | EVEX.128/256/512.F3.0F38.W0 22 /r */
     {XIE_OP_VPMOVSQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x22, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:315: vpmovqb | EVEX.128/256/512.F3.0F38.W0 32 /r */
+    /* 30-evex.isa:318: vpmovqb | EVEX.128/256/512.F3.0F38.W0 32 /r */
     {XIE_OP_VPMOVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x32, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:316: vpmovusdw | EVEX.128/256/512.F3.0F38.W0 13 /r */
+    /* 30-evex.isa:319: vpmovusdw | EVEX.128/256/512.F3.0F38.W0 13 /r */
     {XIE_OP_VPMOVUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x13, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:317: vpmovsdw | EVEX.128/256/512.F3.0F38.W0 23 /r */
+    /* 30-evex.isa:320: vpmovsdw | EVEX.128/256/512.F3.0F38.W0 23 /r */
     {XIE_OP_VPMOVSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x23, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:318: vpmovdw | EVEX.128/256/512.F3.0F38.W0 33 /r */
+    /* 30-evex.isa:321: vpmovdw | EVEX.128/256/512.F3.0F38.W0 33 /r */
     {XIE_OP_VPMOVDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x33, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:319: vpmovusqw | EVEX.128/256/512.F3.0F38.W0 14 /r */
+    /* 30-evex.isa:322: vpmovusqw | EVEX.128/256/512.F3.0F38.W0 14 /r */
     {XIE_OP_VPMOVUSQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x14, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:320: vpmovsqw | EVEX.128/256/512.F3.0F38.W0 24 /r */
+    /* 30-evex.isa:323: vpmovsqw | EVEX.128/256/512.F3.0F38.W0 24 /r */
     {XIE_OP_VPMOVSQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x24, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:321: vpmovqw | EVEX.128/256/512.F3.0F38.W0 34 /r */
+    /* 30-evex.isa:324: vpmovqw | EVEX.128/256/512.F3.0F38.W0 34 /r */
     {XIE_OP_VPMOVQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x34, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:322: vpmovusqd | EVEX.128/256/512.F3.0F38.W0 15 /r */
+    /* 30-evex.isa:325: vpmovusqd | EVEX.128/256/512.F3.0F38.W0 15 /r */
     {XIE_OP_VPMOVUSQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x15, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:323: vpmovsqd | EVEX.128/256/512.F3.0F38.W0 25 /r */
+    /* 30-evex.isa:326: vpmovsqd | EVEX.128/256/512.F3.0F38.W0 25 /r */
     {XIE_OP_VPMOVSQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x25, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:324: vpmovqd | EVEX.128/256/512.F3.0F38.W0 35 /r */
+    /* 30-evex.isa:327: vpmovqd | EVEX.128/256/512.F3.0F38.W0 35 /r */
     {XIE_OP_VPMOVQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x35, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:325: vpmovsxbw | EVEX.128/256/512.66.0F38.WIG 20 /r */
+    /* 30-evex.isa:328: vpmovsxbw | EVEX.128/256/512.66.0F38.WIG 20 /r */
     {XIE_OP_VPMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:326: vpmovsxbd | EVEX.128/256/512.66.0F38.WIG 21 /r */
+    /* 30-evex.isa:329: vpmovsxbd | EVEX.128/256/512.66.0F38.WIG 21 /r */
     {XIE_OP_VPMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:327: vpmovsxbq | EVEX.128/256/512.66.0F38.WIG 22 /r */
+    /* 30-evex.isa:330: vpmovsxbq | EVEX.128/256/512.66.0F38.WIG 22 /r */
     {XIE_OP_VPMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:328: vpmovsxwd | EVEX.128/256/512.66.0F38.WIG 23 /r */
+    /* 30-evex.isa:331: vpmovsxwd | EVEX.128/256/512.66.0F38.WIG 23 /r */
     {XIE_OP_VPMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:329: vpmovsxwq | EVEX.128/256/512.66.0F38.WIG 24 /r */
+    /* 30-evex.isa:332: vpmovsxwq | EVEX.128/256/512.66.0F38.WIG 24 /r */
     {XIE_OP_VPMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:330: vpmovsxdq | EVEX.128/256/512.66.0F38.W0 25 /r */
+    /* 30-evex.isa:333: vpmovsxdq | EVEX.128/256/512.66.0F38.W0 25 /r */
     {XIE_OP_VPMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:331: vpmovzxbw | EVEX.128/256/512.66.0F38.WIG 30 /r */
+    /* 30-evex.isa:334: vpmovzxbw | EVEX.128/256/512.66.0F38.WIG 30 /r */
     {XIE_OP_VPMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:332: vpmovzxbd | EVEX.128/256/512.66.0F38.WIG 31 /r */
+    /* 30-evex.isa:335: vpmovzxbd | EVEX.128/256/512.66.0F38.WIG 31 /r */
     {XIE_OP_VPMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:333: vpmovzxbq | EVEX.128/256/512.66.0F38.WIG 32 /r */
+    /* 30-evex.isa:336: vpmovzxbq | EVEX.128/256/512.66.0F38.WIG 32 /r */
     {XIE_OP_VPMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:334: vpmovzxwd | EVEX.128/256/512.66.0F38.WIG 33 /r */
+    /* 30-evex.isa:337: vpmovzxwd | EVEX.128/256/512.66.0F38.WIG 33 /r */
     {XIE_OP_VPMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:335: vpmovzxwq | EVEX.128/256/512.66.0F38.WIG 34 /r */
+    /* 30-evex.isa:338: vpmovzxwq | EVEX.128/256/512.66.0F38.WIG 34 /r */
     {XIE_OP_VPMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:336: vpmovzxdq | EVEX.128/256/512.66.0F38.W0 35 /r */
+    /* 30-evex.isa:339: vpmovzxdq | EVEX.128/256/512.66.0F38.W0 35 /r */
     {XIE_OP_VPMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:337: vbroadcastss | EVEX.128/256/512.66.0F38.W0 18 /r */
+    /* 30-evex.isa:340: vbroadcastss | EVEX.128/256/512.66.0F38.W0 18 /r */
     {XIE_OP_VBROADCASTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:338: vbroadcastf32x2 | EVEX.256/512.66.0F38.W0 19 /r */
+    /* 30-evex.isa:341: vbroadcastf32x2 | EVEX.256/512.66.0F38.W0 19 /r */
     {XIE_OP_VBROADCASTF32X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:339: vbroadcastsd | EVEX.256/512.66.0F38.W1 19 /r */
+    /* 30-evex.isa:342: vbroadcastsd | EVEX.256/512.66.0F38.W1 19 /r */
     {XIE_OP_VBROADCASTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:340: vbroadcastf32x4 | EVEX.256/512.66.0F38.W0 1A /r mem */
+    /* 30-evex.isa:343: vbroadcastf32x4 | EVEX.256/512.66.0F38.W0 1A /r mem */
     {XIE_OP_VBROADCASTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:341: vbroadcastf64x2 | EVEX.256/512.66.0F38.W1 1A /r mem */
+    /* 30-evex.isa:344: vbroadcastf64x2 | EVEX.256/512.66.0F38.W1 1A /r mem */
     {XIE_OP_VBROADCASTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x1a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:342: vbroadcastf32x8 | EVEX.512.66.0F38.W0 1B /r mem */
+    /* 30-evex.isa:345: vbroadcastf32x8 | EVEX.512.66.0F38.W0 1B /r mem */
     {XIE_OP_VBROADCASTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x1b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:343: vbroadcastf64x4 | EVEX.512.66.0F38.W1 1B /r mem */
+    /* 30-evex.isa:346: vbroadcastf64x4 | EVEX.512.66.0F38.W1 1B /r mem */
     {XIE_OP_VBROADCASTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:344: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 58 /r */
+    /* 30-evex.isa:347: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 58 /r */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:345: vbroadcasti32x2 | EVEX.128/256/512.66.0F38.W0 59 /r */
+    /* 30-evex.isa:348: vbroadcasti32x2 | EVEX.128/256/512.66.0F38.W0 59 /r */
     {XIE_OP_VBROADCASTI32X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:346: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 59 /r */
+    /* 30-evex.isa:349: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 59 /r */
     {XIE_OP_VPBROADCASTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:347: vbroadcasti32x4 | EVEX.256/512.66.0F38.W0 5A /r mem */
+    /* 30-evex.isa:350: vbroadcasti32x4 | EVEX.256/512.66.0F38.W0 5A /r mem */
     {XIE_OP_VBROADCASTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x5a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:348: vbroadcasti64x2 | EVEX.256/512.66.0F38.W1 5A /r mem */
+    /* 30-evex.isa:351: vbroadcasti64x2 | EVEX.256/512.66.0F38.W1 5A /r mem */
     {XIE_OP_VBROADCASTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x5a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:349: vbroadcasti32x8 | EVEX.512.66.0F38.W0 5B /r mem */
+    /* 30-evex.isa:352: vbroadcasti32x8 | EVEX.512.66.0F38.W0 5B /r mem */
     {XIE_OP_VBROADCASTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x5b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:350: vbroadcasti64x4 | EVEX.512.66.0F38.W1 5B /r mem */
+    /* 30-evex.isa:353: vbroadcasti64x4 | EVEX.512.66.0F38.W1 5B /r mem */
     {XIE_OP_VBROADCASTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x5b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:351: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 78 /r */
+    /* 30-evex.isa:354: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 78 /r */
     {XIE_OP_VPBROADCASTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:352: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 79 /r */
+    /* 30-evex.isa:355: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 79 /r */
     {XIE_OP_VPBROADCASTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:353: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 7A /r reg */
+    /* 30-evex.isa:356: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 7A /r reg */
     {XIE_OP_VPBROADCASTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x7a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:354: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 7B /r reg */
+    /* 30-evex.isa:357: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 7B /r reg */
     {XIE_OP_VPBROADCASTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x7b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:355: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 7C /r reg */
+    /* 30-evex.isa:358: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 7C /r reg */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:356: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 7C /r reg */
+    /* 30-evex.isa:359: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 7C /r reg */
     {XIE_OP_VPBROADCASTQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:357: vpbroadcastd | EVEX.128/256/512.66.0F38.W1 7C /r reg */
+    /* 30-evex.isa:360: vpbroadcastd | EVEX.128/256/512.66.0F38.W1 7C /r reg */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:358: vptestmb | EVEX.128/256/512.66.0F38.W0 26 /r */
+    /* 30-evex.isa:361: vptestmb | EVEX.128/256/512.66.0F38.W0 26 /r */
     {XIE_OP_VPTESTMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:359: vptestmw | EVEX.128/256/512.66.0F38.W1 26 /r */
+    /* 30-evex.isa:362: vptestmw | EVEX.128/256/512.66.0F38.W1 26 /r */
     {XIE_OP_VPTESTMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:360: vptestnmb | EVEX.128/256/512.F3.0F38.W0 26 /r */
+    /* 30-evex.isa:363: vptestnmb | EVEX.128/256/512.F3.0F38.W0 26 /r */
     {XIE_OP_VPTESTNMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:361: vptestnmw | EVEX.128/256/512.F3.0F38.W1 26 /r */
+    /* 30-evex.isa:364: vptestnmw | EVEX.128/256/512.F3.0F38.W1 26 /r */
     {XIE_OP_VPTESTNMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:362: vptestmd | EVEX.128/256/512.66.0F38.W0 27 /r */
+    /* 30-evex.isa:365: vptestmd | EVEX.128/256/512.66.0F38.W0 27 /r */
     {XIE_OP_VPTESTMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:363: vptestmq | EVEX.128/256/512.66.0F38.W1 27 /r */
+    /* 30-evex.isa:366: vptestmq | EVEX.128/256/512.66.0F38.W1 27 /r */
     {XIE_OP_VPTESTMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:364: vptestnmd | EVEX.128/256/512.F3.0F38.W0 27 /r */
+    /* 30-evex.isa:367: vptestnmd | EVEX.128/256/512.F3.0F38.W0 27 /r */
     {XIE_OP_VPTESTNMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:365: vptestnmq | EVEX.128/256/512.F3.0F38.W1 27 /r */
+    /* 30-evex.isa:368: vptestnmq | EVEX.128/256/512.F3.0F38.W1 27 /r */
     {XIE_OP_VPTESTNMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:366: vpmuldq | EVEX.128/256/512.66.0F38.W1 28 /r */
+    /* 30-evex.isa:369: vpmuldq | EVEX.128/256/512.66.0F38.W1 28 /r */
     {XIE_OP_VPMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:367: vpcmpeqq | EVEX.128/256/512.66.0F38.W1 29 /r */
+    /* 30-evex.isa:370: vpcmpeqq | EVEX.128/256/512.66.0F38.W1 29 /r */
     {XIE_OP_VPCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:368: vpcmpgtq | EVEX.128/256/512.66.0F38.W1 37 /r */
+    /* 30-evex.isa:371: vpcmpgtq | EVEX.128/256/512.66.0F38.W1 37 /r */
     {XIE_OP_VPCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:369: vpmovm2b | EVEX.128/256/512.F3.0F38.W0 28 /r reg */
+    /* 30-evex.isa:372: vpmovm2b | EVEX.128/256/512.F3.0F38.W0 28 /r reg */
     {XIE_OP_VPMOVM2B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x28, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:370: vpmovm2w | EVEX.128/256/512.F3.0F38.W1 28 /r reg */
+    /* 30-evex.isa:373: vpmovm2w | EVEX.128/256/512.F3.0F38.W1 28 /r reg */
     {XIE_OP_VPMOVM2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x28, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:371: vpmovb2m | EVEX.128/256/512.F3.0F38.W0 29 /r reg */
+    /* 30-evex.isa:374: vpmovb2m | EVEX.128/256/512.F3.0F38.W0 29 /r reg */
     {XIE_OP_VPMOVB2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x29, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:372: vpmovw2m | EVEX.128/256/512.F3.0F38.W1 29 /r reg */
+    /* 30-evex.isa:375: vpmovw2m | EVEX.128/256/512.F3.0F38.W1 29 /r reg */
     {XIE_OP_VPMOVW2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x29, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:373: vpmovm2d | EVEX.128/256/512.F3.0F38.W0 38 /r reg */
+    /* 30-evex.isa:376: vpmovm2d | EVEX.128/256/512.F3.0F38.W0 38 /r reg */
     {XIE_OP_VPMOVM2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x38, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:374: vpmovm2q | EVEX.128/256/512.F3.0F38.W1 38 /r reg */
+    /* 30-evex.isa:377: vpmovm2q | EVEX.128/256/512.F3.0F38.W1 38 /r reg */
     {XIE_OP_VPMOVM2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x38, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:375: vpmovd2m | EVEX.128/256/512.F3.0F38.W0 39 /r reg */
+    /* 30-evex.isa:378: vpmovd2m | EVEX.128/256/512.F3.0F38.W0 39 /r reg */
     {XIE_OP_VPMOVD2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:376: vpmovq2m | EVEX.128/256/512.F3.0F38.W1 39 /r reg */
+    /* 30-evex.isa:379: vpmovq2m | EVEX.128/256/512.F3.0F38.W1 39 /r reg */
     {XIE_OP_VPMOVQ2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:377: vpbroadcastmb2q | EVEX.128/256/512.F3.0F38.W1 2A /r reg */
+    /* 30-evex.isa:380: vpbroadcastmb2q | EVEX.128/256/512.F3.0F38.W1 2A /r reg */
     {XIE_OP_VPBROADCASTMB2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:378: vpbroadcastmw2d | EVEX.128/256/512.F3.0F38.W0 3A /r reg */
+    /* 30-evex.isa:381: vpbroadcastmw2d | EVEX.128/256/512.F3.0F38.W0 3A /r reg */
     {XIE_OP_VPBROADCASTMW2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x3a, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:379: vpackusdw | EVEX.128/256/512.66.0F38.W0 2B /r */
+    /* 30-evex.isa:382: vpackusdw | EVEX.128/256/512.66.0F38.W0 2B /r */
     {XIE_OP_VPACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:380: vscalefps | EVEX.128/256/512.66.0F38.W0 2C /r */
+    /* 30-evex.isa:383: vscalefps | EVEX.128/256/512.66.0F38.W0 2C /r */
     {XIE_OP_VSCALEFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:381: vscalefpd | EVEX.128/256/512.66.0F38.W1 2C /r */
+    /* 30-evex.isa:384: vscalefpd | EVEX.128/256/512.66.0F38.W1 2C /r */
     {XIE_OP_VSCALEFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:382: vscalefss | EVEX.LIG.66.0F38.W0 2D /r */
+    /* 30-evex.isa:385: vscalefss | EVEX.LIG.66.0F38.W0 2D /r */
     {XIE_OP_VSCALEFSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:383: vscalefsd | EVEX.LIG.66.0F38.W1 2D /r */
+    /* 30-evex.isa:386: vscalefsd | EVEX.LIG.66.0F38.W1 2D /r */
     {XIE_OP_VSCALEFSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:384: vpminsd | EVEX.128/256/512.66.0F38.W0 39 /r */
+    /* 30-evex.isa:387: vpminsd | EVEX.128/256/512.66.0F38.W0 39 /r */
     {XIE_OP_VPMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:385: vpminsq | EVEX.128/256/512.66.0F38.W1 39 /r */
+    /* 30-evex.isa:388: vpminsq | EVEX.128/256/512.66.0F38.W1 39 /r */
     {XIE_OP_VPMINSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:386: vpminud | EVEX.128/256/512.66.0F38.W0 3B /r */
+    /* 30-evex.isa:389: vpminud | EVEX.128/256/512.66.0F38.W0 3B /r */
     {XIE_OP_VPMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:387: vpminuq | EVEX.128/256/512.66.0F38.W1 3B /r */
+    /* 30-evex.isa:390: vpminuq | EVEX.128/256/512.66.0F38.W1 3B /r */
     {XIE_OP_VPMINUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:388: vpmaxsd | EVEX.128/256/512.66.0F38.W0 3D /r */
+    /* 30-evex.isa:391: vpmaxsd | EVEX.128/256/512.66.0F38.W0 3D /r */
     {XIE_OP_VPMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:389: vpmaxsq | EVEX.128/256/512.66.0F38.W1 3D /r */
+    /* 30-evex.isa:392: vpmaxsq | EVEX.128/256/512.66.0F38.W1 3D /r */
     {XIE_OP_VPMAXSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:390: vpmaxud | EVEX.128/256/512.66.0F38.W0 3F /r */
+    /* 30-evex.isa:393: vpmaxud | EVEX.128/256/512.66.0F38.W0 3F /r */
     {XIE_OP_VPMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:391: vpmaxuq | EVEX.128/256/512.66.0F38.W1 3F /r */
+    /* 30-evex.isa:394: vpmaxuq | EVEX.128/256/512.66.0F38.W1 3F /r */
     {XIE_OP_VPMAXUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:392: vpmulld | EVEX.128/256/512.66.0F38.W0 40 /r */
+    /* 30-evex.isa:395: vpmulld | EVEX.128/256/512.66.0F38.W0 40 /r */
     {XIE_OP_VPMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:393: vpmullq | EVEX.128/256/512.66.0F38.W1 40 /r */
+    /* 30-evex.isa:396: vpmullq | EVEX.128/256/512.66.0F38.W1 40 /r */
     {XIE_OP_VPMULLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:394: vgetexpps | EVEX.128/256/512.66.0F38.W0 42 /r */
+    /* 30-evex.isa:397: vgetexpps | EVEX.128/256/512.66.0F38.W0 42 /r */
     {XIE_OP_VGETEXPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:395: vgetexppd | EVEX.128/256/512.66.0F38.W1 42 /r */
+    /* 30-evex.isa:398: vgetexppd | EVEX.128/256/512.66.0F38.W1 42 /r */
     {XIE_OP_VGETEXPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:396: vgetexpss | EVEX.LIG.66.0F38.W0 43 /r */
+    /* 30-evex.isa:399: vgetexpss | EVEX.LIG.66.0F38.W0 43 /r */
     {XIE_OP_VGETEXPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:397: vgetexpsd | EVEX.LIG.66.0F38.W1 43 /r */
+    /* 30-evex.isa:400: vgetexpsd | EVEX.LIG.66.0F38.W1 43 /r */
     {XIE_OP_VGETEXPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:398: vplzcntd | EVEX.128/256/512.66.0F38.W0 44 /r */
+    /* 30-evex.isa:401: vplzcntd | EVEX.128/256/512.66.0F38.W0 44 /r */
     {XIE_OP_VPLZCNTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:399: vplzcntq | EVEX.128/256/512.66.0F38.W1 44 /r */
+    /* 30-evex.isa:402: vplzcntq | EVEX.128/256/512.66.0F38.W1 44 /r */
     {XIE_OP_VPLZCNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:400: vpconflictd | EVEX.128/256/512.66.0F38.W0 C4 /r */
+    /* 30-evex.isa:403: vpconflictd | EVEX.128/256/512.66.0F38.W0 C4 /r */
     {XIE_OP_VPCONFLICTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0xc4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:401: vpconflictq | EVEX.128/256/512.66.0F38.W1 C4 /r */
+    /* 30-evex.isa:404: vpconflictq | EVEX.128/256/512.66.0F38.W1 C4 /r */
     {XIE_OP_VPCONFLICTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0xc4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:402: vpsrlvd | EVEX.128/256/512.66.0F38.W0 45 /r */
+    /* 30-evex.isa:405: vpsrlvd | EVEX.128/256/512.66.0F38.W0 45 /r */
     {XIE_OP_VPSRLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:403: vpsrlvq | EVEX.128/256/512.66.0F38.W1 45 /r */
+    /* 30-evex.isa:406: vpsrlvq | EVEX.128/256/512.66.0F38.W1 45 /r */
     {XIE_OP_VPSRLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:404: vpsravd | EVEX.128/256/512.66.0F38.W0 46 /r */
+    /* 30-evex.isa:407: vpsravd | EVEX.128/256/512.66.0F38.W0 46 /r */
     {XIE_OP_VPSRAVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:405: vpsravq | EVEX.128/256/512.66.0F38.W1 46 /r */
+    /* 30-evex.isa:408: vpsravq | EVEX.128/256/512.66.0F38.W1 46 /r */
     {XIE_OP_VPSRAVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:406: vpsllvd | EVEX.128/256/512.66.0F38.W0 47 /r */
+    /* 30-evex.isa:409: vpsllvd | EVEX.128/256/512.66.0F38.W0 47 /r */
     {XIE_OP_VPSLLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:407: vpsllvq | EVEX.128/256/512.66.0F38.W1 47 /r */
+    /* 30-evex.isa:410: vpsllvq | EVEX.128/256/512.66.0F38.W1 47 /r */
     {XIE_OP_VPSLLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:408: vrcp14ps | EVEX.128/256/512.66.0F38.W0 4C /r */
+    /* 30-evex.isa:411: vrcp14ps | EVEX.128/256/512.66.0F38.W0 4C /r */
     {XIE_OP_VRCP14PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:409: vrcp14pd | EVEX.128/256/512.66.0F38.W1 4C /r */
+    /* 30-evex.isa:412: vrcp14pd | EVEX.128/256/512.66.0F38.W1 4C /r */
     {XIE_OP_VRCP14PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:410: vrcp14ss | EVEX.LIG.66.0F38.W0 4D /r */
+    /* 30-evex.isa:413: vrcp14ss | EVEX.LIG.66.0F38.W0 4D /r */
     {XIE_OP_VRCP14SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:411: vrcp14sd | EVEX.LIG.66.0F38.W1 4D /r */
+    /* 30-evex.isa:414: vrcp14sd | EVEX.LIG.66.0F38.W1 4D /r */
     {XIE_OP_VRCP14SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:412: vrsqrt14ps | EVEX.128/256/512.66.0F38.W0 4E /r */
+    /* 30-evex.isa:415: vrsqrt14ps | EVEX.128/256/512.66.0F38.W0 4E /r */
     {XIE_OP_VRSQRT14PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:413: vrsqrt14pd | EVEX.128/256/512.66.0F38.W1 4E /r */
+    /* 30-evex.isa:416: vrsqrt14pd | EVEX.128/256/512.66.0F38.W1 4E /r */
     {XIE_OP_VRSQRT14PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:414: vrsqrt14ss | EVEX.LIG.66.0F38.W0 4F /r */
+    /* 30-evex.isa:417: vrsqrt14ss | EVEX.LIG.66.0F38.W0 4F /r */
     {XIE_OP_VRSQRT14SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:415: vrsqrt14sd | EVEX.LIG.66.0F38.W1 4F /r */
+    /* 30-evex.isa:418: vrsqrt14sd | EVEX.LIG.66.0F38.W1 4F /r */
     {XIE_OP_VRSQRT14SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:416: vpdpbusd | EVEX.128/256/512.66.0F38.W0 50 /r */
+    /* 30-evex.isa:419: vpdpbusd | EVEX.128/256/512.66.0F38.W0 50 /r */
     {XIE_OP_VPDPBUSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:417: vpdpbusds | EVEX.128/256/512.66.0F38.W0 51 /r */
+    /* 30-evex.isa:420: vpdpbusds | EVEX.128/256/512.66.0F38.W0 51 /r */
     {XIE_OP_VPDPBUSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:418: vpdpwssd | EVEX.128/256/512.66.0F38.W0 52 /r */
+    /* 30-evex.isa:421: vpdpwssd | EVEX.128/256/512.66.0F38.W0 52 /r */
     {XIE_OP_VPDPWSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:419: vpdpwssds | EVEX.128/256/512.66.0F38.W0 53 /r */
+    /* 30-evex.isa:422: vpdpwssds | EVEX.128/256/512.66.0F38.W0 53 /r */
     {XIE_OP_VPDPWSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x53, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:420: vpopcntb | EVEX.128/256/512.66.0F38.W0 54 /r */
+    /* 30-evex.isa:423: vpopcntb | EVEX.128/256/512.66.0F38.W0 54 /r */
     {XIE_OP_VPOPCNTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BITALG, 0}, XIEI_ENC_EVEX, 2, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:421: vpopcntw | EVEX.128/256/512.66.0F38.W1 54 /r */
+    /* 30-evex.isa:424: vpopcntw | EVEX.128/256/512.66.0F38.W1 54 /r */
     {XIE_OP_VPOPCNTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BITALG, 0}, XIEI_ENC_EVEX, 2, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:422: vpopcntd | EVEX.128/256/512.66.0F38.W0 55 /r */
+    /* 30-evex.isa:425: vpopcntd | EVEX.128/256/512.66.0F38.W0 55 /r */
     {XIE_OP_VPOPCNTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VPOPCNTDQ, 0}, XIEI_ENC_EVEX, 2, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:423: vpopcntq | EVEX.128/256/512.66.0F38.W1 55 /r */
+    /* 30-evex.isa:426: vpopcntq | EVEX.128/256/512.66.0F38.W1 55 /r */
     {XIE_OP_VPOPCNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VPOPCNTDQ, 0}, XIEI_ENC_EVEX, 2, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:424: vpshufbitqmb | EVEX.128/256/512.66.0F38.W0 8F /r */
+    /* 30-evex.isa:427: vpshufbitqmb | EVEX.128/256/512.66.0F38.W0 8F /r */
     {XIE_OP_VPSHUFBITQMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BITALG, 0}, XIEI_ENC_EVEX, 2, 0x8f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:425: vpexpandb | EVEX.128/256/512.66.0F38.W0 62 /r */
+    /* 30-evex.isa:428: vpexpandb | EVEX.128/256/512.66.0F38.W0 62 /r */
     {XIE_OP_VPEXPANDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:426: vpexpandw | EVEX.128/256/512.66.0F38.W1 62 /r */
+    /* 30-evex.isa:429: vpexpandw | EVEX.128/256/512.66.0F38.W1 62 /r */
     {XIE_OP_VPEXPANDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:427: vpcompressb | EVEX.128/256/512.66.0F38.W0 63 /r */
+    /* 30-evex.isa:430: vpcompressb | EVEX.128/256/512.66.0F38.W0 63 /r */
     {XIE_OP_VPCOMPRESSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:428: vpcompressw | EVEX.128/256/512.66.0F38.W1 63 /r */
+    /* 30-evex.isa:431: vpcompressw | EVEX.128/256/512.66.0F38.W1 63 /r */
     {XIE_OP_VPCOMPRESSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:429: vexpandps | EVEX.128/256/512.66.0F38.W0 88 /r */
+    /* 30-evex.isa:432: vexpandps | EVEX.128/256/512.66.0F38.W0 88 /r */
     {XIE_OP_VEXPANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x88, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:430: vexpandpd | EVEX.128/256/512.66.0F38.W1 88 /r */
+    /* 30-evex.isa:433: vexpandpd | EVEX.128/256/512.66.0F38.W1 88 /r */
     {XIE_OP_VEXPANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x88, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:431: vpexpandd | EVEX.128/256/512.66.0F38.W0 89 /r */
+    /* 30-evex.isa:434: vpexpandd | EVEX.128/256/512.66.0F38.W0 89 /r */
     {XIE_OP_VPEXPANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x89, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:432: vpexpandq | EVEX.128/256/512.66.0F38.W1 89 /r */
+    /* 30-evex.isa:435: vpexpandq | EVEX.128/256/512.66.0F38.W1 89 /r */
     {XIE_OP_VPEXPANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x89, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:433: vcompressps | EVEX.128/256/512.66.0F38.W0 8A /r */
+    /* 30-evex.isa:436: vcompressps | EVEX.128/256/512.66.0F38.W0 8A /r */
     {XIE_OP_VCOMPRESSPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:434: vcompresspd | EVEX.128/256/512.66.0F38.W1 8A /r */
+    /* 30-evex.isa:437: vcompresspd | EVEX.128/256/512.66.0F38.W1 8A /r */
     {XIE_OP_VCOMPRESSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:435: vpcompressd | EVEX.128/256/512.66.0F38.W0 8B /r */
+    /* 30-evex.isa:438: vpcompressd | EVEX.128/256/512.66.0F38.W0 8B /r */
     {XIE_OP_VPCOMPRESSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:436: vpcompressq | EVEX.128/256/512.66.0F38.W1 8B /r */
+    /* 30-evex.isa:439: vpcompressq | EVEX.128/256/512.66.0F38.W1 8B /r */
     {XIE_OP_VPCOMPRESSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:437: vpblendmd | EVEX.128/256/512.66.0F38.W0 64 /r */
+    /* 30-evex.isa:440: vpblendmd | EVEX.128/256/512.66.0F38.W0 64 /r */
     {XIE_OP_VPBLENDMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:438: vpblendmq | EVEX.128/256/512.66.0F38.W1 64 /r */
+    /* 30-evex.isa:441: vpblendmq | EVEX.128/256/512.66.0F38.W1 64 /r */
     {XIE_OP_VPBLENDMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:439: vblendmps | EVEX.128/256/512.66.0F38.W0 65 /r */
+    /* 30-evex.isa:442: vblendmps | EVEX.128/256/512.66.0F38.W0 65 /r */
     {XIE_OP_VBLENDMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:440: vblendmpd | EVEX.128/256/512.66.0F38.W1 65 /r */
+    /* 30-evex.isa:443: vblendmpd | EVEX.128/256/512.66.0F38.W1 65 /r */
     {XIE_OP_VBLENDMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:441: vpblendmb | EVEX.128/256/512.66.0F38.W0 66 /r */
+    /* 30-evex.isa:444: vpblendmb | EVEX.128/256/512.66.0F38.W0 66 /r */
     {XIE_OP_VPBLENDMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:442: vpblendmw | EVEX.128/256/512.66.0F38.W1 66 /r */
+    /* 30-evex.isa:445: vpblendmw | EVEX.128/256/512.66.0F38.W1 66 /r */
     {XIE_OP_VPBLENDMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:443: vp2intersectd | EVEX.128/256/512.F2.0F38.W0 68 /r */
+    /* 30-evex.isa:446: vp2intersectd | EVEX.128/256/512.F2.0F38.W0 68 /r */
     {XIE_OP_VP2INTERSECTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VP2INTERSECT, 0}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:444: vp2intersectq | EVEX.128/256/512.F2.0F38.W1 68 /r */
+    /* 30-evex.isa:447: vp2intersectq | EVEX.128/256/512.F2.0F38.W1 68 /r */
     {XIE_OP_VP2INTERSECTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VP2INTERSECT, 0}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:445: vpshldvw | EVEX.128/256/512.66.0F38.W1 70 /r */
+    /* 30-evex.isa:448: vpshldvw | EVEX.128/256/512.66.0F38.W1 70 /r */
     {XIE_OP_VPSHLDVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:446: vpshldvd | EVEX.128/256/512.66.0F38.W0 71 /r */
+    /* 30-evex.isa:449: vpshldvd | EVEX.128/256/512.66.0F38.W0 71 /r */
     {XIE_OP_VPSHLDVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:447: vpshldvq | EVEX.128/256/512.66.0F38.W1 71 /r */
+    /* 30-evex.isa:450: vpshldvq | EVEX.128/256/512.66.0F38.W1 71 /r */
     {XIE_OP_VPSHLDVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:448: vpshrdvw | EVEX.128/256/512.66.0F38.W1 72 /r */
+    /* 30-evex.isa:451: vpshrdvw | EVEX.128/256/512.66.0F38.W1 72 /r */
     {XIE_OP_VPSHRDVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:449: vpshrdvd | EVEX.128/256/512.66.0F38.W0 73 /r */
+    /* 30-evex.isa:452: vpshrdvd | EVEX.128/256/512.66.0F38.W0 73 /r */
     {XIE_OP_VPSHRDVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:450: vpshrdvq | EVEX.128/256/512.66.0F38.W1 73 /r */
+    /* 30-evex.isa:453: vpshrdvq | EVEX.128/256/512.66.0F38.W1 73 /r */
     {XIE_OP_VPSHRDVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:451: vpermi2b | EVEX.128/256/512.66.0F38.W0 75 /r */
+    /* 30-evex.isa:454: vpermi2b | EVEX.128/256/512.66.0F38.W0 75 /r */
     {XIE_OP_VPERMI2B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:452: vpermi2w | EVEX.128/256/512.66.0F38.W1 75 /r */
+    /* 30-evex.isa:455: vpermi2w | EVEX.128/256/512.66.0F38.W1 75 /r */
     {XIE_OP_VPERMI2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:453: vpermi2d | EVEX.128/256/512.66.0F38.W0 76 /r */
+    /* 30-evex.isa:456: vpermi2d | EVEX.128/256/512.66.0F38.W0 76 /r */
     {XIE_OP_VPERMI2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:454: vpermi2q | EVEX.128/256/512.66.0F38.W1 76 /r */
+    /* 30-evex.isa:457: vpermi2q | EVEX.128/256/512.66.0F38.W1 76 /r */
     {XIE_OP_VPERMI2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:455: vpermi2ps | EVEX.128/256/512.66.0F38.W0 77 /r */
+    /* 30-evex.isa:458: vpermi2ps | EVEX.128/256/512.66.0F38.W0 77 /r */
     {XIE_OP_VPERMI2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x77, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:456: vpermi2pd | EVEX.128/256/512.66.0F38.W1 77 /r */
+    /* 30-evex.isa:459: vpermi2pd | EVEX.128/256/512.66.0F38.W1 77 /r */
     {XIE_OP_VPERMI2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x77, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:457: vpermt2b | EVEX.128/256/512.66.0F38.W0 7D /r */
+    /* 30-evex.isa:460: vpermt2b | EVEX.128/256/512.66.0F38.W0 7D /r */
     {XIE_OP_VPERMT2B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:458: vpermt2w | EVEX.128/256/512.66.0F38.W1 7D /r */
+    /* 30-evex.isa:461: vpermt2w | EVEX.128/256/512.66.0F38.W1 7D /r */
     {XIE_OP_VPERMT2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:459: vpermt2d | EVEX.128/256/512.66.0F38.W0 7E /r */
+    /* 30-evex.isa:462: vpermt2d | EVEX.128/256/512.66.0F38.W0 7E /r */
     {XIE_OP_VPERMT2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:460: vpermt2q | EVEX.128/256/512.66.0F38.W1 7E /r */
+    /* 30-evex.isa:463: vpermt2q | EVEX.128/256/512.66.0F38.W1 7E /r */
     {XIE_OP_VPERMT2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:461: vpermt2ps | EVEX.128/256/512.66.0F38.W0 7F /r */
+    /* 30-evex.isa:464: vpermt2ps | EVEX.128/256/512.66.0F38.W0 7F /r */
     {XIE_OP_VPERMT2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:462: vpermt2pd | EVEX.128/256/512.66.0F38.W1 7F /r */
+    /* 30-evex.isa:465: vpermt2pd | EVEX.128/256/512.66.0F38.W1 7F /r */
     {XIE_OP_VPERMT2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:463: vpmultishiftqb | EVEX.128/256/512.66.0F38.W1 83 /r */
+    /* 30-evex.isa:466: vpmultishiftqb | EVEX.128/256/512.66.0F38.W1 83 /r */
     {XIE_OP_VPMULTISHIFTQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x83, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:464: vpermb | EVEX.128/256/512.66.0F38.W0 8D /r */
+    /* 30-evex.isa:467: vpermb | EVEX.128/256/512.66.0F38.W0 8D /r */
     {XIE_OP_VPERMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x8d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:465: vpermw | EVEX.128/256/512.66.0F38.W1 8D /r */
+    /* 30-evex.isa:468: vpermw | EVEX.128/256/512.66.0F38.W1 8D /r */
     {XIE_OP_VPERMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x8d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:466: vpmadd52luq | EVEX.128/256/512.66.0F38.W1 B4 /r */
+    /* 30-evex.isa:469: vpmadd52luq | EVEX.128/256/512.66.0F38.W1 B4 /r */
     {XIE_OP_VPMADD52LUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512IFMA, 0}, XIEI_ENC_EVEX, 2, 0xb4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:467: vpmadd52huq | EVEX.128/256/512.66.0F38.W1 B5 /r */
+    /* 30-evex.isa:470: vpmadd52huq | EVEX.128/256/512.66.0F38.W1 B5 /r */
     {XIE_OP_VPMADD52HUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512IFMA, 0}, XIEI_ENC_EVEX, 2, 0xb5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:468: vgf2p8mulb | EVEX.128/256/512.66.0F38.W0 CF /r */
+    /* 30-evex.isa:471: vgf2p8mulb | EVEX.128/256/512.66.0F38.W0 CF /r */
     {XIE_OP_VGF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:469: vaesenc | EVEX.128/256/512.66.0F38.WIG DC /r */
+    /* 30-evex.isa:472: vaesenc | EVEX.128/256/512.66.0F38.WIG DC /r */
     {XIE_OP_VAESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:470: vaesenclast | EVEX.128/256/512.66.0F38.WIG DD /r */
+    /* 30-evex.isa:473: vaesenclast | EVEX.128/256/512.66.0F38.WIG DD /r */
     {XIE_OP_VAESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:471: vaesdec | EVEX.128/256/512.66.0F38.WIG DE /r */
+    /* 30-evex.isa:474: vaesdec | EVEX.128/256/512.66.0F38.WIG DE /r */
     {XIE_OP_VAESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:472: vaesdeclast | EVEX.128/256/512.66.0F38.WIG DF /r */
+    /* 30-evex.isa:475: vaesdeclast | EVEX.128/256/512.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:473: vdpbf16ps | EVEX.128/256/512.F3.0F38.W0 52 /r */
+    /* 30-evex.isa:476: vdpbf16ps | EVEX.128/256/512.F3.0F38.W0 52 /r */
     {XIE_OP_VDPBF16PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:474: vcvtne2ps2bf16 | EVEX.128/256/512.F2.0F38.W0 72 /r */
+    /* 30-evex.isa:477: vcvtne2ps2bf16 | EVEX.128/256/512.F2.0F38.W0 72 /r */
     {XIE_OP_VCVTNE2PS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:475: vcvtneps2bf16 | EVEX.128/256/512.F3.0F38.W0 72 /r */
+    /* 30-evex.isa:478: vcvtneps2bf16 | EVEX.128/256/512.F3.0F38.W0 72 /r */
     {XIE_OP_VCVTNEPS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:478: vpgatherdd | EVEX.128.66.0F38.W0 90 /r mem */
+    /* 30-evex.isa:481: vpgatherdd | EVEX.128.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:479: vpgatherdd | EVEX.256.66.0F38.W0 90 /r mem */
+    /* 30-evex.isa:482: vpgatherdd | EVEX.256.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:480: vpgatherdd | EVEX.512.66.0F38.W0 90 /r mem */
+    /* 30-evex.isa:483: vpgatherdd | EVEX.512.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:481: vpgatherdq | EVEX.128.66.0F38.W1 90 /r mem */
+    /* 30-evex.isa:484: vpgatherdq | EVEX.128.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:482: vpgatherdq | EVEX.256.66.0F38.W1 90 /r mem */
+    /* 30-evex.isa:485: vpgatherdq | EVEX.256.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:483: vpgatherdq | EVEX.512.66.0F38.W1 90 /r mem */
+    /* 30-evex.isa:486: vpgatherdq | EVEX.512.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:484: vpgatherqd | EVEX.128.66.0F38.W0 91 /r mem */
+    /* 30-evex.isa:487: vpgatherqd | EVEX.128.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:485: vpgatherqd | EVEX.256.66.0F38.W0 91 /r mem */
+    /* 30-evex.isa:488: vpgatherqd | EVEX.256.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:486: vpgatherqd | EVEX.512.66.0F38.W0 91 /r mem */
+    /* 30-evex.isa:489: vpgatherqd | EVEX.512.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:487: vpgatherqq | EVEX.128.66.0F38.W1 91 /r mem */
+    /* 30-evex.isa:490: vpgatherqq | EVEX.128.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:488: vpgatherqq | EVEX.256.66.0F38.W1 91 /r mem */
+    /* 30-evex.isa:491: vpgatherqq | EVEX.256.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:489: vpgatherqq | EVEX.512.66.0F38.W1 91 /r mem */
+    /* 30-evex.isa:492: vpgatherqq | EVEX.512.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:490: vgatherdps | EVEX.128.66.0F38.W0 92 /r mem */
+    /* 30-evex.isa:493: vgatherdps | EVEX.128.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:491: vgatherdps | EVEX.256.66.0F38.W0 92 /r mem */
+    /* 30-evex.isa:494: vgatherdps | EVEX.256.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:492: vgatherdps | EVEX.512.66.0F38.W0 92 /r mem */
+    /* 30-evex.isa:495: vgatherdps | EVEX.512.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:493: vgatherdpd | EVEX.128.66.0F38.W1 92 /r mem */
+    /* 30-evex.isa:496: vgatherdpd | EVEX.128.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:494: vgatherdpd | EVEX.256.66.0F38.W1 92 /r mem */
+    /* 30-evex.isa:497: vgatherdpd | EVEX.256.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:495: vgatherdpd | EVEX.512.66.0F38.W1 92 /r mem */
+    /* 30-evex.isa:498: vgatherdpd | EVEX.512.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:496: vgatherqps | EVEX.128.66.0F38.W0 93 /r mem */
+    /* 30-evex.isa:499: vgatherqps | EVEX.128.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:497: vgatherqps | EVEX.256.66.0F38.W0 93 /r mem */
+    /* 30-evex.isa:500: vgatherqps | EVEX.256.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:498: vgatherqps | EVEX.512.66.0F38.W0 93 /r mem */
+    /* 30-evex.isa:501: vgatherqps | EVEX.512.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:499: vgatherqpd | EVEX.128.66.0F38.W1 93 /r mem */
+    /* 30-evex.isa:502: vgatherqpd | EVEX.128.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:500: vgatherqpd | EVEX.256.66.0F38.W1 93 /r mem */
+    /* 30-evex.isa:503: vgatherqpd | EVEX.256.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:501: vgatherqpd | EVEX.512.66.0F38.W1 93 /r mem */
+    /* 30-evex.isa:504: vgatherqpd | EVEX.512.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:502: vpscatterdd | EVEX.128.66.0F38.W0 A0 /r mem */
+    /* 30-evex.isa:505: vpscatterdd | EVEX.128.66.0F38.W0 A0 /r mem */
     {XIE_OP_VPSCATTERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:503: vpscatterdd | EVEX.256.66.0F38.W0 A0 /r mem */
+    /* 30-evex.isa:506: vpscatterdd | EVEX.256.66.0F38.W0 A0 /r mem */
     {XIE_OP_VPSCATTERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:504: vpscatterdd | EVEX.512.66.0F38.W0 A0 /r mem */
+    /* 30-evex.isa:507: vpscatterdd | EVEX.512.66.0F38.W0 A0 /r mem */
     {XIE_OP_VPSCATTERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:505: vpscatterdq | EVEX.128.66.0F38.W1 A0 /r mem */
+    /* 30-evex.isa:508: vpscatterdq | EVEX.128.66.0F38.W1 A0 /r mem */
     {XIE_OP_VPSCATTERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:506: vpscatterdq | EVEX.256.66.0F38.W1 A0 /r mem */
+    /* 30-evex.isa:509: vpscatterdq | EVEX.256.66.0F38.W1 A0 /r mem */
     {XIE_OP_VPSCATTERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:507: vpscatterdq | EVEX.512.66.0F38.W1 A0 /r mem */
+    /* 30-evex.isa:510: vpscatterdq | EVEX.512.66.0F38.W1 A0 /r mem */
     {XIE_OP_VPSCATTERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:508: vpscatterqd | EVEX.128.66.0F38.W0 A1 /r mem */
+    /* 30-evex.isa:511: vpscatterqd | EVEX.128.66.0F38.W0 A1 /r mem */
     {XIE_OP_VPSCATTERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:509: vpscatterqd | EVEX.256.66.0F38.W0 A1 /r mem */
+    /* 30-evex.isa:512: vpscatterqd | EVEX.256.66.0F38.W0 A1 /r mem */
     {XIE_OP_VPSCATTERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:510: vpscatterqd | EVEX.512.66.0F38.W0 A1 /r mem */
+    /* 30-evex.isa:513: vpscatterqd | EVEX.512.66.0F38.W0 A1 /r mem */
     {XIE_OP_VPSCATTERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:511: vpscatterqq | EVEX.128.66.0F38.W1 A1 /r mem */
+    /* 30-evex.isa:514: vpscatterqq | EVEX.128.66.0F38.W1 A1 /r mem */
     {XIE_OP_VPSCATTERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:512: vpscatterqq | EVEX.256.66.0F38.W1 A1 /r mem */
+    /* 30-evex.isa:515: vpscatterqq | EVEX.256.66.0F38.W1 A1 /r mem */
     {XIE_OP_VPSCATTERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:513: vpscatterqq | EVEX.512.66.0F38.W1 A1 /r mem */
+    /* 30-evex.isa:516: vpscatterqq | EVEX.512.66.0F38.W1 A1 /r mem */
     {XIE_OP_VPSCATTERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:514: vscatterdps | EVEX.128.66.0F38.W0 A2 /r mem */
+    /* 30-evex.isa:517: vscatterdps | EVEX.128.66.0F38.W0 A2 /r mem */
     {XIE_OP_VSCATTERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:515: vscatterdps | EVEX.256.66.0F38.W0 A2 /r mem */
+    /* 30-evex.isa:518: vscatterdps | EVEX.256.66.0F38.W0 A2 /r mem */
     {XIE_OP_VSCATTERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:516: vscatterdps | EVEX.512.66.0F38.W0 A2 /r mem */
+    /* 30-evex.isa:519: vscatterdps | EVEX.512.66.0F38.W0 A2 /r mem */
     {XIE_OP_VSCATTERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:517: vscatterdpd | EVEX.128.66.0F38.W1 A2 /r mem */
+    /* 30-evex.isa:520: vscatterdpd | EVEX.128.66.0F38.W1 A2 /r mem */
     {XIE_OP_VSCATTERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:518: vscatterdpd | EVEX.256.66.0F38.W1 A2 /r mem */
+    /* 30-evex.isa:521: vscatterdpd | EVEX.256.66.0F38.W1 A2 /r mem */
     {XIE_OP_VSCATTERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:519: vscatterdpd | EVEX.512.66.0F38.W1 A2 /r mem */
+    /* 30-evex.isa:522: vscatterdpd | EVEX.512.66.0F38.W1 A2 /r mem */
     {XIE_OP_VSCATTERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:520: vscatterqps | EVEX.128.66.0F38.W0 A3 /r mem */
+    /* 30-evex.isa:523: vscatterqps | EVEX.128.66.0F38.W0 A3 /r mem */
     {XIE_OP_VSCATTERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:521: vscatterqps | EVEX.256.66.0F38.W0 A3 /r mem */
+    /* 30-evex.isa:524: vscatterqps | EVEX.256.66.0F38.W0 A3 /r mem */
     {XIE_OP_VSCATTERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:522: vscatterqps | EVEX.512.66.0F38.W0 A3 /r mem */
+    /* 30-evex.isa:525: vscatterqps | EVEX.512.66.0F38.W0 A3 /r mem */
     {XIE_OP_VSCATTERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:523: vscatterqpd | EVEX.128.66.0F38.W1 A3 /r mem */
+    /* 30-evex.isa:526: vscatterqpd | EVEX.128.66.0F38.W1 A3 /r mem */
     {XIE_OP_VSCATTERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:524: vscatterqpd | EVEX.256.66.0F38.W1 A3 /r mem */
+    /* 30-evex.isa:527: vscatterqpd | EVEX.256.66.0F38.W1 A3 /r mem */
     {XIE_OP_VSCATTERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:525: vscatterqpd | EVEX.512.66.0F38.W1 A3 /r mem */
+    /* 30-evex.isa:528: vscatterqpd | EVEX.512.66.0F38.W1 A3 /r mem */
     {XIE_OP_VSCATTERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:526: vgatherpf0dps | EVEX.512.66.0F38.W0 C6 /1 mem */
+    /* 30-evex.isa:529: vgatherpf0dps | EVEX.512.66.0F38.W0 C6 /1 mem */
     {XIE_OP_VGATHERPF0DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:527: vgatherpf0dpd | EVEX.512.66.0F38.W1 C6 /1 mem */
+    /* 30-evex.isa:530: vgatherpf0dpd | EVEX.512.66.0F38.W1 C6 /1 mem */
     {XIE_OP_VGATHERPF0DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:528: vgatherpf0qps | EVEX.512.66.0F38.W0 C7 /1 mem */
+    /* 30-evex.isa:531: vgatherpf0qps | EVEX.512.66.0F38.W0 C7 /1 mem */
     {XIE_OP_VGATHERPF0QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:529: vgatherpf0qpd | EVEX.512.66.0F38.W1 C7 /1 mem */
+    /* 30-evex.isa:532: vgatherpf0qpd | EVEX.512.66.0F38.W1 C7 /1 mem */
     {XIE_OP_VGATHERPF0QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:530: vgatherpf1dps | EVEX.512.66.0F38.W0 C6 /2 mem */
+    /* 30-evex.isa:533: vgatherpf1dps | EVEX.512.66.0F38.W0 C6 /2 mem */
     {XIE_OP_VGATHERPF1DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:531: vgatherpf1dpd | EVEX.512.66.0F38.W1 C6 /2 mem */
+    /* 30-evex.isa:534: vgatherpf1dpd | EVEX.512.66.0F38.W1 C6 /2 mem */
     {XIE_OP_VGATHERPF1DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:532: vgatherpf1qps | EVEX.512.66.0F38.W0 C7 /2 mem */
+    /* 30-evex.isa:535: vgatherpf1qps | EVEX.512.66.0F38.W0 C7 /2 mem */
     {XIE_OP_VGATHERPF1QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:533: vgatherpf1qpd | EVEX.512.66.0F38.W1 C7 /2 mem */
+    /* 30-evex.isa:536: vgatherpf1qpd | EVEX.512.66.0F38.W1 C7 /2 mem */
     {XIE_OP_VGATHERPF1QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:534: vscatterpf0dps | EVEX.512.66.0F38.W0 C6 /5 mem */
+    /* 30-evex.isa:537: vscatterpf0dps | EVEX.512.66.0F38.W0 C6 /5 mem */
     {XIE_OP_VSCATTERPF0DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:535: vscatterpf0dpd | EVEX.512.66.0F38.W1 C6 /5 mem */
+    /* 30-evex.isa:538: vscatterpf0dpd | EVEX.512.66.0F38.W1 C6 /5 mem */
     {XIE_OP_VSCATTERPF0DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:536: vscatterpf0qps | EVEX.512.66.0F38.W0 C7 /5 mem */
+    /* 30-evex.isa:539: vscatterpf0qps | EVEX.512.66.0F38.W0 C7 /5 mem */
     {XIE_OP_VSCATTERPF0QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:537: vscatterpf0qpd | EVEX.512.66.0F38.W1 C7 /5 mem */
+    /* 30-evex.isa:540: vscatterpf0qpd | EVEX.512.66.0F38.W1 C7 /5 mem */
     {XIE_OP_VSCATTERPF0QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:538: vscatterpf1dps | EVEX.512.66.0F38.W0 C6 /6 mem */
+    /* 30-evex.isa:541: vscatterpf1dps | EVEX.512.66.0F38.W0 C6 /6 mem */
     {XIE_OP_VSCATTERPF1DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:539: vscatterpf1dpd | EVEX.512.66.0F38.W1 C6 /6 mem */
+    /* 30-evex.isa:542: vscatterpf1dpd | EVEX.512.66.0F38.W1 C6 /6 mem */
     {XIE_OP_VSCATTERPF1DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:540: vscatterpf1qps | EVEX.512.66.0F38.W0 C7 /6 mem */
+    /* 30-evex.isa:543: vscatterpf1qps | EVEX.512.66.0F38.W0 C7 /6 mem */
     {XIE_OP_VSCATTERPF1QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:541: vscatterpf1qpd | EVEX.512.66.0F38.W1 C7 /6 mem */
+    /* 30-evex.isa:544: vscatterpf1qpd | EVEX.512.66.0F38.W1 C7 /6 mem */
     {XIE_OP_VSCATTERPF1QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:544: vfmaddsub132ps | EVEX.128/256/512.66.0F38.W0 96 /r */
+    /* 30-evex.isa:547: vfmaddsub132ps | EVEX.128/256/512.66.0F38.W0 96 /r */
     {XIE_OP_VFMADDSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:545: vfmaddsub132pd | EVEX.128/256/512.66.0F38.W1 96 /r */
+    /* 30-evex.isa:548: vfmaddsub132pd | EVEX.128/256/512.66.0F38.W1 96 /r */
     {XIE_OP_VFMADDSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:546: vfmsubadd132ps | EVEX.128/256/512.66.0F38.W0 97 /r */
+    /* 30-evex.isa:549: vfmsubadd132ps | EVEX.128/256/512.66.0F38.W0 97 /r */
     {XIE_OP_VFMSUBADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:547: vfmsubadd132pd | EVEX.128/256/512.66.0F38.W1 97 /r */
+    /* 30-evex.isa:550: vfmsubadd132pd | EVEX.128/256/512.66.0F38.W1 97 /r */
     {XIE_OP_VFMSUBADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:548: vfmadd132ps | EVEX.128/256/512.66.0F38.W0 98 /r */
+    /* 30-evex.isa:551: vfmadd132ps | EVEX.128/256/512.66.0F38.W0 98 /r */
     {XIE_OP_VFMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:549: vfmadd132pd | EVEX.128/256/512.66.0F38.W1 98 /r */
+    /* 30-evex.isa:552: vfmadd132pd | EVEX.128/256/512.66.0F38.W1 98 /r */
     {XIE_OP_VFMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:550: vfmadd132ss | EVEX.LIG.66.0F38.W0 99 /r */
+    /* 30-evex.isa:553: vfmadd132ss | EVEX.LIG.66.0F38.W0 99 /r */
     {XIE_OP_VFMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:551: vfmadd132sd | EVEX.LIG.66.0F38.W1 99 /r */
+    /* 30-evex.isa:554: vfmadd132sd | EVEX.LIG.66.0F38.W1 99 /r */
     {XIE_OP_VFMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:552: vfmsub132ps | EVEX.128/256/512.66.0F38.W0 9A /r */
+    /* 30-evex.isa:555: vfmsub132ps | EVEX.128/256/512.66.0F38.W0 9A /r */
     {XIE_OP_VFMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:553: vfmsub132pd | EVEX.128/256/512.66.0F38.W1 9A /r */
+    /* 30-evex.isa:556: vfmsub132pd | EVEX.128/256/512.66.0F38.W1 9A /r */
     {XIE_OP_VFMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:554: vfmsub132ss | EVEX.LIG.66.0F38.W0 9B /r */
+    /* 30-evex.isa:557: vfmsub132ss | EVEX.LIG.66.0F38.W0 9B /r */
     {XIE_OP_VFMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:555: vfmsub132sd | EVEX.LIG.66.0F38.W1 9B /r */
+    /* 30-evex.isa:558: vfmsub132sd | EVEX.LIG.66.0F38.W1 9B /r */
     {XIE_OP_VFMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:556: vfnmadd132ps | EVEX.128/256/512.66.0F38.W0 9C /r */
+    /* 30-evex.isa:559: vfnmadd132ps | EVEX.128/256/512.66.0F38.W0 9C /r */
     {XIE_OP_VFNMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:557: vfnmadd132pd | EVEX.128/256/512.66.0F38.W1 9C /r */
+    /* 30-evex.isa:560: vfnmadd132pd | EVEX.128/256/512.66.0F38.W1 9C /r */
     {XIE_OP_VFNMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:558: vfnmadd132ss | EVEX.LIG.66.0F38.W0 9D /r */
+    /* 30-evex.isa:561: vfnmadd132ss | EVEX.LIG.66.0F38.W0 9D /r */
     {XIE_OP_VFNMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:559: vfnmadd132sd | EVEX.LIG.66.0F38.W1 9D /r */
+    /* 30-evex.isa:562: vfnmadd132sd | EVEX.LIG.66.0F38.W1 9D /r */
     {XIE_OP_VFNMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:560: vfnmsub132ps | EVEX.128/256/512.66.0F38.W0 9E /r */
+    /* 30-evex.isa:563: vfnmsub132ps | EVEX.128/256/512.66.0F38.W0 9E /r */
     {XIE_OP_VFNMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:561: vfnmsub132pd | EVEX.128/256/512.66.0F38.W1 9E /r */
+    /* 30-evex.isa:564: vfnmsub132pd | EVEX.128/256/512.66.0F38.W1 9E /r */
     {XIE_OP_VFNMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:562: vfnmsub132ss | EVEX.LIG.66.0F38.W0 9F /r */
+    /* 30-evex.isa:565: vfnmsub132ss | EVEX.LIG.66.0F38.W0 9F /r */
     {XIE_OP_VFNMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:563: vfnmsub132sd | EVEX.LIG.66.0F38.W1 9F /r */
+    /* 30-evex.isa:566: vfnmsub132sd | EVEX.LIG.66.0F38.W1 9F /r */
     {XIE_OP_VFNMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:564: vfmaddsub213ps | EVEX.128/256/512.66.0F38.W0 A6 /r */
+    /* 30-evex.isa:567: vfmaddsub213ps | EVEX.128/256/512.66.0F38.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:565: vfmaddsub213pd | EVEX.128/256/512.66.0F38.W1 A6 /r */
+    /* 30-evex.isa:568: vfmaddsub213pd | EVEX.128/256/512.66.0F38.W1 A6 /r */
     {XIE_OP_VFMADDSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:566: vfmsubadd213ps | EVEX.128/256/512.66.0F38.W0 A7 /r */
+    /* 30-evex.isa:569: vfmsubadd213ps | EVEX.128/256/512.66.0F38.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:567: vfmsubadd213pd | EVEX.128/256/512.66.0F38.W1 A7 /r */
+    /* 30-evex.isa:570: vfmsubadd213pd | EVEX.128/256/512.66.0F38.W1 A7 /r */
     {XIE_OP_VFMSUBADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:568: vfmadd213ps | EVEX.128/256/512.66.0F38.W0 A8 /r */
+    /* 30-evex.isa:571: vfmadd213ps | EVEX.128/256/512.66.0F38.W0 A8 /r */
     {XIE_OP_VFMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:569: vfmadd213pd | EVEX.128/256/512.66.0F38.W1 A8 /r */
+    /* 30-evex.isa:572: vfmadd213pd | EVEX.128/256/512.66.0F38.W1 A8 /r */
     {XIE_OP_VFMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:570: vfmadd213ss | EVEX.LIG.66.0F38.W0 A9 /r */
+    /* 30-evex.isa:573: vfmadd213ss | EVEX.LIG.66.0F38.W0 A9 /r */
     {XIE_OP_VFMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:571: vfmadd213sd | EVEX.LIG.66.0F38.W1 A9 /r */
+    /* 30-evex.isa:574: vfmadd213sd | EVEX.LIG.66.0F38.W1 A9 /r */
     {XIE_OP_VFMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:572: vfmsub213ps | EVEX.128/256/512.66.0F38.W0 AA /r */
+    /* 30-evex.isa:575: vfmsub213ps | EVEX.128/256/512.66.0F38.W0 AA /r */
     {XIE_OP_VFMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:573: vfmsub213pd | EVEX.128/256/512.66.0F38.W1 AA /r */
+    /* 30-evex.isa:576: vfmsub213pd | EVEX.128/256/512.66.0F38.W1 AA /r */
     {XIE_OP_VFMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:574: vfmsub213ss | EVEX.LIG.66.0F38.W0 AB /r */
+    /* 30-evex.isa:577: vfmsub213ss | EVEX.LIG.66.0F38.W0 AB /r */
     {XIE_OP_VFMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:575: vfmsub213sd | EVEX.LIG.66.0F38.W1 AB /r */
+    /* 30-evex.isa:578: vfmsub213sd | EVEX.LIG.66.0F38.W1 AB /r */
     {XIE_OP_VFMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:576: vfnmadd213ps | EVEX.128/256/512.66.0F38.W0 AC /r */
+    /* 30-evex.isa:579: vfnmadd213ps | EVEX.128/256/512.66.0F38.W0 AC /r */
     {XIE_OP_VFNMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:577: vfnmadd213pd | EVEX.128/256/512.66.0F38.W1 AC /r */
+    /* 30-evex.isa:580: vfnmadd213pd | EVEX.128/256/512.66.0F38.W1 AC /r */
     {XIE_OP_VFNMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:578: vfnmadd213ss | EVEX.LIG.66.0F38.W0 AD /r */
+    /* 30-evex.isa:581: vfnmadd213ss | EVEX.LIG.66.0F38.W0 AD /r */
     {XIE_OP_VFNMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:579: vfnmadd213sd | EVEX.LIG.66.0F38.W1 AD /r */
+    /* 30-evex.isa:582: vfnmadd213sd | EVEX.LIG.66.0F38.W1 AD /r */
     {XIE_OP_VFNMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:580: vfnmsub213ps | EVEX.128/256/512.66.0F38.W0 AE /r */
+    /* 30-evex.isa:583: vfnmsub213ps | EVEX.128/256/512.66.0F38.W0 AE /r */
     {XIE_OP_VFNMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:581: vfnmsub213pd | EVEX.128/256/512.66.0F38.W1 AE /r */
+    /* 30-evex.isa:584: vfnmsub213pd | EVEX.128/256/512.66.0F38.W1 AE /r */
     {XIE_OP_VFNMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:582: vfnmsub213ss | EVEX.LIG.66.0F38.W0 AF /r */
+    /* 30-evex.isa:585: vfnmsub213ss | EVEX.LIG.66.0F38.W0 AF /r */
     {XIE_OP_VFNMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:583: vfnmsub213sd | EVEX.LIG.66.0F38.W1 AF /r */
+    /* 30-evex.isa:586: vfnmsub213sd | EVEX.LIG.66.0F38.W1 AF /r */
     {XIE_OP_VFNMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:584: vfmaddsub231ps | EVEX.128/256/512.66.0F38.W0 B6 /r */
+    /* 30-evex.isa:587: vfmaddsub231ps | EVEX.128/256/512.66.0F38.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:585: vfmaddsub231pd | EVEX.128/256/512.66.0F38.W1 B6 /r */
+    /* 30-evex.isa:588: vfmaddsub231pd | EVEX.128/256/512.66.0F38.W1 B6 /r */
     {XIE_OP_VFMADDSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:586: vfmsubadd231ps | EVEX.128/256/512.66.0F38.W0 B7 /r */
+    /* 30-evex.isa:589: vfmsubadd231ps | EVEX.128/256/512.66.0F38.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:587: vfmsubadd231pd | EVEX.128/256/512.66.0F38.W1 B7 /r */
+    /* 30-evex.isa:590: vfmsubadd231pd | EVEX.128/256/512.66.0F38.W1 B7 /r */
     {XIE_OP_VFMSUBADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:588: vfmadd231ps | EVEX.128/256/512.66.0F38.W0 B8 /r */
+    /* 30-evex.isa:591: vfmadd231ps | EVEX.128/256/512.66.0F38.W0 B8 /r */
     {XIE_OP_VFMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:589: vfmadd231pd | EVEX.128/256/512.66.0F38.W1 B8 /r */
+    /* 30-evex.isa:592: vfmadd231pd | EVEX.128/256/512.66.0F38.W1 B8 /r */
     {XIE_OP_VFMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:590: vfmadd231ss | EVEX.LIG.66.0F38.W0 B9 /r */
+    /* 30-evex.isa:593: vfmadd231ss | EVEX.LIG.66.0F38.W0 B9 /r */
     {XIE_OP_VFMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:591: vfmadd231sd | EVEX.LIG.66.0F38.W1 B9 /r */
+    /* 30-evex.isa:594: vfmadd231sd | EVEX.LIG.66.0F38.W1 B9 /r */
     {XIE_OP_VFMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:592: vfmsub231ps | EVEX.128/256/512.66.0F38.W0 BA /r */
+    /* 30-evex.isa:595: vfmsub231ps | EVEX.128/256/512.66.0F38.W0 BA /r */
     {XIE_OP_VFMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:593: vfmsub231pd | EVEX.128/256/512.66.0F38.W1 BA /r */
+    /* 30-evex.isa:596: vfmsub231pd | EVEX.128/256/512.66.0F38.W1 BA /r */
     {XIE_OP_VFMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:594: vfmsub231ss | EVEX.LIG.66.0F38.W0 BB /r */
+    /* 30-evex.isa:597: vfmsub231ss | EVEX.LIG.66.0F38.W0 BB /r */
     {XIE_OP_VFMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:595: vfmsub231sd | EVEX.LIG.66.0F38.W1 BB /r */
+    /* 30-evex.isa:598: vfmsub231sd | EVEX.LIG.66.0F38.W1 BB /r */
     {XIE_OP_VFMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:596: vfnmadd231ps | EVEX.128/256/512.66.0F38.W0 BC /r */
+    /* 30-evex.isa:599: vfnmadd231ps | EVEX.128/256/512.66.0F38.W0 BC /r */
     {XIE_OP_VFNMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:597: vfnmadd231pd | EVEX.128/256/512.66.0F38.W1 BC /r */
+    /* 30-evex.isa:600: vfnmadd231pd | EVEX.128/256/512.66.0F38.W1 BC /r */
     {XIE_OP_VFNMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:598: vfnmadd231ss | EVEX.LIG.66.0F38.W0 BD /r */
+    /* 30-evex.isa:601: vfnmadd231ss | EVEX.LIG.66.0F38.W0 BD /r */
     {XIE_OP_VFNMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:599: vfnmadd231sd | EVEX.LIG.66.0F38.W1 BD /r */
+    /* 30-evex.isa:602: vfnmadd231sd | EVEX.LIG.66.0F38.W1 BD /r */
     {XIE_OP_VFNMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:600: vfnmsub231ps | EVEX.128/256/512.66.0F38.W0 BE /r */
+    /* 30-evex.isa:603: vfnmsub231ps | EVEX.128/256/512.66.0F38.W0 BE /r */
     {XIE_OP_VFNMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:601: vfnmsub231pd | EVEX.128/256/512.66.0F38.W1 BE /r */
+    /* 30-evex.isa:604: vfnmsub231pd | EVEX.128/256/512.66.0F38.W1 BE /r */
     {XIE_OP_VFNMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:602: vfnmsub231ss | EVEX.LIG.66.0F38.W0 BF /r */
+    /* 30-evex.isa:605: vfnmsub231ss | EVEX.LIG.66.0F38.W0 BF /r */
     {XIE_OP_VFNMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:603: vfnmsub231sd | EVEX.LIG.66.0F38.W1 BF /r */
+    /* 30-evex.isa:606: vfnmsub231sd | EVEX.LIG.66.0F38.W1 BF /r */
     {XIE_OP_VFNMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:606: vexp2ps | EVEX.512.66.0F38.W0 C8 /r */
+    /* 30-evex.isa:609: vexp2ps | EVEX.512.66.0F38.W0 C8 /r */
     {XIE_OP_VEXP2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xc8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:607: vexp2pd | EVEX.512.66.0F38.W1 C8 /r */
+    /* 30-evex.isa:610: vexp2pd | EVEX.512.66.0F38.W1 C8 /r */
     {XIE_OP_VEXP2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xc8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:608: vrcp28ps | EVEX.512.66.0F38.W0 CA /r */
+    /* 30-evex.isa:611: vrcp28ps | EVEX.512.66.0F38.W0 CA /r */
     {XIE_OP_VRCP28PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xca, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:609: vrcp28pd | EVEX.512.66.0F38.W1 CA /r */
+    /* 30-evex.isa:612: vrcp28pd | EVEX.512.66.0F38.W1 CA /r */
     {XIE_OP_VRCP28PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xca, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:610: vrcp28ss | EVEX.LIG.66.0F38.W0 CB /r */
+    /* 30-evex.isa:613: vrcp28ss | EVEX.LIG.66.0F38.W0 CB /r */
     {XIE_OP_VRCP28SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:611: vrcp28sd | EVEX.LIG.66.0F38.W1 CB /r */
+    /* 30-evex.isa:614: vrcp28sd | EVEX.LIG.66.0F38.W1 CB /r */
     {XIE_OP_VRCP28SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:612: vrsqrt28ps | EVEX.512.66.0F38.W0 CC /r */
+    /* 30-evex.isa:615: vrsqrt28ps | EVEX.512.66.0F38.W0 CC /r */
     {XIE_OP_VRSQRT28PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:613: vrsqrt28pd | EVEX.512.66.0F38.W1 CC /r */
+    /* 30-evex.isa:616: vrsqrt28pd | EVEX.512.66.0F38.W1 CC /r */
     {XIE_OP_VRSQRT28PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:614: vrsqrt28ss | EVEX.LIG.66.0F38.W0 CD /r */
+    /* 30-evex.isa:617: vrsqrt28ss | EVEX.LIG.66.0F38.W0 CD /r */
     {XIE_OP_VRSQRT28SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:615: vrsqrt28sd | EVEX.LIG.66.0F38.W1 CD /r */
+    /* 30-evex.isa:618: vrsqrt28sd | EVEX.LIG.66.0F38.W1 CD /r */
     {XIE_OP_VRSQRT28SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:616: v4fmaddps | EVEX.512.F2.0F38.W0 9A /r mem */
+    /* 30-evex.isa:619: v4fmaddps | EVEX.512.F2.0F38.W0 9A /r mem */
     {XIE_OP_V4FMADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0x9a, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:617: v4fnmaddps | EVEX.512.F2.0F38.W0 AA /r mem */
+    /* 30-evex.isa:620: v4fnmaddps | EVEX.512.F2.0F38.W0 AA /r mem */
     {XIE_OP_V4FNMADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0xaa, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:618: v4fmaddss | EVEX.LIG.F2.0F38.W0 9B /r mem */
+    /* 30-evex.isa:621: v4fmaddss | EVEX.LIG.F2.0F38.W0 9B /r mem */
     {XIE_OP_V4FMADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0x9b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:619: v4fnmaddss | EVEX.LIG.F2.0F38.W0 AB /r mem */
+    /* 30-evex.isa:622: v4fnmaddss | EVEX.LIG.F2.0F38.W0 AB /r mem */
     {XIE_OP_V4FNMADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0xab, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:620: vp4dpwssd | EVEX.512.F2.0F38.W0 52 /r mem */
+    /* 30-evex.isa:623: vp4dpwssd | EVEX.512.F2.0F38.W0 52 /r mem */
     {XIE_OP_VP4DPWSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124VNNIW, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:621: vp4dpwssds | EVEX.512.F2.0F38.W0 53 /r mem */
+    /* 30-evex.isa:624: vp4dpwssds | EVEX.512.F2.0F38.W0 53 /r mem */
     {XIE_OP_VP4DPWSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124VNNIW, 0}, XIEI_ENC_EVEX, 2, 0x53, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:624: vpermq | EVEX.256/512.66.0F3A.W1 00 /r */
+    /* 30-evex.isa:627: vpermq | EVEX.256/512.66.0F3A.W1 00 /r */
     {XIE_OP_VPERMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:625: vpermpd | EVEX.256/512.66.0F3A.W1 01 /r */
+    /* 30-evex.isa:628: vpermpd | EVEX.256/512.66.0F3A.W1 01 /r */
     {XIE_OP_VPERMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:626: valignd | EVEX.128/256/512.66.0F3A.W0 03 /r */
+    /* 30-evex.isa:629: valignd | EVEX.128/256/512.66.0F3A.W0 03 /r */
     {XIE_OP_VALIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:627: valignq | EVEX.128/256/512.66.0F3A.W1 03 /r */
+    /* 30-evex.isa:630: valignq | EVEX.128/256/512.66.0F3A.W1 03 /r */
     {XIE_OP_VALIGNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:628: vpermilps | EVEX.128/256/512.66.0F3A.W0 04 /r */
+    /* 30-evex.isa:631: vpermilps | EVEX.128/256/512.66.0F3A.W0 04 /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:629: vpermilpd | EVEX.128/256/512.66.0F3A.W1 05 /r */
+    /* 30-evex.isa:632: vpermilpd | EVEX.128/256/512.66.0F3A.W1 05 /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:630: vrndscaleps | EVEX.128/256/512.66.0F3A.W0 08 /r */
+    /* 30-evex.isa:633: vrndscaleps | EVEX.128/256/512.66.0F3A.W0 08 /r */
     {XIE_OP_VRNDSCALEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:631: vrndscalepd | EVEX.128/256/512.66.0F3A.W1 09 /r */
+    /* 30-evex.isa:634: vrndscalepd | EVEX.128/256/512.66.0F3A.W1 09 /r */
     {XIE_OP_VRNDSCALEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:632: vrndscaless | EVEX.LIG.66.0F3A.W0 0A /r */
+    /* 30-evex.isa:635: vrndscaless | EVEX.LIG.66.0F3A.W0 0A /r */
     {XIE_OP_VRNDSCALESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:633: vrndscalesd | EVEX.LIG.66.0F3A.W1 0B /r */
+    /* 30-evex.isa:636: vrndscalesd | EVEX.LIG.66.0F3A.W1 0B /r */
     {XIE_OP_VRNDSCALESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:634: vpalignr | EVEX.128/256/512.66.0F3A.WIG 0F /r */
+    /* 30-evex.isa:637: vpalignr | EVEX.128/256/512.66.0F3A.WIG 0F /r */
     {XIE_OP_VPALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:635: vpextrb | EVEX.128.66.0F3A.WIG 14 /r reg */
+    /* 30-evex.isa:638: vpextrb | EVEX.128.66.0F3A.WIG 14 /r reg */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:636: vpextrb | EVEX.128.66.0F3A.WIG 14 /r mem */
+    /* 30-evex.isa:639: vpextrb | EVEX.128.66.0F3A.WIG 14 /r mem */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:637: vpextrw | EVEX.128.66.0F3A.WIG 15 /r reg */
+    /* 30-evex.isa:640: vpextrw | EVEX.128.66.0F3A.WIG 15 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:638: vpextrw | EVEX.128.66.0F3A.WIG 15 /r mem */
+    /* 30-evex.isa:641: vpextrw | EVEX.128.66.0F3A.WIG 15 /r mem */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:639: vpextrd | EVEX.128.66.0F3A.W0 16 /r */
+    /* 30-evex.isa:642: vpextrd | EVEX.128.66.0F3A.W0 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:640: vpextrq | EVEX.128.66.0F3A.W1 16 /r */
+    /* 30-evex.isa:643: vpextrq | EVEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:641: vpextrd | EVEX.128.66.0F3A.W1 16 /r */
+    /* 30-evex.isa:644: vpextrd | EVEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:642: vextractps | EVEX.128.66.0F3A.WIG 17 /r */
+    /* 30-evex.isa:645: vextractps | EVEX.128.66.0F3A.WIG 17 /r */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:643: vinsertf32x4 | EVEX.256/512.66.0F3A.W0 18 /r */
+    /* 30-evex.isa:646: vinsertf32x4 | EVEX.256/512.66.0F3A.W0 18 /r */
     {XIE_OP_VINSERTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:644: vinsertf64x2 | EVEX.256/512.66.0F3A.W1 18 /r */
+    /* 30-evex.isa:647: vinsertf64x2 | EVEX.256/512.66.0F3A.W1 18 /r */
     {XIE_OP_VINSERTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:645: vextractf32x4 | EVEX.256/512.66.0F3A.W0 19 /r */
+    /* 30-evex.isa:648: vextractf32x4 | EVEX.256/512.66.0F3A.W0 19 /r */
     {XIE_OP_VEXTRACTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:646: vextractf64x2 | EVEX.256/512.66.0F3A.W1 19 /r */
+    /* 30-evex.isa:649: vextractf64x2 | EVEX.256/512.66.0F3A.W1 19 /r */
     {XIE_OP_VEXTRACTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:647: vinsertf32x8 | EVEX.512.66.0F3A.W0 1A /r */
+    /* 30-evex.isa:650: vinsertf32x8 | EVEX.512.66.0F3A.W0 1A /r */
     {XIE_OP_VINSERTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x1a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:648: vinsertf64x4 | EVEX.512.66.0F3A.W1 1A /r */
+    /* 30-evex.isa:651: vinsertf64x4 | EVEX.512.66.0F3A.W1 1A /r */
     {XIE_OP_VINSERTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:649: vextractf32x8 | EVEX.512.66.0F3A.W0 1B /r */
+    /* 30-evex.isa:652: vextractf32x8 | EVEX.512.66.0F3A.W0 1B /r */
     {XIE_OP_VEXTRACTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x1b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:650: vextractf64x4 | EVEX.512.66.0F3A.W1 1B /r */
+    /* 30-evex.isa:653: vextractf64x4 | EVEX.512.66.0F3A.W1 1B /r */
     {XIE_OP_VEXTRACTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:651: vinserti32x4 | EVEX.256/512.66.0F3A.W0 38 /r */
+    /* 30-evex.isa:654: vinserti32x4 | EVEX.256/512.66.0F3A.W0 38 /r */
     {XIE_OP_VINSERTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:652: vinserti64x2 | EVEX.256/512.66.0F3A.W1 38 /r */
+    /* 30-evex.isa:655: vinserti64x2 | EVEX.256/512.66.0F3A.W1 38 /r */
     {XIE_OP_VINSERTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:653: vextracti32x4 | EVEX.256/512.66.0F3A.W0 39 /r */
+    /* 30-evex.isa:656: vextracti32x4 | EVEX.256/512.66.0F3A.W0 39 /r */
     {XIE_OP_VEXTRACTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:654: vextracti64x2 | EVEX.256/512.66.0F3A.W1 39 /r */
+    /* 30-evex.isa:657: vextracti64x2 | EVEX.256/512.66.0F3A.W1 39 /r */
     {XIE_OP_VEXTRACTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:655: vinserti32x8 | EVEX.512.66.0F3A.W0 3A /r */
+    /* 30-evex.isa:658: vinserti32x8 | EVEX.512.66.0F3A.W0 3A /r */
     {XIE_OP_VINSERTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:656: vinserti64x4 | EVEX.512.66.0F3A.W1 3A /r */
+    /* 30-evex.isa:659: vinserti64x4 | EVEX.512.66.0F3A.W1 3A /r */
     {XIE_OP_VINSERTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:657: vextracti32x8 | EVEX.512.66.0F3A.W0 3B /r */
+    /* 30-evex.isa:660: vextracti32x8 | EVEX.512.66.0F3A.W0 3B /r */
     {XIE_OP_VEXTRACTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:658: vextracti64x4 | EVEX.512.66.0F3A.W1 3B /r */
+    /* 30-evex.isa:661: vextracti64x4 | EVEX.512.66.0F3A.W1 3B /r */
     {XIE_OP_VEXTRACTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:659: vcvtps2ph | EVEX.128/256/512.66.0F3A.W0 1D /r */
+    /* 30-evex.isa:662: vcvtps2ph | EVEX.128/256/512.66.0F3A.W0 1D /r */
     {XIE_OP_VCVTPS2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:660: vpcmpud | EVEX.128/256/512.66.0F3A.W0 1E /r */
+    /* 30-evex.isa:663: vpcmpud | EVEX.128/256/512.66.0F3A.W0 1E /r */
     {XIE_OP_VPCMPUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:661: vpcmpuq | EVEX.128/256/512.66.0F3A.W1 1E /r */
+    /* 30-evex.isa:664: vpcmpuq | EVEX.128/256/512.66.0F3A.W1 1E /r */
     {XIE_OP_VPCMPUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:662: vpcmpd | EVEX.128/256/512.66.0F3A.W0 1F /r */
+    /* 30-evex.isa:665: vpcmpd | EVEX.128/256/512.66.0F3A.W0 1F /r */
     {XIE_OP_VPCMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:663: vpcmpq | EVEX.128/256/512.66.0F3A.W1 1F /r */
+    /* 30-evex.isa:666: vpcmpq | EVEX.128/256/512.66.0F3A.W1 1F /r */
     {XIE_OP_VPCMPQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:664: vpcmpub | EVEX.128/256/512.66.0F3A.W0 3E /r */
+    /* 30-evex.isa:667: vpcmpub | EVEX.128/256/512.66.0F3A.W0 3E /r */
     {XIE_OP_VPCMPUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:665: vpcmpuw | EVEX.128/256/512.66.0F3A.W1 3E /r */
+    /* 30-evex.isa:668: vpcmpuw | EVEX.128/256/512.66.0F3A.W1 3E /r */
     {XIE_OP_VPCMPUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:666: vpcmpb | EVEX.128/256/512.66.0F3A.W0 3F /r */
+    /* 30-evex.isa:669: vpcmpb | EVEX.128/256/512.66.0F3A.W0 3F /r */
     {XIE_OP_VPCMPB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:667: vpcmpw | EVEX.128/256/512.66.0F3A.W1 3F /r */
+    /* 30-evex.isa:670: vpcmpw | EVEX.128/256/512.66.0F3A.W1 3F /r */
     {XIE_OP_VPCMPW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:668: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r reg */
+    /* 30-evex.isa:671: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r reg */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:669: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r mem */
+    /* 30-evex.isa:672: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r mem */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:670: vinsertps | EVEX.128.66.0F3A.W0 21 /r */
+    /* 30-evex.isa:673: vinsertps | EVEX.128.66.0F3A.W0 21 /r */
     {XIE_OP_VINSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:671: vpinsrd | EVEX.128.66.0F3A.W0 22 /r */
+    /* 30-evex.isa:674: vpinsrd | EVEX.128.66.0F3A.W0 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:672: vpinsrq | EVEX.128.66.0F3A.W1 22 /r */
+    /* 30-evex.isa:675: vpinsrq | EVEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:673: vpinsrd | EVEX.128.66.0F3A.W1 22 /r */
+    /* 30-evex.isa:676: vpinsrd | EVEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:674: vshuff32x4 | EVEX.256/512.66.0F3A.W0 23 /r */
+    /* 30-evex.isa:677: vshuff32x4 | EVEX.256/512.66.0F3A.W0 23 /r */
     {XIE_OP_VSHUFF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:675: vshuff64x2 | EVEX.256/512.66.0F3A.W1 23 /r */
+    /* 30-evex.isa:678: vshuff64x2 | EVEX.256/512.66.0F3A.W1 23 /r */
     {XIE_OP_VSHUFF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:676: vshufi32x4 | EVEX.256/512.66.0F3A.W0 43 /r */
+    /* 30-evex.isa:679: vshufi32x4 | EVEX.256/512.66.0F3A.W0 43 /r */
     {XIE_OP_VSHUFI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:677: vshufi64x2 | EVEX.256/512.66.0F3A.W1 43 /r */
+    /* 30-evex.isa:680: vshufi64x2 | EVEX.256/512.66.0F3A.W1 43 /r */
     {XIE_OP_VSHUFI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:678: vpternlogd | EVEX.128/256/512.66.0F3A.W0 25 /r */
+    /* 30-evex.isa:681: vpternlogd | EVEX.128/256/512.66.0F3A.W0 25 /r */
     {XIE_OP_VPTERNLOGD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:679: vpternlogq | EVEX.128/256/512.66.0F3A.W1 25 /r */
+    /* 30-evex.isa:682: vpternlogq | EVEX.128/256/512.66.0F3A.W1 25 /r */
     {XIE_OP_VPTERNLOGQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:680: vgetmantps | EVEX.128/256/512.66.0F3A.W0 26 /r */
+    /* 30-evex.isa:683: vgetmantps | EVEX.128/256/512.66.0F3A.W0 26 /r */
     {XIE_OP_VGETMANTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:681: vgetmantpd | EVEX.128/256/512.66.0F3A.W1 26 /r */
+    /* 30-evex.isa:684: vgetmantpd | EVEX.128/256/512.66.0F3A.W1 26 /r */
     {XIE_OP_VGETMANTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:682: vgetmantss | EVEX.LIG.66.0F3A.W0 27 /r */
+    /* 30-evex.isa:685: vgetmantss | EVEX.LIG.66.0F3A.W0 27 /r */
     {XIE_OP_VGETMANTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:683: vgetmantsd | EVEX.LIG.66.0F3A.W1 27 /r */
+    /* 30-evex.isa:686: vgetmantsd | EVEX.LIG.66.0F3A.W1 27 /r */
     {XIE_OP_VGETMANTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:684: vdbpsadbw | EVEX.128/256/512.66.0F3A.W0 42 /r */
+    /* 30-evex.isa:687: vdbpsadbw | EVEX.128/256/512.66.0F3A.W0 42 /r */
     {XIE_OP_VDBPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:685: vpclmulqdq | EVEX.128/256/512.66.0F3A.WIG 44 /r */
+    /* 30-evex.isa:688: vpclmulqdq | EVEX.128/256/512.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VPCLMULQDQ, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:686: vrangeps | EVEX.128/256/512.66.0F3A.W0 50 /r */
+    /* 30-evex.isa:689: vrangeps | EVEX.128/256/512.66.0F3A.W0 50 /r */
     {XIE_OP_VRANGEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:687: vrangepd | EVEX.128/256/512.66.0F3A.W1 50 /r */
+    /* 30-evex.isa:690: vrangepd | EVEX.128/256/512.66.0F3A.W1 50 /r */
     {XIE_OP_VRANGEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:688: vrangess | EVEX.LIG.66.0F3A.W0 51 /r */
+    /* 30-evex.isa:691: vrangess | EVEX.LIG.66.0F3A.W0 51 /r */
     {XIE_OP_VRANGESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:689: vrangesd | EVEX.LIG.66.0F3A.W1 51 /r */
+    /* 30-evex.isa:692: vrangesd | EVEX.LIG.66.0F3A.W1 51 /r */
     {XIE_OP_VRANGESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:690: vfixupimmps | EVEX.128/256/512.66.0F3A.W0 54 /r */
+    /* 30-evex.isa:693: vfixupimmps | EVEX.128/256/512.66.0F3A.W0 54 /r */
     {XIE_OP_VFIXUPIMMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:691: vfixupimmpd | EVEX.128/256/512.66.0F3A.W1 54 /r */
+    /* 30-evex.isa:694: vfixupimmpd | EVEX.128/256/512.66.0F3A.W1 54 /r */
     {XIE_OP_VFIXUPIMMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:692: vfixupimmss | EVEX.LIG.66.0F3A.W0 55 /r */
+    /* 30-evex.isa:695: vfixupimmss | EVEX.LIG.66.0F3A.W0 55 /r */
     {XIE_OP_VFIXUPIMMSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:693: vfixupimmsd | EVEX.LIG.66.0F3A.W1 55 /r */
+    /* 30-evex.isa:696: vfixupimmsd | EVEX.LIG.66.0F3A.W1 55 /r */
     {XIE_OP_VFIXUPIMMSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:694: vreduceps | EVEX.128/256/512.66.0F3A.W0 56 /r */
+    /* 30-evex.isa:697: vreduceps | EVEX.128/256/512.66.0F3A.W0 56 /r */
     {XIE_OP_VREDUCEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:695: vreducepd | EVEX.128/256/512.66.0F3A.W1 56 /r */
+    /* 30-evex.isa:698: vreducepd | EVEX.128/256/512.66.0F3A.W1 56 /r */
     {XIE_OP_VREDUCEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:696: vreducess | EVEX.LIG.66.0F3A.W0 57 /r */
+    /* 30-evex.isa:699: vreducess | EVEX.LIG.66.0F3A.W0 57 /r */
     {XIE_OP_VREDUCESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:697: vreducesd | EVEX.LIG.66.0F3A.W1 57 /r */
+    /* 30-evex.isa:700: vreducesd | EVEX.LIG.66.0F3A.W1 57 /r */
     {XIE_OP_VREDUCESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:698: vfpclassps | EVEX.128/256/512.66.0F3A.W0 66 /r */
+    /* 30-evex.isa:701: vfpclassps | EVEX.128/256/512.66.0F3A.W0 66 /r */
     {XIE_OP_VFPCLASSPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:699: vfpclasspd | EVEX.128/256/512.66.0F3A.W1 66 /r */
+    /* 30-evex.isa:702: vfpclasspd | EVEX.128/256/512.66.0F3A.W1 66 /r */
     {XIE_OP_VFPCLASSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:700: vfpclassss | EVEX.LIG.66.0F3A.W0 67 /r */
+    /* 30-evex.isa:703: vfpclassss | EVEX.LIG.66.0F3A.W0 67 /r */
     {XIE_OP_VFPCLASSSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:701: vfpclasssd | EVEX.LIG.66.0F3A.W1 67 /r */
+    /* 30-evex.isa:704: vfpclasssd | EVEX.LIG.66.0F3A.W1 67 /r */
     {XIE_OP_VFPCLASSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:702: vpshldw | EVEX.128/256/512.66.0F3A.W1 70 /r */
+    /* 30-evex.isa:705: vpshldw | EVEX.128/256/512.66.0F3A.W1 70 /r */
     {XIE_OP_VPSHLDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:703: vpshldd | EVEX.128/256/512.66.0F3A.W0 71 /r */
+    /* 30-evex.isa:706: vpshldd | EVEX.128/256/512.66.0F3A.W0 71 /r */
     {XIE_OP_VPSHLDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:704: vpshldq | EVEX.128/256/512.66.0F3A.W1 71 /r */
+    /* 30-evex.isa:707: vpshldq | EVEX.128/256/512.66.0F3A.W1 71 /r */
     {XIE_OP_VPSHLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:705: vpshrdw | EVEX.128/256/512.66.0F3A.W1 72 /r */
+    /* 30-evex.isa:708: vpshrdw | EVEX.128/256/512.66.0F3A.W1 72 /r */
     {XIE_OP_VPSHRDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x72, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:706: vpshrdd | EVEX.128/256/512.66.0F3A.W0 73 /r */
+    /* 30-evex.isa:709: vpshrdd | EVEX.128/256/512.66.0F3A.W0 73 /r */
     {XIE_OP_VPSHRDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:707: vpshrdq | EVEX.128/256/512.66.0F3A.W1 73 /r */
+    /* 30-evex.isa:710: vpshrdq | EVEX.128/256/512.66.0F3A.W1 73 /r */
     {XIE_OP_VPSHRDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:708: vgf2p8affineqb | EVEX.128/256/512.66.0F3A.W1 CE /r */
+    /* 30-evex.isa:711: vgf2p8affineqb | EVEX.128/256/512.66.0F3A.W1 CE /r */
     {XIE_OP_VGF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:709: vgf2p8affineinvqb | EVEX.128/256/512.66.0F3A.W1 CF /r */
+    /* 30-evex.isa:712: vgf2p8affineinvqb | EVEX.128/256/512.66.0F3A.W1 CF /r */
     {XIE_OP_VGF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:712: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r mem */
+    /* 30-evex.isa:715: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r mem */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:713: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r reg */
+    /* 30-evex.isa:716: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r reg */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:714: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r mem */
+    /* 30-evex.isa:717: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r mem */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:715: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r reg */
+    /* 30-evex.isa:718: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r reg */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:716: vmovw | EVEX.128.66.MAP5.WIG 6E /r reg */
+    /* 30-evex.isa:719: vmovw | EVEX.128.66.MAP5.WIG 6E /r reg */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:717: vmovw | EVEX.128.66.MAP5.WIG 6E /r mem */
+    /* 30-evex.isa:720: vmovw | EVEX.128.66.MAP5.WIG 6E /r mem */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:718: vmovw | EVEX.128.66.MAP5.WIG 7E /r reg */
+    /* 30-evex.isa:721: vmovw | EVEX.128.66.MAP5.WIG 7E /r reg */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:719: vmovw | EVEX.128.66.MAP5.WIG 7E /r mem */
+    /* 30-evex.isa:722: vmovw | EVEX.128.66.MAP5.WIG 7E /r mem */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:720: vsqrtph | EVEX.128/256/512.NP.MAP5.W0 51 /r */
+    /* 30-evex.isa:723: vsqrtph | EVEX.128/256/512.NP.MAP5.W0 51 /r */
     {XIE_OP_VSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:721: vsqrtsh | EVEX.LIG.F3.MAP5.W0 51 /r */
+    /* 30-evex.isa:724: vsqrtsh | EVEX.LIG.F3.MAP5.W0 51 /r */
     {XIE_OP_VSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:722: vaddph | EVEX.128/256/512.NP.MAP5.W0 58 /r */
+    /* 30-evex.isa:725: vaddph | EVEX.128/256/512.NP.MAP5.W0 58 /r */
     {XIE_OP_VADDPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:723: vaddsh | EVEX.LIG.F3.MAP5.W0 58 /r */
+    /* 30-evex.isa:726: vaddsh | EVEX.LIG.F3.MAP5.W0 58 /r */
     {XIE_OP_VADDSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:724: vmulph | EVEX.128/256/512.NP.MAP5.W0 59 /r */
+    /* 30-evex.isa:727: vmulph | EVEX.128/256/512.NP.MAP5.W0 59 /r */
     {XIE_OP_VMULPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:725: vmulsh | EVEX.LIG.F3.MAP5.W0 59 /r */
+    /* 30-evex.isa:728: vmulsh | EVEX.LIG.F3.MAP5.W0 59 /r */
     {XIE_OP_VMULSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:726: vsubph | EVEX.128/256/512.NP.MAP5.W0 5C /r */
+    /* 30-evex.isa:729: vsubph | EVEX.128/256/512.NP.MAP5.W0 5C /r */
     {XIE_OP_VSUBPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:727: vsubsh | EVEX.LIG.F3.MAP5.W0 5C /r */
+    /* 30-evex.isa:730: vsubsh | EVEX.LIG.F3.MAP5.W0 5C /r */
     {XIE_OP_VSUBSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:728: vminph | EVEX.128/256/512.NP.MAP5.W0 5D /r */
+    /* 30-evex.isa:731: vminph | EVEX.128/256/512.NP.MAP5.W0 5D /r */
     {XIE_OP_VMINPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:729: vminsh | EVEX.LIG.F3.MAP5.W0 5D /r */
+    /* 30-evex.isa:732: vminsh | EVEX.LIG.F3.MAP5.W0 5D /r */
     {XIE_OP_VMINSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:730: vdivph | EVEX.128/256/512.NP.MAP5.W0 5E /r */
+    /* 30-evex.isa:733: vdivph | EVEX.128/256/512.NP.MAP5.W0 5E /r */
     {XIE_OP_VDIVPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:731: vdivsh | EVEX.LIG.F3.MAP5.W0 5E /r */
+    /* 30-evex.isa:734: vdivsh | EVEX.LIG.F3.MAP5.W0 5E /r */
     {XIE_OP_VDIVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:732: vmaxph | EVEX.128/256/512.NP.MAP5.W0 5F /r */
+    /* 30-evex.isa:735: vmaxph | EVEX.128/256/512.NP.MAP5.W0 5F /r */
     {XIE_OP_VMAXPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:733: vmaxsh | EVEX.LIG.F3.MAP5.W0 5F /r */
+    /* 30-evex.isa:736: vmaxsh | EVEX.LIG.F3.MAP5.W0 5F /r */
     {XIE_OP_VMAXSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:734: vcmpph | EVEX.128/256/512.NP.0F3A.W0 C2 /r */
+    /* 30-evex.isa:737: vcmpph | EVEX.128/256/512.NP.0F3A.W0 C2 /r */
     {XIE_OP_VCMPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:735: vcmpsh | EVEX.LIG.F3.0F3A.W0 C2 /r */
+    /* 30-evex.isa:738: vcmpsh | EVEX.LIG.F3.0F3A.W0 C2 /r */
     {XIE_OP_VCMPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:736: vucomish | EVEX.LIG.NP.MAP5.W0 2E /r */
+    /* 30-evex.isa:739: vucomish | EVEX.LIG.NP.MAP5.W0 2E /r */
     {XIE_OP_VUCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:737: vcomish | EVEX.LIG.NP.MAP5.W0 2F /r */
+    /* 30-evex.isa:740: vcomish | EVEX.LIG.NP.MAP5.W0 2F /r */
     {XIE_OP_VCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:738: vcvtss2sh | EVEX.LIG.NP.MAP5.W0 1D /r */
+    /* 30-evex.isa:741: vcvtss2sh | EVEX.LIG.NP.MAP5.W0 1D /r */
     {XIE_OP_VCVTSS2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:739: vcvtps2phx | EVEX.128/256/512.66.MAP5.W0 1D /r */
+    /* 30-evex.isa:742: vcvtps2phx | EVEX.128/256/512.66.MAP5.W0 1D /r */
     {XIE_OP_VCVTPS2PHX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:740: vcvtsh2ss | EVEX.LIG.NP.MAP6.W0 13 /r */
+    /* 30-evex.isa:743: vcvtsh2ss | EVEX.LIG.NP.MAP6.W0 13 /r */
     {XIE_OP_VCVTSH2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:741: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
+    /* 30-evex.isa:744: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
     {XIE_OP_VCVTPH2PSX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:742: vcvtph2pd | EVEX.128/256/512.NP.MAP5.W0 5A /r */
+    /* 30-evex.isa:745: vcvtph2pd | EVEX.128/256/512.NP.MAP5.W0 5A /r */
     {XIE_OP_VCVTPH2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:743: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
+    /* 30-evex.isa:746: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
     {XIE_OP_VCVTPD2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:744: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
+    /* 30-evex.isa:747: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
     {XIE_OP_VCVTSH2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:745: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
+    /* 30-evex.isa:748: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
     {XIE_OP_VCVTSD2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:746: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
+    /* 30-evex.isa:749: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
     {XIE_OP_VCVTDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:747: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
+    /* 30-evex.isa:750: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
     {XIE_OP_VCVTQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:748: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
+    /* 30-evex.isa:751: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
     {XIE_OP_VCVTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:749: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
+    /* 30-evex.isa:752: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
     {XIE_OP_VCVTTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:750: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
+    /* 30-evex.isa:753: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
     {XIE_OP_VCVTTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:751: vcvttph2uqq | EVEX.128/256/512.66.MAP5.W0 78 /r */
+    /* 30-evex.isa:754: vcvttph2uqq | EVEX.128/256/512.66.MAP5.W0 78 /r */
     {XIE_OP_VCVTTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:752: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
+    /* 30-evex.isa:755: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
     {XIE_OP_VCVTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:753: vcvtph2uqq | EVEX.128/256/512.66.MAP5.W0 79 /r */
+    /* 30-evex.isa:756: vcvtph2uqq | EVEX.128/256/512.66.MAP5.W0 79 /r */
     {XIE_OP_VCVTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:754: vcvttph2qq | EVEX.128/256/512.66.MAP5.W0 7A /r */
+    /* 30-evex.isa:757: vcvttph2qq | EVEX.128/256/512.66.MAP5.W0 7A /r */
     {XIE_OP_VCVTTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:755: vcvtph2qq | EVEX.128/256/512.66.MAP5.W0 7B /r */
+    /* 30-evex.isa:758: vcvtph2qq | EVEX.128/256/512.66.MAP5.W0 7B /r */
     {XIE_OP_VCVTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:756: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
+    /* 30-evex.isa:759: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
     {XIE_OP_VCVTUDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:757: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
+    /* 30-evex.isa:760: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
     {XIE_OP_VCVTUQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:758: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
+    /* 30-evex.isa:761: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:759: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
+    /* 30-evex.isa:762: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:760: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
+    /* 30-evex.isa:763: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:761: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
+    /* 30-evex.isa:764: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:762: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
+    /* 30-evex.isa:765: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
     {XIE_OP_VCVTW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:763: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
+    /* 30-evex.isa:766: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
     {XIE_OP_VCVTUW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:764: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
+    /* 30-evex.isa:767: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:765: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    /* 30-evex.isa:768: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:766: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    /* 30-evex.isa:769: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:767: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
+    /* 30-evex.isa:770: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:768: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    /* 30-evex.isa:771: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:769: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    /* 30-evex.isa:772: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:770: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
+    /* 30-evex.isa:773: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
     {XIE_OP_VCVTTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:771: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
+    /* 30-evex.isa:774: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
     {XIE_OP_VCVTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:772: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
+    /* 30-evex.isa:775: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
     {XIE_OP_VCVTTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:773: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
+    /* 30-evex.isa:776: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
     {XIE_OP_VCVTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:774: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
+    /* 30-evex.isa:777: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
     {XIE_OP_VSCALEFPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:775: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
+    /* 30-evex.isa:778: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
     {XIE_OP_VSCALEFSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:776: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
+    /* 30-evex.isa:779: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
     {XIE_OP_VGETEXPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:777: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
+    /* 30-evex.isa:780: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
     {XIE_OP_VGETEXPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:778: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
+    /* 30-evex.isa:781: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
     {XIE_OP_VRCPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:779: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
+    /* 30-evex.isa:782: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
     {XIE_OP_VRCPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:780: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
+    /* 30-evex.isa:783: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
     {XIE_OP_VRSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:781: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
+    /* 30-evex.isa:784: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
     {XIE_OP_VRSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:782: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
+    /* 30-evex.isa:785: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
     {XIE_OP_VFMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:783: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
+    /* 30-evex.isa:786: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
     {XIE_OP_VFCMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:784: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
+    /* 30-evex.isa:787: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
     {XIE_OP_VFMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:785: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
+    /* 30-evex.isa:788: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
     {XIE_OP_VFCMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:786: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
+    /* 30-evex.isa:789: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
     {XIE_OP_VFMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:787: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
+    /* 30-evex.isa:790: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
     {XIE_OP_VFCMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:788: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
+    /* 30-evex.isa:791: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
     {XIE_OP_VFMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:789: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
+    /* 30-evex.isa:792: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
     {XIE_OP_VFCMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:790: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
+    /* 30-evex.isa:793: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
     {XIE_OP_VFMADDSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:791: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
+    /* 30-evex.isa:794: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
     {XIE_OP_VFMSUBADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:792: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
+    /* 30-evex.isa:795: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
     {XIE_OP_VFMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:793: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
+    /* 30-evex.isa:796: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
     {XIE_OP_VFMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:794: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
+    /* 30-evex.isa:797: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
     {XIE_OP_VFMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:795: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
+    /* 30-evex.isa:798: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
     {XIE_OP_VFMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:796: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
+    /* 30-evex.isa:799: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
     {XIE_OP_VFNMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:797: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
+    /* 30-evex.isa:800: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
     {XIE_OP_VFNMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:798: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
+    /* 30-evex.isa:801: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
     {XIE_OP_VFNMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:799: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
+    /* 30-evex.isa:802: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
     {XIE_OP_VFNMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:800: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
+    /* 30-evex.isa:803: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:801: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
+    /* 30-evex.isa:804: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:802: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
+    /* 30-evex.isa:805: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
     {XIE_OP_VFMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:803: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
+    /* 30-evex.isa:806: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
     {XIE_OP_VFMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:804: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
+    /* 30-evex.isa:807: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
     {XIE_OP_VFMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:805: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
+    /* 30-evex.isa:808: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
     {XIE_OP_VFMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:806: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
+    /* 30-evex.isa:809: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
     {XIE_OP_VFNMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:807: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
+    /* 30-evex.isa:810: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
     {XIE_OP_VFNMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:808: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
+    /* 30-evex.isa:811: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
     {XIE_OP_VFNMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:809: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
+    /* 30-evex.isa:812: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
     {XIE_OP_VFNMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:810: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
+    /* 30-evex.isa:813: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:811: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
+    /* 30-evex.isa:814: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:812: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
+    /* 30-evex.isa:815: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
     {XIE_OP_VFMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:813: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
+    /* 30-evex.isa:816: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
     {XIE_OP_VFMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:814: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
+    /* 30-evex.isa:817: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
     {XIE_OP_VFMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:815: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
+    /* 30-evex.isa:818: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
     {XIE_OP_VFMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:816: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
+    /* 30-evex.isa:819: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
     {XIE_OP_VFNMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:817: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
+    /* 30-evex.isa:820: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
     {XIE_OP_VFNMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:818: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
+    /* 30-evex.isa:821: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
     {XIE_OP_VFNMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:819: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
+    /* 30-evex.isa:822: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
     {XIE_OP_VFNMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:820: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
+    /* 30-evex.isa:823: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
     {XIE_OP_VRNDSCALEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:821: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
+    /* 30-evex.isa:824: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
     {XIE_OP_VRNDSCALESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:822: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
+    /* 30-evex.isa:825: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
     {XIE_OP_VGETMANTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:823: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
+    /* 30-evex.isa:826: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
     {XIE_OP_VGETMANTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:824: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
+    /* 30-evex.isa:827: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
     {XIE_OP_VREDUCEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:825: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
+    /* 30-evex.isa:828: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
     {XIE_OP_VREDUCESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:826: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
+    /* 30-evex.isa:829: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
     {XIE_OP_VFPCLASSPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:827: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
+    /* 30-evex.isa:830: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
     {XIE_OP_VFPCLASSSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
     /* 40-xop.isa:10: vpmacssww | XOP.128.NP.M8.W0 85 /r */
     {XIE_OP_VPMACSSWW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x85, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
@@ -5479,4 +5487,4 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_LWPVAL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 10, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
 };
 
-const unsigned xiei_nforms = 2736;
+const unsigned xiei_nforms = 2740;

@@ -335,25 +335,34 @@ int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, struct xiei_maddr
  * reported when re-evaluating, else from memory. The operand must not cross a
  * page: no host capability makes a split operand atomic yet (DESIGN.md, "The
  * host interface"). */
-int xiei_mem_rdb(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, void *buf)
+/* Checks common to atomic reads: a cmpxchg callback, an operand in one page. */
+static int atomic_ok(struct xiei_ex *ex, const struct xiei_maddr *m)
 {
-    uint8_t *b = buf;
-    unsigned i;
-
-    if (!ex->lock || !rmw) return xiei_mread(ex, m, buf);
     if (!ex->ops->cmpxchg) return xiei_unhandleable(ex, XIE_REASON_NO_CMPXCHG);
     if (m->n0 != m->size || m->size > sizeof(ex->lock_old))
         return xiei_unhandleable(ex, XIE_REASON_ATOMIC_SPLIT);
     ex->lock_m = *m;
+    return XIE_OK;
+}
+
+int xiei_mem_rdb(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, void *buf)
+{
+    uint8_t *b = buf;
+    unsigned i;
+    int st;
+
+    if (!ex->lock || !rmw) return xiei_mread(ex, m, buf);
+    st = atomic_ok(ex, m);
+    if (st) return st;
     if (ex->lock_have) {
         for (i = 0; i < m->size; i++)
-            b[i] = ex->lock_cur[i];
+            b[i] = ((const uint8_t *)ex->lock_cur)[i];
     } else {
-        int st = xiei_mread(ex, m, buf);
+        st = xiei_mread(ex, m, buf);
         if (st) return st;
     }
     for (i = 0; i < m->size; i++)
-        ex->lock_old[i] = b[i];
+        ((uint8_t *)ex->lock_old)[i] = b[i];
     return XIE_OK;
 }
 
@@ -363,20 +372,35 @@ int xiei_mem_wrb(struct xiei_ex *ex, const struct xiei_maddr *m, const void *buf
 
     if (!ex->lock) return xiei_mwrite(ex, m, buf);
     for (k = 0; k < m->size; k++)
-        ex->lock_new[k] = ((const uint8_t *)buf)[k];
+        ((uint8_t *)ex->lock_new)[k] = ((const uint8_t *)buf)[k];
     ex->lock_armed = 1;
     return XIE_OK;
 }
 
 int xiei_mem_rd(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, uint64_t *v)
 {
+    int st;
+
     *v = 0;
-    return xiei_mem_rdb(ex, m, rmw, v);
+    if (!ex->lock || !rmw) return xiei_mread(ex, m, v);
+    st = atomic_ok(ex, m);
+    if (st) return st;
+    if (ex->lock_have)
+        *v = ex->lock_cur[0];
+    else if ((st = xiei_mread(ex, m, v)) != XIE_OK)
+        return st;
+    ex->lock_old[0] = *v;
+    ex->lock_old[1] = 0;
+    return XIE_OK;
 }
 
 int xiei_mem_wr(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t v)
 {
-    return xiei_mem_wrb(ex, m, &v);
+    if (!ex->lock) return xiei_mwrite_val(ex, m, v);
+    ex->lock_new[0] = v;
+    ex->lock_new[1] = 0;
+    ex->lock_armed = 1;
+    return XIE_OK;
 }
 
 int xiei_rd(struct xiei_ex *ex, unsigned i, uint64_t *v)

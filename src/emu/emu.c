@@ -254,11 +254,8 @@ static int run(struct xiei_ex *ex, const struct xie_insn *in)
         if (cb != XIE_CB_CHANGED) return xiei_cbstatus(ex, cb, 0);
         /* Memory changed under us: evaluate again from the value found, never
          * complete on a stale one (DESIGN.md, "The host interface"). */
-        {
-            unsigned i;
-            for (i = 0; i < ex->lock_m.size; i++)
-                ex->lock_cur[i] = ex->lock_old[i];
-        }
+        ex->lock_cur[0] = ex->lock_old[0];
+        ex->lock_cur[1] = ex->lock_old[1];
         ex->lock_have = 1;
         if (++tries >= max) return XIE_RETRY;
     }

@@ -65,9 +65,9 @@ struct xiei_ex {
     const struct xie_operand *mcache_op;
     struct xiei_maddr mc;
     struct xiei_maddr lock_m; /* the atomic operand */
-    uint8_t lock_old[16];     /* value read (expected at commit) */
-    uint8_t lock_new[16];     /* value to store */
-    uint8_t lock_cur[16];     /* value a failed cmpxchg reported */
+    uint64_t lock_old[2];     /* value read (expected at commit), little-endian */
+    uint64_t lock_new[2];     /* value to store */
+    uint64_t lock_cur[2];     /* value a failed cmpxchg reported */
     struct xie_segment segv;  /* staged segment register value */
     struct xiei_memw memw[XIEI_MAX_MEMW];
     uint8_t wbuf[XIEI_WBUF];

@@ -171,7 +171,7 @@ void xiei_bcd(unsigned op, uint16_t *ax, uint64_t *fl)
         if (op == XIEI_AAA)
             *ax = (uint16_t)(*ax + 0x106);
         else
-            *ax = (uint16_t)(((*ax - 6) & 0xff) | ((*ax - 0x100) & 0xff00));
+            *ax = (uint16_t)(*ax - 6 - 0x100); /* AX - 6 (borrowing into AH), then AH - 1 */
     }
     *ax &= 0xff0f;
     *fl &= ~(uint64_t)(XIEI_F_CF | XIEI_F_AF | XIEI_F_OF);

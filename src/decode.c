@@ -63,16 +63,15 @@ static int need(const struct dstate *s, unsigned end)
 
 static uint64_t rd_le(const uint8_t *p, unsigned n)
 {
-    uint32_t lo;
+    uint64_t v = 0;
     switch (n) {
-    case 1: return p[0];
-    case 2: return (uint64_t)p[0] | (uint64_t)p[1] << 8;
-    case 4:
-        return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
-    default:
-        lo = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-        if (n == 8) return lo | (uint64_t)rd_le(p + 4, 4) << 32;
-        return lo | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40; /* 6: far pointer */
+    case 8:
+        v = (uint64_t)p[7] << 56 | (uint64_t)p[6] << 48 | (uint64_t)p[5] << 40 |
+            (uint64_t)p[4] << 32;
+        /* fall through */
+    case 4: v |= (uint64_t)p[3] << 24 | (uint64_t)p[2] << 16; /* fall through */
+    case 2: v |= (uint64_t)p[1] << 8;                         /* fall through */
+    default: return v | p[0];                                 /* 1 */
     }
 }
 
@@ -481,6 +480,38 @@ static inline unsigned imm_len(const struct dstate *s, unsigned c)
     }
 }
 
+/*
+ * Hint meanings of F2/F3/3E on legacy instructions (they change no length and no
+ * validity): XACQUIRE/XRELEASE (SDM Vol. 1 16.3.3: F2/F3 with LOCK on a memory
+ * destination, on XCHG with memory, and F3 on MOV to memory), BND (F2 on near
+ * CALL/JMP/RET/Jcc, SDM Vol. 1 17.5.1) and NOTRACK (3E on indirect CALL/JMP,
+ * SDM Vol. 1 18.3.8).
+ */
+static unsigned prefix_hints(const struct dstate *s, const struct xie_insn *out, unsigned pfx,
+                             unsigned last_rep)
+{
+    unsigned op = out->opcode, r = 0, indir = 0, branch = 0;
+    if (out->map == 0) {
+        indir = op == 0xff && (s->reg == 2 || s->reg == 4);
+        branch = indir || op == 0xe8 || op == 0xe9 || op == 0xeb || op == 0xc2 || op == 0xc3 ||
+                 (op & 0xf0) == 0x70;
+        if (s->has_mem && last_rep) {
+            if ((pfx & XIE_PFX_LOCK) || op == 0x86 || op == 0x87)
+                r |= last_rep == XIEI_PFX_F2 ? XIE_PFX_XACQ : XIE_PFX_XREL;
+            else if (last_rep == XIEI_PFX_F3 &&
+                     (op == 0x88 || op == 0x89 || ((op == 0xc6 || op == 0xc7) && s->reg == 0)))
+                r |= XIE_PFX_XREL;
+        }
+    } else {
+        branch = (op & 0xf0) == 0x80;
+        if (s->has_mem && last_rep && (pfx & XIE_PFX_LOCK))
+            r |= last_rep == XIEI_PFX_F2 ? XIE_PFX_XACQ : XIE_PFX_XREL;
+    }
+    if (branch && (pfx & XIE_PFX_REPNE) && !(pfx & XIE_PFX_REP)) r |= XIE_PFX_BND;
+    if (indir && out->seg_prefix == XIE_SEG_DS) r |= XIE_PFX_NOTRACK;
+    return r;
+}
+
 /* Reason a key matched no entry: the constraint closest to matching. */
 static unsigned miss_reason(const struct xiei_dmatch *e, unsigned n, unsigned key)
 {
@@ -834,6 +865,9 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     }
     if ((pfx & (XIE_PFX_REP | XIE_PFX_REPNE)) && (df->flags & (XIEI_DF_REP | XIEI_DF_REPCC)))
         out->prefixes |= XIE_PFX_REPUSE;
+    else if ((pfx & (XIE_PFX_REP | XIE_PFX_REPNE | XIE_PFX_SEG)) && s.enc == XIEI_ENC_LEGACY &&
+             out->map <= 1)
+        out->prefixes |= prefix_hints(&s, out, pfx, last_rep);
 
     if (s.enc != XIEI_ENC_LEGACY && s.enc != XIEI_ENC_3DNOW) {
         if (!(df->flags & XIEI_DF_VVVV)) {

@@ -199,6 +199,12 @@ static const struct gcase cases[] = {
     {M64, INTEL, "0f04", UD, 2, NULL, XIE_UD_OPCODE, "", "SDM Table A-3: 0F 04 undefined; CPU"},
     {M64, INTEL, "cd80", OK, 2, "int", -1, "imm=0x80", "SDM INT imm8 (zero-extended)"},
     {M64, INTEL, "4883c0ff", OK, 4, "add", -1, "imm=-1 size1=8", "SDM ADD r/m64, imm8 sign-extended"},
+    {M64, INTEL, "f2f00100", OK, 4, "add", -1, "xacq lock", "SDM Vol. 1 16.3.3: F2 with LOCK is XACQUIRE"},
+    {M64, INTEL, "f3f00100", OK, 4, "add", -1, "xrel", "SDM Vol. 1 16.3.3: F3 with LOCK is XRELEASE"},
+    {M64, INTEL, "f38900", OK, 3, "mov", -1, "xrel", "SDM Vol. 1 16.3.3: F3 on MOV to memory is XRELEASE"},
+    {M64, INTEL, "f2e800000000", OK, 6, "call", -1, "bnd", "SDM Vol. 1 17.5.1: F2 on CALL is BND"},
+    {M64, INTEL, "f20f8400000000", OK, 7, "je", -1, "bnd", "SDM Vol. 1 17.5.1: F2 on Jcc is BND"},
+    {M64, INTEL, "3eff10", OK, 3, "call", -1, "notrack", "SDM Vol. 1 18.3.8: 3E on indirect CALL is NOTRACK"},
     {M64, INTEL, "f3a4", OK, 2, "movs", -1, "repuse base0=7 seg0=ES base1=6 seg1=DS", "SDM MOVS with REP"},
     {M64, INTEL, "64f3a4", OK, 3, "movs", -1, "seg0=ES seg1=FS", "SDM MOVS: DS:rSI may be overridden, ES:rDI not"},
 };
@@ -265,6 +271,14 @@ static int check(const struct xie_insn *in, const char *kv, char *why, size_t ws
             ok = (in->evex & XIE_EVEX_Z) != 0;
         else if (!strcmp(key, "repuse"))
             ok = (in->prefixes & XIE_PFX_REPUSE) != 0;
+        else if (!strcmp(key, "xacq"))
+            ok = (in->prefixes & XIE_PFX_XACQ) != 0;
+        else if (!strcmp(key, "xrel"))
+            ok = (in->prefixes & XIE_PFX_XREL) != 0;
+        else if (!strcmp(key, "bnd"))
+            ok = (in->prefixes & XIE_PFX_BND) != 0;
+        else if (!strcmp(key, "notrack"))
+            ok = (in->prefixes & XIE_PFX_NOTRACK) != 0;
         else {
             snprintf(why, wsz, "unknown check %s", key);
             return 1;

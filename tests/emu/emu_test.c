@@ -613,6 +613,74 @@ static void test_sti_hlt_movss(void)
     CHECK(emu(&c, cli, 1, &r) == XIE_OK && !(c.rflags & F_IF));
 }
 
+/* Instruction fetch across a page: the bytes come in two fetches, one per page;
+ * a fault on the second page is a #PF with CR2 at that page, raised only
+ * because the instruction needs those bytes (SDM Vol. 3 6.15, #PF). */
+static void test_fetch_split(void)
+{
+    static const uint8_t code[] = {0x8b, 0x43, 0x10}; /* mov eax, [rbx+0x10] */
+    static const uint8_t nop[] = {0x90};
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    memcpy(D.mem + 0x1ffe, code, 3);
+    c.rip = 0x1ffe;
+    c.gpr[XIE_GPR_RBX] = 0x3000;
+    D.mem[0x3010] = 0x42;
+    CHECK(emu(&c, NULL, 0, &r) == XIE_OK && c.gpr[XIE_GPR_RAX] == 0x42 && c.rip == 0x2001);
+    CHECK(count('f') == 2 && nth('f', 0)->addr == 0x1ffe && nth('f', 0)->size == 2);
+    CHECK(nth('f', 1)->addr == 0x2000);
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    memcpy(D.mem + 0x1ffe, code, 3);
+    c.rip = 0x1ffe;
+    D.fault_page = 0x2000;
+    D.fault_kind = XIE_XLAT_FETCH;
+    CHECK(emu(&c, NULL, 0, &r) == XIE_EXCEPTION && r.event.vector == 14 && r.event.cr2 == 0x2000);
+    CHECK(c.dirty == 0 && c.rip == 0x1ffe);
+    /* A one-byte instruction at the end of the page never touches the next one. */
+    memcpy(D.mem + 0x1fff, nop, 1);
+    c.rip = 0x1fff;
+    CHECK(emu(&c, NULL, 0, &r) == XIE_OK && c.rip == 0x2000);
+    /* CPL 3 accesses are user accesses (XIE_XLAT_USER), fetches too. */
+    CHECK(D.nlog && D.log[0].kind == 't' && (D.log[D.nlog - 2].size & XIE_XLAT_USER));
+}
+
+/* LOCK CMPXCHG that fails writes the old value back through cmpxchg (one
+ * locked read-modify-write); CMPXCHG16B needs 16-byte alignment (#GP(0)); the
+ * accumulator is loaded with the value found (SDM Vol. 2 CMPXCHG,
+ * CMPXCHG8B/CMPXCHG16B). */
+static void test_cmpxchg(void)
+{
+    static const uint8_t lcx[] = {0xf0, 0x0f, 0xb1, 0x0b};        /* lock cmpxchg [rbx], ecx */
+    static const uint8_t cx16[] = {0xf0, 0x48, 0x0f, 0xc7, 0x0b}; /* lock cmpxchg16b [rbx] */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    c.gpr[XIE_GPR_RAX] = 0xffffffff00000005ull;
+    c.gpr[XIE_GPR_RCX] = 9;
+    D.mem[0x2000] = 7;
+    CHECK(emu(&c, lcx, 4, &r) == XIE_OK && !(c.rflags & F_ZF));
+    CHECK(c.gpr[XIE_GPR_RAX] == 7 && D.mem[0x2000] == 7);
+    CHECK(count('x') == 1 && count('w') == 0 && count('r') == 1);
+    CHECK(emu(&c, lcx, 4, &r) == XIE_OK && (c.rflags & F_ZF) && D.mem[0x2000] == 9);
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RBX] = 0x2008;
+    CHECK(emu(&c, cx16, 5, &r) == XIE_EXCEPTION && r.event.vector == 13 && count('r') == 0);
+    c.gpr[XIE_GPR_RBX] = 0x2010;
+    c.gpr[XIE_GPR_RAX] = 0;
+    c.gpr[XIE_GPR_RDX] = 0;
+    c.gpr[XIE_GPR_RBX] = 0x2010;
+    c.gpr[XIE_GPR_RCX] = 0x1111111111111111ull;
+    CHECK(emu(&c, cx16, 5, &r) == XIE_OK && (c.rflags & F_ZF));
+    /* RBX is both the address and the low half of the new value. */
+    CHECK(D.mem[0x2010] == 0x10 && D.mem[0x2011] == 0x20 && D.mem[0x2018] == 0x11);
+}
+
 int main(void)
 {
     test_mov_load();
@@ -628,6 +696,8 @@ int main(void)
     test_rep_bound();
     test_call_ret();
     test_sti_hlt_movss();
+    test_fetch_split();
+    test_cmpxchg();
     printf("emu_test: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

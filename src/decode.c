@@ -181,7 +181,9 @@ static unsigned op_size_var(const struct dstate *s, unsigned code)
     case XIEI_OS_H: return vlb / 2;
     case XIEI_OS_QT: return vlb / 4;
     case XIEI_OS_OC: return vlb / 8;
-    case XIEI_OS_P: return 2 + s->osz;
+    case XIEI_OS_P:
+        /* AMD has no m16:64 far pointers: REX.W still loads m16:32 (APM LSS, JMP FAR). */
+        return 2 + (s->osz == 8 && s->vendor == XIE_VENDOR_AMD ? 4 : s->osz);
     case XIEI_OS_S: return s->mode == XIE_MODE_64 ? 10 : 6;
     case XIEI_OS_A: return 2 * s->osz;
     case XIEI_OS_E: return s->osz == 2 ? 14 : 28;
@@ -530,6 +532,12 @@ static unsigned miss_reason(const struct xiei_dmatch *e, unsigned n, unsigned ke
     return why;
 }
 
+/* Is a row with these XIEI_DF_* flags for the other vendor? */
+static int vendor_skip(unsigned vendor, uint32_t flags)
+{
+    return (flags & (vendor == XIE_VENDOR_INTEL ? XIEI_DF_AMD : XIEI_DF_INTEL)) != 0;
+}
+
 /* Does the model have every feature of form f (and its vendor)? */
 static int form_ok(const struct xie_cpu_model *cpu, unsigned vendor, unsigned f)
 {
@@ -823,7 +831,11 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
             break;
         }
         why = XIE_UD_FEATURE;
-        if (!(xiei_dforms[ent[k].form].flags & XIEI_DF_FALLBACK)) break;
+        /* A row of the other vendor gives way to the next matching row (the other
+         * vendor's row of a pair); a missing feature ends the search. */
+        if (!(xiei_dforms[ent[k].form].flags & XIEI_DF_FALLBACK) &&
+            !vendor_skip(s.vendor, xiei_dforms[ent[k].form].flags))
+            break;
     }
     if (!found) FAIL(XIE_DECODE_UD, why ? why : miss_reason(ent, n, key));
     df = &xiei_dforms[form];
@@ -950,6 +962,8 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         out->disp *= (int64_t)disp8_n(&s, df, msize);
     }
 
+    /* PTWRITE and the like: a 66 prefix makes the encoding #UD. */
+    if ((df->flags & XIEI_DF_NO66) && (pfx & XIE_PFX_OSZ)) FAIL(XIE_DECODE_UD, XIE_UD_OPCODE);
     /* AMX tile loads/stores need SIB addressing (SDM TILELOADD: #UD otherwise). */
     if ((df->flags & XIEI_DF_SIB) && !(out->info & XIE_INSN_SIB))
         FAIL(XIE_DECODE_UD, XIE_UD_OPERANDS);

@@ -172,6 +172,7 @@ enum xiei_tuple {
 #define XIEI_DF_VSIB     0x100000u /* a VSIB operand: EVEX.V' extends the index, not vvvv */
 #define XIEI_DF_CHECK    0x200000u /* has cpuid features or a vendor: check the CPU model */
 #define XIEI_DF_DSTDIFF  0x400000u /* the destination register must differ from the sources */
+#define XIEI_DF_NO66     0x800000u /* a 66 prefix is #UD */
 
 /* xiei_dopnd.acc: enum xie_access, plus this bit for implicit operands ("~"). */
 #define XIEI_ACC_IMPLICIT 0x80

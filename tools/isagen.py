@@ -100,7 +100,8 @@ SPACE_XOP = {8: 13, 9: 14, 10: 15}
 NSPACES = 16
 
 BOOL_ATTRS = {'lock', 'rep', 'repcc', 'i64', 'o64', 'd64', 'f64', 'norexb', 'intel',
-              'amd', 'cpl0', 'er', 'sae', 'k', 'z', 'kreq', 'fallback', 'sib', 'dstdiff'}
+              'amd', 'cpl0', 'er', 'sae', 'k', 'z', 'kreq', 'fallback', 'sib', 'dstdiff',
+              'distinct', 'no66'}
 KV_ATTRS = {'cpuid', 'fr', 'fw', 'fu', 'f0', 'f1', 'h', 'align', 'tuple', 'bcst',
             'vsib', '3d', 'esize'}
 
@@ -784,8 +785,10 @@ def dform_flags(row):
         f.append('XIEI_DF_VSIB')
     if row.feat or 'intel' in row.attrs or 'amd' in row.attrs:
         f.append('XIEI_DF_CHECK')
-    if 'dstdiff' in row.attrs:
+    if 'dstdiff' in row.attrs or 'distinct' in row.attrs:
         f.append('XIEI_DF_DSTDIFF')
+    if 'no66' in row.attrs:
+        f.append('XIEI_DF_NO66')
     return ' | '.join(f) if f else '0'
 
 

@@ -4947,373 +4947,375 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_VPEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
     /* 30-evex.isa:644: vpextrd | EVEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:645: vextractps | EVEX.128.66.0F3A.WIG 17 /r */
-    {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:646: vinsertf32x4 | EVEX.256/512.66.0F3A.W0 18 /r */
+    /* 30-evex.isa:645: vextractps | EVEX.128.66.0F3A.WIG 17 /r reg */
+    {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
+    /* 30-evex.isa:646: vextractps | EVEX.128.66.0F3A.WIG 17 /r mem */
+    {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
+    /* 30-evex.isa:647: vinsertf32x4 | EVEX.256/512.66.0F3A.W0 18 /r */
     {XIE_OP_VINSERTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:647: vinsertf64x2 | EVEX.256/512.66.0F3A.W1 18 /r */
+    /* 30-evex.isa:648: vinsertf64x2 | EVEX.256/512.66.0F3A.W1 18 /r */
     {XIE_OP_VINSERTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:648: vextractf32x4 | EVEX.256/512.66.0F3A.W0 19 /r */
+    /* 30-evex.isa:649: vextractf32x4 | EVEX.256/512.66.0F3A.W0 19 /r */
     {XIE_OP_VEXTRACTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:649: vextractf64x2 | EVEX.256/512.66.0F3A.W1 19 /r */
+    /* 30-evex.isa:650: vextractf64x2 | EVEX.256/512.66.0F3A.W1 19 /r */
     {XIE_OP_VEXTRACTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:650: vinsertf32x8 | EVEX.512.66.0F3A.W0 1A /r */
+    /* 30-evex.isa:651: vinsertf32x8 | EVEX.512.66.0F3A.W0 1A /r */
     {XIE_OP_VINSERTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x1a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:651: vinsertf64x4 | EVEX.512.66.0F3A.W1 1A /r */
+    /* 30-evex.isa:652: vinsertf64x4 | EVEX.512.66.0F3A.W1 1A /r */
     {XIE_OP_VINSERTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:652: vextractf32x8 | EVEX.512.66.0F3A.W0 1B /r */
+    /* 30-evex.isa:653: vextractf32x8 | EVEX.512.66.0F3A.W0 1B /r */
     {XIE_OP_VEXTRACTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x1b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:653: vextractf64x4 | EVEX.512.66.0F3A.W1 1B /r */
+    /* 30-evex.isa:654: vextractf64x4 | EVEX.512.66.0F3A.W1 1B /r */
     {XIE_OP_VEXTRACTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:654: vinserti32x4 | EVEX.256/512.66.0F3A.W0 38 /r */
+    /* 30-evex.isa:655: vinserti32x4 | EVEX.256/512.66.0F3A.W0 38 /r */
     {XIE_OP_VINSERTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:655: vinserti64x2 | EVEX.256/512.66.0F3A.W1 38 /r */
+    /* 30-evex.isa:656: vinserti64x2 | EVEX.256/512.66.0F3A.W1 38 /r */
     {XIE_OP_VINSERTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:656: vextracti32x4 | EVEX.256/512.66.0F3A.W0 39 /r */
+    /* 30-evex.isa:657: vextracti32x4 | EVEX.256/512.66.0F3A.W0 39 /r */
     {XIE_OP_VEXTRACTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:657: vextracti64x2 | EVEX.256/512.66.0F3A.W1 39 /r */
+    /* 30-evex.isa:658: vextracti64x2 | EVEX.256/512.66.0F3A.W1 39 /r */
     {XIE_OP_VEXTRACTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:658: vinserti32x8 | EVEX.512.66.0F3A.W0 3A /r */
+    /* 30-evex.isa:659: vinserti32x8 | EVEX.512.66.0F3A.W0 3A /r */
     {XIE_OP_VINSERTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:659: vinserti64x4 | EVEX.512.66.0F3A.W1 3A /r */
+    /* 30-evex.isa:660: vinserti64x4 | EVEX.512.66.0F3A.W1 3A /r */
     {XIE_OP_VINSERTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:660: vextracti32x8 | EVEX.512.66.0F3A.W0 3B /r */
+    /* 30-evex.isa:661: vextracti32x8 | EVEX.512.66.0F3A.W0 3B /r */
     {XIE_OP_VEXTRACTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:661: vextracti64x4 | EVEX.512.66.0F3A.W1 3B /r */
+    /* 30-evex.isa:662: vextracti64x4 | EVEX.512.66.0F3A.W1 3B /r */
     {XIE_OP_VEXTRACTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:662: vcvtps2ph | EVEX.128/256/512.66.0F3A.W0 1D /r */
+    /* 30-evex.isa:663: vcvtps2ph | EVEX.128/256/512.66.0F3A.W0 1D /r */
     {XIE_OP_VCVTPS2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:663: vpcmpud | EVEX.128/256/512.66.0F3A.W0 1E /r */
+    /* 30-evex.isa:664: vpcmpud | EVEX.128/256/512.66.0F3A.W0 1E /r */
     {XIE_OP_VPCMPUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:664: vpcmpuq | EVEX.128/256/512.66.0F3A.W1 1E /r */
+    /* 30-evex.isa:665: vpcmpuq | EVEX.128/256/512.66.0F3A.W1 1E /r */
     {XIE_OP_VPCMPUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:665: vpcmpd | EVEX.128/256/512.66.0F3A.W0 1F /r */
+    /* 30-evex.isa:666: vpcmpd | EVEX.128/256/512.66.0F3A.W0 1F /r */
     {XIE_OP_VPCMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:666: vpcmpq | EVEX.128/256/512.66.0F3A.W1 1F /r */
+    /* 30-evex.isa:667: vpcmpq | EVEX.128/256/512.66.0F3A.W1 1F /r */
     {XIE_OP_VPCMPQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:667: vpcmpub | EVEX.128/256/512.66.0F3A.W0 3E /r */
+    /* 30-evex.isa:668: vpcmpub | EVEX.128/256/512.66.0F3A.W0 3E /r */
     {XIE_OP_VPCMPUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:668: vpcmpuw | EVEX.128/256/512.66.0F3A.W1 3E /r */
+    /* 30-evex.isa:669: vpcmpuw | EVEX.128/256/512.66.0F3A.W1 3E /r */
     {XIE_OP_VPCMPUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:669: vpcmpb | EVEX.128/256/512.66.0F3A.W0 3F /r */
+    /* 30-evex.isa:670: vpcmpb | EVEX.128/256/512.66.0F3A.W0 3F /r */
     {XIE_OP_VPCMPB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:670: vpcmpw | EVEX.128/256/512.66.0F3A.W1 3F /r */
+    /* 30-evex.isa:671: vpcmpw | EVEX.128/256/512.66.0F3A.W1 3F /r */
     {XIE_OP_VPCMPW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:671: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r reg */
+    /* 30-evex.isa:672: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r reg */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:672: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r mem */
+    /* 30-evex.isa:673: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r mem */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:673: vinsertps | EVEX.128.66.0F3A.W0 21 /r */
+    /* 30-evex.isa:674: vinsertps | EVEX.128.66.0F3A.W0 21 /r */
     {XIE_OP_VINSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:674: vpinsrd | EVEX.128.66.0F3A.W0 22 /r */
+    /* 30-evex.isa:675: vpinsrd | EVEX.128.66.0F3A.W0 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:675: vpinsrq | EVEX.128.66.0F3A.W1 22 /r */
+    /* 30-evex.isa:676: vpinsrq | EVEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:676: vpinsrd | EVEX.128.66.0F3A.W1 22 /r */
+    /* 30-evex.isa:677: vpinsrd | EVEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:677: vshuff32x4 | EVEX.256/512.66.0F3A.W0 23 /r */
+    /* 30-evex.isa:678: vshuff32x4 | EVEX.256/512.66.0F3A.W0 23 /r */
     {XIE_OP_VSHUFF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:678: vshuff64x2 | EVEX.256/512.66.0F3A.W1 23 /r */
+    /* 30-evex.isa:679: vshuff64x2 | EVEX.256/512.66.0F3A.W1 23 /r */
     {XIE_OP_VSHUFF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:679: vshufi32x4 | EVEX.256/512.66.0F3A.W0 43 /r */
+    /* 30-evex.isa:680: vshufi32x4 | EVEX.256/512.66.0F3A.W0 43 /r */
     {XIE_OP_VSHUFI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:680: vshufi64x2 | EVEX.256/512.66.0F3A.W1 43 /r */
+    /* 30-evex.isa:681: vshufi64x2 | EVEX.256/512.66.0F3A.W1 43 /r */
     {XIE_OP_VSHUFI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:681: vpternlogd | EVEX.128/256/512.66.0F3A.W0 25 /r */
+    /* 30-evex.isa:682: vpternlogd | EVEX.128/256/512.66.0F3A.W0 25 /r */
     {XIE_OP_VPTERNLOGD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:682: vpternlogq | EVEX.128/256/512.66.0F3A.W1 25 /r */
+    /* 30-evex.isa:683: vpternlogq | EVEX.128/256/512.66.0F3A.W1 25 /r */
     {XIE_OP_VPTERNLOGQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:683: vgetmantps | EVEX.128/256/512.66.0F3A.W0 26 /r */
+    /* 30-evex.isa:684: vgetmantps | EVEX.128/256/512.66.0F3A.W0 26 /r */
     {XIE_OP_VGETMANTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:684: vgetmantpd | EVEX.128/256/512.66.0F3A.W1 26 /r */
+    /* 30-evex.isa:685: vgetmantpd | EVEX.128/256/512.66.0F3A.W1 26 /r */
     {XIE_OP_VGETMANTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:685: vgetmantss | EVEX.LIG.66.0F3A.W0 27 /r */
+    /* 30-evex.isa:686: vgetmantss | EVEX.LIG.66.0F3A.W0 27 /r */
     {XIE_OP_VGETMANTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:686: vgetmantsd | EVEX.LIG.66.0F3A.W1 27 /r */
+    /* 30-evex.isa:687: vgetmantsd | EVEX.LIG.66.0F3A.W1 27 /r */
     {XIE_OP_VGETMANTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:687: vdbpsadbw | EVEX.128/256/512.66.0F3A.W0 42 /r */
+    /* 30-evex.isa:688: vdbpsadbw | EVEX.128/256/512.66.0F3A.W0 42 /r */
     {XIE_OP_VDBPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:688: vpclmulqdq | EVEX.128/256/512.66.0F3A.WIG 44 /r */
+    /* 30-evex.isa:689: vpclmulqdq | EVEX.128/256/512.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VPCLMULQDQ, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:689: vrangeps | EVEX.128/256/512.66.0F3A.W0 50 /r */
+    /* 30-evex.isa:690: vrangeps | EVEX.128/256/512.66.0F3A.W0 50 /r */
     {XIE_OP_VRANGEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:690: vrangepd | EVEX.128/256/512.66.0F3A.W1 50 /r */
+    /* 30-evex.isa:691: vrangepd | EVEX.128/256/512.66.0F3A.W1 50 /r */
     {XIE_OP_VRANGEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:691: vrangess | EVEX.LIG.66.0F3A.W0 51 /r */
+    /* 30-evex.isa:692: vrangess | EVEX.LIG.66.0F3A.W0 51 /r */
     {XIE_OP_VRANGESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:692: vrangesd | EVEX.LIG.66.0F3A.W1 51 /r */
+    /* 30-evex.isa:693: vrangesd | EVEX.LIG.66.0F3A.W1 51 /r */
     {XIE_OP_VRANGESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:693: vfixupimmps | EVEX.128/256/512.66.0F3A.W0 54 /r */
+    /* 30-evex.isa:694: vfixupimmps | EVEX.128/256/512.66.0F3A.W0 54 /r */
     {XIE_OP_VFIXUPIMMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:694: vfixupimmpd | EVEX.128/256/512.66.0F3A.W1 54 /r */
+    /* 30-evex.isa:695: vfixupimmpd | EVEX.128/256/512.66.0F3A.W1 54 /r */
     {XIE_OP_VFIXUPIMMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:695: vfixupimmss | EVEX.LIG.66.0F3A.W0 55 /r */
+    /* 30-evex.isa:696: vfixupimmss | EVEX.LIG.66.0F3A.W0 55 /r */
     {XIE_OP_VFIXUPIMMSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:696: vfixupimmsd | EVEX.LIG.66.0F3A.W1 55 /r */
+    /* 30-evex.isa:697: vfixupimmsd | EVEX.LIG.66.0F3A.W1 55 /r */
     {XIE_OP_VFIXUPIMMSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:697: vreduceps | EVEX.128/256/512.66.0F3A.W0 56 /r */
+    /* 30-evex.isa:698: vreduceps | EVEX.128/256/512.66.0F3A.W0 56 /r */
     {XIE_OP_VREDUCEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:698: vreducepd | EVEX.128/256/512.66.0F3A.W1 56 /r */
+    /* 30-evex.isa:699: vreducepd | EVEX.128/256/512.66.0F3A.W1 56 /r */
     {XIE_OP_VREDUCEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:699: vreducess | EVEX.LIG.66.0F3A.W0 57 /r */
+    /* 30-evex.isa:700: vreducess | EVEX.LIG.66.0F3A.W0 57 /r */
     {XIE_OP_VREDUCESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:700: vreducesd | EVEX.LIG.66.0F3A.W1 57 /r */
+    /* 30-evex.isa:701: vreducesd | EVEX.LIG.66.0F3A.W1 57 /r */
     {XIE_OP_VREDUCESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:701: vfpclassps | EVEX.128/256/512.66.0F3A.W0 66 /r */
+    /* 30-evex.isa:702: vfpclassps | EVEX.128/256/512.66.0F3A.W0 66 /r */
     {XIE_OP_VFPCLASSPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:702: vfpclasspd | EVEX.128/256/512.66.0F3A.W1 66 /r */
+    /* 30-evex.isa:703: vfpclasspd | EVEX.128/256/512.66.0F3A.W1 66 /r */
     {XIE_OP_VFPCLASSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:703: vfpclassss | EVEX.LIG.66.0F3A.W0 67 /r */
+    /* 30-evex.isa:704: vfpclassss | EVEX.LIG.66.0F3A.W0 67 /r */
     {XIE_OP_VFPCLASSSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:704: vfpclasssd | EVEX.LIG.66.0F3A.W1 67 /r */
+    /* 30-evex.isa:705: vfpclasssd | EVEX.LIG.66.0F3A.W1 67 /r */
     {XIE_OP_VFPCLASSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:705: vpshldw | EVEX.128/256/512.66.0F3A.W1 70 /r */
+    /* 30-evex.isa:706: vpshldw | EVEX.128/256/512.66.0F3A.W1 70 /r */
     {XIE_OP_VPSHLDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:706: vpshldd | EVEX.128/256/512.66.0F3A.W0 71 /r */
+    /* 30-evex.isa:707: vpshldd | EVEX.128/256/512.66.0F3A.W0 71 /r */
     {XIE_OP_VPSHLDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:707: vpshldq | EVEX.128/256/512.66.0F3A.W1 71 /r */
+    /* 30-evex.isa:708: vpshldq | EVEX.128/256/512.66.0F3A.W1 71 /r */
     {XIE_OP_VPSHLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:708: vpshrdw | EVEX.128/256/512.66.0F3A.W1 72 /r */
+    /* 30-evex.isa:709: vpshrdw | EVEX.128/256/512.66.0F3A.W1 72 /r */
     {XIE_OP_VPSHRDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x72, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:709: vpshrdd | EVEX.128/256/512.66.0F3A.W0 73 /r */
+    /* 30-evex.isa:710: vpshrdd | EVEX.128/256/512.66.0F3A.W0 73 /r */
     {XIE_OP_VPSHRDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:710: vpshrdq | EVEX.128/256/512.66.0F3A.W1 73 /r */
+    /* 30-evex.isa:711: vpshrdq | EVEX.128/256/512.66.0F3A.W1 73 /r */
     {XIE_OP_VPSHRDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:711: vgf2p8affineqb | EVEX.128/256/512.66.0F3A.W1 CE /r */
+    /* 30-evex.isa:712: vgf2p8affineqb | EVEX.128/256/512.66.0F3A.W1 CE /r */
     {XIE_OP_VGF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:712: vgf2p8affineinvqb | EVEX.128/256/512.66.0F3A.W1 CF /r */
+    /* 30-evex.isa:713: vgf2p8affineinvqb | EVEX.128/256/512.66.0F3A.W1 CF /r */
     {XIE_OP_VGF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:715: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r mem */
+    /* 30-evex.isa:716: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r mem */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:716: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r reg */
+    /* 30-evex.isa:717: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r reg */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:717: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r mem */
+    /* 30-evex.isa:718: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r mem */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:718: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r reg */
+    /* 30-evex.isa:719: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r reg */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:719: vmovw | EVEX.128.66.MAP5.WIG 6E /r reg */
+    /* 30-evex.isa:720: vmovw | EVEX.128.66.MAP5.WIG 6E /r reg */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:720: vmovw | EVEX.128.66.MAP5.WIG 6E /r mem */
+    /* 30-evex.isa:721: vmovw | EVEX.128.66.MAP5.WIG 6E /r mem */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:721: vmovw | EVEX.128.66.MAP5.WIG 7E /r reg */
+    /* 30-evex.isa:722: vmovw | EVEX.128.66.MAP5.WIG 7E /r reg */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:722: vmovw | EVEX.128.66.MAP5.WIG 7E /r mem */
+    /* 30-evex.isa:723: vmovw | EVEX.128.66.MAP5.WIG 7E /r mem */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:723: vsqrtph | EVEX.128/256/512.NP.MAP5.W0 51 /r */
+    /* 30-evex.isa:724: vsqrtph | EVEX.128/256/512.NP.MAP5.W0 51 /r */
     {XIE_OP_VSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:724: vsqrtsh | EVEX.LIG.F3.MAP5.W0 51 /r */
+    /* 30-evex.isa:725: vsqrtsh | EVEX.LIG.F3.MAP5.W0 51 /r */
     {XIE_OP_VSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:725: vaddph | EVEX.128/256/512.NP.MAP5.W0 58 /r */
+    /* 30-evex.isa:726: vaddph | EVEX.128/256/512.NP.MAP5.W0 58 /r */
     {XIE_OP_VADDPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:726: vaddsh | EVEX.LIG.F3.MAP5.W0 58 /r */
+    /* 30-evex.isa:727: vaddsh | EVEX.LIG.F3.MAP5.W0 58 /r */
     {XIE_OP_VADDSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:727: vmulph | EVEX.128/256/512.NP.MAP5.W0 59 /r */
+    /* 30-evex.isa:728: vmulph | EVEX.128/256/512.NP.MAP5.W0 59 /r */
     {XIE_OP_VMULPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:728: vmulsh | EVEX.LIG.F3.MAP5.W0 59 /r */
+    /* 30-evex.isa:729: vmulsh | EVEX.LIG.F3.MAP5.W0 59 /r */
     {XIE_OP_VMULSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:729: vsubph | EVEX.128/256/512.NP.MAP5.W0 5C /r */
+    /* 30-evex.isa:730: vsubph | EVEX.128/256/512.NP.MAP5.W0 5C /r */
     {XIE_OP_VSUBPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:730: vsubsh | EVEX.LIG.F3.MAP5.W0 5C /r */
+    /* 30-evex.isa:731: vsubsh | EVEX.LIG.F3.MAP5.W0 5C /r */
     {XIE_OP_VSUBSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:731: vminph | EVEX.128/256/512.NP.MAP5.W0 5D /r */
+    /* 30-evex.isa:732: vminph | EVEX.128/256/512.NP.MAP5.W0 5D /r */
     {XIE_OP_VMINPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:732: vminsh | EVEX.LIG.F3.MAP5.W0 5D /r */
+    /* 30-evex.isa:733: vminsh | EVEX.LIG.F3.MAP5.W0 5D /r */
     {XIE_OP_VMINSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:733: vdivph | EVEX.128/256/512.NP.MAP5.W0 5E /r */
+    /* 30-evex.isa:734: vdivph | EVEX.128/256/512.NP.MAP5.W0 5E /r */
     {XIE_OP_VDIVPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:734: vdivsh | EVEX.LIG.F3.MAP5.W0 5E /r */
+    /* 30-evex.isa:735: vdivsh | EVEX.LIG.F3.MAP5.W0 5E /r */
     {XIE_OP_VDIVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:735: vmaxph | EVEX.128/256/512.NP.MAP5.W0 5F /r */
+    /* 30-evex.isa:736: vmaxph | EVEX.128/256/512.NP.MAP5.W0 5F /r */
     {XIE_OP_VMAXPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:736: vmaxsh | EVEX.LIG.F3.MAP5.W0 5F /r */
+    /* 30-evex.isa:737: vmaxsh | EVEX.LIG.F3.MAP5.W0 5F /r */
     {XIE_OP_VMAXSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:737: vcmpph | EVEX.128/256/512.NP.0F3A.W0 C2 /r */
+    /* 30-evex.isa:738: vcmpph | EVEX.128/256/512.NP.0F3A.W0 C2 /r */
     {XIE_OP_VCMPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:738: vcmpsh | EVEX.LIG.F3.0F3A.W0 C2 /r */
+    /* 30-evex.isa:739: vcmpsh | EVEX.LIG.F3.0F3A.W0 C2 /r */
     {XIE_OP_VCMPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:739: vucomish | EVEX.LIG.NP.MAP5.W0 2E /r */
+    /* 30-evex.isa:740: vucomish | EVEX.LIG.NP.MAP5.W0 2E /r */
     {XIE_OP_VUCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:740: vcomish | EVEX.LIG.NP.MAP5.W0 2F /r */
+    /* 30-evex.isa:741: vcomish | EVEX.LIG.NP.MAP5.W0 2F /r */
     {XIE_OP_VCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:741: vcvtss2sh | EVEX.LIG.NP.MAP5.W0 1D /r */
+    /* 30-evex.isa:742: vcvtss2sh | EVEX.LIG.NP.MAP5.W0 1D /r */
     {XIE_OP_VCVTSS2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:742: vcvtps2phx | EVEX.128/256/512.66.MAP5.W0 1D /r */
+    /* 30-evex.isa:743: vcvtps2phx | EVEX.128/256/512.66.MAP5.W0 1D /r */
     {XIE_OP_VCVTPS2PHX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:743: vcvtsh2ss | EVEX.LIG.NP.MAP6.W0 13 /r */
+    /* 30-evex.isa:744: vcvtsh2ss | EVEX.LIG.NP.MAP6.W0 13 /r */
     {XIE_OP_VCVTSH2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:744: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
+    /* 30-evex.isa:745: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
     {XIE_OP_VCVTPH2PSX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:745: vcvtph2pd | EVEX.128/256/512.NP.MAP5.W0 5A /r */
+    /* 30-evex.isa:746: vcvtph2pd | EVEX.128/256/512.NP.MAP5.W0 5A /r */
     {XIE_OP_VCVTPH2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:746: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
+    /* 30-evex.isa:747: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
     {XIE_OP_VCVTPD2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:747: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
+    /* 30-evex.isa:748: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
     {XIE_OP_VCVTSH2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:748: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
+    /* 30-evex.isa:749: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
     {XIE_OP_VCVTSD2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:749: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
+    /* 30-evex.isa:750: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
     {XIE_OP_VCVTDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:750: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
+    /* 30-evex.isa:751: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
     {XIE_OP_VCVTQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:751: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
+    /* 30-evex.isa:752: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
     {XIE_OP_VCVTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:752: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
+    /* 30-evex.isa:753: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
     {XIE_OP_VCVTTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:753: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
+    /* 30-evex.isa:754: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
     {XIE_OP_VCVTTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:754: vcvttph2uqq | EVEX.128/256/512.66.MAP5.W0 78 /r */
+    /* 30-evex.isa:755: vcvttph2uqq | EVEX.128/256/512.66.MAP5.W0 78 /r */
     {XIE_OP_VCVTTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:755: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
+    /* 30-evex.isa:756: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
     {XIE_OP_VCVTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:756: vcvtph2uqq | EVEX.128/256/512.66.MAP5.W0 79 /r */
+    /* 30-evex.isa:757: vcvtph2uqq | EVEX.128/256/512.66.MAP5.W0 79 /r */
     {XIE_OP_VCVTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:757: vcvttph2qq | EVEX.128/256/512.66.MAP5.W0 7A /r */
+    /* 30-evex.isa:758: vcvttph2qq | EVEX.128/256/512.66.MAP5.W0 7A /r */
     {XIE_OP_VCVTTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:758: vcvtph2qq | EVEX.128/256/512.66.MAP5.W0 7B /r */
+    /* 30-evex.isa:759: vcvtph2qq | EVEX.128/256/512.66.MAP5.W0 7B /r */
     {XIE_OP_VCVTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:759: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
+    /* 30-evex.isa:760: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
     {XIE_OP_VCVTUDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:760: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
+    /* 30-evex.isa:761: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
     {XIE_OP_VCVTUQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:761: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
+    /* 30-evex.isa:762: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:762: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
+    /* 30-evex.isa:763: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:763: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
+    /* 30-evex.isa:764: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:764: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
+    /* 30-evex.isa:765: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:765: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
+    /* 30-evex.isa:766: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
     {XIE_OP_VCVTW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:766: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
+    /* 30-evex.isa:767: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
     {XIE_OP_VCVTUW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:767: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
+    /* 30-evex.isa:768: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:768: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
-    {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:769: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:770: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:770: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
+    /* 30-evex.isa:771: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:771: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
-    {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:772: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:773: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:773: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
+    /* 30-evex.isa:774: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
     {XIE_OP_VCVTTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:774: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
+    /* 30-evex.isa:775: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
     {XIE_OP_VCVTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:775: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
+    /* 30-evex.isa:776: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
     {XIE_OP_VCVTTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:776: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
+    /* 30-evex.isa:777: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
     {XIE_OP_VCVTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:777: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
+    /* 30-evex.isa:778: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
     {XIE_OP_VSCALEFPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:778: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
+    /* 30-evex.isa:779: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
     {XIE_OP_VSCALEFSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:779: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
+    /* 30-evex.isa:780: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
     {XIE_OP_VGETEXPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:780: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
+    /* 30-evex.isa:781: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
     {XIE_OP_VGETEXPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:781: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
+    /* 30-evex.isa:782: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
     {XIE_OP_VRCPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:782: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
+    /* 30-evex.isa:783: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
     {XIE_OP_VRCPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:783: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
+    /* 30-evex.isa:784: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
     {XIE_OP_VRSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:784: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
+    /* 30-evex.isa:785: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
     {XIE_OP_VRSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:785: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
+    /* 30-evex.isa:786: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
     {XIE_OP_VFMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:786: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
+    /* 30-evex.isa:787: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
     {XIE_OP_VFCMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:787: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
+    /* 30-evex.isa:788: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
     {XIE_OP_VFMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:788: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
+    /* 30-evex.isa:789: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
     {XIE_OP_VFCMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:789: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
+    /* 30-evex.isa:790: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
     {XIE_OP_VFMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:790: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
+    /* 30-evex.isa:791: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
     {XIE_OP_VFCMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:791: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
+    /* 30-evex.isa:792: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
     {XIE_OP_VFMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:792: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
+    /* 30-evex.isa:793: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
     {XIE_OP_VFCMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:793: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
+    /* 30-evex.isa:794: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
     {XIE_OP_VFMADDSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:794: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
+    /* 30-evex.isa:795: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
     {XIE_OP_VFMSUBADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:795: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
+    /* 30-evex.isa:796: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
     {XIE_OP_VFMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:796: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
+    /* 30-evex.isa:797: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
     {XIE_OP_VFMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:797: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
+    /* 30-evex.isa:798: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
     {XIE_OP_VFMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:798: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
+    /* 30-evex.isa:799: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
     {XIE_OP_VFMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:799: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
+    /* 30-evex.isa:800: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
     {XIE_OP_VFNMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:800: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
+    /* 30-evex.isa:801: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
     {XIE_OP_VFNMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:801: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
+    /* 30-evex.isa:802: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
     {XIE_OP_VFNMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:802: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
+    /* 30-evex.isa:803: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
     {XIE_OP_VFNMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:803: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
+    /* 30-evex.isa:804: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:804: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
+    /* 30-evex.isa:805: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:805: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
+    /* 30-evex.isa:806: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
     {XIE_OP_VFMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:806: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
+    /* 30-evex.isa:807: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
     {XIE_OP_VFMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:807: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
+    /* 30-evex.isa:808: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
     {XIE_OP_VFMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:808: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
+    /* 30-evex.isa:809: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
     {XIE_OP_VFMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:809: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
+    /* 30-evex.isa:810: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
     {XIE_OP_VFNMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:810: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
+    /* 30-evex.isa:811: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
     {XIE_OP_VFNMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:811: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
+    /* 30-evex.isa:812: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
     {XIE_OP_VFNMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:812: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
+    /* 30-evex.isa:813: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
     {XIE_OP_VFNMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:813: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
+    /* 30-evex.isa:814: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:814: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
+    /* 30-evex.isa:815: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:815: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
+    /* 30-evex.isa:816: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
     {XIE_OP_VFMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:816: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
+    /* 30-evex.isa:817: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
     {XIE_OP_VFMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:817: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
+    /* 30-evex.isa:818: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
     {XIE_OP_VFMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:818: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
+    /* 30-evex.isa:819: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
     {XIE_OP_VFMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:819: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
+    /* 30-evex.isa:820: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
     {XIE_OP_VFNMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:820: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
+    /* 30-evex.isa:821: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
     {XIE_OP_VFNMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:821: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
+    /* 30-evex.isa:822: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
     {XIE_OP_VFNMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:822: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
+    /* 30-evex.isa:823: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
     {XIE_OP_VFNMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:823: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
+    /* 30-evex.isa:824: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
     {XIE_OP_VRNDSCALEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:824: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
+    /* 30-evex.isa:825: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
     {XIE_OP_VRNDSCALESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:825: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
+    /* 30-evex.isa:826: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
     {XIE_OP_VGETMANTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:826: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
+    /* 30-evex.isa:827: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
     {XIE_OP_VGETMANTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:827: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
+    /* 30-evex.isa:828: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
     {XIE_OP_VREDUCEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:828: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
+    /* 30-evex.isa:829: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
     {XIE_OP_VREDUCESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:829: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
+    /* 30-evex.isa:830: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
     {XIE_OP_VFPCLASSPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:830: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
+    /* 30-evex.isa:831: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
     {XIE_OP_VFPCLASSSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
     /* 40-xop.isa:10: vpmacssww | XOP.128.NP.M8.W0 85 /r */
     {XIE_OP_VPMACSSWW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x85, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
@@ -5487,4 +5489,4 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_LWPVAL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 10, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
 };
 
-const unsigned xiei_nforms = 2740;
+const unsigned xiei_nforms = 2741;

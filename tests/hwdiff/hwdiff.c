@@ -848,10 +848,10 @@ int main(int argc, char **argv)
             continue;
         }
         if (!g_quiet && any)
-            printf("%-5u %-12s | %5u %4u %4u %5u    | %5u %4u %4u %5u    | %5u %4u %4u %5u\n", fi,
+            printf("%-5u %-12s | %5u %4u %4u %5u    | %5u %4u %4u %5u    | %5u %4u %4u %5u%s\n", fi,
                    xie_op_name(xiei_forms[fi].op), s->tests[0], s->mism[0], s->exc[0], s->unimpl[0],
                    s->tests[1], s->mism[1], s->exc[1], s->unimpl[1], s->tests[2], s->mism[2],
-                   s->exc[2], s->unimpl[2]);
+                   s->exc[2], s->unimpl[2], bad ? "  <- mismatch" : "");
     }
     printf("hwdiff: %u tests (%u ended in an exception), %u mismatches, %u unimplemented, "
            "%u skipped, %u refused (atomic operand across a page), %u generation failures, %u of "

@@ -297,24 +297,25 @@ struct xie_event {
 };
 
 /* xie_result.retire bits (meaningful with XIE_OK). */
-#define XIE_RETIRE_SHADOW_MOVSS                                                                    \
-    0x01u /* MOV SS / POP SS: block interrupts and debug traps                                     \
-             until after the next instruction */
-#define XIE_RETIRE_SHADOW_STI                                                                      \
-    0x02u /* STI that set IF: block interrupts until after the                                     \
-             next instruction */
-#define XIE_RETIRE_SINGLESTEP                                                                      \
-    0x04u                    /* TF was set when the instruction began: deliver                     \
-                                #DB (DR6.BS) now, before the next instruction */
-#define XIE_RETIRE_HLT 0x08u /* HLT: the vCPU halts (RIP is past the HLT) */
-#define XIE_RETIRE_REP_MORE                                                                        \
-    0x10u                       /* a REP string instruction stopped after                          \
-                                   rep_limit iterations: RCX/RSI/RDI are precise,                  \
-                                   RIP still points at it and RFLAGS.RF is set so                  \
-                                   that a code breakpoint there does not fire                      \
-                                   again (SDM Vol. 3 "Instruction-Breakpoint                       \
-                                   Exception Condition"); run it again */
-#define XIE_RETIRE_BRANCH 0x20u /* control transfer (new_rip is the target) */
+
+/* MOV SS / POP SS: block interrupts and debug traps until after the next
+ * instruction. */
+#define XIE_RETIRE_SHADOW_MOVSS 0x01u
+/* STI that set IF: block interrupts until after the next instruction. */
+#define XIE_RETIRE_SHADOW_STI 0x02u
+/* TF was set when the instruction began: deliver #DB (DR6.BS) now, before the
+ * next instruction. A REP string instruction then does one iteration per call
+ * (with XIE_RETIRE_REP_MORE while iterations remain): the CPU traps after each. */
+#define XIE_RETIRE_SINGLESTEP 0x04u
+/* HLT: the vCPU halts (RIP is past the HLT). */
+#define XIE_RETIRE_HLT 0x08u
+/* A REP string instruction stopped after rep_limit iterations (or one, with TF):
+ * RCX/RSI/RDI are precise, RIP still points at it and RFLAGS.RF is set so that
+ * a code breakpoint there does not fire again (SDM Vol. 3 "Instruction-Breakpoint
+ * Exception Condition"); run it again. */
+#define XIE_RETIRE_REP_MORE 0x10u
+/* Control transfer (new_rip is the target). */
+#define XIE_RETIRE_BRANCH 0x20u
 
 /* Outcome of one emulation call. */
 struct xie_result {

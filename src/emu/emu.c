@@ -271,7 +271,7 @@ retire:
     if (ctx->rflags != ex->fl) ctx->dirty |= XIE_STATE_RFLAGS;
     /* Single-step trap after the instruction when TF was set as it began (SDM Vol. 3
      * 18.3.1.4); MOV SS / POP SS delay it past the next instruction. */
-    if ((fl0 & XIEI_F_TF) && !(ex->retire & (XIE_RETIRE_SHADOW_MOVSS | XIE_RETIRE_REP_MORE)))
+    if ((fl0 & XIEI_F_TF) && !(ex->retire & XIE_RETIRE_SHADOW_MOVSS))
         ex->retire |= XIE_RETIRE_SINGLESTEP;
     if (!(ex->retire & XIE_RETIRE_REP_MORE)) ctx->rip = ex->rip_new;
     ctx->dirty |= XIE_STATE_RIP;

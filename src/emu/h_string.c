@@ -63,7 +63,11 @@ XIEI_HANDLER(string)
     const struct xie_insn *in = ex->in;
     unsigned size = 1, i, sseg = XIE_SEG_DS;
     uint64_t amask = xiei_mask(in->asz), c;
-    uint32_t n = 0, limit = ex->ctx->rep_limit ? ex->ctx->rep_limit : 1024;
+    /* With TF set the CPU takes the single-step trap after every iteration (RIP
+     * still at the instruction while iterations remain): one per call then. */
+    uint32_t n = 0, limit = (ex->ctx->rflags & XIEI_F_TF) ? 1
+                            : ex->ctx->rep_limit          ? ex->ctx->rep_limit
+                                                          : 1024;
     int rep = (in->prefixes & (XIE_PFX_REP | XIE_PFX_REPNE)) != 0;
     int repne = (in->prefixes & XIE_PFX_REPNE) && !(in->prefixes & XIE_PFX_REP);
     int cc = arg == XIEI_STR_CMPS || arg == XIEI_STR_SCAS;

@@ -552,6 +552,20 @@ static void test_rep_bound(void)
     CHECK(c.gpr[XIE_GPR_RCX] == 0 && c.rip == 0x502 && !(c.rflags & F_RF));
     CHECK(!memcmp(D.mem + 0x2000, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a", 10));
 
+    /* With TF the CPU traps after every iteration (SDM Vol. 3 18.3.1.4). */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RSI] = 0x1000;
+    c.gpr[XIE_GPR_RDI] = 0x2000;
+    c.gpr[XIE_GPR_RCX] = 2;
+    c.rflags = 0x2 | F_TF;
+    CHECK(emu(&c, repmovsb, 2, &r) == XIE_OK &&
+          (r.retire & (XIE_RETIRE_REP_MORE | XIE_RETIRE_SINGLESTEP)) ==
+              (XIE_RETIRE_REP_MORE | XIE_RETIRE_SINGLESTEP));
+    CHECK(c.gpr[XIE_GPR_RCX] == 1 && c.rip == 0);
+    CHECK(emu(&c, repmovsb, 2, &r) == XIE_OK && (r.retire & XIE_RETIRE_SINGLESTEP) &&
+          !(r.retire & XIE_RETIRE_REP_MORE));
+    CHECK(c.gpr[XIE_GPR_RCX] == 0 && c.rip == 2);
+
     /* A fault in iteration 3 keeps iterations 0..2 (SDM Vol. 2 REP: the state is
      * saved so the instruction can restart). */
     reset(&c, XIE_INIT_LONG64, &full_ops);

@@ -49,6 +49,7 @@ struct dstate {
     unsigned mod, reg, rm; /* ModRM fields (reg/rm without extensions) */
     unsigned greg, erm;    /* reg | R << 3, rm | B << 3 */
     unsigned h8;           /* byte registers 4..7 are AH..BH (legacy, no REX) */
+    unsigned segov;        /* segment override in effect, or XIE_SEG_NONE */
     unsigned osz, asz;
     int has_mem;
     struct xie_operand mem; /* memory operand template (ModRM form) */
@@ -81,13 +82,11 @@ static int64_t sext(uint64_t v, unsigned n)
     return (int64_t)(v << sh) >> sh;
 }
 
-/* Effective segment of a memory operand: the override unless it is ES/CS/SS/DS
- * in 64-bit mode, where those overrides have no effect (SDM Vol. 1 3.3.7.1). */
-static unsigned eff_seg(unsigned mode, unsigned seg_prefix, unsigned dflt)
+/* Effective segment of a memory operand: the override in effect (ES/CS/SS/DS
+ * overrides have no effect in 64-bit mode, SDM Vol. 1 3.3.7.1), else dflt. */
+static unsigned eff_seg(const struct dstate *s, unsigned dflt)
 {
-    if (seg_prefix == XIE_SEG_NONE) return dflt;
-    if (mode == XIE_MODE_64 && seg_prefix < XIE_SEG_FS) return dflt;
-    return seg_prefix;
+    return s->segov == XIE_SEG_NONE ? dflt : s->segov;
 }
 
 /*
@@ -158,7 +157,7 @@ static int parse_mem(struct dstate *s, struct xie_insn *out, unsigned *pos)
     s->mem.base = (uint8_t)base;
     s->mem.index = (uint8_t)index;
     s->mem.scale = (uint8_t)scale;
-    s->mem.seg = (uint8_t)eff_seg(s->mode, out->seg_prefix, dseg);
+    s->mem.seg = (uint8_t)eff_seg(s, dseg);
     s->mem.vsib = 0;
     s->mem.elem = 0;
     s->mem.flags = 0;
@@ -188,6 +187,7 @@ static unsigned op_size_var(const struct dstate *s, unsigned code)
     case XIEI_OS_A: return 2 * s->osz;
     case XIEI_OS_E: return s->osz == 2 ? 14 : 28;
     case XIEI_OS_F: return s->osz == 2 ? 94 : 108;
+    case XIEI_OS_AS: return s->asz;
     default: return 0;
     }
 }
@@ -345,7 +345,8 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
         case XIEI_OM_W:
         case XIEI_OM_U:
             if (s->mod == 3) {
-                set_reg(o, XIE_OPK_VEC, erm | (s->rexx << 4), vec_width(size));
+                set_reg(o, XIE_OPK_VEC, erm | (s->enc == XIEI_ENC_EVEX ? s->rexx << 4 : 0),
+                        vec_width(size));
             } else if (s->evb) {
                 set_mem(s, o, df->bcst);
                 o->elem = df->bcst;
@@ -408,7 +409,8 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
             /* The size after extension: that of the destination (GPR or memory),
              * the operand size for PUSH imm; I.ub and later immediates keep theirs. */
             if (j == 0)
-                size = df->nops == 1 && !d->extra ? s->osz : size;
+                size = df->nops == 1 && (df->imm1 == XIEI_IMM_B || df->imm1 == XIEI_IMM_Z) ? s->osz
+                                                                                           : size;
             else if (!d->extra && df->ops[j - 1].m != XIEI_OM_I &&
                      (out->operands[0].kind == XIE_OPK_GPR ||
                       out->operands[0].kind == XIE_OPK_MEM) &&
@@ -418,16 +420,21 @@ static unsigned decode_operands(struct dstate *s, const struct xiei_dform *df, s
             break;
         case XIEI_OM_J: set_reg(o, XIE_OPK_REL, 0, s->osz); break;
         case XIEI_OM_O:
-            set_imem(o, XIE_REG_NONE, eff_seg(s->mode, out->seg_prefix, XIE_SEG_DS), size);
+            set_imem(o, XIE_REG_NONE, eff_seg(s, XIE_SEG_DS), size);
             out->info |= XIE_INSN_MEM;
             break;
         case XIEI_OM_A: set_reg(o, XIE_OPK_FAR, 0, size); break;
         case XIEI_OM_X:
-            set_imem(o, 6, eff_seg(s->mode, out->seg_prefix, XIE_SEG_DS), size);
+            set_imem(o, 6, eff_seg(s, XIE_SEG_DS), size);
+            out->info |= XIE_INSN_MEM;
+            break;
+        case XIEI_OM_XB:
+            /* XLAT's byte at [rBX + AL]: reported as base rBX (AL is implied). */
+            set_imem(o, 3, eff_seg(s, XIE_SEG_DS), size);
             out->info |= XIE_INSN_MEM;
             break;
         case XIEI_OM_XD:
-            set_imem(o, 7, eff_seg(s->mode, out->seg_prefix, XIE_SEG_DS), size);
+            set_imem(o, 7, eff_seg(s, XIE_SEG_DS), size);
             out->info |= XIE_INSN_MEM;
             break;
         case XIEI_OM_Y:
@@ -586,6 +593,7 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     s.vl = s.evb = s.evz = s.aaa = 0;
     s.mod = s.reg = s.rm = s.greg = s.erm = 0;
     s.h8 = 1;
+    s.segov = XIE_SEG_NONE;
     s.has_mem = 0;
 
     out->op = XIE_OP_INVALID;
@@ -628,6 +636,9 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         if (cls & PC_SEG) {
             pfx |= XIE_PFX_SEG;
             out->seg_prefix = (uint8_t)(cls & 7);
+            /* In 64-bit mode ES/CS/SS/DS overrides do nothing, not even cancel an
+             * earlier FS/GS (checked on this CPU: 64 3E 8B 04 25 .. reads FS). */
+            if (mode != XIE_MODE_64 || (cls & 7) >= XIE_SEG_FS) s.segov = cls & 7;
             continue;
         }
         switch (cls) {

@@ -90,6 +90,7 @@ enum xiei_opmethod {
     XIEI_OM_X,
     XIEI_OM_Y,
     XIEI_OM_XD,
+    XIEI_OM_XB, /* XLAT: DS:[rBX + AL] */
     XIEI_OM_VSIB,
     XIEI_OM_ONE,
     XIEI_OM_IGPR,   /* implicit GPR (xiei_dopnd.extra = number) */
@@ -113,7 +114,8 @@ enum xiei_opsize {
     XIEI_OS_S,
     XIEI_OS_A,
     XIEI_OS_E,
-    XIEI_OS_F
+    XIEI_OS_F,
+    XIEI_OS_AS /* address size */
 };
 
 /* Immediate classes (xiei_dform.imm1 / imm2). */

@@ -56,7 +56,7 @@ METHODS = {
     'U': 'U', 'H': 'H', 'L': 'L', 'KG': 'KG', 'KE': 'KE', 'KR': 'KR',
     'KH': 'KH', 'KA': 'KA', 'TG': 'TG', 'TR': 'TR', 'TH': 'TH', 'BG': 'BG',
     'BE': 'BE', 'ST': 'ST', 'ST0': 'ST0', 'I': 'I', 'J': 'J', 'O': 'O',
-    'A': 'A', 'X': 'X', 'Y': 'Y', 'XD': 'XD', 'VSIB': 'VSIB', '1': 'ONE',
+    'A': 'A', 'X': 'X', 'Y': 'Y', 'XD': 'XD', 'XB': 'XB', 'VSIB': 'VSIB', '1': 'ONE',
 }
 # Implicit registers: name -> (method enumerator, register number)
 IMPLICIT = {
@@ -71,9 +71,9 @@ IMPLICIT = {
 MODRM_METHODS = {'E', 'G', 'M', 'R', 'S', 'C', 'D', 'P', 'Q', 'N', 'V', 'W', 'U',
                  'KG', 'KE', 'KR', 'TG', 'TR', 'BG', 'BE', 'ST', 'VSIB'}
 VVVV_METHODS = {'B', 'H', 'KH', 'TH'}
-MEM_CAPABLE = {'E', 'M', 'Q', 'W', 'KE', 'BE', 'VSIB', 'O', 'X', 'Y', 'XD'}
+MEM_CAPABLE = {'E', 'M', 'Q', 'W', 'KE', 'BE', 'VSIB', 'O', 'X', 'Y', 'XD', 'XB'}
 # Variable size codes (must match enum xiei_opsize in src/decode_tab.h).
-VAR_SIZES = ['v', 'z', 'y', 'x', 'h', 'qt', 'oc', 'p', 's', 'a', 'e', 'f']
+VAR_SIZES = ['v', 'z', 'y', 'x', 'h', 'qt', 'oc', 'p', 's', 'a', 'e', 'f', 'as']
 FIXED_SIZES = {'b': 1, 'w': 2, 'd': 4, 'q': 8, 't': 10, 'dq': 16, 'qq': 32, 'zq': 64}
 ACCESS = {'r': 'XIE_ACC_R', 'w': 'XIE_ACC_W', 'rw': 'XIE_ACC_RW', 'n': 'XIE_ACC_NONE',
           'cw': 'XIE_ACC_CW', 'crw': 'XIE_ACC_CRW'}
@@ -101,7 +101,7 @@ NSPACES = 16
 
 BOOL_ATTRS = {'lock', 'rep', 'repcc', 'i64', 'o64', 'd64', 'f64', 'norexb', 'intel',
               'amd', 'cpl0', 'er', 'sae', 'k', 'z', 'kreq', 'fallback', 'sib', 'dstdiff',
-              'distinct', 'no66'}
+              'distinct', 'no66', 'osz66'}
 KV_ATTRS = {'cpuid', 'fr', 'fw', 'fu', 'f0', 'f1', 'h', 'align', 'tuple', 'bcst',
             'vsib', '3d', 'esize'}
 
@@ -371,6 +371,8 @@ def parse_row(line, where, features):
         raise IsaError('%s: esize must be b, w, d or q' % where)
     if 'vsib' in row.kv and row.kv['vsib'] not in ('x', 'y', 'z'):
         raise IsaError('%s: vsib must be x, y or z' % where)
+    if 'osz66' in a and (row.pfx != 2 or row.enc != 0):
+        raise IsaError('%s: osz66 only applies to legacy rows with the 66 prefix key' % where)
     if 'fallback' in a and ('cpuid' not in row.kv or row.pfx == 0 or row.enc != 0):
         raise IsaError('%s: fallback needs a legacy row with a mandatory prefix and cpuid=' % where)
     if '3d' in row.kv:
@@ -768,8 +770,6 @@ def dform_flags(row):
             f.append('XIEI_DF_' + c)
     if 'bcst' in row.kv:
         f.append('XIEI_DF_BCST')
-    if row.pfx == 2 and row.enc == 0:
-        f.append('XIEI_DF_PFX66')
     if row.lz:
         f.append('XIEI_DF_LZ')
     imms = [o for o in row.ops if o.meth == 'I']
@@ -789,6 +789,8 @@ def dform_flags(row):
         f.append('XIEI_DF_DSTDIFF')
     if 'no66' in row.attrs:
         f.append('XIEI_DF_NO66')
+    if row.pfx == 2 and row.enc == 0 and 'osz66' not in row.attrs:
+        f.append('XIEI_DF_PFX66')
     return ' | '.join(f) if f else '0'
 
 

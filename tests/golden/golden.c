@@ -95,6 +95,10 @@ static const struct gcase cases[] = {
     {M64, INTEL, "418b0424", OK, 4, "mov", -1, "base1=12 idx1=none", "SDM 2.2.1.2: r12 base needs SIB"},
     {M64, INTEL, "8b04e5f0ffffff", OK, 7, "mov", -1, "base1=none idx1=none disp=-16", "SDM Table 2-3: no base, no index"},
     {M64, INTEL, "2e8b00", OK, 3, "mov", -1, "seg1=DS", "SDM 3.3.7.1 Vol. 1: CS override ignored in 64-bit mode"},
+    {M64, INTEL, "643e488b042528000000", OK, 10, "mov", -1, "seg1=FS", "CPU (h4): a DS prefix after FS does not cancel FS in 64-bit mode"},
+    {M32, INTEL, "643e8b00", OK, 4, "mov", -1, "seg1=DS", "SDM 2.1.1: outside 64-bit mode the last segment prefix wins"},
+    {M64, INTEL, "66460f29e4", OK, 5, "movapd", -1, "o0=vec:4:16 o1=vec:12:16", "SDM 2.2.1.2: REX.X does not extend ModRM.rm (iced)"},
+    {M64, INTEL, "c2d0d4", OK, 3, "ret", -1, "imm=-11056 size0=2", "SDM RET imm16"},
     {M32, INTEL, "2e8b00", OK, 3, "mov", -1, "seg1=CS", "SDM 2.1.1: CS override in 32-bit"},
 
     /* ---- operand size, d64/f64, vendor */

@@ -13,8 +13,8 @@
  *
  * `--only NAME` runs one sweep of one decoder and nothing else, for
  * bench/run.sh, which runs it under callgrind with --toggle-collect on the
- * sweep function (bench_sweep_NAME) to count instructions (Ir) per decode call
- * without the setup.
+ * decode function (xie_decode, ZydisDecoderDecodeFull, ...) to count
+ * instructions (Ir) per decode call without the setup and the sweep loop.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -41,7 +41,7 @@ struct sweep {
     uint64_t check; /* sum of lengths, keeps the work observable */
 };
 
-/* Sweep functions are global and never inlined so callgrind can toggle on them. */
+/* Sweep functions are global and never inlined so profiles show them by name. */
 void bench_sweep_xie(const uint8_t *p, size_t n, struct sweep *s);
 #ifdef XIE_BENCH_ZYDIS
 void bench_sweep_zydis_full(const uint8_t *p, size_t n, struct sweep *s);

@@ -5,8 +5,9 @@
 #  1. decode_bench: ns per decode call for xie, Zydis DecodeFull and Zydis
 #     DecodeInstruction on the same stream (first 4 MiB of cc1's .text);
 #  2. the same sweeps under valgrind --tool=callgrind, one decoder per run,
-#     collecting only inside the sweep function (--toggle-collect), so setup is
-#     not counted: prints Ir (instructions executed) per decode call;
+#     collecting only inside the decode function (--toggle-collect=xie_decode,
+#     ZydisDecoderDecodeFull, ZydisDecoderDecodeInstruction), so neither setup
+#     nor the sweep loop is counted: prints Ir (instructions executed) per call;
 #  3. bench/emu_run.sh (the emulation benchmark) when it exists.
 # Usage: bench/run.sh [BUILD_DIR] [decode_bench options, e.g. --size 1048576]
 # Environment: XIE_BENCH_NO_CALLGRIND=1 skips step 2.
@@ -30,12 +31,18 @@ echo "== decode speed (wall clock)"
 if [ "${XIE_BENCH_NO_CALLGRIND:-0}" != 1 ]; then
     if command -v valgrind >/dev/null; then
         echo
-        echo "== decode cost under callgrind (Ir per decode call, sweep function only)"
+        echo "== decode cost under callgrind (Ir per call, counted inside the decode function only)"
         tmp=$(mktemp -d)
         trap 'rm -rf "$tmp"' EXIT
         target=300
         for name in $("$bench" --help | sed -n 's/^  names://p'); do
-            valgrind --tool=callgrind --toggle-collect="bench_sweep_$name" \
+            case $name in
+            xie) fn=xie_decode ;;
+            zydis_full) fn=ZydisDecoderDecodeFull ;;
+            zydis_insn) fn=ZydisDecoderDecodeInstruction ;;
+            *) fn=bench_sweep_$name ;;
+            esac
+            valgrind --tool=callgrind --toggle-collect="$fn" \
                 --callgrind-out-file="$tmp/cg.$name" "$bench" --only "$name" "$@" \
                 >"$tmp/out.$name" 2>"$tmp/err.$name" || {
                 cat "$tmp/err.$name" >&2
@@ -44,10 +51,10 @@ if [ "${XIE_BENCH_NO_CALLGRIND:-0}" != 1 ]; then
             calls=$(sed -n 's/.* calls \([0-9]*\) .*/\1/p' "$tmp/out.$name")
             ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.$name" | head -1)
             [ -n "$ir" ] || ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$tmp/cg.$name" | head -1)
-            awk -v n="$name" -v ir="$ir" -v c="$calls" -v t="$target" 'BEGIN {
+            awk -v n="$name" -v f="$fn" -v ir="$ir" -v c="$calls" -v t="$target" 'BEGIN {
                 per = ir / c;
                 note = (n == "xie") ? sprintf("  (target <= %d: %s)", t, per <= t ? "met" : "NOT met") : "";
-                printf "%-12s %14d Ir / %9d calls = %8.1f Ir per decode call%s\n", n, ir, c, per, note }'
+                printf "%-12s %-30s %14d Ir / %9d calls = %8.1f Ir per call%s\n", n, f, ir, c, per, note }'
         done
     else
         echo "(valgrind not installed: callgrind figures skipped)"

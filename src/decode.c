@@ -841,6 +841,11 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
             found = 1;
             break;
         }
+        if (!why) {
+            /* Name the instruction the model lacks (tools print it). */
+            out->form = ent[k].form;
+            out->op = xiei_forms[ent[k].form].op;
+        }
         why = XIE_UD_FEATURE;
         /* A row of the other vendor gives way to the next matching row (the other
          * vendor's row of a pair); a missing feature ends the search. */

@@ -55,15 +55,15 @@ struct xiei_form {
     uint16_t feat[2]; /* enum xie_feature required (all) */
     /* The encoding template of the row, for tools and tests that synthesise
      * instances of a form (hardware differential and access-trace tests). */
-    uint8_t enc;      /* XIEI_ENC_* */
-    uint8_t map;      /* as xie_insn.map */
-    uint8_t opcode;   /* opcode byte (the first of an OP+r row's eight) */
-    uint8_t pfx;      /* XIEI_PFX_* mandatory prefix / VEX.pp */
-    uint8_t mflags;   /* XIEI_M_*: ModRM presence and constraints */
-    uint8_t mreg;     /* required ModRM.reg when XIEI_M_REGFIX */
-    uint8_t mrm;      /* required ModRM.rm when XIEI_M_RMFIX */
-    uint8_t wl;       /* bits 0-1: XIEI_W_*; bits 4-7: allowed vector lengths (bit 4 =
-                         128, 5 = 256, 6 = 512, all three when ignored) */
+    uint8_t enc;    /* XIEI_ENC_* */
+    uint8_t map;    /* as xie_insn.map */
+    uint8_t opcode; /* opcode byte (the first of an OP+r row's eight) */
+    uint8_t pfx;    /* XIEI_PFX_* mandatory prefix / VEX.pp */
+    uint8_t mflags; /* XIEI_M_*: ModRM presence and constraints */
+    uint8_t mreg;   /* required ModRM.reg when XIEI_M_REGFIX */
+    uint8_t mrm;    /* required ModRM.rm when XIEI_M_RMFIX */
+    uint8_t wl;     /* bits 0-1: XIEI_W_*; bits 4-7: allowed vector lengths (bit 4 =
+                       128, 5 = 256, 6 = 512, all three when ignored) */
 };
 
 #define XIEI_ENC_LEGACY 0

@@ -39,9 +39,9 @@ enum xie_vendor {
  * disassembly) or, in hosted builds, xie_cpu_model_host() (this CPU's CPUID).
  */
 struct xie_cpu_model {
-    uint8_t vendor;                  /* enum xie_vendor */
-    uint8_t reserved[3];             /* zero */
-    uint32_t feat[XIE_FEAT_WORDS];   /* bit f set: feature enum xie_feature f present */
+    uint8_t vendor;                /* enum xie_vendor */
+    uint8_t reserved[3];           /* zero */
+    uint32_t feat[XIE_FEAT_WORDS]; /* bit f set: feature enum xie_feature f present */
 };
 
 /* Fill *m with every feature the ISA table knows, for the given vendor. */
@@ -73,39 +73,39 @@ enum xie_decode_status {
 /* Why a decode ended in #UD (out->ud). */
 enum xie_ud_reason {
     XIE_UD_NONE = 0,
-    XIE_UD_OPCODE,       /* no instruction is defined at this opcode / prefix / ModRM */
-    XIE_UD_MODE,         /* not valid in this code size (e.g. i64 in 64-bit mode) */
-    XIE_UD_FEATURE,      /* the CPU model lacks the CPUID feature, or vendor mismatch */
-    XIE_UD_LOCK,         /* LOCK prefix not allowed on this instruction or form */
-    XIE_UD_NEED_MEM,     /* form needs a memory operand (ModRM.mod != 3) */
-    XIE_UD_NEED_REG,     /* form needs a register operand (ModRM.mod == 3) */
-    XIE_UD_REG,          /* a ModRM-selected register does not exist (MOV to CS, CR1, DR8+,
-                            segment register 6/7, ...) */
-    XIE_UD_VEX_PREFIX,   /* 66/F2/F3/REX/LOCK before VEX, EVEX or XOP */
-    XIE_UD_VEX_VVVV,     /* VEX/EVEX.vvvv (or V') must be 1111b for this instruction */
-    XIE_UD_VEX_L,        /* vector length not allowed */
-    XIE_UD_VEX_W,        /* VEX/EVEX.W value not allowed */
-    XIE_UD_EVEX,         /* other EVEX constraint: reserved bits, masking, zeroing,
-                            broadcast or rounding not allowed, k0 where a mask is needed */
-    XIE_UD_OPERANDS,     /* operand combination forbidden (e.g. equal registers in gathers) */
+    XIE_UD_OPCODE,     /* no instruction is defined at this opcode / prefix / ModRM */
+    XIE_UD_MODE,       /* not valid in this code size (e.g. i64 in 64-bit mode) */
+    XIE_UD_FEATURE,    /* the CPU model lacks the CPUID feature, or vendor mismatch */
+    XIE_UD_LOCK,       /* LOCK prefix not allowed on this instruction or form */
+    XIE_UD_NEED_MEM,   /* form needs a memory operand (ModRM.mod != 3) */
+    XIE_UD_NEED_REG,   /* form needs a register operand (ModRM.mod == 3) */
+    XIE_UD_REG,        /* a ModRM-selected register does not exist (MOV to CS, CR1, DR8+,
+                          segment register 6/7, ...) */
+    XIE_UD_VEX_PREFIX, /* 66/F2/F3/REX/LOCK before VEX, EVEX or XOP */
+    XIE_UD_VEX_VVVV,   /* VEX/EVEX.vvvv (or V') must be 1111b for this instruction */
+    XIE_UD_VEX_L,      /* vector length not allowed */
+    XIE_UD_VEX_W,      /* VEX/EVEX.W value not allowed */
+    XIE_UD_EVEX,       /* other EVEX constraint: reserved bits, masking, zeroing,
+                          broadcast or rounding not allowed, k0 where a mask is needed */
+    XIE_UD_OPERANDS,   /* operand combination forbidden (e.g. equal registers in gathers) */
     XIE_UD__COUNT
 };
 
 /* Prefix bits (xie_insn.prefixes). */
-#define XIE_PFX_LOCK  0x0001u /* F0 */
-#define XIE_PFX_REP   0x0002u /* F3 present (REP/REPE, or mandatory prefix) */
-#define XIE_PFX_REPNE 0x0004u /* F2 present (REPNE, or mandatory prefix) */
-#define XIE_PFX_OSZ   0x0008u /* 66 present */
-#define XIE_PFX_ASZ   0x0010u /* 67 present */
-#define XIE_PFX_SEG   0x0020u /* a segment override prefix was present (see seg_prefix) */
-#define XIE_PFX_REX   0x0040u /* a REX prefix is in effect (rex holds it) */
-#define XIE_PFX_VEX   0x0080u /* VEX (C4/C5) encoded */
-#define XIE_PFX_EVEX  0x0100u /* EVEX (62) encoded */
-#define XIE_PFX_XOP   0x0200u /* XOP (8F) encoded */
-#define XIE_PFX_REPUSE 0x0400u /* F3/F2 act as REP/REPE/REPNE (string instruction) */
-#define XIE_PFX_BND   0x0800u /* F2 is a BND prefix on a branch */
-#define XIE_PFX_XACQ  0x1000u /* F2 is XACQUIRE (with LOCK or on XCHG) */
-#define XIE_PFX_XREL  0x2000u /* F3 is XRELEASE */
+#define XIE_PFX_LOCK    0x0001u /* F0 */
+#define XIE_PFX_REP     0x0002u /* F3 present (REP/REPE, or mandatory prefix) */
+#define XIE_PFX_REPNE   0x0004u /* F2 present (REPNE, or mandatory prefix) */
+#define XIE_PFX_OSZ     0x0008u /* 66 present */
+#define XIE_PFX_ASZ     0x0010u /* 67 present */
+#define XIE_PFX_SEG     0x0020u /* a segment override prefix was present (see seg_prefix) */
+#define XIE_PFX_REX     0x0040u /* a REX prefix is in effect (rex holds it) */
+#define XIE_PFX_VEX     0x0080u /* VEX (C4/C5) encoded */
+#define XIE_PFX_EVEX    0x0100u /* EVEX (62) encoded */
+#define XIE_PFX_XOP     0x0200u /* XOP (8F) encoded */
+#define XIE_PFX_REPUSE  0x0400u /* F3/F2 act as REP/REPE/REPNE (string instruction) */
+#define XIE_PFX_BND     0x0800u /* F2 is a BND prefix on a branch */
+#define XIE_PFX_XACQ    0x1000u /* F2 is XACQUIRE (with LOCK or on XCHG) */
+#define XIE_PFX_XREL    0x2000u /* F3 is XRELEASE */
 #define XIE_PFX_NOTRACK 0x4000u /* 3E on an indirect branch is NOTRACK */
 
 /* Segment registers, in ModRM.reg / SDM encoding order. */
@@ -178,42 +178,44 @@ struct xie_operand {
 };
 
 /* xie_operand.flags bits. */
-#define XIE_OPF_IMPLICIT 0x01u /* not written in assembly syntax (RDX:RAX of MUL, RSI/RDI of
-                                  MOVS): formatters omit it */
+#define XIE_OPF_IMPLICIT                                                                           \
+    0x01u /* not written in assembly syntax (RDX:RAX of MUL, RSI/RDI of                            \
+             MOVS): formatters omit it */
 
 #define XIE_MAX_OPERANDS 6
 
 /* A decoded instruction. Fields not described for a given form are zero. */
 struct xie_insn {
-    uint16_t op;       /* enum xie_op: the instruction (mnemonic-level identity) */
-    uint16_t form;     /* index of the ISA table row that matched (xie_form_*) */
-    uint8_t len;       /* length in bytes (on UD: bytes consumed when it failed) */
-    uint8_t mode;      /* enum xie_mode decoded in */
-    uint8_t osz;       /* effective operand size in bytes: 2, 4 or 8 */
-    uint8_t asz;       /* effective address size in bytes: 2, 4 or 8 */
-    uint16_t prefixes; /* XIE_PFX_* */
-    uint8_t seg_prefix;/* last segment override prefix (enum xie_seg) or XIE_SEG_NONE;
-                          recorded even where it has no effect (64-bit ES/CS/SS/DS) */
-    uint8_t rex;       /* REX byte in effect (0x40..0x4f), or the REX-equivalent bits of
-                          VEX/EVEX/XOP (W R X B in bits 3..0), or 0 */
-    uint8_t nops;      /* number of operands in op[] */
-    uint8_t ud;        /* enum xie_ud_reason when XIE_DECODE_UD */
-    uint8_t vl;        /* VEX/EVEX vector length: 0 = 128, 1 = 256, 2 = 512 */
-    uint8_t mask;      /* EVEX opmask register aaa (0 = none) */
-    uint8_t evex;      /* XIE_EVEX_* bits */
-    uint8_t rc;        /* EVEX embedded rounding control (0..3) when XIE_EVEX_RC */
-    uint8_t modrm;     /* ModRM byte if XIE_INSN_MODRM is set in info */
-    uint8_t sib;       /* SIB byte if present */
-    uint8_t opcode;    /* the opcode byte (last byte of the opcode) */
-    uint8_t map;       /* opcode map: 0 = one-byte, 1 = 0F, 2 = 0F38, 3 = 0F3A, 5/6 = EVEX
-                          maps 5/6, 8/9/10 = XOP maps, 15 = 3DNow! (0F 0F) */
-    uint8_t imm_off;   /* offset of the first immediate byte in the instruction, or 0 */
-    uint8_t disp_off;  /* offset of the displacement in the instruction, or 0 */
-    uint16_t info;     /* XIE_INSN_* bits */
-    int64_t disp;      /* memory displacement, sign-extended (moffs: the offset) */
-    int64_t imm;       /* first immediate, sign-extended from its encoded size (IMM
-                          operands of zero-extending instructions: see xie_operand size) */
-    uint16_t imm2;     /* second immediate: ENTER's nesting level, far pointer selector */
+    uint16_t op;        /* enum xie_op: the instruction (mnemonic-level identity); on
+                           XIE_UD_FEATURE the instruction the CPU model lacks */
+    uint16_t form;      /* index of the ISA table row that matched (xiei_forms[]) */
+    uint8_t len;        /* length in bytes (on UD: bytes consumed when it failed) */
+    uint8_t mode;       /* enum xie_mode decoded in */
+    uint8_t osz;        /* effective operand size in bytes: 2, 4 or 8 */
+    uint8_t asz;        /* effective address size in bytes: 2, 4 or 8 */
+    uint16_t prefixes;  /* XIE_PFX_* */
+    uint8_t seg_prefix; /* last segment override prefix (enum xie_seg) or XIE_SEG_NONE;
+                           recorded even where it has no effect (64-bit ES/CS/SS/DS) */
+    uint8_t rex;        /* REX byte in effect (0x40..0x4f), or the REX-equivalent bits of
+                           VEX/EVEX/XOP (W R X B in bits 3..0), or 0 */
+    uint8_t nops;       /* number of operands in op[] */
+    uint8_t ud;         /* enum xie_ud_reason when XIE_DECODE_UD */
+    uint8_t vl;         /* VEX/EVEX vector length: 0 = 128, 1 = 256, 2 = 512 */
+    uint8_t mask;       /* EVEX opmask register aaa (0 = none) */
+    uint8_t evex;       /* XIE_EVEX_* bits */
+    uint8_t rc;         /* EVEX embedded rounding control (0..3) when XIE_EVEX_RC */
+    uint8_t modrm;      /* ModRM byte if XIE_INSN_MODRM is set in info */
+    uint8_t sib;        /* SIB byte if present */
+    uint8_t opcode;     /* the opcode byte (last byte of the opcode) */
+    uint8_t map;        /* opcode map: 0 = one-byte, 1 = 0F, 2 = 0F38, 3 = 0F3A, 5/6 = EVEX
+                           maps 5/6, 8/9/10 = XOP maps, 15 = 3DNow! (0F 0F) */
+    uint8_t imm_off;    /* offset of the first immediate byte in the instruction, or 0 */
+    uint8_t disp_off;   /* offset of the displacement in the instruction, or 0 */
+    uint16_t info;      /* XIE_INSN_* bits */
+    int64_t disp;       /* memory displacement, sign-extended (moffs: the offset) */
+    int64_t imm;        /* first immediate, sign-extended from its encoded size (IMM
+                           operands of zero-extending instructions: see xie_operand size) */
+    uint16_t imm2;      /* second immediate: ENTER's nesting level, far pointer selector */
     uint16_t reserved;
     struct xie_operand operands[XIE_MAX_OPERANDS];
 };
@@ -225,10 +227,10 @@ struct xie_insn {
 #define XIE_EVEX_SAE  0x08u /* suppress all exceptions ({sae}) */
 
 /* xie_insn.info bits. */
-#define XIE_INSN_MODRM   0x0001u /* the instruction has a ModRM byte */
-#define XIE_INSN_SIB     0x0002u /* ... and a SIB byte */
-#define XIE_INSN_RIPREL  0x0004u /* RIP-relative memory operand */
-#define XIE_INSN_MEM     0x0008u /* some operand is XIE_OPK_MEM */
+#define XIE_INSN_MODRM  0x0001u /* the instruction has a ModRM byte */
+#define XIE_INSN_SIB    0x0002u /* ... and a SIB byte */
+#define XIE_INSN_RIPREL 0x0004u /* RIP-relative memory operand */
+#define XIE_INSN_MEM    0x0008u /* some operand is XIE_OPK_MEM */
 
 /*
  * Decode one instruction.

@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const class_names[GEN__COUNT] = {"legacy", "0f",  "vex", "evex",
-                                                    "xop",    "x87", "all"};
+                                                    "xop",    "x87", "all", "mutant"};
 
 /* Legacy prefixes of groups 1-4. */
 static const uint8_t legacy_pfx[] = {0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e,
@@ -256,6 +256,21 @@ void gen_case(struct gen_rng *r, int cls, int bits, uint8_t out[GEN_CASE_LEN])
     /* Random trailing bytes supply ModRM, SIB, displacement and immediates. */
     for (i = 0; i < GEN_CASE_LEN; i++)
         out[i] = i < n ? b[i] : (uint8_t)rnd(r, 256);
+}
+
+void gen_mutate(struct gen_rng *r, const uint8_t in[GEN_CASE_LEN], int len,
+                uint8_t out[GEN_CASE_LEN])
+{
+    int i, flips = 1 + (int)rnd(r, 3);
+    for (i = 0; i < GEN_CASE_LEN; i++)
+        out[i] = in[i];
+    if (len < 1 || len > GEN_CASE_LEN) len = GEN_CASE_LEN;
+    /* Mostly in the first bytes: prefixes, escapes, VEX/EVEX payload, opcode, ModRM. */
+    for (i = 0; i < flips; i++)
+        out[rnd(r, (unsigned)(chance(r, 70) && len > 6 ? 6 : len))] ^= (uint8_t)(1u << rnd(r, 8));
+    if (chance(r, 25))
+        for (i = len; i < GEN_CASE_LEN; i++)
+            out[i] = (uint8_t)rnd(r, 256);
 }
 
 static int is_legacy_prefix(uint8_t c)

@@ -23,6 +23,7 @@ enum gen_class {
     GEN_XOP,        /* 8F */
     GEN_X87,        /* D8..DF */
     GEN_ALL,        /* a mixture of all of the above */
+    GEN_MUTANT,     /* label only: cases written by gen_mutate() (xiediff cmp --class) */
     GEN__COUNT
 };
 
@@ -49,6 +50,16 @@ const char *gen_class_name(int cls);
  * instruction followed by random trailing bytes). Advances *r.
  */
 void gen_case(struct gen_rng *r, int cls, int bits, uint8_t out[GEN_CASE_LEN]);
+
+/*
+ * Write into out[0..GEN_CASE_LEN-1] a mutant of a valid instruction: in[] (15
+ * bytes) whose first len bytes are an instruction, with 1 to 3 random bits of
+ * those len bytes flipped and, sometimes, new random trailing bytes. Mutants
+ * probe the constraints around valid encodings (reserved bits, W, L, vvvv,
+ * masking, prefixes) far more densely than fresh random encodings. Advances *r.
+ */
+void gen_mutate(struct gen_rng *r, const uint8_t in[GEN_CASE_LEN], int len,
+                uint8_t out[GEN_CASE_LEN]);
 
 /*
  * An opcode key that groups mismatches (e.g. "0F38 F0 [F2]", "VEX.0F38.66 18",

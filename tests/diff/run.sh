@@ -4,11 +4,12 @@
 #
 #   tests/diff/run.sh [--mode 16|32|64] [--count N] [--seed S]
 #                     [--class legacy|0f|vex|evex|xop|x87|all] [--vendor intel|amd|both]
-#                     [--binaries|--no-binaries] [--long] [--show N] [--sigs]
-#                     [--xiediff PATH]
+#                     [--binaries|--no-binaries] [--no-mutants] [--long] [--show N]
+#                     [--sigs] [--xiediff PATH]
 #
 # Defaults: all three modes, 20,000 cases per mode and vendor, seed 1, class
-# all, both vendors, plus linear sweeps of the .text of libc.so.6 (64-bit)
+# all, both vendors, then as many mutants (1-3 random bit flips) of the cases
+# iced accepted (--no-mutants: skip), plus linear sweeps of the .text of libc.so.6 (64-bit)
 # and /usr/lib32/libc.so.6 (32-bit); --binaries adds gcc's cc1 (64-bit);
 # --long: 1,000,000 per mode and vendor plus --binaries. --sigs prints the
 # signature that known-differences.txt matches under each example. Exit 1 on
@@ -17,7 +18,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 modes="16 32 64"; count=20000; seed=1; class=all; vendors="intel amd"
-binaries=0; show=50; xiediff=""; sigs=""
+binaries=0; show=50; xiediff=""; sigs=""; mutants=1
 while [ $# -gt 0 ]; do
     case "$1" in
     --mode) modes="$2"; shift 2 ;;
@@ -27,11 +28,12 @@ while [ $# -gt 0 ]; do
     --vendor) if [ "$2" = both ]; then vendors="intel amd"; else vendors="$2"; fi; shift 2 ;;
     --binaries) binaries=1; shift ;;
     --no-binaries) binaries=none; shift ;;
+    --no-mutants) mutants=0; shift ;;
     --long) count=1000000; binaries=1; shift ;;
     --show) show="$2"; shift 2 ;;
     --sigs) sigs=--sigs; shift ;;
     --xiediff) xiediff="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -62,6 +64,14 @@ for m in $modes; do
         node "$HERE/iced_decode.js" cases "$m" "$v" "$tmp/cases.bin" "$tmp/iced.txt"
         run "m$m $v" "$xiediff" cmp --bits "$m" --vendor "$v" --class "$class" --seed "$seed" \
             --known "$known" --show "$show" $sigs "$tmp/cases.bin" "$tmp/iced.txt"
+    done
+    # Second stream: mutants (1-3 bit flips) of the encodings iced accepted.
+    [ "$mutants" = 1 ] || continue
+    "$xiediff" mutate --count "$count" --seed "$seed" "$tmp/cases.bin" "$tmp/iced.txt" "$tmp/mut.bin"
+    for v in $vendors; do
+        node "$HERE/iced_decode.js" cases "$m" "$v" "$tmp/mut.bin" "$tmp/iced.txt"
+        run "m$m $v mutants" "$xiediff" cmp --bits "$m" --vendor "$v" --class mutant \
+            --seed "$seed" --known "$known" --show "$show" $sigs "$tmp/mut.bin" "$tmp/iced.txt"
     done
 done
 

@@ -4,6 +4,8 @@
  *
  *   xiediff gen   --bits B --count N --seed S --class C OUT.bin
  *       write N random structured encodings (16-byte records: 15 bytes + pad)
+ *   xiediff mutate --count N --seed S CASES.bin ICED.txt OUT.bin
+ *       write N mutants (gen_mutate) of the cases iced decodes as valid
  *   xiediff cmp   --bits B --vendor intel|amd [--class C] [--known FILE]
  *                 [--show N] CASES.bin ICED.txt
  *       decode every case with xie and compare with iced's results
@@ -356,13 +358,14 @@ struct opts {
     int bits, count, show, cls;
     uint64_t seed;
     const char *vendor, *known, *name;
-    const char *pos[2];
+    const char *pos[3];
     int npos;
 };
 
 static void usage(void)
 {
     fprintf(stderr, "usage: xiediff gen --bits B --count N --seed S --class C OUT.bin\n"
+                    "       xiediff mutate --count N --seed S CASES.bin ICED.txt OUT.bin\n"
                     "       xiediff cmp --bits B --vendor intel|amd [--class C] [--known F] "
                     "[--show N] [--sigs] CASES.bin ICED.txt\n"
                     "       xiediff sweep --bits B --vendor intel|amd --name NAME [--known F] "
@@ -405,7 +408,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->name = v;
         else if (a[0] == '-')
             usage();
-        else if (o->npos < 2) {
+        else if (o->npos < 3) {
             o->pos[o->npos++] = a;
             continue;
         } else
@@ -423,7 +426,7 @@ static int cmd_gen(struct opts *o)
     FILE *f;
     uint8_t rec[16];
     int i;
-    if (o->npos != 1) usage();
+    if (o->npos != 1 || o->cls == GEN_MUTANT) usage();
     f = open_or_die(o->pos[0], "wb");
     gen_seed(&r, o->seed * 131 + (uint64_t)o->bits * 7 + (uint64_t)o->cls);
     rec[15] = 0;
@@ -435,6 +438,75 @@ static int cmd_gen(struct opts *o)
         }
     }
     return fclose(f) == 0 ? 0 : 2;
+}
+
+/* First byte after legacy prefixes and REX is C4, C5, 62 or 8F (a VEX/EVEX/XOP candidate). */
+static int is_vector(const uint8_t *b)
+{
+    int i = 0;
+    while (i < GEN_CASE_LEN - 1 &&
+           (strchr("\xf0\xf2\xf3\x2e\x36\x3e\x26\x64\x65\x66\x67", b[i]) || (b[i] & 0xf0) == 0x40))
+        i++;
+    return b[i] == 0xc4 || b[i] == 0xc5 || b[i] == 0x62 || b[i] == 0x8f;
+}
+
+static int cmd_mutate(struct opts *o)
+{
+    struct gen_rng r;
+    FILE *cf, *icf, *of;
+    uint8_t rec[16], out[16], (*seeds)[16] = NULL;
+    int *lens = NULL, *vec, nseeds = 0, nvec = 0, cap = 0, i;
+    char line[512];
+    if (o->npos != 3) usage();
+    cf = open_or_die(o->pos[0], "rb");
+    icf = open_or_die(o->pos[1], "r");
+    while (fread(rec, 1, 16, cf) == 16 && fgets(line, sizeof line, icf)) {
+        int ilen;
+        const char *ist, *itext;
+        parse_iced(line, &ilen, &ist, &itext);
+        if (strcmp(ist, "ok") != 0) continue;
+        if (nseeds == cap) {
+            cap = cap ? cap * 2 : 4096;
+            seeds = realloc(seeds, (size_t)cap * sizeof *seeds);
+            lens = realloc(lens, (size_t)cap * sizeof *lens);
+            if (!seeds || !lens) {
+                fprintf(stderr, "xiediff: out of memory\n");
+                return 2;
+            }
+        }
+        memcpy(seeds[nseeds], rec, 16);
+        lens[nseeds++] = ilen;
+    }
+    fclose(cf);
+    fclose(icf);
+    if (nseeds == 0) {
+        fprintf(stderr, "xiediff: no valid case to mutate\n");
+        return 2;
+    }
+    vec = malloc((size_t)nseeds * sizeof *vec);
+    if (!vec) {
+        fprintf(stderr, "xiediff: out of memory\n");
+        return 2;
+    }
+    of = open_or_die(o->pos[2], "wb");
+    gen_seed(&r, o->seed * 977 + 5);
+    out[15] = 0;
+    /* Half of the mutants come from VEX/EVEX/XOP seeds, which are rare among valid cases. */
+    for (i = 0; i < nseeds; i++)
+        if (is_vector(seeds[i])) vec[nvec++] = i;
+    for (i = 0; i < o->count; i++) {
+        int k = nvec && (gen_next(&r) & 1) ? vec[gen_next(&r) % (uint64_t)nvec]
+                                           : (int)(gen_next(&r) % (uint64_t)nseeds);
+        gen_mutate(&r, seeds[k], lens[k], out);
+        if (fwrite(out, 1, 16, of) != 16) {
+            perror("xiediff: write");
+            return 2;
+        }
+    }
+    free(seeds);
+    free(lens);
+    free(vec);
+    return fclose(of) == 0 ? 0 : 2;
 }
 
 static void model(const struct opts *o, struct xie_cpu_model *cpu)
@@ -522,6 +594,7 @@ int main(int argc, char **argv)
     if (o.known) load_known(o.known);
     guard_init();
     if (strcmp(argv[1], "gen") == 0) return cmd_gen(&o);
+    if (strcmp(argv[1], "mutate") == 0) return cmd_mutate(&o);
     if (strcmp(argv[1], "cmp") == 0) return cmd_cmp(&o);
     if (strcmp(argv[1], "sweep") == 0) return cmd_sweep(&o);
     usage();

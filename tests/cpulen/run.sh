@@ -8,8 +8,9 @@
 #   tests/cpulen/run.sh [--mode 64|32|16] [--count N] [--seed S] [--class C]
 #                       [--reject-pct P] [--show N] [--long] [--cpulen PATH] [--xiediff PATH]
 #
-# Defaults: all three modes, 20,000 cases per mode, seed 1, class all; every case
-# xie or iced accepts runs, and 10% of the rest. --long: 1,000,000 per mode.
+# Defaults: all three modes, 20,000 cases per mode, seed 1, class all, then as
+# many mutants of the cases iced accepted; every case xie or iced accepts runs,
+# and 10% of the rest. --long: 1,000,000 (and 1,000,000 mutants) per mode.
 # Exit 1 on any length mismatch.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -51,6 +52,15 @@ for m in $modes; do
         passed=$((passed + 1))
     else
         failed=$((failed + 1)); echo "FAILED: cpulen m$m"
+    fi
+    # Mutants (1-3 bit flips) of the encodings iced accepted, as in tests/diff.
+    "$xiediff" mutate --count "$count" --seed "$((seed + 1000))" "$tmp/cases.bin" "$tmp/iced.txt" "$tmp/mut.bin"
+    node "$ROOT/tests/diff/iced_decode.js" cases "$m" amd "$tmp/mut.bin" "$tmp/iced.txt"
+    echo "(mutants)"
+    if "$cpulen" --bits "$m" --iced "$tmp/iced.txt" --reject-pct "$reject" --show "$show" "$tmp/mut.bin"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1)); echo "FAILED: cpulen m$m mutants"
     fi
 done
 echo "cpulen: $passed passed, $failed failed"

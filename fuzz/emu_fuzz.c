@@ -300,14 +300,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Bytes passed in (maybe fewer than the instruction: the rest is fetched). */
     st = xie_emulate(&c, (kind & 0x10) ? NULL : code, (kind & 0x10) ? 0 : ncode, &res);
     if (st < XIE_OK || st > XIE_INVALID_ARGUMENT || st != res.status) abort();
-    /* EMU_FUZZ_ALLOW_REP_PROGRESS=1 (exploration only) tolerates completed REP
-     * iterations kept on UNHANDLEABLE, an open question (docs/emu-bugs.md #10),
-     * so that the fuzzer can get past it. */
+    /* emu.h: a REP string instruction keeps the iterations completed before
+     * the one that was unhandleable (rCX/rSI/rDI precise, RIP at the
+     * instruction; LODS loads rAX, CMPS/SCAS set flags); nothing else moves. */
     if (st == XIE_UNHANDLEABLE &&
         (res.op == XIE_OP_MOVS || res.op == XIE_OP_CMPS || res.op == XIE_OP_STOS ||
-         res.op == XIE_OP_LODS || res.op == XIE_OP_SCAS) &&
-        getenv("EMU_FUZZ_ALLOW_REP_PROGRESS"))
+         res.op == XIE_OP_LODS || res.op == XIE_OP_SCAS)) {
+        for (k = 0; k < 16; k++)
+            if (k != XIE_GPR_RAX && k != XIE_GPR_RCX && k != XIE_GPR_RSI && k != XIE_GPR_RDI &&
+                c.gpr[k] != before.gpr[k])
+                fail("REP progress on UNHANDLEABLE changed another register", st, &res, &before,
+                     &c);
+        if (c.rip != before.rip)
+            fail("REP progress on UNHANDLEABLE moved RIP", st, &res, &before, &c);
         return 0;
+    }
     if (st == XIE_RETRY || st == XIE_UNHANDLEABLE || st == XIE_UNIMPLEMENTED ||
         st == XIE_INVALID_ARGUMENT) {
         if (memcmp(c.gpr, before.gpr, sizeof c.gpr) || c.rip != before.rip ||

@@ -17,7 +17,6 @@
  *   per mode) is printed unless -q.
  * Exit status 0 when there was no mismatch.
  */
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

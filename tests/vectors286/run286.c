@@ -29,8 +29,8 @@
 enum { R_AX, R_BX, R_CX, R_DX, R_CS, R_SS, R_DS, R_ES, R_SP, R_BP, R_SI, R_DI, R_IP, R_FL, NREG };
 static const char *const g_rname[NREG] = {"ax", "bx", "cx", "dx", "cs", "ss", "ds",
                                           "es", "sp", "bp", "si", "di", "ip", "flags"};
-/* Index of each register in xie_ctx.gpr (or segment), by R_*. */
-static const int g_gpr[8] = {XIE_GPR_RAX, XIE_GPR_RBX, XIE_GPR_RCX, XIE_GPR_RDX, 0, 0, 0, 0};
+/* Index in xie_ctx.gpr of AX, BX, CX, DX (R_AX..R_DX). */
+static const int g_gpr[4] = {XIE_GPR_RAX, XIE_GPR_RBX, XIE_GPR_RCX, XIE_GPR_RDX};
 
 struct mem {
     uint8_t *ram;
@@ -70,14 +70,12 @@ static int cb_write(void *u, uint64_t a, const void *buf, unsigned n)
 
 static int cb_cmpxchg(void *u, uint64_t a, void *exp, const void *des, unsigned n)
 {
-    struct mem *m = u;
     uint8_t cur[16];
     cb_fetch(u, a, cur, n);
     if (memcmp(cur, exp, n)) {
         memcpy(exp, cur, n);
         return XIE_CB_CHANGED;
     }
-    (void)m;
     return cb_write(u, a, des, n);
 }
 
@@ -383,7 +381,6 @@ static int run_one(const struct test *t, struct mem *m, int verbose, char *why, 
                      want);
         }
     }
-    (void)verbose;
     return why[0] ? O_FAIL : (quirk || imprecise) ? O_QUIRK : O_PASS;
 }
 

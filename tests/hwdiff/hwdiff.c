@@ -198,8 +198,19 @@ static const struct xie_ops g_ops = {
 static struct xie_cpu_model g_cpu;
 static const unsigned g_bits[3] = {16, 32, 64};
 
+/* SS of the current test: 0 (the mode's default), HW_SEL_DS (a flat 32-bit
+ * stack in 16-bit code) or HW_SEL_SS16 (a 16-bit stack in 32-bit code). */
+static uint16_t g_ss;
+
+/* Whether the current test's stack is 16-bit (SS.B = 0: SP, wrap at 64 KiB). */
+static int stack16(enum hw_mode m)
+{
+    return (m == HW_M16 && g_ss != HW_SEL_DS) || (m == HW_M32 && g_ss == HW_SEL_SS16);
+}
+
 static uint64_t seg_base(enum hw_mode m, unsigned seg)
 {
+    if (seg == XIE_SEG_SS && g_ss) return g_ss == HW_SEL_SS16 ? HW_SS16_BASE : 0;
     if (m == HW_M64) return seg == XIE_SEG_GS ? HW_GS64_BASE : 0;
     if (m != HW_M16) return 0;
     switch (seg) {
@@ -218,7 +229,7 @@ static void set_seg16(struct xie_segment *s, unsigned sel, uint64_t base, uint32
     s->attr = attr;
 }
 
-static void ctx_for(struct xie_ctx *c, enum hw_mode m)
+static void ctx_for(struct xie_ctx *c, enum hw_mode m, uint16_t ss)
 {
     xie_ctx_init(c, m == HW_M64 ? XIE_INIT_LONG64 : XIE_INIT_COMPAT32, &g_ops, NULL);
     c->cpu = g_cpu;
@@ -246,6 +257,16 @@ static void ctx_for(struct xie_ctx *c, enum hw_mode m)
         /* native.c loads DS and ES with 0x2b in every mode (SS is 0x2b too). */
         c->seg[XIE_SEG_DS].sel = HW_SEL_DS;
         c->seg[XIE_SEG_ES].sel = HW_SEL_DS;
+    }
+    if (ss == HW_SEL_SS16)
+        set_seg16(&c->seg[XIE_SEG_SS], HW_SEL_SS16, HW_SS16_BASE,
+                  0x3 | XIE_SATTR_S | XIE_SATTR_DPL | XIE_SATTR_P);
+    if (ss == HW_SEL_DS) { /* Linux's flat 32-bit data segment */
+        c->seg[XIE_SEG_SS].sel = HW_SEL_DS;
+        c->seg[XIE_SEG_SS].base = 0;
+        c->seg[XIE_SEG_SS].limit = 0xffffffffu;
+        c->seg[XIE_SEG_SS].attr =
+            0x3 | XIE_SATTR_S | XIE_SATTR_DPL | XIE_SATTR_P | XIE_SATTR_DB | XIE_SATTR_G;
     }
     c->gdtr.base = FAKE_DT;
     c->gdtr.limit = FAKE_GDT_LIMIT;
@@ -446,6 +467,18 @@ static void make_state(enum hw_mode m, struct inst *in, struct hw_state *s)
         set_low(&s->gpr[XIE_GPR_RDI], world_target(8), m == HW_M64 ? 8 : 4);
         if (chance(50)) set_low(&s->gpr[XIE_GPR_RBP], world_target(8), m == HW_M64 ? 8 : 4);
     }
+    /* Sometimes the other stack size: a flat 32-bit SS in 16-bit code, a
+     * 16-bit SS (SP wraps in 64 KiB) in 32-bit code. */
+    g_ss = 0;
+    if (m == HW_M16 && chance(25)) {
+        g_ss = HW_SEL_DS;
+        s->gpr[XIE_GPR_RSP] = world_target(8) & ~(chance(80) ? 1ull : 0ull);
+    } else if (m == HW_M32 && chance(25)) {
+        static const uint16_t sedge[] = {0, 2, 6, 7, 8, 0xf, 0xfffc, 0xfffe, 0xffff};
+        g_ss = HW_SEL_SS16;
+        s->gpr[XIE_GPR_RSP] = (rnd() << 16) | (chance(20) ? sedge[rn(9)] : rnd() & 0xfffe);
+    }
+    s->ss = g_ss;
     if (chance(70)) s->gpr[XIE_GPR_RCX] = (s->gpr[XIE_GPR_RCX] & ~0xffffffffull) | rn(40);
     for (k = 0; k < in->d.nops; k++) {
         const struct xie_operand *o = &in->d.operands[k];
@@ -522,7 +555,7 @@ static void choose_selector(enum hw_mode m, const struct inst *in, struct hw_sta
     if (!load) return;
     if (in->d.op == XIE_OP_POP) {
         uint64_t sp = s->gpr[XIE_GPR_RSP];
-        sp &= m == HW_M16 ? 0xffffull : m == HW_M32 ? 0xffffffffull : ~0ull;
+        sp &= stack16(m) ? 0xffffull : m != HW_M64 ? 0xffffffffull : ~0ull;
         poke_world(seg_base(m, XIE_SEG_SS) + sp, &sel, 2);
         return;
     }
@@ -563,7 +596,7 @@ static int run_xie(enum hw_mode m, const struct inst *in, const struct hw_state 
 {
     unsigned i, rounds;
     int st = XIE_OK;
-    ctx_for(c, m);
+    ctx_for(c, m, s->ss);
     for (i = 0; i < 16; i++)
         c->gpr[i] = s->gpr[i];
     c->rip = s->rip;
@@ -754,6 +787,7 @@ static void test_one(unsigned fi, enum hw_mode m, unsigned iter, uint64_t seed, 
                    xie_op_name(df->op), g_bits[m], iter, (unsigned long long)seed);
             for (i = 0; i < in.len; i++)
                 printf(" %02x", in.b[i]);
+            if (s.ss) printf(" (SS %#x)", s.ss);
             printf("\n    (native vs xie) %s\n", why);
             print_state("in    ", &s, m);
             print_state("native", &nr.s, m);

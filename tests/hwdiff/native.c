@@ -106,6 +106,7 @@ static void child_handler(int sig, siginfo_t *si, void *vctx)
             cs = HW_SEL_CS16;
             ss = HW_SEL_SS16;
         }
+        if (g_sh->in.ss) ss = g_sh->in.ss;
         fsgs = (uint64_t)g[REG_CSGSFS] & 0x0000ffffffff0000ull;
         g[REG_CSGSFS] = (greg_t)(cs | fsgs | (ss << 48));
         uc->uc_flags |= UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;

@@ -50,6 +50,8 @@ struct hw_state {
     uint64_t gpr[16];
     uint64_t rip; /* offset in CS (= linear address in 32/64-bit modes) */
     uint64_t rflags;
+    uint16_t ss; /* SS selector; 0: the mode's default (HW_SEL_SS16 in 16-bit mode,
+                    HW_SEL_DS otherwise) */
 };
 
 struct hw_result {

@@ -11,6 +11,7 @@
  * Usage: hwdiff [-n STATES] [-m 16|32|64] [-f FORM] [-s SEED] [-i ITER] [-v] [-q]
  *   -n  states per form per mode (default 100)   -m  only this mode
  *   -f  only this form index                      -s  seed (default 1)
+ *   -o  only the forms of this mnemonic (e.g. -o enter)
  *   -i  only this iteration (with -f and -m: reproduce one case)
  *   -v  print every mismatch (default: 3 per form) -q  only the summary line
  *   The per-form table (tests, mismatches, native exceptions, unimplemented,
@@ -802,6 +803,7 @@ int main(int argc, char **argv)
 {
     unsigned nstates = 100, fonly = ~0u, ionly = ~0u, fi, it, tot[7] = {0};
     int monly = -1, m, ai;
+    const char *oponly = NULL;
     uint64_t seed = 1;
     struct fstat *st;
     unsigned uncovered = 0, emulated = 0, notrun = 0;
@@ -812,6 +814,8 @@ int main(int argc, char **argv)
             nstates = (unsigned)strtoul(v, NULL, 0), ai++;
         else if (!strcmp(a, "-m"))
             monly = atoi(v) == 16 ? 0 : atoi(v) == 32 ? 1 : 2, ai++;
+        else if (!strcmp(a, "-o"))
+            oponly = v, ai++;
         else if (!strcmp(a, "-f"))
             fonly = (unsigned)strtoul(v, NULL, 0), ai++;
         else if (!strcmp(a, "-i"))
@@ -823,8 +827,10 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "-q"))
             g_quiet = 1;
         else {
-            fprintf(stderr, "usage: hwdiff [-n N] [-m 16|32|64] [-f FORM] [-i ITER] [-s SEED] "
-                            "[-v] [-q]\n");
+            fprintf(
+                stderr,
+                "usage: hwdiff [-n N] [-m 16|32|64] [-f FORM] [-o MNEMONIC] [-i ITER] [-s SEED] "
+                "[-v] [-q]\n");
             return 2;
         }
     }
@@ -836,6 +842,7 @@ int main(int argc, char **argv)
     st = calloc(xiei_nforms, sizeof *st);
     for (fi = 0; fi < xiei_nforms; fi++) {
         if (fonly != ~0u && fi != fonly) continue;
+        if (oponly && strcmp(oponly, xie_op_name(xiei_forms[fi].op))) continue;
         for (m = 0; m < 3; m++) {
             if (monly >= 0 && m != monly) continue;
             if (!form_ok_in_mode(&xiei_forms[fi], (enum hw_mode)m)) continue;
@@ -868,7 +875,7 @@ int main(int argc, char **argv)
         for (m = 0; m < 3; m++)
             if (monly < 0 || m == monly)
                 runnable |= form_ok_in_mode(&xiei_forms[fi], (enum hw_mode)m);
-        if (fonly == ~0u && !runnable) {
+        if (fonly == ~0u && !oponly && !runnable) {
             notrun++;
             if (g_verbose)
                 printf("%-5u %-12s | not runnable here (CPL 0, encoding, vendor or a CPUID "
@@ -876,8 +883,8 @@ int main(int argc, char **argv)
                        fi, xie_op_name(xiei_forms[fi].op));
             continue;
         }
-        if (fonly == ~0u) emulated++;
-        if (!any && fonly == ~0u) {
+        if (fonly == ~0u && !oponly) emulated++;
+        if (!any && fonly == ~0u && !oponly) {
             uncovered++;
             if (!g_quiet)
                 printf("%-5u %-12s | not covered (no instance generated%s)\n", fi,

@@ -21,9 +21,16 @@ static const uint8_t amd3dnow_suffix[] = {0x0c, 0x0d, 0x1c, 0x1d, 0x8a, 0x8e, 0x
                                           0x96, 0x97, 0x9a, 0x9e, 0xa0, 0xa4, 0xa6, 0xa7,
                                           0xaa, 0xae, 0xb0, 0xb4, 0xb6, 0xb7, 0xbb, 0xbf};
 
+/*
+ * splitmix64 walks s, s + g, s + 2g, ...: seeds must be scrambled or nearby
+ * seeds give the same stream shifted by a few steps.
+ */
 void gen_seed(struct gen_rng *r, uint64_t seed)
 {
-    r->s = seed * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
+    uint64_t z = seed + 0x632be59bd9b4e019ull;
+    z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdull;
+    z = (z ^ (z >> 33)) * 0xc4ceb9fe1a85ec53ull;
+    r->s = z ^ (z >> 33);
 }
 
 uint64_t gen_next(struct gen_rng *r)

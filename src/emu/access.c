@@ -309,23 +309,21 @@ void xiei_set_gprs(struct xiei_ex *ex, unsigned n, unsigned size, uint64_t v)
     xiei_set_gpr(ex, n, (xiei_gpr(ex, n) & ~m) | (v & m));
 }
 
-int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, struct xiei_maddr *m)
+int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, const struct xiei_maddr **m)
 {
     const struct xie_operand *o = &ex->in->operands[i];
     uint64_t ea;
     int st;
 
-    if (ex->mcache && ex->mcache_op == o) {
-        *m = ex->mc;
-        return XIE_OK;
-    }
+    *m = &ex->mc;
+    if (ex->mcache && ex->mcache_op == o) return XIE_OK;
     ea = xiei_ea(ex, o);
     /* Forms the table marks aligned (align=N, e.g. CMPXCHG16B): #GP(0) when
      * misaligned (SDM Vol. 2 CMPXCHG16B). */
     if (ex->align && (ea & (ex->align - 1u))) return xiei_gp0(ex);
-    st = xiei_xlat(ex, xiei_opseg(o), ea, o->size, kind, m);
+    ex->mcache = 0;
+    st = xiei_xlat(ex, xiei_opseg(o), ea, o->size, kind, &ex->mc);
     if (st) return st;
-    ex->mc = *m;
     ex->mcache_op = o;
     ex->mcache = 1;
     return XIE_OK;
@@ -406,7 +404,7 @@ int xiei_mem_wr(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t v)
 int xiei_rd(struct xiei_ex *ex, unsigned i, uint64_t *v)
 {
     const struct xie_operand *o = &ex->in->operands[i];
-    struct xiei_maddr m;
+    const struct xiei_maddr *m;
     int st;
 
     switch (o->kind) {
@@ -422,7 +420,7 @@ int xiei_rd(struct xiei_ex *ex, unsigned i, uint64_t *v)
         if (o->size > 8) break;
         st = xiei_opaddr(ex, i, (o->access & XIE_ACC_W) ? XIE_XLAT_WRITE : XIE_XLAT_READ, &m);
         if (st) return st;
-        return xiei_mem_rd(ex, &m, o->access & XIE_ACC_W, v);
+        return xiei_mem_rd(ex, m, o->access & XIE_ACC_W, v);
     default: break;
     }
     return XIE_UNIMPLEMENTED;
@@ -431,7 +429,7 @@ int xiei_rd(struct xiei_ex *ex, unsigned i, uint64_t *v)
 int xiei_wr(struct xiei_ex *ex, unsigned i, uint64_t v)
 {
     const struct xie_operand *o = &ex->in->operands[i];
-    struct xiei_maddr m;
+    const struct xiei_maddr *m;
     unsigned k;
     int st;
 
@@ -445,7 +443,7 @@ int xiei_wr(struct xiei_ex *ex, unsigned i, uint64_t v)
         if (o->size > 8) break;
         st = xiei_opaddr(ex, i, XIE_XLAT_WRITE, &m);
         if (st) return st;
-        return xiei_mem_wr(ex, &m, v);
+        return xiei_mem_wr(ex, m, v);
     default: break;
     }
     return XIE_UNIMPLEMENTED;

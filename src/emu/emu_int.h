@@ -182,9 +182,9 @@ int xiei_mem_rd(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, uint64_
 int xiei_mem_rdb(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, void *buf);
 int xiei_mem_wrb(struct xiei_ex *ex, const struct xiei_maddr *m, const void *buf);
 int xiei_mem_wr(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t v);
-/* Translation of memory operand i for kind (cached for the read-then-write of an
- * RMW operand). */
-int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, struct xiei_maddr *m);
+/* Translation of memory operand i for kind; *m points at it (cached in ex for
+ * the read-then-write of an RMW operand, valid until the next call). */
+int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, const struct xiei_maddr **m);
 /* Branch to target (already computed at the operand size): limit / canonical
  * checks, then sets rip_new. */
 int xiei_branch(struct xiei_ex *ex, uint64_t target);

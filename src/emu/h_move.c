@@ -108,7 +108,7 @@ XIEI_HANDLER(cmpxchg)
 XIEI_HANDLER(cmpxchg8b)
 {
     unsigned half = OPSIZE(ex, 0) / 2, i;
-    struct xiei_maddr m;
+    const struct xiei_maddr *m;
     uint8_t mem[16], nv[16];
     uint64_t lo = 0, hi = 0, m_lo = 0, m_hi = 0, n_lo, n_hi;
     uint64_t hm = xiei_mask(half);
@@ -116,7 +116,7 @@ XIEI_HANDLER(cmpxchg8b)
 
     (void)arg;
     st = xiei_opaddr(ex, 0, XIE_XLAT_WRITE, &m);
-    if (!st) st = xiei_mem_rdb(ex, &m, 1, mem);
+    if (!st) st = xiei_mem_rdb(ex, m, 1, mem);
     if (st) return st;
     for (i = 0; i < half; i++) {
         m_lo |= (uint64_t)mem[i] << (i * 8);
@@ -139,7 +139,7 @@ XIEI_HANDLER(cmpxchg8b)
         nv[i] = (uint8_t)(n_lo >> (i * 8));
         nv[half + i] = (uint8_t)(n_hi >> (i * 8));
     }
-    return xiei_mem_wrb(ex, &m, nv);
+    return xiei_mem_wrb(ex, m, nv);
 }
 
 XIEI_HANDLER(cmovcc)

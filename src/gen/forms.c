@@ -141,3589 +141,3609 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_ARPL, XIEI_H_NONE, XIEI_A_I64, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
     /* 10-legacy.isa:87: movsxd | W1 63 /r */
     {XIE_OP_MOVSXD, XIEI_H_MOVSXD, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:88: movsxd | W0 63 /r */
-    {XIE_OP_MOVSXD, XIEI_H_MOVSXD, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:89: push | 68 */
+    /* 10-legacy.isa:90: movsxd | W0 63 /r */
+    {XIE_OP_MOVSXD, XIEI_H_MOVSXD, XIEI_A_O64 | XIEI_A_INTEL, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 10-legacy.isa:91: movsxd | W0 63 /r */
+    {XIE_OP_MOVSXD, XIEI_H_MOVSXD, XIEI_A_O64 | XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    /* 10-legacy.isa:92: push | 68 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x68, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:90: imul | 69 /r */
+    /* 10-legacy.isa:93: imul | 69 /r */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x69, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:91: push | 6A */
+    /* 10-legacy.isa:94: push | 6A */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:92: imul | 6B /r */
+    /* 10-legacy.isa:95: imul | 6B /r */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:93: ins | 6C */
+    /* 10-legacy.isa:96: ins | 6C */
     {XIE_OP_INS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:94: ins | 6D */
+    /* 10-legacy.isa:97: ins | 6D */
     {XIE_OP_INS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:95: outs | 6E */
+    /* 10-legacy.isa:98: outs | 6E */
     {XIE_OP_OUTS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:96: outs | 6F */
+    /* 10-legacy.isa:99: outs | 6F */
     {XIE_OP_OUTS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:99: jo | 70 */
+    /* 10-legacy.isa:102: jo | 70 */
     {XIE_OP_JO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x70, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:100: jno | 71 */
+    /* 10-legacy.isa:103: jno | 71 */
     {XIE_OP_JNO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x71, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:101: jb | 72 */
+    /* 10-legacy.isa:104: jb | 72 */
     {XIE_OP_JB, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x72, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:102: jae | 73 */
+    /* 10-legacy.isa:105: jae | 73 */
     {XIE_OP_JAE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x73, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:103: je | 74 */
+    /* 10-legacy.isa:106: je | 74 */
     {XIE_OP_JE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x74, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:104: jne | 75 */
+    /* 10-legacy.isa:107: jne | 75 */
     {XIE_OP_JNE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x75, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:105: jbe | 76 */
+    /* 10-legacy.isa:108: jbe | 76 */
     {XIE_OP_JBE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x76, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:106: ja | 77 */
+    /* 10-legacy.isa:109: ja | 77 */
     {XIE_OP_JA, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x77, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:107: js | 78 */
+    /* 10-legacy.isa:110: js | 78 */
     {XIE_OP_JS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x78, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:108: jns | 79 */
+    /* 10-legacy.isa:111: jns | 79 */
     {XIE_OP_JNS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x79, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:109: jp | 7A */
+    /* 10-legacy.isa:112: jp | 7A */
     {XIE_OP_JP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:110: jnp | 7B */
+    /* 10-legacy.isa:113: jnp | 7B */
     {XIE_OP_JNP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:111: jl | 7C */
+    /* 10-legacy.isa:114: jl | 7C */
     {XIE_OP_JL, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:112: jge | 7D */
+    /* 10-legacy.isa:115: jge | 7D */
     {XIE_OP_JGE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:113: jle | 7E */
+    /* 10-legacy.isa:116: jle | 7E */
     {XIE_OP_JLE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:114: jg | 7F */
+    /* 10-legacy.isa:117: jg | 7F */
     {XIE_OP_JG, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:117: add | 80 /0 */
+    /* 10-legacy.isa:120: add | 80 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:118: or | 80 /1 */
+    /* 10-legacy.isa:121: or | 80 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:119: adc | 80 /2 */
+    /* 10-legacy.isa:122: adc | 80 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:120: sbb | 80 /3 */
+    /* 10-legacy.isa:123: sbb | 80 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:121: and | 80 /4 */
+    /* 10-legacy.isa:124: and | 80 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:122: sub | 80 /5 */
+    /* 10-legacy.isa:125: sub | 80 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:123: xor | 80 /6 */
+    /* 10-legacy.isa:126: xor | 80 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:124: cmp | 80 /7 */
+    /* 10-legacy.isa:127: cmp | 80 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:125: add | 81 /0 */
+    /* 10-legacy.isa:128: add | 81 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:126: or | 81 /1 */
+    /* 10-legacy.isa:129: or | 81 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:127: adc | 81 /2 */
+    /* 10-legacy.isa:130: adc | 81 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:128: sbb | 81 /3 */
+    /* 10-legacy.isa:131: sbb | 81 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:129: and | 81 /4 */
+    /* 10-legacy.isa:132: and | 81 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:130: sub | 81 /5 */
+    /* 10-legacy.isa:133: sub | 81 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:131: xor | 81 /6 */
+    /* 10-legacy.isa:134: xor | 81 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:132: cmp | 81 /7 */
+    /* 10-legacy.isa:135: cmp | 81 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:133: add | 82 /0 */
+    /* 10-legacy.isa:136: add | 82 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:134: or | 82 /1 */
+    /* 10-legacy.isa:137: or | 82 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:135: adc | 82 /2 */
+    /* 10-legacy.isa:138: adc | 82 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK | XIEI_A_I64, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:136: sbb | 82 /3 */
+    /* 10-legacy.isa:139: sbb | 82 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK | XIEI_A_I64, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:137: and | 82 /4 */
+    /* 10-legacy.isa:140: and | 82 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:138: sub | 82 /5 */
+    /* 10-legacy.isa:141: sub | 82 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:139: xor | 82 /6 */
+    /* 10-legacy.isa:142: xor | 82 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:140: cmp | 82 /7 */
+    /* 10-legacy.isa:143: cmp | 82 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:141: add | 83 /0 */
+    /* 10-legacy.isa:144: add | 83 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:142: or | 83 /1 */
+    /* 10-legacy.isa:145: or | 83 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:143: adc | 83 /2 */
+    /* 10-legacy.isa:146: adc | 83 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:144: sbb | 83 /3 */
+    /* 10-legacy.isa:147: sbb | 83 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:145: and | 83 /4 */
+    /* 10-legacy.isa:148: and | 83 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:146: sub | 83 /5 */
+    /* 10-legacy.isa:149: sub | 83 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:147: xor | 83 /6 */
+    /* 10-legacy.isa:150: xor | 83 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:148: cmp | 83 /7 */
+    /* 10-legacy.isa:151: cmp | 83 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:151: test | 84 /r */
+    /* 10-legacy.isa:154: test | 84 /r */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x84, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:152: test | 85 /r */
+    /* 10-legacy.isa:155: test | 85 /r */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x85, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:153: xchg | 86 /r */
+    /* 10-legacy.isa:156: xchg | 86 /r */
     {XIE_OP_XCHG, XIEI_H_XCHG, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x86, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:154: xchg | 87 /r */
+    /* 10-legacy.isa:157: xchg | 87 /r */
     {XIE_OP_XCHG, XIEI_H_XCHG, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x87, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:155: mov | 88 /r */
+    /* 10-legacy.isa:158: mov | 88 /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x88, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:156: mov | 89 /r */
+    /* 10-legacy.isa:159: mov | 89 /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x89, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:157: mov | 8A /r */
+    /* 10-legacy.isa:160: mov | 8A /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:158: mov | 8B /r */
+    /* 10-legacy.isa:161: mov | 8B /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:161: mov | 8C /r mem */
+    /* 10-legacy.isa:164: mov | 8C /r mem */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:162: mov | 8C /r reg */
+    /* 10-legacy.isa:165: mov | 8C /r reg */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:163: lea | 8D /r mem */
+    /* 10-legacy.isa:166: lea | 8D /r mem */
     {XIE_OP_LEA, XIEI_H_LEA, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:167: mov | 8E /r mem */
+    /* 10-legacy.isa:170: mov | 8E /r mem */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:168: mov | 8E /r reg */
+    /* 10-legacy.isa:171: mov | 8E /r reg */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:169: pop | 8F /0 */
+    /* 10-legacy.isa:172: pop | 8F /0 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8f, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:172: nop | 90 */
+    /* 10-legacy.isa:175: nop | 90 */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x90, XIEI_PFX_ANY, XIEI_M_NOREXB, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:173: pause | F3 90 */
+    /* 10-legacy.isa:176: pause | F3 90 */
     {XIE_OP_PAUSE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x90, XIEI_PFX_F3, XIEI_M_NOREXB, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:174: xchg | 90+r */
+    /* 10-legacy.isa:177: xchg | 90+r */
     {XIE_OP_XCHG, XIEI_H_XCHG, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x90, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:175: cbw | 98 */
+    /* 10-legacy.isa:178: cbw | 98 */
     {XIE_OP_CBW, XIEI_H_CBW, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x98, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:176: cwd | 99 */
+    /* 10-legacy.isa:179: cwd | 99 */
     {XIE_OP_CWD, XIEI_H_CWD, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x99, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:177: call | 9A */
+    /* 10-legacy.isa:180: call | 9A */
     {XIE_OP_CALL, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:178: fwait | 9B */
+    /* 10-legacy.isa:181: fwait | 9B */
     {XIE_OP_FWAIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:179: pushf | 9C */
+    /* 10-legacy.isa:182: pushf | 9C */
     {XIE_OP_PUSHF, XIEI_H_PUSHF, XIEI_A_D64, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:180: popf | 9D */
+    /* 10-legacy.isa:183: popf | 9D */
     {XIE_OP_POPF, XIEI_H_POPF, XIEI_A_D64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:181: sahf | 9E */
+    /* 10-legacy.isa:184: sahf | 9E */
     {XIE_OP_SAHF, XIEI_H_SAHF, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:182: sahf | 9E */
+    /* 10-legacy.isa:185: sahf | 9E */
     {XIE_OP_SAHF, XIEI_H_SAHF, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 1, {XIE_FEAT_LAHF_LM, 0}, XIEI_ENC_LEGACY, 0, 0x9e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:183: lahf | 9F */
+    /* 10-legacy.isa:186: lahf | 9F */
     {XIE_OP_LAHF, XIEI_H_LAHF, XIEI_A_I64, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:184: lahf | 9F */
+    /* 10-legacy.isa:187: lahf | 9F */
     {XIE_OP_LAHF, XIEI_H_LAHF, XIEI_A_O64, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LAHF_LM, 0}, XIEI_ENC_LEGACY, 0, 0x9f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:187: mov | A0 */
+    /* 10-legacy.isa:190: mov | A0 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa0, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:188: mov | A1 */
+    /* 10-legacy.isa:191: mov | A1 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:189: mov | A2 */
+    /* 10-legacy.isa:192: mov | A2 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:190: mov | A3 */
+    /* 10-legacy.isa:193: mov | A3 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa3, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:191: movs | A4 */
+    /* 10-legacy.isa:194: movs | A4 */
     {XIE_OP_MOVS, XIEI_H_MOVS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:192: movs | A5 */
+    /* 10-legacy.isa:195: movs | A5 */
     {XIE_OP_MOVS, XIEI_H_MOVS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:193: cmps | A6 */
+    /* 10-legacy.isa:196: cmps | A6 */
     {XIE_OP_CMPS, XIEI_H_CMPS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa6, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:194: cmps | A7 */
+    /* 10-legacy.isa:197: cmps | A7 */
     {XIE_OP_CMPS, XIEI_H_CMPS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa7, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:195: test | A8 */
+    /* 10-legacy.isa:198: test | A8 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:196: test | A9 */
+    /* 10-legacy.isa:199: test | A9 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:197: stos | AA */
+    /* 10-legacy.isa:200: stos | AA */
     {XIE_OP_STOS, XIEI_H_STOS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xaa, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:198: stos | AB */
+    /* 10-legacy.isa:201: stos | AB */
     {XIE_OP_STOS, XIEI_H_STOS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xab, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:199: lods | AC */
+    /* 10-legacy.isa:202: lods | AC */
     {XIE_OP_LODS, XIEI_H_LODS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xac, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:200: lods | AD */
+    /* 10-legacy.isa:203: lods | AD */
     {XIE_OP_LODS, XIEI_H_LODS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xad, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:201: scas | AE */
+    /* 10-legacy.isa:204: scas | AE */
     {XIE_OP_SCAS, XIEI_H_SCAS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xae, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:202: scas | AF */
+    /* 10-legacy.isa:205: scas | AF */
     {XIE_OP_SCAS, XIEI_H_SCAS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xaf, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:205: mov | B0+r */
+    /* 10-legacy.isa:208: mov | B0+r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xb0, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:206: mov | B8+r */
+    /* 10-legacy.isa:209: mov | B8+r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xb8, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:209: rol | C0 /0 */
+    /* 10-legacy.isa:212: rol | C0 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:210: ror | C0 /1 */
+    /* 10-legacy.isa:213: ror | C0 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:211: rcl | C0 /2 */
+    /* 10-legacy.isa:214: rcl | C0 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:212: rcr | C0 /3 */
+    /* 10-legacy.isa:215: rcr | C0 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:213: shl | C0 /4 */
+    /* 10-legacy.isa:216: shl | C0 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:214: shr | C0 /5 */
+    /* 10-legacy.isa:217: shr | C0 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:215: sal | C0 /6 */
+    /* 10-legacy.isa:218: sal | C0 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:216: sar | C0 /7 */
+    /* 10-legacy.isa:219: sar | C0 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:217: rol | C1 /0 */
+    /* 10-legacy.isa:220: rol | C1 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:218: ror | C1 /1 */
+    /* 10-legacy.isa:221: ror | C1 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:219: rcl | C1 /2 */
+    /* 10-legacy.isa:222: rcl | C1 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:220: rcr | C1 /3 */
+    /* 10-legacy.isa:223: rcr | C1 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:221: shl | C1 /4 */
+    /* 10-legacy.isa:224: shl | C1 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:222: shr | C1 /5 */
+    /* 10-legacy.isa:225: shr | C1 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:223: sal | C1 /6 */
+    /* 10-legacy.isa:226: sal | C1 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:224: sar | C1 /7 */
+    /* 10-legacy.isa:227: sar | C1 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:225: ret | C2 */
+    /* 10-legacy.isa:228: ret | C2 */
     {XIE_OP_RET, XIEI_H_RET, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:226: ret | C3 */
+    /* 10-legacy.isa:229: ret | C3 */
     {XIE_OP_RET, XIEI_H_RET, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc3, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:227: les | C4 /r mem */
+    /* 10-legacy.isa:230: les | C4 /r mem */
     {XIE_OP_LES, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc4, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:228: lds | C5 /r mem */
+    /* 10-legacy.isa:231: lds | C5 /r mem */
     {XIE_OP_LDS, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc5, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:229: mov | C6 /0 */
+    /* 10-legacy.isa:232: mov | C6 /0 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:230: xabort | C6 F8 */
+    /* 10-legacy.isa:233: xabort | C6 F8 */
     {XIE_OP_XABORT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 0, 0xc6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:231: mov | C7 /0 */
+    /* 10-legacy.isa:234: mov | C7 /0 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:232: xbegin | C7 F8 */
+    /* 10-legacy.isa:235: xbegin | C7 F8 */
     {XIE_OP_XBEGIN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 0, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:233: enter | C8 */
+    /* 10-legacy.isa:236: enter | C8 */
     {XIE_OP_ENTER, XIEI_H_ENTER, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:234: leave | C9 */
+    /* 10-legacy.isa:237: leave | C9 */
     {XIE_OP_LEAVE, XIEI_H_LEAVE, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:235: retf | CA */
+    /* 10-legacy.isa:238: retf | CA */
     {XIE_OP_RETF, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xca, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:236: retf | CB */
+    /* 10-legacy.isa:239: retf | CB */
     {XIE_OP_RETF, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcb, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:237: int3 | CC */
+    /* 10-legacy.isa:240: int3 | CC */
     {XIE_OP_INT3, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcc, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:238: int | CD */
+    /* 10-legacy.isa:241: int | CD */
     {XIE_OP_INT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcd, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:239: into | CE */
+    /* 10-legacy.isa:242: into | CE */
     {XIE_OP_INTO, XIEI_H_NONE, XIEI_A_I64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xce, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:240: iret | CF */
+    /* 10-legacy.isa:243: iret | CF */
     {XIE_OP_IRET, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcf, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:243: rol | D0 /0 */
+    /* 10-legacy.isa:246: rol | D0 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:244: ror | D0 /1 */
+    /* 10-legacy.isa:247: ror | D0 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:245: rcl | D0 /2 */
+    /* 10-legacy.isa:248: rcl | D0 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:246: rcr | D0 /3 */
+    /* 10-legacy.isa:249: rcr | D0 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:247: shl | D0 /4 */
+    /* 10-legacy.isa:250: shl | D0 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:248: shr | D0 /5 */
+    /* 10-legacy.isa:251: shr | D0 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:249: sal | D0 /6 */
+    /* 10-legacy.isa:252: sal | D0 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:250: sar | D0 /7 */
+    /* 10-legacy.isa:253: sar | D0 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:251: rol | D1 /0 */
+    /* 10-legacy.isa:254: rol | D1 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:252: ror | D1 /1 */
+    /* 10-legacy.isa:255: ror | D1 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:253: rcl | D1 /2 */
+    /* 10-legacy.isa:256: rcl | D1 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:254: rcr | D1 /3 */
+    /* 10-legacy.isa:257: rcr | D1 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:255: shl | D1 /4 */
+    /* 10-legacy.isa:258: shl | D1 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:256: shr | D1 /5 */
+    /* 10-legacy.isa:259: shr | D1 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:257: sal | D1 /6 */
+    /* 10-legacy.isa:260: sal | D1 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:258: sar | D1 /7 */
+    /* 10-legacy.isa:261: sar | D1 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:259: rol | D2 /0 */
+    /* 10-legacy.isa:262: rol | D2 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:260: ror | D2 /1 */
+    /* 10-legacy.isa:263: ror | D2 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:261: rcl | D2 /2 */
+    /* 10-legacy.isa:264: rcl | D2 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:262: rcr | D2 /3 */
+    /* 10-legacy.isa:265: rcr | D2 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:263: shl | D2 /4 */
+    /* 10-legacy.isa:266: shl | D2 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:264: shr | D2 /5 */
+    /* 10-legacy.isa:267: shr | D2 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:265: sal | D2 /6 */
+    /* 10-legacy.isa:268: sal | D2 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:266: sar | D2 /7 */
+    /* 10-legacy.isa:269: sar | D2 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:267: rol | D3 /0 */
+    /* 10-legacy.isa:270: rol | D3 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:268: ror | D3 /1 */
+    /* 10-legacy.isa:271: ror | D3 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:269: rcl | D3 /2 */
+    /* 10-legacy.isa:272: rcl | D3 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:270: rcr | D3 /3 */
+    /* 10-legacy.isa:273: rcr | D3 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:271: shl | D3 /4 */
+    /* 10-legacy.isa:274: shl | D3 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:272: shr | D3 /5 */
+    /* 10-legacy.isa:275: shr | D3 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:273: sal | D3 /6 */
+    /* 10-legacy.isa:276: sal | D3 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:274: sar | D3 /7 */
+    /* 10-legacy.isa:277: sar | D3 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:275: aam | D4 */
+    /* 10-legacy.isa:278: aam | D4 */
     {XIE_OP_AAM, XIEI_H_AAM, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:276: aad | D5 */
+    /* 10-legacy.isa:279: aad | D5 */
     {XIE_OP_AAD, XIEI_H_AAD, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:277: salc | D6 */
+    /* 10-legacy.isa:280: salc | D6 */
     {XIE_OP_SALC, XIEI_H_NONE, XIEI_A_I64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd6, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:278: xlat | D7 */
+    /* 10-legacy.isa:281: xlat | D7 */
     {XIE_OP_XLAT, XIEI_H_XLAT, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd7, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:281: loopne | E0 */
+    /* 10-legacy.isa:284: loopne | E0 */
     {XIE_OP_LOOPNE, XIEI_H_LOOPNE, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe0, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:282: loope | E1 */
+    /* 10-legacy.isa:285: loope | E1 */
     {XIE_OP_LOOPE, XIEI_H_LOOPE, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:283: loop | E2 */
+    /* 10-legacy.isa:286: loop | E2 */
     {XIE_OP_LOOP, XIEI_H_LOOP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:284: jcxz | E3 */
+    /* 10-legacy.isa:287: jcxz | E3 */
     {XIE_OP_JCXZ, XIEI_H_JCXZ, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe3, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:285: in | E4 */
+    /* 10-legacy.isa:288: in | E4 */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:286: in | E5 */
+    /* 10-legacy.isa:289: in | E5 */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:287: out | E6 */
+    /* 10-legacy.isa:290: out | E6 */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe6, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:288: out | E7 */
+    /* 10-legacy.isa:291: out | E7 */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe7, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:289: call | E8 */
+    /* 10-legacy.isa:292: call | E8 */
     {XIE_OP_CALL, XIEI_H_CALL, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:290: jmp | E9 */
+    /* 10-legacy.isa:293: jmp | E9 */
     {XIE_OP_JMP, XIEI_H_JMP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:291: jmp | EA */
+    /* 10-legacy.isa:294: jmp | EA */
     {XIE_OP_JMP, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xea, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:292: jmp | EB */
+    /* 10-legacy.isa:295: jmp | EB */
     {XIE_OP_JMP, XIEI_H_JMP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xeb, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:293: in | EC */
+    /* 10-legacy.isa:296: in | EC */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xec, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:294: in | ED */
+    /* 10-legacy.isa:297: in | ED */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xed, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:295: out | EE */
+    /* 10-legacy.isa:298: out | EE */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xee, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:296: out | EF */
+    /* 10-legacy.isa:299: out | EF */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xef, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:299: int1 | F1 */
+    /* 10-legacy.isa:302: int1 | F1 */
     {XIE_OP_INT1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:300: hlt | F4 */
+    /* 10-legacy.isa:303: hlt | F4 */
     {XIE_OP_HLT, XIEI_H_HLT, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:301: cmc | F5 */
+    /* 10-legacy.isa:304: cmc | F5 */
     {XIE_OP_CMC, XIEI_H_CMC, 0, XIEI_F_CF, XIEI_F_CF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:302: test | F6 /0 */
+    /* 10-legacy.isa:305: test | F6 /0 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:303: test | F6 /1 */
+    /* 10-legacy.isa:306: test | F6 /1 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:304: not | F6 /2 */
+    /* 10-legacy.isa:307: not | F6 /2 */
     {XIE_OP_NOT, XIEI_H_NOT, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:305: neg | F6 /3 */
+    /* 10-legacy.isa:308: neg | F6 /3 */
     {XIE_OP_NEG, XIEI_H_NEG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:306: mul | F6 /4 */
+    /* 10-legacy.isa:309: mul | F6 /4 */
     {XIE_OP_MUL, XIEI_H_MUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:307: imul | F6 /5 */
+    /* 10-legacy.isa:310: imul | F6 /5 */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:308: div | F6 /6 */
+    /* 10-legacy.isa:311: div | F6 /6 */
     {XIE_OP_DIV, XIEI_H_DIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:309: idiv | F6 /7 */
+    /* 10-legacy.isa:312: idiv | F6 /7 */
     {XIE_OP_IDIV, XIEI_H_IDIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:310: test | F7 /0 */
+    /* 10-legacy.isa:313: test | F7 /0 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:311: test | F7 /1 */
+    /* 10-legacy.isa:314: test | F7 /1 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:312: not | F7 /2 */
+    /* 10-legacy.isa:315: not | F7 /2 */
     {XIE_OP_NOT, XIEI_H_NOT, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:313: neg | F7 /3 */
+    /* 10-legacy.isa:316: neg | F7 /3 */
     {XIE_OP_NEG, XIEI_H_NEG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:314: mul | F7 /4 */
+    /* 10-legacy.isa:317: mul | F7 /4 */
     {XIE_OP_MUL, XIEI_H_MUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:315: imul | F7 /5 */
+    /* 10-legacy.isa:318: imul | F7 /5 */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:316: div | F7 /6 */
+    /* 10-legacy.isa:319: div | F7 /6 */
     {XIE_OP_DIV, XIEI_H_DIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:317: idiv | F7 /7 */
+    /* 10-legacy.isa:320: idiv | F7 /7 */
     {XIE_OP_IDIV, XIEI_H_IDIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:318: clc | F8 */
+    /* 10-legacy.isa:321: clc | F8 */
     {XIE_OP_CLC, XIEI_H_CLC, 0, 0, XIEI_F_CF, 0, XIEI_F_CF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:319: stc | F9 */
+    /* 10-legacy.isa:322: stc | F9 */
     {XIE_OP_STC, XIEI_H_STC, 0, 0, XIEI_F_CF, 0, 0, XIEI_F_CF, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:320: cli | FA */
+    /* 10-legacy.isa:323: cli | FA */
     {XIE_OP_CLI, XIEI_H_CLI, 0, 0, XIEI_F_IF, 0, XIEI_F_IF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfa, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:321: sti | FB */
+    /* 10-legacy.isa:324: sti | FB */
     {XIE_OP_STI, XIEI_H_STI, 0, 0, XIEI_F_IF, 0, 0, XIEI_F_IF, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfb, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:322: cld | FC */
+    /* 10-legacy.isa:325: cld | FC */
     {XIE_OP_CLD, XIEI_H_CLD, 0, 0, XIEI_F_DF, 0, XIEI_F_DF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfc, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:323: std | FD */
+    /* 10-legacy.isa:326: std | FD */
     {XIE_OP_STD, XIEI_H_STD, 0, 0, XIEI_F_DF, 0, 0, XIEI_F_DF, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfd, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:324: inc | FE /0 */
+    /* 10-legacy.isa:327: inc | FE /0 */
     {XIE_OP_INC, XIEI_H_INC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfe, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:325: dec | FE /1 */
+    /* 10-legacy.isa:328: dec | FE /1 */
     {XIE_OP_DEC, XIEI_H_DEC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfe, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:326: inc | FF /0 */
+    /* 10-legacy.isa:329: inc | FF /0 */
     {XIE_OP_INC, XIEI_H_INC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:327: dec | FF /1 */
+    /* 10-legacy.isa:330: dec | FF /1 */
     {XIE_OP_DEC, XIEI_H_DEC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:328: call | FF /2 */
+    /* 10-legacy.isa:331: call | FF /2 */
     {XIE_OP_CALL, XIEI_H_CALL, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:329: call | FF /3 mem */
+    /* 10-legacy.isa:332: call | FF /3 mem */
     {XIE_OP_CALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:330: jmp | FF /4 */
+    /* 10-legacy.isa:333: jmp | FF /4 */
     {XIE_OP_JMP, XIEI_H_JMP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:331: jmp | FF /5 mem */
+    /* 10-legacy.isa:334: jmp | FF /5 mem */
     {XIE_OP_JMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:332: push | FF /6 */
+    /* 10-legacy.isa:335: push | FF /6 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:338: cmovo | 0F 40 /r */
+    /* 10-legacy.isa:341: cmovo | 0F 40 /r */
     {XIE_OP_CMOVO, XIEI_H_CMOVCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x40, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:339: cmovno | 0F 41 /r */
+    /* 10-legacy.isa:342: cmovno | 0F 41 /r */
     {XIE_OP_CMOVNO, XIEI_H_CMOVCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x41, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:340: cmovb | 0F 42 /r */
+    /* 10-legacy.isa:343: cmovb | 0F 42 /r */
     {XIE_OP_CMOVB, XIEI_H_CMOVCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x42, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:341: cmovae | 0F 43 /r */
+    /* 10-legacy.isa:344: cmovae | 0F 43 /r */
     {XIE_OP_CMOVAE, XIEI_H_CMOVCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x43, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:342: cmove | 0F 44 /r */
+    /* 10-legacy.isa:345: cmove | 0F 44 /r */
     {XIE_OP_CMOVE, XIEI_H_CMOVCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x44, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:343: cmovne | 0F 45 /r */
+    /* 10-legacy.isa:346: cmovne | 0F 45 /r */
     {XIE_OP_CMOVNE, XIEI_H_CMOVCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x45, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:344: cmovbe | 0F 46 /r */
+    /* 10-legacy.isa:347: cmovbe | 0F 46 /r */
     {XIE_OP_CMOVBE, XIEI_H_CMOVCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x46, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:345: cmova | 0F 47 /r */
+    /* 10-legacy.isa:348: cmova | 0F 47 /r */
     {XIE_OP_CMOVA, XIEI_H_CMOVCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x47, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:346: cmovs | 0F 48 /r */
+    /* 10-legacy.isa:349: cmovs | 0F 48 /r */
     {XIE_OP_CMOVS, XIEI_H_CMOVCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x48, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:347: cmovns | 0F 49 /r */
+    /* 10-legacy.isa:350: cmovns | 0F 49 /r */
     {XIE_OP_CMOVNS, XIEI_H_CMOVCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x49, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:348: cmovp | 0F 4A /r */
+    /* 10-legacy.isa:351: cmovp | 0F 4A /r */
     {XIE_OP_CMOVP, XIEI_H_CMOVCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:349: cmovnp | 0F 4B /r */
+    /* 10-legacy.isa:352: cmovnp | 0F 4B /r */
     {XIE_OP_CMOVNP, XIEI_H_CMOVCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:350: cmovl | 0F 4C /r */
+    /* 10-legacy.isa:353: cmovl | 0F 4C /r */
     {XIE_OP_CMOVL, XIEI_H_CMOVCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:351: cmovge | 0F 4D /r */
+    /* 10-legacy.isa:354: cmovge | 0F 4D /r */
     {XIE_OP_CMOVGE, XIEI_H_CMOVCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:352: cmovle | 0F 4E /r */
+    /* 10-legacy.isa:355: cmovle | 0F 4E /r */
     {XIE_OP_CMOVLE, XIEI_H_CMOVCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:353: cmovg | 0F 4F /r */
+    /* 10-legacy.isa:356: cmovg | 0F 4F /r */
     {XIE_OP_CMOVG, XIEI_H_CMOVCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:356: jo | 0F 80 */
+    /* 10-legacy.isa:359: jo | 0F 80 */
     {XIE_OP_JO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x80, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:357: jno | 0F 81 */
+    /* 10-legacy.isa:360: jno | 0F 81 */
     {XIE_OP_JNO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x81, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:358: jb | 0F 82 */
+    /* 10-legacy.isa:361: jb | 0F 82 */
     {XIE_OP_JB, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x82, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:359: jae | 0F 83 */
+    /* 10-legacy.isa:362: jae | 0F 83 */
     {XIE_OP_JAE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x83, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:360: je | 0F 84 */
+    /* 10-legacy.isa:363: je | 0F 84 */
     {XIE_OP_JE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x84, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:361: jne | 0F 85 */
+    /* 10-legacy.isa:364: jne | 0F 85 */
     {XIE_OP_JNE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x85, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:362: jbe | 0F 86 */
+    /* 10-legacy.isa:365: jbe | 0F 86 */
     {XIE_OP_JBE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x86, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:363: ja | 0F 87 */
+    /* 10-legacy.isa:366: ja | 0F 87 */
     {XIE_OP_JA, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x87, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:364: js | 0F 88 */
+    /* 10-legacy.isa:367: js | 0F 88 */
     {XIE_OP_JS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x88, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:365: jns | 0F 89 */
+    /* 10-legacy.isa:368: jns | 0F 89 */
     {XIE_OP_JNS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x89, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:366: jp | 0F 8A */
+    /* 10-legacy.isa:369: jp | 0F 8A */
     {XIE_OP_JP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:367: jnp | 0F 8B */
+    /* 10-legacy.isa:370: jnp | 0F 8B */
     {XIE_OP_JNP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:368: jl | 0F 8C */
+    /* 10-legacy.isa:371: jl | 0F 8C */
     {XIE_OP_JL, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:369: jge | 0F 8D */
+    /* 10-legacy.isa:372: jge | 0F 8D */
     {XIE_OP_JGE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:370: jle | 0F 8E */
+    /* 10-legacy.isa:373: jle | 0F 8E */
     {XIE_OP_JLE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:371: jg | 0F 8F */
+    /* 10-legacy.isa:374: jg | 0F 8F */
     {XIE_OP_JG, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:374: seto | 0F 90 /r */
+    /* 10-legacy.isa:377: seto | 0F 90 /r */
     {XIE_OP_SETO, XIEI_H_SETCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x90, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:375: setno | 0F 91 /r */
+    /* 10-legacy.isa:378: setno | 0F 91 /r */
     {XIE_OP_SETNO, XIEI_H_SETCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x91, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:376: setb | 0F 92 /r */
+    /* 10-legacy.isa:379: setb | 0F 92 /r */
     {XIE_OP_SETB, XIEI_H_SETCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x92, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:377: setae | 0F 93 /r */
+    /* 10-legacy.isa:380: setae | 0F 93 /r */
     {XIE_OP_SETAE, XIEI_H_SETCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x93, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:378: sete | 0F 94 /r */
+    /* 10-legacy.isa:381: sete | 0F 94 /r */
     {XIE_OP_SETE, XIEI_H_SETCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x94, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:379: setne | 0F 95 /r */
+    /* 10-legacy.isa:382: setne | 0F 95 /r */
     {XIE_OP_SETNE, XIEI_H_SETCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x95, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:380: setbe | 0F 96 /r */
+    /* 10-legacy.isa:383: setbe | 0F 96 /r */
     {XIE_OP_SETBE, XIEI_H_SETCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x96, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:381: seta | 0F 97 /r */
+    /* 10-legacy.isa:384: seta | 0F 97 /r */
     {XIE_OP_SETA, XIEI_H_SETCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x97, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:382: sets | 0F 98 /r */
+    /* 10-legacy.isa:385: sets | 0F 98 /r */
     {XIE_OP_SETS, XIEI_H_SETCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x98, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:383: setns | 0F 99 /r */
+    /* 10-legacy.isa:386: setns | 0F 99 /r */
     {XIE_OP_SETNS, XIEI_H_SETCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x99, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:384: setp | 0F 9A /r */
+    /* 10-legacy.isa:387: setp | 0F 9A /r */
     {XIE_OP_SETP, XIEI_H_SETCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:385: setnp | 0F 9B /r */
+    /* 10-legacy.isa:388: setnp | 0F 9B /r */
     {XIE_OP_SETNP, XIEI_H_SETCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:386: setl | 0F 9C /r */
+    /* 10-legacy.isa:389: setl | 0F 9C /r */
     {XIE_OP_SETL, XIEI_H_SETCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:387: setge | 0F 9D /r */
+    /* 10-legacy.isa:390: setge | 0F 9D /r */
     {XIE_OP_SETGE, XIEI_H_SETCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:388: setle | 0F 9E /r */
+    /* 10-legacy.isa:391: setle | 0F 9E /r */
     {XIE_OP_SETLE, XIEI_H_SETCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:389: setg | 0F 9F /r */
+    /* 10-legacy.isa:392: setg | 0F 9F /r */
     {XIE_OP_SETG, XIEI_H_SETCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:392: push | 0F A0 */
+    /* 10-legacy.isa:395: push | 0F A0 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa0, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:393: pop | 0F A1 */
+    /* 10-legacy.isa:396: pop | 0F A1 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:394: cpuid | 0F A2 */
+    /* 10-legacy.isa:397: cpuid | 0F A2 */
     {XIE_OP_CPUID, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:395: bt | 0F A3 /r */
+    /* 10-legacy.isa:398: bt | 0F A3 /r */
     {XIE_OP_BT, XIEI_H_BT, 0, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa3, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:398: shld | 0F A4 /r */
+    /* 10-legacy.isa:401: shld | 0F A4 /r */
     {XIE_OP_SHLD, XIEI_H_SHLD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:399: shld | 0F A5 /r */
+    /* 10-legacy.isa:402: shld | 0F A5 /r */
     {XIE_OP_SHLD, XIEI_H_SHLD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa5, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:400: push | 0F A8 */
+    /* 10-legacy.isa:403: push | 0F A8 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:401: pop | 0F A9 */
+    /* 10-legacy.isa:404: pop | 0F A9 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:402: rsm | 0F AA */
+    /* 10-legacy.isa:405: rsm | 0F AA */
     {XIE_OP_RSM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xaa, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:403: bts | 0F AB /r */
+    /* 10-legacy.isa:406: bts | 0F AB /r */
     {XIE_OP_BTS, XIEI_H_BTS, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xab, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:404: shrd | 0F AC /r */
+    /* 10-legacy.isa:407: shrd | 0F AC /r */
     {XIE_OP_SHRD, XIEI_H_SHRD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xac, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:405: shrd | 0F AD /r */
+    /* 10-legacy.isa:408: shrd | 0F AD /r */
     {XIE_OP_SHRD, XIEI_H_SHRD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xad, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:406: imul | 0F AF /r */
+    /* 10-legacy.isa:409: imul | 0F AF /r */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xaf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:409: cmpxchg | 0F B0 /r */
+    /* 10-legacy.isa:412: cmpxchg | 0F B0 /r */
     {XIE_OP_CMPXCHG, XIEI_H_CMPXCHG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:410: cmpxchg | 0F B1 /r */
+    /* 10-legacy.isa:413: cmpxchg | 0F B1 /r */
     {XIE_OP_CMPXCHG, XIEI_H_CMPXCHG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb1, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:411: lss | 0F B2 /r mem */
+    /* 10-legacy.isa:414: lss | 0F B2 /r mem */
     {XIE_OP_LSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:412: btr | 0F B3 /r */
+    /* 10-legacy.isa:415: btr | 0F B3 /r */
     {XIE_OP_BTR, XIEI_H_BTR, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb3, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:413: lfs | 0F B4 /r mem */
+    /* 10-legacy.isa:416: lfs | 0F B4 /r mem */
     {XIE_OP_LFS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb4, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:414: lgs | 0F B5 /r mem */
+    /* 10-legacy.isa:417: lgs | 0F B5 /r mem */
     {XIE_OP_LGS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb5, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:415: movzx | 0F B6 /r */
+    /* 10-legacy.isa:418: movzx | 0F B6 /r */
     {XIE_OP_MOVZX, XIEI_H_MOVZX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:416: movzx | 0F B7 /r */
+    /* 10-legacy.isa:419: movzx | 0F B7 /r */
     {XIE_OP_MOVZX, XIEI_H_MOVZX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:417: popcnt | F3 0F B8 /r */
+    /* 10-legacy.isa:420: popcnt | F3 0F B8 /r */
     {XIE_OP_POPCNT, XIEI_H_POPCNT, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_POPCNT, 0}, XIEI_ENC_LEGACY, 1, 0xb8, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:418: ud1 | 0F B9 /r */
+    /* 10-legacy.isa:421: ud1 | 0F B9 /r */
     {XIE_OP_UD1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb9, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:419: bt | 0F BA /4 */
+    /* 10-legacy.isa:422: bt | 0F BA /4 */
     {XIE_OP_BT, XIEI_H_BT, 0, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:420: bts | 0F BA /5 */
+    /* 10-legacy.isa:423: bts | 0F BA /5 */
     {XIE_OP_BTS, XIEI_H_BTS, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:421: btr | 0F BA /6 */
+    /* 10-legacy.isa:424: btr | 0F BA /6 */
     {XIE_OP_BTR, XIEI_H_BTR, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:422: btc | 0F BA /7 */
+    /* 10-legacy.isa:425: btc | 0F BA /7 */
     {XIE_OP_BTC, XIEI_H_BTC, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:423: btc | 0F BB /r */
+    /* 10-legacy.isa:426: btc | 0F BB /r */
     {XIE_OP_BTC, XIEI_H_BTC, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbb, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:424: bsf | 0F BC /r */
+    /* 10-legacy.isa:427: bsf | 0F BC /r */
     {XIE_OP_BSF, XIEI_H_BSF, 0, 0, XIEI_F_ZF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbc, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:425: tzcnt | F3 0F BC /r */
+    /* 10-legacy.isa:428: tzcnt | F3 0F BC /r */
     {XIE_OP_TZCNT, XIEI_H_TZCNT, 0, 0, XIEI_F_CF | XIEI_F_ZF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_LEGACY, 1, 0xbc, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:426: bsr | 0F BD /r */
+    /* 10-legacy.isa:429: bsr | 0F BD /r */
     {XIE_OP_BSR, XIEI_H_BSR, 0, 0, XIEI_F_ZF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbd, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:427: lzcnt | F3 0F BD /r */
+    /* 10-legacy.isa:430: lzcnt | F3 0F BD /r */
     {XIE_OP_LZCNT, XIEI_H_LZCNT, 0, 0, XIEI_F_CF | XIEI_F_ZF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 1, {XIE_FEAT_LZCNT, 0}, XIEI_ENC_LEGACY, 1, 0xbd, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:428: movsx | 0F BE /r */
+    /* 10-legacy.isa:431: movsx | 0F BE /r */
     {XIE_OP_MOVSX, XIEI_H_MOVSX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbe, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:429: movsx | 0F BF /r */
+    /* 10-legacy.isa:432: movsx | 0F BF /r */
     {XIE_OP_MOVSX, XIEI_H_MOVSX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:432: xadd | 0F C0 /r */
+    /* 10-legacy.isa:435: xadd | 0F C0 /r */
     {XIE_OP_XADD, XIEI_H_XADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:433: xadd | 0F C1 /r */
+    /* 10-legacy.isa:436: xadd | 0F C1 /r */
     {XIE_OP_XADD, XIEI_H_XADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:434: movnti | NP 0F C3 /r mem */
+    /* 10-legacy.isa:437: movnti | NP 0F C3 /r mem */
     {XIE_OP_MOVNTI, XIEI_H_MOVNTI, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:435: cmpxchg8b | W0 0F C7 /1 mem */
+    /* 10-legacy.isa:438: cmpxchg8b | W0 0F C7 /1 mem */
     {XIE_OP_CMPXCHG8B, XIEI_H_CMPXCHG8B, XIEI_A_LOCK, 0, XIEI_F_ZF, 0, 0, 0, 0, 1, {XIE_FEAT_CX8, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:436: cmpxchg16b | W1 0F C7 /1 mem */
+    /* 10-legacy.isa:439: cmpxchg16b | W1 0F C7 /1 mem */
     {XIE_OP_CMPXCHG16B, XIEI_H_CMPXCHG16B, XIEI_A_LOCK, 0, XIEI_F_ZF, 0, 0, 0, 16, 1, {XIE_FEAT_CX16, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:438: rdrand | 0F C7 /6 reg */
-    {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:439: rdseed | 0F C7 /7 reg */
-    {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:440: rdpid | F3 0F C7 /7 reg */
+    /* 10-legacy.isa:441: rdrand | NP 0F C7 /6 reg */
+    {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:442: rdrand | 66 0F C7 /6 reg */
+    {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:443: rdseed | NP 0F C7 /7 reg */
+    {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:444: rdseed | 66 0F C7 /7 reg */
+    {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:445: rdpid | F3 0F C7 /7 reg */
     {XIE_OP_RDPID, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RDPID, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:441: bswap | 0F C8+r */
+    /* 10-legacy.isa:446: bswap | 0F C8+r */
     {XIE_OP_BSWAP, XIEI_H_BSWAP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc8, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:442: ud0 | 0F FF /r */
+    /* 10-legacy.isa:447: ud0 | 0F FF /r */
     {XIE_OP_UD0, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:443: ud2 | 0F 0B */
+    /* 10-legacy.isa:448: ud2 | 0F 0B */
     {XIE_OP_UD2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:451: movbe | 0F 38 F0 /r mem */
-    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:452: movbe | 0F 38 F1 /r mem */
-    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:453: crc32 | F2 0F 38 F0 /r */
+    /* 10-legacy.isa:454: movbe | NP 0F 38 F0 /r mem */
+    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:455: movbe | 66 0F 38 F0 /r mem */
+    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:456: movbe | NP 0F 38 F1 /r mem */
+    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:457: movbe | 66 0F 38 F1 /r mem */
+    {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:458: crc32 | F2 0F 38 F0 /r */
     {XIE_OP_CRC32, XIEI_H_CRC32, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:454: crc32 | F2 0F 38 F1 /r */
+    /* 10-legacy.isa:459: crc32 | F2 0F 38 F1 /r */
     {XIE_OP_CRC32, XIEI_H_CRC32, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:455: adcx | 66 0F 38 F6 /r */
+    /* 10-legacy.isa:460: adcx | 66 0F 38 F6 /r */
     {XIE_OP_ADCX, XIEI_H_ADCX, 0, XIEI_F_CF, XIEI_F_CF, 0, 0, 0, 0, 1, {XIE_FEAT_ADX, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:456: adox | F3 0F 38 F6 /r */
+    /* 10-legacy.isa:461: adox | F3 0F 38 F6 /r */
     {XIE_OP_ADOX, XIEI_H_ADOX, 0, XIEI_F_OF, XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_ADX, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:457: movdiri | NP 0F 38 F9 /r mem */
+    /* 10-legacy.isa:462: movdiri | NP 0F 38 F9 /r mem */
     {XIE_OP_MOVDIRI, XIEI_H_MOVDIRI, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIRI, 0}, XIEI_ENC_LEGACY, 2, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:458: movdir64b | 66 0F 38 F8 /r mem */
-    {XIE_OP_MOVDIR64B, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIR64B, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:459: enqcmd | F2 0F 38 F8 /r mem */
-    {XIE_OP_ENQCMD, XIEI_H_NONE, XIEI_A_F64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:460: enqcmds | F3 0F 38 F8 /r mem */
-    {XIE_OP_ENQCMDS, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:461: aadd | NP 0F 38 FC /r mem */
+    /* 10-legacy.isa:463: movdir64b | 66 0F 38 F8 /r mem */
+    {XIE_OP_MOVDIR64B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIR64B, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:464: enqcmd | F2 0F 38 F8 /r mem */
+    {XIE_OP_ENQCMD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:465: enqcmds | F3 0F 38 F8 /r mem */
+    {XIE_OP_ENQCMDS, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:466: aadd | NP 0F 38 FC /r mem */
     {XIE_OP_AADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:462: aand | 66 0F 38 FC /r mem */
+    /* 10-legacy.isa:467: aand | 66 0F 38 FC /r mem */
     {XIE_OP_AAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:463: axor | F3 0F 38 FC /r mem */
+    /* 10-legacy.isa:468: axor | F3 0F 38 FC /r mem */
     {XIE_OP_AXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:464: aor | F2 0F 38 FC /r mem */
+    /* 10-legacy.isa:469: aor | F2 0F 38 FC /r mem */
     {XIE_OP_AOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:470: prefetchnta | 0F 18 /0 mem */
+    /* 10-legacy.isa:475: prefetchnta | 0F 18 /0 mem */
     {XIE_OP_PREFETCHNTA, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:471: prefetcht0 | 0F 18 /1 mem */
+    /* 10-legacy.isa:476: prefetcht0 | 0F 18 /1 mem */
     {XIE_OP_PREFETCHT0, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:472: prefetcht1 | 0F 18 /2 mem */
+    /* 10-legacy.isa:477: prefetcht1 | 0F 18 /2 mem */
     {XIE_OP_PREFETCHT1, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:473: prefetcht2 | 0F 18 /3 mem */
+    /* 10-legacy.isa:478: prefetcht2 | 0F 18 /3 mem */
     {XIE_OP_PREFETCHT2, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:474: nop | 0F 18 /r */
+    /* 10-legacy.isa:479: nop | 0F 18 /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:475: nop | 0F 19 /r */
+    /* 10-legacy.isa:480: nop | 0F 19 /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x19, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:476: nop | 0F 1A /r */
+    /* 10-legacy.isa:481: nop | 0F 1A /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:477: nop | 0F 1B /r */
+    /* 10-legacy.isa:482: nop | 0F 1B /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:478: cldemote | NP 0F 1C /0 mem */
+    /* 10-legacy.isa:483: cldemote | NP 0F 1C /0 mem */
     {XIE_OP_CLDEMOTE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLDEMOTE, 0}, XIEI_ENC_LEGACY, 1, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:479: nop | 0F 1C /r */
+    /* 10-legacy.isa:484: nop | 0F 1C /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:480: nop | 0F 1D /r */
+    /* 10-legacy.isa:485: nop | 0F 1D /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:481: endbr64 | F3 0F 1E FA */
+    /* 10-legacy.isa:486: endbr64 | F3 0F 1E FA */
     {XIE_OP_ENDBR64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_IBT, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:482: endbr32 | F3 0F 1E FB */
+    /* 10-legacy.isa:487: endbr32 | F3 0F 1E FB */
     {XIE_OP_ENDBR32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_IBT, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:483: rdsspd | F3 W0 0F 1E /1 reg */
+    /* 10-legacy.isa:488: rdsspd | F3 W0 0F 1E /1 reg */
     {XIE_OP_RDSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:484: rdsspq | F3 W1 0F 1E /1 reg */
+    /* 10-legacy.isa:489: rdsspq | F3 W1 0F 1E /1 reg */
     {XIE_OP_RDSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:485: nop | 0F 1E /r */
+    /* 10-legacy.isa:490: nop | 0F 1E /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:486: nop | 0F 1F /r */
+    /* 10-legacy.isa:491: nop | 0F 1F /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:492: prefetch | 0F 0D /0 mem */
+    /* 10-legacy.isa:497: prefetch | 0F 0D /0 mem */
     {XIE_OP_PREFETCH, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:493: prefetchw | 0F 0D /1 mem */
+    /* 10-legacy.isa:498: prefetchw | 0F 0D /1 mem */
     {XIE_OP_PREFETCHW, XIEI_H_PREFETCHW, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:494: prefetchwt1 | 0F 0D /2 mem */
+    /* 10-legacy.isa:499: prefetchwt1 | 0F 0D /2 mem */
     {XIE_OP_PREFETCHWT1, XIEI_H_PREFETCHWT1, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:495: prefetch | 0F 0D /r mem */
+    /* 10-legacy.isa:500: prefetch | 0F 0D /r mem */
     {XIE_OP_PREFETCH, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:496: nop | 0F 0D /r reg */
+    /* 10-legacy.isa:501: nop | 0F 0D /r reg */
     {XIE_OP_NOP, XIEI_H_NOP, XIEI_A_INTEL, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:497: clflush | NP 0F AE /7 mem */
+    /* 10-legacy.isa:502: clflush | NP 0F AE /7 mem */
     {XIE_OP_CLFLUSH, XIEI_H_CLFLUSH, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLFSH, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:498: clflushopt | 66 0F AE /7 mem */
+    /* 10-legacy.isa:503: clflushopt | 66 0F AE /7 mem */
     {XIE_OP_CLFLUSHOPT, XIEI_H_CLFLUSHOPT, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLFLUSHOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:499: clwb | 66 0F AE /6 mem */
+    /* 10-legacy.isa:504: clwb | 66 0F AE /6 mem */
     {XIE_OP_CLWB, XIEI_H_CLWB, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLWB, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:500: lfence | NP 0F AE /5 reg */
+    /* 10-legacy.isa:505: lfence | NP 0F AE /5 reg */
     {XIE_OP_LFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:501: mfence | NP 0F AE /6 reg */
+    /* 10-legacy.isa:506: mfence | NP 0F AE /6 reg */
     {XIE_OP_MFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:502: sfence | NP 0F AE /7 reg */
+    /* 10-legacy.isa:507: sfence | NP 0F AE /7 reg */
     {XIE_OP_SFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:506: sldt | 0F 00 /0 mem */
+    /* 10-legacy.isa:511: sldt | 0F 00 /0 mem */
     {XIE_OP_SLDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:507: sldt | 0F 00 /0 reg */
+    /* 10-legacy.isa:512: sldt | 0F 00 /0 reg */
     {XIE_OP_SLDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:508: str | 0F 00 /1 mem */
+    /* 10-legacy.isa:513: str | 0F 00 /1 mem */
     {XIE_OP_STR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:509: str | 0F 00 /1 reg */
+    /* 10-legacy.isa:514: str | 0F 00 /1 reg */
     {XIE_OP_STR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:510: lldt | 0F 00 /2 */
+    /* 10-legacy.isa:515: lldt | 0F 00 /2 */
     {XIE_OP_LLDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:511: ltr | 0F 00 /3 */
+    /* 10-legacy.isa:516: ltr | 0F 00 /3 */
     {XIE_OP_LTR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:512: verr | 0F 00 /4 */
+    /* 10-legacy.isa:517: verr | 0F 00 /4 */
     {XIE_OP_VERR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:513: verw | 0F 00 /5 */
+    /* 10-legacy.isa:518: verw | 0F 00 /5 */
     {XIE_OP_VERW, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:514: lkgs | F2 0F 00 /6 */
+    /* 10-legacy.isa:519: lkgs | F2 0F 00 /6 */
     {XIE_OP_LKGS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LKGS, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:517: sgdt | 0F 01 /0 mem */
+    /* 10-legacy.isa:522: sgdt | 0F 01 /0 mem */
     {XIE_OP_SGDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:518: sidt | 0F 01 /1 mem */
+    /* 10-legacy.isa:523: sidt | 0F 01 /1 mem */
     {XIE_OP_SIDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:519: lgdt | 0F 01 /2 mem */
+    /* 10-legacy.isa:524: lgdt | 0F 01 /2 mem */
     {XIE_OP_LGDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:520: lidt | 0F 01 /3 mem */
+    /* 10-legacy.isa:525: lidt | 0F 01 /3 mem */
     {XIE_OP_LIDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:521: smsw | 0F 01 /4 mem */
+    /* 10-legacy.isa:526: smsw | 0F 01 /4 mem */
     {XIE_OP_SMSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:522: smsw | 0F 01 /4 reg */
+    /* 10-legacy.isa:527: smsw | 0F 01 /4 reg */
     {XIE_OP_SMSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:523: rstorssp | F3 0F 01 /5 mem */
+    /* 10-legacy.isa:528: rstorssp | F3 0F 01 /5 mem */
     {XIE_OP_RSTORSSP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:524: lmsw | 0F 01 /6 */
+    /* 10-legacy.isa:529: lmsw | 0F 01 /6 */
     {XIE_OP_LMSW, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:525: invlpg | 0F 01 /7 mem */
+    /* 10-legacy.isa:530: invlpg | 0F 01 /7 mem */
     {XIE_OP_INVLPG, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:532: enclv | NP 0F 01 C0 */
+    /* 10-legacy.isa:535: enclv | NP 0F 01 C0 */
     {XIE_OP_ENCLV, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:533: vmcall | NP 0F 01 C1 */
+    /* 10-legacy.isa:536: vmcall | NP 0F 01 C1 */
     {XIE_OP_VMCALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:534: vmlaunch | NP 0F 01 C2 */
+    /* 10-legacy.isa:537: vmlaunch | NP 0F 01 C2 */
     {XIE_OP_VMLAUNCH, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:535: vmresume | NP 0F 01 C3 */
+    /* 10-legacy.isa:538: vmresume | NP 0F 01 C3 */
     {XIE_OP_VMRESUME, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:536: vmxoff | NP 0F 01 C4 */
+    /* 10-legacy.isa:539: vmxoff | NP 0F 01 C4 */
     {XIE_OP_VMXOFF, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:537: pconfig | NP 0F 01 C5 */
+    /* 10-legacy.isa:540: pconfig | NP 0F 01 C5 */
     {XIE_OP_PCONFIG, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_PCONFIG, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:538: wrmsrns | NP 0F 01 C6 */
+    /* 10-legacy.isa:541: wrmsrns | NP 0F 01 C6 */
     {XIE_OP_WRMSRNS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WRMSRNS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:539: wrmsrlist | F3 0F 01 C6 */
+    /* 10-legacy.isa:542: wrmsrlist | F3 0F 01 C6 */
     {XIE_OP_WRMSRLIST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSRLIST, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:540: rdmsrlist | F2 0F 01 C6 */
+    /* 10-legacy.isa:543: rdmsrlist | F2 0F 01 C6 */
     {XIE_OP_RDMSRLIST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSRLIST, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:541: monitor | NP 0F 01 C8 */
-    {XIE_OP_MONITOR, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:542: mwait | NP 0F 01 C9 */
+    /* 10-legacy.isa:544: monitor | NP 0F 01 C8 */
+    {XIE_OP_MONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:545: mwait | NP 0F 01 C9 */
     {XIE_OP_MWAIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:543: clac | NP 0F 01 CA */
+    /* 10-legacy.isa:546: clac | NP 0F 01 CA */
     {XIE_OP_CLAC, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_AC, 0, XIEI_F_AC, 0, 0, 1, {XIE_FEAT_SMAP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:544: erets | F2 0F 01 CA */
+    /* 10-legacy.isa:547: erets | F2 0F 01 CA */
     {XIE_OP_ERETS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_FRED, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:545: eretu | F3 0F 01 CA */
+    /* 10-legacy.isa:548: eretu | F3 0F 01 CA */
     {XIE_OP_ERETU, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_FRED, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:546: stac | NP 0F 01 CB */
+    /* 10-legacy.isa:549: stac | NP 0F 01 CB */
     {XIE_OP_STAC, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_AC, 0, 0, XIEI_F_AC, 0, 1, {XIE_FEAT_SMAP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:547: encls | NP 0F 01 CF */
+    /* 10-legacy.isa:550: encls | NP 0F 01 CF */
     {XIE_OP_ENCLS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:548: xgetbv | NP 0F 01 D0 */
+    /* 10-legacy.isa:551: xgetbv | NP 0F 01 D0 */
     {XIE_OP_XGETBV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:549: xsetbv | NP 0F 01 D1 */
+    /* 10-legacy.isa:552: xsetbv | NP 0F 01 D1 */
     {XIE_OP_XSETBV, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:550: vmfunc | NP 0F 01 D4 */
+    /* 10-legacy.isa:553: vmfunc | NP 0F 01 D4 */
     {XIE_OP_VMFUNC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:551: xend | NP 0F 01 D5 */
+    /* 10-legacy.isa:554: xend | NP 0F 01 D5 */
     {XIE_OP_XEND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:552: xtest | NP 0F 01 D6 */
+    /* 10-legacy.isa:555: xtest | NP 0F 01 D6 */
     {XIE_OP_XTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:553: enclu | NP 0F 01 D7 */
+    /* 10-legacy.isa:556: enclu | NP 0F 01 D7 */
     {XIE_OP_ENCLU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:554: vmrun | 0F 01 D8 */
-    {XIE_OP_VMRUN, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:555: vmmcall | 0F 01 D9 */
+    /* 10-legacy.isa:557: vmrun | 0F 01 D8 */
+    {XIE_OP_VMRUN, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:558: vmmcall | 0F 01 D9 */
     {XIE_OP_VMMCALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:556: vmgexit | F3 0F 01 D9 */
+    /* 10-legacy.isa:559: vmgexit | F3 0F 01 D9 */
     {XIE_OP_VMGEXIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_ES, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:557: vmgexit | F2 0F 01 D9 */
+    /* 10-legacy.isa:560: vmgexit | F2 0F 01 D9 */
     {XIE_OP_VMGEXIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_ES, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:558: vmload | 0F 01 DA */
-    {XIE_OP_VMLOAD, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:559: vmsave | 0F 01 DB */
-    {XIE_OP_VMSAVE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:560: stgi | 0F 01 DC */
+    /* 10-legacy.isa:561: vmload | 0F 01 DA */
+    {XIE_OP_VMLOAD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 2, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:562: vmsave | 0F 01 DB */
+    {XIE_OP_VMSAVE, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 3, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:563: stgi | 0F 01 DC */
     {XIE_OP_STGI, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:561: clgi | 0F 01 DD */
+    /* 10-legacy.isa:564: clgi | 0F 01 DD */
     {XIE_OP_CLGI, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:562: skinit | 0F 01 DE */
+    /* 10-legacy.isa:565: skinit | 0F 01 DE */
     {XIE_OP_SKINIT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SKINIT, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:563: invlpga | 0F 01 DF */
-    {XIE_OP_INVLPGA, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:564: serialize | NP 0F 01 E8 */
+    /* 10-legacy.isa:566: invlpga | 0F 01 DF */
+    {XIE_OP_INVLPGA, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 7, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:567: serialize | NP 0F 01 E8 */
     {XIE_OP_SERIALIZE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SERIALIZE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:565: setssbsy | F3 0F 01 E8 */
+    /* 10-legacy.isa:568: setssbsy | F3 0F 01 E8 */
     {XIE_OP_SETSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:566: xsusldtrk | F2 0F 01 E8 */
+    /* 10-legacy.isa:569: xsusldtrk | F2 0F 01 E8 */
     {XIE_OP_XSUSLDTRK, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSXLDTRK, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:567: xresldtrk | F2 0F 01 E9 */
+    /* 10-legacy.isa:570: xresldtrk | F2 0F 01 E9 */
     {XIE_OP_XRESLDTRK, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSXLDTRK, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:568: saveprevssp | F3 0F 01 EA */
+    /* 10-legacy.isa:571: saveprevssp | F3 0F 01 EA */
     {XIE_OP_SAVEPREVSSP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:569: uiret | F3 0F 01 EC */
+    /* 10-legacy.isa:572: uiret | F3 0F 01 EC */
     {XIE_OP_UIRET, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:570: testui | F3 0F 01 ED */
+    /* 10-legacy.isa:573: testui | F3 0F 01 ED */
     {XIE_OP_TESTUI, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:571: clui | F3 0F 01 EE */
+    /* 10-legacy.isa:574: clui | F3 0F 01 EE */
     {XIE_OP_CLUI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:572: stui | F3 0F 01 EF */
+    /* 10-legacy.isa:575: stui | F3 0F 01 EF */
     {XIE_OP_STUI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:573: rdpkru | NP 0F 01 EE */
+    /* 10-legacy.isa:576: rdpkru | NP 0F 01 EE */
     {XIE_OP_RDPKRU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PKU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:574: wrpkru | NP 0F 01 EF */
+    /* 10-legacy.isa:577: wrpkru | NP 0F 01 EF */
     {XIE_OP_WRPKRU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PKU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:575: swapgs | 0F 01 F8 */
+    /* 10-legacy.isa:578: swapgs | 0F 01 F8 */
     {XIE_OP_SWAPGS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:576: rdtscp | 0F 01 F9 */
+    /* 10-legacy.isa:579: rdtscp | 0F 01 F9 */
     {XIE_OP_RDTSCP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RDTSCP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:577: monitorx | NP 0F 01 FA */
-    {XIE_OP_MONITORX, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:578: mwaitx | NP 0F 01 FB */
+    /* 10-legacy.isa:580: monitorx | NP 0F 01 FA */
+    {XIE_OP_MONITORX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:581: mwaitx | NP 0F 01 FB */
     {XIE_OP_MWAITX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:579: mcommit | F3 0F 01 FA */
+    /* 10-legacy.isa:582: mcommit | F3 0F 01 FA */
     {XIE_OP_MCOMMIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_MCOMMIT, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:580: clzero | 0F 01 FC */
-    {XIE_OP_CLZERO, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLZERO, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:581: rdpru | NP 0F 01 FD */
+    /* 10-legacy.isa:583: clzero | 0F 01 FC */
+    {XIE_OP_CLZERO, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLZERO, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:584: rdpru | NP 0F 01 FD */
     {XIE_OP_RDPRU, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDPRU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:582: rmpquery | F3 0F 01 FD */
+    /* 10-legacy.isa:585: rmpquery | F3 0F 01 FD */
     {XIE_OP_RMPQUERY, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:583: rmpread | F2 0F 01 FD */
+    /* 10-legacy.isa:586: rmpread | F2 0F 01 FD */
     {XIE_OP_RMPREAD, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:584: invlpgb | NP 0F 01 FE */
-    {XIE_OP_INVLPGB, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:585: rmpadjust | F3 0F 01 FE */
+    /* 10-legacy.isa:587: invlpgb | NP 0F 01 FE */
+    {XIE_OP_INVLPGB, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:588: rmpadjust | F3 0F 01 FE */
     {XIE_OP_RMPADJUST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:586: rmpupdate | F2 0F 01 FE */
+    /* 10-legacy.isa:589: rmpupdate | F2 0F 01 FE */
     {XIE_OP_RMPUPDATE, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:587: tlbsync | NP 0F 01 FF */
+    /* 10-legacy.isa:590: tlbsync | NP 0F 01 FF */
     {XIE_OP_TLBSYNC, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:588: psmash | F3 0F 01 FF */
+    /* 10-legacy.isa:591: psmash | F3 0F 01 FF */
     {XIE_OP_PSMASH, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:589: pvalidate | F2 0F 01 FF */
-    {XIE_OP_PVALIDATE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:594: lar | 0F 02 /r mem */
+    /* 10-legacy.isa:592: pvalidate | F2 0F 01 FF */
+    {XIE_OP_PVALIDATE, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:597: lar | 0F 02 /r mem */
     {XIE_OP_LAR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:595: lar | 0F 02 /r reg */
+    /* 10-legacy.isa:598: lar | 0F 02 /r reg */
     {XIE_OP_LAR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:596: lsl | 0F 03 /r mem */
+    /* 10-legacy.isa:599: lsl | 0F 03 /r mem */
     {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:597: lsl | 0F 03 /r reg */
+    /* 10-legacy.isa:600: lsl | 0F 03 /r reg */
     {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:601: syscall | 0F 05 */
+    /* 10-legacy.isa:604: syscall | 0F 05 */
     {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:602: syscall | 0F 05 */
+    /* 10-legacy.isa:605: syscall | 0F 05 */
     {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:603: clts | 0F 06 */
+    /* 10-legacy.isa:606: clts | 0F 06 */
     {XIE_OP_CLTS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x06, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:604: sysret | 0F 07 */
+    /* 10-legacy.isa:607: sysret | 0F 07 */
     {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:605: sysret | 0F 07 */
+    /* 10-legacy.isa:608: sysret | 0F 07 */
     {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_CPL0 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:606: invd | 0F 08 */
+    /* 10-legacy.isa:609: invd | 0F 08 */
     {XIE_OP_INVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x08, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:607: wbinvd | 0F 09 */
+    /* 10-legacy.isa:610: wbinvd | 0F 09 */
     {XIE_OP_WBINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:608: wbnoinvd | F3 0F 09 */
+    /* 10-legacy.isa:611: wbnoinvd | F3 0F 09 */
     {XIE_OP_WBNOINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WBNOINVD, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_F3, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:611: mov | 0F 20 /r */
+    /* 10-legacy.isa:614: mov | 0F 20 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x20, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:612: mov | 0F 21 /r */
+    /* 10-legacy.isa:615: mov | 0F 21 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x21, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:613: mov | 0F 22 /r */
+    /* 10-legacy.isa:616: mov | 0F 22 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x22, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:614: mov | 0F 23 /r */
+    /* 10-legacy.isa:617: mov | 0F 23 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x23, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:616: wrmsr | 0F 30 */
+    /* 10-legacy.isa:619: wrmsr | 0F 30 */
     {XIE_OP_WRMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x30, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:617: rdtsc | 0F 31 */
+    /* 10-legacy.isa:620: rdtsc | 0F 31 */
     {XIE_OP_RDTSC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSC, 0}, XIEI_ENC_LEGACY, 1, 0x31, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:618: rdmsr | 0F 32 */
+    /* 10-legacy.isa:621: rdmsr | 0F 32 */
     {XIE_OP_RDMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x32, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:619: rdpmc | 0F 33 */
+    /* 10-legacy.isa:622: rdpmc | 0F 33 */
     {XIE_OP_RDPMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x33, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:626: sysenter | 0F 34 */
+    /* 10-legacy.isa:629: sysenter | 0F 34 */
     {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:627: sysenter | 0F 34 */
+    /* 10-legacy.isa:630: sysenter | 0F 34 */
     {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:628: sysexit | 0F 35 */
+    /* 10-legacy.isa:631: sysexit | 0F 35 */
     {XIE_OP_SYSEXIT, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:629: getsec | NP 0F 37 */
+    /* 10-legacy.isa:632: getsec | NP 0F 37 */
     {XIE_OP_GETSEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SMX, 0}, XIEI_ENC_LEGACY, 1, 0x37, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:631: vmread | NP 0F 78 /r */
+    /* 10-legacy.isa:634: vmread | NP 0F 78 /r */
     {XIE_OP_VMREAD, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:632: vmwrite | NP 0F 79 /r */
+    /* 10-legacy.isa:635: vmwrite | NP 0F 79 /r */
     {XIE_OP_VMWRITE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:633: vmptrld | NP 0F C7 /6 mem */
+    /* 10-legacy.isa:636: vmptrld | NP 0F C7 /6 mem */
     {XIE_OP_VMPTRLD, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:634: vmptrst | NP 0F C7 /7 mem */
+    /* 10-legacy.isa:637: vmptrst | NP 0F C7 /7 mem */
     {XIE_OP_VMPTRST, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:635: vmclear | 66 0F C7 /6 mem */
+    /* 10-legacy.isa:638: vmclear | 66 0F C7 /6 mem */
     {XIE_OP_VMCLEAR, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:636: vmxon | F3 0F C7 /6 mem */
+    /* 10-legacy.isa:639: vmxon | F3 0F C7 /6 mem */
     {XIE_OP_VMXON, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:637: invept | 66 0F 38 80 /r mem */
+    /* 10-legacy.isa:640: invept | 66 0F 38 80 /r mem */
     {XIE_OP_INVEPT, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x80, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:638: invvpid | 66 0F 38 81 /r mem */
+    /* 10-legacy.isa:641: invvpid | 66 0F 38 81 /r mem */
     {XIE_OP_INVVPID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x81, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:639: invpcid | 66 0F 38 82 /r mem */
+    /* 10-legacy.isa:642: invpcid | 66 0F 38 82 /r mem */
     {XIE_OP_INVPCID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVPCID, 0}, XIEI_ENC_LEGACY, 2, 0x82, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:641: senduipi | F3 0F C7 /6 reg */
+    /* 10-legacy.isa:644: senduipi | F3 0F C7 /6 reg */
     {XIE_OP_SENDUIPI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:642: xrstors | NP 0F C7 /3 mem */
+    /* 10-legacy.isa:645: xrstors | NP 0F C7 /3 mem */
     {XIE_OP_XRSTORS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:643: xrstors64 | NP W1 0F C7 /3 mem */
+    /* 10-legacy.isa:646: xrstors64 | NP W1 0F C7 /3 mem */
     {XIE_OP_XRSTORS64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:644: xsavec | NP 0F C7 /4 mem */
+    /* 10-legacy.isa:647: xsavec | NP 0F C7 /4 mem */
     {XIE_OP_XSAVEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:645: xsavec64 | NP W1 0F C7 /4 mem */
+    /* 10-legacy.isa:648: xsavec64 | NP W1 0F C7 /4 mem */
     {XIE_OP_XSAVEC64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:646: xsaves | NP 0F C7 /5 mem */
+    /* 10-legacy.isa:649: xsaves | NP 0F C7 /5 mem */
     {XIE_OP_XSAVES, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:647: xsaves64 | NP W1 0F C7 /5 mem */
+    /* 10-legacy.isa:650: xsaves64 | NP W1 0F C7 /5 mem */
     {XIE_OP_XSAVES64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:648: fxsave | NP 0F AE /0 mem */
+    /* 10-legacy.isa:651: fxsave | NP 0F AE /0 mem */
     {XIE_OP_FXSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:649: fxsave64 | NP W1 0F AE /0 mem */
+    /* 10-legacy.isa:652: fxsave64 | NP W1 0F AE /0 mem */
     {XIE_OP_FXSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:650: fxrstor | NP 0F AE /1 mem */
+    /* 10-legacy.isa:653: fxrstor | NP 0F AE /1 mem */
     {XIE_OP_FXRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:651: fxrstor64 | NP W1 0F AE /1 mem */
+    /* 10-legacy.isa:654: fxrstor64 | NP W1 0F AE /1 mem */
     {XIE_OP_FXRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:652: ldmxcsr | NP 0F AE /2 mem */
+    /* 10-legacy.isa:655: ldmxcsr | NP 0F AE /2 mem */
     {XIE_OP_LDMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:653: stmxcsr | NP 0F AE /3 mem */
+    /* 10-legacy.isa:656: stmxcsr | NP 0F AE /3 mem */
     {XIE_OP_STMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:654: xsave | NP 0F AE /4 mem */
+    /* 10-legacy.isa:657: xsave | NP 0F AE /4 mem */
     {XIE_OP_XSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:655: xsave64 | NP W1 0F AE /4 mem */
+    /* 10-legacy.isa:658: xsave64 | NP W1 0F AE /4 mem */
     {XIE_OP_XSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:656: xrstor | NP 0F AE /5 mem */
+    /* 10-legacy.isa:659: xrstor | NP 0F AE /5 mem */
     {XIE_OP_XRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:657: xrstor64 | NP W1 0F AE /5 mem */
+    /* 10-legacy.isa:660: xrstor64 | NP W1 0F AE /5 mem */
     {XIE_OP_XRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:658: xsaveopt | NP 0F AE /6 mem */
+    /* 10-legacy.isa:661: xsaveopt | NP 0F AE /6 mem */
     {XIE_OP_XSAVEOPT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:659: xsaveopt64 | NP W1 0F AE /6 mem */
+    /* 10-legacy.isa:662: xsaveopt64 | NP W1 0F AE /6 mem */
     {XIE_OP_XSAVEOPT64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:660: rdfsbase | F3 0F AE /0 reg */
+    /* 10-legacy.isa:663: rdfsbase | F3 0F AE /0 reg */
     {XIE_OP_RDFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:661: rdgsbase | F3 0F AE /1 reg */
+    /* 10-legacy.isa:664: rdgsbase | F3 0F AE /1 reg */
     {XIE_OP_RDGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:662: wrfsbase | F3 0F AE /2 reg */
+    /* 10-legacy.isa:665: wrfsbase | F3 0F AE /2 reg */
     {XIE_OP_WRFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:663: wrgsbase | F3 0F AE /3 reg */
+    /* 10-legacy.isa:666: wrgsbase | F3 0F AE /3 reg */
     {XIE_OP_WRGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:664: ptwrite | F3 0F AE /4 */
+    /* 10-legacy.isa:667: ptwrite | F3 0F AE /4 */
     {XIE_OP_PTWRITE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PTWRITE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:665: incsspd | F3 W0 0F AE /5 reg */
+    /* 10-legacy.isa:668: incsspd | F3 W0 0F AE /5 reg */
     {XIE_OP_INCSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:666: incsspq | F3 W1 0F AE /5 reg */
+    /* 10-legacy.isa:669: incsspq | F3 W1 0F AE /5 reg */
     {XIE_OP_INCSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:667: clrssbsy | F3 0F AE /6 mem */
+    /* 10-legacy.isa:670: clrssbsy | F3 0F AE /6 mem */
     {XIE_OP_CLRSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:668: umonitor | F3 0F AE /6 reg */
-    {XIE_OP_UMONITOR, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:669: umwait | F2 0F AE /6 reg */
+    /* 10-legacy.isa:671: umonitor | F3 0F AE /6 reg */
+    {XIE_OP_UMONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:672: umwait | F2 0F AE /6 reg */
     {XIE_OP_UMWAIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:670: tpause | 66 0F AE /6 reg */
+    /* 10-legacy.isa:673: tpause | 66 0F AE /6 reg */
     {XIE_OP_TPAUSE, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:671: wrssd | NP W0 0F 38 F6 /r mem */
+    /* 10-legacy.isa:674: wrssd | NP W0 0F 38 F6 /r mem */
     {XIE_OP_WRSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:672: wrssq | NP W1 0F 38 F6 /r mem */
+    /* 10-legacy.isa:675: wrssq | NP W1 0F 38 F6 /r mem */
     {XIE_OP_WRSSQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:673: wrussd | 66 W0 0F 38 F5 /r mem */
+    /* 10-legacy.isa:676: wrussd | 66 W0 0F 38 F5 /r mem */
     {XIE_OP_WRUSSD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:674: wrussq | 66 W1 0F 38 F5 /r mem */
+    /* 10-legacy.isa:677: wrussq | 66 W1 0F 38 F5 /r mem */
     {XIE_OP_WRUSSQ, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:675: hreset | F3 0F 3A F0 C0 */
+    /* 10-legacy.isa:678: hreset | F3 0F 3A F0 C0 */
     {XIE_OP_HRESET, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_HRESET, 0}, XIEI_ENC_LEGACY, 3, 0xf0, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:676: urdmsr | F2 0F 38 F8 /r reg */
+    /* 10-legacy.isa:679: urdmsr | F2 0F 38 F8 /r reg */
     {XIE_OP_URDMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:677: uwrmsr | F3 0F 38 F8 /r reg */
+    /* 10-legacy.isa:680: uwrmsr | F3 0F 38 F8 /r reg */
     {XIE_OP_UWRMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:679: loadiwkey | F3 0F 38 DC /r reg */
+    /* 10-legacy.isa:682: loadiwkey | F3 0F 38 DC /r reg */
     {XIE_OP_LOADIWKEY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_KL, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:680: aesenc128kl | F3 0F 38 DC /r mem */
+    /* 10-legacy.isa:683: aesenc128kl | F3 0F 38 DC /r mem */
     {XIE_OP_AESENC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:681: aesdec128kl | F3 0F 38 DD /r mem */
+    /* 10-legacy.isa:684: aesdec128kl | F3 0F 38 DD /r mem */
     {XIE_OP_AESDEC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:682: aesenc256kl | F3 0F 38 DE /r mem */
+    /* 10-legacy.isa:685: aesenc256kl | F3 0F 38 DE /r mem */
     {XIE_OP_AESENC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:683: aesdec256kl | F3 0F 38 DF /r mem */
+    /* 10-legacy.isa:686: aesdec256kl | F3 0F 38 DF /r mem */
     {XIE_OP_AESDEC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:684: aesencwide128kl | F3 0F 38 D8 /0 mem */
+    /* 10-legacy.isa:687: aesencwide128kl | F3 0F 38 D8 /0 mem */
     {XIE_OP_AESENCWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:685: aesdecwide128kl | F3 0F 38 D8 /1 mem */
+    /* 10-legacy.isa:688: aesdecwide128kl | F3 0F 38 D8 /1 mem */
     {XIE_OP_AESDECWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:686: aesencwide256kl | F3 0F 38 D8 /2 mem */
+    /* 10-legacy.isa:689: aesencwide256kl | F3 0F 38 D8 /2 mem */
     {XIE_OP_AESENCWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:687: aesdecwide256kl | F3 0F 38 D8 /3 mem */
+    /* 10-legacy.isa:690: aesdecwide256kl | F3 0F 38 D8 /3 mem */
     {XIE_OP_AESDECWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:688: encodekey128 | F3 0F 38 FA /r reg */
+    /* 10-legacy.isa:691: encodekey128 | F3 0F 38 FA /r reg */
     {XIE_OP_ENCODEKEY128, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfa, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:689: encodekey256 | F3 0F 38 FB /r reg */
+    /* 10-legacy.isa:692: encodekey256 | F3 0F 38 FB /r reg */
     {XIE_OP_ENCODEKEY256, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfb, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:697: fadd | D8 /0 mem */
+    /* 10-legacy.isa:700: fadd | D8 /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:698: fmul | D8 /1 mem */
+    /* 10-legacy.isa:701: fmul | D8 /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:699: fcom | D8 /2 mem */
+    /* 10-legacy.isa:702: fcom | D8 /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:700: fcomp | D8 /3 mem */
+    /* 10-legacy.isa:703: fcomp | D8 /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:701: fsub | D8 /4 mem */
+    /* 10-legacy.isa:704: fsub | D8 /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:702: fsubr | D8 /5 mem */
+    /* 10-legacy.isa:705: fsubr | D8 /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:703: fdiv | D8 /6 mem */
+    /* 10-legacy.isa:706: fdiv | D8 /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:704: fdivr | D8 /7 mem */
+    /* 10-legacy.isa:707: fdivr | D8 /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:705: fadd | DC /0 mem */
+    /* 10-legacy.isa:708: fadd | DC /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:706: fmul | DC /1 mem */
+    /* 10-legacy.isa:709: fmul | DC /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:707: fcom | DC /2 mem */
+    /* 10-legacy.isa:710: fcom | DC /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:708: fcomp | DC /3 mem */
+    /* 10-legacy.isa:711: fcomp | DC /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:709: fsub | DC /4 mem */
+    /* 10-legacy.isa:712: fsub | DC /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:710: fsubr | DC /5 mem */
+    /* 10-legacy.isa:713: fsubr | DC /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:711: fdiv | DC /6 mem */
+    /* 10-legacy.isa:714: fdiv | DC /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:712: fdivr | DC /7 mem */
+    /* 10-legacy.isa:715: fdivr | DC /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:713: fiadd | DA /0 mem */
+    /* 10-legacy.isa:716: fiadd | DA /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:714: fimul | DA /1 mem */
+    /* 10-legacy.isa:717: fimul | DA /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:715: ficom | DA /2 mem */
+    /* 10-legacy.isa:718: ficom | DA /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:716: ficomp | DA /3 mem */
+    /* 10-legacy.isa:719: ficomp | DA /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:717: fisub | DA /4 mem */
+    /* 10-legacy.isa:720: fisub | DA /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:718: fisubr | DA /5 mem */
+    /* 10-legacy.isa:721: fisubr | DA /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:719: fidiv | DA /6 mem */
+    /* 10-legacy.isa:722: fidiv | DA /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:720: fidivr | DA /7 mem */
+    /* 10-legacy.isa:723: fidivr | DA /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:721: fiadd | DE /0 mem */
+    /* 10-legacy.isa:724: fiadd | DE /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:722: fimul | DE /1 mem */
+    /* 10-legacy.isa:725: fimul | DE /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:723: ficom | DE /2 mem */
+    /* 10-legacy.isa:726: ficom | DE /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:724: ficomp | DE /3 mem */
+    /* 10-legacy.isa:727: ficomp | DE /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:725: fisub | DE /4 mem */
+    /* 10-legacy.isa:728: fisub | DE /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:726: fisubr | DE /5 mem */
+    /* 10-legacy.isa:729: fisubr | DE /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:727: fidiv | DE /6 mem */
+    /* 10-legacy.isa:730: fidiv | DE /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:728: fidivr | DE /7 mem */
+    /* 10-legacy.isa:731: fidivr | DE /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:729: fadd | D8 /0 reg */
+    /* 10-legacy.isa:732: fadd | D8 /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:730: fmul | D8 /1 reg */
+    /* 10-legacy.isa:733: fmul | D8 /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:731: fcom | D8 /2 reg */
+    /* 10-legacy.isa:734: fcom | D8 /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:732: fcomp | D8 /3 reg */
+    /* 10-legacy.isa:735: fcomp | D8 /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:733: fsub | D8 /4 reg */
+    /* 10-legacy.isa:736: fsub | D8 /4 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:734: fsubr | D8 /5 reg */
+    /* 10-legacy.isa:737: fsubr | D8 /5 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:735: fdiv | D8 /6 reg */
+    /* 10-legacy.isa:738: fdiv | D8 /6 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:736: fdivr | D8 /7 reg */
+    /* 10-legacy.isa:739: fdivr | D8 /7 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:737: fadd | DC /0 reg */
+    /* 10-legacy.isa:740: fadd | DC /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:738: fmul | DC /1 reg */
+    /* 10-legacy.isa:741: fmul | DC /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:739: fcom | DC /2 reg */
+    /* 10-legacy.isa:742: fcom | DC /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:740: fcomp | DC /3 reg */
+    /* 10-legacy.isa:743: fcomp | DC /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:741: fsubr | DC /4 reg */
+    /* 10-legacy.isa:744: fsubr | DC /4 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:742: fsub | DC /5 reg */
+    /* 10-legacy.isa:745: fsub | DC /5 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:743: fdivr | DC /6 reg */
+    /* 10-legacy.isa:746: fdivr | DC /6 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:744: fdiv | DC /7 reg */
+    /* 10-legacy.isa:747: fdiv | DC /7 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:745: faddp | DE /0 reg */
+    /* 10-legacy.isa:748: faddp | DE /0 reg */
     {XIE_OP_FADDP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:746: fmulp | DE /1 reg */
+    /* 10-legacy.isa:749: fmulp | DE /1 reg */
     {XIE_OP_FMULP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:747: fsubrp | DE /4 reg */
+    /* 10-legacy.isa:750: fsubrp | DE /4 reg */
     {XIE_OP_FSUBRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:748: fsubp | DE /5 reg */
+    /* 10-legacy.isa:751: fsubp | DE /5 reg */
     {XIE_OP_FSUBP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:749: fdivrp | DE /6 reg */
+    /* 10-legacy.isa:752: fdivrp | DE /6 reg */
     {XIE_OP_FDIVRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:750: fdivp | DE /7 reg */
+    /* 10-legacy.isa:753: fdivp | DE /7 reg */
     {XIE_OP_FDIVP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:751: fcomp | DE /2 reg */
+    /* 10-legacy.isa:754: fcomp | DE /2 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:752: fcompp | DE D9 */
+    /* 10-legacy.isa:755: fcompp | DE D9 */
     {XIE_OP_FCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:753: fld | D9 /0 mem */
+    /* 10-legacy.isa:756: fld | D9 /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:754: fst | D9 /2 mem */
+    /* 10-legacy.isa:757: fst | D9 /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:755: fstp | D9 /3 mem */
+    /* 10-legacy.isa:758: fstp | D9 /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:756: fldenv | D9 /4 mem */
+    /* 10-legacy.isa:759: fldenv | D9 /4 mem */
     {XIE_OP_FLDENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:757: fldcw | D9 /5 mem */
+    /* 10-legacy.isa:760: fldcw | D9 /5 mem */
     {XIE_OP_FLDCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:758: fnstenv | D9 /6 mem */
+    /* 10-legacy.isa:761: fnstenv | D9 /6 mem */
     {XIE_OP_FNSTENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:759: fnstcw | D9 /7 mem */
+    /* 10-legacy.isa:762: fnstcw | D9 /7 mem */
     {XIE_OP_FNSTCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:760: fld | D9 /0 reg */
+    /* 10-legacy.isa:763: fld | D9 /0 reg */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:761: fxch | D9 /1 reg */
+    /* 10-legacy.isa:764: fxch | D9 /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:762: fnop | D9 D0 */
+    /* 10-legacy.isa:765: fnop | D9 D0 */
     {XIE_OP_FNOP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:763: fstpnce | D9 /3 reg */
+    /* 10-legacy.isa:766: fstpnce | D9 /3 reg */
     {XIE_OP_FSTPNCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:764: fchs | D9 E0 */
+    /* 10-legacy.isa:767: fchs | D9 E0 */
     {XIE_OP_FCHS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:765: fabs | D9 E1 */
+    /* 10-legacy.isa:768: fabs | D9 E1 */
     {XIE_OP_FABS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:766: ftst | D9 E4 */
+    /* 10-legacy.isa:769: ftst | D9 E4 */
     {XIE_OP_FTST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:767: fxam | D9 E5 */
+    /* 10-legacy.isa:770: fxam | D9 E5 */
     {XIE_OP_FXAM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:768: fld1 | D9 E8 */
+    /* 10-legacy.isa:771: fld1 | D9 E8 */
     {XIE_OP_FLD1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:769: fldl2t | D9 E9 */
+    /* 10-legacy.isa:772: fldl2t | D9 E9 */
     {XIE_OP_FLDL2T, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:770: fldl2e | D9 EA */
+    /* 10-legacy.isa:773: fldl2e | D9 EA */
     {XIE_OP_FLDL2E, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:771: fldpi | D9 EB */
+    /* 10-legacy.isa:774: fldpi | D9 EB */
     {XIE_OP_FLDPI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:772: fldlg2 | D9 EC */
+    /* 10-legacy.isa:775: fldlg2 | D9 EC */
     {XIE_OP_FLDLG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:773: fldln2 | D9 ED */
+    /* 10-legacy.isa:776: fldln2 | D9 ED */
     {XIE_OP_FLDLN2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:774: fldz | D9 EE */
+    /* 10-legacy.isa:777: fldz | D9 EE */
     {XIE_OP_FLDZ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:775: f2xm1 | D9 F0 */
+    /* 10-legacy.isa:778: f2xm1 | D9 F0 */
     {XIE_OP_F2XM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:776: fyl2x | D9 F1 */
+    /* 10-legacy.isa:779: fyl2x | D9 F1 */
     {XIE_OP_FYL2X, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:777: fptan | D9 F2 */
+    /* 10-legacy.isa:780: fptan | D9 F2 */
     {XIE_OP_FPTAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:778: fpatan | D9 F3 */
+    /* 10-legacy.isa:781: fpatan | D9 F3 */
     {XIE_OP_FPATAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:779: fxtract | D9 F4 */
+    /* 10-legacy.isa:782: fxtract | D9 F4 */
     {XIE_OP_FXTRACT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:780: fprem1 | D9 F5 */
+    /* 10-legacy.isa:783: fprem1 | D9 F5 */
     {XIE_OP_FPREM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:781: fdecstp | D9 F6 */
+    /* 10-legacy.isa:784: fdecstp | D9 F6 */
     {XIE_OP_FDECSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:782: fincstp | D9 F7 */
+    /* 10-legacy.isa:785: fincstp | D9 F7 */
     {XIE_OP_FINCSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:783: fprem | D9 F8 */
+    /* 10-legacy.isa:786: fprem | D9 F8 */
     {XIE_OP_FPREM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:784: fyl2xp1 | D9 F9 */
+    /* 10-legacy.isa:787: fyl2xp1 | D9 F9 */
     {XIE_OP_FYL2XP1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:785: fsqrt | D9 FA */
+    /* 10-legacy.isa:788: fsqrt | D9 FA */
     {XIE_OP_FSQRT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:786: fsincos | D9 FB */
+    /* 10-legacy.isa:789: fsincos | D9 FB */
     {XIE_OP_FSINCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:787: frndint | D9 FC */
+    /* 10-legacy.isa:790: frndint | D9 FC */
     {XIE_OP_FRNDINT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:788: fscale | D9 FD */
+    /* 10-legacy.isa:791: fscale | D9 FD */
     {XIE_OP_FSCALE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:789: fsin | D9 FE */
+    /* 10-legacy.isa:792: fsin | D9 FE */
     {XIE_OP_FSIN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:790: fcos | D9 FF */
+    /* 10-legacy.isa:793: fcos | D9 FF */
     {XIE_OP_FCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:791: fcmovb | DA /0 reg */
+    /* 10-legacy.isa:794: fcmovb | DA /0 reg */
     {XIE_OP_FCMOVB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:792: fcmove | DA /1 reg */
+    /* 10-legacy.isa:795: fcmove | DA /1 reg */
     {XIE_OP_FCMOVE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:793: fcmovbe | DA /2 reg */
+    /* 10-legacy.isa:796: fcmovbe | DA /2 reg */
     {XIE_OP_FCMOVBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:794: fcmovu | DA /3 reg */
+    /* 10-legacy.isa:797: fcmovu | DA /3 reg */
     {XIE_OP_FCMOVU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:795: fucompp | DA E9 */
+    /* 10-legacy.isa:798: fucompp | DA E9 */
     {XIE_OP_FUCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:796: fild | DB /0 mem */
+    /* 10-legacy.isa:799: fild | DB /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:797: fisttp | DB /1 mem */
+    /* 10-legacy.isa:800: fisttp | DB /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:798: fist | DB /2 mem */
+    /* 10-legacy.isa:801: fist | DB /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:799: fistp | DB /3 mem */
+    /* 10-legacy.isa:802: fistp | DB /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:800: fld | DB /5 mem */
+    /* 10-legacy.isa:803: fld | DB /5 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:801: fstp | DB /7 mem */
+    /* 10-legacy.isa:804: fstp | DB /7 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:802: fcmovnb | DB /0 reg */
+    /* 10-legacy.isa:805: fcmovnb | DB /0 reg */
     {XIE_OP_FCMOVNB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:803: fcmovne | DB /1 reg */
+    /* 10-legacy.isa:806: fcmovne | DB /1 reg */
     {XIE_OP_FCMOVNE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:804: fcmovnbe | DB /2 reg */
+    /* 10-legacy.isa:807: fcmovnbe | DB /2 reg */
     {XIE_OP_FCMOVNBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:805: fcmovnu | DB /3 reg */
+    /* 10-legacy.isa:808: fcmovnu | DB /3 reg */
     {XIE_OP_FCMOVNU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:806: fneni | DB E0 */
+    /* 10-legacy.isa:809: fneni | DB E0 */
     {XIE_OP_FNENI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:807: fndisi | DB E1 */
+    /* 10-legacy.isa:810: fndisi | DB E1 */
     {XIE_OP_FNDISI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:808: fnclex | DB E2 */
+    /* 10-legacy.isa:811: fnclex | DB E2 */
     {XIE_OP_FNCLEX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:809: fninit | DB E3 */
+    /* 10-legacy.isa:812: fninit | DB E3 */
     {XIE_OP_FNINIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:810: fnsetpm | DB E4 */
+    /* 10-legacy.isa:813: fnsetpm | DB E4 */
     {XIE_OP_FNSETPM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:811: fucomi | DB /5 reg */
+    /* 10-legacy.isa:814: fucomi | DB /5 reg */
     {XIE_OP_FUCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:812: fcomi | DB /6 reg */
+    /* 10-legacy.isa:815: fcomi | DB /6 reg */
     {XIE_OP_FCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:813: fld | DD /0 mem */
+    /* 10-legacy.isa:816: fld | DD /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:814: fisttp | DD /1 mem */
+    /* 10-legacy.isa:817: fisttp | DD /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:815: fst | DD /2 mem */
+    /* 10-legacy.isa:818: fst | DD /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:816: fstp | DD /3 mem */
+    /* 10-legacy.isa:819: fstp | DD /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:817: frstor | DD /4 mem */
+    /* 10-legacy.isa:820: frstor | DD /4 mem */
     {XIE_OP_FRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:818: fnsave | DD /6 mem */
+    /* 10-legacy.isa:821: fnsave | DD /6 mem */
     {XIE_OP_FNSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:819: fnstsw | DD /7 mem */
+    /* 10-legacy.isa:822: fnstsw | DD /7 mem */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:820: ffree | DD /0 reg */
+    /* 10-legacy.isa:823: ffree | DD /0 reg */
     {XIE_OP_FFREE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:821: fxch | DD /1 reg */
+    /* 10-legacy.isa:824: fxch | DD /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:822: fst | DD /2 reg */
+    /* 10-legacy.isa:825: fst | DD /2 reg */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:823: fstp | DD /3 reg */
+    /* 10-legacy.isa:826: fstp | DD /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:824: fucom | DD /4 reg */
+    /* 10-legacy.isa:827: fucom | DD /4 reg */
     {XIE_OP_FUCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:825: fucomp | DD /5 reg */
+    /* 10-legacy.isa:828: fucomp | DD /5 reg */
     {XIE_OP_FUCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:826: fild | DF /0 mem */
+    /* 10-legacy.isa:829: fild | DF /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:827: fisttp | DF /1 mem */
+    /* 10-legacy.isa:830: fisttp | DF /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:828: fist | DF /2 mem */
+    /* 10-legacy.isa:831: fist | DF /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:829: fistp | DF /3 mem */
+    /* 10-legacy.isa:832: fistp | DF /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:830: fbld | DF /4 mem */
+    /* 10-legacy.isa:833: fbld | DF /4 mem */
     {XIE_OP_FBLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:831: fild | DF /5 mem */
+    /* 10-legacy.isa:834: fild | DF /5 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:832: fbstp | DF /6 mem */
+    /* 10-legacy.isa:835: fbstp | DF /6 mem */
     {XIE_OP_FBSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:833: fistp | DF /7 mem */
+    /* 10-legacy.isa:836: fistp | DF /7 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:834: ffreep | DF /0 reg */
+    /* 10-legacy.isa:837: ffreep | DF /0 reg */
     {XIE_OP_FFREEP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:835: fxch | DF /1 reg */
+    /* 10-legacy.isa:838: fxch | DF /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:836: fstp | DF /2 reg */
+    /* 10-legacy.isa:839: fstp | DF /2 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:837: fstp | DF /3 reg */
+    /* 10-legacy.isa:840: fstp | DF /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:838: fnstsw | DF E0 */
+    /* 10-legacy.isa:841: fnstsw | DF E0 */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:839: fucomip | DF /5 reg */
+    /* 10-legacy.isa:842: fucomip | DF /5 reg */
     {XIE_OP_FUCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:840: fcomip | DF /6 reg */
+    /* 10-legacy.isa:843: fcomip | DF /6 reg */
     {XIE_OP_FCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:849: movups | NP 0F 10 /r */
+    /* 10-legacy.isa:852: movups | NP 0F 10 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:850: movupd | 66 0F 10 /r */
+    /* 10-legacy.isa:853: movupd | 66 0F 10 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:851: movss | F3 0F 10 /r mem */
+    /* 10-legacy.isa:854: movss | F3 0F 10 /r mem */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:852: movss | F3 0F 10 /r reg */
+    /* 10-legacy.isa:855: movss | F3 0F 10 /r reg */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:853: movsd | F2 0F 10 /r mem */
+    /* 10-legacy.isa:856: movsd | F2 0F 10 /r mem */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:854: movsd | F2 0F 10 /r reg */
+    /* 10-legacy.isa:857: movsd | F2 0F 10 /r reg */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:855: movups | NP 0F 11 /r */
+    /* 10-legacy.isa:858: movups | NP 0F 11 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:856: movupd | 66 0F 11 /r */
+    /* 10-legacy.isa:859: movupd | 66 0F 11 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:857: movss | F3 0F 11 /r */
+    /* 10-legacy.isa:860: movss | F3 0F 11 /r */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:858: movsd | F2 0F 11 /r */
+    /* 10-legacy.isa:861: movsd | F2 0F 11 /r */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:859: movlps | NP 0F 12 /r mem */
+    /* 10-legacy.isa:862: movlps | NP 0F 12 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:860: movhlps | NP 0F 12 /r reg */
+    /* 10-legacy.isa:863: movhlps | NP 0F 12 /r reg */
     {XIE_OP_MOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:861: movlpd | 66 0F 12 /r mem */
+    /* 10-legacy.isa:864: movlpd | 66 0F 12 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:862: movsldup | F3 0F 12 /r */
+    /* 10-legacy.isa:865: movsldup | F3 0F 12 /r */
     {XIE_OP_MOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:863: movddup | F2 0F 12 /r */
+    /* 10-legacy.isa:866: movddup | F2 0F 12 /r */
     {XIE_OP_MOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:864: movlps | NP 0F 13 /r mem */
+    /* 10-legacy.isa:867: movlps | NP 0F 13 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:865: movlpd | 66 0F 13 /r mem */
+    /* 10-legacy.isa:868: movlpd | 66 0F 13 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:866: unpcklps | NP 0F 14 /r */
+    /* 10-legacy.isa:869: unpcklps | NP 0F 14 /r */
     {XIE_OP_UNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:867: unpcklpd | 66 0F 14 /r */
+    /* 10-legacy.isa:870: unpcklpd | 66 0F 14 /r */
     {XIE_OP_UNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:868: unpckhps | NP 0F 15 /r */
+    /* 10-legacy.isa:871: unpckhps | NP 0F 15 /r */
     {XIE_OP_UNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:869: unpckhpd | 66 0F 15 /r */
+    /* 10-legacy.isa:872: unpckhpd | 66 0F 15 /r */
     {XIE_OP_UNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:870: movhps | NP 0F 16 /r mem */
+    /* 10-legacy.isa:873: movhps | NP 0F 16 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:871: movlhps | NP 0F 16 /r reg */
+    /* 10-legacy.isa:874: movlhps | NP 0F 16 /r reg */
     {XIE_OP_MOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:872: movhpd | 66 0F 16 /r mem */
+    /* 10-legacy.isa:875: movhpd | 66 0F 16 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:873: movshdup | F3 0F 16 /r */
+    /* 10-legacy.isa:876: movshdup | F3 0F 16 /r */
     {XIE_OP_MOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:874: movhps | NP 0F 17 /r mem */
+    /* 10-legacy.isa:877: movhps | NP 0F 17 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:875: movhpd | 66 0F 17 /r mem */
+    /* 10-legacy.isa:878: movhpd | 66 0F 17 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:877: movaps | NP 0F 28 /r */
+    /* 10-legacy.isa:880: movaps | NP 0F 28 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:878: movapd | 66 0F 28 /r */
+    /* 10-legacy.isa:881: movapd | 66 0F 28 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:879: movaps | NP 0F 29 /r */
+    /* 10-legacy.isa:882: movaps | NP 0F 29 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:880: movapd | 66 0F 29 /r */
+    /* 10-legacy.isa:883: movapd | 66 0F 29 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:881: cvtpi2ps | NP 0F 2A /r */
+    /* 10-legacy.isa:884: cvtpi2ps | NP 0F 2A /r */
     {XIE_OP_CVTPI2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:882: cvtpi2pd | 66 0F 2A /r */
+    /* 10-legacy.isa:885: cvtpi2pd | 66 0F 2A /r */
     {XIE_OP_CVTPI2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:883: cvtsi2ss | F3 0F 2A /r */
+    /* 10-legacy.isa:886: cvtsi2ss | F3 0F 2A /r */
     {XIE_OP_CVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:884: cvtsi2sd | F2 0F 2A /r */
+    /* 10-legacy.isa:887: cvtsi2sd | F2 0F 2A /r */
     {XIE_OP_CVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:885: movntps | NP 0F 2B /r mem */
+    /* 10-legacy.isa:888: movntps | NP 0F 2B /r mem */
     {XIE_OP_MOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:886: movntpd | 66 0F 2B /r mem */
+    /* 10-legacy.isa:889: movntpd | 66 0F 2B /r mem */
     {XIE_OP_MOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:887: movntss | F3 0F 2B /r mem */
+    /* 10-legacy.isa:890: movntss | F3 0F 2B /r mem */
     {XIE_OP_MOVNTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:888: movntsd | F2 0F 2B /r mem */
+    /* 10-legacy.isa:891: movntsd | F2 0F 2B /r mem */
     {XIE_OP_MOVNTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:889: cvttps2pi | NP 0F 2C /r */
+    /* 10-legacy.isa:892: cvttps2pi | NP 0F 2C /r */
     {XIE_OP_CVTTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:890: cvttpd2pi | 66 0F 2C /r */
+    /* 10-legacy.isa:893: cvttpd2pi | 66 0F 2C /r */
     {XIE_OP_CVTTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:891: cvttss2si | F3 0F 2C /r */
+    /* 10-legacy.isa:894: cvttss2si | F3 0F 2C /r */
     {XIE_OP_CVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:892: cvttsd2si | F2 0F 2C /r */
+    /* 10-legacy.isa:895: cvttsd2si | F2 0F 2C /r */
     {XIE_OP_CVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:893: cvtps2pi | NP 0F 2D /r */
+    /* 10-legacy.isa:896: cvtps2pi | NP 0F 2D /r */
     {XIE_OP_CVTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:894: cvtpd2pi | 66 0F 2D /r */
+    /* 10-legacy.isa:897: cvtpd2pi | 66 0F 2D /r */
     {XIE_OP_CVTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:895: cvtss2si | F3 0F 2D /r */
+    /* 10-legacy.isa:898: cvtss2si | F3 0F 2D /r */
     {XIE_OP_CVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:896: cvtsd2si | F2 0F 2D /r */
+    /* 10-legacy.isa:899: cvtsd2si | F2 0F 2D /r */
     {XIE_OP_CVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:897: ucomiss | NP 0F 2E /r */
+    /* 10-legacy.isa:900: ucomiss | NP 0F 2E /r */
     {XIE_OP_UCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:898: ucomisd | 66 0F 2E /r */
+    /* 10-legacy.isa:901: ucomisd | 66 0F 2E /r */
     {XIE_OP_UCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:899: comiss | NP 0F 2F /r */
+    /* 10-legacy.isa:902: comiss | NP 0F 2F /r */
     {XIE_OP_COMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:900: comisd | 66 0F 2F /r */
+    /* 10-legacy.isa:903: comisd | 66 0F 2F /r */
     {XIE_OP_COMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:902: movmskps | NP 0F 50 /r reg */
+    /* 10-legacy.isa:905: movmskps | NP 0F 50 /r reg */
     {XIE_OP_MOVMSKPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:903: movmskpd | 66 0F 50 /r reg */
+    /* 10-legacy.isa:906: movmskpd | 66 0F 50 /r reg */
     {XIE_OP_MOVMSKPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:904: sqrtps | NP 0F 51 /r */
+    /* 10-legacy.isa:907: sqrtps | NP 0F 51 /r */
     {XIE_OP_SQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:905: sqrtpd | 66 0F 51 /r */
+    /* 10-legacy.isa:908: sqrtpd | 66 0F 51 /r */
     {XIE_OP_SQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:906: sqrtss | F3 0F 51 /r */
+    /* 10-legacy.isa:909: sqrtss | F3 0F 51 /r */
     {XIE_OP_SQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:907: sqrtsd | F2 0F 51 /r */
+    /* 10-legacy.isa:910: sqrtsd | F2 0F 51 /r */
     {XIE_OP_SQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:908: rsqrtps | NP 0F 52 /r */
+    /* 10-legacy.isa:911: rsqrtps | NP 0F 52 /r */
     {XIE_OP_RSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:909: rsqrtss | F3 0F 52 /r */
+    /* 10-legacy.isa:912: rsqrtss | F3 0F 52 /r */
     {XIE_OP_RSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:910: rcpps | NP 0F 53 /r */
+    /* 10-legacy.isa:913: rcpps | NP 0F 53 /r */
     {XIE_OP_RCPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:911: rcpss | F3 0F 53 /r */
+    /* 10-legacy.isa:914: rcpss | F3 0F 53 /r */
     {XIE_OP_RCPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:912: andps | NP 0F 54 /r */
+    /* 10-legacy.isa:915: andps | NP 0F 54 /r */
     {XIE_OP_ANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:913: andpd | 66 0F 54 /r */
+    /* 10-legacy.isa:916: andpd | 66 0F 54 /r */
     {XIE_OP_ANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:914: andnps | NP 0F 55 /r */
+    /* 10-legacy.isa:917: andnps | NP 0F 55 /r */
     {XIE_OP_ANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:915: andnpd | 66 0F 55 /r */
+    /* 10-legacy.isa:918: andnpd | 66 0F 55 /r */
     {XIE_OP_ANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:916: orps | NP 0F 56 /r */
+    /* 10-legacy.isa:919: orps | NP 0F 56 /r */
     {XIE_OP_ORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:917: orpd | 66 0F 56 /r */
+    /* 10-legacy.isa:920: orpd | 66 0F 56 /r */
     {XIE_OP_ORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:918: xorps | NP 0F 57 /r */
+    /* 10-legacy.isa:921: xorps | NP 0F 57 /r */
     {XIE_OP_XORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:919: xorpd | 66 0F 57 /r */
+    /* 10-legacy.isa:922: xorpd | 66 0F 57 /r */
     {XIE_OP_XORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:920: addps | NP 0F 58 /r */
+    /* 10-legacy.isa:923: addps | NP 0F 58 /r */
     {XIE_OP_ADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:921: addpd | 66 0F 58 /r */
+    /* 10-legacy.isa:924: addpd | 66 0F 58 /r */
     {XIE_OP_ADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:922: addss | F3 0F 58 /r */
+    /* 10-legacy.isa:925: addss | F3 0F 58 /r */
     {XIE_OP_ADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:923: addsd | F2 0F 58 /r */
+    /* 10-legacy.isa:926: addsd | F2 0F 58 /r */
     {XIE_OP_ADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:924: mulps | NP 0F 59 /r */
+    /* 10-legacy.isa:927: mulps | NP 0F 59 /r */
     {XIE_OP_MULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:925: mulpd | 66 0F 59 /r */
+    /* 10-legacy.isa:928: mulpd | 66 0F 59 /r */
     {XIE_OP_MULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:926: mulss | F3 0F 59 /r */
+    /* 10-legacy.isa:929: mulss | F3 0F 59 /r */
     {XIE_OP_MULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:927: mulsd | F2 0F 59 /r */
+    /* 10-legacy.isa:930: mulsd | F2 0F 59 /r */
     {XIE_OP_MULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:928: cvtps2pd | NP 0F 5A /r */
+    /* 10-legacy.isa:931: cvtps2pd | NP 0F 5A /r */
     {XIE_OP_CVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:929: cvtpd2ps | 66 0F 5A /r */
+    /* 10-legacy.isa:932: cvtpd2ps | 66 0F 5A /r */
     {XIE_OP_CVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:930: cvtss2sd | F3 0F 5A /r */
+    /* 10-legacy.isa:933: cvtss2sd | F3 0F 5A /r */
     {XIE_OP_CVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:931: cvtsd2ss | F2 0F 5A /r */
+    /* 10-legacy.isa:934: cvtsd2ss | F2 0F 5A /r */
     {XIE_OP_CVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:932: cvtdq2ps | NP 0F 5B /r */
+    /* 10-legacy.isa:935: cvtdq2ps | NP 0F 5B /r */
     {XIE_OP_CVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:933: cvtps2dq | 66 0F 5B /r */
+    /* 10-legacy.isa:936: cvtps2dq | 66 0F 5B /r */
     {XIE_OP_CVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:934: cvttps2dq | F3 0F 5B /r */
+    /* 10-legacy.isa:937: cvttps2dq | F3 0F 5B /r */
     {XIE_OP_CVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:935: subps | NP 0F 5C /r */
+    /* 10-legacy.isa:938: subps | NP 0F 5C /r */
     {XIE_OP_SUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:936: subpd | 66 0F 5C /r */
+    /* 10-legacy.isa:939: subpd | 66 0F 5C /r */
     {XIE_OP_SUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:937: subss | F3 0F 5C /r */
+    /* 10-legacy.isa:940: subss | F3 0F 5C /r */
     {XIE_OP_SUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:938: subsd | F2 0F 5C /r */
+    /* 10-legacy.isa:941: subsd | F2 0F 5C /r */
     {XIE_OP_SUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:939: minps | NP 0F 5D /r */
+    /* 10-legacy.isa:942: minps | NP 0F 5D /r */
     {XIE_OP_MINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:940: minpd | 66 0F 5D /r */
+    /* 10-legacy.isa:943: minpd | 66 0F 5D /r */
     {XIE_OP_MINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:941: minss | F3 0F 5D /r */
+    /* 10-legacy.isa:944: minss | F3 0F 5D /r */
     {XIE_OP_MINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:942: minsd | F2 0F 5D /r */
+    /* 10-legacy.isa:945: minsd | F2 0F 5D /r */
     {XIE_OP_MINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:943: divps | NP 0F 5E /r */
+    /* 10-legacy.isa:946: divps | NP 0F 5E /r */
     {XIE_OP_DIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:944: divpd | 66 0F 5E /r */
+    /* 10-legacy.isa:947: divpd | 66 0F 5E /r */
     {XIE_OP_DIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:945: divss | F3 0F 5E /r */
+    /* 10-legacy.isa:948: divss | F3 0F 5E /r */
     {XIE_OP_DIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:946: divsd | F2 0F 5E /r */
+    /* 10-legacy.isa:949: divsd | F2 0F 5E /r */
     {XIE_OP_DIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:947: maxps | NP 0F 5F /r */
+    /* 10-legacy.isa:950: maxps | NP 0F 5F /r */
     {XIE_OP_MAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:948: maxpd | 66 0F 5F /r */
+    /* 10-legacy.isa:951: maxpd | 66 0F 5F /r */
     {XIE_OP_MAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:949: maxss | F3 0F 5F /r */
+    /* 10-legacy.isa:952: maxss | F3 0F 5F /r */
     {XIE_OP_MAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:950: maxsd | F2 0F 5F /r */
+    /* 10-legacy.isa:953: maxsd | F2 0F 5F /r */
     {XIE_OP_MAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:952: punpcklbw | NP 0F 60 /r */
+    /* 10-legacy.isa:955: punpcklbw | NP 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:953: punpcklbw | 66 0F 60 /r */
+    /* 10-legacy.isa:956: punpcklbw | 66 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:954: punpcklwd | NP 0F 61 /r */
+    /* 10-legacy.isa:957: punpcklwd | NP 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:955: punpcklwd | 66 0F 61 /r */
+    /* 10-legacy.isa:958: punpcklwd | 66 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:956: punpckldq | NP 0F 62 /r */
+    /* 10-legacy.isa:959: punpckldq | NP 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:957: punpckldq | 66 0F 62 /r */
+    /* 10-legacy.isa:960: punpckldq | 66 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:958: packsswb | NP 0F 63 /r */
+    /* 10-legacy.isa:961: packsswb | NP 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:959: packsswb | 66 0F 63 /r */
+    /* 10-legacy.isa:962: packsswb | 66 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:960: pcmpgtb | NP 0F 64 /r */
+    /* 10-legacy.isa:963: pcmpgtb | NP 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:961: pcmpgtb | 66 0F 64 /r */
+    /* 10-legacy.isa:964: pcmpgtb | 66 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:962: pcmpgtw | NP 0F 65 /r */
+    /* 10-legacy.isa:965: pcmpgtw | NP 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:963: pcmpgtw | 66 0F 65 /r */
+    /* 10-legacy.isa:966: pcmpgtw | 66 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:964: pcmpgtd | NP 0F 66 /r */
+    /* 10-legacy.isa:967: pcmpgtd | NP 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:965: pcmpgtd | 66 0F 66 /r */
+    /* 10-legacy.isa:968: pcmpgtd | 66 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:966: packuswb | NP 0F 67 /r */
+    /* 10-legacy.isa:969: packuswb | NP 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:967: packuswb | 66 0F 67 /r */
+    /* 10-legacy.isa:970: packuswb | 66 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:968: punpckhbw | NP 0F 68 /r */
+    /* 10-legacy.isa:971: punpckhbw | NP 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:969: punpckhbw | 66 0F 68 /r */
+    /* 10-legacy.isa:972: punpckhbw | 66 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:970: punpckhwd | NP 0F 69 /r */
+    /* 10-legacy.isa:973: punpckhwd | NP 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:971: punpckhwd | 66 0F 69 /r */
+    /* 10-legacy.isa:974: punpckhwd | 66 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:972: punpckhdq | NP 0F 6A /r */
+    /* 10-legacy.isa:975: punpckhdq | NP 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:973: punpckhdq | 66 0F 6A /r */
+    /* 10-legacy.isa:976: punpckhdq | 66 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:974: packssdw | NP 0F 6B /r */
+    /* 10-legacy.isa:977: packssdw | NP 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:975: packssdw | 66 0F 6B /r */
+    /* 10-legacy.isa:978: packssdw | 66 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:976: punpcklqdq | 66 0F 6C /r */
+    /* 10-legacy.isa:979: punpcklqdq | 66 0F 6C /r */
     {XIE_OP_PUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:977: punpckhqdq | 66 0F 6D /r */
+    /* 10-legacy.isa:980: punpckhqdq | 66 0F 6D /r */
     {XIE_OP_PUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:978: movd | NP W0 0F 6E /r */
+    /* 10-legacy.isa:981: movd | NP W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:979: movq | NP W1 0F 6E /r */
+    /* 10-legacy.isa:982: movq | NP W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:980: movd | 66 W0 0F 6E /r */
+    /* 10-legacy.isa:983: movd | 66 W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:981: movq | 66 W1 0F 6E /r */
+    /* 10-legacy.isa:984: movq | 66 W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:982: movq | NP 0F 6F /r */
+    /* 10-legacy.isa:985: movq | NP 0F 6F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:983: movdqa | 66 0F 6F /r */
+    /* 10-legacy.isa:986: movdqa | 66 0F 6F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:984: movdqu | F3 0F 6F /r */
+    /* 10-legacy.isa:987: movdqu | F3 0F 6F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:985: pshufw | NP 0F 70 /r */
+    /* 10-legacy.isa:988: pshufw | NP 0F 70 /r */
     {XIE_OP_PSHUFW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:986: pshufd | 66 0F 70 /r */
+    /* 10-legacy.isa:989: pshufd | 66 0F 70 /r */
     {XIE_OP_PSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:987: pshufhw | F3 0F 70 /r */
+    /* 10-legacy.isa:990: pshufhw | F3 0F 70 /r */
     {XIE_OP_PSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:988: pshuflw | F2 0F 70 /r */
+    /* 10-legacy.isa:991: pshuflw | F2 0F 70 /r */
     {XIE_OP_PSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:989: psrlw | NP 0F 71 /2 reg */
+    /* 10-legacy.isa:992: psrlw | NP 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:990: psrlw | 66 0F 71 /2 reg */
+    /* 10-legacy.isa:993: psrlw | 66 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:991: psraw | NP 0F 71 /4 reg */
+    /* 10-legacy.isa:994: psraw | NP 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:992: psraw | 66 0F 71 /4 reg */
+    /* 10-legacy.isa:995: psraw | 66 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:993: psllw | NP 0F 71 /6 reg */
+    /* 10-legacy.isa:996: psllw | NP 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:994: psllw | 66 0F 71 /6 reg */
+    /* 10-legacy.isa:997: psllw | 66 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:995: psrld | NP 0F 72 /2 reg */
+    /* 10-legacy.isa:998: psrld | NP 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:996: psrld | 66 0F 72 /2 reg */
+    /* 10-legacy.isa:999: psrld | 66 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:997: psrad | NP 0F 72 /4 reg */
+    /* 10-legacy.isa:1000: psrad | NP 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:998: psrad | 66 0F 72 /4 reg */
+    /* 10-legacy.isa:1001: psrad | 66 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:999: pslld | NP 0F 72 /6 reg */
+    /* 10-legacy.isa:1002: pslld | NP 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1000: pslld | 66 0F 72 /6 reg */
+    /* 10-legacy.isa:1003: pslld | 66 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1001: psrlq | NP 0F 73 /2 reg */
+    /* 10-legacy.isa:1004: psrlq | NP 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1002: psrlq | 66 0F 73 /2 reg */
+    /* 10-legacy.isa:1005: psrlq | 66 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1003: psllq | NP 0F 73 /6 reg */
+    /* 10-legacy.isa:1006: psllq | NP 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1004: psllq | 66 0F 73 /6 reg */
+    /* 10-legacy.isa:1007: psllq | 66 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1005: psrldq | 66 0F 73 /3 reg */
+    /* 10-legacy.isa:1008: psrldq | 66 0F 73 /3 reg */
     {XIE_OP_PSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1006: pslldq | 66 0F 73 /7 reg */
+    /* 10-legacy.isa:1009: pslldq | 66 0F 73 /7 reg */
     {XIE_OP_PSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1007: pcmpeqb | NP 0F 74 /r */
+    /* 10-legacy.isa:1010: pcmpeqb | NP 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1008: pcmpeqb | 66 0F 74 /r */
+    /* 10-legacy.isa:1011: pcmpeqb | 66 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1009: pcmpeqw | NP 0F 75 /r */
+    /* 10-legacy.isa:1012: pcmpeqw | NP 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1010: pcmpeqw | 66 0F 75 /r */
+    /* 10-legacy.isa:1013: pcmpeqw | 66 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1011: pcmpeqd | NP 0F 76 /r */
+    /* 10-legacy.isa:1014: pcmpeqd | NP 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1012: pcmpeqd | 66 0F 76 /r */
+    /* 10-legacy.isa:1015: pcmpeqd | 66 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1013: emms | NP 0F 77 */
+    /* 10-legacy.isa:1016: emms | NP 0F 77 */
     {XIE_OP_EMMS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1014: extrq | 66 0F 78 /0 reg */
+    /* 10-legacy.isa:1017: extrq | 66 0F 78 /0 reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1015: insertq | F2 0F 78 /r reg */
+    /* 10-legacy.isa:1018: insertq | F2 0F 78 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1016: extrq | 66 0F 79 /r reg */
+    /* 10-legacy.isa:1019: extrq | 66 0F 79 /r reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1017: insertq | F2 0F 79 /r reg */
+    /* 10-legacy.isa:1020: insertq | F2 0F 79 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1018: haddpd | 66 0F 7C /r */
+    /* 10-legacy.isa:1021: haddpd | 66 0F 7C /r */
     {XIE_OP_HADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1019: haddps | F2 0F 7C /r */
+    /* 10-legacy.isa:1022: haddps | F2 0F 7C /r */
     {XIE_OP_HADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1020: hsubpd | 66 0F 7D /r */
+    /* 10-legacy.isa:1023: hsubpd | 66 0F 7D /r */
     {XIE_OP_HSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1021: hsubps | F2 0F 7D /r */
+    /* 10-legacy.isa:1024: hsubps | F2 0F 7D /r */
     {XIE_OP_HSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1022: movd | NP W0 0F 7E /r */
+    /* 10-legacy.isa:1025: movd | NP W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1023: movq | NP W1 0F 7E /r */
+    /* 10-legacy.isa:1026: movq | NP W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1024: movd | 66 W0 0F 7E /r */
+    /* 10-legacy.isa:1027: movd | 66 W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1025: movq | 66 W1 0F 7E /r */
+    /* 10-legacy.isa:1028: movq | 66 W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1026: movq | F3 0F 7E /r */
+    /* 10-legacy.isa:1029: movq | F3 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1027: movq | NP 0F 7F /r */
+    /* 10-legacy.isa:1030: movq | NP 0F 7F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1028: movdqa | 66 0F 7F /r */
+    /* 10-legacy.isa:1031: movdqa | 66 0F 7F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1029: movdqu | F3 0F 7F /r */
+    /* 10-legacy.isa:1032: movdqu | F3 0F 7F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1031: cmpps | NP 0F C2 /r */
+    /* 10-legacy.isa:1034: cmpps | NP 0F C2 /r */
     {XIE_OP_CMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1032: cmppd | 66 0F C2 /r */
+    /* 10-legacy.isa:1035: cmppd | 66 0F C2 /r */
     {XIE_OP_CMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1033: cmpss | F3 0F C2 /r */
+    /* 10-legacy.isa:1036: cmpss | F3 0F C2 /r */
     {XIE_OP_CMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1034: cmpsd | F2 0F C2 /r */
+    /* 10-legacy.isa:1037: cmpsd | F2 0F C2 /r */
     {XIE_OP_CMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1035: pinsrw | NP 0F C4 /r mem */
+    /* 10-legacy.isa:1038: pinsrw | NP 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1036: pinsrw | NP 0F C4 /r reg */
+    /* 10-legacy.isa:1039: pinsrw | NP 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1037: pinsrw | 66 0F C4 /r mem */
+    /* 10-legacy.isa:1040: pinsrw | 66 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1038: pinsrw | 66 0F C4 /r reg */
+    /* 10-legacy.isa:1041: pinsrw | 66 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1039: pextrw | NP 0F C5 /r reg */
+    /* 10-legacy.isa:1042: pextrw | NP 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1040: pextrw | 66 0F C5 /r reg */
+    /* 10-legacy.isa:1043: pextrw | 66 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1041: shufps | NP 0F C6 /r */
+    /* 10-legacy.isa:1044: shufps | NP 0F C6 /r */
     {XIE_OP_SHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1042: shufpd | 66 0F C6 /r */
+    /* 10-legacy.isa:1045: shufpd | 66 0F C6 /r */
     {XIE_OP_SHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1043: addsubpd | 66 0F D0 /r */
+    /* 10-legacy.isa:1046: addsubpd | 66 0F D0 /r */
     {XIE_OP_ADDSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1044: addsubps | F2 0F D0 /r */
+    /* 10-legacy.isa:1047: addsubps | F2 0F D0 /r */
     {XIE_OP_ADDSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1045: psrlw | NP 0F D1 /r */
+    /* 10-legacy.isa:1048: psrlw | NP 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1046: psrlw | 66 0F D1 /r */
+    /* 10-legacy.isa:1049: psrlw | 66 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1047: psrld | NP 0F D2 /r */
+    /* 10-legacy.isa:1050: psrld | NP 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1048: psrld | 66 0F D2 /r */
+    /* 10-legacy.isa:1051: psrld | 66 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1049: psrlq | NP 0F D3 /r */
+    /* 10-legacy.isa:1052: psrlq | NP 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1050: psrlq | 66 0F D3 /r */
+    /* 10-legacy.isa:1053: psrlq | 66 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1051: paddq | NP 0F D4 /r */
+    /* 10-legacy.isa:1054: paddq | NP 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1052: paddq | 66 0F D4 /r */
+    /* 10-legacy.isa:1055: paddq | 66 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1053: pmullw | NP 0F D5 /r */
+    /* 10-legacy.isa:1056: pmullw | NP 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1054: pmullw | 66 0F D5 /r */
+    /* 10-legacy.isa:1057: pmullw | 66 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1055: movq | 66 0F D6 /r */
+    /* 10-legacy.isa:1058: movq | 66 0F D6 /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1056: movq2dq | F3 0F D6 /r reg */
+    /* 10-legacy.isa:1059: movq2dq | F3 0F D6 /r reg */
     {XIE_OP_MOVQ2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1057: movdq2q | F2 0F D6 /r reg */
+    /* 10-legacy.isa:1060: movdq2q | F2 0F D6 /r reg */
     {XIE_OP_MOVDQ2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1058: pmovmskb | NP 0F D7 /r reg */
+    /* 10-legacy.isa:1061: pmovmskb | NP 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1059: pmovmskb | 66 0F D7 /r reg */
+    /* 10-legacy.isa:1062: pmovmskb | 66 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1060: psubusb | NP 0F D8 /r */
+    /* 10-legacy.isa:1063: psubusb | NP 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1061: psubusb | 66 0F D8 /r */
+    /* 10-legacy.isa:1064: psubusb | 66 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1062: psubusw | NP 0F D9 /r */
+    /* 10-legacy.isa:1065: psubusw | NP 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1063: psubusw | 66 0F D9 /r */
+    /* 10-legacy.isa:1066: psubusw | 66 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1064: pminub | NP 0F DA /r */
+    /* 10-legacy.isa:1067: pminub | NP 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1065: pminub | 66 0F DA /r */
+    /* 10-legacy.isa:1068: pminub | 66 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1066: pand | NP 0F DB /r */
+    /* 10-legacy.isa:1069: pand | NP 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1067: pand | 66 0F DB /r */
+    /* 10-legacy.isa:1070: pand | 66 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1068: paddusb | NP 0F DC /r */
+    /* 10-legacy.isa:1071: paddusb | NP 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1069: paddusb | 66 0F DC /r */
+    /* 10-legacy.isa:1072: paddusb | 66 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1070: paddusw | NP 0F DD /r */
+    /* 10-legacy.isa:1073: paddusw | NP 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1071: paddusw | 66 0F DD /r */
+    /* 10-legacy.isa:1074: paddusw | 66 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1072: pmaxub | NP 0F DE /r */
+    /* 10-legacy.isa:1075: pmaxub | NP 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1073: pmaxub | 66 0F DE /r */
+    /* 10-legacy.isa:1076: pmaxub | 66 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1074: pandn | NP 0F DF /r */
+    /* 10-legacy.isa:1077: pandn | NP 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1075: pandn | 66 0F DF /r */
+    /* 10-legacy.isa:1078: pandn | 66 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1076: pavgb | NP 0F E0 /r */
+    /* 10-legacy.isa:1079: pavgb | NP 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1077: pavgb | 66 0F E0 /r */
+    /* 10-legacy.isa:1080: pavgb | 66 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1078: psraw | NP 0F E1 /r */
+    /* 10-legacy.isa:1081: psraw | NP 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1079: psraw | 66 0F E1 /r */
+    /* 10-legacy.isa:1082: psraw | 66 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1080: psrad | NP 0F E2 /r */
+    /* 10-legacy.isa:1083: psrad | NP 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1081: psrad | 66 0F E2 /r */
+    /* 10-legacy.isa:1084: psrad | 66 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1082: pavgw | NP 0F E3 /r */
+    /* 10-legacy.isa:1085: pavgw | NP 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1083: pavgw | 66 0F E3 /r */
+    /* 10-legacy.isa:1086: pavgw | 66 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1084: pmulhuw | NP 0F E4 /r */
+    /* 10-legacy.isa:1087: pmulhuw | NP 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1085: pmulhuw | 66 0F E4 /r */
+    /* 10-legacy.isa:1088: pmulhuw | 66 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1086: pmulhw | NP 0F E5 /r */
+    /* 10-legacy.isa:1089: pmulhw | NP 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1087: pmulhw | 66 0F E5 /r */
+    /* 10-legacy.isa:1090: pmulhw | 66 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1088: cvttpd2dq | 66 0F E6 /r */
+    /* 10-legacy.isa:1091: cvttpd2dq | 66 0F E6 /r */
     {XIE_OP_CVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1089: cvtdq2pd | F3 0F E6 /r */
+    /* 10-legacy.isa:1092: cvtdq2pd | F3 0F E6 /r */
     {XIE_OP_CVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1090: cvtpd2dq | F2 0F E6 /r */
+    /* 10-legacy.isa:1093: cvtpd2dq | F2 0F E6 /r */
     {XIE_OP_CVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1091: movntq | NP 0F E7 /r mem */
+    /* 10-legacy.isa:1094: movntq | NP 0F E7 /r mem */
     {XIE_OP_MOVNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1092: movntdq | 66 0F E7 /r mem */
+    /* 10-legacy.isa:1095: movntdq | 66 0F E7 /r mem */
     {XIE_OP_MOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1093: psubsb | NP 0F E8 /r */
+    /* 10-legacy.isa:1096: psubsb | NP 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1094: psubsb | 66 0F E8 /r */
+    /* 10-legacy.isa:1097: psubsb | 66 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1095: psubsw | NP 0F E9 /r */
+    /* 10-legacy.isa:1098: psubsw | NP 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1096: psubsw | 66 0F E9 /r */
+    /* 10-legacy.isa:1099: psubsw | 66 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1097: pminsw | NP 0F EA /r */
+    /* 10-legacy.isa:1100: pminsw | NP 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1098: pminsw | 66 0F EA /r */
+    /* 10-legacy.isa:1101: pminsw | 66 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1099: por | NP 0F EB /r */
+    /* 10-legacy.isa:1102: por | NP 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1100: por | 66 0F EB /r */
+    /* 10-legacy.isa:1103: por | 66 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1101: paddsb | NP 0F EC /r */
+    /* 10-legacy.isa:1104: paddsb | NP 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1102: paddsb | 66 0F EC /r */
+    /* 10-legacy.isa:1105: paddsb | 66 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1103: paddsw | NP 0F ED /r */
+    /* 10-legacy.isa:1106: paddsw | NP 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1104: paddsw | 66 0F ED /r */
+    /* 10-legacy.isa:1107: paddsw | 66 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1105: pmaxsw | NP 0F EE /r */
+    /* 10-legacy.isa:1108: pmaxsw | NP 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1106: pmaxsw | 66 0F EE /r */
+    /* 10-legacy.isa:1109: pmaxsw | 66 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1107: pxor | NP 0F EF /r */
+    /* 10-legacy.isa:1110: pxor | NP 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1108: pxor | 66 0F EF /r */
+    /* 10-legacy.isa:1111: pxor | 66 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1109: lddqu | F2 0F F0 /r mem */
+    /* 10-legacy.isa:1112: lddqu | F2 0F F0 /r mem */
     {XIE_OP_LDDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1110: psllw | NP 0F F1 /r */
+    /* 10-legacy.isa:1113: psllw | NP 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1111: psllw | 66 0F F1 /r */
+    /* 10-legacy.isa:1114: psllw | 66 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1112: pslld | NP 0F F2 /r */
+    /* 10-legacy.isa:1115: pslld | NP 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1113: pslld | 66 0F F2 /r */
+    /* 10-legacy.isa:1116: pslld | 66 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1114: psllq | NP 0F F3 /r */
+    /* 10-legacy.isa:1117: psllq | NP 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1115: psllq | 66 0F F3 /r */
+    /* 10-legacy.isa:1118: psllq | 66 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1116: pmuludq | NP 0F F4 /r */
+    /* 10-legacy.isa:1119: pmuludq | NP 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1117: pmuludq | 66 0F F4 /r */
+    /* 10-legacy.isa:1120: pmuludq | 66 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1118: pmaddwd | NP 0F F5 /r */
+    /* 10-legacy.isa:1121: pmaddwd | NP 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1119: pmaddwd | 66 0F F5 /r */
+    /* 10-legacy.isa:1122: pmaddwd | 66 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1120: psadbw | NP 0F F6 /r */
+    /* 10-legacy.isa:1123: psadbw | NP 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1121: psadbw | 66 0F F6 /r */
+    /* 10-legacy.isa:1124: psadbw | 66 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1122: maskmovq | NP 0F F7 /r reg */
+    /* 10-legacy.isa:1125: maskmovq | NP 0F F7 /r reg */
     {XIE_OP_MASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1123: maskmovdqu | 66 0F F7 /r reg */
+    /* 10-legacy.isa:1126: maskmovdqu | 66 0F F7 /r reg */
     {XIE_OP_MASKMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1124: psubb | NP 0F F8 /r */
+    /* 10-legacy.isa:1127: psubb | NP 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1125: psubb | 66 0F F8 /r */
+    /* 10-legacy.isa:1128: psubb | 66 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1126: psubw | NP 0F F9 /r */
+    /* 10-legacy.isa:1129: psubw | NP 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1127: psubw | 66 0F F9 /r */
+    /* 10-legacy.isa:1130: psubw | 66 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1128: psubd | NP 0F FA /r */
+    /* 10-legacy.isa:1131: psubd | NP 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1129: psubd | 66 0F FA /r */
+    /* 10-legacy.isa:1132: psubd | 66 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1130: psubq | NP 0F FB /r */
+    /* 10-legacy.isa:1133: psubq | NP 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1131: psubq | 66 0F FB /r */
+    /* 10-legacy.isa:1134: psubq | 66 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1132: paddb | NP 0F FC /r */
+    /* 10-legacy.isa:1135: paddb | NP 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1133: paddb | 66 0F FC /r */
+    /* 10-legacy.isa:1136: paddb | 66 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1134: paddw | NP 0F FD /r */
+    /* 10-legacy.isa:1137: paddw | NP 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1135: paddw | 66 0F FD /r */
+    /* 10-legacy.isa:1138: paddw | 66 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1136: paddd | NP 0F FE /r */
+    /* 10-legacy.isa:1139: paddd | NP 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1137: paddd | 66 0F FE /r */
+    /* 10-legacy.isa:1140: paddd | 66 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1139: pshufb | NP 0F 38 00 /r */
+    /* 10-legacy.isa:1142: pshufb | NP 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1140: pshufb | 66 0F 38 00 /r */
+    /* 10-legacy.isa:1143: pshufb | 66 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1141: phaddw | NP 0F 38 01 /r */
+    /* 10-legacy.isa:1144: phaddw | NP 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1142: phaddw | 66 0F 38 01 /r */
+    /* 10-legacy.isa:1145: phaddw | 66 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1143: phaddd | NP 0F 38 02 /r */
+    /* 10-legacy.isa:1146: phaddd | NP 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1144: phaddd | 66 0F 38 02 /r */
+    /* 10-legacy.isa:1147: phaddd | 66 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1145: phaddsw | NP 0F 38 03 /r */
+    /* 10-legacy.isa:1148: phaddsw | NP 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1146: phaddsw | 66 0F 38 03 /r */
+    /* 10-legacy.isa:1149: phaddsw | 66 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1147: pmaddubsw | NP 0F 38 04 /r */
+    /* 10-legacy.isa:1150: pmaddubsw | NP 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1148: pmaddubsw | 66 0F 38 04 /r */
+    /* 10-legacy.isa:1151: pmaddubsw | 66 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1149: phsubw | NP 0F 38 05 /r */
+    /* 10-legacy.isa:1152: phsubw | NP 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1150: phsubw | 66 0F 38 05 /r */
+    /* 10-legacy.isa:1153: phsubw | 66 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1151: phsubd | NP 0F 38 06 /r */
+    /* 10-legacy.isa:1154: phsubd | NP 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1152: phsubd | 66 0F 38 06 /r */
+    /* 10-legacy.isa:1155: phsubd | 66 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1153: phsubsw | NP 0F 38 07 /r */
+    /* 10-legacy.isa:1156: phsubsw | NP 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1154: phsubsw | 66 0F 38 07 /r */
+    /* 10-legacy.isa:1157: phsubsw | 66 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1155: psignb | NP 0F 38 08 /r */
+    /* 10-legacy.isa:1158: psignb | NP 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1156: psignb | 66 0F 38 08 /r */
+    /* 10-legacy.isa:1159: psignb | 66 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1157: psignw | NP 0F 38 09 /r */
+    /* 10-legacy.isa:1160: psignw | NP 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1158: psignw | 66 0F 38 09 /r */
+    /* 10-legacy.isa:1161: psignw | 66 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1159: psignd | NP 0F 38 0A /r */
+    /* 10-legacy.isa:1162: psignd | NP 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1160: psignd | 66 0F 38 0A /r */
+    /* 10-legacy.isa:1163: psignd | 66 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1161: pmulhrsw | NP 0F 38 0B /r */
+    /* 10-legacy.isa:1164: pmulhrsw | NP 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1162: pmulhrsw | 66 0F 38 0B /r */
+    /* 10-legacy.isa:1165: pmulhrsw | 66 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1163: pabsb | NP 0F 38 1C /r */
+    /* 10-legacy.isa:1166: pabsb | NP 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1164: pabsb | 66 0F 38 1C /r */
+    /* 10-legacy.isa:1167: pabsb | 66 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1165: pabsw | NP 0F 38 1D /r */
+    /* 10-legacy.isa:1168: pabsw | NP 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1166: pabsw | 66 0F 38 1D /r */
+    /* 10-legacy.isa:1169: pabsw | 66 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1167: pabsd | NP 0F 38 1E /r */
+    /* 10-legacy.isa:1170: pabsd | NP 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1168: pabsd | 66 0F 38 1E /r */
+    /* 10-legacy.isa:1171: pabsd | 66 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1169: pblendvb | 66 0F 38 10 /r */
+    /* 10-legacy.isa:1172: pblendvb | 66 0F 38 10 /r */
     {XIE_OP_PBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1170: blendvps | 66 0F 38 14 /r */
+    /* 10-legacy.isa:1173: blendvps | 66 0F 38 14 /r */
     {XIE_OP_BLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1171: blendvpd | 66 0F 38 15 /r */
+    /* 10-legacy.isa:1174: blendvpd | 66 0F 38 15 /r */
     {XIE_OP_BLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1172: ptest | 66 0F 38 17 /r */
+    /* 10-legacy.isa:1175: ptest | 66 0F 38 17 /r */
     {XIE_OP_PTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1173: pmovsxbw | 66 0F 38 20 /r */
+    /* 10-legacy.isa:1176: pmovsxbw | 66 0F 38 20 /r */
     {XIE_OP_PMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1174: pmovsxbd | 66 0F 38 21 /r */
+    /* 10-legacy.isa:1177: pmovsxbd | 66 0F 38 21 /r */
     {XIE_OP_PMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1175: pmovsxbq | 66 0F 38 22 /r */
+    /* 10-legacy.isa:1178: pmovsxbq | 66 0F 38 22 /r */
     {XIE_OP_PMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1176: pmovsxwd | 66 0F 38 23 /r */
+    /* 10-legacy.isa:1179: pmovsxwd | 66 0F 38 23 /r */
     {XIE_OP_PMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1177: pmovsxwq | 66 0F 38 24 /r */
+    /* 10-legacy.isa:1180: pmovsxwq | 66 0F 38 24 /r */
     {XIE_OP_PMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1178: pmovsxdq | 66 0F 38 25 /r */
+    /* 10-legacy.isa:1181: pmovsxdq | 66 0F 38 25 /r */
     {XIE_OP_PMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1179: pmovzxbw | 66 0F 38 30 /r */
+    /* 10-legacy.isa:1182: pmovzxbw | 66 0F 38 30 /r */
     {XIE_OP_PMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1180: pmovzxbd | 66 0F 38 31 /r */
+    /* 10-legacy.isa:1183: pmovzxbd | 66 0F 38 31 /r */
     {XIE_OP_PMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1181: pmovzxbq | 66 0F 38 32 /r */
+    /* 10-legacy.isa:1184: pmovzxbq | 66 0F 38 32 /r */
     {XIE_OP_PMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1182: pmovzxwd | 66 0F 38 33 /r */
+    /* 10-legacy.isa:1185: pmovzxwd | 66 0F 38 33 /r */
     {XIE_OP_PMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1183: pmovzxwq | 66 0F 38 34 /r */
+    /* 10-legacy.isa:1186: pmovzxwq | 66 0F 38 34 /r */
     {XIE_OP_PMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1184: pmovzxdq | 66 0F 38 35 /r */
+    /* 10-legacy.isa:1187: pmovzxdq | 66 0F 38 35 /r */
     {XIE_OP_PMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1185: pmuldq | 66 0F 38 28 /r */
+    /* 10-legacy.isa:1188: pmuldq | 66 0F 38 28 /r */
     {XIE_OP_PMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1186: pcmpeqq | 66 0F 38 29 /r */
+    /* 10-legacy.isa:1189: pcmpeqq | 66 0F 38 29 /r */
     {XIE_OP_PCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1187: movntdqa | 66 0F 38 2A /r mem */
+    /* 10-legacy.isa:1190: movntdqa | 66 0F 38 2A /r mem */
     {XIE_OP_MOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1188: packusdw | 66 0F 38 2B /r */
+    /* 10-legacy.isa:1191: packusdw | 66 0F 38 2B /r */
     {XIE_OP_PACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1189: pcmpgtq | 66 0F 38 37 /r */
+    /* 10-legacy.isa:1192: pcmpgtq | 66 0F 38 37 /r */
     {XIE_OP_PCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1190: pminsb | 66 0F 38 38 /r */
+    /* 10-legacy.isa:1193: pminsb | 66 0F 38 38 /r */
     {XIE_OP_PMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1191: pminsd | 66 0F 38 39 /r */
+    /* 10-legacy.isa:1194: pminsd | 66 0F 38 39 /r */
     {XIE_OP_PMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1192: pminuw | 66 0F 38 3A /r */
+    /* 10-legacy.isa:1195: pminuw | 66 0F 38 3A /r */
     {XIE_OP_PMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1193: pminud | 66 0F 38 3B /r */
+    /* 10-legacy.isa:1196: pminud | 66 0F 38 3B /r */
     {XIE_OP_PMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1194: pmaxsb | 66 0F 38 3C /r */
+    /* 10-legacy.isa:1197: pmaxsb | 66 0F 38 3C /r */
     {XIE_OP_PMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1195: pmaxsd | 66 0F 38 3D /r */
+    /* 10-legacy.isa:1198: pmaxsd | 66 0F 38 3D /r */
     {XIE_OP_PMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1196: pmaxuw | 66 0F 38 3E /r */
+    /* 10-legacy.isa:1199: pmaxuw | 66 0F 38 3E /r */
     {XIE_OP_PMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1197: pmaxud | 66 0F 38 3F /r */
+    /* 10-legacy.isa:1200: pmaxud | 66 0F 38 3F /r */
     {XIE_OP_PMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1198: pmulld | 66 0F 38 40 /r */
+    /* 10-legacy.isa:1201: pmulld | 66 0F 38 40 /r */
     {XIE_OP_PMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1199: phminposuw | 66 0F 38 41 /r */
+    /* 10-legacy.isa:1202: phminposuw | 66 0F 38 41 /r */
     {XIE_OP_PHMINPOSUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1200: aesimc | 66 0F 38 DB /r */
+    /* 10-legacy.isa:1203: aesimc | 66 0F 38 DB /r */
     {XIE_OP_AESIMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1201: aesenc | 66 0F 38 DC /r */
+    /* 10-legacy.isa:1204: aesenc | 66 0F 38 DC /r */
     {XIE_OP_AESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1202: aesenclast | 66 0F 38 DD /r */
+    /* 10-legacy.isa:1205: aesenclast | 66 0F 38 DD /r */
     {XIE_OP_AESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1203: aesdec | 66 0F 38 DE /r */
+    /* 10-legacy.isa:1206: aesdec | 66 0F 38 DE /r */
     {XIE_OP_AESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1204: aesdeclast | 66 0F 38 DF /r */
+    /* 10-legacy.isa:1207: aesdeclast | 66 0F 38 DF /r */
     {XIE_OP_AESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1205: gf2p8mulb | 66 0F 38 CF /r */
+    /* 10-legacy.isa:1208: gf2p8mulb | 66 0F 38 CF /r */
     {XIE_OP_GF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1208: sha1nexte | NP 0F 38 C8 /r */
-    {XIE_OP_SHA1NEXTE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1209: sha1msg1 | NP 0F 38 C9 /r */
-    {XIE_OP_SHA1MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1210: sha1msg2 | NP 0F 38 CA /r */
-    {XIE_OP_SHA1MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1211: sha256msg1 | NP 0F 38 CC /r */
-    {XIE_OP_SHA256MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1212: sha256msg2 | NP 0F 38 CD /r */
-    {XIE_OP_SHA256MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1213: sha256rnds2 | NP 0F 38 CB /r */
-    {XIE_OP_SHA256RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1215: palignr | NP 0F 3A 0F /r */
+    /* 10-legacy.isa:1211: sha1nexte | NP 0F 38 C8 /r */
+    {XIE_OP_SHA1NEXTE, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1212: sha1nexte | NP 0F 38 C8 /r */
+    {XIE_OP_SHA1NEXTE, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1213: sha1msg1 | NP 0F 38 C9 /r */
+    {XIE_OP_SHA1MSG1, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1214: sha1msg1 | NP 0F 38 C9 /r */
+    {XIE_OP_SHA1MSG1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1215: sha1msg2 | NP 0F 38 CA /r */
+    {XIE_OP_SHA1MSG2, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1216: sha1msg2 | NP 0F 38 CA /r */
+    {XIE_OP_SHA1MSG2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1217: sha256msg1 | NP 0F 38 CC /r */
+    {XIE_OP_SHA256MSG1, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1218: sha256msg1 | NP 0F 38 CC /r */
+    {XIE_OP_SHA256MSG1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1219: sha256msg2 | NP 0F 38 CD /r */
+    {XIE_OP_SHA256MSG2, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1220: sha256msg2 | NP 0F 38 CD /r */
+    {XIE_OP_SHA256MSG2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1221: sha256rnds2 | NP 0F 38 CB /r */
+    {XIE_OP_SHA256RNDS2, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1222: sha256rnds2 | NP 0F 38 CB /r */
+    {XIE_OP_SHA256RNDS2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1224: palignr | NP 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1216: palignr | 66 0F 3A 0F /r */
+    /* 10-legacy.isa:1225: palignr | 66 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1217: roundps | 66 0F 3A 08 /r */
+    /* 10-legacy.isa:1226: roundps | 66 0F 3A 08 /r */
     {XIE_OP_ROUNDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1218: roundpd | 66 0F 3A 09 /r */
+    /* 10-legacy.isa:1227: roundpd | 66 0F 3A 09 /r */
     {XIE_OP_ROUNDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1219: roundss | 66 0F 3A 0A /r */
+    /* 10-legacy.isa:1228: roundss | 66 0F 3A 0A /r */
     {XIE_OP_ROUNDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1220: roundsd | 66 0F 3A 0B /r */
+    /* 10-legacy.isa:1229: roundsd | 66 0F 3A 0B /r */
     {XIE_OP_ROUNDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1221: blendps | 66 0F 3A 0C /r */
+    /* 10-legacy.isa:1230: blendps | 66 0F 3A 0C /r */
     {XIE_OP_BLENDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1222: blendpd | 66 0F 3A 0D /r */
+    /* 10-legacy.isa:1231: blendpd | 66 0F 3A 0D /r */
     {XIE_OP_BLENDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1223: pblendw | 66 0F 3A 0E /r */
+    /* 10-legacy.isa:1232: pblendw | 66 0F 3A 0E /r */
     {XIE_OP_PBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1224: pextrb | 66 0F 3A 14 /r mem */
+    /* 10-legacy.isa:1233: pextrb | 66 0F 3A 14 /r mem */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1225: pextrb | 66 0F 3A 14 /r reg */
+    /* 10-legacy.isa:1234: pextrb | 66 0F 3A 14 /r reg */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1226: pextrw | 66 0F 3A 15 /r mem */
+    /* 10-legacy.isa:1235: pextrw | 66 0F 3A 15 /r mem */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1227: pextrw | 66 0F 3A 15 /r reg */
+    /* 10-legacy.isa:1236: pextrw | 66 0F 3A 15 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1228: pextrd | 66 W0 0F 3A 16 /r */
+    /* 10-legacy.isa:1237: pextrd | 66 W0 0F 3A 16 /r */
     {XIE_OP_PEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1229: pextrq | 66 W1 0F 3A 16 /r */
+    /* 10-legacy.isa:1238: pextrq | 66 W1 0F 3A 16 /r */
     {XIE_OP_PEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1230: extractps | 66 0F 3A 17 /r */
+    /* 10-legacy.isa:1239: extractps | 66 0F 3A 17 /r */
     {XIE_OP_EXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1231: pinsrb | 66 0F 3A 20 /r mem */
+    /* 10-legacy.isa:1240: pinsrb | 66 0F 3A 20 /r mem */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1232: pinsrb | 66 0F 3A 20 /r reg */
+    /* 10-legacy.isa:1241: pinsrb | 66 0F 3A 20 /r reg */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1233: insertps | 66 0F 3A 21 /r mem */
+    /* 10-legacy.isa:1242: insertps | 66 0F 3A 21 /r mem */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1234: insertps | 66 0F 3A 21 /r reg */
+    /* 10-legacy.isa:1243: insertps | 66 0F 3A 21 /r reg */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1235: pinsrd | 66 W0 0F 3A 22 /r */
+    /* 10-legacy.isa:1244: pinsrd | 66 W0 0F 3A 22 /r */
     {XIE_OP_PINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1236: pinsrq | 66 W1 0F 3A 22 /r */
+    /* 10-legacy.isa:1245: pinsrq | 66 W1 0F 3A 22 /r */
     {XIE_OP_PINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1237: dpps | 66 0F 3A 40 /r */
+    /* 10-legacy.isa:1246: dpps | 66 0F 3A 40 /r */
     {XIE_OP_DPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1238: dppd | 66 0F 3A 41 /r */
+    /* 10-legacy.isa:1247: dppd | 66 0F 3A 41 /r */
     {XIE_OP_DPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1239: mpsadbw | 66 0F 3A 42 /r */
+    /* 10-legacy.isa:1248: mpsadbw | 66 0F 3A 42 /r */
     {XIE_OP_MPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1240: pclmulqdq | 66 0F 3A 44 /r */
+    /* 10-legacy.isa:1249: pclmulqdq | 66 0F 3A 44 /r */
     {XIE_OP_PCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_PCLMULQDQ, 0}, XIEI_ENC_LEGACY, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1241: pcmpestrm | 66 0F 3A 60 /r */
+    /* 10-legacy.isa:1250: pcmpestrm | 66 0F 3A 60 /r */
     {XIE_OP_PCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1242: pcmpestri | 66 0F 3A 61 /r */
+    /* 10-legacy.isa:1251: pcmpestri | 66 0F 3A 61 /r */
     {XIE_OP_PCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1243: pcmpistrm | 66 0F 3A 62 /r */
+    /* 10-legacy.isa:1252: pcmpistrm | 66 0F 3A 62 /r */
     {XIE_OP_PCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1244: pcmpistri | 66 0F 3A 63 /r */
+    /* 10-legacy.isa:1253: pcmpistri | 66 0F 3A 63 /r */
     {XIE_OP_PCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1245: gf2p8affineqb | 66 0F 3A CE /r */
+    /* 10-legacy.isa:1254: gf2p8affineqb | 66 0F 3A CE /r */
     {XIE_OP_GF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1246: gf2p8affineinvqb | 66 0F 3A CF /r */
+    /* 10-legacy.isa:1255: gf2p8affineinvqb | 66 0F 3A CF /r */
     {XIE_OP_GF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1247: aeskeygenassist | 66 0F 3A DF /r */
+    /* 10-legacy.isa:1256: aeskeygenassist | 66 0F 3A DF /r */
     {XIE_OP_AESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1248: sha1rnds4 | NP 0F 3A CC /r */
-    {XIE_OP_SHA1RNDS4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1254: femms | 0F 0E */
+    /* 10-legacy.isa:1257: sha1rnds4 | NP 0F 3A CC /r */
+    {XIE_OP_SHA1RNDS4, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1258: sha1rnds4 | NP 0F 3A CC /r */
+    {XIE_OP_SHA1RNDS4, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
+    /* 10-legacy.isa:1264: femms | 0F 0E */
     {XIE_OP_FEMMS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_LEGACY, 1, 0x0e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1255: pi2fw | 0F 0F /r */
+    /* 10-legacy.isa:1265: pi2fw | 0F 0F /r */
     {XIE_OP_PI2FW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x0c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1256: pi2fd | 0F 0F /r */
+    /* 10-legacy.isa:1266: pi2fd | 0F 0F /r */
     {XIE_OP_PI2FD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1257: pf2iw | 0F 0F /r */
+    /* 10-legacy.isa:1267: pf2iw | 0F 0F /r */
     {XIE_OP_PF2IW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1258: pf2id | 0F 0F /r */
+    /* 10-legacy.isa:1268: pf2id | 0F 0F /r */
     {XIE_OP_PF2ID, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1259: pfnacc | 0F 0F /r */
+    /* 10-legacy.isa:1269: pfnacc | 0F 0F /r */
     {XIE_OP_PFNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1260: pfpnacc | 0F 0F /r */
+    /* 10-legacy.isa:1270: pfpnacc | 0F 0F /r */
     {XIE_OP_PFPNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1261: pfcmpge | 0F 0F /r */
+    /* 10-legacy.isa:1271: pfcmpge | 0F 0F /r */
     {XIE_OP_PFCMPGE, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x90, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1262: pfmin | 0F 0F /r */
+    /* 10-legacy.isa:1272: pfmin | 0F 0F /r */
     {XIE_OP_PFMIN, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x94, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1263: pfrcp | 0F 0F /r */
+    /* 10-legacy.isa:1273: pfrcp | 0F 0F /r */
     {XIE_OP_PFRCP, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x96, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1264: pfrsqrt | 0F 0F /r */
+    /* 10-legacy.isa:1274: pfrsqrt | 0F 0F /r */
     {XIE_OP_PFRSQRT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x97, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1265: pfsub | 0F 0F /r */
+    /* 10-legacy.isa:1275: pfsub | 0F 0F /r */
     {XIE_OP_PFSUB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1266: pfadd | 0F 0F /r */
+    /* 10-legacy.isa:1276: pfadd | 0F 0F /r */
     {XIE_OP_PFADD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1267: pfcmpgt | 0F 0F /r */
+    /* 10-legacy.isa:1277: pfcmpgt | 0F 0F /r */
     {XIE_OP_PFCMPGT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1268: pfmax | 0F 0F /r */
+    /* 10-legacy.isa:1278: pfmax | 0F 0F /r */
     {XIE_OP_PFMAX, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1269: pfrcpit1 | 0F 0F /r */
+    /* 10-legacy.isa:1279: pfrcpit1 | 0F 0F /r */
     {XIE_OP_PFRCPIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1270: pfrsqit1 | 0F 0F /r */
+    /* 10-legacy.isa:1280: pfrsqit1 | 0F 0F /r */
     {XIE_OP_PFRSQIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1271: pfsubr | 0F 0F /r */
+    /* 10-legacy.isa:1281: pfsubr | 0F 0F /r */
     {XIE_OP_PFSUBR, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xaa, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1272: pfacc | 0F 0F /r */
+    /* 10-legacy.isa:1282: pfacc | 0F 0F /r */
     {XIE_OP_PFACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xae, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1273: pfcmpeq | 0F 0F /r */
+    /* 10-legacy.isa:1283: pfcmpeq | 0F 0F /r */
     {XIE_OP_PFCMPEQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1274: pfmul | 0F 0F /r */
+    /* 10-legacy.isa:1284: pfmul | 0F 0F /r */
     {XIE_OP_PFMUL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1275: pfrcpit2 | 0F 0F /r */
+    /* 10-legacy.isa:1285: pfrcpit2 | 0F 0F /r */
     {XIE_OP_PFRCPIT2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1276: pmulhrw | 0F 0F /r */
+    /* 10-legacy.isa:1286: pmulhrw | 0F 0F /r */
     {XIE_OP_PMULHRW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1277: pswapd | 0F 0F /r */
+    /* 10-legacy.isa:1287: pswapd | 0F 0F /r */
     {XIE_OP_PSWAPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0xbb, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1278: pavgusb | 0F 0F /r */
+    /* 10-legacy.isa:1288: pavgusb | 0F 0F /r */
     {XIE_OP_PAVGUSB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xbf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:63: vmovups | VEX.128/256.NP.0F.WIG 10 /r */
+    /* 20-vex.isa:74: vmovups | VEX.128/256.NP.0F.WIG 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:64: vmovupd | VEX.128/256.66.0F.WIG 10 /r */
+    /* 20-vex.isa:75: vmovupd | VEX.128/256.66.0F.WIG 10 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:65: vmovss | VEX.LIG.F3.0F.WIG 10 /r reg */
+    /* 20-vex.isa:76: vmovss | VEX.LIG.F3.0F.WIG 10 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:66: vmovss | VEX.LIG.F3.0F.WIG 10 /r mem */
+    /* 20-vex.isa:77: vmovss | VEX.LIG.F3.0F.WIG 10 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:67: vmovsd | VEX.LIG.F2.0F.WIG 10 /r reg */
+    /* 20-vex.isa:78: vmovsd | VEX.LIG.F2.0F.WIG 10 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:68: vmovsd | VEX.LIG.F2.0F.WIG 10 /r mem */
+    /* 20-vex.isa:79: vmovsd | VEX.LIG.F2.0F.WIG 10 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:69: vmovups | VEX.128/256.NP.0F.WIG 11 /r */
+    /* 20-vex.isa:80: vmovups | VEX.128/256.NP.0F.WIG 11 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:70: vmovupd | VEX.128/256.66.0F.WIG 11 /r */
+    /* 20-vex.isa:81: vmovupd | VEX.128/256.66.0F.WIG 11 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:71: vmovss | VEX.LIG.F3.0F.WIG 11 /r reg */
+    /* 20-vex.isa:82: vmovss | VEX.LIG.F3.0F.WIG 11 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:72: vmovss | VEX.LIG.F3.0F.WIG 11 /r mem */
+    /* 20-vex.isa:83: vmovss | VEX.LIG.F3.0F.WIG 11 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:73: vmovsd | VEX.LIG.F2.0F.WIG 11 /r reg */
+    /* 20-vex.isa:84: vmovsd | VEX.LIG.F2.0F.WIG 11 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:74: vmovsd | VEX.LIG.F2.0F.WIG 11 /r mem */
+    /* 20-vex.isa:85: vmovsd | VEX.LIG.F2.0F.WIG 11 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:75: vmovhlps | VEX.128.NP.0F.WIG 12 /r reg */
+    /* 20-vex.isa:86: vmovhlps | VEX.128.NP.0F.WIG 12 /r reg */
     {XIE_OP_VMOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:76: vmovlps | VEX.128.NP.0F.WIG 12 /r mem */
+    /* 20-vex.isa:87: vmovlps | VEX.128.NP.0F.WIG 12 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:77: vmovlpd | VEX.128.66.0F.WIG 12 /r mem */
+    /* 20-vex.isa:88: vmovlpd | VEX.128.66.0F.WIG 12 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:78: vmovsldup | VEX.128/256.F3.0F.WIG 12 /r */
+    /* 20-vex.isa:89: vmovsldup | VEX.128/256.F3.0F.WIG 12 /r */
     {XIE_OP_VMOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:79: vmovddup | VEX.128.F2.0F.WIG 12 /r */
+    /* 20-vex.isa:90: vmovddup | VEX.128.F2.0F.WIG 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:80: vmovddup | VEX.256.F2.0F.WIG 12 /r */
+    /* 20-vex.isa:91: vmovddup | VEX.256.F2.0F.WIG 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:81: vmovlps | VEX.128.NP.0F.WIG 13 /r mem */
+    /* 20-vex.isa:92: vmovlps | VEX.128.NP.0F.WIG 13 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:82: vmovlpd | VEX.128.66.0F.WIG 13 /r mem */
+    /* 20-vex.isa:93: vmovlpd | VEX.128.66.0F.WIG 13 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:83: vunpcklps | VEX.128/256.NP.0F.WIG 14 /r */
+    /* 20-vex.isa:94: vunpcklps | VEX.128/256.NP.0F.WIG 14 /r */
     {XIE_OP_VUNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:84: vunpcklpd | VEX.128/256.66.0F.WIG 14 /r */
+    /* 20-vex.isa:95: vunpcklpd | VEX.128/256.66.0F.WIG 14 /r */
     {XIE_OP_VUNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:85: vunpckhps | VEX.128/256.NP.0F.WIG 15 /r */
+    /* 20-vex.isa:96: vunpckhps | VEX.128/256.NP.0F.WIG 15 /r */
     {XIE_OP_VUNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:86: vunpckhpd | VEX.128/256.66.0F.WIG 15 /r */
+    /* 20-vex.isa:97: vunpckhpd | VEX.128/256.66.0F.WIG 15 /r */
     {XIE_OP_VUNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:87: vmovlhps | VEX.128.NP.0F.WIG 16 /r reg */
+    /* 20-vex.isa:98: vmovlhps | VEX.128.NP.0F.WIG 16 /r reg */
     {XIE_OP_VMOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:88: vmovhps | VEX.128.NP.0F.WIG 16 /r mem */
+    /* 20-vex.isa:99: vmovhps | VEX.128.NP.0F.WIG 16 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:89: vmovhpd | VEX.128.66.0F.WIG 16 /r mem */
+    /* 20-vex.isa:100: vmovhpd | VEX.128.66.0F.WIG 16 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:90: vmovshdup | VEX.128/256.F3.0F.WIG 16 /r */
+    /* 20-vex.isa:101: vmovshdup | VEX.128/256.F3.0F.WIG 16 /r */
     {XIE_OP_VMOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:91: vmovhps | VEX.128.NP.0F.WIG 17 /r mem */
+    /* 20-vex.isa:102: vmovhps | VEX.128.NP.0F.WIG 17 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:92: vmovhpd | VEX.128.66.0F.WIG 17 /r mem */
+    /* 20-vex.isa:103: vmovhpd | VEX.128.66.0F.WIG 17 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:93: vmovaps | VEX.128.NP.0F.WIG 28 /r */
+    /* 20-vex.isa:104: vmovaps | VEX.128.NP.0F.WIG 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:94: vmovaps | VEX.256.NP.0F.WIG 28 /r */
+    /* 20-vex.isa:105: vmovaps | VEX.256.NP.0F.WIG 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:95: vmovapd | VEX.128.66.0F.WIG 28 /r */
+    /* 20-vex.isa:106: vmovapd | VEX.128.66.0F.WIG 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:96: vmovapd | VEX.256.66.0F.WIG 28 /r */
+    /* 20-vex.isa:107: vmovapd | VEX.256.66.0F.WIG 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:97: vmovaps | VEX.128.NP.0F.WIG 29 /r */
+    /* 20-vex.isa:108: vmovaps | VEX.128.NP.0F.WIG 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:98: vmovaps | VEX.256.NP.0F.WIG 29 /r */
+    /* 20-vex.isa:109: vmovaps | VEX.256.NP.0F.WIG 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:99: vmovapd | VEX.128.66.0F.WIG 29 /r */
+    /* 20-vex.isa:110: vmovapd | VEX.128.66.0F.WIG 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:100: vmovapd | VEX.256.66.0F.WIG 29 /r */
+    /* 20-vex.isa:111: vmovapd | VEX.256.66.0F.WIG 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:101: vmovntps | VEX.128.NP.0F.WIG 2B /r mem */
+    /* 20-vex.isa:112: vmovntps | VEX.128.NP.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:102: vmovntps | VEX.256.NP.0F.WIG 2B /r mem */
+    /* 20-vex.isa:113: vmovntps | VEX.256.NP.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:103: vmovntpd | VEX.128.66.0F.WIG 2B /r mem */
+    /* 20-vex.isa:114: vmovntpd | VEX.128.66.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:104: vmovntpd | VEX.256.66.0F.WIG 2B /r mem */
+    /* 20-vex.isa:115: vmovntpd | VEX.256.66.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:107: vcvtsi2ss | VEX.LIG.F3.0F.WIG 2A /r */
+    /* 20-vex.isa:118: vcvtsi2ss | VEX.LIG.F3.0F.WIG 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:108: vcvtsi2sd | VEX.LIG.F2.0F.WIG 2A /r */
+    /* 20-vex.isa:119: vcvtsi2sd | VEX.LIG.F2.0F.WIG 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:109: vcvttss2si | VEX.LIG.F3.0F.WIG 2C /r */
+    /* 20-vex.isa:120: vcvttss2si | VEX.LIG.F3.0F.WIG 2C /r */
     {XIE_OP_VCVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:110: vcvttsd2si | VEX.LIG.F2.0F.WIG 2C /r */
+    /* 20-vex.isa:121: vcvttsd2si | VEX.LIG.F2.0F.WIG 2C /r */
     {XIE_OP_VCVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:111: vcvtss2si | VEX.LIG.F3.0F.WIG 2D /r */
+    /* 20-vex.isa:122: vcvtss2si | VEX.LIG.F3.0F.WIG 2D /r */
     {XIE_OP_VCVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:112: vcvtsd2si | VEX.LIG.F2.0F.WIG 2D /r */
+    /* 20-vex.isa:123: vcvtsd2si | VEX.LIG.F2.0F.WIG 2D /r */
     {XIE_OP_VCVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:113: vucomiss | VEX.LIG.NP.0F.WIG 2E /r */
+    /* 20-vex.isa:124: vucomiss | VEX.LIG.NP.0F.WIG 2E /r */
     {XIE_OP_VUCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:114: vucomisd | VEX.LIG.66.0F.WIG 2E /r */
+    /* 20-vex.isa:125: vucomisd | VEX.LIG.66.0F.WIG 2E /r */
     {XIE_OP_VUCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:115: vcomiss | VEX.LIG.NP.0F.WIG 2F /r */
+    /* 20-vex.isa:126: vcomiss | VEX.LIG.NP.0F.WIG 2F /r */
     {XIE_OP_VCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:116: vcomisd | VEX.LIG.66.0F.WIG 2F /r */
+    /* 20-vex.isa:127: vcomisd | VEX.LIG.66.0F.WIG 2F /r */
     {XIE_OP_VCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:117: vmovmskps | VEX.128/256.NP.0F.WIG 50 /r reg */
+    /* 20-vex.isa:128: vmovmskps | VEX.128/256.NP.0F.WIG 50 /r reg */
     {XIE_OP_VMOVMSKPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x50, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:118: vmovmskpd | VEX.128/256.66.0F.WIG 50 /r reg */
+    /* 20-vex.isa:129: vmovmskpd | VEX.128/256.66.0F.WIG 50 /r reg */
     {XIE_OP_VMOVMSKPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x50, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:121: vsqrtps | VEX.128/256.NP.0F.WIG 51 /r */
+    /* 20-vex.isa:132: vsqrtps | VEX.128/256.NP.0F.WIG 51 /r */
     {XIE_OP_VSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:122: vsqrtpd | VEX.128/256.66.0F.WIG 51 /r */
+    /* 20-vex.isa:133: vsqrtpd | VEX.128/256.66.0F.WIG 51 /r */
     {XIE_OP_VSQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:123: vsqrtss | VEX.LIG.F3.0F.WIG 51 /r */
+    /* 20-vex.isa:134: vsqrtss | VEX.LIG.F3.0F.WIG 51 /r */
     {XIE_OP_VSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:124: vsqrtsd | VEX.LIG.F2.0F.WIG 51 /r */
+    /* 20-vex.isa:135: vsqrtsd | VEX.LIG.F2.0F.WIG 51 /r */
     {XIE_OP_VSQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:125: vaddps | VEX.128/256.NP.0F.WIG 58 /r */
+    /* 20-vex.isa:136: vaddps | VEX.128/256.NP.0F.WIG 58 /r */
     {XIE_OP_VADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:126: vaddpd | VEX.128/256.66.0F.WIG 58 /r */
+    /* 20-vex.isa:137: vaddpd | VEX.128/256.66.0F.WIG 58 /r */
     {XIE_OP_VADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:127: vaddss | VEX.LIG.F3.0F.WIG 58 /r */
+    /* 20-vex.isa:138: vaddss | VEX.LIG.F3.0F.WIG 58 /r */
     {XIE_OP_VADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:128: vaddsd | VEX.LIG.F2.0F.WIG 58 /r */
+    /* 20-vex.isa:139: vaddsd | VEX.LIG.F2.0F.WIG 58 /r */
     {XIE_OP_VADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:129: vmulps | VEX.128/256.NP.0F.WIG 59 /r */
+    /* 20-vex.isa:140: vmulps | VEX.128/256.NP.0F.WIG 59 /r */
     {XIE_OP_VMULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:130: vmulpd | VEX.128/256.66.0F.WIG 59 /r */
+    /* 20-vex.isa:141: vmulpd | VEX.128/256.66.0F.WIG 59 /r */
     {XIE_OP_VMULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:131: vmulss | VEX.LIG.F3.0F.WIG 59 /r */
+    /* 20-vex.isa:142: vmulss | VEX.LIG.F3.0F.WIG 59 /r */
     {XIE_OP_VMULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:132: vmulsd | VEX.LIG.F2.0F.WIG 59 /r */
+    /* 20-vex.isa:143: vmulsd | VEX.LIG.F2.0F.WIG 59 /r */
     {XIE_OP_VMULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:133: vsubps | VEX.128/256.NP.0F.WIG 5C /r */
+    /* 20-vex.isa:144: vsubps | VEX.128/256.NP.0F.WIG 5C /r */
     {XIE_OP_VSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:134: vsubpd | VEX.128/256.66.0F.WIG 5C /r */
+    /* 20-vex.isa:145: vsubpd | VEX.128/256.66.0F.WIG 5C /r */
     {XIE_OP_VSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:135: vsubss | VEX.LIG.F3.0F.WIG 5C /r */
+    /* 20-vex.isa:146: vsubss | VEX.LIG.F3.0F.WIG 5C /r */
     {XIE_OP_VSUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:136: vsubsd | VEX.LIG.F2.0F.WIG 5C /r */
+    /* 20-vex.isa:147: vsubsd | VEX.LIG.F2.0F.WIG 5C /r */
     {XIE_OP_VSUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:137: vminps | VEX.128/256.NP.0F.WIG 5D /r */
+    /* 20-vex.isa:148: vminps | VEX.128/256.NP.0F.WIG 5D /r */
     {XIE_OP_VMINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:138: vminpd | VEX.128/256.66.0F.WIG 5D /r */
+    /* 20-vex.isa:149: vminpd | VEX.128/256.66.0F.WIG 5D /r */
     {XIE_OP_VMINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:139: vminss | VEX.LIG.F3.0F.WIG 5D /r */
+    /* 20-vex.isa:150: vminss | VEX.LIG.F3.0F.WIG 5D /r */
     {XIE_OP_VMINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:140: vminsd | VEX.LIG.F2.0F.WIG 5D /r */
+    /* 20-vex.isa:151: vminsd | VEX.LIG.F2.0F.WIG 5D /r */
     {XIE_OP_VMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:141: vdivps | VEX.128/256.NP.0F.WIG 5E /r */
+    /* 20-vex.isa:152: vdivps | VEX.128/256.NP.0F.WIG 5E /r */
     {XIE_OP_VDIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:142: vdivpd | VEX.128/256.66.0F.WIG 5E /r */
+    /* 20-vex.isa:153: vdivpd | VEX.128/256.66.0F.WIG 5E /r */
     {XIE_OP_VDIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:143: vdivss | VEX.LIG.F3.0F.WIG 5E /r */
+    /* 20-vex.isa:154: vdivss | VEX.LIG.F3.0F.WIG 5E /r */
     {XIE_OP_VDIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:144: vdivsd | VEX.LIG.F2.0F.WIG 5E /r */
+    /* 20-vex.isa:155: vdivsd | VEX.LIG.F2.0F.WIG 5E /r */
     {XIE_OP_VDIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:145: vmaxps | VEX.128/256.NP.0F.WIG 5F /r */
+    /* 20-vex.isa:156: vmaxps | VEX.128/256.NP.0F.WIG 5F /r */
     {XIE_OP_VMAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:146: vmaxpd | VEX.128/256.66.0F.WIG 5F /r */
+    /* 20-vex.isa:157: vmaxpd | VEX.128/256.66.0F.WIG 5F /r */
     {XIE_OP_VMAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:147: vmaxss | VEX.LIG.F3.0F.WIG 5F /r */
+    /* 20-vex.isa:158: vmaxss | VEX.LIG.F3.0F.WIG 5F /r */
     {XIE_OP_VMAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:148: vmaxsd | VEX.LIG.F2.0F.WIG 5F /r */
+    /* 20-vex.isa:159: vmaxsd | VEX.LIG.F2.0F.WIG 5F /r */
     {XIE_OP_VMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:149: vrsqrtps | VEX.128/256.NP.0F.WIG 52 /r */
+    /* 20-vex.isa:160: vrsqrtps | VEX.128/256.NP.0F.WIG 52 /r */
     {XIE_OP_VRSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x52, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:150: vrsqrtss | VEX.LIG.F3.0F.WIG 52 /r */
+    /* 20-vex.isa:161: vrsqrtss | VEX.LIG.F3.0F.WIG 52 /r */
     {XIE_OP_VRSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:151: vrcpps | VEX.128/256.NP.0F.WIG 53 /r */
+    /* 20-vex.isa:162: vrcpps | VEX.128/256.NP.0F.WIG 53 /r */
     {XIE_OP_VRCPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x53, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:152: vrcpss | VEX.LIG.F3.0F.WIG 53 /r */
+    /* 20-vex.isa:163: vrcpss | VEX.LIG.F3.0F.WIG 53 /r */
     {XIE_OP_VRCPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x53, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:153: vandps | VEX.128/256.NP.0F.WIG 54 /r */
+    /* 20-vex.isa:164: vandps | VEX.128/256.NP.0F.WIG 54 /r */
     {XIE_OP_VANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:154: vandpd | VEX.128/256.66.0F.WIG 54 /r */
+    /* 20-vex.isa:165: vandpd | VEX.128/256.66.0F.WIG 54 /r */
     {XIE_OP_VANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:155: vandnps | VEX.128/256.NP.0F.WIG 55 /r */
+    /* 20-vex.isa:166: vandnps | VEX.128/256.NP.0F.WIG 55 /r */
     {XIE_OP_VANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:156: vandnpd | VEX.128/256.66.0F.WIG 55 /r */
+    /* 20-vex.isa:167: vandnpd | VEX.128/256.66.0F.WIG 55 /r */
     {XIE_OP_VANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:157: vorps | VEX.128/256.NP.0F.WIG 56 /r */
+    /* 20-vex.isa:168: vorps | VEX.128/256.NP.0F.WIG 56 /r */
     {XIE_OP_VORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:158: vorpd | VEX.128/256.66.0F.WIG 56 /r */
+    /* 20-vex.isa:169: vorpd | VEX.128/256.66.0F.WIG 56 /r */
     {XIE_OP_VORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:159: vxorps | VEX.128/256.NP.0F.WIG 57 /r */
+    /* 20-vex.isa:170: vxorps | VEX.128/256.NP.0F.WIG 57 /r */
     {XIE_OP_VXORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:160: vxorpd | VEX.128/256.66.0F.WIG 57 /r */
+    /* 20-vex.isa:171: vxorpd | VEX.128/256.66.0F.WIG 57 /r */
     {XIE_OP_VXORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:161: vcvtps2pd | VEX.128/256.NP.0F.WIG 5A /r */
+    /* 20-vex.isa:172: vcvtps2pd | VEX.128/256.NP.0F.WIG 5A /r */
     {XIE_OP_VCVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:162: vcvtpd2ps | VEX.128/256.66.0F.WIG 5A /r */
+    /* 20-vex.isa:173: vcvtpd2ps | VEX.128/256.66.0F.WIG 5A /r */
     {XIE_OP_VCVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:163: vcvtss2sd | VEX.LIG.F3.0F.WIG 5A /r */
+    /* 20-vex.isa:174: vcvtss2sd | VEX.LIG.F3.0F.WIG 5A /r */
     {XIE_OP_VCVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:164: vcvtsd2ss | VEX.LIG.F2.0F.WIG 5A /r */
+    /* 20-vex.isa:175: vcvtsd2ss | VEX.LIG.F2.0F.WIG 5A /r */
     {XIE_OP_VCVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:165: vcvtdq2ps | VEX.128/256.NP.0F.WIG 5B /r */
+    /* 20-vex.isa:176: vcvtdq2ps | VEX.128/256.NP.0F.WIG 5B /r */
     {XIE_OP_VCVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:166: vcvtps2dq | VEX.128/256.66.0F.WIG 5B /r */
+    /* 20-vex.isa:177: vcvtps2dq | VEX.128/256.66.0F.WIG 5B /r */
     {XIE_OP_VCVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:167: vcvttps2dq | VEX.128/256.F3.0F.WIG 5B /r */
+    /* 20-vex.isa:178: vcvttps2dq | VEX.128/256.F3.0F.WIG 5B /r */
     {XIE_OP_VCVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:168: vhaddpd | VEX.128/256.66.0F.WIG 7C /r */
+    /* 20-vex.isa:179: vhaddpd | VEX.128/256.66.0F.WIG 7C /r */
     {XIE_OP_VHADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:169: vhaddps | VEX.128/256.F2.0F.WIG 7C /r */
+    /* 20-vex.isa:180: vhaddps | VEX.128/256.F2.0F.WIG 7C /r */
     {XIE_OP_VHADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:170: vhsubpd | VEX.128/256.66.0F.WIG 7D /r */
+    /* 20-vex.isa:181: vhsubpd | VEX.128/256.66.0F.WIG 7D /r */
     {XIE_OP_VHSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:171: vhsubps | VEX.128/256.F2.0F.WIG 7D /r */
+    /* 20-vex.isa:182: vhsubps | VEX.128/256.F2.0F.WIG 7D /r */
     {XIE_OP_VHSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:172: vcmpps | VEX.128/256.NP.0F.WIG C2 /r */
+    /* 20-vex.isa:183: vcmpps | VEX.128/256.NP.0F.WIG C2 /r */
     {XIE_OP_VCMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:173: vcmppd | VEX.128/256.66.0F.WIG C2 /r */
+    /* 20-vex.isa:184: vcmppd | VEX.128/256.66.0F.WIG C2 /r */
     {XIE_OP_VCMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:174: vcmpss | VEX.LIG.F3.0F.WIG C2 /r */
+    /* 20-vex.isa:185: vcmpss | VEX.LIG.F3.0F.WIG C2 /r */
     {XIE_OP_VCMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:175: vcmpsd | VEX.LIG.F2.0F.WIG C2 /r */
+    /* 20-vex.isa:186: vcmpsd | VEX.LIG.F2.0F.WIG C2 /r */
     {XIE_OP_VCMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:176: vshufps | VEX.128/256.NP.0F.WIG C6 /r */
+    /* 20-vex.isa:187: vshufps | VEX.128/256.NP.0F.WIG C6 /r */
     {XIE_OP_VSHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:177: vshufpd | VEX.128/256.66.0F.WIG C6 /r */
+    /* 20-vex.isa:188: vshufpd | VEX.128/256.66.0F.WIG C6 /r */
     {XIE_OP_VSHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:178: vaddsubpd | VEX.128/256.66.0F.WIG D0 /r */
+    /* 20-vex.isa:189: vaddsubpd | VEX.128/256.66.0F.WIG D0 /r */
     {XIE_OP_VADDSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:179: vaddsubps | VEX.128/256.F2.0F.WIG D0 /r */
+    /* 20-vex.isa:190: vaddsubps | VEX.128/256.F2.0F.WIG D0 /r */
     {XIE_OP_VADDSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:180: vcvttpd2dq | VEX.128/256.66.0F.WIG E6 /r */
+    /* 20-vex.isa:191: vcvttpd2dq | VEX.128/256.66.0F.WIG E6 /r */
     {XIE_OP_VCVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:181: vcvtdq2pd | VEX.128/256.F3.0F.WIG E6 /r */
+    /* 20-vex.isa:192: vcvtdq2pd | VEX.128/256.F3.0F.WIG E6 /r */
     {XIE_OP_VCVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:182: vcvtpd2dq | VEX.128/256.F2.0F.WIG E6 /r */
+    /* 20-vex.isa:193: vcvtpd2dq | VEX.128/256.F2.0F.WIG E6 /r */
     {XIE_OP_VCVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:185: vpunpcklbw | VEX.128.66.0F.WIG 60 /r */
+    /* 20-vex.isa:196: vpunpcklbw | VEX.128.66.0F.WIG 60 /r */
     {XIE_OP_VPUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:186: vpunpcklbw | VEX.256.66.0F.WIG 60 /r */
+    /* 20-vex.isa:197: vpunpcklbw | VEX.256.66.0F.WIG 60 /r */
     {XIE_OP_VPUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:187: vpunpcklwd | VEX.128.66.0F.WIG 61 /r */
+    /* 20-vex.isa:198: vpunpcklwd | VEX.128.66.0F.WIG 61 /r */
     {XIE_OP_VPUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:188: vpunpcklwd | VEX.256.66.0F.WIG 61 /r */
+    /* 20-vex.isa:199: vpunpcklwd | VEX.256.66.0F.WIG 61 /r */
     {XIE_OP_VPUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:189: vpunpckldq | VEX.128.66.0F.WIG 62 /r */
+    /* 20-vex.isa:200: vpunpckldq | VEX.128.66.0F.WIG 62 /r */
     {XIE_OP_VPUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:190: vpunpckldq | VEX.256.66.0F.WIG 62 /r */
+    /* 20-vex.isa:201: vpunpckldq | VEX.256.66.0F.WIG 62 /r */
     {XIE_OP_VPUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:191: vpacksswb | VEX.128.66.0F.WIG 63 /r */
+    /* 20-vex.isa:202: vpacksswb | VEX.128.66.0F.WIG 63 /r */
     {XIE_OP_VPACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:192: vpacksswb | VEX.256.66.0F.WIG 63 /r */
+    /* 20-vex.isa:203: vpacksswb | VEX.256.66.0F.WIG 63 /r */
     {XIE_OP_VPACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:193: vpcmpgtb | VEX.128.66.0F.WIG 64 /r */
+    /* 20-vex.isa:204: vpcmpgtb | VEX.128.66.0F.WIG 64 /r */
     {XIE_OP_VPCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:194: vpcmpgtb | VEX.256.66.0F.WIG 64 /r */
+    /* 20-vex.isa:205: vpcmpgtb | VEX.256.66.0F.WIG 64 /r */
     {XIE_OP_VPCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:195: vpcmpgtw | VEX.128.66.0F.WIG 65 /r */
+    /* 20-vex.isa:206: vpcmpgtw | VEX.128.66.0F.WIG 65 /r */
     {XIE_OP_VPCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:196: vpcmpgtw | VEX.256.66.0F.WIG 65 /r */
+    /* 20-vex.isa:207: vpcmpgtw | VEX.256.66.0F.WIG 65 /r */
     {XIE_OP_VPCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:197: vpcmpgtd | VEX.128.66.0F.WIG 66 /r */
+    /* 20-vex.isa:208: vpcmpgtd | VEX.128.66.0F.WIG 66 /r */
     {XIE_OP_VPCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:198: vpcmpgtd | VEX.256.66.0F.WIG 66 /r */
+    /* 20-vex.isa:209: vpcmpgtd | VEX.256.66.0F.WIG 66 /r */
     {XIE_OP_VPCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:199: vpackuswb | VEX.128.66.0F.WIG 67 /r */
+    /* 20-vex.isa:210: vpackuswb | VEX.128.66.0F.WIG 67 /r */
     {XIE_OP_VPACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:200: vpackuswb | VEX.256.66.0F.WIG 67 /r */
+    /* 20-vex.isa:211: vpackuswb | VEX.256.66.0F.WIG 67 /r */
     {XIE_OP_VPACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:201: vpunpckhbw | VEX.128.66.0F.WIG 68 /r */
+    /* 20-vex.isa:212: vpunpckhbw | VEX.128.66.0F.WIG 68 /r */
     {XIE_OP_VPUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:202: vpunpckhbw | VEX.256.66.0F.WIG 68 /r */
+    /* 20-vex.isa:213: vpunpckhbw | VEX.256.66.0F.WIG 68 /r */
     {XIE_OP_VPUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:203: vpunpckhwd | VEX.128.66.0F.WIG 69 /r */
+    /* 20-vex.isa:214: vpunpckhwd | VEX.128.66.0F.WIG 69 /r */
     {XIE_OP_VPUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:204: vpunpckhwd | VEX.256.66.0F.WIG 69 /r */
+    /* 20-vex.isa:215: vpunpckhwd | VEX.256.66.0F.WIG 69 /r */
     {XIE_OP_VPUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:205: vpunpckhdq | VEX.128.66.0F.WIG 6A /r */
+    /* 20-vex.isa:216: vpunpckhdq | VEX.128.66.0F.WIG 6A /r */
     {XIE_OP_VPUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:206: vpunpckhdq | VEX.256.66.0F.WIG 6A /r */
+    /* 20-vex.isa:217: vpunpckhdq | VEX.256.66.0F.WIG 6A /r */
     {XIE_OP_VPUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:207: vpackssdw | VEX.128.66.0F.WIG 6B /r */
+    /* 20-vex.isa:218: vpackssdw | VEX.128.66.0F.WIG 6B /r */
     {XIE_OP_VPACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:208: vpackssdw | VEX.256.66.0F.WIG 6B /r */
+    /* 20-vex.isa:219: vpackssdw | VEX.256.66.0F.WIG 6B /r */
     {XIE_OP_VPACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:209: vpunpcklqdq | VEX.128.66.0F.WIG 6C /r */
+    /* 20-vex.isa:220: vpunpcklqdq | VEX.128.66.0F.WIG 6C /r */
     {XIE_OP_VPUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:210: vpunpcklqdq | VEX.256.66.0F.WIG 6C /r */
+    /* 20-vex.isa:221: vpunpcklqdq | VEX.256.66.0F.WIG 6C /r */
     {XIE_OP_VPUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:211: vpunpckhqdq | VEX.128.66.0F.WIG 6D /r */
+    /* 20-vex.isa:222: vpunpckhqdq | VEX.128.66.0F.WIG 6D /r */
     {XIE_OP_VPUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:212: vpunpckhqdq | VEX.256.66.0F.WIG 6D /r */
+    /* 20-vex.isa:223: vpunpckhqdq | VEX.256.66.0F.WIG 6D /r */
     {XIE_OP_VPUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:213: vpcmpeqb | VEX.128.66.0F.WIG 74 /r */
+    /* 20-vex.isa:224: vpcmpeqb | VEX.128.66.0F.WIG 74 /r */
     {XIE_OP_VPCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:214: vpcmpeqb | VEX.256.66.0F.WIG 74 /r */
+    /* 20-vex.isa:225: vpcmpeqb | VEX.256.66.0F.WIG 74 /r */
     {XIE_OP_VPCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:215: vpcmpeqw | VEX.128.66.0F.WIG 75 /r */
+    /* 20-vex.isa:226: vpcmpeqw | VEX.128.66.0F.WIG 75 /r */
     {XIE_OP_VPCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:216: vpcmpeqw | VEX.256.66.0F.WIG 75 /r */
+    /* 20-vex.isa:227: vpcmpeqw | VEX.256.66.0F.WIG 75 /r */
     {XIE_OP_VPCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:217: vpcmpeqd | VEX.128.66.0F.WIG 76 /r */
+    /* 20-vex.isa:228: vpcmpeqd | VEX.128.66.0F.WIG 76 /r */
     {XIE_OP_VPCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:218: vpcmpeqd | VEX.256.66.0F.WIG 76 /r */
+    /* 20-vex.isa:229: vpcmpeqd | VEX.256.66.0F.WIG 76 /r */
     {XIE_OP_VPCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:219: vpaddq | VEX.128.66.0F.WIG D4 /r */
+    /* 20-vex.isa:230: vpaddq | VEX.128.66.0F.WIG D4 /r */
     {XIE_OP_VPADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:220: vpaddq | VEX.256.66.0F.WIG D4 /r */
+    /* 20-vex.isa:231: vpaddq | VEX.256.66.0F.WIG D4 /r */
     {XIE_OP_VPADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:221: vpmullw | VEX.128.66.0F.WIG D5 /r */
+    /* 20-vex.isa:232: vpmullw | VEX.128.66.0F.WIG D5 /r */
     {XIE_OP_VPMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:222: vpmullw | VEX.256.66.0F.WIG D5 /r */
+    /* 20-vex.isa:233: vpmullw | VEX.256.66.0F.WIG D5 /r */
     {XIE_OP_VPMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:223: vpsubusb | VEX.128.66.0F.WIG D8 /r */
+    /* 20-vex.isa:234: vpsubusb | VEX.128.66.0F.WIG D8 /r */
     {XIE_OP_VPSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:224: vpsubusb | VEX.256.66.0F.WIG D8 /r */
+    /* 20-vex.isa:235: vpsubusb | VEX.256.66.0F.WIG D8 /r */
     {XIE_OP_VPSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:225: vpsubusw | VEX.128.66.0F.WIG D9 /r */
+    /* 20-vex.isa:236: vpsubusw | VEX.128.66.0F.WIG D9 /r */
     {XIE_OP_VPSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:226: vpsubusw | VEX.256.66.0F.WIG D9 /r */
+    /* 20-vex.isa:237: vpsubusw | VEX.256.66.0F.WIG D9 /r */
     {XIE_OP_VPSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:227: vpminub | VEX.128.66.0F.WIG DA /r */
+    /* 20-vex.isa:238: vpminub | VEX.128.66.0F.WIG DA /r */
     {XIE_OP_VPMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:228: vpminub | VEX.256.66.0F.WIG DA /r */
+    /* 20-vex.isa:239: vpminub | VEX.256.66.0F.WIG DA /r */
     {XIE_OP_VPMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:229: vpand | VEX.128.66.0F.WIG DB /r */
+    /* 20-vex.isa:240: vpand | VEX.128.66.0F.WIG DB /r */
     {XIE_OP_VPAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:230: vpand | VEX.256.66.0F.WIG DB /r */
+    /* 20-vex.isa:241: vpand | VEX.256.66.0F.WIG DB /r */
     {XIE_OP_VPAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:231: vpaddusb | VEX.128.66.0F.WIG DC /r */
+    /* 20-vex.isa:242: vpaddusb | VEX.128.66.0F.WIG DC /r */
     {XIE_OP_VPADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:232: vpaddusb | VEX.256.66.0F.WIG DC /r */
+    /* 20-vex.isa:243: vpaddusb | VEX.256.66.0F.WIG DC /r */
     {XIE_OP_VPADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:233: vpaddusw | VEX.128.66.0F.WIG DD /r */
+    /* 20-vex.isa:244: vpaddusw | VEX.128.66.0F.WIG DD /r */
     {XIE_OP_VPADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:234: vpaddusw | VEX.256.66.0F.WIG DD /r */
+    /* 20-vex.isa:245: vpaddusw | VEX.256.66.0F.WIG DD /r */
     {XIE_OP_VPADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:235: vpmaxub | VEX.128.66.0F.WIG DE /r */
+    /* 20-vex.isa:246: vpmaxub | VEX.128.66.0F.WIG DE /r */
     {XIE_OP_VPMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:236: vpmaxub | VEX.256.66.0F.WIG DE /r */
+    /* 20-vex.isa:247: vpmaxub | VEX.256.66.0F.WIG DE /r */
     {XIE_OP_VPMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:237: vpandn | VEX.128.66.0F.WIG DF /r */
+    /* 20-vex.isa:248: vpandn | VEX.128.66.0F.WIG DF /r */
     {XIE_OP_VPANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:238: vpandn | VEX.256.66.0F.WIG DF /r */
+    /* 20-vex.isa:249: vpandn | VEX.256.66.0F.WIG DF /r */
     {XIE_OP_VPANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:239: vpavgb | VEX.128.66.0F.WIG E0 /r */
+    /* 20-vex.isa:250: vpavgb | VEX.128.66.0F.WIG E0 /r */
     {XIE_OP_VPAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:240: vpavgb | VEX.256.66.0F.WIG E0 /r */
+    /* 20-vex.isa:251: vpavgb | VEX.256.66.0F.WIG E0 /r */
     {XIE_OP_VPAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:241: vpavgw | VEX.128.66.0F.WIG E3 /r */
+    /* 20-vex.isa:252: vpavgw | VEX.128.66.0F.WIG E3 /r */
     {XIE_OP_VPAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:242: vpavgw | VEX.256.66.0F.WIG E3 /r */
+    /* 20-vex.isa:253: vpavgw | VEX.256.66.0F.WIG E3 /r */
     {XIE_OP_VPAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:243: vpmulhuw | VEX.128.66.0F.WIG E4 /r */
+    /* 20-vex.isa:254: vpmulhuw | VEX.128.66.0F.WIG E4 /r */
     {XIE_OP_VPMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:244: vpmulhuw | VEX.256.66.0F.WIG E4 /r */
+    /* 20-vex.isa:255: vpmulhuw | VEX.256.66.0F.WIG E4 /r */
     {XIE_OP_VPMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:245: vpmulhw | VEX.128.66.0F.WIG E5 /r */
+    /* 20-vex.isa:256: vpmulhw | VEX.128.66.0F.WIG E5 /r */
     {XIE_OP_VPMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:246: vpmulhw | VEX.256.66.0F.WIG E5 /r */
+    /* 20-vex.isa:257: vpmulhw | VEX.256.66.0F.WIG E5 /r */
     {XIE_OP_VPMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:247: vpsubsb | VEX.128.66.0F.WIG E8 /r */
+    /* 20-vex.isa:258: vpsubsb | VEX.128.66.0F.WIG E8 /r */
     {XIE_OP_VPSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:248: vpsubsb | VEX.256.66.0F.WIG E8 /r */
+    /* 20-vex.isa:259: vpsubsb | VEX.256.66.0F.WIG E8 /r */
     {XIE_OP_VPSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:249: vpsubsw | VEX.128.66.0F.WIG E9 /r */
+    /* 20-vex.isa:260: vpsubsw | VEX.128.66.0F.WIG E9 /r */
     {XIE_OP_VPSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:250: vpsubsw | VEX.256.66.0F.WIG E9 /r */
+    /* 20-vex.isa:261: vpsubsw | VEX.256.66.0F.WIG E9 /r */
     {XIE_OP_VPSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:251: vpminsw | VEX.128.66.0F.WIG EA /r */
+    /* 20-vex.isa:262: vpminsw | VEX.128.66.0F.WIG EA /r */
     {XIE_OP_VPMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:252: vpminsw | VEX.256.66.0F.WIG EA /r */
+    /* 20-vex.isa:263: vpminsw | VEX.256.66.0F.WIG EA /r */
     {XIE_OP_VPMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:253: vpor | VEX.128.66.0F.WIG EB /r */
+    /* 20-vex.isa:264: vpor | VEX.128.66.0F.WIG EB /r */
     {XIE_OP_VPOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:254: vpor | VEX.256.66.0F.WIG EB /r */
+    /* 20-vex.isa:265: vpor | VEX.256.66.0F.WIG EB /r */
     {XIE_OP_VPOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:255: vpaddsb | VEX.128.66.0F.WIG EC /r */
+    /* 20-vex.isa:266: vpaddsb | VEX.128.66.0F.WIG EC /r */
     {XIE_OP_VPADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:256: vpaddsb | VEX.256.66.0F.WIG EC /r */
+    /* 20-vex.isa:267: vpaddsb | VEX.256.66.0F.WIG EC /r */
     {XIE_OP_VPADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:257: vpaddsw | VEX.128.66.0F.WIG ED /r */
+    /* 20-vex.isa:268: vpaddsw | VEX.128.66.0F.WIG ED /r */
     {XIE_OP_VPADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:258: vpaddsw | VEX.256.66.0F.WIG ED /r */
+    /* 20-vex.isa:269: vpaddsw | VEX.256.66.0F.WIG ED /r */
     {XIE_OP_VPADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:259: vpmaxsw | VEX.128.66.0F.WIG EE /r */
+    /* 20-vex.isa:270: vpmaxsw | VEX.128.66.0F.WIG EE /r */
     {XIE_OP_VPMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:260: vpmaxsw | VEX.256.66.0F.WIG EE /r */
+    /* 20-vex.isa:271: vpmaxsw | VEX.256.66.0F.WIG EE /r */
     {XIE_OP_VPMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:261: vpxor | VEX.128.66.0F.WIG EF /r */
+    /* 20-vex.isa:272: vpxor | VEX.128.66.0F.WIG EF /r */
     {XIE_OP_VPXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:262: vpxor | VEX.256.66.0F.WIG EF /r */
+    /* 20-vex.isa:273: vpxor | VEX.256.66.0F.WIG EF /r */
     {XIE_OP_VPXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:263: vpmuludq | VEX.128.66.0F.WIG F4 /r */
+    /* 20-vex.isa:274: vpmuludq | VEX.128.66.0F.WIG F4 /r */
     {XIE_OP_VPMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:264: vpmuludq | VEX.256.66.0F.WIG F4 /r */
+    /* 20-vex.isa:275: vpmuludq | VEX.256.66.0F.WIG F4 /r */
     {XIE_OP_VPMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:265: vpmaddwd | VEX.128.66.0F.WIG F5 /r */
+    /* 20-vex.isa:276: vpmaddwd | VEX.128.66.0F.WIG F5 /r */
     {XIE_OP_VPMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:266: vpmaddwd | VEX.256.66.0F.WIG F5 /r */
+    /* 20-vex.isa:277: vpmaddwd | VEX.256.66.0F.WIG F5 /r */
     {XIE_OP_VPMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:267: vpsadbw | VEX.128.66.0F.WIG F6 /r */
+    /* 20-vex.isa:278: vpsadbw | VEX.128.66.0F.WIG F6 /r */
     {XIE_OP_VPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:268: vpsadbw | VEX.256.66.0F.WIG F6 /r */
+    /* 20-vex.isa:279: vpsadbw | VEX.256.66.0F.WIG F6 /r */
     {XIE_OP_VPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:269: vpsubb | VEX.128.66.0F.WIG F8 /r */
+    /* 20-vex.isa:280: vpsubb | VEX.128.66.0F.WIG F8 /r */
     {XIE_OP_VPSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:270: vpsubb | VEX.256.66.0F.WIG F8 /r */
+    /* 20-vex.isa:281: vpsubb | VEX.256.66.0F.WIG F8 /r */
     {XIE_OP_VPSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:271: vpsubw | VEX.128.66.0F.WIG F9 /r */
+    /* 20-vex.isa:282: vpsubw | VEX.128.66.0F.WIG F9 /r */
     {XIE_OP_VPSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:272: vpsubw | VEX.256.66.0F.WIG F9 /r */
+    /* 20-vex.isa:283: vpsubw | VEX.256.66.0F.WIG F9 /r */
     {XIE_OP_VPSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:273: vpsubd | VEX.128.66.0F.WIG FA /r */
+    /* 20-vex.isa:284: vpsubd | VEX.128.66.0F.WIG FA /r */
     {XIE_OP_VPSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:274: vpsubd | VEX.256.66.0F.WIG FA /r */
+    /* 20-vex.isa:285: vpsubd | VEX.256.66.0F.WIG FA /r */
     {XIE_OP_VPSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:275: vpsubq | VEX.128.66.0F.WIG FB /r */
+    /* 20-vex.isa:286: vpsubq | VEX.128.66.0F.WIG FB /r */
     {XIE_OP_VPSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:276: vpsubq | VEX.256.66.0F.WIG FB /r */
+    /* 20-vex.isa:287: vpsubq | VEX.256.66.0F.WIG FB /r */
     {XIE_OP_VPSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:277: vpaddb | VEX.128.66.0F.WIG FC /r */
+    /* 20-vex.isa:288: vpaddb | VEX.128.66.0F.WIG FC /r */
     {XIE_OP_VPADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:278: vpaddb | VEX.256.66.0F.WIG FC /r */
+    /* 20-vex.isa:289: vpaddb | VEX.256.66.0F.WIG FC /r */
     {XIE_OP_VPADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:279: vpaddw | VEX.128.66.0F.WIG FD /r */
+    /* 20-vex.isa:290: vpaddw | VEX.128.66.0F.WIG FD /r */
     {XIE_OP_VPADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:280: vpaddw | VEX.256.66.0F.WIG FD /r */
+    /* 20-vex.isa:291: vpaddw | VEX.256.66.0F.WIG FD /r */
     {XIE_OP_VPADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:281: vpaddd | VEX.128.66.0F.WIG FE /r */
+    /* 20-vex.isa:292: vpaddd | VEX.128.66.0F.WIG FE /r */
     {XIE_OP_VPADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:282: vpaddd | VEX.256.66.0F.WIG FE /r */
+    /* 20-vex.isa:293: vpaddd | VEX.256.66.0F.WIG FE /r */
     {XIE_OP_VPADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:283: vpsrlw | VEX.128.66.0F.WIG D1 /r */
+    /* 20-vex.isa:294: vpsrlw | VEX.128.66.0F.WIG D1 /r */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:284: vpsrlw | VEX.256.66.0F.WIG D1 /r */
+    /* 20-vex.isa:295: vpsrlw | VEX.256.66.0F.WIG D1 /r */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:285: vpsrld | VEX.128.66.0F.WIG D2 /r */
+    /* 20-vex.isa:296: vpsrld | VEX.128.66.0F.WIG D2 /r */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:286: vpsrld | VEX.256.66.0F.WIG D2 /r */
+    /* 20-vex.isa:297: vpsrld | VEX.256.66.0F.WIG D2 /r */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:287: vpsrlq | VEX.128.66.0F.WIG D3 /r */
+    /* 20-vex.isa:298: vpsrlq | VEX.128.66.0F.WIG D3 /r */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:288: vpsrlq | VEX.256.66.0F.WIG D3 /r */
+    /* 20-vex.isa:299: vpsrlq | VEX.256.66.0F.WIG D3 /r */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:289: vpsraw | VEX.128.66.0F.WIG E1 /r */
+    /* 20-vex.isa:300: vpsraw | VEX.128.66.0F.WIG E1 /r */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:290: vpsraw | VEX.256.66.0F.WIG E1 /r */
+    /* 20-vex.isa:301: vpsraw | VEX.256.66.0F.WIG E1 /r */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:291: vpsrad | VEX.128.66.0F.WIG E2 /r */
+    /* 20-vex.isa:302: vpsrad | VEX.128.66.0F.WIG E2 /r */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:292: vpsrad | VEX.256.66.0F.WIG E2 /r */
+    /* 20-vex.isa:303: vpsrad | VEX.256.66.0F.WIG E2 /r */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:293: vpsllw | VEX.128.66.0F.WIG F1 /r */
+    /* 20-vex.isa:304: vpsllw | VEX.128.66.0F.WIG F1 /r */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:294: vpsllw | VEX.256.66.0F.WIG F1 /r */
+    /* 20-vex.isa:305: vpsllw | VEX.256.66.0F.WIG F1 /r */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:295: vpslld | VEX.128.66.0F.WIG F2 /r */
+    /* 20-vex.isa:306: vpslld | VEX.128.66.0F.WIG F2 /r */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:296: vpslld | VEX.256.66.0F.WIG F2 /r */
+    /* 20-vex.isa:307: vpslld | VEX.256.66.0F.WIG F2 /r */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:297: vpsllq | VEX.128.66.0F.WIG F3 /r */
+    /* 20-vex.isa:308: vpsllq | VEX.128.66.0F.WIG F3 /r */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:298: vpsllq | VEX.256.66.0F.WIG F3 /r */
+    /* 20-vex.isa:309: vpsllq | VEX.256.66.0F.WIG F3 /r */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:299: vpsrlw | VEX.128.66.0F.WIG 71 /2 reg */
+    /* 20-vex.isa:310: vpsrlw | VEX.128.66.0F.WIG 71 /2 reg */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:300: vpsrlw | VEX.256.66.0F.WIG 71 /2 reg */
+    /* 20-vex.isa:311: vpsrlw | VEX.256.66.0F.WIG 71 /2 reg */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:301: vpsraw | VEX.128.66.0F.WIG 71 /4 reg */
+    /* 20-vex.isa:312: vpsraw | VEX.128.66.0F.WIG 71 /4 reg */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:302: vpsraw | VEX.256.66.0F.WIG 71 /4 reg */
+    /* 20-vex.isa:313: vpsraw | VEX.256.66.0F.WIG 71 /4 reg */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:303: vpsllw | VEX.128.66.0F.WIG 71 /6 reg */
+    /* 20-vex.isa:314: vpsllw | VEX.128.66.0F.WIG 71 /6 reg */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:304: vpsllw | VEX.256.66.0F.WIG 71 /6 reg */
+    /* 20-vex.isa:315: vpsllw | VEX.256.66.0F.WIG 71 /6 reg */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:305: vpsrld | VEX.128.66.0F.WIG 72 /2 reg */
+    /* 20-vex.isa:316: vpsrld | VEX.128.66.0F.WIG 72 /2 reg */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:306: vpsrld | VEX.256.66.0F.WIG 72 /2 reg */
+    /* 20-vex.isa:317: vpsrld | VEX.256.66.0F.WIG 72 /2 reg */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:307: vpsrad | VEX.128.66.0F.WIG 72 /4 reg */
+    /* 20-vex.isa:318: vpsrad | VEX.128.66.0F.WIG 72 /4 reg */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:308: vpsrad | VEX.256.66.0F.WIG 72 /4 reg */
+    /* 20-vex.isa:319: vpsrad | VEX.256.66.0F.WIG 72 /4 reg */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:309: vpslld | VEX.128.66.0F.WIG 72 /6 reg */
+    /* 20-vex.isa:320: vpslld | VEX.128.66.0F.WIG 72 /6 reg */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:310: vpslld | VEX.256.66.0F.WIG 72 /6 reg */
+    /* 20-vex.isa:321: vpslld | VEX.256.66.0F.WIG 72 /6 reg */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:311: vpsrlq | VEX.128.66.0F.WIG 73 /2 reg */
+    /* 20-vex.isa:322: vpsrlq | VEX.128.66.0F.WIG 73 /2 reg */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:312: vpsrlq | VEX.256.66.0F.WIG 73 /2 reg */
+    /* 20-vex.isa:323: vpsrlq | VEX.256.66.0F.WIG 73 /2 reg */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:313: vpsrldq | VEX.128.66.0F.WIG 73 /3 reg */
+    /* 20-vex.isa:324: vpsrldq | VEX.128.66.0F.WIG 73 /3 reg */
     {XIE_OP_VPSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:314: vpsrldq | VEX.256.66.0F.WIG 73 /3 reg */
+    /* 20-vex.isa:325: vpsrldq | VEX.256.66.0F.WIG 73 /3 reg */
     {XIE_OP_VPSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:315: vpsllq | VEX.128.66.0F.WIG 73 /6 reg */
+    /* 20-vex.isa:326: vpsllq | VEX.128.66.0F.WIG 73 /6 reg */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:316: vpsllq | VEX.256.66.0F.WIG 73 /6 reg */
+    /* 20-vex.isa:327: vpsllq | VEX.256.66.0F.WIG 73 /6 reg */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:317: vpslldq | VEX.128.66.0F.WIG 73 /7 reg */
+    /* 20-vex.isa:328: vpslldq | VEX.128.66.0F.WIG 73 /7 reg */
     {XIE_OP_VPSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:318: vpslldq | VEX.256.66.0F.WIG 73 /7 reg */
+    /* 20-vex.isa:329: vpslldq | VEX.256.66.0F.WIG 73 /7 reg */
     {XIE_OP_VPSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:319: vmovd | VEX.128.66.0F.W0 6E /r */
+    /* 20-vex.isa:330: vmovd | VEX.128.66.0F.W0 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:320: vmovq | VEX.128.66.0F.W1 6E /r */
+    /* 20-vex.isa:331: vmovq | VEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:321: vmovd | VEX.128.66.0F.W1 6E /r */
+    /* 20-vex.isa:332: vmovd | VEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:322: vmovd | VEX.128.66.0F.W0 7E /r */
+    /* 20-vex.isa:333: vmovd | VEX.128.66.0F.W0 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:323: vmovq | VEX.128.66.0F.W1 7E /r */
+    /* 20-vex.isa:334: vmovq | VEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:324: vmovd | VEX.128.66.0F.W1 7E /r */
+    /* 20-vex.isa:335: vmovd | VEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:325: vmovq | VEX.128.F3.0F.WIG 7E /r */
+    /* 20-vex.isa:336: vmovq | VEX.128.F3.0F.WIG 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:326: vmovq | VEX.128.66.0F.WIG D6 /r */
+    /* 20-vex.isa:337: vmovq | VEX.128.66.0F.WIG D6 /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:327: vmovdqa | VEX.128.66.0F.WIG 6F /r */
+    /* 20-vex.isa:338: vmovdqa | VEX.128.66.0F.WIG 6F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:328: vmovdqa | VEX.256.66.0F.WIG 6F /r */
+    /* 20-vex.isa:339: vmovdqa | VEX.256.66.0F.WIG 6F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:329: vmovdqu | VEX.128/256.F3.0F.WIG 6F /r */
+    /* 20-vex.isa:340: vmovdqu | VEX.128/256.F3.0F.WIG 6F /r */
     {XIE_OP_VMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:330: vmovdqa | VEX.128.66.0F.WIG 7F /r */
+    /* 20-vex.isa:341: vmovdqa | VEX.128.66.0F.WIG 7F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:331: vmovdqa | VEX.256.66.0F.WIG 7F /r */
+    /* 20-vex.isa:342: vmovdqa | VEX.256.66.0F.WIG 7F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:332: vmovdqu | VEX.128/256.F3.0F.WIG 7F /r */
+    /* 20-vex.isa:343: vmovdqu | VEX.128/256.F3.0F.WIG 7F /r */
     {XIE_OP_VMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:333: vpshufd | VEX.128.66.0F.WIG 70 /r */
+    /* 20-vex.isa:344: vpshufd | VEX.128.66.0F.WIG 70 /r */
     {XIE_OP_VPSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:334: vpshufd | VEX.256.66.0F.WIG 70 /r */
+    /* 20-vex.isa:345: vpshufd | VEX.256.66.0F.WIG 70 /r */
     {XIE_OP_VPSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:335: vpshufhw | VEX.128.F3.0F.WIG 70 /r */
+    /* 20-vex.isa:346: vpshufhw | VEX.128.F3.0F.WIG 70 /r */
     {XIE_OP_VPSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:336: vpshufhw | VEX.256.F3.0F.WIG 70 /r */
+    /* 20-vex.isa:347: vpshufhw | VEX.256.F3.0F.WIG 70 /r */
     {XIE_OP_VPSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:337: vpshuflw | VEX.128.F2.0F.WIG 70 /r */
+    /* 20-vex.isa:348: vpshuflw | VEX.128.F2.0F.WIG 70 /r */
     {XIE_OP_VPSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:338: vpshuflw | VEX.256.F2.0F.WIG 70 /r */
+    /* 20-vex.isa:349: vpshuflw | VEX.256.F2.0F.WIG 70 /r */
     {XIE_OP_VPSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:339: vzeroupper | VEX.128.NP.0F.WIG 77 */
+    /* 20-vex.isa:350: vzeroupper | VEX.128.NP.0F.WIG 77 */
     {XIE_OP_VZEROUPPER, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:340: vzeroall | VEX.256.NP.0F.WIG 77 */
+    /* 20-vex.isa:351: vzeroall | VEX.256.NP.0F.WIG 77 */
     {XIE_OP_VZEROALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:341: vldmxcsr | VEX.LZ.NP.0F.WIG AE /2 mem */
+    /* 20-vex.isa:352: vldmxcsr | VEX.LZ.NP.0F.WIG AE /2 mem */
     {XIE_OP_VLDMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:342: vstmxcsr | VEX.LZ.NP.0F.WIG AE /3 mem */
+    /* 20-vex.isa:353: vstmxcsr | VEX.LZ.NP.0F.WIG AE /3 mem */
     {XIE_OP_VSTMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:343: vpinsrw | VEX.128.66.0F.WIG C4 /r reg */
+    /* 20-vex.isa:354: vpinsrw | VEX.128.66.0F.WIG C4 /r reg */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:344: vpinsrw | VEX.128.66.0F.WIG C4 /r mem */
+    /* 20-vex.isa:355: vpinsrw | VEX.128.66.0F.WIG C4 /r mem */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:345: vpextrw | VEX.128.66.0F.WIG C5 /r reg */
+    /* 20-vex.isa:356: vpextrw | VEX.128.66.0F.WIG C5 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:346: vpmovmskb | VEX.128.66.0F.WIG D7 /r reg */
+    /* 20-vex.isa:357: vpmovmskb | VEX.128.66.0F.WIG D7 /r reg */
     {XIE_OP_VPMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:347: vpmovmskb | VEX.256.66.0F.WIG D7 /r reg */
+    /* 20-vex.isa:358: vpmovmskb | VEX.256.66.0F.WIG D7 /r reg */
     {XIE_OP_VPMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:348: vmovntdq | VEX.128.66.0F.WIG E7 /r mem */
+    /* 20-vex.isa:359: vmovntdq | VEX.128.66.0F.WIG E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:349: vmovntdq | VEX.256.66.0F.WIG E7 /r mem */
+    /* 20-vex.isa:360: vmovntdq | VEX.256.66.0F.WIG E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:350: vlddqu | VEX.128/256.F2.0F.WIG F0 /r mem */
+    /* 20-vex.isa:361: vlddqu | VEX.128/256.F2.0F.WIG F0 /r mem */
     {XIE_OP_VLDDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:351: vmaskmovdqu | VEX.128.66.0F.WIG F7 /r reg */
+    /* 20-vex.isa:362: vmaskmovdqu | VEX.128.66.0F.WIG F7 /r reg */
     {XIE_OP_VMASKMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:354: vpshufb | VEX.128.66.0F38.WIG 00 /r */
+    /* 20-vex.isa:365: vpshufb | VEX.128.66.0F38.WIG 00 /r */
     {XIE_OP_VPSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:355: vpshufb | VEX.256.66.0F38.WIG 00 /r */
+    /* 20-vex.isa:366: vpshufb | VEX.256.66.0F38.WIG 00 /r */
     {XIE_OP_VPSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:356: vphaddw | VEX.128.66.0F38.WIG 01 /r */
+    /* 20-vex.isa:367: vphaddw | VEX.128.66.0F38.WIG 01 /r */
     {XIE_OP_VPHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:357: vphaddw | VEX.256.66.0F38.WIG 01 /r */
+    /* 20-vex.isa:368: vphaddw | VEX.256.66.0F38.WIG 01 /r */
     {XIE_OP_VPHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:358: vphaddd | VEX.128.66.0F38.WIG 02 /r */
+    /* 20-vex.isa:369: vphaddd | VEX.128.66.0F38.WIG 02 /r */
     {XIE_OP_VPHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:359: vphaddd | VEX.256.66.0F38.WIG 02 /r */
+    /* 20-vex.isa:370: vphaddd | VEX.256.66.0F38.WIG 02 /r */
     {XIE_OP_VPHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:360: vphaddsw | VEX.128.66.0F38.WIG 03 /r */
+    /* 20-vex.isa:371: vphaddsw | VEX.128.66.0F38.WIG 03 /r */
     {XIE_OP_VPHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:361: vphaddsw | VEX.256.66.0F38.WIG 03 /r */
+    /* 20-vex.isa:372: vphaddsw | VEX.256.66.0F38.WIG 03 /r */
     {XIE_OP_VPHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:362: vpmaddubsw | VEX.128.66.0F38.WIG 04 /r */
+    /* 20-vex.isa:373: vpmaddubsw | VEX.128.66.0F38.WIG 04 /r */
     {XIE_OP_VPMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:363: vpmaddubsw | VEX.256.66.0F38.WIG 04 /r */
+    /* 20-vex.isa:374: vpmaddubsw | VEX.256.66.0F38.WIG 04 /r */
     {XIE_OP_VPMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:364: vphsubw | VEX.128.66.0F38.WIG 05 /r */
+    /* 20-vex.isa:375: vphsubw | VEX.128.66.0F38.WIG 05 /r */
     {XIE_OP_VPHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:365: vphsubw | VEX.256.66.0F38.WIG 05 /r */
+    /* 20-vex.isa:376: vphsubw | VEX.256.66.0F38.WIG 05 /r */
     {XIE_OP_VPHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:366: vphsubd | VEX.128.66.0F38.WIG 06 /r */
+    /* 20-vex.isa:377: vphsubd | VEX.128.66.0F38.WIG 06 /r */
     {XIE_OP_VPHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:367: vphsubd | VEX.256.66.0F38.WIG 06 /r */
+    /* 20-vex.isa:378: vphsubd | VEX.256.66.0F38.WIG 06 /r */
     {XIE_OP_VPHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:368: vphsubsw | VEX.128.66.0F38.WIG 07 /r */
+    /* 20-vex.isa:379: vphsubsw | VEX.128.66.0F38.WIG 07 /r */
     {XIE_OP_VPHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:369: vphsubsw | VEX.256.66.0F38.WIG 07 /r */
+    /* 20-vex.isa:380: vphsubsw | VEX.256.66.0F38.WIG 07 /r */
     {XIE_OP_VPHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:370: vpsignb | VEX.128.66.0F38.WIG 08 /r */
+    /* 20-vex.isa:381: vpsignb | VEX.128.66.0F38.WIG 08 /r */
     {XIE_OP_VPSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:371: vpsignb | VEX.256.66.0F38.WIG 08 /r */
+    /* 20-vex.isa:382: vpsignb | VEX.256.66.0F38.WIG 08 /r */
     {XIE_OP_VPSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:372: vpsignw | VEX.128.66.0F38.WIG 09 /r */
+    /* 20-vex.isa:383: vpsignw | VEX.128.66.0F38.WIG 09 /r */
     {XIE_OP_VPSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:373: vpsignw | VEX.256.66.0F38.WIG 09 /r */
+    /* 20-vex.isa:384: vpsignw | VEX.256.66.0F38.WIG 09 /r */
     {XIE_OP_VPSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:374: vpsignd | VEX.128.66.0F38.WIG 0A /r */
+    /* 20-vex.isa:385: vpsignd | VEX.128.66.0F38.WIG 0A /r */
     {XIE_OP_VPSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:375: vpsignd | VEX.256.66.0F38.WIG 0A /r */
+    /* 20-vex.isa:386: vpsignd | VEX.256.66.0F38.WIG 0A /r */
     {XIE_OP_VPSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:376: vpmulhrsw | VEX.128.66.0F38.WIG 0B /r */
+    /* 20-vex.isa:387: vpmulhrsw | VEX.128.66.0F38.WIG 0B /r */
     {XIE_OP_VPMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:377: vpmulhrsw | VEX.256.66.0F38.WIG 0B /r */
+    /* 20-vex.isa:388: vpmulhrsw | VEX.256.66.0F38.WIG 0B /r */
     {XIE_OP_VPMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:378: vpmuldq | VEX.128.66.0F38.WIG 28 /r */
+    /* 20-vex.isa:389: vpmuldq | VEX.128.66.0F38.WIG 28 /r */
     {XIE_OP_VPMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:379: vpmuldq | VEX.256.66.0F38.WIG 28 /r */
+    /* 20-vex.isa:390: vpmuldq | VEX.256.66.0F38.WIG 28 /r */
     {XIE_OP_VPMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:380: vpcmpeqq | VEX.128.66.0F38.WIG 29 /r */
+    /* 20-vex.isa:391: vpcmpeqq | VEX.128.66.0F38.WIG 29 /r */
     {XIE_OP_VPCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:381: vpcmpeqq | VEX.256.66.0F38.WIG 29 /r */
+    /* 20-vex.isa:392: vpcmpeqq | VEX.256.66.0F38.WIG 29 /r */
     {XIE_OP_VPCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:382: vpackusdw | VEX.128.66.0F38.WIG 2B /r */
+    /* 20-vex.isa:393: vpackusdw | VEX.128.66.0F38.WIG 2B /r */
     {XIE_OP_VPACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:383: vpackusdw | VEX.256.66.0F38.WIG 2B /r */
+    /* 20-vex.isa:394: vpackusdw | VEX.256.66.0F38.WIG 2B /r */
     {XIE_OP_VPACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:384: vpcmpgtq | VEX.128.66.0F38.WIG 37 /r */
+    /* 20-vex.isa:395: vpcmpgtq | VEX.128.66.0F38.WIG 37 /r */
     {XIE_OP_VPCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:385: vpcmpgtq | VEX.256.66.0F38.WIG 37 /r */
+    /* 20-vex.isa:396: vpcmpgtq | VEX.256.66.0F38.WIG 37 /r */
     {XIE_OP_VPCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:386: vpminsb | VEX.128.66.0F38.WIG 38 /r */
+    /* 20-vex.isa:397: vpminsb | VEX.128.66.0F38.WIG 38 /r */
     {XIE_OP_VPMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:387: vpminsb | VEX.256.66.0F38.WIG 38 /r */
+    /* 20-vex.isa:398: vpminsb | VEX.256.66.0F38.WIG 38 /r */
     {XIE_OP_VPMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:388: vpminsd | VEX.128.66.0F38.WIG 39 /r */
+    /* 20-vex.isa:399: vpminsd | VEX.128.66.0F38.WIG 39 /r */
     {XIE_OP_VPMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:389: vpminsd | VEX.256.66.0F38.WIG 39 /r */
+    /* 20-vex.isa:400: vpminsd | VEX.256.66.0F38.WIG 39 /r */
     {XIE_OP_VPMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:390: vpminuw | VEX.128.66.0F38.WIG 3A /r */
+    /* 20-vex.isa:401: vpminuw | VEX.128.66.0F38.WIG 3A /r */
     {XIE_OP_VPMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:391: vpminuw | VEX.256.66.0F38.WIG 3A /r */
+    /* 20-vex.isa:402: vpminuw | VEX.256.66.0F38.WIG 3A /r */
     {XIE_OP_VPMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:392: vpminud | VEX.128.66.0F38.WIG 3B /r */
+    /* 20-vex.isa:403: vpminud | VEX.128.66.0F38.WIG 3B /r */
     {XIE_OP_VPMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:393: vpminud | VEX.256.66.0F38.WIG 3B /r */
+    /* 20-vex.isa:404: vpminud | VEX.256.66.0F38.WIG 3B /r */
     {XIE_OP_VPMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:394: vpmaxsb | VEX.128.66.0F38.WIG 3C /r */
+    /* 20-vex.isa:405: vpmaxsb | VEX.128.66.0F38.WIG 3C /r */
     {XIE_OP_VPMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:395: vpmaxsb | VEX.256.66.0F38.WIG 3C /r */
+    /* 20-vex.isa:406: vpmaxsb | VEX.256.66.0F38.WIG 3C /r */
     {XIE_OP_VPMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:396: vpmaxsd | VEX.128.66.0F38.WIG 3D /r */
+    /* 20-vex.isa:407: vpmaxsd | VEX.128.66.0F38.WIG 3D /r */
     {XIE_OP_VPMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:397: vpmaxsd | VEX.256.66.0F38.WIG 3D /r */
+    /* 20-vex.isa:408: vpmaxsd | VEX.256.66.0F38.WIG 3D /r */
     {XIE_OP_VPMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:398: vpmaxuw | VEX.128.66.0F38.WIG 3E /r */
+    /* 20-vex.isa:409: vpmaxuw | VEX.128.66.0F38.WIG 3E /r */
     {XIE_OP_VPMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:399: vpmaxuw | VEX.256.66.0F38.WIG 3E /r */
+    /* 20-vex.isa:410: vpmaxuw | VEX.256.66.0F38.WIG 3E /r */
     {XIE_OP_VPMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:400: vpmaxud | VEX.128.66.0F38.WIG 3F /r */
+    /* 20-vex.isa:411: vpmaxud | VEX.128.66.0F38.WIG 3F /r */
     {XIE_OP_VPMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:401: vpmaxud | VEX.256.66.0F38.WIG 3F /r */
+    /* 20-vex.isa:412: vpmaxud | VEX.256.66.0F38.WIG 3F /r */
     {XIE_OP_VPMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:402: vpmulld | VEX.128.66.0F38.WIG 40 /r */
+    /* 20-vex.isa:413: vpmulld | VEX.128.66.0F38.WIG 40 /r */
     {XIE_OP_VPMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:403: vpmulld | VEX.256.66.0F38.WIG 40 /r */
+    /* 20-vex.isa:414: vpmulld | VEX.256.66.0F38.WIG 40 /r */
     {XIE_OP_VPMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:404: vpermilps | VEX.128/256.66.0F38.W0 0C /r */
+    /* 20-vex.isa:415: vpermilps | VEX.128/256.66.0F38.W0 0C /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:405: vpermilpd | VEX.128/256.66.0F38.W0 0D /r */
+    /* 20-vex.isa:416: vpermilpd | VEX.128/256.66.0F38.W0 0D /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:406: vtestps | VEX.128/256.66.0F38.W0 0E /r */
+    /* 20-vex.isa:417: vtestps | VEX.128/256.66.0F38.W0 0E /r */
     {XIE_OP_VTESTPS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:407: vtestpd | VEX.128/256.66.0F38.W0 0F /r */
+    /* 20-vex.isa:418: vtestpd | VEX.128/256.66.0F38.W0 0F /r */
     {XIE_OP_VTESTPD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:408: vcvtph2ps | VEX.128/256.66.0F38.W0 13 /r */
+    /* 20-vex.isa:419: vcvtph2ps | VEX.128/256.66.0F38.W0 13 /r */
     {XIE_OP_VCVTPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_F16C, 0}, XIEI_ENC_VEX, 2, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:409: vpermps | VEX.256.66.0F38.W0 16 /r */
+    /* 20-vex.isa:420: vpermps | VEX.256.66.0F38.W0 16 /r */
     {XIE_OP_VPERMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:410: vptest | VEX.128/256.66.0F38.WIG 17 /r */
+    /* 20-vex.isa:421: vptest | VEX.128/256.66.0F38.WIG 17 /r */
     {XIE_OP_VPTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:411: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r mem */
+    /* 20-vex.isa:422: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r mem */
     {XIE_OP_VBROADCASTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x18, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:412: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r reg */
+    /* 20-vex.isa:423: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r reg */
     {XIE_OP_VBROADCASTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x18, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:413: vbroadcastsd | VEX.256.66.0F38.W0 19 /r mem */
+    /* 20-vex.isa:424: vbroadcastsd | VEX.256.66.0F38.W0 19 /r mem */
     {XIE_OP_VBROADCASTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:414: vbroadcastsd | VEX.256.66.0F38.W0 19 /r reg */
+    /* 20-vex.isa:425: vbroadcastsd | VEX.256.66.0F38.W0 19 /r reg */
     {XIE_OP_VBROADCASTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:415: vbroadcastf128 | VEX.256.66.0F38.W0 1A /r mem */
+    /* 20-vex.isa:426: vbroadcastf128 | VEX.256.66.0F38.W0 1A /r mem */
     {XIE_OP_VBROADCASTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:416: vpabsb | VEX.128.66.0F38.WIG 1C /r */
+    /* 20-vex.isa:427: vpabsb | VEX.128.66.0F38.WIG 1C /r */
     {XIE_OP_VPABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:417: vpabsb | VEX.256.66.0F38.WIG 1C /r */
+    /* 20-vex.isa:428: vpabsb | VEX.256.66.0F38.WIG 1C /r */
     {XIE_OP_VPABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:418: vpabsw | VEX.128.66.0F38.WIG 1D /r */
+    /* 20-vex.isa:429: vpabsw | VEX.128.66.0F38.WIG 1D /r */
     {XIE_OP_VPABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:419: vpabsw | VEX.256.66.0F38.WIG 1D /r */
+    /* 20-vex.isa:430: vpabsw | VEX.256.66.0F38.WIG 1D /r */
     {XIE_OP_VPABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:420: vpabsd | VEX.128.66.0F38.WIG 1E /r */
+    /* 20-vex.isa:431: vpabsd | VEX.128.66.0F38.WIG 1E /r */
     {XIE_OP_VPABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:421: vpabsd | VEX.256.66.0F38.WIG 1E /r */
+    /* 20-vex.isa:432: vpabsd | VEX.256.66.0F38.WIG 1E /r */
     {XIE_OP_VPABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:422: vpmovsxbw | VEX.128.66.0F38.WIG 20 /r */
+    /* 20-vex.isa:433: vpmovsxbw | VEX.128.66.0F38.WIG 20 /r */
     {XIE_OP_VPMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:423: vpmovsxbw | VEX.256.66.0F38.WIG 20 /r */
+    /* 20-vex.isa:434: vpmovsxbw | VEX.256.66.0F38.WIG 20 /r */
     {XIE_OP_VPMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:424: vpmovsxbd | VEX.128.66.0F38.WIG 21 /r */
+    /* 20-vex.isa:435: vpmovsxbd | VEX.128.66.0F38.WIG 21 /r */
     {XIE_OP_VPMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:425: vpmovsxbd | VEX.256.66.0F38.WIG 21 /r */
+    /* 20-vex.isa:436: vpmovsxbd | VEX.256.66.0F38.WIG 21 /r */
     {XIE_OP_VPMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:426: vpmovsxbq | VEX.128.66.0F38.WIG 22 /r */
+    /* 20-vex.isa:437: vpmovsxbq | VEX.128.66.0F38.WIG 22 /r */
     {XIE_OP_VPMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:427: vpmovsxbq | VEX.256.66.0F38.WIG 22 /r */
+    /* 20-vex.isa:438: vpmovsxbq | VEX.256.66.0F38.WIG 22 /r */
     {XIE_OP_VPMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:428: vpmovsxwd | VEX.128.66.0F38.WIG 23 /r */
+    /* 20-vex.isa:439: vpmovsxwd | VEX.128.66.0F38.WIG 23 /r */
     {XIE_OP_VPMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:429: vpmovsxwd | VEX.256.66.0F38.WIG 23 /r */
+    /* 20-vex.isa:440: vpmovsxwd | VEX.256.66.0F38.WIG 23 /r */
     {XIE_OP_VPMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:430: vpmovsxwq | VEX.128.66.0F38.WIG 24 /r */
+    /* 20-vex.isa:441: vpmovsxwq | VEX.128.66.0F38.WIG 24 /r */
     {XIE_OP_VPMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:431: vpmovsxwq | VEX.256.66.0F38.WIG 24 /r */
+    /* 20-vex.isa:442: vpmovsxwq | VEX.256.66.0F38.WIG 24 /r */
     {XIE_OP_VPMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:432: vpmovsxdq | VEX.128.66.0F38.WIG 25 /r */
+    /* 20-vex.isa:443: vpmovsxdq | VEX.128.66.0F38.WIG 25 /r */
     {XIE_OP_VPMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:433: vpmovsxdq | VEX.256.66.0F38.WIG 25 /r */
+    /* 20-vex.isa:444: vpmovsxdq | VEX.256.66.0F38.WIG 25 /r */
     {XIE_OP_VPMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:434: vpmovzxbw | VEX.128.66.0F38.WIG 30 /r */
+    /* 20-vex.isa:445: vpmovzxbw | VEX.128.66.0F38.WIG 30 /r */
     {XIE_OP_VPMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:435: vpmovzxbw | VEX.256.66.0F38.WIG 30 /r */
+    /* 20-vex.isa:446: vpmovzxbw | VEX.256.66.0F38.WIG 30 /r */
     {XIE_OP_VPMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:436: vpmovzxbd | VEX.128.66.0F38.WIG 31 /r */
+    /* 20-vex.isa:447: vpmovzxbd | VEX.128.66.0F38.WIG 31 /r */
     {XIE_OP_VPMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:437: vpmovzxbd | VEX.256.66.0F38.WIG 31 /r */
+    /* 20-vex.isa:448: vpmovzxbd | VEX.256.66.0F38.WIG 31 /r */
     {XIE_OP_VPMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:438: vpmovzxbq | VEX.128.66.0F38.WIG 32 /r */
+    /* 20-vex.isa:449: vpmovzxbq | VEX.128.66.0F38.WIG 32 /r */
     {XIE_OP_VPMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:439: vpmovzxbq | VEX.256.66.0F38.WIG 32 /r */
+    /* 20-vex.isa:450: vpmovzxbq | VEX.256.66.0F38.WIG 32 /r */
     {XIE_OP_VPMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:440: vpmovzxwd | VEX.128.66.0F38.WIG 33 /r */
+    /* 20-vex.isa:451: vpmovzxwd | VEX.128.66.0F38.WIG 33 /r */
     {XIE_OP_VPMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:441: vpmovzxwd | VEX.256.66.0F38.WIG 33 /r */
+    /* 20-vex.isa:452: vpmovzxwd | VEX.256.66.0F38.WIG 33 /r */
     {XIE_OP_VPMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:442: vpmovzxwq | VEX.128.66.0F38.WIG 34 /r */
+    /* 20-vex.isa:453: vpmovzxwq | VEX.128.66.0F38.WIG 34 /r */
     {XIE_OP_VPMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:443: vpmovzxwq | VEX.256.66.0F38.WIG 34 /r */
+    /* 20-vex.isa:454: vpmovzxwq | VEX.256.66.0F38.WIG 34 /r */
     {XIE_OP_VPMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:444: vpmovzxdq | VEX.128.66.0F38.WIG 35 /r */
+    /* 20-vex.isa:455: vpmovzxdq | VEX.128.66.0F38.WIG 35 /r */
     {XIE_OP_VPMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:445: vpmovzxdq | VEX.256.66.0F38.WIG 35 /r */
+    /* 20-vex.isa:456: vpmovzxdq | VEX.256.66.0F38.WIG 35 /r */
     {XIE_OP_VPMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:446: vmovntdqa | VEX.128.66.0F38.WIG 2A /r mem */
+    /* 20-vex.isa:457: vmovntdqa | VEX.128.66.0F38.WIG 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:447: vmovntdqa | VEX.256.66.0F38.WIG 2A /r mem */
+    /* 20-vex.isa:458: vmovntdqa | VEX.256.66.0F38.WIG 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:448: vmaskmovps | VEX.128/256.66.0F38.W0 2C /r mem */
+    /* 20-vex.isa:459: vmaskmovps | VEX.128/256.66.0F38.W0 2C /r mem */
     {XIE_OP_VMASKMOVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:449: vmaskmovpd | VEX.128/256.66.0F38.W0 2D /r mem */
+    /* 20-vex.isa:460: vmaskmovpd | VEX.128/256.66.0F38.W0 2D /r mem */
     {XIE_OP_VMASKMOVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2d, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:450: vmaskmovps | VEX.128/256.66.0F38.W0 2E /r mem */
+    /* 20-vex.isa:461: vmaskmovps | VEX.128/256.66.0F38.W0 2E /r mem */
     {XIE_OP_VMASKMOVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:451: vmaskmovpd | VEX.128/256.66.0F38.W0 2F /r mem */
+    /* 20-vex.isa:462: vmaskmovpd | VEX.128/256.66.0F38.W0 2F /r mem */
     {XIE_OP_VMASKMOVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2f, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:452: vpermd | VEX.256.66.0F38.W0 36 /r */
+    /* 20-vex.isa:463: vpermd | VEX.256.66.0F38.W0 36 /r */
     {XIE_OP_VPERMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x36, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:453: vphminposuw | VEX.128.66.0F38.WIG 41 /r */
+    /* 20-vex.isa:464: vphminposuw | VEX.128.66.0F38.WIG 41 /r */
     {XIE_OP_VPHMINPOSUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:454: vpsrlvd | VEX.128/256.66.0F38.W0 45 /r */
+    /* 20-vex.isa:465: vpsrlvd | VEX.128/256.66.0F38.W0 45 /r */
     {XIE_OP_VPSRLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:455: vpsrlvq | VEX.128/256.66.0F38.W1 45 /r */
+    /* 20-vex.isa:466: vpsrlvq | VEX.128/256.66.0F38.W1 45 /r */
     {XIE_OP_VPSRLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:456: vpsravd | VEX.128/256.66.0F38.W0 46 /r */
+    /* 20-vex.isa:467: vpsravd | VEX.128/256.66.0F38.W0 46 /r */
     {XIE_OP_VPSRAVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:457: vpsllvd | VEX.128/256.66.0F38.W0 47 /r */
+    /* 20-vex.isa:468: vpsllvd | VEX.128/256.66.0F38.W0 47 /r */
     {XIE_OP_VPSLLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:458: vpsllvq | VEX.128/256.66.0F38.W1 47 /r */
+    /* 20-vex.isa:469: vpsllvq | VEX.128/256.66.0F38.W1 47 /r */
     {XIE_OP_VPSLLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:459: vpbroadcastd | VEX.128/256.66.0F38.W0 58 /r */
+    /* 20-vex.isa:470: vpbroadcastd | VEX.128/256.66.0F38.W0 58 /r */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:460: vpbroadcastq | VEX.128/256.66.0F38.W0 59 /r */
+    /* 20-vex.isa:471: vpbroadcastq | VEX.128/256.66.0F38.W0 59 /r */
     {XIE_OP_VPBROADCASTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:461: vbroadcasti128 | VEX.256.66.0F38.W0 5A /r mem */
+    /* 20-vex.isa:472: vbroadcasti128 | VEX.256.66.0F38.W0 5A /r mem */
     {XIE_OP_VBROADCASTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x5a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:462: vpbroadcastb | VEX.128/256.66.0F38.W0 78 /r */
+    /* 20-vex.isa:473: vpbroadcastb | VEX.128/256.66.0F38.W0 78 /r */
     {XIE_OP_VPBROADCASTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:463: vpbroadcastw | VEX.128/256.66.0F38.W0 79 /r */
+    /* 20-vex.isa:474: vpbroadcastw | VEX.128/256.66.0F38.W0 79 /r */
     {XIE_OP_VPBROADCASTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:464: vpmaskmovd | VEX.128/256.66.0F38.W0 8C /r mem */
+    /* 20-vex.isa:475: vpmaskmovd | VEX.128/256.66.0F38.W0 8C /r mem */
     {XIE_OP_VPMASKMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:465: vpmaskmovq | VEX.128/256.66.0F38.W1 8C /r mem */
+    /* 20-vex.isa:476: vpmaskmovq | VEX.128/256.66.0F38.W1 8C /r mem */
     {XIE_OP_VPMASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:466: vpmaskmovd | VEX.128/256.66.0F38.W0 8E /r mem */
+    /* 20-vex.isa:477: vpmaskmovd | VEX.128/256.66.0F38.W0 8E /r mem */
     {XIE_OP_VPMASKMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:467: vpmaskmovq | VEX.128/256.66.0F38.W1 8E /r mem */
+    /* 20-vex.isa:478: vpmaskmovq | VEX.128/256.66.0F38.W1 8E /r mem */
     {XIE_OP_VPMASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:470: vpgatherdd | VEX.128.66.0F38.W0 90 /r mem */
+    /* 20-vex.isa:481: vpgatherdd | VEX.128.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:471: vpgatherdd | VEX.256.66.0F38.W0 90 /r mem */
+    /* 20-vex.isa:482: vpgatherdd | VEX.256.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:472: vpgatherdq | VEX.128.66.0F38.W1 90 /r mem */
+    /* 20-vex.isa:483: vpgatherdq | VEX.128.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:473: vpgatherdq | VEX.256.66.0F38.W1 90 /r mem */
+    /* 20-vex.isa:484: vpgatherdq | VEX.256.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:474: vpgatherqd | VEX.128.66.0F38.W0 91 /r mem */
+    /* 20-vex.isa:485: vpgatherqd | VEX.128.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:475: vpgatherqd | VEX.256.66.0F38.W0 91 /r mem */
+    /* 20-vex.isa:486: vpgatherqd | VEX.256.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:476: vpgatherqq | VEX.128.66.0F38.W1 91 /r mem */
+    /* 20-vex.isa:487: vpgatherqq | VEX.128.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:477: vpgatherqq | VEX.256.66.0F38.W1 91 /r mem */
+    /* 20-vex.isa:488: vpgatherqq | VEX.256.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:478: vgatherdps | VEX.128.66.0F38.W0 92 /r mem */
+    /* 20-vex.isa:489: vgatherdps | VEX.128.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:479: vgatherdps | VEX.256.66.0F38.W0 92 /r mem */
+    /* 20-vex.isa:490: vgatherdps | VEX.256.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:480: vgatherdpd | VEX.128.66.0F38.W1 92 /r mem */
+    /* 20-vex.isa:491: vgatherdpd | VEX.128.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:481: vgatherdpd | VEX.256.66.0F38.W1 92 /r mem */
+    /* 20-vex.isa:492: vgatherdpd | VEX.256.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:482: vgatherqps | VEX.128.66.0F38.W0 93 /r mem */
+    /* 20-vex.isa:493: vgatherqps | VEX.128.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:483: vgatherqps | VEX.256.66.0F38.W0 93 /r mem */
+    /* 20-vex.isa:494: vgatherqps | VEX.256.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:484: vgatherqpd | VEX.128.66.0F38.W1 93 /r mem */
+    /* 20-vex.isa:495: vgatherqpd | VEX.128.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:485: vgatherqpd | VEX.256.66.0F38.W1 93 /r mem */
+    /* 20-vex.isa:496: vgatherqpd | VEX.256.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:488: vfmaddsub132ps | VEX.128/256.66.0F38.W0 96 /r */
+    /* 20-vex.isa:499: vfmaddsub132ps | VEX.128/256.66.0F38.W0 96 /r */
     {XIE_OP_VFMADDSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:489: vfmaddsub132pd | VEX.128/256.66.0F38.W1 96 /r */
+    /* 20-vex.isa:500: vfmaddsub132pd | VEX.128/256.66.0F38.W1 96 /r */
     {XIE_OP_VFMADDSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:490: vfmsubadd132ps | VEX.128/256.66.0F38.W0 97 /r */
+    /* 20-vex.isa:501: vfmsubadd132ps | VEX.128/256.66.0F38.W0 97 /r */
     {XIE_OP_VFMSUBADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:491: vfmsubadd132pd | VEX.128/256.66.0F38.W1 97 /r */
+    /* 20-vex.isa:502: vfmsubadd132pd | VEX.128/256.66.0F38.W1 97 /r */
     {XIE_OP_VFMSUBADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:492: vfmadd132ps | VEX.128/256.66.0F38.W0 98 /r */
+    /* 20-vex.isa:503: vfmadd132ps | VEX.128/256.66.0F38.W0 98 /r */
     {XIE_OP_VFMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:493: vfmadd132pd | VEX.128/256.66.0F38.W1 98 /r */
+    /* 20-vex.isa:504: vfmadd132pd | VEX.128/256.66.0F38.W1 98 /r */
     {XIE_OP_VFMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:494: vfmadd132ss | VEX.LIG.66.0F38.W0 99 /r */
+    /* 20-vex.isa:505: vfmadd132ss | VEX.LIG.66.0F38.W0 99 /r */
     {XIE_OP_VFMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:495: vfmadd132sd | VEX.LIG.66.0F38.W1 99 /r */
+    /* 20-vex.isa:506: vfmadd132sd | VEX.LIG.66.0F38.W1 99 /r */
     {XIE_OP_VFMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:496: vfmsub132ps | VEX.128/256.66.0F38.W0 9A /r */
+    /* 20-vex.isa:507: vfmsub132ps | VEX.128/256.66.0F38.W0 9A /r */
     {XIE_OP_VFMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:497: vfmsub132pd | VEX.128/256.66.0F38.W1 9A /r */
+    /* 20-vex.isa:508: vfmsub132pd | VEX.128/256.66.0F38.W1 9A /r */
     {XIE_OP_VFMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:498: vfmsub132ss | VEX.LIG.66.0F38.W0 9B /r */
+    /* 20-vex.isa:509: vfmsub132ss | VEX.LIG.66.0F38.W0 9B /r */
     {XIE_OP_VFMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:499: vfmsub132sd | VEX.LIG.66.0F38.W1 9B /r */
+    /* 20-vex.isa:510: vfmsub132sd | VEX.LIG.66.0F38.W1 9B /r */
     {XIE_OP_VFMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:500: vfnmadd132ps | VEX.128/256.66.0F38.W0 9C /r */
+    /* 20-vex.isa:511: vfnmadd132ps | VEX.128/256.66.0F38.W0 9C /r */
     {XIE_OP_VFNMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:501: vfnmadd132pd | VEX.128/256.66.0F38.W1 9C /r */
+    /* 20-vex.isa:512: vfnmadd132pd | VEX.128/256.66.0F38.W1 9C /r */
     {XIE_OP_VFNMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:502: vfnmadd132ss | VEX.LIG.66.0F38.W0 9D /r */
+    /* 20-vex.isa:513: vfnmadd132ss | VEX.LIG.66.0F38.W0 9D /r */
     {XIE_OP_VFNMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:503: vfnmadd132sd | VEX.LIG.66.0F38.W1 9D /r */
+    /* 20-vex.isa:514: vfnmadd132sd | VEX.LIG.66.0F38.W1 9D /r */
     {XIE_OP_VFNMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:504: vfnmsub132ps | VEX.128/256.66.0F38.W0 9E /r */
+    /* 20-vex.isa:515: vfnmsub132ps | VEX.128/256.66.0F38.W0 9E /r */
     {XIE_OP_VFNMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:505: vfnmsub132pd | VEX.128/256.66.0F38.W1 9E /r */
+    /* 20-vex.isa:516: vfnmsub132pd | VEX.128/256.66.0F38.W1 9E /r */
     {XIE_OP_VFNMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:506: vfnmsub132ss | VEX.LIG.66.0F38.W0 9F /r */
+    /* 20-vex.isa:517: vfnmsub132ss | VEX.LIG.66.0F38.W0 9F /r */
     {XIE_OP_VFNMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:507: vfnmsub132sd | VEX.LIG.66.0F38.W1 9F /r */
+    /* 20-vex.isa:518: vfnmsub132sd | VEX.LIG.66.0F38.W1 9F /r */
     {XIE_OP_VFNMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:508: vfmaddsub213ps | VEX.128/256.66.0F38.W0 A6 /r */
+    /* 20-vex.isa:519: vfmaddsub213ps | VEX.128/256.66.0F38.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:509: vfmaddsub213pd | VEX.128/256.66.0F38.W1 A6 /r */
+    /* 20-vex.isa:520: vfmaddsub213pd | VEX.128/256.66.0F38.W1 A6 /r */
     {XIE_OP_VFMADDSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:510: vfmsubadd213ps | VEX.128/256.66.0F38.W0 A7 /r */
+    /* 20-vex.isa:521: vfmsubadd213ps | VEX.128/256.66.0F38.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:511: vfmsubadd213pd | VEX.128/256.66.0F38.W1 A7 /r */
+    /* 20-vex.isa:522: vfmsubadd213pd | VEX.128/256.66.0F38.W1 A7 /r */
     {XIE_OP_VFMSUBADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:512: vfmadd213ps | VEX.128/256.66.0F38.W0 A8 /r */
+    /* 20-vex.isa:523: vfmadd213ps | VEX.128/256.66.0F38.W0 A8 /r */
     {XIE_OP_VFMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:513: vfmadd213pd | VEX.128/256.66.0F38.W1 A8 /r */
+    /* 20-vex.isa:524: vfmadd213pd | VEX.128/256.66.0F38.W1 A8 /r */
     {XIE_OP_VFMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:514: vfmadd213ss | VEX.LIG.66.0F38.W0 A9 /r */
+    /* 20-vex.isa:525: vfmadd213ss | VEX.LIG.66.0F38.W0 A9 /r */
     {XIE_OP_VFMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:515: vfmadd213sd | VEX.LIG.66.0F38.W1 A9 /r */
+    /* 20-vex.isa:526: vfmadd213sd | VEX.LIG.66.0F38.W1 A9 /r */
     {XIE_OP_VFMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:516: vfmsub213ps | VEX.128/256.66.0F38.W0 AA /r */
+    /* 20-vex.isa:527: vfmsub213ps | VEX.128/256.66.0F38.W0 AA /r */
     {XIE_OP_VFMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:517: vfmsub213pd | VEX.128/256.66.0F38.W1 AA /r */
+    /* 20-vex.isa:528: vfmsub213pd | VEX.128/256.66.0F38.W1 AA /r */
     {XIE_OP_VFMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:518: vfmsub213ss | VEX.LIG.66.0F38.W0 AB /r */
+    /* 20-vex.isa:529: vfmsub213ss | VEX.LIG.66.0F38.W0 AB /r */
     {XIE_OP_VFMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:519: vfmsub213sd | VEX.LIG.66.0F38.W1 AB /r */
+    /* 20-vex.isa:530: vfmsub213sd | VEX.LIG.66.0F38.W1 AB /r */
     {XIE_OP_VFMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:520: vfnmadd213ps | VEX.128/256.66.0F38.W0 AC /r */
+    /* 20-vex.isa:531: vfnmadd213ps | VEX.128/256.66.0F38.W0 AC /r */
     {XIE_OP_VFNMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:521: vfnmadd213pd | VEX.128/256.66.0F38.W1 AC /r */
+    /* 20-vex.isa:532: vfnmadd213pd | VEX.128/256.66.0F38.W1 AC /r */
     {XIE_OP_VFNMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:522: vfnmadd213ss | VEX.LIG.66.0F38.W0 AD /r */
+    /* 20-vex.isa:533: vfnmadd213ss | VEX.LIG.66.0F38.W0 AD /r */
     {XIE_OP_VFNMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:523: vfnmadd213sd | VEX.LIG.66.0F38.W1 AD /r */
+    /* 20-vex.isa:534: vfnmadd213sd | VEX.LIG.66.0F38.W1 AD /r */
     {XIE_OP_VFNMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:524: vfnmsub213ps | VEX.128/256.66.0F38.W0 AE /r */
+    /* 20-vex.isa:535: vfnmsub213ps | VEX.128/256.66.0F38.W0 AE /r */
     {XIE_OP_VFNMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:525: vfnmsub213pd | VEX.128/256.66.0F38.W1 AE /r */
+    /* 20-vex.isa:536: vfnmsub213pd | VEX.128/256.66.0F38.W1 AE /r */
     {XIE_OP_VFNMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:526: vfnmsub213ss | VEX.LIG.66.0F38.W0 AF /r */
+    /* 20-vex.isa:537: vfnmsub213ss | VEX.LIG.66.0F38.W0 AF /r */
     {XIE_OP_VFNMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:527: vfnmsub213sd | VEX.LIG.66.0F38.W1 AF /r */
+    /* 20-vex.isa:538: vfnmsub213sd | VEX.LIG.66.0F38.W1 AF /r */
     {XIE_OP_VFNMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:528: vfmaddsub231ps | VEX.128/256.66.0F38.W0 B6 /r */
+    /* 20-vex.isa:539: vfmaddsub231ps | VEX.128/256.66.0F38.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:529: vfmaddsub231pd | VEX.128/256.66.0F38.W1 B6 /r */
+    /* 20-vex.isa:540: vfmaddsub231pd | VEX.128/256.66.0F38.W1 B6 /r */
     {XIE_OP_VFMADDSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:530: vfmsubadd231ps | VEX.128/256.66.0F38.W0 B7 /r */
+    /* 20-vex.isa:541: vfmsubadd231ps | VEX.128/256.66.0F38.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:531: vfmsubadd231pd | VEX.128/256.66.0F38.W1 B7 /r */
+    /* 20-vex.isa:542: vfmsubadd231pd | VEX.128/256.66.0F38.W1 B7 /r */
     {XIE_OP_VFMSUBADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:532: vfmadd231ps | VEX.128/256.66.0F38.W0 B8 /r */
+    /* 20-vex.isa:543: vfmadd231ps | VEX.128/256.66.0F38.W0 B8 /r */
     {XIE_OP_VFMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:533: vfmadd231pd | VEX.128/256.66.0F38.W1 B8 /r */
+    /* 20-vex.isa:544: vfmadd231pd | VEX.128/256.66.0F38.W1 B8 /r */
     {XIE_OP_VFMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:534: vfmadd231ss | VEX.LIG.66.0F38.W0 B9 /r */
+    /* 20-vex.isa:545: vfmadd231ss | VEX.LIG.66.0F38.W0 B9 /r */
     {XIE_OP_VFMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:535: vfmadd231sd | VEX.LIG.66.0F38.W1 B9 /r */
+    /* 20-vex.isa:546: vfmadd231sd | VEX.LIG.66.0F38.W1 B9 /r */
     {XIE_OP_VFMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:536: vfmsub231ps | VEX.128/256.66.0F38.W0 BA /r */
+    /* 20-vex.isa:547: vfmsub231ps | VEX.128/256.66.0F38.W0 BA /r */
     {XIE_OP_VFMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:537: vfmsub231pd | VEX.128/256.66.0F38.W1 BA /r */
+    /* 20-vex.isa:548: vfmsub231pd | VEX.128/256.66.0F38.W1 BA /r */
     {XIE_OP_VFMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:538: vfmsub231ss | VEX.LIG.66.0F38.W0 BB /r */
+    /* 20-vex.isa:549: vfmsub231ss | VEX.LIG.66.0F38.W0 BB /r */
     {XIE_OP_VFMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:539: vfmsub231sd | VEX.LIG.66.0F38.W1 BB /r */
+    /* 20-vex.isa:550: vfmsub231sd | VEX.LIG.66.0F38.W1 BB /r */
     {XIE_OP_VFMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:540: vfnmadd231ps | VEX.128/256.66.0F38.W0 BC /r */
+    /* 20-vex.isa:551: vfnmadd231ps | VEX.128/256.66.0F38.W0 BC /r */
     {XIE_OP_VFNMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:541: vfnmadd231pd | VEX.128/256.66.0F38.W1 BC /r */
+    /* 20-vex.isa:552: vfnmadd231pd | VEX.128/256.66.0F38.W1 BC /r */
     {XIE_OP_VFNMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:542: vfnmadd231ss | VEX.LIG.66.0F38.W0 BD /r */
+    /* 20-vex.isa:553: vfnmadd231ss | VEX.LIG.66.0F38.W0 BD /r */
     {XIE_OP_VFNMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:543: vfnmadd231sd | VEX.LIG.66.0F38.W1 BD /r */
+    /* 20-vex.isa:554: vfnmadd231sd | VEX.LIG.66.0F38.W1 BD /r */
     {XIE_OP_VFNMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:544: vfnmsub231ps | VEX.128/256.66.0F38.W0 BE /r */
+    /* 20-vex.isa:555: vfnmsub231ps | VEX.128/256.66.0F38.W0 BE /r */
     {XIE_OP_VFNMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:545: vfnmsub231pd | VEX.128/256.66.0F38.W1 BE /r */
+    /* 20-vex.isa:556: vfnmsub231pd | VEX.128/256.66.0F38.W1 BE /r */
     {XIE_OP_VFNMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:546: vfnmsub231ss | VEX.LIG.66.0F38.W0 BF /r */
+    /* 20-vex.isa:557: vfnmsub231ss | VEX.LIG.66.0F38.W0 BF /r */
     {XIE_OP_VFNMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:547: vfnmsub231sd | VEX.LIG.66.0F38.W1 BF /r */
+    /* 20-vex.isa:558: vfnmsub231sd | VEX.LIG.66.0F38.W1 BF /r */
     {XIE_OP_VFNMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:550: vaesenc | VEX.128.66.0F38.WIG DC /r */
+    /* 20-vex.isa:561: vaesenc | VEX.128.66.0F38.WIG DC /r */
     {XIE_OP_VAESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:551: vaesenc | VEX.256.66.0F38.WIG DC /r */
+    /* 20-vex.isa:562: vaesenc | VEX.256.66.0F38.WIG DC /r */
     {XIE_OP_VAESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:552: vaesenclast | VEX.128.66.0F38.WIG DD /r */
+    /* 20-vex.isa:563: vaesenclast | VEX.128.66.0F38.WIG DD /r */
     {XIE_OP_VAESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:553: vaesenclast | VEX.256.66.0F38.WIG DD /r */
+    /* 20-vex.isa:564: vaesenclast | VEX.256.66.0F38.WIG DD /r */
     {XIE_OP_VAESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:554: vaesdec | VEX.128.66.0F38.WIG DE /r */
+    /* 20-vex.isa:565: vaesdec | VEX.128.66.0F38.WIG DE /r */
     {XIE_OP_VAESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:555: vaesdec | VEX.256.66.0F38.WIG DE /r */
+    /* 20-vex.isa:566: vaesdec | VEX.256.66.0F38.WIG DE /r */
     {XIE_OP_VAESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:556: vaesdeclast | VEX.128.66.0F38.WIG DF /r */
+    /* 20-vex.isa:567: vaesdeclast | VEX.128.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:557: vaesdeclast | VEX.256.66.0F38.WIG DF /r */
+    /* 20-vex.isa:568: vaesdeclast | VEX.256.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:558: vaesimc | VEX.128.66.0F38.WIG DB /r */
+    /* 20-vex.isa:569: vaesimc | VEX.128.66.0F38.WIG DB /r */
     {XIE_OP_VAESIMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:559: vgf2p8mulb | VEX.128/256.66.0F38.W0 CF /r */
+    /* 20-vex.isa:570: vgf2p8mulb | VEX.128/256.66.0F38.W0 CF /r */
     {XIE_OP_VGF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:562: vpdpbusd | VEX.128/256.66.0F38.W0 50 /r */
+    /* 20-vex.isa:573: vpdpbusd | VEX.128/256.66.0F38.W0 50 /r */
     {XIE_OP_VPDPBUSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:563: vpdpbusds | VEX.128/256.66.0F38.W0 51 /r */
+    /* 20-vex.isa:574: vpdpbusds | VEX.128/256.66.0F38.W0 51 /r */
     {XIE_OP_VPDPBUSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:564: vpdpwssd | VEX.128/256.66.0F38.W0 52 /r */
+    /* 20-vex.isa:575: vpdpwssd | VEX.128/256.66.0F38.W0 52 /r */
     {XIE_OP_VPDPWSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x52, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:565: vpdpwssds | VEX.128/256.66.0F38.W0 53 /r */
+    /* 20-vex.isa:576: vpdpwssds | VEX.128/256.66.0F38.W0 53 /r */
     {XIE_OP_VPDPWSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x53, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:566: vpdpbssd | VEX.128/256.F2.0F38.W0 50 /r */
+    /* 20-vex.isa:577: vpdpbssd | VEX.128/256.F2.0F38.W0 50 /r */
     {XIE_OP_VPDPBSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:567: vpdpbssds | VEX.128/256.F2.0F38.W0 51 /r */
+    /* 20-vex.isa:578: vpdpbssds | VEX.128/256.F2.0F38.W0 51 /r */
     {XIE_OP_VPDPBSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:568: vpdpbsud | VEX.128/256.F3.0F38.W0 50 /r */
+    /* 20-vex.isa:579: vpdpbsud | VEX.128/256.F3.0F38.W0 50 /r */
     {XIE_OP_VPDPBSUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:569: vpdpbsuds | VEX.128/256.F3.0F38.W0 51 /r */
+    /* 20-vex.isa:580: vpdpbsuds | VEX.128/256.F3.0F38.W0 51 /r */
     {XIE_OP_VPDPBSUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:570: vpdpbuud | VEX.128/256.NP.0F38.W0 50 /r */
+    /* 20-vex.isa:581: vpdpbuud | VEX.128/256.NP.0F38.W0 50 /r */
     {XIE_OP_VPDPBUUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:571: vpdpbuuds | VEX.128/256.NP.0F38.W0 51 /r */
+    /* 20-vex.isa:582: vpdpbuuds | VEX.128/256.NP.0F38.W0 51 /r */
     {XIE_OP_VPDPBUUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:572: vpdpwsud | VEX.128/256.F3.0F38.W0 D2 /r */
+    /* 20-vex.isa:583: vpdpwsud | VEX.128/256.F3.0F38.W0 D2 /r */
     {XIE_OP_VPDPWSUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:573: vpdpwsuds | VEX.128/256.F3.0F38.W0 D3 /r */
+    /* 20-vex.isa:584: vpdpwsuds | VEX.128/256.F3.0F38.W0 D3 /r */
     {XIE_OP_VPDPWSUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd3, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:574: vpdpwusd | VEX.128/256.66.0F38.W0 D2 /r */
+    /* 20-vex.isa:585: vpdpwusd | VEX.128/256.66.0F38.W0 D2 /r */
     {XIE_OP_VPDPWUSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:575: vpdpwusds | VEX.128/256.66.0F38.W0 D3 /r */
+    /* 20-vex.isa:586: vpdpwusds | VEX.128/256.66.0F38.W0 D3 /r */
     {XIE_OP_VPDPWUSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:576: vpdpwuud | VEX.128/256.NP.0F38.W0 D2 /r */
+    /* 20-vex.isa:587: vpdpwuud | VEX.128/256.NP.0F38.W0 D2 /r */
     {XIE_OP_VPDPWUUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:577: vpdpwuuds | VEX.128/256.NP.0F38.W0 D3 /r */
+    /* 20-vex.isa:588: vpdpwuuds | VEX.128/256.NP.0F38.W0 D3 /r */
     {XIE_OP_VPDPWUUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:578: vpmadd52luq | VEX.128/256.66.0F38.W1 B4 /r */
+    /* 20-vex.isa:589: vpmadd52luq | VEX.128/256.66.0F38.W1 B4 /r */
     {XIE_OP_VPMADD52LUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_IFMA, 0}, XIEI_ENC_VEX, 2, 0xb4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:579: vpmadd52huq | VEX.128/256.66.0F38.W1 B5 /r */
+    /* 20-vex.isa:590: vpmadd52huq | VEX.128/256.66.0F38.W1 B5 /r */
     {XIE_OP_VPMADD52HUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_IFMA, 0}, XIEI_ENC_VEX, 2, 0xb5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:580: vbcstnebf162ps | VEX.128/256.F3.0F38.W0 B1 /r mem */
+    /* 20-vex.isa:591: vbcstnebf162ps | VEX.128/256.F3.0F38.W0 B1 /r mem */
     {XIE_OP_VBCSTNEBF162PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb1, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:581: vbcstnesh2ps | VEX.128/256.66.0F38.W0 B1 /r mem */
+    /* 20-vex.isa:592: vbcstnesh2ps | VEX.128/256.66.0F38.W0 B1 /r mem */
     {XIE_OP_VBCSTNESH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:582: vcvtneebf162ps | VEX.128/256.F3.0F38.W0 B0 /r mem */
+    /* 20-vex.isa:593: vcvtneebf162ps | VEX.128/256.F3.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEEBF162PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:583: vcvtneeph2ps | VEX.128/256.66.0F38.W0 B0 /r mem */
+    /* 20-vex.isa:594: vcvtneeph2ps | VEX.128/256.66.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEEPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:584: vcvtneobf162ps | VEX.128/256.F2.0F38.W0 B0 /r mem */
+    /* 20-vex.isa:595: vcvtneobf162ps | VEX.128/256.F2.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEOBF162PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:585: vcvtneoph2ps | VEX.128/256.NP.0F38.W0 B0 /r mem */
+    /* 20-vex.isa:596: vcvtneoph2ps | VEX.128/256.NP.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEOPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:586: vcvtneps2bf16 | VEX.128/256.F3.0F38.W0 72 /r */
+    /* 20-vex.isa:597: vcvtneps2bf16 | VEX.128/256.F3.0F38.W0 72 /r */
     {XIE_OP_VCVTNEPS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0x72, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:589: vsha512rnds2 | VEX.256.F2.0F38.W0 CB /r reg */
-    {XIE_OP_VSHA512RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA512, 0}, XIEI_ENC_VEX, 2, 0xcb, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:590: vsha512msg1 | VEX.256.F2.0F38.W0 CC /r reg */
-    {XIE_OP_VSHA512MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA512, 0}, XIEI_ENC_VEX, 2, 0xcc, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:591: vsha512msg2 | VEX.256.F2.0F38.W0 CD /r reg */
-    {XIE_OP_VSHA512MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA512, 0}, XIEI_ENC_VEX, 2, 0xcd, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:592: vsm3msg1 | VEX.128.NP.0F38.W0 DA /r */
-    {XIE_OP_VSM3MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM3, 0}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:593: vsm3msg2 | VEX.128.66.0F38.W0 DA /r */
-    {XIE_OP_VSM3MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM3, 0}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:594: vsm3rnds2 | VEX.128.66.0F3A.W0 DE /r */
-    {XIE_OP_VSM3RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM3, 0}, XIEI_ENC_VEX, 3, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:595: vsm4key4 | VEX.128/256.F3.0F38.W0 DA /r */
-    {XIE_OP_VSM4KEY4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM4, 0}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:596: vsm4rnds4 | VEX.128/256.F2.0F38.W0 DA /r */
-    {XIE_OP_VSM4RNDS4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SM4, 0}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:599: andn | VEX.LZ.NP.0F38.WIG F2 /r */
+    /* 20-vex.isa:600: vsha512rnds2 | VEX.256.F2.0F38.W0 CB /r reg */
+    {XIE_OP_VSHA512RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SHA512, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xcb, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
+    /* 20-vex.isa:601: vsha512msg1 | VEX.256.F2.0F38.W0 CC /r reg */
+    {XIE_OP_VSHA512MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SHA512, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xcc, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
+    /* 20-vex.isa:602: vsha512msg2 | VEX.256.F2.0F38.W0 CD /r reg */
+    {XIE_OP_VSHA512MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SHA512, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xcd, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
+    /* 20-vex.isa:603: vsm3msg1 | VEX.128.NP.0F38.W0 DA /r */
+    {XIE_OP_VSM3MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM3, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 20-vex.isa:604: vsm3msg2 | VEX.128.66.0F38.W0 DA /r */
+    {XIE_OP_VSM3MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM3, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 20-vex.isa:605: vsm3rnds2 | VEX.128.66.0F3A.W0 DE /r */
+    {XIE_OP_VSM3RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM3, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
+    /* 20-vex.isa:606: vsm4key4 | VEX.128/256.F3.0F38.W0 DA /r */
+    {XIE_OP_VSM4KEY4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM4, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
+    /* 20-vex.isa:607: vsm4rnds4 | VEX.128/256.F2.0F38.W0 DA /r */
+    {XIE_OP_VSM4RNDS4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM4, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
+    /* 20-vex.isa:610: andn | VEX.LZ.NP.0F38.WIG F2 /r */
     {XIE_OP_ANDN, XIEI_H_ANDN, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:600: blsr | VEX.LZ.NP.0F38.WIG F3 /1 */
+    /* 20-vex.isa:611: blsr | VEX.LZ.NP.0F38.WIG F3 /1 */
     {XIE_OP_BLSR, XIEI_H_BLSR, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:601: blsmsk | VEX.LZ.NP.0F38.WIG F3 /2 */
+    /* 20-vex.isa:612: blsmsk | VEX.LZ.NP.0F38.WIG F3 /2 */
     {XIE_OP_BLSMSK, XIEI_H_BLSMSK, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_ZF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:602: blsi | VEX.LZ.NP.0F38.WIG F3 /3 */
+    /* 20-vex.isa:613: blsi | VEX.LZ.NP.0F38.WIG F3 /3 */
     {XIE_OP_BLSI, XIEI_H_BLSI, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:603: bzhi | VEX.LZ.NP.0F38.WIG F5 /r */
+    /* 20-vex.isa:614: bzhi | VEX.LZ.NP.0F38.WIG F5 /r */
     {XIE_OP_BZHI, XIEI_H_BZHI, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:604: pext | VEX.LZ.F3.0F38.WIG F5 /r */
+    /* 20-vex.isa:615: pext | VEX.LZ.F3.0F38.WIG F5 /r */
     {XIE_OP_PEXT, XIEI_H_PEXT, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf5, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:605: pdep | VEX.LZ.F2.0F38.WIG F5 /r */
+    /* 20-vex.isa:616: pdep | VEX.LZ.F2.0F38.WIG F5 /r */
     {XIE_OP_PDEP, XIEI_H_PDEP, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf5, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:606: mulx | VEX.LZ.F2.0F38.WIG F6 /r */
+    /* 20-vex.isa:617: mulx | VEX.LZ.F2.0F38.WIG F6 /r */
     {XIE_OP_MULX, XIEI_H_MULX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:607: bextr | VEX.LZ.NP.0F38.WIG F7 /r */
+    /* 20-vex.isa:618: bextr | VEX.LZ.NP.0F38.WIG F7 /r */
     {XIE_OP_BEXTR, XIEI_H_BEXTR, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF, XIEI_F_CF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:608: shlx | VEX.LZ.66.0F38.WIG F7 /r */
+    /* 20-vex.isa:619: shlx | VEX.LZ.66.0F38.WIG F7 /r */
     {XIE_OP_SHLX, XIEI_H_SHLX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:609: sarx | VEX.LZ.F3.0F38.WIG F7 /r */
+    /* 20-vex.isa:620: sarx | VEX.LZ.F3.0F38.WIG F7 /r */
     {XIE_OP_SARX, XIEI_H_SARX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:610: shrx | VEX.LZ.F2.0F38.WIG F7 /r */
+    /* 20-vex.isa:621: shrx | VEX.LZ.F2.0F38.WIG F7 /r */
     {XIE_OP_SHRX, XIEI_H_SHRX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:611: rorx | VEX.LZ.F2.0F3A.WIG F0 /r */
+    /* 20-vex.isa:622: rorx | VEX.LZ.F2.0F3A.WIG F0 /r */
     {XIE_OP_RORX, XIEI_H_RORX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 3, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:614: cmpoxadd | VEX.128.66.0F38.WIG E0 /r mem */
+    /* 20-vex.isa:625: cmpoxadd | VEX.128.66.0F38.WIG E0 /r mem */
     {XIE_OP_CMPOXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:615: cmpnoxadd | VEX.128.66.0F38.WIG E1 /r mem */
+    /* 20-vex.isa:626: cmpnoxadd | VEX.128.66.0F38.WIG E1 /r mem */
     {XIE_OP_CMPNOXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:616: cmpbxadd | VEX.128.66.0F38.WIG E2 /r mem */
+    /* 20-vex.isa:627: cmpbxadd | VEX.128.66.0F38.WIG E2 /r mem */
     {XIE_OP_CMPBXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:617: cmpnbxadd | VEX.128.66.0F38.WIG E3 /r mem */
+    /* 20-vex.isa:628: cmpnbxadd | VEX.128.66.0F38.WIG E3 /r mem */
     {XIE_OP_CMPNBXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:618: cmpzxadd | VEX.128.66.0F38.WIG E4 /r mem */
+    /* 20-vex.isa:629: cmpzxadd | VEX.128.66.0F38.WIG E4 /r mem */
     {XIE_OP_CMPZXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:619: cmpnzxadd | VEX.128.66.0F38.WIG E5 /r mem */
+    /* 20-vex.isa:630: cmpnzxadd | VEX.128.66.0F38.WIG E5 /r mem */
     {XIE_OP_CMPNZXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:620: cmpbexadd | VEX.128.66.0F38.WIG E6 /r mem */
+    /* 20-vex.isa:631: cmpbexadd | VEX.128.66.0F38.WIG E6 /r mem */
     {XIE_OP_CMPBEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:621: cmpnbexadd | VEX.128.66.0F38.WIG E7 /r mem */
+    /* 20-vex.isa:632: cmpnbexadd | VEX.128.66.0F38.WIG E7 /r mem */
     {XIE_OP_CMPNBEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:622: cmpsxadd | VEX.128.66.0F38.WIG E8 /r mem */
+    /* 20-vex.isa:633: cmpsxadd | VEX.128.66.0F38.WIG E8 /r mem */
     {XIE_OP_CMPSXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe8, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:623: cmpnsxadd | VEX.128.66.0F38.WIG E9 /r mem */
+    /* 20-vex.isa:634: cmpnsxadd | VEX.128.66.0F38.WIG E9 /r mem */
     {XIE_OP_CMPNSXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe9, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:624: cmppxadd | VEX.128.66.0F38.WIG EA /r mem */
+    /* 20-vex.isa:635: cmppxadd | VEX.128.66.0F38.WIG EA /r mem */
     {XIE_OP_CMPPXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xea, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:625: cmpnpxadd | VEX.128.66.0F38.WIG EB /r mem */
+    /* 20-vex.isa:636: cmpnpxadd | VEX.128.66.0F38.WIG EB /r mem */
     {XIE_OP_CMPNPXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xeb, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:626: cmplxadd | VEX.128.66.0F38.WIG EC /r mem */
+    /* 20-vex.isa:637: cmplxadd | VEX.128.66.0F38.WIG EC /r mem */
     {XIE_OP_CMPLXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xec, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:627: cmpnlxadd | VEX.128.66.0F38.WIG ED /r mem */
+    /* 20-vex.isa:638: cmpnlxadd | VEX.128.66.0F38.WIG ED /r mem */
     {XIE_OP_CMPNLXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xed, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:628: cmplexadd | VEX.128.66.0F38.WIG EE /r mem */
+    /* 20-vex.isa:639: cmplexadd | VEX.128.66.0F38.WIG EE /r mem */
     {XIE_OP_CMPLEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xee, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:629: cmpnlexadd | VEX.128.66.0F38.WIG EF /r mem */
+    /* 20-vex.isa:640: cmpnlexadd | VEX.128.66.0F38.WIG EF /r mem */
     {XIE_OP_CMPNLEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xef, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:632: vpermq | VEX.256.66.0F3A.W1 00 /r */
+    /* 20-vex.isa:643: vpermq | VEX.256.66.0F3A.W1 00 /r */
     {XIE_OP_VPERMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:633: vpermpd | VEX.256.66.0F3A.W1 01 /r */
+    /* 20-vex.isa:644: vpermpd | VEX.256.66.0F3A.W1 01 /r */
     {XIE_OP_VPERMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:634: vpblendd | VEX.128/256.66.0F3A.W0 02 /r */
+    /* 20-vex.isa:645: vpblendd | VEX.128/256.66.0F3A.W0 02 /r */
     {XIE_OP_VPBLENDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:635: vpermilps | VEX.128/256.66.0F3A.W0 04 /r */
+    /* 20-vex.isa:646: vpermilps | VEX.128/256.66.0F3A.W0 04 /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:636: vpermilpd | VEX.128/256.66.0F3A.W0 05 /r */
+    /* 20-vex.isa:647: vpermilpd | VEX.128/256.66.0F3A.W0 05 /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:637: vperm2f128 | VEX.256.66.0F3A.W0 06 /r */
+    /* 20-vex.isa:648: vperm2f128 | VEX.256.66.0F3A.W0 06 /r */
     {XIE_OP_VPERM2F128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:638: vroundps | VEX.128/256.66.0F3A.WIG 08 /r */
+    /* 20-vex.isa:649: vroundps | VEX.128/256.66.0F3A.WIG 08 /r */
     {XIE_OP_VROUNDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:639: vroundpd | VEX.128/256.66.0F3A.WIG 09 /r */
+    /* 20-vex.isa:650: vroundpd | VEX.128/256.66.0F3A.WIG 09 /r */
     {XIE_OP_VROUNDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:640: vroundss | VEX.LIG.66.0F3A.WIG 0A /r */
+    /* 20-vex.isa:651: vroundss | VEX.LIG.66.0F3A.WIG 0A /r */
     {XIE_OP_VROUNDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:641: vroundsd | VEX.LIG.66.0F3A.WIG 0B /r */
+    /* 20-vex.isa:652: vroundsd | VEX.LIG.66.0F3A.WIG 0B /r */
     {XIE_OP_VROUNDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:642: vblendps | VEX.128/256.66.0F3A.WIG 0C /r */
+    /* 20-vex.isa:653: vblendps | VEX.128/256.66.0F3A.WIG 0C /r */
     {XIE_OP_VBLENDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:643: vblendpd | VEX.128/256.66.0F3A.WIG 0D /r */
+    /* 20-vex.isa:654: vblendpd | VEX.128/256.66.0F3A.WIG 0D /r */
     {XIE_OP_VBLENDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:644: vpblendw | VEX.128.66.0F3A.WIG 0E /r */
+    /* 20-vex.isa:655: vpblendw | VEX.128.66.0F3A.WIG 0E /r */
     {XIE_OP_VPBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:645: vpblendw | VEX.256.66.0F3A.WIG 0E /r */
+    /* 20-vex.isa:656: vpblendw | VEX.256.66.0F3A.WIG 0E /r */
     {XIE_OP_VPBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:646: vpalignr | VEX.128.66.0F3A.WIG 0F /r */
+    /* 20-vex.isa:657: vpalignr | VEX.128.66.0F3A.WIG 0F /r */
     {XIE_OP_VPALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:647: vpalignr | VEX.256.66.0F3A.WIG 0F /r */
+    /* 20-vex.isa:658: vpalignr | VEX.256.66.0F3A.WIG 0F /r */
     {XIE_OP_VPALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:648: vpextrb | VEX.128.66.0F3A.WIG 14 /r reg */
+    /* 20-vex.isa:659: vpextrb | VEX.128.66.0F3A.WIG 14 /r reg */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:649: vpextrb | VEX.128.66.0F3A.WIG 14 /r mem */
+    /* 20-vex.isa:660: vpextrb | VEX.128.66.0F3A.WIG 14 /r mem */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:650: vpextrw | VEX.128.66.0F3A.WIG 15 /r reg */
+    /* 20-vex.isa:661: vpextrw | VEX.128.66.0F3A.WIG 15 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:651: vpextrw | VEX.128.66.0F3A.WIG 15 /r mem */
+    /* 20-vex.isa:662: vpextrw | VEX.128.66.0F3A.WIG 15 /r mem */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:652: vpextrd | VEX.128.66.0F3A.W0 16 /r */
+    /* 20-vex.isa:663: vpextrd | VEX.128.66.0F3A.W0 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:653: vpextrq | VEX.128.66.0F3A.W1 16 /r */
+    /* 20-vex.isa:664: vpextrq | VEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:654: vpextrd | VEX.128.66.0F3A.W1 16 /r */
-    {XIE_OP_VPEXTRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:655: vextractps | VEX.128.66.0F3A.WIG 17 /r reg */
+    /* 20-vex.isa:668: vextractps | VEX.128.66.0F3A.WIG 17 /r reg */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:656: vextractps | VEX.128.66.0F3A.WIG 17 /r mem */
+    /* 20-vex.isa:669: vextractps | VEX.128.66.0F3A.WIG 17 /r mem */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:657: vinsertf128 | VEX.256.66.0F3A.W0 18 /r */
+    /* 20-vex.isa:670: vinsertf128 | VEX.256.66.0F3A.W0 18 /r */
     {XIE_OP_VINSERTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:658: vextractf128 | VEX.256.66.0F3A.W0 19 /r */
+    /* 20-vex.isa:671: vextractf128 | VEX.256.66.0F3A.W0 19 /r */
     {XIE_OP_VEXTRACTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:659: vcvtps2ph | VEX.128/256.66.0F3A.W0 1D /r */
+    /* 20-vex.isa:672: vcvtps2ph | VEX.128/256.66.0F3A.W0 1D /r */
     {XIE_OP_VCVTPS2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_F16C, 0}, XIEI_ENC_VEX, 3, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:660: vpinsrb | VEX.128.66.0F3A.WIG 20 /r reg */
+    /* 20-vex.isa:673: vpinsrb | VEX.128.66.0F3A.WIG 20 /r reg */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:661: vpinsrb | VEX.128.66.0F3A.WIG 20 /r mem */
+    /* 20-vex.isa:674: vpinsrb | VEX.128.66.0F3A.WIG 20 /r mem */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:662: vinsertps | VEX.128.66.0F3A.WIG 21 /r */
+    /* 20-vex.isa:675: vinsertps | VEX.128.66.0F3A.WIG 21 /r */
     {XIE_OP_VINSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:663: vpinsrd | VEX.128.66.0F3A.W0 22 /r */
+    /* 20-vex.isa:676: vpinsrd | VEX.128.66.0F3A.W0 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:664: vpinsrq | VEX.128.66.0F3A.W1 22 /r */
+    /* 20-vex.isa:677: vpinsrq | VEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:665: vpinsrd | VEX.128.66.0F3A.W1 22 /r */
-    {XIE_OP_VPINSRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:666: vinserti128 | VEX.256.66.0F3A.W0 38 /r */
+    /* 20-vex.isa:678: vinserti128 | VEX.256.66.0F3A.W0 38 /r */
     {XIE_OP_VINSERTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:667: vextracti128 | VEX.256.66.0F3A.W0 39 /r */
+    /* 20-vex.isa:679: vextracti128 | VEX.256.66.0F3A.W0 39 /r */
     {XIE_OP_VEXTRACTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:668: vdpps | VEX.128/256.66.0F3A.WIG 40 /r */
+    /* 20-vex.isa:680: vdpps | VEX.128/256.66.0F3A.WIG 40 /r */
     {XIE_OP_VDPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:669: vdppd | VEX.128.66.0F3A.WIG 41 /r */
+    /* 20-vex.isa:681: vdppd | VEX.128.66.0F3A.WIG 41 /r */
     {XIE_OP_VDPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:670: vmpsadbw | VEX.128.66.0F3A.WIG 42 /r */
+    /* 20-vex.isa:682: vmpsadbw | VEX.128.66.0F3A.WIG 42 /r */
     {XIE_OP_VMPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:671: vmpsadbw | VEX.256.66.0F3A.WIG 42 /r */
+    /* 20-vex.isa:683: vmpsadbw | VEX.256.66.0F3A.WIG 42 /r */
     {XIE_OP_VMPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:672: vpclmulqdq | VEX.128.66.0F3A.WIG 44 /r */
+    /* 20-vex.isa:684: vpclmulqdq | VEX.128.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_PCLMULQDQ, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:673: vpclmulqdq | VEX.256.66.0F3A.WIG 44 /r */
+    /* 20-vex.isa:685: vpclmulqdq | VEX.256.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VPCLMULQDQ, 0}, XIEI_ENC_VEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:674: vperm2i128 | VEX.256.66.0F3A.W0 46 /r */
+    /* 20-vex.isa:686: vperm2i128 | VEX.256.66.0F3A.W0 46 /r */
     {XIE_OP_VPERM2I128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:675: vblendvps | VEX.128/256.66.0F3A.W0 4A /r */
+    /* 20-vex.isa:687: vblendvps | VEX.128/256.66.0F3A.W0 4A /r */
     {XIE_OP_VBLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:676: vblendvpd | VEX.128/256.66.0F3A.W0 4B /r */
+    /* 20-vex.isa:688: vblendvpd | VEX.128/256.66.0F3A.W0 4B /r */
     {XIE_OP_VBLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:677: vpblendvb | VEX.128.66.0F3A.W0 4C /r */
+    /* 20-vex.isa:689: vpblendvb | VEX.128.66.0F3A.W0 4C /r */
     {XIE_OP_VPBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:678: vpblendvb | VEX.256.66.0F3A.W0 4C /r */
+    /* 20-vex.isa:690: vpblendvb | VEX.256.66.0F3A.W0 4C /r */
     {XIE_OP_VPBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:679: vpcmpestrm | VEX.128.66.0F3A.WIG 60 /r */
+    /* 20-vex.isa:691: vpcmpestrm | VEX.128.66.0F3A.WIG 60 /r */
     {XIE_OP_VPCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:680: vpcmpestri | VEX.128.66.0F3A.WIG 61 /r */
+    /* 20-vex.isa:692: vpcmpestri | VEX.128.66.0F3A.WIG 61 /r */
     {XIE_OP_VPCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:681: vpcmpistrm | VEX.128.66.0F3A.WIG 62 /r */
+    /* 20-vex.isa:693: vpcmpistrm | VEX.128.66.0F3A.WIG 62 /r */
     {XIE_OP_VPCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:682: vpcmpistri | VEX.128.66.0F3A.WIG 63 /r */
+    /* 20-vex.isa:694: vpcmpistri | VEX.128.66.0F3A.WIG 63 /r */
     {XIE_OP_VPCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:683: vgf2p8affineqb | VEX.128/256.66.0F3A.W1 CE /r */
+    /* 20-vex.isa:695: vgf2p8affineqb | VEX.128/256.66.0F3A.W1 CE /r */
     {XIE_OP_VGF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:684: vgf2p8affineinvqb | VEX.128/256.66.0F3A.W1 CF /r */
+    /* 20-vex.isa:696: vgf2p8affineinvqb | VEX.128/256.66.0F3A.W1 CF /r */
     {XIE_OP_VGF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:685: vaeskeygenassist | VEX.128.66.0F3A.WIG DF /r */
+    /* 20-vex.isa:697: vaeskeygenassist | VEX.128.66.0F3A.WIG DF /r */
     {XIE_OP_VAESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:688: vfmaddsubps | VEX.128/256.66.0F3A.W0 5C /r */
+    /* 20-vex.isa:700: vfmaddsubps | VEX.128/256.66.0F3A.W0 5C /r */
     {XIE_OP_VFMADDSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:689: vfmaddsubps | VEX.128/256.66.0F3A.W1 5C /r */
+    /* 20-vex.isa:701: vfmaddsubps | VEX.128/256.66.0F3A.W1 5C /r */
     {XIE_OP_VFMADDSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:690: vfmaddsubpd | VEX.128/256.66.0F3A.W0 5D /r */
+    /* 20-vex.isa:702: vfmaddsubpd | VEX.128/256.66.0F3A.W0 5D /r */
     {XIE_OP_VFMADDSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:691: vfmaddsubpd | VEX.128/256.66.0F3A.W1 5D /r */
+    /* 20-vex.isa:703: vfmaddsubpd | VEX.128/256.66.0F3A.W1 5D /r */
     {XIE_OP_VFMADDSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:692: vfmsubaddps | VEX.128/256.66.0F3A.W0 5E /r */
+    /* 20-vex.isa:704: vfmsubaddps | VEX.128/256.66.0F3A.W0 5E /r */
     {XIE_OP_VFMSUBADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:693: vfmsubaddps | VEX.128/256.66.0F3A.W1 5E /r */
+    /* 20-vex.isa:705: vfmsubaddps | VEX.128/256.66.0F3A.W1 5E /r */
     {XIE_OP_VFMSUBADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:694: vfmsubaddpd | VEX.128/256.66.0F3A.W0 5F /r */
+    /* 20-vex.isa:706: vfmsubaddpd | VEX.128/256.66.0F3A.W0 5F /r */
     {XIE_OP_VFMSUBADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:695: vfmsubaddpd | VEX.128/256.66.0F3A.W1 5F /r */
+    /* 20-vex.isa:707: vfmsubaddpd | VEX.128/256.66.0F3A.W1 5F /r */
     {XIE_OP_VFMSUBADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:696: vfmaddps | VEX.128/256.66.0F3A.W0 68 /r */
+    /* 20-vex.isa:708: vfmaddps | VEX.128/256.66.0F3A.W0 68 /r */
     {XIE_OP_VFMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:697: vfmaddps | VEX.128/256.66.0F3A.W1 68 /r */
+    /* 20-vex.isa:709: vfmaddps | VEX.128/256.66.0F3A.W1 68 /r */
     {XIE_OP_VFMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:698: vfmaddpd | VEX.128/256.66.0F3A.W0 69 /r */
+    /* 20-vex.isa:710: vfmaddpd | VEX.128/256.66.0F3A.W0 69 /r */
     {XIE_OP_VFMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:699: vfmaddpd | VEX.128/256.66.0F3A.W1 69 /r */
+    /* 20-vex.isa:711: vfmaddpd | VEX.128/256.66.0F3A.W1 69 /r */
     {XIE_OP_VFMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:700: vfmaddss | VEX.LIG.66.0F3A.W0 6A /r */
+    /* 20-vex.isa:712: vfmaddss | VEX.LIG.66.0F3A.W0 6A /r */
     {XIE_OP_VFMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:701: vfmaddss | VEX.LIG.66.0F3A.W1 6A /r */
+    /* 20-vex.isa:713: vfmaddss | VEX.LIG.66.0F3A.W1 6A /r */
     {XIE_OP_VFMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:702: vfmaddsd | VEX.LIG.66.0F3A.W0 6B /r */
+    /* 20-vex.isa:714: vfmaddsd | VEX.LIG.66.0F3A.W0 6B /r */
     {XIE_OP_VFMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:703: vfmaddsd | VEX.LIG.66.0F3A.W1 6B /r */
+    /* 20-vex.isa:715: vfmaddsd | VEX.LIG.66.0F3A.W1 6B /r */
     {XIE_OP_VFMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:704: vfmsubps | VEX.128/256.66.0F3A.W0 6C /r */
+    /* 20-vex.isa:716: vfmsubps | VEX.128/256.66.0F3A.W0 6C /r */
     {XIE_OP_VFMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:705: vfmsubps | VEX.128/256.66.0F3A.W1 6C /r */
+    /* 20-vex.isa:717: vfmsubps | VEX.128/256.66.0F3A.W1 6C /r */
     {XIE_OP_VFMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:706: vfmsubpd | VEX.128/256.66.0F3A.W0 6D /r */
+    /* 20-vex.isa:718: vfmsubpd | VEX.128/256.66.0F3A.W0 6D /r */
     {XIE_OP_VFMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:707: vfmsubpd | VEX.128/256.66.0F3A.W1 6D /r */
+    /* 20-vex.isa:719: vfmsubpd | VEX.128/256.66.0F3A.W1 6D /r */
     {XIE_OP_VFMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:708: vfmsubss | VEX.LIG.66.0F3A.W0 6E /r */
+    /* 20-vex.isa:720: vfmsubss | VEX.LIG.66.0F3A.W0 6E /r */
     {XIE_OP_VFMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:709: vfmsubss | VEX.LIG.66.0F3A.W1 6E /r */
+    /* 20-vex.isa:721: vfmsubss | VEX.LIG.66.0F3A.W1 6E /r */
     {XIE_OP_VFMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:710: vfmsubsd | VEX.LIG.66.0F3A.W0 6F /r */
+    /* 20-vex.isa:722: vfmsubsd | VEX.LIG.66.0F3A.W0 6F /r */
     {XIE_OP_VFMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:711: vfmsubsd | VEX.LIG.66.0F3A.W1 6F /r */
+    /* 20-vex.isa:723: vfmsubsd | VEX.LIG.66.0F3A.W1 6F /r */
     {XIE_OP_VFMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:712: vfnmaddps | VEX.128/256.66.0F3A.W0 78 /r */
+    /* 20-vex.isa:724: vfnmaddps | VEX.128/256.66.0F3A.W0 78 /r */
     {XIE_OP_VFNMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:713: vfnmaddps | VEX.128/256.66.0F3A.W1 78 /r */
+    /* 20-vex.isa:725: vfnmaddps | VEX.128/256.66.0F3A.W1 78 /r */
     {XIE_OP_VFNMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:714: vfnmaddpd | VEX.128/256.66.0F3A.W0 79 /r */
+    /* 20-vex.isa:726: vfnmaddpd | VEX.128/256.66.0F3A.W0 79 /r */
     {XIE_OP_VFNMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:715: vfnmaddpd | VEX.128/256.66.0F3A.W1 79 /r */
+    /* 20-vex.isa:727: vfnmaddpd | VEX.128/256.66.0F3A.W1 79 /r */
     {XIE_OP_VFNMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:716: vfnmaddss | VEX.LIG.66.0F3A.W0 7A /r */
+    /* 20-vex.isa:728: vfnmaddss | VEX.LIG.66.0F3A.W0 7A /r */
     {XIE_OP_VFNMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:717: vfnmaddss | VEX.LIG.66.0F3A.W1 7A /r */
+    /* 20-vex.isa:729: vfnmaddss | VEX.LIG.66.0F3A.W1 7A /r */
     {XIE_OP_VFNMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:718: vfnmaddsd | VEX.LIG.66.0F3A.W0 7B /r */
+    /* 20-vex.isa:730: vfnmaddsd | VEX.LIG.66.0F3A.W0 7B /r */
     {XIE_OP_VFNMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:719: vfnmaddsd | VEX.LIG.66.0F3A.W1 7B /r */
+    /* 20-vex.isa:731: vfnmaddsd | VEX.LIG.66.0F3A.W1 7B /r */
     {XIE_OP_VFNMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:720: vfnmsubps | VEX.128/256.66.0F3A.W0 7C /r */
+    /* 20-vex.isa:732: vfnmsubps | VEX.128/256.66.0F3A.W0 7C /r */
     {XIE_OP_VFNMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:721: vfnmsubps | VEX.128/256.66.0F3A.W1 7C /r */
+    /* 20-vex.isa:733: vfnmsubps | VEX.128/256.66.0F3A.W1 7C /r */
     {XIE_OP_VFNMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:722: vfnmsubpd | VEX.128/256.66.0F3A.W0 7D /r */
+    /* 20-vex.isa:734: vfnmsubpd | VEX.128/256.66.0F3A.W0 7D /r */
     {XIE_OP_VFNMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:723: vfnmsubpd | VEX.128/256.66.0F3A.W1 7D /r */
+    /* 20-vex.isa:735: vfnmsubpd | VEX.128/256.66.0F3A.W1 7D /r */
     {XIE_OP_VFNMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:724: vfnmsubss | VEX.LIG.66.0F3A.W0 7E /r */
+    /* 20-vex.isa:736: vfnmsubss | VEX.LIG.66.0F3A.W0 7E /r */
     {XIE_OP_VFNMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:725: vfnmsubss | VEX.LIG.66.0F3A.W1 7E /r */
+    /* 20-vex.isa:737: vfnmsubss | VEX.LIG.66.0F3A.W1 7E /r */
     {XIE_OP_VFNMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:726: vfnmsubsd | VEX.LIG.66.0F3A.W0 7F /r */
+    /* 20-vex.isa:738: vfnmsubsd | VEX.LIG.66.0F3A.W0 7F /r */
     {XIE_OP_VFNMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:727: vfnmsubsd | VEX.LIG.66.0F3A.W1 7F /r */
+    /* 20-vex.isa:739: vfnmsubsd | VEX.LIG.66.0F3A.W1 7F /r */
     {XIE_OP_VFNMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:730: kandw | VEX.256.NP.0F.W0 41 /r reg */
+    /* 20-vex.isa:742: kandw | VEX.256.NP.0F.W0 41 /r reg */
     {XIE_OP_KANDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:731: kandb | VEX.256.66.0F.W0 41 /r reg */
+    /* 20-vex.isa:743: kandb | VEX.256.66.0F.W0 41 /r reg */
     {XIE_OP_KANDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:732: kandq | VEX.256.NP.0F.W1 41 /r reg */
+    /* 20-vex.isa:744: kandq | VEX.256.NP.0F.W1 41 /r reg */
     {XIE_OP_KANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:733: kandd | VEX.256.66.0F.W1 41 /r reg */
+    /* 20-vex.isa:745: kandd | VEX.256.66.0F.W1 41 /r reg */
     {XIE_OP_KANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:734: kandnw | VEX.256.NP.0F.W0 42 /r reg */
+    /* 20-vex.isa:746: kandnw | VEX.256.NP.0F.W0 42 /r reg */
     {XIE_OP_KANDNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:735: kandnb | VEX.256.66.0F.W0 42 /r reg */
+    /* 20-vex.isa:747: kandnb | VEX.256.66.0F.W0 42 /r reg */
     {XIE_OP_KANDNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:736: kandnq | VEX.256.NP.0F.W1 42 /r reg */
+    /* 20-vex.isa:748: kandnq | VEX.256.NP.0F.W1 42 /r reg */
     {XIE_OP_KANDNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:737: kandnd | VEX.256.66.0F.W1 42 /r reg */
+    /* 20-vex.isa:749: kandnd | VEX.256.66.0F.W1 42 /r reg */
     {XIE_OP_KANDND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:738: korw | VEX.256.NP.0F.W0 45 /r reg */
+    /* 20-vex.isa:750: korw | VEX.256.NP.0F.W0 45 /r reg */
     {XIE_OP_KORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:739: korb | VEX.256.66.0F.W0 45 /r reg */
+    /* 20-vex.isa:751: korb | VEX.256.66.0F.W0 45 /r reg */
     {XIE_OP_KORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:740: korq | VEX.256.NP.0F.W1 45 /r reg */
+    /* 20-vex.isa:752: korq | VEX.256.NP.0F.W1 45 /r reg */
     {XIE_OP_KORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:741: kord | VEX.256.66.0F.W1 45 /r reg */
+    /* 20-vex.isa:753: kord | VEX.256.66.0F.W1 45 /r reg */
     {XIE_OP_KORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:742: kxnorw | VEX.256.NP.0F.W0 46 /r reg */
+    /* 20-vex.isa:754: kxnorw | VEX.256.NP.0F.W0 46 /r reg */
     {XIE_OP_KXNORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:743: kxnorb | VEX.256.66.0F.W0 46 /r reg */
+    /* 20-vex.isa:755: kxnorb | VEX.256.66.0F.W0 46 /r reg */
     {XIE_OP_KXNORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:744: kxnorq | VEX.256.NP.0F.W1 46 /r reg */
+    /* 20-vex.isa:756: kxnorq | VEX.256.NP.0F.W1 46 /r reg */
     {XIE_OP_KXNORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:745: kxnord | VEX.256.66.0F.W1 46 /r reg */
+    /* 20-vex.isa:757: kxnord | VEX.256.66.0F.W1 46 /r reg */
     {XIE_OP_KXNORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:746: kxorw | VEX.256.NP.0F.W0 47 /r reg */
+    /* 20-vex.isa:758: kxorw | VEX.256.NP.0F.W0 47 /r reg */
     {XIE_OP_KXORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:747: kxorb | VEX.256.66.0F.W0 47 /r reg */
+    /* 20-vex.isa:759: kxorb | VEX.256.66.0F.W0 47 /r reg */
     {XIE_OP_KXORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:748: kxorq | VEX.256.NP.0F.W1 47 /r reg */
+    /* 20-vex.isa:760: kxorq | VEX.256.NP.0F.W1 47 /r reg */
     {XIE_OP_KXORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:749: kxord | VEX.256.66.0F.W1 47 /r reg */
+    /* 20-vex.isa:761: kxord | VEX.256.66.0F.W1 47 /r reg */
     {XIE_OP_KXORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:750: kaddw | VEX.256.NP.0F.W0 4A /r reg */
+    /* 20-vex.isa:762: kaddw | VEX.256.NP.0F.W0 4A /r reg */
     {XIE_OP_KADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:751: kaddb | VEX.256.66.0F.W0 4A /r reg */
+    /* 20-vex.isa:763: kaddb | VEX.256.66.0F.W0 4A /r reg */
     {XIE_OP_KADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:752: kaddq | VEX.256.NP.0F.W1 4A /r reg */
+    /* 20-vex.isa:764: kaddq | VEX.256.NP.0F.W1 4A /r reg */
     {XIE_OP_KADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:753: kaddd | VEX.256.66.0F.W1 4A /r reg */
+    /* 20-vex.isa:765: kaddd | VEX.256.66.0F.W1 4A /r reg */
     {XIE_OP_KADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:754: knotw | VEX.128.NP.0F.W0 44 /r reg */
+    /* 20-vex.isa:766: knotw | VEX.128.NP.0F.W0 44 /r reg */
     {XIE_OP_KNOTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:755: kortestw | VEX.128.NP.0F.W0 98 /r reg */
+    /* 20-vex.isa:767: kortestw | VEX.128.NP.0F.W0 98 /r reg */
     {XIE_OP_KORTESTW, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:756: ktestw | VEX.128.NP.0F.W0 99 /r reg */
+    /* 20-vex.isa:768: ktestw | VEX.128.NP.0F.W0 99 /r reg */
     {XIE_OP_KTESTW, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:757: knotb | VEX.128.66.0F.W0 44 /r reg */
+    /* 20-vex.isa:769: knotb | VEX.128.66.0F.W0 44 /r reg */
     {XIE_OP_KNOTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:758: kortestb | VEX.128.66.0F.W0 98 /r reg */
+    /* 20-vex.isa:770: kortestb | VEX.128.66.0F.W0 98 /r reg */
     {XIE_OP_KORTESTB, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:759: ktestb | VEX.128.66.0F.W0 99 /r reg */
+    /* 20-vex.isa:771: ktestb | VEX.128.66.0F.W0 99 /r reg */
     {XIE_OP_KTESTB, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:760: knotq | VEX.128.NP.0F.W1 44 /r reg */
+    /* 20-vex.isa:772: knotq | VEX.128.NP.0F.W1 44 /r reg */
     {XIE_OP_KNOTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:761: kortestq | VEX.128.NP.0F.W1 98 /r reg */
+    /* 20-vex.isa:773: kortestq | VEX.128.NP.0F.W1 98 /r reg */
     {XIE_OP_KORTESTQ, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:762: ktestq | VEX.128.NP.0F.W1 99 /r reg */
+    /* 20-vex.isa:774: ktestq | VEX.128.NP.0F.W1 99 /r reg */
     {XIE_OP_KTESTQ, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:763: knotd | VEX.128.66.0F.W1 44 /r reg */
+    /* 20-vex.isa:775: knotd | VEX.128.66.0F.W1 44 /r reg */
     {XIE_OP_KNOTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:764: kortestd | VEX.128.66.0F.W1 98 /r reg */
+    /* 20-vex.isa:776: kortestd | VEX.128.66.0F.W1 98 /r reg */
     {XIE_OP_KORTESTD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:765: ktestd | VEX.128.66.0F.W1 99 /r reg */
+    /* 20-vex.isa:777: ktestd | VEX.128.66.0F.W1 99 /r reg */
     {XIE_OP_KTESTD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:766: kunpckbw | VEX.256.66.0F.W0 4B /r reg */
+    /* 20-vex.isa:778: kunpckbw | VEX.256.66.0F.W0 4B /r reg */
     {XIE_OP_KUNPCKBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:767: kunpckwd | VEX.256.NP.0F.W0 4B /r reg */
+    /* 20-vex.isa:779: kunpckwd | VEX.256.NP.0F.W0 4B /r reg */
     {XIE_OP_KUNPCKWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:768: kunpckdq | VEX.256.NP.0F.W1 4B /r reg */
+    /* 20-vex.isa:780: kunpckdq | VEX.256.NP.0F.W1 4B /r reg */
     {XIE_OP_KUNPCKDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:769: kmovw | VEX.128.NP.0F.W0 90 /r */
+    /* 20-vex.isa:781: kmovw | VEX.128.NP.0F.W0 90 /r */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:770: kmovw | VEX.128.NP.0F.W0 91 /r mem */
+    /* 20-vex.isa:782: kmovw | VEX.128.NP.0F.W0 91 /r mem */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:771: kmovb | VEX.128.66.0F.W0 90 /r */
+    /* 20-vex.isa:783: kmovb | VEX.128.66.0F.W0 90 /r */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:772: kmovb | VEX.128.66.0F.W0 91 /r mem */
+    /* 20-vex.isa:784: kmovb | VEX.128.66.0F.W0 91 /r mem */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:773: kmovq | VEX.128.NP.0F.W1 90 /r */
+    /* 20-vex.isa:785: kmovq | VEX.128.NP.0F.W1 90 /r */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:774: kmovq | VEX.128.NP.0F.W1 91 /r mem */
+    /* 20-vex.isa:786: kmovq | VEX.128.NP.0F.W1 91 /r mem */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:775: kmovd | VEX.128.66.0F.W1 90 /r */
+    /* 20-vex.isa:787: kmovd | VEX.128.66.0F.W1 90 /r */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:776: kmovd | VEX.128.66.0F.W1 91 /r mem */
+    /* 20-vex.isa:788: kmovd | VEX.128.66.0F.W1 91 /r mem */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:777: kmovw | VEX.128.NP.0F.W0 92 /r reg */
+    /* 20-vex.isa:789: kmovw | VEX.128.NP.0F.W0 92 /r reg */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:778: kmovw | VEX.128.NP.0F.W0 93 /r reg */
+    /* 20-vex.isa:790: kmovw | VEX.128.NP.0F.W0 93 /r reg */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:779: kmovb | VEX.128.66.0F.W0 92 /r reg */
+    /* 20-vex.isa:791: kmovb | VEX.128.66.0F.W0 92 /r reg */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:780: kmovb | VEX.128.66.0F.W0 93 /r reg */
+    /* 20-vex.isa:792: kmovb | VEX.128.66.0F.W0 93 /r reg */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:781: kmovd | VEX.128.F2.0F.W0 92 /r reg */
+    /* 20-vex.isa:793: kmovd | VEX.128.F2.0F.W0 92 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:782: kmovd | VEX.128.F2.0F.W0 93 /r reg */
+    /* 20-vex.isa:794: kmovd | VEX.128.F2.0F.W0 93 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:783: kmovq | VEX.128.F2.0F.W1 92 /r reg */
+    /* 20-vex.isa:795: kmovq | VEX.128.F2.0F.W1 92 /r reg */
     {XIE_OP_KMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:784: kmovq | VEX.128.F2.0F.W1 93 /r reg */
+    /* 20-vex.isa:796: kmovq | VEX.128.F2.0F.W1 93 /r reg */
     {XIE_OP_KMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:785: kmovd | VEX.128.F2.0F.W1 92 /r reg */
+    /* 20-vex.isa:797: kmovd | VEX.128.F2.0F.W1 92 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:786: kmovd | VEX.128.F2.0F.W1 93 /r reg */
+    /* 20-vex.isa:798: kmovd | VEX.128.F2.0F.W1 93 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:787: kshiftrb | VEX.128.66.0F3A.W0 30 /r reg */
+    /* 20-vex.isa:799: kshiftrb | VEX.128.66.0F3A.W0 30 /r reg */
     {XIE_OP_KSHIFTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 3, 0x30, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:788: kshiftrw | VEX.128.66.0F3A.W1 30 /r reg */
+    /* 20-vex.isa:800: kshiftrw | VEX.128.66.0F3A.W1 30 /r reg */
     {XIE_OP_KSHIFTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 3, 0x30, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:789: kshiftrd | VEX.128.66.0F3A.W0 31 /r reg */
+    /* 20-vex.isa:801: kshiftrd | VEX.128.66.0F3A.W0 31 /r reg */
     {XIE_OP_KSHIFTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x31, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:790: kshiftrq | VEX.128.66.0F3A.W1 31 /r reg */
+    /* 20-vex.isa:802: kshiftrq | VEX.128.66.0F3A.W1 31 /r reg */
     {XIE_OP_KSHIFTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x31, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:791: kshiftlb | VEX.128.66.0F3A.W0 32 /r reg */
+    /* 20-vex.isa:803: kshiftlb | VEX.128.66.0F3A.W0 32 /r reg */
     {XIE_OP_KSHIFTLB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 3, 0x32, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:792: kshiftlw | VEX.128.66.0F3A.W1 32 /r reg */
+    /* 20-vex.isa:804: kshiftlw | VEX.128.66.0F3A.W1 32 /r reg */
     {XIE_OP_KSHIFTLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 3, 0x32, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:793: kshiftld | VEX.128.66.0F3A.W0 33 /r reg */
+    /* 20-vex.isa:805: kshiftld | VEX.128.66.0F3A.W0 33 /r reg */
     {XIE_OP_KSHIFTLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x33, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:794: kshiftlq | VEX.128.66.0F3A.W1 33 /r reg */
+    /* 20-vex.isa:806: kshiftlq | VEX.128.66.0F3A.W1 33 /r reg */
     {XIE_OP_KSHIFTLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x33, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:798: ldtilecfg | VEX.128.NP.0F38.W0 49 /0 mem */
+    /* 20-vex.isa:810: ldtilecfg | VEX.128.NP.0F38.W0 49 /0 mem */
     {XIE_OP_LDTILECFG, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:799: sttilecfg | VEX.128.66.0F38.W0 49 /0 mem */
+    /* 20-vex.isa:811: sttilecfg | VEX.128.66.0F38.W0 49 /0 mem */
     {XIE_OP_STTILECFG, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:800: tilerelease | VEX.128.NP.0F38.W0 49 C0 */
+    /* 20-vex.isa:812: tilerelease | VEX.128.NP.0F38.W0 49 C0 */
     {XIE_OP_TILERELEASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:801: tilezero | VEX.128.F2.0F38.W0 49 /r reg rm=0 */
+    /* 20-vex.isa:813: tilezero | VEX.128.F2.0F38.W0 49 /r reg rm=0 */
     {XIE_OP_TILEZERO, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:802: tileloadd | VEX.128.F2.0F38.W0 4B /r mem */
+    /* 20-vex.isa:814: tileloadd | VEX.128.F2.0F38.W0 4B /r mem */
     {XIE_OP_TILELOADD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:803: tileloaddt1 | VEX.128.66.0F38.W0 4B /r mem */
+    /* 20-vex.isa:815: tileloaddt1 | VEX.128.66.0F38.W0 4B /r mem */
     {XIE_OP_TILELOADDT1, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:804: tilestored | VEX.128.F3.0F38.W0 4B /r mem */
+    /* 20-vex.isa:816: tilestored | VEX.128.F3.0F38.W0 4B /r mem */
     {XIE_OP_TILESTORED, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:805: tdpbf16ps | VEX.128.F3.0F38.W0 5C /r reg */
+    /* 20-vex.isa:817: tdpbf16ps | VEX.128.F3.0F38.W0 5C /r reg */
     {XIE_OP_TDPBF16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_BF16, 0}, XIEI_ENC_VEX, 2, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:806: tdpfp16ps | VEX.128.F2.0F38.W0 5C /r reg */
+    /* 20-vex.isa:818: tdpfp16ps | VEX.128.F2.0F38.W0 5C /r reg */
     {XIE_OP_TDPFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_FP16, 0}, XIEI_ENC_VEX, 2, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:807: tdpbssd | VEX.128.F2.0F38.W0 5E /r reg */
+    /* 20-vex.isa:819: tdpbssd | VEX.128.F2.0F38.W0 5E /r reg */
     {XIE_OP_TDPBSSD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:808: tdpbsud | VEX.128.F3.0F38.W0 5E /r reg */
+    /* 20-vex.isa:820: tdpbsud | VEX.128.F3.0F38.W0 5E /r reg */
     {XIE_OP_TDPBSUD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:809: tdpbusd | VEX.128.66.0F38.W0 5E /r reg */
+    /* 20-vex.isa:821: tdpbusd | VEX.128.66.0F38.W0 5E /r reg */
     {XIE_OP_TDPBUSD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:810: tdpbuud | VEX.128.NP.0F38.W0 5E /r reg */
+    /* 20-vex.isa:822: tdpbuud | VEX.128.NP.0F38.W0 5E /r reg */
     {XIE_OP_TDPBUUD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:811: tcmmimfp16ps | VEX.128.66.0F38.W0 6C /r reg */
+    /* 20-vex.isa:823: tcmmimfp16ps | VEX.128.66.0F38.W0 6C /r reg */
     {XIE_OP_TCMMIMFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:812: tcmmrlfp16ps | VEX.128.NP.0F38.W0 6C /r reg */
+    /* 20-vex.isa:824: tcmmrlfp16ps | VEX.128.NP.0F38.W0 6C /r reg */
     {XIE_OP_TCMMRLFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
     /* 30-evex.isa:15: vmovups | EVEX.128/256/512.NP.0F.W0 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
@@ -4566,9 +4586,9 @@ const struct xiei_form xiei_forms[] = {
     /* 30-evex.isa:445: vpblendmw | EVEX.128/256/512.66.0F38.W1 66 /r */
     {XIE_OP_VPBLENDMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:446: vp2intersectd | EVEX.128/256/512.F2.0F38.W0 68 /r */
-    {XIE_OP_VP2INTERSECTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VP2INTERSECT, 0}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    {XIE_OP_VP2INTERSECTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AVX512VP2INTERSECT, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
     /* 30-evex.isa:447: vp2intersectq | EVEX.128/256/512.F2.0F38.W1 68 /r */
-    {XIE_OP_VP2INTERSECTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VP2INTERSECT, 0}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    {XIE_OP_VP2INTERSECTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AVX512VP2INTERSECT, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:448: vpshldvw | EVEX.128/256/512.66.0F38.W1 70 /r */
     {XIE_OP_VPSHLDVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:449: vpshldvd | EVEX.128/256/512.66.0F38.W0 71 /r */
@@ -4626,11 +4646,11 @@ const struct xiei_form xiei_forms[] = {
     /* 30-evex.isa:475: vaesdeclast | EVEX.128/256/512.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
     /* 30-evex.isa:476: vdpbf16ps | EVEX.128/256/512.F3.0F38.W0 52 /r */
-    {XIE_OP_VDPBF16PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    {XIE_OP_VDPBF16PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AVX512BF16, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
     /* 30-evex.isa:477: vcvtne2ps2bf16 | EVEX.128/256/512.F2.0F38.W0 72 /r */
-    {XIE_OP_VCVTNE2PS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    {XIE_OP_VCVTNE2PS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AVX512BF16, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
     /* 30-evex.isa:478: vcvtneps2bf16 | EVEX.128/256/512.F3.0F38.W0 72 /r */
-    {XIE_OP_VCVTNEPS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
+    {XIE_OP_VCVTNEPS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AVX512BF16, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
     /* 30-evex.isa:481: vpgatherdd | EVEX.128.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
     /* 30-evex.isa:482: vpgatherdd | EVEX.256.66.0F38.W0 90 /r mem */
@@ -5489,4 +5509,4 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_LWPVAL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 10, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
 };
 
-const unsigned xiei_nforms = 2741;
+const unsigned xiei_nforms = 2751;

@@ -209,6 +209,29 @@ struct xie_ops {
 };
 
 /*
+ * Reads an instruction completed before a callback answered XIE_CB_PENDING. When
+ * the host calls again for the same instruction (same RIP), these reads are
+ * answered from here, in order, instead of reaching the read callback again, so
+ * a device read is never repeated. Managed by xie: xie_ctx_init clears it, any
+ * status other than XIE_PENDING clears it; a host that abandons a pending
+ * instruction (e.g. delivers an event instead of completing it) sets n to 0.
+ * Reads larger than 32 bytes, or more than XIE_REPLAY_MAX of them, are not
+ * recorded (no issue-3 instruction needs that for device memory).
+ */
+#define XIE_REPLAY_MAX 8
+struct xie_replay {
+    uint64_t rip; /* RIP of the pending instruction */
+    uint32_t n;   /* reads recorded */
+    uint32_t pos; /* reads replayed so far in this call */
+    struct {
+        uint64_t addr;
+        uint32_t size;
+        uint32_t reserved;
+        uint8_t data[32];
+    } e[XIE_REPLAY_MAX];
+};
+
+/*
  * The guest state. The host fills what it has, marks it in `valid`, and reads
  * back what xie changed from `dirty` (xie only ever ORs bits into dirty; the host
  * clears it when it has written the state back).
@@ -234,6 +257,8 @@ struct xie_ctx {
     uint32_t lock_retries;     /* re-evaluations of a LOCKed instruction whose
                                   cmpxchg saw a changed value (0: 16); then
                                   XIE_RETRY */
+    struct xie_replay replay;  /* kept by xie between a XIE_PENDING and the call
+                                  that completes the instruction */
 };
 
 /* Statuses (xie_emulate's return value and xie_result.status). */
@@ -251,7 +276,8 @@ enum xie_status {
                                  race (lock_retries times): nothing changed; run it
                                  again (or let the guest re-execute it) */
     XIE_PENDING = 3,          /* a callback answered XIE_CB_PENDING: nothing changed (REP:
-                                 completed iterations kept); call again when the
+                                 completed iterations kept) but ctx->replay, which
+                                 holds the reads already done; call again when the
                                  answer is ready */
     XIE_UNHANDLEABLE = 4,     /* xie cannot do it with the capabilities given:
                                  result.reason names why; nothing changed (REP

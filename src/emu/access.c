@@ -122,16 +122,42 @@ int xiei_xlat_linear(struct xiei_ex *ex, uint64_t la, unsigned size, unsigned ki
     return xlat_lin(ex, la, size, kind, m);
 }
 
-int xiei_mread(struct xiei_ex *ex, const struct xiei_maddr *m, void *buf)
+/* One read fragment: from the replay log while it matches (the instruction is
+ * being completed after XIE_PENDING), else through the callback, recorded. */
+static int read_frag(struct xiei_ex *ex, uint64_t addr, uint8_t *buf, unsigned size)
 {
-    const struct xie_ops *ops = ex->ops;
-    void *user = ex->ctx->user;
+    struct xie_replay *r = &ex->ctx->replay;
+    unsigned i;
     int cb;
 
-    if (!ops->read) return xiei_unhandleable(ex, XIE_REASON_NO_READ);
-    cb = ops->read(user, m->pa0, buf, m->n0);
+    if (r->pos < r->n) {
+        if (r->e[r->pos].addr == addr && r->e[r->pos].size == size) {
+            for (i = 0; i < size; i++)
+                buf[i] = r->e[r->pos].data[i];
+            r->pos++;
+            return XIE_CB_OK;
+        }
+        r->n = r->pos; /* the instruction went another way: forget the rest */
+    }
+    cb = ex->ops->read(ex->ctx->user, addr, buf, size);
+    if (cb == XIE_CB_OK && r->n < XIE_REPLAY_MAX && size <= sizeof(r->e[0].data)) {
+        r->e[r->n].addr = addr;
+        r->e[r->n].size = size;
+        for (i = 0; i < size; i++)
+            r->e[r->n].data[i] = buf[i];
+        r->pos = ++r->n;
+    }
+    return cb;
+}
+
+int xiei_mread(struct xiei_ex *ex, const struct xiei_maddr *m, void *buf)
+{
+    int cb;
+
+    if (!ex->ops->read) return xiei_unhandleable(ex, XIE_REASON_NO_READ);
+    cb = read_frag(ex, m->pa0, buf, m->n0);
     if (cb == XIE_CB_OK && m->n0 != m->size)
-        cb = ops->read(user, m->pa1, (uint8_t *)buf + m->n0, (unsigned)(m->size - m->n0));
+        cb = read_frag(ex, m->pa1, (uint8_t *)buf + m->n0, (unsigned)(m->size - m->n0));
     return cb == XIE_CB_OK ? XIE_OK : xiei_cbstatus(ex, cb, 0);
 }
 
@@ -268,6 +294,9 @@ int xiei_commit(struct xiei_ex *ex)
         dirty |= XIE_STATE_RFLAGS;
     }
     ctx->dirty |= dirty;
+    /* Committed reads are never replayed (a REP instruction pending in a later
+     * iteration replays only that iteration's reads). */
+    ctx->replay.n = ctx->replay.pos = 0;
     ex->nregw = 0;
     ex->nmemw = 0;
     ex->wused = 0;

@@ -236,6 +236,8 @@ static int run(struct xiei_ex *ex, const struct xie_insn *in)
         }
     }
     for (;;) {
+        /* Each evaluation reads the same operands: answer them from the log. */
+        ctx->replay.pos = 0;
         ex->nregw = 0;
         ex->nmemw = 0;
         ex->wused = 0;
@@ -280,6 +282,22 @@ retire:
     return XIE_OK;
 }
 
+/* The replay log (struct xie_replay) belongs to the instruction at its RIP. */
+static void replay_begin(struct xie_ctx *ctx)
+{
+    if (ctx->replay.n && ctx->replay.rip != ctx->rip) ctx->replay.n = 0;
+    ctx->replay.pos = 0;
+}
+
+static void replay_end(struct xie_ctx *ctx, int st)
+{
+    if (st == XIE_PENDING)
+        ctx->replay.rip = ctx->rip;
+    else
+        ctx->replay.n = 0;
+    ctx->replay.pos = 0;
+}
+
 int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct xie_result *res)
 {
     struct xiei_ex ex;
@@ -293,9 +311,11 @@ int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct
         res->status = (uint8_t)st;
         return st;
     }
+    replay_begin(ctx);
     st = setup(&ex, ctx, res);
     if (st == XIE_OK) st = fetch_decode(&ex, bytes, nbytes, &in, buf);
     if (st == XIE_OK) st = run(&ex, &in);
+    replay_end(ctx, st);
     res->status = (uint8_t)st;
     return st;
 }
@@ -311,10 +331,12 @@ int xie_emulate_insn(struct xie_ctx *ctx, const struct xie_insn *insn, struct xi
         res->status = (uint8_t)st;
         return st;
     }
+    replay_begin(ctx);
     st = setup(&ex, ctx, res);
     if (st == XIE_OK && (insn->mode != ex.mode || insn->form >= xiei_nforms || !insn->len))
         st = XIE_INVALID_ARGUMENT;
     if (st == XIE_OK) st = run(&ex, insn);
+    replay_end(ctx, st);
     res->status = (uint8_t)st;
     return st;
 }
@@ -428,5 +450,7 @@ int xie_ctx_init(struct xie_ctx *ctx, enum xie_init_kind kind, const struct xie_
     ctx->user = user;
     ctx->rep_limit = 0;
     ctx->lock_retries = 0;
+    ctx->replay.rip = 0;
+    ctx->replay.n = ctx->replay.pos = 0;
     return XIE_OK;
 }

@@ -40,7 +40,9 @@ struct dev {
     unsigned fault_kind; /* XIE_XLAT_* kind bits that fault there (write: 1) */
     unsigned cx_fail;    /* cmpxchg: fail (after changing memory) this many times */
     unsigned cx_calls;
-    int read_pending; /* read answers pending once */
+    int read_pending;    /* read answers pending once */
+    unsigned pending_at; /* with read_pending: only read number pending_at (from 1) */
+    unsigned nreads;
 };
 
 static void logacc(struct dev *d, char k, uint64_t a, unsigned s)
@@ -71,7 +73,8 @@ static int cb_read(void *u, uint64_t a, void *buf, unsigned s)
 {
     struct dev *d = u;
     if (!in_range(a, s) || s == 0 || ((a & 4095) + s > 4096)) return XIE_CB_FAIL;
-    if (d->read_pending) {
+    d->nreads++;
+    if (d->read_pending && (!d->pending_at || d->nreads == d->pending_at)) {
         d->read_pending = 0;
         return XIE_CB_PENDING;
     }
@@ -695,6 +698,36 @@ static void test_cmpxchg(void)
     CHECK(D.mem[0x2010] == 0x10 && D.mem[0x2011] == 0x20 && D.mem[0x2018] == 0x11);
 }
 
+/* A read that answers "pending" after another read of the same instruction:
+ * when the instruction is completed, the first read is answered from
+ * ctx->replay, not repeated (DESIGN.md: every device access happens once). */
+static void test_pending_replay(void)
+{
+    static const uint8_t cmpsb[] = {0xa6};
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RSI] = 0x1000;
+    c.gpr[XIE_GPR_RDI] = 0x2000;
+    D.mem[0x1000] = 5;
+    D.mem[0x2000] = 5;
+    D.read_pending = 1;
+    D.pending_at = 2; /* the ES:rDI read */
+    CHECK(emu(&c, cmpsb, 1, &r) == XIE_PENDING && c.dirty == 0 && c.rip == 0);
+    CHECK(count('r') == 1 && nth('r', 0)->addr == 0x1000);
+    CHECK(emu(&c, cmpsb, 1, &r) == XIE_OK && (c.rflags & F_ZF));
+    CHECK(count('r') == 2 && nth('r', 1)->addr == 0x2000); /* 0x1000 not read again */
+    CHECK(c.gpr[XIE_GPR_RSI] == 0x1001 && c.gpr[XIE_GPR_RDI] == 0x2001 && c.replay.n == 0);
+
+    /* A host that moves on (another RIP) does not get stale data. */
+    D.read_pending = 1;
+    D.pending_at = D.nreads + 2;
+    CHECK(emu(&c, cmpsb, 1, &r) == XIE_PENDING && c.replay.n == 1);
+    c.rip = 0x40;
+    CHECK(emu(&c, cmpsb, 1, &r) == XIE_OK && count('r') == 5);
+}
+
 int main(void)
 {
     test_mov_load();
@@ -712,6 +745,7 @@ int main(void)
     test_sti_hlt_movss();
     test_fetch_split();
     test_cmpxchg();
+    test_pending_replay();
     printf("emu_test: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

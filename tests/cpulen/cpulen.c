@@ -163,6 +163,8 @@ static void child_main(struct shm *sh, const uint8_t (*cases)[16], const uint32_
         base = (uintptr_t)code;
     }
     cpulen_ctx.poison = POISON;
+    /* Never outlive the parent (it is the one that kills us when done or hung). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() == 1) _exit(2);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
         die("cpulen: seccomp");

@@ -135,7 +135,11 @@ uint64_t xiei_ea(const struct xiei_ex *ex, const struct xie_operand *o);
 /* The segment argument for memory operand o. */
 static inline unsigned xiei_opseg(const struct xie_operand *o)
 {
-    return o->seg | ((o->base == XIE_GPR_RSP || o->base == XIE_GPR_RBP) ? XIEI_SEG_STACKREF : 0u);
+    /* With an FS/GS override an RSP/RBP-based reference is not a stack
+     * reference (#GP, not #SS, when non-canonical: measured on this CPU). */
+    int stack = (o->base == XIE_GPR_RSP || o->base == XIE_GPR_RBP) && o->seg != XIE_SEG_FS &&
+                o->seg != XIE_SEG_GS;
+    return o->seg | (stack ? XIEI_SEG_STACKREF : 0u);
 }
 /* Segmentation and translation of [seg:off, size) for an access of kind
  * XIE_XLAT_READ or XIE_XLAT_WRITE; fills *m. implicit: supervisor access. */

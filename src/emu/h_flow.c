@@ -218,7 +218,10 @@ XIEI_HANDLER(enter)
     smask = xiei_mask(asz);
     sp0 = xiei_gpr(ex, XIE_GPR_RSP);
     bp = xiei_gpr(ex, XIE_GPR_RBP);
-    frame = (sp0 - size) & smask;
+    /* FrameTemp is the whole stack pointer register after the push of rBP: on a
+     * 16-bit stack the upper half of ESP comes along (measured on this CPU;
+     * SDM Vol. 2 ENTER: FrameTemp := ESP with a 32-bit operand size). */
+    frame = (sp0 & ~smask) | ((sp0 - size) & smask);
     n = level ? level + 1 : 1; /* slots written, from the highest address down */
     st = stack_stage(ex, (sp0 - n * size) & smask, n * size, size, &buf);
     if (st) return st;
@@ -234,9 +237,15 @@ XIEI_HANDLER(enter)
     if (level)
         for (k = 0; k < size; k++)
             buf[k] = (uint8_t)(frame >> (k * 8));
-    /* rBP takes the frame pointer (computed at the stack-address size) at the
-     * operand size: with a 32-bit operand on a 16-bit stack EBP is SP - 4
-     * zero-extended, as the CPU does. */
+    /* The CPU also checks the final stack pointer with a write access (a #PF
+     * there has CR2 = the new rSP; SDM Vol. 2 ENTER: #SS if it is outside the
+     * limit). */
+    {
+        struct xiei_maddr m;
+        st = xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, (sp0 - n * size - alloc) & smask, 1,
+                       XIE_XLAT_WRITE, &m);
+        if (st) return st;
+    }
     xiei_set_gprs(ex, XIE_GPR_RBP, size, frame);
     xiei_set_gprs(ex, XIE_GPR_RSP, asz, (sp0 - n * size - alloc) & smask);
     return XIE_OK;

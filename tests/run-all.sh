@@ -107,7 +107,8 @@ if [ $built = 1 ]; then
     if [ -n "$line" ]; then
         nfail=$(echo "$line" | sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/')
         total=$(echo "$line" | sed -E 's/.* failed out of ([0-9]+).*/\1/')
-        record ctest $((total - nfail)) "$nfail"
+        failed_names=$(sed -n -E 's/^[[:space:]]+[0-9]+ - ([^ ]+) .*/\1/p' "$logdir/ctest.log" | tr '\n' ' ')
+        record ctest $((total - nfail)) "$nfail" "${failed_names:+(failed: $failed_names)}"
     elif grep -q "No tests were found" "$logdir/ctest.log"; then
         record ctest 0 0 "(no tests registered)"
     else

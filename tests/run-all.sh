@@ -107,8 +107,14 @@ if [ $built = 1 ]; then
     if [ -n "$line" ]; then
         nfail=$(echo "$line" | sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/')
         total=$(echo "$line" | sed -E 's/.* failed out of ([0-9]+).*/\1/')
-        failed_names=$(sed -n -E 's/^[[:space:]]+[0-9]+ - ([^ ]+) .*/\1/p' "$logdir/ctest.log" | tr '\n' ' ')
-        record ctest $((total - nfail)) "$nfail" "${failed_names:+(failed: $failed_names)}"
+        failed_names=$(sed -n '/The following tests FAILED:/,$p' "$logdir/ctest.log" |
+            sed -n -E 's/^[[:space:]]+[0-9]+ - ([^ ]+) .*/\1/p' | tr '\n' ' ')
+        # Skipped tests (SKIP_RETURN_CODE) are neither passed nor failed.
+        skipped_names=$(sed -n -E 's/^[[:space:]]+[0-9]+ - ([^ ]+) \(Skipped\).*/\1/p' \
+            "$logdir/ctest.log" | tr '\n' ' ')
+        nskip=$(echo "$skipped_names" | wc -w)
+        record ctest $((total - nfail - nskip)) "$nfail" \
+            "${failed_names:+(failed: $failed_names) }${skipped_names:+(skipped: $skipped_names)}"
     elif grep -q "No tests were found" "$logdir/ctest.log"; then
         record ctest 0 0 "(no tests registered)"
     else

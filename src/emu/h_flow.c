@@ -223,17 +223,36 @@ XIEI_HANDLER(enter)
      * SDM Vol. 2 ENTER: FrameTemp := ESP with a 32-bit operand size). */
     frame = (sp0 & ~smask) | ((sp0 - size) & smask);
     n = level ? level + 1 : 1; /* slots written, from the highest address down */
-    st = stack_stage(ex, (sp0 - n * size) & smask, n * size, size, &buf);
-    if (st) return st;
+    /* The CPU pushes rBP, then reads and pushes each level's frame pointer in
+     * turn: check the slots in that order, so the first fault is the CPU's. The
+     * frame is built where its staged write will keep its data, then staged as
+     * one write. */
+    if (n * size > (unsigned)(XIEI_WBUF - ex->wused))
+        return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+    buf = ex->wbuf + ex->wused;
     for (k = 0; k < size; k++)
         buf[(n - 1) * size + k] = (uint8_t)(bp >> (k * 8));
-    for (i = 1; i < level; i++) {
+    for (i = 0; i < n; i++) {
+        struct xiei_maddr m[2];
         uint64_t v = 0;
-        st = xiei_stack_read(ex, (bp - i * size) & smask, size, &v);
+        st = stack_xlat(ex, (sp0 - (i + 1) * size) & smask, size, size, XIE_XLAT_WRITE, m);
+        if (!st && i + 1 < level) {
+            uint64_t rd = (bp - (i + 1) * size) & smask;
+            st = xiei_stack_read(ex, rd, size, &v);
+            for (k = 0; k < size; k++) {
+                /* A byte the CPU has just pushed (slots 0..i, below sp0) reads
+                 * back as pushed: the frame can overlap the old one. */
+                uint64_t o = (rd + k) & smask;
+                uint8_t b = (uint8_t)(v >> (k * 8));
+                if (((sp0 - 1 - o) & smask) < (i + 1) * size)
+                    b = buf[(o - (sp0 - n * size)) & smask];
+                buf[(n - 2 - i) * size + k] = b;
+            }
+        }
         if (st) return st;
-        for (k = 0; k < size; k++)
-            buf[(n - 1 - i) * size + k] = (uint8_t)(v >> (k * 8));
     }
+    st = stack_stage(ex, (sp0 - n * size) & smask, n * size, size, &buf);
+    if (st) return st;
     if (level)
         for (k = 0; k < size; k++)
             buf[k] = (uint8_t)(frame >> (k * 8));

@@ -180,6 +180,9 @@ struct xie_ops {
      * XIE_CB_CHANGED. size is 1, 2, 4, 8 or 16 and never crosses a page. Used for
      * LOCKed read-modify-writes and XCHG with memory. */
     int (*cmpxchg)(void *user, uint64_t addr, void *expected, const void *desired, unsigned size);
+    /* The callbacks from here to write_vec serve instructions of later issues
+     * (port I/O, system and SIMD instructions): no instruction emulated by this
+     * version calls them yet. */
     /* Port I/O of size 1, 2 or 4 (value in the low bytes). */
     int (*pio_in)(void *user, uint16_t port, unsigned size, uint32_t *val);
     int (*pio_out)(void *user, uint16_t port, unsigned size, uint32_t val);

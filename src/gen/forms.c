@@ -1021,1295 +1021,1295 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
     /* 10-legacy.isa:600: lsl | 0F 03 /r reg */
     {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:604: syscall | 0F 05 */
+    /* 10-legacy.isa:603: syscall | 0F 05 */
     {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:605: syscall | 0F 05 */
+    /* 10-legacy.isa:604: syscall | 0F 05 */
     {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:606: clts | 0F 06 */
+    /* 10-legacy.isa:605: clts | 0F 06 */
     {XIE_OP_CLTS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x06, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:607: sysret | 0F 07 */
+    /* 10-legacy.isa:606: sysret | 0F 07 */
     {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:608: sysret | 0F 07 */
+    /* 10-legacy.isa:607: sysret | 0F 07 */
     {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_CPL0 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:609: invd | 0F 08 */
+    /* 10-legacy.isa:608: invd | 0F 08 */
     {XIE_OP_INVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x08, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:610: wbinvd | 0F 09 */
+    /* 10-legacy.isa:609: wbinvd | 0F 09 */
     {XIE_OP_WBINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:611: wbnoinvd | F3 0F 09 */
+    /* 10-legacy.isa:610: wbnoinvd | F3 0F 09 */
     {XIE_OP_WBNOINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WBNOINVD, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_F3, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:614: mov | 0F 20 /r */
+    /* 10-legacy.isa:613: mov | 0F 20 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x20, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:615: mov | 0F 21 /r */
+    /* 10-legacy.isa:614: mov | 0F 21 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x21, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:616: mov | 0F 22 /r */
+    /* 10-legacy.isa:615: mov | 0F 22 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x22, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:617: mov | 0F 23 /r */
+    /* 10-legacy.isa:616: mov | 0F 23 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x23, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:619: wrmsr | 0F 30 */
+    /* 10-legacy.isa:618: wrmsr | 0F 30 */
     {XIE_OP_WRMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x30, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:620: rdtsc | 0F 31 */
+    /* 10-legacy.isa:619: rdtsc | 0F 31 */
     {XIE_OP_RDTSC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSC, 0}, XIEI_ENC_LEGACY, 1, 0x31, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:621: rdmsr | 0F 32 */
+    /* 10-legacy.isa:620: rdmsr | 0F 32 */
     {XIE_OP_RDMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x32, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:622: rdpmc | 0F 33 */
+    /* 10-legacy.isa:621: rdpmc | 0F 33 */
     {XIE_OP_RDPMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x33, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:629: sysenter | 0F 34 */
+    /* 10-legacy.isa:628: sysenter | 0F 34 */
     {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:630: sysenter | 0F 34 */
+    /* 10-legacy.isa:629: sysenter | 0F 34 */
     {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:631: sysexit | 0F 35 */
+    /* 10-legacy.isa:630: sysexit | 0F 35 */
     {XIE_OP_SYSEXIT, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:632: getsec | NP 0F 37 */
+    /* 10-legacy.isa:631: getsec | NP 0F 37 */
     {XIE_OP_GETSEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SMX, 0}, XIEI_ENC_LEGACY, 1, 0x37, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:634: vmread | NP 0F 78 /r */
+    /* 10-legacy.isa:633: vmread | NP 0F 78 /r */
     {XIE_OP_VMREAD, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:635: vmwrite | NP 0F 79 /r */
+    /* 10-legacy.isa:634: vmwrite | NP 0F 79 /r */
     {XIE_OP_VMWRITE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:636: vmptrld | NP 0F C7 /6 mem */
+    /* 10-legacy.isa:635: vmptrld | NP 0F C7 /6 mem */
     {XIE_OP_VMPTRLD, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:637: vmptrst | NP 0F C7 /7 mem */
+    /* 10-legacy.isa:636: vmptrst | NP 0F C7 /7 mem */
     {XIE_OP_VMPTRST, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:638: vmclear | 66 0F C7 /6 mem */
+    /* 10-legacy.isa:637: vmclear | 66 0F C7 /6 mem */
     {XIE_OP_VMCLEAR, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:639: vmxon | F3 0F C7 /6 mem */
+    /* 10-legacy.isa:638: vmxon | F3 0F C7 /6 mem */
     {XIE_OP_VMXON, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:640: invept | 66 0F 38 80 /r mem */
+    /* 10-legacy.isa:639: invept | 66 0F 38 80 /r mem */
     {XIE_OP_INVEPT, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x80, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:641: invvpid | 66 0F 38 81 /r mem */
+    /* 10-legacy.isa:640: invvpid | 66 0F 38 81 /r mem */
     {XIE_OP_INVVPID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x81, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:642: invpcid | 66 0F 38 82 /r mem */
+    /* 10-legacy.isa:641: invpcid | 66 0F 38 82 /r mem */
     {XIE_OP_INVPCID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVPCID, 0}, XIEI_ENC_LEGACY, 2, 0x82, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:644: senduipi | F3 0F C7 /6 reg */
+    /* 10-legacy.isa:643: senduipi | F3 0F C7 /6 reg */
     {XIE_OP_SENDUIPI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:645: xrstors | NP 0F C7 /3 mem */
+    /* 10-legacy.isa:644: xrstors | NP 0F C7 /3 mem */
     {XIE_OP_XRSTORS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:646: xrstors64 | NP W1 0F C7 /3 mem */
+    /* 10-legacy.isa:645: xrstors64 | NP W1 0F C7 /3 mem */
     {XIE_OP_XRSTORS64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:647: xsavec | NP 0F C7 /4 mem */
+    /* 10-legacy.isa:646: xsavec | NP 0F C7 /4 mem */
     {XIE_OP_XSAVEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:648: xsavec64 | NP W1 0F C7 /4 mem */
+    /* 10-legacy.isa:647: xsavec64 | NP W1 0F C7 /4 mem */
     {XIE_OP_XSAVEC64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:649: xsaves | NP 0F C7 /5 mem */
+    /* 10-legacy.isa:648: xsaves | NP 0F C7 /5 mem */
     {XIE_OP_XSAVES, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:650: xsaves64 | NP W1 0F C7 /5 mem */
+    /* 10-legacy.isa:649: xsaves64 | NP W1 0F C7 /5 mem */
     {XIE_OP_XSAVES64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:651: fxsave | NP 0F AE /0 mem */
+    /* 10-legacy.isa:650: fxsave | NP 0F AE /0 mem */
     {XIE_OP_FXSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:652: fxsave64 | NP W1 0F AE /0 mem */
+    /* 10-legacy.isa:651: fxsave64 | NP W1 0F AE /0 mem */
     {XIE_OP_FXSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:653: fxrstor | NP 0F AE /1 mem */
+    /* 10-legacy.isa:652: fxrstor | NP 0F AE /1 mem */
     {XIE_OP_FXRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:654: fxrstor64 | NP W1 0F AE /1 mem */
+    /* 10-legacy.isa:653: fxrstor64 | NP W1 0F AE /1 mem */
     {XIE_OP_FXRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:655: ldmxcsr | NP 0F AE /2 mem */
+    /* 10-legacy.isa:654: ldmxcsr | NP 0F AE /2 mem */
     {XIE_OP_LDMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:656: stmxcsr | NP 0F AE /3 mem */
+    /* 10-legacy.isa:655: stmxcsr | NP 0F AE /3 mem */
     {XIE_OP_STMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:657: xsave | NP 0F AE /4 mem */
+    /* 10-legacy.isa:656: xsave | NP 0F AE /4 mem */
     {XIE_OP_XSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:658: xsave64 | NP W1 0F AE /4 mem */
+    /* 10-legacy.isa:657: xsave64 | NP W1 0F AE /4 mem */
     {XIE_OP_XSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:659: xrstor | NP 0F AE /5 mem */
+    /* 10-legacy.isa:658: xrstor | NP 0F AE /5 mem */
     {XIE_OP_XRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:660: xrstor64 | NP W1 0F AE /5 mem */
+    /* 10-legacy.isa:659: xrstor64 | NP W1 0F AE /5 mem */
     {XIE_OP_XRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:661: xsaveopt | NP 0F AE /6 mem */
+    /* 10-legacy.isa:660: xsaveopt | NP 0F AE /6 mem */
     {XIE_OP_XSAVEOPT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:662: xsaveopt64 | NP W1 0F AE /6 mem */
+    /* 10-legacy.isa:661: xsaveopt64 | NP W1 0F AE /6 mem */
     {XIE_OP_XSAVEOPT64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:663: rdfsbase | F3 0F AE /0 reg */
+    /* 10-legacy.isa:662: rdfsbase | F3 0F AE /0 reg */
     {XIE_OP_RDFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:664: rdgsbase | F3 0F AE /1 reg */
+    /* 10-legacy.isa:663: rdgsbase | F3 0F AE /1 reg */
     {XIE_OP_RDGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:665: wrfsbase | F3 0F AE /2 reg */
+    /* 10-legacy.isa:664: wrfsbase | F3 0F AE /2 reg */
     {XIE_OP_WRFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:666: wrgsbase | F3 0F AE /3 reg */
+    /* 10-legacy.isa:665: wrgsbase | F3 0F AE /3 reg */
     {XIE_OP_WRGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:667: ptwrite | F3 0F AE /4 */
+    /* 10-legacy.isa:666: ptwrite | F3 0F AE /4 */
     {XIE_OP_PTWRITE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PTWRITE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:668: incsspd | F3 W0 0F AE /5 reg */
+    /* 10-legacy.isa:667: incsspd | F3 W0 0F AE /5 reg */
     {XIE_OP_INCSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:669: incsspq | F3 W1 0F AE /5 reg */
+    /* 10-legacy.isa:668: incsspq | F3 W1 0F AE /5 reg */
     {XIE_OP_INCSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:670: clrssbsy | F3 0F AE /6 mem */
+    /* 10-legacy.isa:669: clrssbsy | F3 0F AE /6 mem */
     {XIE_OP_CLRSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:671: umonitor | F3 0F AE /6 reg */
+    /* 10-legacy.isa:670: umonitor | F3 0F AE /6 reg */
     {XIE_OP_UMONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:672: umwait | F2 0F AE /6 reg */
+    /* 10-legacy.isa:671: umwait | F2 0F AE /6 reg */
     {XIE_OP_UMWAIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:673: tpause | 66 0F AE /6 reg */
+    /* 10-legacy.isa:672: tpause | 66 0F AE /6 reg */
     {XIE_OP_TPAUSE, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:674: wrssd | NP W0 0F 38 F6 /r mem */
+    /* 10-legacy.isa:673: wrssd | NP W0 0F 38 F6 /r mem */
     {XIE_OP_WRSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:675: wrssq | NP W1 0F 38 F6 /r mem */
+    /* 10-legacy.isa:674: wrssq | NP W1 0F 38 F6 /r mem */
     {XIE_OP_WRSSQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:676: wrussd | 66 W0 0F 38 F5 /r mem */
+    /* 10-legacy.isa:675: wrussd | 66 W0 0F 38 F5 /r mem */
     {XIE_OP_WRUSSD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:677: wrussq | 66 W1 0F 38 F5 /r mem */
+    /* 10-legacy.isa:676: wrussq | 66 W1 0F 38 F5 /r mem */
     {XIE_OP_WRUSSQ, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:678: hreset | F3 0F 3A F0 C0 */
+    /* 10-legacy.isa:677: hreset | F3 0F 3A F0 C0 */
     {XIE_OP_HRESET, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_HRESET, 0}, XIEI_ENC_LEGACY, 3, 0xf0, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:679: urdmsr | F2 0F 38 F8 /r reg */
+    /* 10-legacy.isa:678: urdmsr | F2 0F 38 F8 /r reg */
     {XIE_OP_URDMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:680: uwrmsr | F3 0F 38 F8 /r reg */
+    /* 10-legacy.isa:679: uwrmsr | F3 0F 38 F8 /r reg */
     {XIE_OP_UWRMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:682: loadiwkey | F3 0F 38 DC /r reg */
+    /* 10-legacy.isa:681: loadiwkey | F3 0F 38 DC /r reg */
     {XIE_OP_LOADIWKEY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_KL, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:683: aesenc128kl | F3 0F 38 DC /r mem */
+    /* 10-legacy.isa:682: aesenc128kl | F3 0F 38 DC /r mem */
     {XIE_OP_AESENC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:684: aesdec128kl | F3 0F 38 DD /r mem */
+    /* 10-legacy.isa:683: aesdec128kl | F3 0F 38 DD /r mem */
     {XIE_OP_AESDEC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:685: aesenc256kl | F3 0F 38 DE /r mem */
+    /* 10-legacy.isa:684: aesenc256kl | F3 0F 38 DE /r mem */
     {XIE_OP_AESENC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:686: aesdec256kl | F3 0F 38 DF /r mem */
+    /* 10-legacy.isa:685: aesdec256kl | F3 0F 38 DF /r mem */
     {XIE_OP_AESDEC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:687: aesencwide128kl | F3 0F 38 D8 /0 mem */
+    /* 10-legacy.isa:686: aesencwide128kl | F3 0F 38 D8 /0 mem */
     {XIE_OP_AESENCWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:688: aesdecwide128kl | F3 0F 38 D8 /1 mem */
+    /* 10-legacy.isa:687: aesdecwide128kl | F3 0F 38 D8 /1 mem */
     {XIE_OP_AESDECWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:689: aesencwide256kl | F3 0F 38 D8 /2 mem */
+    /* 10-legacy.isa:688: aesencwide256kl | F3 0F 38 D8 /2 mem */
     {XIE_OP_AESENCWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:690: aesdecwide256kl | F3 0F 38 D8 /3 mem */
+    /* 10-legacy.isa:689: aesdecwide256kl | F3 0F 38 D8 /3 mem */
     {XIE_OP_AESDECWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:691: encodekey128 | F3 0F 38 FA /r reg */
+    /* 10-legacy.isa:690: encodekey128 | F3 0F 38 FA /r reg */
     {XIE_OP_ENCODEKEY128, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfa, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:692: encodekey256 | F3 0F 38 FB /r reg */
+    /* 10-legacy.isa:691: encodekey256 | F3 0F 38 FB /r reg */
     {XIE_OP_ENCODEKEY256, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfb, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:700: fadd | D8 /0 mem */
+    /* 10-legacy.isa:699: fadd | D8 /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:701: fmul | D8 /1 mem */
+    /* 10-legacy.isa:700: fmul | D8 /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:702: fcom | D8 /2 mem */
+    /* 10-legacy.isa:701: fcom | D8 /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:703: fcomp | D8 /3 mem */
+    /* 10-legacy.isa:702: fcomp | D8 /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:704: fsub | D8 /4 mem */
+    /* 10-legacy.isa:703: fsub | D8 /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:705: fsubr | D8 /5 mem */
+    /* 10-legacy.isa:704: fsubr | D8 /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:706: fdiv | D8 /6 mem */
+    /* 10-legacy.isa:705: fdiv | D8 /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:707: fdivr | D8 /7 mem */
+    /* 10-legacy.isa:706: fdivr | D8 /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:708: fadd | DC /0 mem */
+    /* 10-legacy.isa:707: fadd | DC /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:709: fmul | DC /1 mem */
+    /* 10-legacy.isa:708: fmul | DC /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:710: fcom | DC /2 mem */
+    /* 10-legacy.isa:709: fcom | DC /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:711: fcomp | DC /3 mem */
+    /* 10-legacy.isa:710: fcomp | DC /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:712: fsub | DC /4 mem */
+    /* 10-legacy.isa:711: fsub | DC /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:713: fsubr | DC /5 mem */
+    /* 10-legacy.isa:712: fsubr | DC /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:714: fdiv | DC /6 mem */
+    /* 10-legacy.isa:713: fdiv | DC /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:715: fdivr | DC /7 mem */
+    /* 10-legacy.isa:714: fdivr | DC /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:716: fiadd | DA /0 mem */
+    /* 10-legacy.isa:715: fiadd | DA /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:717: fimul | DA /1 mem */
+    /* 10-legacy.isa:716: fimul | DA /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:718: ficom | DA /2 mem */
+    /* 10-legacy.isa:717: ficom | DA /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:719: ficomp | DA /3 mem */
+    /* 10-legacy.isa:718: ficomp | DA /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:720: fisub | DA /4 mem */
+    /* 10-legacy.isa:719: fisub | DA /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:721: fisubr | DA /5 mem */
+    /* 10-legacy.isa:720: fisubr | DA /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:722: fidiv | DA /6 mem */
+    /* 10-legacy.isa:721: fidiv | DA /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:723: fidivr | DA /7 mem */
+    /* 10-legacy.isa:722: fidivr | DA /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:724: fiadd | DE /0 mem */
+    /* 10-legacy.isa:723: fiadd | DE /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:725: fimul | DE /1 mem */
+    /* 10-legacy.isa:724: fimul | DE /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:726: ficom | DE /2 mem */
+    /* 10-legacy.isa:725: ficom | DE /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:727: ficomp | DE /3 mem */
+    /* 10-legacy.isa:726: ficomp | DE /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:728: fisub | DE /4 mem */
+    /* 10-legacy.isa:727: fisub | DE /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:729: fisubr | DE /5 mem */
+    /* 10-legacy.isa:728: fisubr | DE /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:730: fidiv | DE /6 mem */
+    /* 10-legacy.isa:729: fidiv | DE /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:731: fidivr | DE /7 mem */
+    /* 10-legacy.isa:730: fidivr | DE /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:732: fadd | D8 /0 reg */
+    /* 10-legacy.isa:731: fadd | D8 /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:733: fmul | D8 /1 reg */
+    /* 10-legacy.isa:732: fmul | D8 /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:734: fcom | D8 /2 reg */
+    /* 10-legacy.isa:733: fcom | D8 /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:735: fcomp | D8 /3 reg */
+    /* 10-legacy.isa:734: fcomp | D8 /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:736: fsub | D8 /4 reg */
+    /* 10-legacy.isa:735: fsub | D8 /4 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:737: fsubr | D8 /5 reg */
+    /* 10-legacy.isa:736: fsubr | D8 /5 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:738: fdiv | D8 /6 reg */
+    /* 10-legacy.isa:737: fdiv | D8 /6 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:739: fdivr | D8 /7 reg */
+    /* 10-legacy.isa:738: fdivr | D8 /7 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:740: fadd | DC /0 reg */
+    /* 10-legacy.isa:739: fadd | DC /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:741: fmul | DC /1 reg */
+    /* 10-legacy.isa:740: fmul | DC /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:742: fcom | DC /2 reg */
+    /* 10-legacy.isa:741: fcom | DC /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:743: fcomp | DC /3 reg */
+    /* 10-legacy.isa:742: fcomp | DC /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:744: fsubr | DC /4 reg */
+    /* 10-legacy.isa:743: fsubr | DC /4 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:745: fsub | DC /5 reg */
+    /* 10-legacy.isa:744: fsub | DC /5 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:746: fdivr | DC /6 reg */
+    /* 10-legacy.isa:745: fdivr | DC /6 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:747: fdiv | DC /7 reg */
+    /* 10-legacy.isa:746: fdiv | DC /7 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:748: faddp | DE /0 reg */
+    /* 10-legacy.isa:747: faddp | DE /0 reg */
     {XIE_OP_FADDP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:749: fmulp | DE /1 reg */
+    /* 10-legacy.isa:748: fmulp | DE /1 reg */
     {XIE_OP_FMULP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:750: fsubrp | DE /4 reg */
+    /* 10-legacy.isa:749: fsubrp | DE /4 reg */
     {XIE_OP_FSUBRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:751: fsubp | DE /5 reg */
+    /* 10-legacy.isa:750: fsubp | DE /5 reg */
     {XIE_OP_FSUBP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:752: fdivrp | DE /6 reg */
+    /* 10-legacy.isa:751: fdivrp | DE /6 reg */
     {XIE_OP_FDIVRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:753: fdivp | DE /7 reg */
+    /* 10-legacy.isa:752: fdivp | DE /7 reg */
     {XIE_OP_FDIVP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:754: fcomp | DE /2 reg */
+    /* 10-legacy.isa:753: fcomp | DE /2 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:755: fcompp | DE D9 */
+    /* 10-legacy.isa:754: fcompp | DE D9 */
     {XIE_OP_FCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:756: fld | D9 /0 mem */
+    /* 10-legacy.isa:755: fld | D9 /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:757: fst | D9 /2 mem */
+    /* 10-legacy.isa:756: fst | D9 /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:758: fstp | D9 /3 mem */
+    /* 10-legacy.isa:757: fstp | D9 /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:759: fldenv | D9 /4 mem */
+    /* 10-legacy.isa:758: fldenv | D9 /4 mem */
     {XIE_OP_FLDENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:760: fldcw | D9 /5 mem */
+    /* 10-legacy.isa:759: fldcw | D9 /5 mem */
     {XIE_OP_FLDCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:761: fnstenv | D9 /6 mem */
+    /* 10-legacy.isa:760: fnstenv | D9 /6 mem */
     {XIE_OP_FNSTENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:762: fnstcw | D9 /7 mem */
+    /* 10-legacy.isa:761: fnstcw | D9 /7 mem */
     {XIE_OP_FNSTCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:763: fld | D9 /0 reg */
+    /* 10-legacy.isa:762: fld | D9 /0 reg */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:764: fxch | D9 /1 reg */
+    /* 10-legacy.isa:763: fxch | D9 /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:765: fnop | D9 D0 */
+    /* 10-legacy.isa:764: fnop | D9 D0 */
     {XIE_OP_FNOP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:766: fstpnce | D9 /3 reg */
+    /* 10-legacy.isa:765: fstpnce | D9 /3 reg */
     {XIE_OP_FSTPNCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:767: fchs | D9 E0 */
+    /* 10-legacy.isa:766: fchs | D9 E0 */
     {XIE_OP_FCHS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:768: fabs | D9 E1 */
+    /* 10-legacy.isa:767: fabs | D9 E1 */
     {XIE_OP_FABS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:769: ftst | D9 E4 */
+    /* 10-legacy.isa:768: ftst | D9 E4 */
     {XIE_OP_FTST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:770: fxam | D9 E5 */
+    /* 10-legacy.isa:769: fxam | D9 E5 */
     {XIE_OP_FXAM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:771: fld1 | D9 E8 */
+    /* 10-legacy.isa:770: fld1 | D9 E8 */
     {XIE_OP_FLD1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:772: fldl2t | D9 E9 */
+    /* 10-legacy.isa:771: fldl2t | D9 E9 */
     {XIE_OP_FLDL2T, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:773: fldl2e | D9 EA */
+    /* 10-legacy.isa:772: fldl2e | D9 EA */
     {XIE_OP_FLDL2E, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:774: fldpi | D9 EB */
+    /* 10-legacy.isa:773: fldpi | D9 EB */
     {XIE_OP_FLDPI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:775: fldlg2 | D9 EC */
+    /* 10-legacy.isa:774: fldlg2 | D9 EC */
     {XIE_OP_FLDLG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:776: fldln2 | D9 ED */
+    /* 10-legacy.isa:775: fldln2 | D9 ED */
     {XIE_OP_FLDLN2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:777: fldz | D9 EE */
+    /* 10-legacy.isa:776: fldz | D9 EE */
     {XIE_OP_FLDZ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:778: f2xm1 | D9 F0 */
+    /* 10-legacy.isa:777: f2xm1 | D9 F0 */
     {XIE_OP_F2XM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:779: fyl2x | D9 F1 */
+    /* 10-legacy.isa:778: fyl2x | D9 F1 */
     {XIE_OP_FYL2X, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:780: fptan | D9 F2 */
+    /* 10-legacy.isa:779: fptan | D9 F2 */
     {XIE_OP_FPTAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:781: fpatan | D9 F3 */
+    /* 10-legacy.isa:780: fpatan | D9 F3 */
     {XIE_OP_FPATAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:782: fxtract | D9 F4 */
+    /* 10-legacy.isa:781: fxtract | D9 F4 */
     {XIE_OP_FXTRACT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:783: fprem1 | D9 F5 */
+    /* 10-legacy.isa:782: fprem1 | D9 F5 */
     {XIE_OP_FPREM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:784: fdecstp | D9 F6 */
+    /* 10-legacy.isa:783: fdecstp | D9 F6 */
     {XIE_OP_FDECSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:785: fincstp | D9 F7 */
+    /* 10-legacy.isa:784: fincstp | D9 F7 */
     {XIE_OP_FINCSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:786: fprem | D9 F8 */
+    /* 10-legacy.isa:785: fprem | D9 F8 */
     {XIE_OP_FPREM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:787: fyl2xp1 | D9 F9 */
+    /* 10-legacy.isa:786: fyl2xp1 | D9 F9 */
     {XIE_OP_FYL2XP1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:788: fsqrt | D9 FA */
+    /* 10-legacy.isa:787: fsqrt | D9 FA */
     {XIE_OP_FSQRT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:789: fsincos | D9 FB */
+    /* 10-legacy.isa:788: fsincos | D9 FB */
     {XIE_OP_FSINCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:790: frndint | D9 FC */
+    /* 10-legacy.isa:789: frndint | D9 FC */
     {XIE_OP_FRNDINT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:791: fscale | D9 FD */
+    /* 10-legacy.isa:790: fscale | D9 FD */
     {XIE_OP_FSCALE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:792: fsin | D9 FE */
+    /* 10-legacy.isa:791: fsin | D9 FE */
     {XIE_OP_FSIN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:793: fcos | D9 FF */
+    /* 10-legacy.isa:792: fcos | D9 FF */
     {XIE_OP_FCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:794: fcmovb | DA /0 reg */
+    /* 10-legacy.isa:793: fcmovb | DA /0 reg */
     {XIE_OP_FCMOVB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:795: fcmove | DA /1 reg */
+    /* 10-legacy.isa:794: fcmove | DA /1 reg */
     {XIE_OP_FCMOVE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:796: fcmovbe | DA /2 reg */
+    /* 10-legacy.isa:795: fcmovbe | DA /2 reg */
     {XIE_OP_FCMOVBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:797: fcmovu | DA /3 reg */
+    /* 10-legacy.isa:796: fcmovu | DA /3 reg */
     {XIE_OP_FCMOVU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:798: fucompp | DA E9 */
+    /* 10-legacy.isa:797: fucompp | DA E9 */
     {XIE_OP_FUCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:799: fild | DB /0 mem */
+    /* 10-legacy.isa:798: fild | DB /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:800: fisttp | DB /1 mem */
+    /* 10-legacy.isa:799: fisttp | DB /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:801: fist | DB /2 mem */
+    /* 10-legacy.isa:800: fist | DB /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:802: fistp | DB /3 mem */
+    /* 10-legacy.isa:801: fistp | DB /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:803: fld | DB /5 mem */
+    /* 10-legacy.isa:802: fld | DB /5 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:804: fstp | DB /7 mem */
+    /* 10-legacy.isa:803: fstp | DB /7 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:805: fcmovnb | DB /0 reg */
+    /* 10-legacy.isa:804: fcmovnb | DB /0 reg */
     {XIE_OP_FCMOVNB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:806: fcmovne | DB /1 reg */
+    /* 10-legacy.isa:805: fcmovne | DB /1 reg */
     {XIE_OP_FCMOVNE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:807: fcmovnbe | DB /2 reg */
+    /* 10-legacy.isa:806: fcmovnbe | DB /2 reg */
     {XIE_OP_FCMOVNBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:808: fcmovnu | DB /3 reg */
+    /* 10-legacy.isa:807: fcmovnu | DB /3 reg */
     {XIE_OP_FCMOVNU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:809: fneni | DB E0 */
+    /* 10-legacy.isa:808: fneni | DB E0 */
     {XIE_OP_FNENI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:810: fndisi | DB E1 */
+    /* 10-legacy.isa:809: fndisi | DB E1 */
     {XIE_OP_FNDISI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:811: fnclex | DB E2 */
+    /* 10-legacy.isa:810: fnclex | DB E2 */
     {XIE_OP_FNCLEX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:812: fninit | DB E3 */
+    /* 10-legacy.isa:811: fninit | DB E3 */
     {XIE_OP_FNINIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:813: fnsetpm | DB E4 */
+    /* 10-legacy.isa:812: fnsetpm | DB E4 */
     {XIE_OP_FNSETPM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:814: fucomi | DB /5 reg */
+    /* 10-legacy.isa:813: fucomi | DB /5 reg */
     {XIE_OP_FUCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:815: fcomi | DB /6 reg */
+    /* 10-legacy.isa:814: fcomi | DB /6 reg */
     {XIE_OP_FCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:816: fld | DD /0 mem */
+    /* 10-legacy.isa:815: fld | DD /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:817: fisttp | DD /1 mem */
+    /* 10-legacy.isa:816: fisttp | DD /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:818: fst | DD /2 mem */
+    /* 10-legacy.isa:817: fst | DD /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:819: fstp | DD /3 mem */
+    /* 10-legacy.isa:818: fstp | DD /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:820: frstor | DD /4 mem */
+    /* 10-legacy.isa:819: frstor | DD /4 mem */
     {XIE_OP_FRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:821: fnsave | DD /6 mem */
+    /* 10-legacy.isa:820: fnsave | DD /6 mem */
     {XIE_OP_FNSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:822: fnstsw | DD /7 mem */
+    /* 10-legacy.isa:821: fnstsw | DD /7 mem */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:823: ffree | DD /0 reg */
+    /* 10-legacy.isa:822: ffree | DD /0 reg */
     {XIE_OP_FFREE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:824: fxch | DD /1 reg */
+    /* 10-legacy.isa:823: fxch | DD /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:825: fst | DD /2 reg */
+    /* 10-legacy.isa:824: fst | DD /2 reg */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:826: fstp | DD /3 reg */
+    /* 10-legacy.isa:825: fstp | DD /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:827: fucom | DD /4 reg */
+    /* 10-legacy.isa:826: fucom | DD /4 reg */
     {XIE_OP_FUCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:828: fucomp | DD /5 reg */
+    /* 10-legacy.isa:827: fucomp | DD /5 reg */
     {XIE_OP_FUCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:829: fild | DF /0 mem */
+    /* 10-legacy.isa:828: fild | DF /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:830: fisttp | DF /1 mem */
+    /* 10-legacy.isa:829: fisttp | DF /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:831: fist | DF /2 mem */
+    /* 10-legacy.isa:830: fist | DF /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:832: fistp | DF /3 mem */
+    /* 10-legacy.isa:831: fistp | DF /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:833: fbld | DF /4 mem */
+    /* 10-legacy.isa:832: fbld | DF /4 mem */
     {XIE_OP_FBLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:834: fild | DF /5 mem */
+    /* 10-legacy.isa:833: fild | DF /5 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:835: fbstp | DF /6 mem */
+    /* 10-legacy.isa:834: fbstp | DF /6 mem */
     {XIE_OP_FBSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:836: fistp | DF /7 mem */
+    /* 10-legacy.isa:835: fistp | DF /7 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:837: ffreep | DF /0 reg */
+    /* 10-legacy.isa:836: ffreep | DF /0 reg */
     {XIE_OP_FFREEP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:838: fxch | DF /1 reg */
+    /* 10-legacy.isa:837: fxch | DF /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:839: fstp | DF /2 reg */
+    /* 10-legacy.isa:838: fstp | DF /2 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:840: fstp | DF /3 reg */
+    /* 10-legacy.isa:839: fstp | DF /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:841: fnstsw | DF E0 */
+    /* 10-legacy.isa:840: fnstsw | DF E0 */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:842: fucomip | DF /5 reg */
+    /* 10-legacy.isa:841: fucomip | DF /5 reg */
     {XIE_OP_FUCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:843: fcomip | DF /6 reg */
+    /* 10-legacy.isa:842: fcomip | DF /6 reg */
     {XIE_OP_FCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:852: movups | NP 0F 10 /r */
+    /* 10-legacy.isa:851: movups | NP 0F 10 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:853: movupd | 66 0F 10 /r */
+    /* 10-legacy.isa:852: movupd | 66 0F 10 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:854: movss | F3 0F 10 /r mem */
+    /* 10-legacy.isa:853: movss | F3 0F 10 /r mem */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:855: movss | F3 0F 10 /r reg */
+    /* 10-legacy.isa:854: movss | F3 0F 10 /r reg */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:856: movsd | F2 0F 10 /r mem */
+    /* 10-legacy.isa:855: movsd | F2 0F 10 /r mem */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:857: movsd | F2 0F 10 /r reg */
+    /* 10-legacy.isa:856: movsd | F2 0F 10 /r reg */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:858: movups | NP 0F 11 /r */
+    /* 10-legacy.isa:857: movups | NP 0F 11 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:859: movupd | 66 0F 11 /r */
+    /* 10-legacy.isa:858: movupd | 66 0F 11 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:860: movss | F3 0F 11 /r */
+    /* 10-legacy.isa:859: movss | F3 0F 11 /r */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:861: movsd | F2 0F 11 /r */
+    /* 10-legacy.isa:860: movsd | F2 0F 11 /r */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:862: movlps | NP 0F 12 /r mem */
+    /* 10-legacy.isa:861: movlps | NP 0F 12 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:863: movhlps | NP 0F 12 /r reg */
+    /* 10-legacy.isa:862: movhlps | NP 0F 12 /r reg */
     {XIE_OP_MOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:864: movlpd | 66 0F 12 /r mem */
+    /* 10-legacy.isa:863: movlpd | 66 0F 12 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:865: movsldup | F3 0F 12 /r */
+    /* 10-legacy.isa:864: movsldup | F3 0F 12 /r */
     {XIE_OP_MOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:866: movddup | F2 0F 12 /r */
+    /* 10-legacy.isa:865: movddup | F2 0F 12 /r */
     {XIE_OP_MOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:867: movlps | NP 0F 13 /r mem */
+    /* 10-legacy.isa:866: movlps | NP 0F 13 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:868: movlpd | 66 0F 13 /r mem */
+    /* 10-legacy.isa:867: movlpd | 66 0F 13 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:869: unpcklps | NP 0F 14 /r */
+    /* 10-legacy.isa:868: unpcklps | NP 0F 14 /r */
     {XIE_OP_UNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:870: unpcklpd | 66 0F 14 /r */
+    /* 10-legacy.isa:869: unpcklpd | 66 0F 14 /r */
     {XIE_OP_UNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:871: unpckhps | NP 0F 15 /r */
+    /* 10-legacy.isa:870: unpckhps | NP 0F 15 /r */
     {XIE_OP_UNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:872: unpckhpd | 66 0F 15 /r */
+    /* 10-legacy.isa:871: unpckhpd | 66 0F 15 /r */
     {XIE_OP_UNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:873: movhps | NP 0F 16 /r mem */
+    /* 10-legacy.isa:872: movhps | NP 0F 16 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:874: movlhps | NP 0F 16 /r reg */
+    /* 10-legacy.isa:873: movlhps | NP 0F 16 /r reg */
     {XIE_OP_MOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:875: movhpd | 66 0F 16 /r mem */
+    /* 10-legacy.isa:874: movhpd | 66 0F 16 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:876: movshdup | F3 0F 16 /r */
+    /* 10-legacy.isa:875: movshdup | F3 0F 16 /r */
     {XIE_OP_MOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:877: movhps | NP 0F 17 /r mem */
+    /* 10-legacy.isa:876: movhps | NP 0F 17 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:878: movhpd | 66 0F 17 /r mem */
+    /* 10-legacy.isa:877: movhpd | 66 0F 17 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:880: movaps | NP 0F 28 /r */
+    /* 10-legacy.isa:879: movaps | NP 0F 28 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:881: movapd | 66 0F 28 /r */
+    /* 10-legacy.isa:880: movapd | 66 0F 28 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:882: movaps | NP 0F 29 /r */
+    /* 10-legacy.isa:881: movaps | NP 0F 29 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:883: movapd | 66 0F 29 /r */
+    /* 10-legacy.isa:882: movapd | 66 0F 29 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:884: cvtpi2ps | NP 0F 2A /r */
+    /* 10-legacy.isa:883: cvtpi2ps | NP 0F 2A /r */
     {XIE_OP_CVTPI2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:885: cvtpi2pd | 66 0F 2A /r */
+    /* 10-legacy.isa:884: cvtpi2pd | 66 0F 2A /r */
     {XIE_OP_CVTPI2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:886: cvtsi2ss | F3 0F 2A /r */
+    /* 10-legacy.isa:885: cvtsi2ss | F3 0F 2A /r */
     {XIE_OP_CVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:887: cvtsi2sd | F2 0F 2A /r */
+    /* 10-legacy.isa:886: cvtsi2sd | F2 0F 2A /r */
     {XIE_OP_CVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:888: movntps | NP 0F 2B /r mem */
+    /* 10-legacy.isa:887: movntps | NP 0F 2B /r mem */
     {XIE_OP_MOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:889: movntpd | 66 0F 2B /r mem */
+    /* 10-legacy.isa:888: movntpd | 66 0F 2B /r mem */
     {XIE_OP_MOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:890: movntss | F3 0F 2B /r mem */
+    /* 10-legacy.isa:889: movntss | F3 0F 2B /r mem */
     {XIE_OP_MOVNTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:891: movntsd | F2 0F 2B /r mem */
+    /* 10-legacy.isa:890: movntsd | F2 0F 2B /r mem */
     {XIE_OP_MOVNTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:892: cvttps2pi | NP 0F 2C /r */
+    /* 10-legacy.isa:891: cvttps2pi | NP 0F 2C /r */
     {XIE_OP_CVTTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:893: cvttpd2pi | 66 0F 2C /r */
+    /* 10-legacy.isa:892: cvttpd2pi | 66 0F 2C /r */
     {XIE_OP_CVTTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:894: cvttss2si | F3 0F 2C /r */
+    /* 10-legacy.isa:893: cvttss2si | F3 0F 2C /r */
     {XIE_OP_CVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:895: cvttsd2si | F2 0F 2C /r */
+    /* 10-legacy.isa:894: cvttsd2si | F2 0F 2C /r */
     {XIE_OP_CVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:896: cvtps2pi | NP 0F 2D /r */
+    /* 10-legacy.isa:895: cvtps2pi | NP 0F 2D /r */
     {XIE_OP_CVTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:897: cvtpd2pi | 66 0F 2D /r */
+    /* 10-legacy.isa:896: cvtpd2pi | 66 0F 2D /r */
     {XIE_OP_CVTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:898: cvtss2si | F3 0F 2D /r */
+    /* 10-legacy.isa:897: cvtss2si | F3 0F 2D /r */
     {XIE_OP_CVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:899: cvtsd2si | F2 0F 2D /r */
+    /* 10-legacy.isa:898: cvtsd2si | F2 0F 2D /r */
     {XIE_OP_CVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:900: ucomiss | NP 0F 2E /r */
+    /* 10-legacy.isa:899: ucomiss | NP 0F 2E /r */
     {XIE_OP_UCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:901: ucomisd | 66 0F 2E /r */
+    /* 10-legacy.isa:900: ucomisd | 66 0F 2E /r */
     {XIE_OP_UCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:902: comiss | NP 0F 2F /r */
+    /* 10-legacy.isa:901: comiss | NP 0F 2F /r */
     {XIE_OP_COMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:903: comisd | 66 0F 2F /r */
+    /* 10-legacy.isa:902: comisd | 66 0F 2F /r */
     {XIE_OP_COMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:905: movmskps | NP 0F 50 /r reg */
+    /* 10-legacy.isa:904: movmskps | NP 0F 50 /r reg */
     {XIE_OP_MOVMSKPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:906: movmskpd | 66 0F 50 /r reg */
+    /* 10-legacy.isa:905: movmskpd | 66 0F 50 /r reg */
     {XIE_OP_MOVMSKPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:907: sqrtps | NP 0F 51 /r */
+    /* 10-legacy.isa:906: sqrtps | NP 0F 51 /r */
     {XIE_OP_SQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:908: sqrtpd | 66 0F 51 /r */
+    /* 10-legacy.isa:907: sqrtpd | 66 0F 51 /r */
     {XIE_OP_SQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:909: sqrtss | F3 0F 51 /r */
+    /* 10-legacy.isa:908: sqrtss | F3 0F 51 /r */
     {XIE_OP_SQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:910: sqrtsd | F2 0F 51 /r */
+    /* 10-legacy.isa:909: sqrtsd | F2 0F 51 /r */
     {XIE_OP_SQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:911: rsqrtps | NP 0F 52 /r */
+    /* 10-legacy.isa:910: rsqrtps | NP 0F 52 /r */
     {XIE_OP_RSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:912: rsqrtss | F3 0F 52 /r */
+    /* 10-legacy.isa:911: rsqrtss | F3 0F 52 /r */
     {XIE_OP_RSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:913: rcpps | NP 0F 53 /r */
+    /* 10-legacy.isa:912: rcpps | NP 0F 53 /r */
     {XIE_OP_RCPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:914: rcpss | F3 0F 53 /r */
+    /* 10-legacy.isa:913: rcpss | F3 0F 53 /r */
     {XIE_OP_RCPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:915: andps | NP 0F 54 /r */
+    /* 10-legacy.isa:914: andps | NP 0F 54 /r */
     {XIE_OP_ANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:916: andpd | 66 0F 54 /r */
+    /* 10-legacy.isa:915: andpd | 66 0F 54 /r */
     {XIE_OP_ANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:917: andnps | NP 0F 55 /r */
+    /* 10-legacy.isa:916: andnps | NP 0F 55 /r */
     {XIE_OP_ANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:918: andnpd | 66 0F 55 /r */
+    /* 10-legacy.isa:917: andnpd | 66 0F 55 /r */
     {XIE_OP_ANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:919: orps | NP 0F 56 /r */
+    /* 10-legacy.isa:918: orps | NP 0F 56 /r */
     {XIE_OP_ORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:920: orpd | 66 0F 56 /r */
+    /* 10-legacy.isa:919: orpd | 66 0F 56 /r */
     {XIE_OP_ORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:921: xorps | NP 0F 57 /r */
+    /* 10-legacy.isa:920: xorps | NP 0F 57 /r */
     {XIE_OP_XORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:922: xorpd | 66 0F 57 /r */
+    /* 10-legacy.isa:921: xorpd | 66 0F 57 /r */
     {XIE_OP_XORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:923: addps | NP 0F 58 /r */
+    /* 10-legacy.isa:922: addps | NP 0F 58 /r */
     {XIE_OP_ADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:924: addpd | 66 0F 58 /r */
+    /* 10-legacy.isa:923: addpd | 66 0F 58 /r */
     {XIE_OP_ADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:925: addss | F3 0F 58 /r */
+    /* 10-legacy.isa:924: addss | F3 0F 58 /r */
     {XIE_OP_ADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:926: addsd | F2 0F 58 /r */
+    /* 10-legacy.isa:925: addsd | F2 0F 58 /r */
     {XIE_OP_ADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:927: mulps | NP 0F 59 /r */
+    /* 10-legacy.isa:926: mulps | NP 0F 59 /r */
     {XIE_OP_MULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:928: mulpd | 66 0F 59 /r */
+    /* 10-legacy.isa:927: mulpd | 66 0F 59 /r */
     {XIE_OP_MULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:929: mulss | F3 0F 59 /r */
+    /* 10-legacy.isa:928: mulss | F3 0F 59 /r */
     {XIE_OP_MULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:930: mulsd | F2 0F 59 /r */
+    /* 10-legacy.isa:929: mulsd | F2 0F 59 /r */
     {XIE_OP_MULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:931: cvtps2pd | NP 0F 5A /r */
+    /* 10-legacy.isa:930: cvtps2pd | NP 0F 5A /r */
     {XIE_OP_CVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:932: cvtpd2ps | 66 0F 5A /r */
+    /* 10-legacy.isa:931: cvtpd2ps | 66 0F 5A /r */
     {XIE_OP_CVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:933: cvtss2sd | F3 0F 5A /r */
+    /* 10-legacy.isa:932: cvtss2sd | F3 0F 5A /r */
     {XIE_OP_CVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:934: cvtsd2ss | F2 0F 5A /r */
+    /* 10-legacy.isa:933: cvtsd2ss | F2 0F 5A /r */
     {XIE_OP_CVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:935: cvtdq2ps | NP 0F 5B /r */
+    /* 10-legacy.isa:934: cvtdq2ps | NP 0F 5B /r */
     {XIE_OP_CVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:936: cvtps2dq | 66 0F 5B /r */
+    /* 10-legacy.isa:935: cvtps2dq | 66 0F 5B /r */
     {XIE_OP_CVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:937: cvttps2dq | F3 0F 5B /r */
+    /* 10-legacy.isa:936: cvttps2dq | F3 0F 5B /r */
     {XIE_OP_CVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:938: subps | NP 0F 5C /r */
+    /* 10-legacy.isa:937: subps | NP 0F 5C /r */
     {XIE_OP_SUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:939: subpd | 66 0F 5C /r */
+    /* 10-legacy.isa:938: subpd | 66 0F 5C /r */
     {XIE_OP_SUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:940: subss | F3 0F 5C /r */
+    /* 10-legacy.isa:939: subss | F3 0F 5C /r */
     {XIE_OP_SUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:941: subsd | F2 0F 5C /r */
+    /* 10-legacy.isa:940: subsd | F2 0F 5C /r */
     {XIE_OP_SUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:942: minps | NP 0F 5D /r */
+    /* 10-legacy.isa:941: minps | NP 0F 5D /r */
     {XIE_OP_MINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:943: minpd | 66 0F 5D /r */
+    /* 10-legacy.isa:942: minpd | 66 0F 5D /r */
     {XIE_OP_MINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:944: minss | F3 0F 5D /r */
+    /* 10-legacy.isa:943: minss | F3 0F 5D /r */
     {XIE_OP_MINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:945: minsd | F2 0F 5D /r */
+    /* 10-legacy.isa:944: minsd | F2 0F 5D /r */
     {XIE_OP_MINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:946: divps | NP 0F 5E /r */
+    /* 10-legacy.isa:945: divps | NP 0F 5E /r */
     {XIE_OP_DIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:947: divpd | 66 0F 5E /r */
+    /* 10-legacy.isa:946: divpd | 66 0F 5E /r */
     {XIE_OP_DIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:948: divss | F3 0F 5E /r */
+    /* 10-legacy.isa:947: divss | F3 0F 5E /r */
     {XIE_OP_DIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:949: divsd | F2 0F 5E /r */
+    /* 10-legacy.isa:948: divsd | F2 0F 5E /r */
     {XIE_OP_DIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:950: maxps | NP 0F 5F /r */
+    /* 10-legacy.isa:949: maxps | NP 0F 5F /r */
     {XIE_OP_MAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:951: maxpd | 66 0F 5F /r */
+    /* 10-legacy.isa:950: maxpd | 66 0F 5F /r */
     {XIE_OP_MAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:952: maxss | F3 0F 5F /r */
+    /* 10-legacy.isa:951: maxss | F3 0F 5F /r */
     {XIE_OP_MAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:953: maxsd | F2 0F 5F /r */
+    /* 10-legacy.isa:952: maxsd | F2 0F 5F /r */
     {XIE_OP_MAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:955: punpcklbw | NP 0F 60 /r */
+    /* 10-legacy.isa:954: punpcklbw | NP 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:956: punpcklbw | 66 0F 60 /r */
+    /* 10-legacy.isa:955: punpcklbw | 66 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:957: punpcklwd | NP 0F 61 /r */
+    /* 10-legacy.isa:956: punpcklwd | NP 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:958: punpcklwd | 66 0F 61 /r */
+    /* 10-legacy.isa:957: punpcklwd | 66 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:959: punpckldq | NP 0F 62 /r */
+    /* 10-legacy.isa:958: punpckldq | NP 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:960: punpckldq | 66 0F 62 /r */
+    /* 10-legacy.isa:959: punpckldq | 66 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:961: packsswb | NP 0F 63 /r */
+    /* 10-legacy.isa:960: packsswb | NP 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:962: packsswb | 66 0F 63 /r */
+    /* 10-legacy.isa:961: packsswb | 66 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:963: pcmpgtb | NP 0F 64 /r */
+    /* 10-legacy.isa:962: pcmpgtb | NP 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:964: pcmpgtb | 66 0F 64 /r */
+    /* 10-legacy.isa:963: pcmpgtb | 66 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:965: pcmpgtw | NP 0F 65 /r */
+    /* 10-legacy.isa:964: pcmpgtw | NP 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:966: pcmpgtw | 66 0F 65 /r */
+    /* 10-legacy.isa:965: pcmpgtw | 66 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:967: pcmpgtd | NP 0F 66 /r */
+    /* 10-legacy.isa:966: pcmpgtd | NP 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:968: pcmpgtd | 66 0F 66 /r */
+    /* 10-legacy.isa:967: pcmpgtd | 66 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:969: packuswb | NP 0F 67 /r */
+    /* 10-legacy.isa:968: packuswb | NP 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:970: packuswb | 66 0F 67 /r */
+    /* 10-legacy.isa:969: packuswb | 66 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:971: punpckhbw | NP 0F 68 /r */
+    /* 10-legacy.isa:970: punpckhbw | NP 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:972: punpckhbw | 66 0F 68 /r */
+    /* 10-legacy.isa:971: punpckhbw | 66 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:973: punpckhwd | NP 0F 69 /r */
+    /* 10-legacy.isa:972: punpckhwd | NP 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:974: punpckhwd | 66 0F 69 /r */
+    /* 10-legacy.isa:973: punpckhwd | 66 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:975: punpckhdq | NP 0F 6A /r */
+    /* 10-legacy.isa:974: punpckhdq | NP 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:976: punpckhdq | 66 0F 6A /r */
+    /* 10-legacy.isa:975: punpckhdq | 66 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:977: packssdw | NP 0F 6B /r */
+    /* 10-legacy.isa:976: packssdw | NP 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:978: packssdw | 66 0F 6B /r */
+    /* 10-legacy.isa:977: packssdw | 66 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:979: punpcklqdq | 66 0F 6C /r */
+    /* 10-legacy.isa:978: punpcklqdq | 66 0F 6C /r */
     {XIE_OP_PUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:980: punpckhqdq | 66 0F 6D /r */
+    /* 10-legacy.isa:979: punpckhqdq | 66 0F 6D /r */
     {XIE_OP_PUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:981: movd | NP W0 0F 6E /r */
+    /* 10-legacy.isa:980: movd | NP W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:982: movq | NP W1 0F 6E /r */
+    /* 10-legacy.isa:981: movq | NP W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:983: movd | 66 W0 0F 6E /r */
+    /* 10-legacy.isa:982: movd | 66 W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:984: movq | 66 W1 0F 6E /r */
+    /* 10-legacy.isa:983: movq | 66 W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:985: movq | NP 0F 6F /r */
+    /* 10-legacy.isa:984: movq | NP 0F 6F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:986: movdqa | 66 0F 6F /r */
+    /* 10-legacy.isa:985: movdqa | 66 0F 6F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:987: movdqu | F3 0F 6F /r */
+    /* 10-legacy.isa:986: movdqu | F3 0F 6F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:988: pshufw | NP 0F 70 /r */
+    /* 10-legacy.isa:987: pshufw | NP 0F 70 /r */
     {XIE_OP_PSHUFW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:989: pshufd | 66 0F 70 /r */
+    /* 10-legacy.isa:988: pshufd | 66 0F 70 /r */
     {XIE_OP_PSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:990: pshufhw | F3 0F 70 /r */
+    /* 10-legacy.isa:989: pshufhw | F3 0F 70 /r */
     {XIE_OP_PSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:991: pshuflw | F2 0F 70 /r */
+    /* 10-legacy.isa:990: pshuflw | F2 0F 70 /r */
     {XIE_OP_PSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:992: psrlw | NP 0F 71 /2 reg */
+    /* 10-legacy.isa:991: psrlw | NP 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:993: psrlw | 66 0F 71 /2 reg */
+    /* 10-legacy.isa:992: psrlw | 66 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:994: psraw | NP 0F 71 /4 reg */
+    /* 10-legacy.isa:993: psraw | NP 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:995: psraw | 66 0F 71 /4 reg */
+    /* 10-legacy.isa:994: psraw | 66 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:996: psllw | NP 0F 71 /6 reg */
+    /* 10-legacy.isa:995: psllw | NP 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:997: psllw | 66 0F 71 /6 reg */
+    /* 10-legacy.isa:996: psllw | 66 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:998: psrld | NP 0F 72 /2 reg */
+    /* 10-legacy.isa:997: psrld | NP 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:999: psrld | 66 0F 72 /2 reg */
+    /* 10-legacy.isa:998: psrld | 66 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1000: psrad | NP 0F 72 /4 reg */
+    /* 10-legacy.isa:999: psrad | NP 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1001: psrad | 66 0F 72 /4 reg */
+    /* 10-legacy.isa:1000: psrad | 66 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1002: pslld | NP 0F 72 /6 reg */
+    /* 10-legacy.isa:1001: pslld | NP 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1003: pslld | 66 0F 72 /6 reg */
+    /* 10-legacy.isa:1002: pslld | 66 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1004: psrlq | NP 0F 73 /2 reg */
+    /* 10-legacy.isa:1003: psrlq | NP 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1005: psrlq | 66 0F 73 /2 reg */
+    /* 10-legacy.isa:1004: psrlq | 66 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1006: psllq | NP 0F 73 /6 reg */
+    /* 10-legacy.isa:1005: psllq | NP 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1007: psllq | 66 0F 73 /6 reg */
+    /* 10-legacy.isa:1006: psllq | 66 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1008: psrldq | 66 0F 73 /3 reg */
+    /* 10-legacy.isa:1007: psrldq | 66 0F 73 /3 reg */
     {XIE_OP_PSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1009: pslldq | 66 0F 73 /7 reg */
+    /* 10-legacy.isa:1008: pslldq | 66 0F 73 /7 reg */
     {XIE_OP_PSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1010: pcmpeqb | NP 0F 74 /r */
+    /* 10-legacy.isa:1009: pcmpeqb | NP 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1011: pcmpeqb | 66 0F 74 /r */
+    /* 10-legacy.isa:1010: pcmpeqb | 66 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1012: pcmpeqw | NP 0F 75 /r */
+    /* 10-legacy.isa:1011: pcmpeqw | NP 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1013: pcmpeqw | 66 0F 75 /r */
+    /* 10-legacy.isa:1012: pcmpeqw | 66 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1014: pcmpeqd | NP 0F 76 /r */
+    /* 10-legacy.isa:1013: pcmpeqd | NP 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1015: pcmpeqd | 66 0F 76 /r */
+    /* 10-legacy.isa:1014: pcmpeqd | 66 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1016: emms | NP 0F 77 */
+    /* 10-legacy.isa:1015: emms | NP 0F 77 */
     {XIE_OP_EMMS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1017: extrq | 66 0F 78 /0 reg */
+    /* 10-legacy.isa:1016: extrq | 66 0F 78 /0 reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1018: insertq | F2 0F 78 /r reg */
+    /* 10-legacy.isa:1017: insertq | F2 0F 78 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1019: extrq | 66 0F 79 /r reg */
+    /* 10-legacy.isa:1018: extrq | 66 0F 79 /r reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1020: insertq | F2 0F 79 /r reg */
+    /* 10-legacy.isa:1019: insertq | F2 0F 79 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1021: haddpd | 66 0F 7C /r */
+    /* 10-legacy.isa:1020: haddpd | 66 0F 7C /r */
     {XIE_OP_HADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1022: haddps | F2 0F 7C /r */
+    /* 10-legacy.isa:1021: haddps | F2 0F 7C /r */
     {XIE_OP_HADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1023: hsubpd | 66 0F 7D /r */
+    /* 10-legacy.isa:1022: hsubpd | 66 0F 7D /r */
     {XIE_OP_HSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1024: hsubps | F2 0F 7D /r */
+    /* 10-legacy.isa:1023: hsubps | F2 0F 7D /r */
     {XIE_OP_HSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1025: movd | NP W0 0F 7E /r */
+    /* 10-legacy.isa:1024: movd | NP W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1026: movq | NP W1 0F 7E /r */
+    /* 10-legacy.isa:1025: movq | NP W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1027: movd | 66 W0 0F 7E /r */
+    /* 10-legacy.isa:1026: movd | 66 W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1028: movq | 66 W1 0F 7E /r */
+    /* 10-legacy.isa:1027: movq | 66 W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1029: movq | F3 0F 7E /r */
+    /* 10-legacy.isa:1028: movq | F3 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1030: movq | NP 0F 7F /r */
+    /* 10-legacy.isa:1029: movq | NP 0F 7F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1031: movdqa | 66 0F 7F /r */
+    /* 10-legacy.isa:1030: movdqa | 66 0F 7F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1032: movdqu | F3 0F 7F /r */
+    /* 10-legacy.isa:1031: movdqu | F3 0F 7F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1034: cmpps | NP 0F C2 /r */
+    /* 10-legacy.isa:1033: cmpps | NP 0F C2 /r */
     {XIE_OP_CMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1035: cmppd | 66 0F C2 /r */
+    /* 10-legacy.isa:1034: cmppd | 66 0F C2 /r */
     {XIE_OP_CMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1036: cmpss | F3 0F C2 /r */
+    /* 10-legacy.isa:1035: cmpss | F3 0F C2 /r */
     {XIE_OP_CMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1037: cmpsd | F2 0F C2 /r */
+    /* 10-legacy.isa:1036: cmpsd | F2 0F C2 /r */
     {XIE_OP_CMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1038: pinsrw | NP 0F C4 /r mem */
+    /* 10-legacy.isa:1037: pinsrw | NP 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1039: pinsrw | NP 0F C4 /r reg */
+    /* 10-legacy.isa:1038: pinsrw | NP 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1040: pinsrw | 66 0F C4 /r mem */
+    /* 10-legacy.isa:1039: pinsrw | 66 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1041: pinsrw | 66 0F C4 /r reg */
+    /* 10-legacy.isa:1040: pinsrw | 66 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1042: pextrw | NP 0F C5 /r reg */
+    /* 10-legacy.isa:1041: pextrw | NP 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1043: pextrw | 66 0F C5 /r reg */
+    /* 10-legacy.isa:1042: pextrw | 66 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1044: shufps | NP 0F C6 /r */
+    /* 10-legacy.isa:1043: shufps | NP 0F C6 /r */
     {XIE_OP_SHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1045: shufpd | 66 0F C6 /r */
+    /* 10-legacy.isa:1044: shufpd | 66 0F C6 /r */
     {XIE_OP_SHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1046: addsubpd | 66 0F D0 /r */
+    /* 10-legacy.isa:1045: addsubpd | 66 0F D0 /r */
     {XIE_OP_ADDSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1047: addsubps | F2 0F D0 /r */
+    /* 10-legacy.isa:1046: addsubps | F2 0F D0 /r */
     {XIE_OP_ADDSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1048: psrlw | NP 0F D1 /r */
+    /* 10-legacy.isa:1047: psrlw | NP 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1049: psrlw | 66 0F D1 /r */
+    /* 10-legacy.isa:1048: psrlw | 66 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1050: psrld | NP 0F D2 /r */
+    /* 10-legacy.isa:1049: psrld | NP 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1051: psrld | 66 0F D2 /r */
+    /* 10-legacy.isa:1050: psrld | 66 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1052: psrlq | NP 0F D3 /r */
+    /* 10-legacy.isa:1051: psrlq | NP 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1053: psrlq | 66 0F D3 /r */
+    /* 10-legacy.isa:1052: psrlq | 66 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1054: paddq | NP 0F D4 /r */
+    /* 10-legacy.isa:1053: paddq | NP 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1055: paddq | 66 0F D4 /r */
+    /* 10-legacy.isa:1054: paddq | 66 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1056: pmullw | NP 0F D5 /r */
+    /* 10-legacy.isa:1055: pmullw | NP 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1057: pmullw | 66 0F D5 /r */
+    /* 10-legacy.isa:1056: pmullw | 66 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1058: movq | 66 0F D6 /r */
+    /* 10-legacy.isa:1057: movq | 66 0F D6 /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1059: movq2dq | F3 0F D6 /r reg */
+    /* 10-legacy.isa:1058: movq2dq | F3 0F D6 /r reg */
     {XIE_OP_MOVQ2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1060: movdq2q | F2 0F D6 /r reg */
+    /* 10-legacy.isa:1059: movdq2q | F2 0F D6 /r reg */
     {XIE_OP_MOVDQ2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1061: pmovmskb | NP 0F D7 /r reg */
+    /* 10-legacy.isa:1060: pmovmskb | NP 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1062: pmovmskb | 66 0F D7 /r reg */
+    /* 10-legacy.isa:1061: pmovmskb | 66 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1063: psubusb | NP 0F D8 /r */
+    /* 10-legacy.isa:1062: psubusb | NP 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1064: psubusb | 66 0F D8 /r */
+    /* 10-legacy.isa:1063: psubusb | 66 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1065: psubusw | NP 0F D9 /r */
+    /* 10-legacy.isa:1064: psubusw | NP 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1066: psubusw | 66 0F D9 /r */
+    /* 10-legacy.isa:1065: psubusw | 66 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1067: pminub | NP 0F DA /r */
+    /* 10-legacy.isa:1066: pminub | NP 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1068: pminub | 66 0F DA /r */
+    /* 10-legacy.isa:1067: pminub | 66 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1069: pand | NP 0F DB /r */
+    /* 10-legacy.isa:1068: pand | NP 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1070: pand | 66 0F DB /r */
+    /* 10-legacy.isa:1069: pand | 66 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1071: paddusb | NP 0F DC /r */
+    /* 10-legacy.isa:1070: paddusb | NP 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1072: paddusb | 66 0F DC /r */
+    /* 10-legacy.isa:1071: paddusb | 66 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1073: paddusw | NP 0F DD /r */
+    /* 10-legacy.isa:1072: paddusw | NP 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1074: paddusw | 66 0F DD /r */
+    /* 10-legacy.isa:1073: paddusw | 66 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1075: pmaxub | NP 0F DE /r */
+    /* 10-legacy.isa:1074: pmaxub | NP 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1076: pmaxub | 66 0F DE /r */
+    /* 10-legacy.isa:1075: pmaxub | 66 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1077: pandn | NP 0F DF /r */
+    /* 10-legacy.isa:1076: pandn | NP 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1078: pandn | 66 0F DF /r */
+    /* 10-legacy.isa:1077: pandn | 66 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1079: pavgb | NP 0F E0 /r */
+    /* 10-legacy.isa:1078: pavgb | NP 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1080: pavgb | 66 0F E0 /r */
+    /* 10-legacy.isa:1079: pavgb | 66 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1081: psraw | NP 0F E1 /r */
+    /* 10-legacy.isa:1080: psraw | NP 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1082: psraw | 66 0F E1 /r */
+    /* 10-legacy.isa:1081: psraw | 66 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1083: psrad | NP 0F E2 /r */
+    /* 10-legacy.isa:1082: psrad | NP 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1084: psrad | 66 0F E2 /r */
+    /* 10-legacy.isa:1083: psrad | 66 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1085: pavgw | NP 0F E3 /r */
+    /* 10-legacy.isa:1084: pavgw | NP 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1086: pavgw | 66 0F E3 /r */
+    /* 10-legacy.isa:1085: pavgw | 66 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1087: pmulhuw | NP 0F E4 /r */
+    /* 10-legacy.isa:1086: pmulhuw | NP 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1088: pmulhuw | 66 0F E4 /r */
+    /* 10-legacy.isa:1087: pmulhuw | 66 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1089: pmulhw | NP 0F E5 /r */
+    /* 10-legacy.isa:1088: pmulhw | NP 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1090: pmulhw | 66 0F E5 /r */
+    /* 10-legacy.isa:1089: pmulhw | 66 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1091: cvttpd2dq | 66 0F E6 /r */
+    /* 10-legacy.isa:1090: cvttpd2dq | 66 0F E6 /r */
     {XIE_OP_CVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1092: cvtdq2pd | F3 0F E6 /r */
+    /* 10-legacy.isa:1091: cvtdq2pd | F3 0F E6 /r */
     {XIE_OP_CVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1093: cvtpd2dq | F2 0F E6 /r */
+    /* 10-legacy.isa:1092: cvtpd2dq | F2 0F E6 /r */
     {XIE_OP_CVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1094: movntq | NP 0F E7 /r mem */
+    /* 10-legacy.isa:1093: movntq | NP 0F E7 /r mem */
     {XIE_OP_MOVNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1095: movntdq | 66 0F E7 /r mem */
+    /* 10-legacy.isa:1094: movntdq | 66 0F E7 /r mem */
     {XIE_OP_MOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1096: psubsb | NP 0F E8 /r */
+    /* 10-legacy.isa:1095: psubsb | NP 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1097: psubsb | 66 0F E8 /r */
+    /* 10-legacy.isa:1096: psubsb | 66 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1098: psubsw | NP 0F E9 /r */
+    /* 10-legacy.isa:1097: psubsw | NP 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1099: psubsw | 66 0F E9 /r */
+    /* 10-legacy.isa:1098: psubsw | 66 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1100: pminsw | NP 0F EA /r */
+    /* 10-legacy.isa:1099: pminsw | NP 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1101: pminsw | 66 0F EA /r */
+    /* 10-legacy.isa:1100: pminsw | 66 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1102: por | NP 0F EB /r */
+    /* 10-legacy.isa:1101: por | NP 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1103: por | 66 0F EB /r */
+    /* 10-legacy.isa:1102: por | 66 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1104: paddsb | NP 0F EC /r */
+    /* 10-legacy.isa:1103: paddsb | NP 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1105: paddsb | 66 0F EC /r */
+    /* 10-legacy.isa:1104: paddsb | 66 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1106: paddsw | NP 0F ED /r */
+    /* 10-legacy.isa:1105: paddsw | NP 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1107: paddsw | 66 0F ED /r */
+    /* 10-legacy.isa:1106: paddsw | 66 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1108: pmaxsw | NP 0F EE /r */
+    /* 10-legacy.isa:1107: pmaxsw | NP 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1109: pmaxsw | 66 0F EE /r */
+    /* 10-legacy.isa:1108: pmaxsw | 66 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1110: pxor | NP 0F EF /r */
+    /* 10-legacy.isa:1109: pxor | NP 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1111: pxor | 66 0F EF /r */
+    /* 10-legacy.isa:1110: pxor | 66 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1112: lddqu | F2 0F F0 /r mem */
+    /* 10-legacy.isa:1111: lddqu | F2 0F F0 /r mem */
     {XIE_OP_LDDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1113: psllw | NP 0F F1 /r */
+    /* 10-legacy.isa:1112: psllw | NP 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1114: psllw | 66 0F F1 /r */
+    /* 10-legacy.isa:1113: psllw | 66 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1115: pslld | NP 0F F2 /r */
+    /* 10-legacy.isa:1114: pslld | NP 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1116: pslld | 66 0F F2 /r */
+    /* 10-legacy.isa:1115: pslld | 66 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1117: psllq | NP 0F F3 /r */
+    /* 10-legacy.isa:1116: psllq | NP 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1118: psllq | 66 0F F3 /r */
+    /* 10-legacy.isa:1117: psllq | 66 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1119: pmuludq | NP 0F F4 /r */
+    /* 10-legacy.isa:1118: pmuludq | NP 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1120: pmuludq | 66 0F F4 /r */
+    /* 10-legacy.isa:1119: pmuludq | 66 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1121: pmaddwd | NP 0F F5 /r */
+    /* 10-legacy.isa:1120: pmaddwd | NP 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1122: pmaddwd | 66 0F F5 /r */
+    /* 10-legacy.isa:1121: pmaddwd | 66 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1123: psadbw | NP 0F F6 /r */
+    /* 10-legacy.isa:1122: psadbw | NP 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1124: psadbw | 66 0F F6 /r */
+    /* 10-legacy.isa:1123: psadbw | 66 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1125: maskmovq | NP 0F F7 /r reg */
+    /* 10-legacy.isa:1124: maskmovq | NP 0F F7 /r reg */
     {XIE_OP_MASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1126: maskmovdqu | 66 0F F7 /r reg */
+    /* 10-legacy.isa:1125: maskmovdqu | 66 0F F7 /r reg */
     {XIE_OP_MASKMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1127: psubb | NP 0F F8 /r */
+    /* 10-legacy.isa:1126: psubb | NP 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1128: psubb | 66 0F F8 /r */
+    /* 10-legacy.isa:1127: psubb | 66 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1129: psubw | NP 0F F9 /r */
+    /* 10-legacy.isa:1128: psubw | NP 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1130: psubw | 66 0F F9 /r */
+    /* 10-legacy.isa:1129: psubw | 66 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1131: psubd | NP 0F FA /r */
+    /* 10-legacy.isa:1130: psubd | NP 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1132: psubd | 66 0F FA /r */
+    /* 10-legacy.isa:1131: psubd | 66 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1133: psubq | NP 0F FB /r */
+    /* 10-legacy.isa:1132: psubq | NP 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1134: psubq | 66 0F FB /r */
+    /* 10-legacy.isa:1133: psubq | 66 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1135: paddb | NP 0F FC /r */
+    /* 10-legacy.isa:1134: paddb | NP 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1136: paddb | 66 0F FC /r */
+    /* 10-legacy.isa:1135: paddb | 66 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1137: paddw | NP 0F FD /r */
+    /* 10-legacy.isa:1136: paddw | NP 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1138: paddw | 66 0F FD /r */
+    /* 10-legacy.isa:1137: paddw | 66 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1139: paddd | NP 0F FE /r */
+    /* 10-legacy.isa:1138: paddd | NP 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1140: paddd | 66 0F FE /r */
+    /* 10-legacy.isa:1139: paddd | 66 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1142: pshufb | NP 0F 38 00 /r */
+    /* 10-legacy.isa:1141: pshufb | NP 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1143: pshufb | 66 0F 38 00 /r */
+    /* 10-legacy.isa:1142: pshufb | 66 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1144: phaddw | NP 0F 38 01 /r */
+    /* 10-legacy.isa:1143: phaddw | NP 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1145: phaddw | 66 0F 38 01 /r */
+    /* 10-legacy.isa:1144: phaddw | 66 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1146: phaddd | NP 0F 38 02 /r */
+    /* 10-legacy.isa:1145: phaddd | NP 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1147: phaddd | 66 0F 38 02 /r */
+    /* 10-legacy.isa:1146: phaddd | 66 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1148: phaddsw | NP 0F 38 03 /r */
+    /* 10-legacy.isa:1147: phaddsw | NP 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1149: phaddsw | 66 0F 38 03 /r */
+    /* 10-legacy.isa:1148: phaddsw | 66 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1150: pmaddubsw | NP 0F 38 04 /r */
+    /* 10-legacy.isa:1149: pmaddubsw | NP 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1151: pmaddubsw | 66 0F 38 04 /r */
+    /* 10-legacy.isa:1150: pmaddubsw | 66 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1152: phsubw | NP 0F 38 05 /r */
+    /* 10-legacy.isa:1151: phsubw | NP 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1153: phsubw | 66 0F 38 05 /r */
+    /* 10-legacy.isa:1152: phsubw | 66 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1154: phsubd | NP 0F 38 06 /r */
+    /* 10-legacy.isa:1153: phsubd | NP 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1155: phsubd | 66 0F 38 06 /r */
+    /* 10-legacy.isa:1154: phsubd | 66 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1156: phsubsw | NP 0F 38 07 /r */
+    /* 10-legacy.isa:1155: phsubsw | NP 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1157: phsubsw | 66 0F 38 07 /r */
+    /* 10-legacy.isa:1156: phsubsw | 66 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1158: psignb | NP 0F 38 08 /r */
+    /* 10-legacy.isa:1157: psignb | NP 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1159: psignb | 66 0F 38 08 /r */
+    /* 10-legacy.isa:1158: psignb | 66 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1160: psignw | NP 0F 38 09 /r */
+    /* 10-legacy.isa:1159: psignw | NP 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1161: psignw | 66 0F 38 09 /r */
+    /* 10-legacy.isa:1160: psignw | 66 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1162: psignd | NP 0F 38 0A /r */
+    /* 10-legacy.isa:1161: psignd | NP 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1163: psignd | 66 0F 38 0A /r */
+    /* 10-legacy.isa:1162: psignd | 66 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1164: pmulhrsw | NP 0F 38 0B /r */
+    /* 10-legacy.isa:1163: pmulhrsw | NP 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1165: pmulhrsw | 66 0F 38 0B /r */
+    /* 10-legacy.isa:1164: pmulhrsw | 66 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1166: pabsb | NP 0F 38 1C /r */
+    /* 10-legacy.isa:1165: pabsb | NP 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1167: pabsb | 66 0F 38 1C /r */
+    /* 10-legacy.isa:1166: pabsb | 66 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1168: pabsw | NP 0F 38 1D /r */
+    /* 10-legacy.isa:1167: pabsw | NP 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1169: pabsw | 66 0F 38 1D /r */
+    /* 10-legacy.isa:1168: pabsw | 66 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1170: pabsd | NP 0F 38 1E /r */
+    /* 10-legacy.isa:1169: pabsd | NP 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1171: pabsd | 66 0F 38 1E /r */
+    /* 10-legacy.isa:1170: pabsd | 66 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1172: pblendvb | 66 0F 38 10 /r */
+    /* 10-legacy.isa:1171: pblendvb | 66 0F 38 10 /r */
     {XIE_OP_PBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1173: blendvps | 66 0F 38 14 /r */
+    /* 10-legacy.isa:1172: blendvps | 66 0F 38 14 /r */
     {XIE_OP_BLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1174: blendvpd | 66 0F 38 15 /r */
+    /* 10-legacy.isa:1173: blendvpd | 66 0F 38 15 /r */
     {XIE_OP_BLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1175: ptest | 66 0F 38 17 /r */
+    /* 10-legacy.isa:1174: ptest | 66 0F 38 17 /r */
     {XIE_OP_PTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1176: pmovsxbw | 66 0F 38 20 /r */
+    /* 10-legacy.isa:1175: pmovsxbw | 66 0F 38 20 /r */
     {XIE_OP_PMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1177: pmovsxbd | 66 0F 38 21 /r */
+    /* 10-legacy.isa:1176: pmovsxbd | 66 0F 38 21 /r */
     {XIE_OP_PMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1178: pmovsxbq | 66 0F 38 22 /r */
+    /* 10-legacy.isa:1177: pmovsxbq | 66 0F 38 22 /r */
     {XIE_OP_PMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1179: pmovsxwd | 66 0F 38 23 /r */
+    /* 10-legacy.isa:1178: pmovsxwd | 66 0F 38 23 /r */
     {XIE_OP_PMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1180: pmovsxwq | 66 0F 38 24 /r */
+    /* 10-legacy.isa:1179: pmovsxwq | 66 0F 38 24 /r */
     {XIE_OP_PMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1181: pmovsxdq | 66 0F 38 25 /r */
+    /* 10-legacy.isa:1180: pmovsxdq | 66 0F 38 25 /r */
     {XIE_OP_PMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1182: pmovzxbw | 66 0F 38 30 /r */
+    /* 10-legacy.isa:1181: pmovzxbw | 66 0F 38 30 /r */
     {XIE_OP_PMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1183: pmovzxbd | 66 0F 38 31 /r */
+    /* 10-legacy.isa:1182: pmovzxbd | 66 0F 38 31 /r */
     {XIE_OP_PMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1184: pmovzxbq | 66 0F 38 32 /r */
+    /* 10-legacy.isa:1183: pmovzxbq | 66 0F 38 32 /r */
     {XIE_OP_PMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1185: pmovzxwd | 66 0F 38 33 /r */
+    /* 10-legacy.isa:1184: pmovzxwd | 66 0F 38 33 /r */
     {XIE_OP_PMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1186: pmovzxwq | 66 0F 38 34 /r */
+    /* 10-legacy.isa:1185: pmovzxwq | 66 0F 38 34 /r */
     {XIE_OP_PMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1187: pmovzxdq | 66 0F 38 35 /r */
+    /* 10-legacy.isa:1186: pmovzxdq | 66 0F 38 35 /r */
     {XIE_OP_PMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1188: pmuldq | 66 0F 38 28 /r */
+    /* 10-legacy.isa:1187: pmuldq | 66 0F 38 28 /r */
     {XIE_OP_PMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1189: pcmpeqq | 66 0F 38 29 /r */
+    /* 10-legacy.isa:1188: pcmpeqq | 66 0F 38 29 /r */
     {XIE_OP_PCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1190: movntdqa | 66 0F 38 2A /r mem */
+    /* 10-legacy.isa:1189: movntdqa | 66 0F 38 2A /r mem */
     {XIE_OP_MOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1191: packusdw | 66 0F 38 2B /r */
+    /* 10-legacy.isa:1190: packusdw | 66 0F 38 2B /r */
     {XIE_OP_PACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1192: pcmpgtq | 66 0F 38 37 /r */
+    /* 10-legacy.isa:1191: pcmpgtq | 66 0F 38 37 /r */
     {XIE_OP_PCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1193: pminsb | 66 0F 38 38 /r */
+    /* 10-legacy.isa:1192: pminsb | 66 0F 38 38 /r */
     {XIE_OP_PMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1194: pminsd | 66 0F 38 39 /r */
+    /* 10-legacy.isa:1193: pminsd | 66 0F 38 39 /r */
     {XIE_OP_PMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1195: pminuw | 66 0F 38 3A /r */
+    /* 10-legacy.isa:1194: pminuw | 66 0F 38 3A /r */
     {XIE_OP_PMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1196: pminud | 66 0F 38 3B /r */
+    /* 10-legacy.isa:1195: pminud | 66 0F 38 3B /r */
     {XIE_OP_PMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1197: pmaxsb | 66 0F 38 3C /r */
+    /* 10-legacy.isa:1196: pmaxsb | 66 0F 38 3C /r */
     {XIE_OP_PMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1198: pmaxsd | 66 0F 38 3D /r */
+    /* 10-legacy.isa:1197: pmaxsd | 66 0F 38 3D /r */
     {XIE_OP_PMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1199: pmaxuw | 66 0F 38 3E /r */
+    /* 10-legacy.isa:1198: pmaxuw | 66 0F 38 3E /r */
     {XIE_OP_PMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1200: pmaxud | 66 0F 38 3F /r */
+    /* 10-legacy.isa:1199: pmaxud | 66 0F 38 3F /r */
     {XIE_OP_PMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1201: pmulld | 66 0F 38 40 /r */
+    /* 10-legacy.isa:1200: pmulld | 66 0F 38 40 /r */
     {XIE_OP_PMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1202: phminposuw | 66 0F 38 41 /r */
+    /* 10-legacy.isa:1201: phminposuw | 66 0F 38 41 /r */
     {XIE_OP_PHMINPOSUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1203: aesimc | 66 0F 38 DB /r */
+    /* 10-legacy.isa:1202: aesimc | 66 0F 38 DB /r */
     {XIE_OP_AESIMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1204: aesenc | 66 0F 38 DC /r */
+    /* 10-legacy.isa:1203: aesenc | 66 0F 38 DC /r */
     {XIE_OP_AESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1205: aesenclast | 66 0F 38 DD /r */
+    /* 10-legacy.isa:1204: aesenclast | 66 0F 38 DD /r */
     {XIE_OP_AESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1206: aesdec | 66 0F 38 DE /r */
+    /* 10-legacy.isa:1205: aesdec | 66 0F 38 DE /r */
     {XIE_OP_AESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1207: aesdeclast | 66 0F 38 DF /r */
+    /* 10-legacy.isa:1206: aesdeclast | 66 0F 38 DF /r */
     {XIE_OP_AESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1208: gf2p8mulb | 66 0F 38 CF /r */
+    /* 10-legacy.isa:1207: gf2p8mulb | 66 0F 38 CF /r */
     {XIE_OP_GF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1211: sha1nexte | NP 0F 38 C8 /r */
+    /* 10-legacy.isa:1210: sha1nexte | NP 0F 38 C8 /r */
     {XIE_OP_SHA1NEXTE, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1212: sha1nexte | NP 0F 38 C8 /r */
+    /* 10-legacy.isa:1211: sha1nexte | NP 0F 38 C8 /r */
     {XIE_OP_SHA1NEXTE, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1213: sha1msg1 | NP 0F 38 C9 /r */
+    /* 10-legacy.isa:1212: sha1msg1 | NP 0F 38 C9 /r */
     {XIE_OP_SHA1MSG1, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1214: sha1msg1 | NP 0F 38 C9 /r */
+    /* 10-legacy.isa:1213: sha1msg1 | NP 0F 38 C9 /r */
     {XIE_OP_SHA1MSG1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1215: sha1msg2 | NP 0F 38 CA /r */
+    /* 10-legacy.isa:1214: sha1msg2 | NP 0F 38 CA /r */
     {XIE_OP_SHA1MSG2, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1216: sha1msg2 | NP 0F 38 CA /r */
+    /* 10-legacy.isa:1215: sha1msg2 | NP 0F 38 CA /r */
     {XIE_OP_SHA1MSG2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1217: sha256msg1 | NP 0F 38 CC /r */
+    /* 10-legacy.isa:1216: sha256msg1 | NP 0F 38 CC /r */
     {XIE_OP_SHA256MSG1, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1218: sha256msg1 | NP 0F 38 CC /r */
+    /* 10-legacy.isa:1217: sha256msg1 | NP 0F 38 CC /r */
     {XIE_OP_SHA256MSG1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1219: sha256msg2 | NP 0F 38 CD /r */
+    /* 10-legacy.isa:1218: sha256msg2 | NP 0F 38 CD /r */
     {XIE_OP_SHA256MSG2, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1220: sha256msg2 | NP 0F 38 CD /r */
+    /* 10-legacy.isa:1219: sha256msg2 | NP 0F 38 CD /r */
     {XIE_OP_SHA256MSG2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1221: sha256rnds2 | NP 0F 38 CB /r */
+    /* 10-legacy.isa:1220: sha256rnds2 | NP 0F 38 CB /r */
     {XIE_OP_SHA256RNDS2, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1222: sha256rnds2 | NP 0F 38 CB /r */
+    /* 10-legacy.isa:1221: sha256rnds2 | NP 0F 38 CB /r */
     {XIE_OP_SHA256RNDS2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1224: palignr | NP 0F 3A 0F /r */
+    /* 10-legacy.isa:1223: palignr | NP 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1225: palignr | 66 0F 3A 0F /r */
+    /* 10-legacy.isa:1224: palignr | 66 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1226: roundps | 66 0F 3A 08 /r */
+    /* 10-legacy.isa:1225: roundps | 66 0F 3A 08 /r */
     {XIE_OP_ROUNDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1227: roundpd | 66 0F 3A 09 /r */
+    /* 10-legacy.isa:1226: roundpd | 66 0F 3A 09 /r */
     {XIE_OP_ROUNDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1228: roundss | 66 0F 3A 0A /r */
+    /* 10-legacy.isa:1227: roundss | 66 0F 3A 0A /r */
     {XIE_OP_ROUNDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1229: roundsd | 66 0F 3A 0B /r */
+    /* 10-legacy.isa:1228: roundsd | 66 0F 3A 0B /r */
     {XIE_OP_ROUNDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1230: blendps | 66 0F 3A 0C /r */
+    /* 10-legacy.isa:1229: blendps | 66 0F 3A 0C /r */
     {XIE_OP_BLENDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1231: blendpd | 66 0F 3A 0D /r */
+    /* 10-legacy.isa:1230: blendpd | 66 0F 3A 0D /r */
     {XIE_OP_BLENDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1232: pblendw | 66 0F 3A 0E /r */
+    /* 10-legacy.isa:1231: pblendw | 66 0F 3A 0E /r */
     {XIE_OP_PBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1233: pextrb | 66 0F 3A 14 /r mem */
+    /* 10-legacy.isa:1232: pextrb | 66 0F 3A 14 /r mem */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1234: pextrb | 66 0F 3A 14 /r reg */
+    /* 10-legacy.isa:1233: pextrb | 66 0F 3A 14 /r reg */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1235: pextrw | 66 0F 3A 15 /r mem */
+    /* 10-legacy.isa:1234: pextrw | 66 0F 3A 15 /r mem */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1236: pextrw | 66 0F 3A 15 /r reg */
+    /* 10-legacy.isa:1235: pextrw | 66 0F 3A 15 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1237: pextrd | 66 W0 0F 3A 16 /r */
+    /* 10-legacy.isa:1236: pextrd | 66 W0 0F 3A 16 /r */
     {XIE_OP_PEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1238: pextrq | 66 W1 0F 3A 16 /r */
+    /* 10-legacy.isa:1237: pextrq | 66 W1 0F 3A 16 /r */
     {XIE_OP_PEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1239: extractps | 66 0F 3A 17 /r */
+    /* 10-legacy.isa:1238: extractps | 66 0F 3A 17 /r */
     {XIE_OP_EXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1240: pinsrb | 66 0F 3A 20 /r mem */
+    /* 10-legacy.isa:1239: pinsrb | 66 0F 3A 20 /r mem */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1241: pinsrb | 66 0F 3A 20 /r reg */
+    /* 10-legacy.isa:1240: pinsrb | 66 0F 3A 20 /r reg */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1242: insertps | 66 0F 3A 21 /r mem */
+    /* 10-legacy.isa:1241: insertps | 66 0F 3A 21 /r mem */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1243: insertps | 66 0F 3A 21 /r reg */
+    /* 10-legacy.isa:1242: insertps | 66 0F 3A 21 /r reg */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1244: pinsrd | 66 W0 0F 3A 22 /r */
+    /* 10-legacy.isa:1243: pinsrd | 66 W0 0F 3A 22 /r */
     {XIE_OP_PINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1245: pinsrq | 66 W1 0F 3A 22 /r */
+    /* 10-legacy.isa:1244: pinsrq | 66 W1 0F 3A 22 /r */
     {XIE_OP_PINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1246: dpps | 66 0F 3A 40 /r */
+    /* 10-legacy.isa:1245: dpps | 66 0F 3A 40 /r */
     {XIE_OP_DPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1247: dppd | 66 0F 3A 41 /r */
+    /* 10-legacy.isa:1246: dppd | 66 0F 3A 41 /r */
     {XIE_OP_DPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1248: mpsadbw | 66 0F 3A 42 /r */
+    /* 10-legacy.isa:1247: mpsadbw | 66 0F 3A 42 /r */
     {XIE_OP_MPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1249: pclmulqdq | 66 0F 3A 44 /r */
+    /* 10-legacy.isa:1248: pclmulqdq | 66 0F 3A 44 /r */
     {XIE_OP_PCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_PCLMULQDQ, 0}, XIEI_ENC_LEGACY, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1250: pcmpestrm | 66 0F 3A 60 /r */
+    /* 10-legacy.isa:1249: pcmpestrm | 66 0F 3A 60 /r */
     {XIE_OP_PCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1251: pcmpestri | 66 0F 3A 61 /r */
+    /* 10-legacy.isa:1250: pcmpestri | 66 0F 3A 61 /r */
     {XIE_OP_PCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1252: pcmpistrm | 66 0F 3A 62 /r */
+    /* 10-legacy.isa:1251: pcmpistrm | 66 0F 3A 62 /r */
     {XIE_OP_PCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1253: pcmpistri | 66 0F 3A 63 /r */
+    /* 10-legacy.isa:1252: pcmpistri | 66 0F 3A 63 /r */
     {XIE_OP_PCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1254: gf2p8affineqb | 66 0F 3A CE /r */
+    /* 10-legacy.isa:1253: gf2p8affineqb | 66 0F 3A CE /r */
     {XIE_OP_GF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1255: gf2p8affineinvqb | 66 0F 3A CF /r */
+    /* 10-legacy.isa:1254: gf2p8affineinvqb | 66 0F 3A CF /r */
     {XIE_OP_GF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1256: aeskeygenassist | 66 0F 3A DF /r */
+    /* 10-legacy.isa:1255: aeskeygenassist | 66 0F 3A DF /r */
     {XIE_OP_AESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1257: sha1rnds4 | NP 0F 3A CC /r */
+    /* 10-legacy.isa:1256: sha1rnds4 | NP 0F 3A CC /r */
     {XIE_OP_SHA1RNDS4, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1258: sha1rnds4 | NP 0F 3A CC /r */
+    /* 10-legacy.isa:1257: sha1rnds4 | NP 0F 3A CC /r */
     {XIE_OP_SHA1RNDS4, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1264: femms | 0F 0E */
+    /* 10-legacy.isa:1263: femms | 0F 0E */
     {XIE_OP_FEMMS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_LEGACY, 1, 0x0e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1265: pi2fw | 0F 0F /r */
+    /* 10-legacy.isa:1264: pi2fw | 0F 0F /r */
     {XIE_OP_PI2FW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x0c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1266: pi2fd | 0F 0F /r */
+    /* 10-legacy.isa:1265: pi2fd | 0F 0F /r */
     {XIE_OP_PI2FD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1267: pf2iw | 0F 0F /r */
+    /* 10-legacy.isa:1266: pf2iw | 0F 0F /r */
     {XIE_OP_PF2IW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1268: pf2id | 0F 0F /r */
+    /* 10-legacy.isa:1267: pf2id | 0F 0F /r */
     {XIE_OP_PF2ID, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1269: pfnacc | 0F 0F /r */
+    /* 10-legacy.isa:1268: pfnacc | 0F 0F /r */
     {XIE_OP_PFNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1270: pfpnacc | 0F 0F /r */
+    /* 10-legacy.isa:1269: pfpnacc | 0F 0F /r */
     {XIE_OP_PFPNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1271: pfcmpge | 0F 0F /r */
+    /* 10-legacy.isa:1270: pfcmpge | 0F 0F /r */
     {XIE_OP_PFCMPGE, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x90, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1272: pfmin | 0F 0F /r */
+    /* 10-legacy.isa:1271: pfmin | 0F 0F /r */
     {XIE_OP_PFMIN, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x94, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1273: pfrcp | 0F 0F /r */
+    /* 10-legacy.isa:1272: pfrcp | 0F 0F /r */
     {XIE_OP_PFRCP, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x96, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1274: pfrsqrt | 0F 0F /r */
+    /* 10-legacy.isa:1273: pfrsqrt | 0F 0F /r */
     {XIE_OP_PFRSQRT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x97, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1275: pfsub | 0F 0F /r */
+    /* 10-legacy.isa:1274: pfsub | 0F 0F /r */
     {XIE_OP_PFSUB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1276: pfadd | 0F 0F /r */
+    /* 10-legacy.isa:1275: pfadd | 0F 0F /r */
     {XIE_OP_PFADD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1277: pfcmpgt | 0F 0F /r */
+    /* 10-legacy.isa:1276: pfcmpgt | 0F 0F /r */
     {XIE_OP_PFCMPGT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1278: pfmax | 0F 0F /r */
+    /* 10-legacy.isa:1277: pfmax | 0F 0F /r */
     {XIE_OP_PFMAX, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1279: pfrcpit1 | 0F 0F /r */
+    /* 10-legacy.isa:1278: pfrcpit1 | 0F 0F /r */
     {XIE_OP_PFRCPIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1280: pfrsqit1 | 0F 0F /r */
+    /* 10-legacy.isa:1279: pfrsqit1 | 0F 0F /r */
     {XIE_OP_PFRSQIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1281: pfsubr | 0F 0F /r */
+    /* 10-legacy.isa:1280: pfsubr | 0F 0F /r */
     {XIE_OP_PFSUBR, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xaa, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1282: pfacc | 0F 0F /r */
+    /* 10-legacy.isa:1281: pfacc | 0F 0F /r */
     {XIE_OP_PFACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xae, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1283: pfcmpeq | 0F 0F /r */
+    /* 10-legacy.isa:1282: pfcmpeq | 0F 0F /r */
     {XIE_OP_PFCMPEQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1284: pfmul | 0F 0F /r */
+    /* 10-legacy.isa:1283: pfmul | 0F 0F /r */
     {XIE_OP_PFMUL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1285: pfrcpit2 | 0F 0F /r */
+    /* 10-legacy.isa:1284: pfrcpit2 | 0F 0F /r */
     {XIE_OP_PFRCPIT2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1286: pmulhrw | 0F 0F /r */
+    /* 10-legacy.isa:1285: pmulhrw | 0F 0F /r */
     {XIE_OP_PMULHRW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1287: pswapd | 0F 0F /r */
+    /* 10-legacy.isa:1286: pswapd | 0F 0F /r */
     {XIE_OP_PSWAPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0xbb, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1288: pavgusb | 0F 0F /r */
+    /* 10-legacy.isa:1287: pavgusb | 0F 0F /r */
     {XIE_OP_PAVGUSB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xbf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
     /* 20-vex.isa:74: vmovups | VEX.128/256.NP.0F.WIG 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},

@@ -9,6 +9,7 @@
  * Part of the freestanding core: no libc, no globals that change, no recursion.
  */
 #include "format.h"
+#include "form.h"
 
 /* Output cursor: writes while there is room, always counts the full length. */
 struct out {
@@ -195,6 +196,26 @@ static int is_m8_hint(const char *name)
     return starts_with(name, "prefetch") || starts_with(name, "clflush") ||
            starts_with(name, "clwb") || starts_with(name, "cldemote") ||
            starts_with(name, "invlpg");
+}
+
+/* The F3/F2 prefix word for an F3 or F2 the instruction ignores (not a REP,
+ * XACQUIRE/XRELEASE, BND, mandatory or VEX-era prefix): objdump and iced name it
+ * ("rep ret" for F3 C3) so the text tells the encodings apart. NULL if none. */
+static const char *ignored_rep(const struct xie_insn *insn)
+{
+    unsigned pfx;
+
+    if (!(insn->prefixes & (XIE_PFX_REP | XIE_PFX_REPNE)) ||
+        (insn->prefixes & (XIE_PFX_REPUSE | XIE_PFX_XACQ | XIE_PFX_XREL | XIE_PFX_BND |
+                           XIE_PFX_VEX | XIE_PFX_EVEX | XIE_PFX_XOP)) ||
+        insn->form >= xiei_nforms)
+        return 0;
+    /* With both F2 and F3, the last one is the mandatory prefix of an SSE row and
+     * the other is ignored. */
+    pfx = xiei_forms[insn->form].pfx;
+    if (pfx == XIEI_PFX_F3) return (insn->prefixes & XIE_PFX_REPNE) ? "repne " : 0;
+    if (pfx == XIEI_PFX_F2) return (insn->prefixes & XIE_PFX_REP) ? "rep " : 0;
+    return (insn->prefixes & XIE_PFX_REP) ? "rep " : "repne ";
 }
 
 /* Whether a SIB byte encodes "no index" in a form that does not need one, which
@@ -441,6 +462,8 @@ size_t xie_format(const struct xie_insn *insn, uint64_t rip, char *buf, size_t s
             put_s(&o, "repne ");
         else
             put_s(&o, sn && sn->repcc ? "repe " : "rep ");
+    } else if (ignored_rep(insn)) {
+        put_s(&o, ignored_rep(insn));
     }
     if (insn->prefixes & XIE_PFX_BND) put_s(&o, "bnd ");
     if (insn->prefixes & XIE_PFX_NOTRACK)

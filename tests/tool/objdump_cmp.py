@@ -18,7 +18,7 @@ import tempfile
 # (mode, hex). Chosen where objdump's text is the architectural Intel syntax. Left
 # out on purpose (style differences, see docs/tool.md): moffs (objdump `ds:0x10`
 # without a size), lgdt-family sizes, pushf/iret/pusha size letters
-# (tested against iced-x86 in cli.sh), `repz ret`, cmpps pseudo-ops.
+# (tested against iced-x86 in cli.sh), cmpps pseudo-ops.
 CASES = {
     64: """
         90 c3 cc 48890424 488b4310 8b4c8df0 488d0500000000 488b0d10000000
@@ -30,6 +30,7 @@ CASES = {
         f0480fb10a f00fc10a 87c8 4891 f0ff00 f0488304c801 64488b042528000000 65488b00
         64f0488304c801 2e7400 3effe0 f2e800000000
         0f05 0f0b 0f01c1 0fa2 0f31 f4 fa fb 0f20c0 0f22d8 0f21c0 8cd8
+        f3c3 f348ffc0 f20f1e00 f2f30f58c1 f3f20f58c1 f30f1efa
         0f1f440000 0f1808 0f1800 0f0d08 0fae38 660fae38 660fae30 0f1c00 0f0138
         d9c9 ddd9 d9c0 d8c1 dcc1 dec1 d800 d8d1 dbf1 dac1 ddd1 dde1 df00 d90510000000 dd00 db28 dfe0 d9ee
         0f28c1 0f2800 0f1000 f30f5808 f20f104c2404 660fefc0 660f3800c1 660f3a0fc108
@@ -97,7 +98,10 @@ def normalise_objdump(mode, text):
     # the x87 top of stack: objdump writes "st", xie "st(0)"
     if "st" in t:
         t = ST_RE.sub("st(0)", t)
+    # objdump's repz/repnz: xie writes repe/repne on CMPS/SCAS, rep otherwise
     t = t.replace("repz ", "repe ").replace("repnz ", "repne ")
+    if t.startswith("repe ") and not t.startswith(("repe cmps", "repe scas")):
+        t = "rep " + t[5:]
     # string instructions with their default segments and address size: xie
     # writes the sized mnemonic without operands (movsb, rep stosq)
     m = STR_RE.match(t)

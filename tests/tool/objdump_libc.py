@@ -7,8 +7,8 @@ Both sweeps must visit the same addresses with the same lengths, and every text
 must be equal after normalising objdump's cosmetic style (objdump_cmp.normalise_objdump)
 and the documented style differences (docs/tool.md, "Known differences from
 objdump"): `66 90` as nop, redundant-prefix words (data16, addr32, rex.*), compare
-pseudo-ops, the size keyword of moffs operands, `repz ret`, and
-objdump's unsigned negative RIP displacements. Anything else fails, with examples.
+pseudo-ops, the size keyword of moffs operands, and objdump's unsigned negative
+RIP displacements. Anything else fails, with examples.
 Usage: objdump_libc.py PATH/TO/xie [ELF]   (default: this machine's libc.so.6; an
 ELF32 file is decoded in 32-bit mode)
 """
@@ -76,8 +76,6 @@ def normalise(text, xie_bytes, mode):
         t = PFX_RE.sub("", t)
     if "rip+0xffffffff" in t:
         t = RIPNEG_RE.sub(lambda m: "[rip-%s]" % hex((1 << 64) - int(m.group(1), 16)), t)
-    if t == "repe ret":
-        t = "ret"
     if xie_bytes == "66 90" and t == "xchg ax, ax":
         t = "nop"
     return t

@@ -233,20 +233,31 @@ static unsigned disp8_n(const struct dstate *s, const struct xiei_dform *df, uns
 
 static inline void set_reg(struct xie_operand *o, unsigned kind, unsigned reg, unsigned size)
 {
-    /* One struct assignment: the compiler writes it as two or three wide stores. */
-    struct xie_operand t;
-    t.kind = (uint8_t)kind;
-    t.access = 0;
-    t.size = (uint16_t)size;
-    t.reg = (uint8_t)reg;
-    t.base = XIE_REG_NONE;
-    t.index = XIE_REG_NONE;
-    t.scale = 0;
-    t.seg = XIE_SEG_NONE;
-    t.vsib = 0;
-    t.elem = 0;
-    t.flags = 0;
-    *o = t;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* Built as three 32-bit words (kind, access, size | reg, base, index, scale |
+     * seg, vsib, elem, flags): two or three stores instead of eleven. Reading the
+     * struct member of the union after writing the words is defined in C99. */
+    union {
+        struct xie_operand op;
+        uint32_t w[3];
+    } u;
+    u.w[0] = kind | size << 16;
+    u.w[1] = reg | (uint32_t)XIE_REG_NONE << 8 | (uint32_t)XIE_REG_NONE << 16;
+    u.w[2] = XIE_SEG_NONE;
+    *o = u.op;
+#else
+    o->kind = (uint8_t)kind;
+    o->access = 0;
+    o->size = (uint16_t)size;
+    o->reg = (uint8_t)reg;
+    o->base = XIE_REG_NONE;
+    o->index = XIE_REG_NONE;
+    o->scale = 0;
+    o->seg = XIE_SEG_NONE;
+    o->vsib = 0;
+    o->elem = 0;
+    o->flags = 0;
+#endif
 }
 
 /* A GPR operand; size 1 with reg 4..7 and no REX/VEX names AH..BH. */

@@ -174,6 +174,7 @@ static void child_main(struct shm *sh, const uint8_t (*cases)[16], const uint32_
         struct result *r = &sh->res[i];
         int k, j;
         sh->cur = i;
+        sh->cur_k = 0;
         for (j = 0; j < pg; j++)
             code[j] = 0xcc;
         r->len = 16;
@@ -210,6 +211,21 @@ static void child_main(struct shm *sh, const uint8_t (*cases)[16], const uint32_
         sh->heartbeat++;
 }
 
+/*
+ * After a hang or death of the child on case sh->cur: run it again (up to three
+ * times in all) before taking the hang or death as its result. A stall of the
+ * whole child on a loaded machine is not a verdict, nor is anything seen before
+ * the child reached the case's first k (cur_k == 0).
+ */
+static int again(struct shm *sh, uint32_t *retried, uint32_t *tries)
+{
+    if (*retried != sh->cur) {
+        *retried = sh->cur;
+        *tries = 0;
+    }
+    return ++*tries < 3 || sh->cur_k == 0;
+}
+
 static uint64_t now_ms(void)
 {
     struct timespec ts;
@@ -219,14 +235,13 @@ static uint64_t now_ms(void)
 
 /*
  * Run the selected cases on the CPU, restarting the child after hangs (300 ms
- * without progress) and deaths. Such a case is run once more from k = 1 before
- * the hang or death is taken as its result: on a loaded machine a child can
- * stall without any fault of the instruction.
+ * without progress inside a case; 10 s for the child's set-up) and deaths, see
+ * again().
  */
 static void run_cpu(struct shm *sh, const uint8_t (*cases)[16], const uint32_t *sel, uint32_t nsel,
                     int bits, unsigned long *restarts)
 {
-    uint32_t start = 0, retried = UINT32_MAX;
+    uint32_t start = 0, retried = UINT32_MAX, tries = 0;
     while (start < nsel) {
         uint32_t last_hb;
         uint64_t last_t;
@@ -256,10 +271,14 @@ static void run_cpu(struct shm *sh, const uint8_t (*cases)[16], const uint32_t *
                     start = nsel;
                     break;
                 }
+                if (WIFEXITED(status)) {
+                    /* The child's set-up failed (die() said why): no point in retrying. */
+                    fprintf(stderr, "cpulen: child exited with status %d\n", WEXITSTATUS(status));
+                    exit(2);
+                }
                 (*restarts)++;
-                if (retried != sh->cur) {
-                    /* Once more from k = 1: a stalled or killed child is not a verdict. */
-                    retried = start = sh->cur;
+                if (again(sh, &retried, &tries)) {
+                    start = sh->cur;
                     break;
                 }
                 r->len = (uint8_t)sh->cur_k;
@@ -271,7 +290,7 @@ static void run_cpu(struct shm *sh, const uint8_t (*cases)[16], const uint32_t *
             if (sh->heartbeat != last_hb) {
                 last_hb = sh->heartbeat;
                 last_t = now_ms();
-            } else if (now_ms() - last_t > 300) {
+            } else if (now_ms() - last_t > (sh->cur_k ? 300u : 10000u)) {
                 struct result *r = &sh->res[sh->cur];
                 kill(pid, SIGKILL);
                 waitpid(pid, &status, 0);
@@ -280,8 +299,8 @@ static void run_cpu(struct shm *sh, const uint8_t (*cases)[16], const uint32_t *
                     break;
                 }
                 (*restarts)++;
-                if (retried != sh->cur) {
-                    retried = start = sh->cur;
+                if (again(sh, &retried, &tries)) {
+                    start = sh->cur;
                     break;
                 }
                 r->len = (uint8_t)sh->cur_k;

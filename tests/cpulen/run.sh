@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     --long) count=1000000; shift ;;
     --cpulen) cpulen="$2"; shift 2 ;;
     --xiediff) xiediff="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
 done

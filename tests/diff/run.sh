@@ -9,9 +9,10 @@
 #
 # Defaults: all three modes, 20,000 cases per mode and vendor, seed 1, class
 # all, both vendors, then as many mutants (1-3 random bit flips) of the cases
-# iced accepted (--no-mutants: skip), plus linear sweeps of the .text of libc.so.6 (64-bit)
-# and /usr/lib32/libc.so.6 (32-bit); --binaries adds gcc's cc1 (64-bit);
-# --long: 1,000,000 per mode and vendor plus --binaries. --sigs prints the
+# iced accepted (--no-mutants: skip), plus linear sweeps of the .text of
+# libc.so.6 (64-bit) and /usr/lib32/libc.so.6 (32-bit); --binaries adds gcc's
+# cc1 (64-bit); --long: 1,000,000 (+ 1,000,000 mutants) per mode and vendor
+# plus --binaries. --sigs prints the
 # signature that known-differences.txt matches under each example. Exit 1 on
 # any mismatch not matched by tests/diff/known-differences.txt.
 set -euo pipefail
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --show) show="$2"; shift 2 ;;
     --sigs) sigs=--sigs; shift ;;
     --xiediff) xiediff="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
 done

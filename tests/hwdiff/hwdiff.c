@@ -81,8 +81,9 @@ static uint8_t g_world0[HW_WORLD_SIZE]; /* initial contents */
 static uint8_t g_xworld[HW_WORLD_SIZE]; /* xie's view */
 
 /* Descriptor tables for xie's segment loads, at an address no test data uses:
- * Linux's user GDT entries (0x23 32-bit code, 0x2b data, 0x33 64-bit code; the
- * others give #GP either way: DPL 0, system, or zero here) and native.c's LDT. */
+ * Linux's user GDT entries (0x23 32-bit code, 0x2b data, 0x33 64-bit code,
+ * 0x7b per-CPU data; the others give #GP either way: DPL 0, system, or zero
+ * here) and native.c's LDT. */
 #define FAKE_DT        0x30000000u
 #define FAKE_GDT_LIMIT 0x7fu /* 16 entries (Linux x86-64 GDT_ENTRIES) */
 #define FAKE_LDT       (FAKE_DT + 0x800u)
@@ -97,19 +98,22 @@ static uint64_t desc(uint32_t base, uint32_t limit, unsigned access, unsigned fl
 
 static void dt_reset(void)
 {
-    static const unsigned gdt_idx[3] = {4, 5, 6};
-    uint64_t gdt[3], ldt[4];
+    static const unsigned gdt_idx[4] = {4, 5, 6, 15};
+    uint64_t gdt[4], ldt[4];
     unsigned i;
     gdt[0] = desc(0, 0xfffff, 0xfb, 0xc); /* 0x23: 32-bit code, DPL 3, G, D */
     gdt[1] = desc(0, 0xfffff, 0xf3, 0xc); /* 0x2b: data, DPL 3, G, B */
     gdt[2] = desc(0, 0xfffff, 0xfb, 0xa); /* 0x33: 64-bit code, G, L */
+    /* 0x7b: Linux's per-CPU segment (LAR: read-only expand-down data, DPL 3,
+     * B; its limit is the CPU number, which no single-instruction test uses). */
+    gdt[3] = desc(0, 0, 0xf5, 0x4);
     /* native.c's modify_ldt entries: accessed set, AVL (useable) set. */
     ldt[0] = desc(HW_CODE, 0xffff, 0xfb, 0x1);
     ldt[1] = desc(HW_DS16_BASE, 0xffff, 0xf3, 0x1);
     ldt[2] = desc(HW_ES16_BASE, 0xffff, 0xf3, 0x1);
     ldt[3] = desc(HW_SS16_BASE, 0xffff, 0xf3, 0x1);
     memset(g_dt, 0, sizeof g_dt);
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < 4; i++)
         memcpy(g_dt + gdt_idx[i] * 8, &gdt[i], 8);
     memcpy(g_dt + 0x800, ldt, sizeof ldt);
 }
@@ -546,8 +550,8 @@ static void poke_world(uint64_t la, const void *v, unsigned n)
  * valid, or invalid in an interesting way, instead of random bits. */
 static void choose_selector(enum hw_mode m, const struct inst *in, struct hw_state *s)
 {
-    static const uint16_t sels[] = {0,    3,    0x23, 0x2b, 0x33, 0x28, 0x29, 0x2a, 0x07,
-                                    0x0f, 0x17, 0x1f, 0x0c, 0x27, 0x80, 0x08, 0x10, 0x18};
+    static const uint16_t sels[] = {0,    3,    0x23, 0x2b, 0x33, 0x28, 0x29, 0x2a, 0x07, 0x0f,
+                                    0x17, 0x1f, 0x0c, 0x27, 0x80, 0x08, 0x10, 0x18, 0x7b};
     unsigned k, load = 0;
     uint16_t sel = chance(85) ? sels[rn(sizeof sels / sizeof sels[0])] : (uint16_t)rnd();
     for (k = 0; k < in->d.nops; k++)

@@ -235,6 +235,21 @@ struct xie_replay {
 };
 
 /*
+ * The last instruction xie_emulate decoded for this context, reused when the
+ * same bytes are fetched again in the same mode under the same CPU model (a
+ * decode depends on nothing else), which is what a driver looping over one MMIO
+ * register does. Managed by xie; xie_ctx_init clears it.
+ */
+struct xie_dcache {
+    uint8_t valid;
+    uint8_t mode;                    /* enum xie_mode of the decode */
+    uint8_t bytes[XIE_MAX_INSN_LEN]; /* the instruction's bytes (insn.len of them) */
+    uint8_t reserved;
+    struct xie_cpu_model cpu; /* the model it was decoded under */
+    struct xie_insn insn;
+};
+
+/*
  * The guest state. The host fills what it has, marks it in `valid`, and reads
  * back what xie changed from `dirty` (xie only ever ORs bits into dirty; the host
  * clears it when it has written the state back).
@@ -262,6 +277,7 @@ struct xie_ctx {
                                   XIE_RETRY */
     struct xie_replay replay;  /* kept by xie between a XIE_PENDING and the call
                                   that completes the instruction */
+    struct xie_dcache dcache;  /* the last instruction decoded (managed by xie) */
 };
 
 /* Statuses (xie_emulate's return value and xie_result.status). */

@@ -91,11 +91,40 @@ static int setup(struct xiei_ex *ex, struct xie_ctx *ctx, struct xie_result *res
     return XIE_OK;
 }
 
+/* xie_decode through the one-entry cache in ctx->dcache (see emu.h); the
+ * instruction is left in ctx->dcache.insn. */
+static int decode_cached(struct xiei_ex *ex, const uint8_t *p, unsigned n)
+{
+    struct xie_ctx *ctx = ex->ctx;
+    struct xie_dcache *dc = &ctx->dcache;
+    unsigned i, len = dc->insn.len;
+    int d;
+
+    if (dc->valid && dc->mode == ex->mode && len <= n && dc->cpu.vendor == ctx->cpu.vendor) {
+        for (i = 0; i < XIE_FEAT_WORDS && dc->cpu.feat[i] == ctx->cpu.feat[i]; i++)
+            ;
+        if (i == XIE_FEAT_WORDS) {
+            for (i = 0; i < len && p[i] == dc->bytes[i]; i++)
+                ;
+            if (i == len) return XIE_DECODE_OK;
+        }
+    }
+    dc->valid = 0;
+    d = xie_decode(p, n, (enum xie_mode)ex->mode, &ctx->cpu, &dc->insn);
+    if (d == XIE_DECODE_OK) {
+        for (i = 0; i < dc->insn.len; i++)
+            dc->bytes[i] = p[i];
+        dc->mode = ex->mode;
+        dc->cpu = ctx->cpu;
+        dc->valid = 1;
+    }
+    return d;
+}
+
 /* Fetch and decode at CS:RIP. Bytes come from the host first, then from the
  * fetch callback, never crossing a page or the CS limit in one call, and never
  * more than the instruction needs beyond what one page gives. */
-static int fetch_decode(struct xiei_ex *ex, const uint8_t *bytes, size_t nbytes,
-                        struct xie_insn *in, uint8_t *buf)
+static int fetch_decode(struct xiei_ex *ex, const uint8_t *bytes, size_t nbytes, uint8_t *buf)
 {
     struct xie_ctx *ctx = ex->ctx;
     const struct xie_segment *cs = &ctx->seg[XIE_SEG_CS];
@@ -105,7 +134,7 @@ static int fetch_decode(struct xiei_ex *ex, const uint8_t *bytes, size_t nbytes,
 
     if (bytes && nbytes) {
         n = nbytes > XIE_MAX_INSN_LEN ? XIE_MAX_INSN_LEN : (unsigned)nbytes;
-        d = xie_decode(bytes, n, (enum xie_mode)ex->mode, &ctx->cpu, in);
+        d = decode_cached(ex, bytes, n);
         if (d != XIE_DECODE_MORE || n == XIE_MAX_INSN_LEN) goto done;
         for (i = 0; i < n; i++)
             buf[i] = bytes[i];
@@ -135,7 +164,7 @@ static int fetch_decode(struct xiei_ex *ex, const uint8_t *bytes, size_t nbytes,
         st = ex->ops->fetch(ctx->user, pa, buf + n, chunk);
         if (st != XIE_CB_OK) return xiei_cbstatus(ex, st, 0);
         n += chunk;
-        d = xie_decode(buf, n, (enum xie_mode)ex->mode, &ctx->cpu, in);
+        d = decode_cached(ex, buf, n);
         if (d != XIE_DECODE_MORE || n == XIE_MAX_INSN_LEN) break;
     }
 done:
@@ -224,6 +253,8 @@ static int run(struct xiei_ex *ex, const struct xie_insn *in)
     ex->lock =
         (in->prefixes & XIE_PFX_LOCK) || (f->handler == XIEI_H_XCHG && (in->info & XIE_INSN_MEM));
     ex->lock_have = 0;
+    /* Nothing staged yet (the fast path reads registers through xiei_gpr). */
+    ex->nregw = 0;
     if ((f->handler == XIEI_H_MOV || f->handler == XIEI_H_MOVZX || f->handler == XIEI_H_MOVSX) &&
         !ex->lock && !f->align && in->nops == 2) {
         st = fast_move(ex, in, f->handler);
@@ -301,7 +332,6 @@ static void replay_end(struct xie_ctx *ctx, int st)
 int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct xie_result *res)
 {
     struct xiei_ex ex;
-    struct xie_insn in;
     uint8_t buf[XIE_MAX_INSN_LEN];
     int st;
 
@@ -313,8 +343,8 @@ int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct
     }
     replay_begin(ctx);
     st = setup(&ex, ctx, res);
-    if (st == XIE_OK) st = fetch_decode(&ex, bytes, nbytes, &in, buf);
-    if (st == XIE_OK) st = run(&ex, &in);
+    if (st == XIE_OK) st = fetch_decode(&ex, bytes, nbytes, buf);
+    if (st == XIE_OK) st = run(&ex, &ctx->dcache.insn);
     replay_end(ctx, st);
     res->status = (uint8_t)st;
     return st;
@@ -452,5 +482,6 @@ int xie_ctx_init(struct xie_ctx *ctx, enum xie_init_kind kind, const struct xie_
     ctx->lock_retries = 0;
     ctx->replay.rip = 0;
     ctx->replay.n = ctx->replay.pos = 0;
+    ctx->dcache.valid = 0;
     return XIE_OK;
 }

@@ -728,6 +728,35 @@ static void test_pending_replay(void)
     CHECK(emu(&c, cmpsb, 1, &r) == XIE_OK && count('r') == 5);
 }
 
+/* The decode cache never answers for different bytes or a different CPU model:
+ * code rewritten at the same RIP runs as rewritten, and a feature removed from
+ * the model makes the instruction #UD (SDM Vol. 2 MOVBE: #UD if
+ * CPUID.01H:ECX.MOVBE = 0). */
+static void test_decode_cache(void)
+{
+    static const uint8_t ld_eax[] = {0x8b, 0x43, 0x10};      /* mov eax, [rbx+0x10] */
+    static const uint8_t ld_ecx[] = {0x8b, 0x4b, 0x10};      /* mov ecx, [rbx+0x10] */
+    static const uint8_t movbe[] = {0x0f, 0x38, 0xf0, 0x03}; /* movbe eax, [rbx] */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RBX] = 0x2000;
+    D.mem[0x2010] = 0x33;
+    memcpy(D.mem, ld_eax, 3);
+    CHECK(emu(&c, NULL, 0, &r) == XIE_OK && c.gpr[XIE_GPR_RAX] == 0x33);
+    c.rip = 0;
+    memcpy(D.mem, ld_ecx, 3);
+    CHECK(emu(&c, NULL, 0, &r) == XIE_OK && c.gpr[XIE_GPR_RCX] == 0x33);
+    c.gpr[XIE_GPR_RCX] = 0;
+    CHECK(emu(&c, ld_ecx, 3, &r) == XIE_OK && c.gpr[XIE_GPR_RCX] == 0x33);
+
+    memcpy(D.mem + 0x2000, "\x11\x22\x33\x44", 4);
+    CHECK(emu(&c, movbe, 4, &r) == XIE_OK && c.gpr[XIE_GPR_RAX] == 0x11223344);
+    xie_cpu_set(&c.cpu, XIE_FEAT_MOVBE, 0);
+    CHECK(emu(&c, movbe, 4, &r) == XIE_EXCEPTION && r.event.vector == 6);
+}
+
 int main(void)
 {
     test_mov_load();
@@ -746,6 +775,7 @@ int main(void)
     test_fetch_split();
     test_cmpxchg();
     test_pending_replay();
+    test_decode_cache();
     printf("emu_test: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

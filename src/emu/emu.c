@@ -197,8 +197,17 @@ static int fast_move(struct xiei_ex *ex, const struct xie_insn *in, unsigned hid
 
     if (d->kind == XIE_OPK_GPR && s->kind == XIE_OPK_MEM && s->size <= 8) {
         st = xiei_xlat(ex, xiei_opseg(s), xiei_ea(ex, s), s->size, XIE_XLAT_READ, &m);
-        if (!st) st = xiei_mread(ex, &m, &v);
         if (st) return st;
+        if (m.n0 == m.size) {
+            /* The instruction's only access: nothing before it to replay after
+             * a pending answer, so it goes to the callback unrecorded. */
+            if (!ex->ops->read) return xiei_unhandleable(ex, XIE_REASON_NO_READ);
+            cb = ex->ops->read(ctx->user, m.pa0, &v, m.n0);
+            if (cb != XIE_CB_OK) return xiei_cbstatus(ex, cb, 0);
+        } else {
+            st = xiei_mread(ex, &m, &v);
+            if (st) return st;
+        }
         if (hid == XIEI_H_MOVSX) v = (uint64_t)xiei_sext(s->size, v);
         if (d->size == 8 || (d->size == 4 && ex->mode == XIE_MODE_64)) {
             ctx->gpr[d->reg] = d->size == 8 ? v : (uint32_t)v;

@@ -6,7 +6,9 @@
  *   mov eax,[rbx+0x10]   mov [rdi],esi        xchg [rbx],eax
  *   lock xchg [rbx],eax  lock add dword [rbx],1   movzx eax,word [rbx]
  *   rep movsd (ecx = 16)
- * with xie (64-bit mode, instruction fetched through the fetch callback), and
+ * with xie (64-bit mode, instruction fetched through the fetch callback; "xie"
+ * keeps its per-vCPU context, so the decoded-instruction cache hits, "xiecold"
+ * clears that cache before every exit), and
  * in the same run libx86emu (32-bit protected-mode forms, memio handler on the
  * same kind of array) and Unicorn 2 (64-bit, memory mapped onto the arrays),
  * printing ns per emulated instruction and the ratios to xie. Each emulator's
@@ -176,32 +178,51 @@ static int x_cmpxchg(void *u, uint64_t a, void *exp, const void *des, unsigned n
 static const struct xie_ops g_xops = {
     .fetch = x_read, .read = x_read, .write = x_write, .cmpxchg = x_cmpxchg};
 
+/* One VM exit: state in, emulate, state out. cold: forget the context's
+ * decoded-instruction cache first (a host that keeps no per-vCPU context, or
+ * an instruction different from the last one). */
+static inline long xie_exit(unsigned k, struct vcpu *v, struct xie_ctx *c, int cold)
+{
+    struct xie_result res;
+    uint64_t d;
+    long bad = 0;
+    vcpu_again(v, k);
+    if (cold) c->dcache.valid = 0;
+    /* State in: what the VM exit gave us. */
+    memcpy(c->gpr, v->gpr, sizeof c->gpr);
+    c->rip = v->rip;
+    c->rflags = v->rflags;
+    c->dirty = 0;
+    if (xie_emulate(c, NULL, 0, &res) != XIE_OK) bad = 1;
+    /* State out: only the registers xie says changed. */
+    for (d = c->dirty & XIE_STATE_GPRS; d; d &= d - 1) {
+        unsigned r = (unsigned)__builtin_ctzll(d);
+        v->gpr[r] = c->gpr[r];
+    }
+    v->rip = c->rip;
+    if (c->dirty & XIE_STATE_RFLAGS) v->rflags = c->rflags;
+    return bad;
+}
+
 static __attribute__((noinline)) long bench_loop_xie(unsigned k, long iters, struct vcpu *v,
                                                      struct xie_ctx *c)
 {
     long i, bad = 0;
-    struct xie_result res;
-    uint64_t d;
-    for (i = 0; i < iters; i++) {
-        vcpu_again(v, k);
-        /* State in: what the VM exit gave us. */
-        memcpy(c->gpr, v->gpr, sizeof c->gpr);
-        c->rip = v->rip;
-        c->rflags = v->rflags;
-        c->dirty = 0;
-        if (xie_emulate(c, NULL, 0, &res) != XIE_OK) bad++;
-        /* State out: only the registers xie says changed. */
-        for (d = c->dirty & XIE_STATE_GPRS; d; d &= d - 1) {
-            unsigned r = (unsigned)__builtin_ctzll(d);
-            v->gpr[r] = c->gpr[r];
-        }
-        v->rip = c->rip;
-        if (c->dirty & XIE_STATE_RFLAGS) v->rflags = c->rflags;
-    }
+    for (i = 0; i < iters; i++)
+        bad += xie_exit(k, v, c, 0);
     return bad;
 }
 
-static double run_xie(unsigned k, long iters, const char **ok)
+static __attribute__((noinline)) long bench_loop_xiecold(unsigned k, long iters, struct vcpu *v,
+                                                         struct xie_ctx *c)
+{
+    long i, bad = 0;
+    for (i = 0; i < iters; i++)
+        bad += xie_exit(k, v, c, 1);
+    return bad;
+}
+
+static double run_xie(unsigned k, long iters, int cold, const char **ok)
 {
     struct vcpu v;
     struct xie_ctx c;
@@ -214,7 +235,8 @@ static double run_xie(unsigned k, long iters, const char **ok)
     c.rep_limit = 64;
     for (r = 0, bad = 0, best = 1e300; r < REPS; r++) {
         t = now_ns();
-        bad += bench_loop_xie(k, iters / REPS, &v, &c);
+        bad += cold ? bench_loop_xiecold(k, iters / REPS, &v, &c)
+                    : bench_loop_xie(k, iters / REPS, &v, &c);
         t = now_ns() - t;
         best = t < best ? t : best;
     }
@@ -385,8 +407,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--insn") && i + 1 < argc)
             kk = atoi(argv[++i]);
         else {
-            printf("usage: emu_bench [--iters N] [--only xie|x86emu|unicorn] [--insn K]\n"
-                   "  names: xie"
+            printf("usage: emu_bench [--iters N] [--only xie|xiecold|x86emu|unicorn] [--insn K]\n"
+                   "  names: xie xiecold"
 #ifdef XIE_BENCH_X86EMU
                    " x86emu"
 #endif
@@ -398,21 +420,22 @@ int main(int argc, char **argv)
             return !strcmp(argv[i], "--help") ? 0 : 2;
         }
     }
-    printf("%-24s %12s %12s %12s %9s %9s\n", "instruction", "xie ns", "x86emu ns", "unicorn ns",
-           "x86emu/x", "unicorn/x");
+    printf("%-24s %12s %12s %12s %12s %9s %9s\n", "instruction", "xie ns", "xie cold ns",
+           "x86emu ns", "unicorn ns", "x86emu/x", "unicorn/x");
     for (k = 0; k < NINSN; k++) {
-        double tx = 0, te = 0, tu = 0;
-        const char *okx = "-", *oke = "-", *oku = "-";
+        double tx = 0, tc = 0, te = 0, tu = 0;
+        const char *okx = "-", *okc = "-", *oke = "-", *oku = "-";
         if (kk >= 0 && (unsigned)kk != k) continue;
-        if (!only || !strcmp(only, "xie")) tx = run_xie(k, iters, &okx);
+        if (!only || !strcmp(only, "xie")) tx = run_xie(k, iters, 0, &okx);
+        if (!only || !strcmp(only, "xiecold")) tc = run_xie(k, iters, 1, &okc);
 #ifdef XIE_BENCH_X86EMU
         if (!only || !strcmp(only, "x86emu")) te = run_x86emu(k, iters, &oke);
 #endif
 #ifdef XIE_BENCH_UNICORN
         if (!only || !strcmp(only, "unicorn")) tu = run_unicorn(k, iters, &oku);
 #endif
-        printf("%-24s %8.1f %-3s %8.1f %-3s %8.1f %-3s %8.2f %9.2f\n", g_insns[k].name, tx, okx, te,
-               oke, tu, oku, tx > 0 ? te / tx : 0.0, tx > 0 ? tu / tx : 0.0);
+        printf("%-24s %8.1f %-3s %8.1f %-3s %8.1f %-3s %8.1f %-3s %8.2f %9.2f\n", g_insns[k].name,
+               tx, okx, tc, okc, te, oke, tu, oku, tx > 0 ? te / tx : 0.0, tx > 0 ? tu / tx : 0.0);
     }
     printf("iterations per instruction and emulator: %ld\n", iters);
     return 0;

@@ -136,17 +136,12 @@ uint64_t xiei_shxd(int right, unsigned size, uint64_t dst, uint64_t src, uint64_
     src &= m;
     if (c == 0) return dst;
     if (size == 2 && c > 16) {
-        /* Undefined in the SDM for counts above the operand size; shift the
-         * 48-bit concatenation of dst, src and dst again. */
-        uint64_t cat =
-            right ? (dst | (src << 16) | (dst << 32)) : ((dst << 32) | (src << 16) | dst);
-        if (right) {
-            r = (cat >> c) & m;
-            cf = (int)((cat >> (c - 1)) & 1);
-        } else {
-            r = (cat >> (32 - c)) & m;
-            cf = (int)((cat >> (48 - c)) & 1);
-        }
+        /* Undefined in the SDM for counts above the operand size; AMD Zen
+         * rotates the source by (count - 16): the bits shifted in past the
+         * source are the source again. */
+        unsigned k = c - 16;
+        r = right ? ((src >> k) | (src << (16 - k))) & m : ((src << k) | (src >> (16 - k))) & m;
+        cf = (int)(right ? (src >> (k - 1)) & 1 : (src >> (16 - k)) & 1);
     } else if (right) {
         r = (shr64(dst, c) | shl64(src, bits - c)) & m;
         cf = (int)(shr64(dst, c - 1) & 1);
@@ -162,7 +157,10 @@ uint64_t xiei_shxd(int right, unsigned size, uint64_t dst, uint64_t src, uint64_
                                 : (shl64(dst, c - 1) | shr64(src, bits - c + 1)) & m;
         of = xiei_msb(size, r) ^ xiei_msb(size, prev);
     } else {
-        of = xiei_msb(size, r) ^ xiei_msb(size, dst);
+        uint64_t prev = c == 17 ? src
+                        : right ? ((src >> (c - 17)) | (src << (33 - c))) & m
+                                : ((src << (c - 17)) | (src >> (33 - c))) & m;
+        of = xiei_msb(size, r) ^ xiei_msb(size, prev);
     }
     f = *fl & ~(uint64_t)(XIEI_F_OF | XIEI_F_SF | XIEI_F_ZF | XIEI_F_AF | XIEI_F_PF | XIEI_F_CF);
     f |= xiei_szp(size, r) | (cf ? XIEI_F_CF : 0) | (of ? XIEI_F_OF : 0) | XIEI_F_AF;

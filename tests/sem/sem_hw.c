@@ -88,7 +88,8 @@ void check(struct tally *t, unsigned size, uint64_t a, uint64_t b, uint64_t res_
             t->bad_def++;
         failed = 1;
     } else if (d) {
-        if (getenv("SEM_SHOW_UNDEF") && t->bad_undef < 6)
+        if (getenv("SEM_SHOW_UNDEF") &&
+            t->bad_undef < (unsigned long)atoi(getenv("SEM_SHOW_UNDEF")))
             printf(
                 "  undef %s size %u a=%#llx b=%#llx fl=%#llx: xie %#llx cpu %#llx (diff %#llx)\n",
                 t->name, size, (unsigned long long)a, (unsigned long long)b,

@@ -3745,1597 +3745,1597 @@ const struct xiei_form xiei_forms[] = {
     {XIE_OP_TCMMIMFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
     /* 20-vex.isa:824: tcmmrlfp16ps | VEX.128.NP.0F38.W0 6C /r reg */
     {XIE_OP_TCMMRLFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:15: vmovups | EVEX.128/256/512.NP.0F.W0 10 /r */
+    /* 30-evex.isa:16: vmovups | EVEX.128/256/512.NP.0F.W0 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:16: vmovupd | EVEX.128/256/512.66.0F.W1 10 /r */
+    /* 30-evex.isa:17: vmovupd | EVEX.128/256/512.66.0F.W1 10 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:17: vmovss | EVEX.LIG.F3.0F.W0 10 /r reg */
+    /* 30-evex.isa:18: vmovss | EVEX.LIG.F3.0F.W0 10 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:18: vmovss | EVEX.LIG.F3.0F.W0 10 /r mem */
+    /* 30-evex.isa:19: vmovss | EVEX.LIG.F3.0F.W0 10 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:19: vmovsd | EVEX.LIG.F2.0F.W1 10 /r reg */
+    /* 30-evex.isa:20: vmovsd | EVEX.LIG.F2.0F.W1 10 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:20: vmovsd | EVEX.LIG.F2.0F.W1 10 /r mem */
+    /* 30-evex.isa:21: vmovsd | EVEX.LIG.F2.0F.W1 10 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:21: vmovups | EVEX.128/256/512.NP.0F.W0 11 /r */
+    /* 30-evex.isa:22: vmovups | EVEX.128/256/512.NP.0F.W0 11 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:22: vmovupd | EVEX.128/256/512.66.0F.W1 11 /r */
+    /* 30-evex.isa:23: vmovupd | EVEX.128/256/512.66.0F.W1 11 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:23: vmovss | EVEX.LIG.F3.0F.W0 11 /r reg */
+    /* 30-evex.isa:24: vmovss | EVEX.LIG.F3.0F.W0 11 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:24: vmovss | EVEX.LIG.F3.0F.W0 11 /r mem */
+    /* 30-evex.isa:25: vmovss | EVEX.LIG.F3.0F.W0 11 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:25: vmovsd | EVEX.LIG.F2.0F.W1 11 /r reg */
+    /* 30-evex.isa:26: vmovsd | EVEX.LIG.F2.0F.W1 11 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:26: vmovsd | EVEX.LIG.F2.0F.W1 11 /r mem */
+    /* 30-evex.isa:27: vmovsd | EVEX.LIG.F2.0F.W1 11 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:27: vmovhlps | EVEX.128.NP.0F.W0 12 /r reg */
+    /* 30-evex.isa:28: vmovhlps | EVEX.128.NP.0F.W0 12 /r reg */
     {XIE_OP_VMOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:28: vmovlps | EVEX.128.NP.0F.W0 12 /r mem */
+    /* 30-evex.isa:29: vmovlps | EVEX.128.NP.0F.W0 12 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:29: vmovlpd | EVEX.128.66.0F.W1 12 /r mem */
+    /* 30-evex.isa:30: vmovlpd | EVEX.128.66.0F.W1 12 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:30: vmovsldup | EVEX.128/256/512.F3.0F.W0 12 /r */
+    /* 30-evex.isa:31: vmovsldup | EVEX.128/256/512.F3.0F.W0 12 /r */
     {XIE_OP_VMOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:31: vmovddup | EVEX.128.F2.0F.W1 12 /r */
+    /* 30-evex.isa:32: vmovddup | EVEX.128.F2.0F.W1 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:32: vmovddup | EVEX.256/512.F2.0F.W1 12 /r */
+    /* 30-evex.isa:33: vmovddup | EVEX.256/512.F2.0F.W1 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:33: vmovlps | EVEX.128.NP.0F.W0 13 /r mem */
+    /* 30-evex.isa:34: vmovlps | EVEX.128.NP.0F.W0 13 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:34: vmovlpd | EVEX.128.66.0F.W1 13 /r mem */
+    /* 30-evex.isa:35: vmovlpd | EVEX.128.66.0F.W1 13 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:35: vunpcklps | EVEX.128/256/512.NP.0F.W0 14 /r */
+    /* 30-evex.isa:36: vunpcklps | EVEX.128/256/512.NP.0F.W0 14 /r */
     {XIE_OP_VUNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:36: vunpcklpd | EVEX.128/256/512.66.0F.W1 14 /r */
+    /* 30-evex.isa:37: vunpcklpd | EVEX.128/256/512.66.0F.W1 14 /r */
     {XIE_OP_VUNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:37: vunpckhps | EVEX.128/256/512.NP.0F.W0 15 /r */
+    /* 30-evex.isa:38: vunpckhps | EVEX.128/256/512.NP.0F.W0 15 /r */
     {XIE_OP_VUNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:38: vunpckhpd | EVEX.128/256/512.66.0F.W1 15 /r */
+    /* 30-evex.isa:39: vunpckhpd | EVEX.128/256/512.66.0F.W1 15 /r */
     {XIE_OP_VUNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:39: vmovlhps | EVEX.128.NP.0F.W0 16 /r reg */
+    /* 30-evex.isa:40: vmovlhps | EVEX.128.NP.0F.W0 16 /r reg */
     {XIE_OP_VMOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:40: vmovhps | EVEX.128.NP.0F.W0 16 /r mem */
+    /* 30-evex.isa:41: vmovhps | EVEX.128.NP.0F.W0 16 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:41: vmovhpd | EVEX.128.66.0F.W1 16 /r mem */
+    /* 30-evex.isa:42: vmovhpd | EVEX.128.66.0F.W1 16 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:42: vmovshdup | EVEX.128/256/512.F3.0F.W0 16 /r */
+    /* 30-evex.isa:43: vmovshdup | EVEX.128/256/512.F3.0F.W0 16 /r */
     {XIE_OP_VMOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:43: vmovhps | EVEX.128.NP.0F.W0 17 /r mem */
+    /* 30-evex.isa:44: vmovhps | EVEX.128.NP.0F.W0 17 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:44: vmovhpd | EVEX.128.66.0F.W1 17 /r mem */
+    /* 30-evex.isa:45: vmovhpd | EVEX.128.66.0F.W1 17 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:45: vmovaps | EVEX.128.NP.0F.W0 28 /r */
+    /* 30-evex.isa:46: vmovaps | EVEX.128.NP.0F.W0 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:46: vmovaps | EVEX.256.NP.0F.W0 28 /r */
+    /* 30-evex.isa:47: vmovaps | EVEX.256.NP.0F.W0 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:47: vmovaps | EVEX.512.NP.0F.W0 28 /r */
+    /* 30-evex.isa:48: vmovaps | EVEX.512.NP.0F.W0 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:48: vmovapd | EVEX.128.66.0F.W1 28 /r */
+    /* 30-evex.isa:49: vmovapd | EVEX.128.66.0F.W1 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:49: vmovapd | EVEX.256.66.0F.W1 28 /r */
+    /* 30-evex.isa:50: vmovapd | EVEX.256.66.0F.W1 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:50: vmovapd | EVEX.512.66.0F.W1 28 /r */
+    /* 30-evex.isa:51: vmovapd | EVEX.512.66.0F.W1 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:51: vmovaps | EVEX.128.NP.0F.W0 29 /r */
+    /* 30-evex.isa:52: vmovaps | EVEX.128.NP.0F.W0 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:52: vmovaps | EVEX.256.NP.0F.W0 29 /r */
+    /* 30-evex.isa:53: vmovaps | EVEX.256.NP.0F.W0 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:53: vmovaps | EVEX.512.NP.0F.W0 29 /r */
+    /* 30-evex.isa:54: vmovaps | EVEX.512.NP.0F.W0 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:54: vmovapd | EVEX.128.66.0F.W1 29 /r */
+    /* 30-evex.isa:55: vmovapd | EVEX.128.66.0F.W1 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:55: vmovapd | EVEX.256.66.0F.W1 29 /r */
+    /* 30-evex.isa:56: vmovapd | EVEX.256.66.0F.W1 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:56: vmovapd | EVEX.512.66.0F.W1 29 /r */
+    /* 30-evex.isa:57: vmovapd | EVEX.512.66.0F.W1 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:57: vmovntps | EVEX.128.NP.0F.W0 2B /r mem */
+    /* 30-evex.isa:58: vmovntps | EVEX.128.NP.0F.W0 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:58: vmovntps | EVEX.256.NP.0F.W0 2B /r mem */
+    /* 30-evex.isa:59: vmovntps | EVEX.256.NP.0F.W0 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:59: vmovntps | EVEX.512.NP.0F.W0 2B /r mem */
+    /* 30-evex.isa:60: vmovntps | EVEX.512.NP.0F.W0 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:60: vmovntpd | EVEX.128.66.0F.W1 2B /r mem */
+    /* 30-evex.isa:61: vmovntpd | EVEX.128.66.0F.W1 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:61: vmovntpd | EVEX.256.66.0F.W1 2B /r mem */
+    /* 30-evex.isa:62: vmovntpd | EVEX.256.66.0F.W1 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:62: vmovntpd | EVEX.512.66.0F.W1 2B /r mem */
+    /* 30-evex.isa:63: vmovntpd | EVEX.512.66.0F.W1 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:63: vmovntdq | EVEX.128.66.0F.W0 E7 /r mem */
+    /* 30-evex.isa:64: vmovntdq | EVEX.128.66.0F.W0 E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:64: vmovntdq | EVEX.256.66.0F.W0 E7 /r mem */
+    /* 30-evex.isa:65: vmovntdq | EVEX.256.66.0F.W0 E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:65: vmovntdq | EVEX.512.66.0F.W0 E7 /r mem */
+    /* 30-evex.isa:66: vmovntdq | EVEX.512.66.0F.W0 E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:66: vmovntdqa | EVEX.128.66.0F38.W0 2A /r mem */
+    /* 30-evex.isa:67: vmovntdqa | EVEX.128.66.0F38.W0 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:67: vmovntdqa | EVEX.256.66.0F38.W0 2A /r mem */
+    /* 30-evex.isa:68: vmovntdqa | EVEX.256.66.0F38.W0 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:68: vmovntdqa | EVEX.512.66.0F38.W0 2A /r mem */
+    /* 30-evex.isa:69: vmovntdqa | EVEX.512.66.0F38.W0 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:69: vmovdqa32 | EVEX.128.66.0F.W0 6F /r */
+    /* 30-evex.isa:70: vmovdqa32 | EVEX.128.66.0F.W0 6F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:70: vmovdqa32 | EVEX.256.66.0F.W0 6F /r */
+    /* 30-evex.isa:71: vmovdqa32 | EVEX.256.66.0F.W0 6F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:71: vmovdqa32 | EVEX.512.66.0F.W0 6F /r */
+    /* 30-evex.isa:72: vmovdqa32 | EVEX.512.66.0F.W0 6F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:72: vmovdqa64 | EVEX.128.66.0F.W1 6F /r */
+    /* 30-evex.isa:73: vmovdqa64 | EVEX.128.66.0F.W1 6F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:73: vmovdqa64 | EVEX.256.66.0F.W1 6F /r */
+    /* 30-evex.isa:74: vmovdqa64 | EVEX.256.66.0F.W1 6F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:74: vmovdqa64 | EVEX.512.66.0F.W1 6F /r */
+    /* 30-evex.isa:75: vmovdqa64 | EVEX.512.66.0F.W1 6F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:75: vmovdqa32 | EVEX.128.66.0F.W0 7F /r */
+    /* 30-evex.isa:76: vmovdqa32 | EVEX.128.66.0F.W0 7F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:76: vmovdqa32 | EVEX.256.66.0F.W0 7F /r */
+    /* 30-evex.isa:77: vmovdqa32 | EVEX.256.66.0F.W0 7F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:77: vmovdqa32 | EVEX.512.66.0F.W0 7F /r */
+    /* 30-evex.isa:78: vmovdqa32 | EVEX.512.66.0F.W0 7F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:78: vmovdqa64 | EVEX.128.66.0F.W1 7F /r */
+    /* 30-evex.isa:79: vmovdqa64 | EVEX.128.66.0F.W1 7F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:79: vmovdqa64 | EVEX.256.66.0F.W1 7F /r */
+    /* 30-evex.isa:80: vmovdqa64 | EVEX.256.66.0F.W1 7F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:80: vmovdqa64 | EVEX.512.66.0F.W1 7F /r */
+    /* 30-evex.isa:81: vmovdqa64 | EVEX.512.66.0F.W1 7F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:81: vmovdqu32 | EVEX.128/256/512.F3.0F.W0 6F /r */
+    /* 30-evex.isa:82: vmovdqu32 | EVEX.128/256/512.F3.0F.W0 6F /r */
     {XIE_OP_VMOVDQU32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:82: vmovdqu32 | EVEX.128/256/512.F3.0F.W0 7F /r */
+    /* 30-evex.isa:83: vmovdqu32 | EVEX.128/256/512.F3.0F.W0 7F /r */
     {XIE_OP_VMOVDQU32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:83: vmovdqu64 | EVEX.128/256/512.F3.0F.W1 6F /r */
+    /* 30-evex.isa:84: vmovdqu64 | EVEX.128/256/512.F3.0F.W1 6F /r */
     {XIE_OP_VMOVDQU64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:84: vmovdqu64 | EVEX.128/256/512.F3.0F.W1 7F /r */
+    /* 30-evex.isa:85: vmovdqu64 | EVEX.128/256/512.F3.0F.W1 7F /r */
     {XIE_OP_VMOVDQU64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:85: vmovdqu8 | EVEX.128/256/512.F2.0F.W0 6F /r */
+    /* 30-evex.isa:86: vmovdqu8 | EVEX.128/256/512.F2.0F.W0 6F /r */
     {XIE_OP_VMOVDQU8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:86: vmovdqu8 | EVEX.128/256/512.F2.0F.W0 7F /r */
+    /* 30-evex.isa:87: vmovdqu8 | EVEX.128/256/512.F2.0F.W0 7F /r */
     {XIE_OP_VMOVDQU8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:87: vmovdqu16 | EVEX.128/256/512.F2.0F.W1 6F /r */
+    /* 30-evex.isa:88: vmovdqu16 | EVEX.128/256/512.F2.0F.W1 6F /r */
     {XIE_OP_VMOVDQU16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:88: vmovdqu16 | EVEX.128/256/512.F2.0F.W1 7F /r */
+    /* 30-evex.isa:89: vmovdqu16 | EVEX.128/256/512.F2.0F.W1 7F /r */
     {XIE_OP_VMOVDQU16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:89: vmovd | EVEX.128.66.0F.W0 6E /r */
+    /* 30-evex.isa:90: vmovd | EVEX.128.66.0F.W0 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:90: vmovq | EVEX.128.66.0F.W1 6E /r */
+    /* 30-evex.isa:91: vmovq | EVEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:91: vmovd | EVEX.128.66.0F.W1 6E /r */
+    /* 30-evex.isa:92: vmovd | EVEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:92: vmovd | EVEX.128.66.0F.W0 7E /r */
+    /* 30-evex.isa:93: vmovd | EVEX.128.66.0F.W0 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:93: vmovq | EVEX.128.66.0F.W1 7E /r */
+    /* 30-evex.isa:94: vmovq | EVEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:94: vmovd | EVEX.128.66.0F.W1 7E /r */
+    /* 30-evex.isa:95: vmovd | EVEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:95: vmovq | EVEX.128.F3.0F.W1 7E /r */
+    /* 30-evex.isa:96: vmovq | EVEX.128.F3.0F.W1 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:96: vmovq | EVEX.128.66.0F.W1 D6 /r */
+    /* 30-evex.isa:97: vmovq | EVEX.128.66.0F.W1 D6 /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:102: vcvtsi2ss | EVEX.LIG.F3.0F.W0 2A /r */
+    /* 30-evex.isa:103: vcvtsi2ss | EVEX.LIG.F3.0F.W0 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:103: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
-    {XIE_OP_VCVTSI2SS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:104: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
+    {XIE_OP_VCVTSI2SS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:105: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:105: vcvtsi2sd | EVEX.LIG.F2.0F.W0 2A /r */
+    /* 30-evex.isa:106: vcvtsi2sd | EVEX.LIG.F2.0F.W0 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:106: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
-    {XIE_OP_VCVTSI2SD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:107: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
+    {XIE_OP_VCVTSI2SD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:108: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:108: vcvtusi2ss | EVEX.LIG.F3.0F.W0 7B /r */
+    /* 30-evex.isa:109: vcvtusi2ss | EVEX.LIG.F3.0F.W0 7B /r */
     {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:109: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
-    {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:110: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
+    {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:111: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:111: vcvtusi2sd | EVEX.LIG.F2.0F.W0 7B /r */
+    /* 30-evex.isa:112: vcvtusi2sd | EVEX.LIG.F2.0F.W0 7B /r */
     {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:112: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
-    {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:113: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
+    {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:114: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:114: vcvttss2si | EVEX.LIG.F3.0F.WIG 2C /r */
+    /* 30-evex.isa:115: vcvttss2si | EVEX.LIG.F3.0F.WIG 2C /r */
     {XIE_OP_VCVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:115: vcvttsd2si | EVEX.LIG.F2.0F.WIG 2C /r */
+    /* 30-evex.isa:116: vcvttsd2si | EVEX.LIG.F2.0F.WIG 2C /r */
     {XIE_OP_VCVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:116: vcvtss2si | EVEX.LIG.F3.0F.WIG 2D /r */
+    /* 30-evex.isa:117: vcvtss2si | EVEX.LIG.F3.0F.WIG 2D /r */
     {XIE_OP_VCVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:117: vcvtsd2si | EVEX.LIG.F2.0F.WIG 2D /r */
+    /* 30-evex.isa:118: vcvtsd2si | EVEX.LIG.F2.0F.WIG 2D /r */
     {XIE_OP_VCVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:118: vcvttss2usi | EVEX.LIG.F3.0F.WIG 78 /r */
+    /* 30-evex.isa:119: vcvttss2usi | EVEX.LIG.F3.0F.WIG 78 /r */
     {XIE_OP_VCVTTSS2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:119: vcvttsd2usi | EVEX.LIG.F2.0F.WIG 78 /r */
+    /* 30-evex.isa:120: vcvttsd2usi | EVEX.LIG.F2.0F.WIG 78 /r */
     {XIE_OP_VCVTTSD2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:120: vcvtss2usi | EVEX.LIG.F3.0F.WIG 79 /r */
+    /* 30-evex.isa:121: vcvtss2usi | EVEX.LIG.F3.0F.WIG 79 /r */
     {XIE_OP_VCVTSS2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:121: vcvtsd2usi | EVEX.LIG.F2.0F.WIG 79 /r */
+    /* 30-evex.isa:122: vcvtsd2usi | EVEX.LIG.F2.0F.WIG 79 /r */
     {XIE_OP_VCVTSD2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:122: vucomiss | EVEX.LIG.NP.0F.W0 2E /r */
+    /* 30-evex.isa:123: vucomiss | EVEX.LIG.NP.0F.W0 2E /r */
     {XIE_OP_VUCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:123: vucomisd | EVEX.LIG.66.0F.W1 2E /r */
+    /* 30-evex.isa:124: vucomisd | EVEX.LIG.66.0F.W1 2E /r */
     {XIE_OP_VUCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:124: vcomiss | EVEX.LIG.NP.0F.W0 2F /r */
+    /* 30-evex.isa:125: vcomiss | EVEX.LIG.NP.0F.W0 2F /r */
     {XIE_OP_VCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:125: vcomisd | EVEX.LIG.66.0F.W1 2F /r */
+    /* 30-evex.isa:126: vcomisd | EVEX.LIG.66.0F.W1 2F /r */
     {XIE_OP_VCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:128: vsqrtps | EVEX.128/256/512.NP.0F.W0 51 /r */
+    /* 30-evex.isa:129: vsqrtps | EVEX.128/256/512.NP.0F.W0 51 /r */
     {XIE_OP_VSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:129: vsqrtpd | EVEX.128/256/512.66.0F.W1 51 /r */
+    /* 30-evex.isa:130: vsqrtpd | EVEX.128/256/512.66.0F.W1 51 /r */
     {XIE_OP_VSQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:130: vsqrtss | EVEX.LIG.F3.0F.W0 51 /r */
+    /* 30-evex.isa:131: vsqrtss | EVEX.LIG.F3.0F.W0 51 /r */
     {XIE_OP_VSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:131: vsqrtsd | EVEX.LIG.F2.0F.W1 51 /r */
+    /* 30-evex.isa:132: vsqrtsd | EVEX.LIG.F2.0F.W1 51 /r */
     {XIE_OP_VSQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:132: vaddps | EVEX.128/256/512.NP.0F.W0 58 /r */
+    /* 30-evex.isa:133: vaddps | EVEX.128/256/512.NP.0F.W0 58 /r */
     {XIE_OP_VADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:133: vaddpd | EVEX.128/256/512.66.0F.W1 58 /r */
+    /* 30-evex.isa:134: vaddpd | EVEX.128/256/512.66.0F.W1 58 /r */
     {XIE_OP_VADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:134: vaddss | EVEX.LIG.F3.0F.W0 58 /r */
+    /* 30-evex.isa:135: vaddss | EVEX.LIG.F3.0F.W0 58 /r */
     {XIE_OP_VADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:135: vaddsd | EVEX.LIG.F2.0F.W1 58 /r */
+    /* 30-evex.isa:136: vaddsd | EVEX.LIG.F2.0F.W1 58 /r */
     {XIE_OP_VADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:136: vmulps | EVEX.128/256/512.NP.0F.W0 59 /r */
+    /* 30-evex.isa:137: vmulps | EVEX.128/256/512.NP.0F.W0 59 /r */
     {XIE_OP_VMULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:137: vmulpd | EVEX.128/256/512.66.0F.W1 59 /r */
+    /* 30-evex.isa:138: vmulpd | EVEX.128/256/512.66.0F.W1 59 /r */
     {XIE_OP_VMULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:138: vmulss | EVEX.LIG.F3.0F.W0 59 /r */
+    /* 30-evex.isa:139: vmulss | EVEX.LIG.F3.0F.W0 59 /r */
     {XIE_OP_VMULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:139: vmulsd | EVEX.LIG.F2.0F.W1 59 /r */
+    /* 30-evex.isa:140: vmulsd | EVEX.LIG.F2.0F.W1 59 /r */
     {XIE_OP_VMULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:140: vsubps | EVEX.128/256/512.NP.0F.W0 5C /r */
+    /* 30-evex.isa:141: vsubps | EVEX.128/256/512.NP.0F.W0 5C /r */
     {XIE_OP_VSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:141: vsubpd | EVEX.128/256/512.66.0F.W1 5C /r */
+    /* 30-evex.isa:142: vsubpd | EVEX.128/256/512.66.0F.W1 5C /r */
     {XIE_OP_VSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:142: vsubss | EVEX.LIG.F3.0F.W0 5C /r */
+    /* 30-evex.isa:143: vsubss | EVEX.LIG.F3.0F.W0 5C /r */
     {XIE_OP_VSUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:143: vsubsd | EVEX.LIG.F2.0F.W1 5C /r */
+    /* 30-evex.isa:144: vsubsd | EVEX.LIG.F2.0F.W1 5C /r */
     {XIE_OP_VSUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:144: vminps | EVEX.128/256/512.NP.0F.W0 5D /r */
+    /* 30-evex.isa:145: vminps | EVEX.128/256/512.NP.0F.W0 5D /r */
     {XIE_OP_VMINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:145: vminpd | EVEX.128/256/512.66.0F.W1 5D /r */
+    /* 30-evex.isa:146: vminpd | EVEX.128/256/512.66.0F.W1 5D /r */
     {XIE_OP_VMINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:146: vminss | EVEX.LIG.F3.0F.W0 5D /r */
+    /* 30-evex.isa:147: vminss | EVEX.LIG.F3.0F.W0 5D /r */
     {XIE_OP_VMINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:147: vminsd | EVEX.LIG.F2.0F.W1 5D /r */
+    /* 30-evex.isa:148: vminsd | EVEX.LIG.F2.0F.W1 5D /r */
     {XIE_OP_VMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:148: vdivps | EVEX.128/256/512.NP.0F.W0 5E /r */
+    /* 30-evex.isa:149: vdivps | EVEX.128/256/512.NP.0F.W0 5E /r */
     {XIE_OP_VDIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:149: vdivpd | EVEX.128/256/512.66.0F.W1 5E /r */
+    /* 30-evex.isa:150: vdivpd | EVEX.128/256/512.66.0F.W1 5E /r */
     {XIE_OP_VDIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:150: vdivss | EVEX.LIG.F3.0F.W0 5E /r */
+    /* 30-evex.isa:151: vdivss | EVEX.LIG.F3.0F.W0 5E /r */
     {XIE_OP_VDIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:151: vdivsd | EVEX.LIG.F2.0F.W1 5E /r */
+    /* 30-evex.isa:152: vdivsd | EVEX.LIG.F2.0F.W1 5E /r */
     {XIE_OP_VDIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:152: vmaxps | EVEX.128/256/512.NP.0F.W0 5F /r */
+    /* 30-evex.isa:153: vmaxps | EVEX.128/256/512.NP.0F.W0 5F /r */
     {XIE_OP_VMAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:153: vmaxpd | EVEX.128/256/512.66.0F.W1 5F /r */
+    /* 30-evex.isa:154: vmaxpd | EVEX.128/256/512.66.0F.W1 5F /r */
     {XIE_OP_VMAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:154: vmaxss | EVEX.LIG.F3.0F.W0 5F /r */
+    /* 30-evex.isa:155: vmaxss | EVEX.LIG.F3.0F.W0 5F /r */
     {XIE_OP_VMAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:155: vmaxsd | EVEX.LIG.F2.0F.W1 5F /r */
+    /* 30-evex.isa:156: vmaxsd | EVEX.LIG.F2.0F.W1 5F /r */
     {XIE_OP_VMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:156: vandps | EVEX.128/256/512.NP.0F.W0 54 /r */
+    /* 30-evex.isa:157: vandps | EVEX.128/256/512.NP.0F.W0 54 /r */
     {XIE_OP_VANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:157: vandpd | EVEX.128/256/512.66.0F.W1 54 /r */
+    /* 30-evex.isa:158: vandpd | EVEX.128/256/512.66.0F.W1 54 /r */
     {XIE_OP_VANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:158: vandnps | EVEX.128/256/512.NP.0F.W0 55 /r */
+    /* 30-evex.isa:159: vandnps | EVEX.128/256/512.NP.0F.W0 55 /r */
     {XIE_OP_VANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:159: vandnpd | EVEX.128/256/512.66.0F.W1 55 /r */
+    /* 30-evex.isa:160: vandnpd | EVEX.128/256/512.66.0F.W1 55 /r */
     {XIE_OP_VANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:160: vorps | EVEX.128/256/512.NP.0F.W0 56 /r */
+    /* 30-evex.isa:161: vorps | EVEX.128/256/512.NP.0F.W0 56 /r */
     {XIE_OP_VORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:161: vorpd | EVEX.128/256/512.66.0F.W1 56 /r */
+    /* 30-evex.isa:162: vorpd | EVEX.128/256/512.66.0F.W1 56 /r */
     {XIE_OP_VORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:162: vxorps | EVEX.128/256/512.NP.0F.W0 57 /r */
+    /* 30-evex.isa:163: vxorps | EVEX.128/256/512.NP.0F.W0 57 /r */
     {XIE_OP_VXORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:163: vxorpd | EVEX.128/256/512.66.0F.W1 57 /r */
+    /* 30-evex.isa:164: vxorpd | EVEX.128/256/512.66.0F.W1 57 /r */
     {XIE_OP_VXORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:164: vcvtps2pd | EVEX.128/256/512.NP.0F.W0 5A /r */
+    /* 30-evex.isa:165: vcvtps2pd | EVEX.128/256/512.NP.0F.W0 5A /r */
     {XIE_OP_VCVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:165: vcvtpd2ps | EVEX.128/256/512.66.0F.W1 5A /r */
+    /* 30-evex.isa:166: vcvtpd2ps | EVEX.128/256/512.66.0F.W1 5A /r */
     {XIE_OP_VCVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:166: vcvtss2sd | EVEX.LIG.F3.0F.W0 5A /r */
+    /* 30-evex.isa:167: vcvtss2sd | EVEX.LIG.F3.0F.W0 5A /r */
     {XIE_OP_VCVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:167: vcvtsd2ss | EVEX.LIG.F2.0F.W1 5A /r */
+    /* 30-evex.isa:168: vcvtsd2ss | EVEX.LIG.F2.0F.W1 5A /r */
     {XIE_OP_VCVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:168: vcvtdq2ps | EVEX.128/256/512.NP.0F.W0 5B /r */
+    /* 30-evex.isa:169: vcvtdq2ps | EVEX.128/256/512.NP.0F.W0 5B /r */
     {XIE_OP_VCVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:169: vcvtqq2ps | EVEX.128/256/512.NP.0F.W1 5B /r */
+    /* 30-evex.isa:170: vcvtqq2ps | EVEX.128/256/512.NP.0F.W1 5B /r */
     {XIE_OP_VCVTQQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:170: vcvtps2dq | EVEX.128/256/512.66.0F.W0 5B /r */
+    /* 30-evex.isa:171: vcvtps2dq | EVEX.128/256/512.66.0F.W0 5B /r */
     {XIE_OP_VCVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:171: vcvttps2dq | EVEX.128/256/512.F3.0F.W0 5B /r */
+    /* 30-evex.isa:172: vcvttps2dq | EVEX.128/256/512.F3.0F.W0 5B /r */
     {XIE_OP_VCVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:172: vcvttps2udq | EVEX.128/256/512.NP.0F.W0 78 /r */
+    /* 30-evex.isa:173: vcvttps2udq | EVEX.128/256/512.NP.0F.W0 78 /r */
     {XIE_OP_VCVTTPS2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:173: vcvttpd2udq | EVEX.128/256/512.NP.0F.W1 78 /r */
+    /* 30-evex.isa:174: vcvttpd2udq | EVEX.128/256/512.NP.0F.W1 78 /r */
     {XIE_OP_VCVTTPD2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:174: vcvttps2uqq | EVEX.128/256/512.66.0F.W0 78 /r */
+    /* 30-evex.isa:175: vcvttps2uqq | EVEX.128/256/512.66.0F.W0 78 /r */
     {XIE_OP_VCVTTPS2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:175: vcvttpd2uqq | EVEX.128/256/512.66.0F.W1 78 /r */
+    /* 30-evex.isa:176: vcvttpd2uqq | EVEX.128/256/512.66.0F.W1 78 /r */
     {XIE_OP_VCVTTPD2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:176: vcvtps2udq | EVEX.128/256/512.NP.0F.W0 79 /r */
+    /* 30-evex.isa:177: vcvtps2udq | EVEX.128/256/512.NP.0F.W0 79 /r */
     {XIE_OP_VCVTPS2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:177: vcvtpd2udq | EVEX.128/256/512.NP.0F.W1 79 /r */
+    /* 30-evex.isa:178: vcvtpd2udq | EVEX.128/256/512.NP.0F.W1 79 /r */
     {XIE_OP_VCVTPD2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:178: vcvtps2uqq | EVEX.128/256/512.66.0F.W0 79 /r */
+    /* 30-evex.isa:179: vcvtps2uqq | EVEX.128/256/512.66.0F.W0 79 /r */
     {XIE_OP_VCVTPS2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:179: vcvtpd2uqq | EVEX.128/256/512.66.0F.W1 79 /r */
+    /* 30-evex.isa:180: vcvtpd2uqq | EVEX.128/256/512.66.0F.W1 79 /r */
     {XIE_OP_VCVTPD2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:180: vcvttps2qq | EVEX.128/256/512.66.0F.W0 7A /r */
+    /* 30-evex.isa:181: vcvttps2qq | EVEX.128/256/512.66.0F.W0 7A /r */
     {XIE_OP_VCVTTPS2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:181: vcvttpd2qq | EVEX.128/256/512.66.0F.W1 7A /r */
+    /* 30-evex.isa:182: vcvttpd2qq | EVEX.128/256/512.66.0F.W1 7A /r */
     {XIE_OP_VCVTTPD2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:182: vcvtudq2pd | EVEX.128/256/512.F3.0F.W0 7A /r */
+    /* 30-evex.isa:183: vcvtudq2pd | EVEX.128/256/512.F3.0F.W0 7A /r */
     {XIE_OP_VCVTUDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:183: vcvtuqq2pd | EVEX.128/256/512.F3.0F.W1 7A /r */
+    /* 30-evex.isa:184: vcvtuqq2pd | EVEX.128/256/512.F3.0F.W1 7A /r */
     {XIE_OP_VCVTUQQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:184: vcvtudq2ps | EVEX.128/256/512.F2.0F.W0 7A /r */
+    /* 30-evex.isa:185: vcvtudq2ps | EVEX.128/256/512.F2.0F.W0 7A /r */
     {XIE_OP_VCVTUDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:185: vcvtuqq2ps | EVEX.128/256/512.F2.0F.W1 7A /r */
+    /* 30-evex.isa:186: vcvtuqq2ps | EVEX.128/256/512.F2.0F.W1 7A /r */
     {XIE_OP_VCVTUQQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:186: vcvtps2qq | EVEX.128/256/512.66.0F.W0 7B /r */
+    /* 30-evex.isa:187: vcvtps2qq | EVEX.128/256/512.66.0F.W0 7B /r */
     {XIE_OP_VCVTPS2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:187: vcvtpd2qq | EVEX.128/256/512.66.0F.W1 7B /r */
+    /* 30-evex.isa:188: vcvtpd2qq | EVEX.128/256/512.66.0F.W1 7B /r */
     {XIE_OP_VCVTPD2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:188: vcvttpd2dq | EVEX.128/256/512.66.0F.W1 E6 /r */
+    /* 30-evex.isa:189: vcvttpd2dq | EVEX.128/256/512.66.0F.W1 E6 /r */
     {XIE_OP_VCVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:189: vcvtdq2pd | EVEX.128/256/512.F3.0F.W0 E6 /r */
+    /* 30-evex.isa:190: vcvtdq2pd | EVEX.128/256/512.F3.0F.W0 E6 /r */
     {XIE_OP_VCVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:190: vcvtqq2pd | EVEX.128/256/512.F3.0F.W1 E6 /r */
+    /* 30-evex.isa:191: vcvtqq2pd | EVEX.128/256/512.F3.0F.W1 E6 /r */
     {XIE_OP_VCVTQQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:191: vcvtpd2dq | EVEX.128/256/512.F2.0F.W1 E6 /r */
+    /* 30-evex.isa:192: vcvtpd2dq | EVEX.128/256/512.F2.0F.W1 E6 /r */
     {XIE_OP_VCVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:192: vcmpps | EVEX.128/256/512.NP.0F.W0 C2 /r */
+    /* 30-evex.isa:193: vcmpps | EVEX.128/256/512.NP.0F.W0 C2 /r */
     {XIE_OP_VCMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:193: vcmppd | EVEX.128/256/512.66.0F.W1 C2 /r */
+    /* 30-evex.isa:194: vcmppd | EVEX.128/256/512.66.0F.W1 C2 /r */
     {XIE_OP_VCMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:194: vcmpss | EVEX.LIG.F3.0F.W0 C2 /r */
+    /* 30-evex.isa:195: vcmpss | EVEX.LIG.F3.0F.W0 C2 /r */
     {XIE_OP_VCMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:195: vcmpsd | EVEX.LIG.F2.0F.W1 C2 /r */
+    /* 30-evex.isa:196: vcmpsd | EVEX.LIG.F2.0F.W1 C2 /r */
     {XIE_OP_VCMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:196: vshufps | EVEX.128/256/512.NP.0F.W0 C6 /r */
+    /* 30-evex.isa:197: vshufps | EVEX.128/256/512.NP.0F.W0 C6 /r */
     {XIE_OP_VSHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:197: vshufpd | EVEX.128/256/512.66.0F.W1 C6 /r */
+    /* 30-evex.isa:198: vshufpd | EVEX.128/256/512.66.0F.W1 C6 /r */
     {XIE_OP_VSHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:200: vpunpcklbw | EVEX.128/256/512.66.0F.WIG 60 /r */
+    /* 30-evex.isa:201: vpunpcklbw | EVEX.128/256/512.66.0F.WIG 60 /r */
     {XIE_OP_VPUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:201: vpunpcklwd | EVEX.128/256/512.66.0F.WIG 61 /r */
+    /* 30-evex.isa:202: vpunpcklwd | EVEX.128/256/512.66.0F.WIG 61 /r */
     {XIE_OP_VPUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:202: vpacksswb | EVEX.128/256/512.66.0F.WIG 63 /r */
+    /* 30-evex.isa:203: vpacksswb | EVEX.128/256/512.66.0F.WIG 63 /r */
     {XIE_OP_VPACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:203: vpackuswb | EVEX.128/256/512.66.0F.WIG 67 /r */
+    /* 30-evex.isa:204: vpackuswb | EVEX.128/256/512.66.0F.WIG 67 /r */
     {XIE_OP_VPACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:204: vpunpckhbw | EVEX.128/256/512.66.0F.WIG 68 /r */
+    /* 30-evex.isa:205: vpunpckhbw | EVEX.128/256/512.66.0F.WIG 68 /r */
     {XIE_OP_VPUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:205: vpunpckhwd | EVEX.128/256/512.66.0F.WIG 69 /r */
+    /* 30-evex.isa:206: vpunpckhwd | EVEX.128/256/512.66.0F.WIG 69 /r */
     {XIE_OP_VPUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:206: vpmullw | EVEX.128/256/512.66.0F.WIG D5 /r */
+    /* 30-evex.isa:207: vpmullw | EVEX.128/256/512.66.0F.WIG D5 /r */
     {XIE_OP_VPMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:207: vpsubusb | EVEX.128/256/512.66.0F.WIG D8 /r */
+    /* 30-evex.isa:208: vpsubusb | EVEX.128/256/512.66.0F.WIG D8 /r */
     {XIE_OP_VPSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:208: vpsubusw | EVEX.128/256/512.66.0F.WIG D9 /r */
+    /* 30-evex.isa:209: vpsubusw | EVEX.128/256/512.66.0F.WIG D9 /r */
     {XIE_OP_VPSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:209: vpminub | EVEX.128/256/512.66.0F.WIG DA /r */
+    /* 30-evex.isa:210: vpminub | EVEX.128/256/512.66.0F.WIG DA /r */
     {XIE_OP_VPMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:210: vpaddusb | EVEX.128/256/512.66.0F.WIG DC /r */
+    /* 30-evex.isa:211: vpaddusb | EVEX.128/256/512.66.0F.WIG DC /r */
     {XIE_OP_VPADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:211: vpaddusw | EVEX.128/256/512.66.0F.WIG DD /r */
+    /* 30-evex.isa:212: vpaddusw | EVEX.128/256/512.66.0F.WIG DD /r */
     {XIE_OP_VPADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:212: vpmaxub | EVEX.128/256/512.66.0F.WIG DE /r */
+    /* 30-evex.isa:213: vpmaxub | EVEX.128/256/512.66.0F.WIG DE /r */
     {XIE_OP_VPMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:213: vpavgb | EVEX.128/256/512.66.0F.WIG E0 /r */
+    /* 30-evex.isa:214: vpavgb | EVEX.128/256/512.66.0F.WIG E0 /r */
     {XIE_OP_VPAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:214: vpavgw | EVEX.128/256/512.66.0F.WIG E3 /r */
+    /* 30-evex.isa:215: vpavgw | EVEX.128/256/512.66.0F.WIG E3 /r */
     {XIE_OP_VPAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:215: vpmulhuw | EVEX.128/256/512.66.0F.WIG E4 /r */
+    /* 30-evex.isa:216: vpmulhuw | EVEX.128/256/512.66.0F.WIG E4 /r */
     {XIE_OP_VPMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:216: vpmulhw | EVEX.128/256/512.66.0F.WIG E5 /r */
+    /* 30-evex.isa:217: vpmulhw | EVEX.128/256/512.66.0F.WIG E5 /r */
     {XIE_OP_VPMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:217: vpsubsb | EVEX.128/256/512.66.0F.WIG E8 /r */
+    /* 30-evex.isa:218: vpsubsb | EVEX.128/256/512.66.0F.WIG E8 /r */
     {XIE_OP_VPSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:218: vpsubsw | EVEX.128/256/512.66.0F.WIG E9 /r */
+    /* 30-evex.isa:219: vpsubsw | EVEX.128/256/512.66.0F.WIG E9 /r */
     {XIE_OP_VPSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:219: vpminsw | EVEX.128/256/512.66.0F.WIG EA /r */
+    /* 30-evex.isa:220: vpminsw | EVEX.128/256/512.66.0F.WIG EA /r */
     {XIE_OP_VPMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:220: vpaddsb | EVEX.128/256/512.66.0F.WIG EC /r */
+    /* 30-evex.isa:221: vpaddsb | EVEX.128/256/512.66.0F.WIG EC /r */
     {XIE_OP_VPADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:221: vpaddsw | EVEX.128/256/512.66.0F.WIG ED /r */
+    /* 30-evex.isa:222: vpaddsw | EVEX.128/256/512.66.0F.WIG ED /r */
     {XIE_OP_VPADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:222: vpmaxsw | EVEX.128/256/512.66.0F.WIG EE /r */
+    /* 30-evex.isa:223: vpmaxsw | EVEX.128/256/512.66.0F.WIG EE /r */
     {XIE_OP_VPMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:223: vpmaddwd | EVEX.128/256/512.66.0F.WIG F5 /r */
+    /* 30-evex.isa:224: vpmaddwd | EVEX.128/256/512.66.0F.WIG F5 /r */
     {XIE_OP_VPMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:224: vpsubb | EVEX.128/256/512.66.0F.WIG F8 /r */
+    /* 30-evex.isa:225: vpsubb | EVEX.128/256/512.66.0F.WIG F8 /r */
     {XIE_OP_VPSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:225: vpsubw | EVEX.128/256/512.66.0F.WIG F9 /r */
+    /* 30-evex.isa:226: vpsubw | EVEX.128/256/512.66.0F.WIG F9 /r */
     {XIE_OP_VPSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:226: vpaddb | EVEX.128/256/512.66.0F.WIG FC /r */
+    /* 30-evex.isa:227: vpaddb | EVEX.128/256/512.66.0F.WIG FC /r */
     {XIE_OP_VPADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:227: vpaddw | EVEX.128/256/512.66.0F.WIG FD /r */
+    /* 30-evex.isa:228: vpaddw | EVEX.128/256/512.66.0F.WIG FD /r */
     {XIE_OP_VPADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:228: vpsadbw | EVEX.128/256/512.66.0F.WIG F6 /r */
+    /* 30-evex.isa:229: vpsadbw | EVEX.128/256/512.66.0F.WIG F6 /r */
     {XIE_OP_VPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:229: vpcmpgtb | EVEX.128/256/512.66.0F.WIG 64 /r */
+    /* 30-evex.isa:230: vpcmpgtb | EVEX.128/256/512.66.0F.WIG 64 /r */
     {XIE_OP_VPCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:230: vpcmpgtw | EVEX.128/256/512.66.0F.WIG 65 /r */
+    /* 30-evex.isa:231: vpcmpgtw | EVEX.128/256/512.66.0F.WIG 65 /r */
     {XIE_OP_VPCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:231: vpcmpeqb | EVEX.128/256/512.66.0F.WIG 74 /r */
+    /* 30-evex.isa:232: vpcmpeqb | EVEX.128/256/512.66.0F.WIG 74 /r */
     {XIE_OP_VPCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:232: vpcmpeqw | EVEX.128/256/512.66.0F.WIG 75 /r */
+    /* 30-evex.isa:233: vpcmpeqw | EVEX.128/256/512.66.0F.WIG 75 /r */
     {XIE_OP_VPCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:233: vpcmpgtd | EVEX.128/256/512.66.0F.W0 66 /r */
+    /* 30-evex.isa:234: vpcmpgtd | EVEX.128/256/512.66.0F.W0 66 /r */
     {XIE_OP_VPCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:234: vpcmpeqd | EVEX.128/256/512.66.0F.W0 76 /r */
+    /* 30-evex.isa:235: vpcmpeqd | EVEX.128/256/512.66.0F.W0 76 /r */
     {XIE_OP_VPCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:235: vpackssdw | EVEX.128/256/512.66.0F.W0 6B /r */
+    /* 30-evex.isa:236: vpackssdw | EVEX.128/256/512.66.0F.W0 6B /r */
     {XIE_OP_VPACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:236: vpunpckldq | EVEX.128/256/512.66.0F.W0 62 /r */
+    /* 30-evex.isa:237: vpunpckldq | EVEX.128/256/512.66.0F.W0 62 /r */
     {XIE_OP_VPUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:237: vpunpckhdq | EVEX.128/256/512.66.0F.W0 6A /r */
+    /* 30-evex.isa:238: vpunpckhdq | EVEX.128/256/512.66.0F.W0 6A /r */
     {XIE_OP_VPUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:238: vpunpcklqdq | EVEX.128/256/512.66.0F.W1 6C /r */
+    /* 30-evex.isa:239: vpunpcklqdq | EVEX.128/256/512.66.0F.W1 6C /r */
     {XIE_OP_VPUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:239: vpunpckhqdq | EVEX.128/256/512.66.0F.W1 6D /r */
+    /* 30-evex.isa:240: vpunpckhqdq | EVEX.128/256/512.66.0F.W1 6D /r */
     {XIE_OP_VPUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:240: vpaddq | EVEX.128/256/512.66.0F.W1 D4 /r */
+    /* 30-evex.isa:241: vpaddq | EVEX.128/256/512.66.0F.W1 D4 /r */
     {XIE_OP_VPADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:241: vpmuludq | EVEX.128/256/512.66.0F.W1 F4 /r */
+    /* 30-evex.isa:242: vpmuludq | EVEX.128/256/512.66.0F.W1 F4 /r */
     {XIE_OP_VPMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:242: vpsubd | EVEX.128/256/512.66.0F.W0 FA /r */
+    /* 30-evex.isa:243: vpsubd | EVEX.128/256/512.66.0F.W0 FA /r */
     {XIE_OP_VPSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:243: vpsubq | EVEX.128/256/512.66.0F.W1 FB /r */
+    /* 30-evex.isa:244: vpsubq | EVEX.128/256/512.66.0F.W1 FB /r */
     {XIE_OP_VPSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:244: vpaddd | EVEX.128/256/512.66.0F.W0 FE /r */
+    /* 30-evex.isa:245: vpaddd | EVEX.128/256/512.66.0F.W0 FE /r */
     {XIE_OP_VPADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:245: vpandd | EVEX.128/256/512.66.0F.W0 DB /r */
+    /* 30-evex.isa:246: vpandd | EVEX.128/256/512.66.0F.W0 DB /r */
     {XIE_OP_VPANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:246: vpandq | EVEX.128/256/512.66.0F.W1 DB /r */
+    /* 30-evex.isa:247: vpandq | EVEX.128/256/512.66.0F.W1 DB /r */
     {XIE_OP_VPANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:247: vpandnd | EVEX.128/256/512.66.0F.W0 DF /r */
+    /* 30-evex.isa:248: vpandnd | EVEX.128/256/512.66.0F.W0 DF /r */
     {XIE_OP_VPANDND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:248: vpandnq | EVEX.128/256/512.66.0F.W1 DF /r */
+    /* 30-evex.isa:249: vpandnq | EVEX.128/256/512.66.0F.W1 DF /r */
     {XIE_OP_VPANDNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:249: vpord | EVEX.128/256/512.66.0F.W0 EB /r */
+    /* 30-evex.isa:250: vpord | EVEX.128/256/512.66.0F.W0 EB /r */
     {XIE_OP_VPORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:250: vporq | EVEX.128/256/512.66.0F.W1 EB /r */
+    /* 30-evex.isa:251: vporq | EVEX.128/256/512.66.0F.W1 EB /r */
     {XIE_OP_VPORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:251: vpxord | EVEX.128/256/512.66.0F.W0 EF /r */
+    /* 30-evex.isa:252: vpxord | EVEX.128/256/512.66.0F.W0 EF /r */
     {XIE_OP_VPXORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:252: vpxorq | EVEX.128/256/512.66.0F.W1 EF /r */
+    /* 30-evex.isa:253: vpxorq | EVEX.128/256/512.66.0F.W1 EF /r */
     {XIE_OP_VPXORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:253: vpsrlw | EVEX.128/256/512.66.0F.WIG D1 /r */
+    /* 30-evex.isa:254: vpsrlw | EVEX.128/256/512.66.0F.WIG D1 /r */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:254: vpsrld | EVEX.128/256/512.66.0F.W0 D2 /r */
+    /* 30-evex.isa:255: vpsrld | EVEX.128/256/512.66.0F.W0 D2 /r */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:255: vpsrlq | EVEX.128/256/512.66.0F.W1 D3 /r */
+    /* 30-evex.isa:256: vpsrlq | EVEX.128/256/512.66.0F.W1 D3 /r */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:256: vpsraw | EVEX.128/256/512.66.0F.WIG E1 /r */
+    /* 30-evex.isa:257: vpsraw | EVEX.128/256/512.66.0F.WIG E1 /r */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:257: vpsrad | EVEX.128/256/512.66.0F.W0 E2 /r */
+    /* 30-evex.isa:258: vpsrad | EVEX.128/256/512.66.0F.W0 E2 /r */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:258: vpsraq | EVEX.128/256/512.66.0F.W1 E2 /r */
+    /* 30-evex.isa:259: vpsraq | EVEX.128/256/512.66.0F.W1 E2 /r */
     {XIE_OP_VPSRAQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:259: vpsllw | EVEX.128/256/512.66.0F.WIG F1 /r */
+    /* 30-evex.isa:260: vpsllw | EVEX.128/256/512.66.0F.WIG F1 /r */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:260: vpslld | EVEX.128/256/512.66.0F.W0 F2 /r */
+    /* 30-evex.isa:261: vpslld | EVEX.128/256/512.66.0F.W0 F2 /r */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:261: vpsllq | EVEX.128/256/512.66.0F.W1 F3 /r */
+    /* 30-evex.isa:262: vpsllq | EVEX.128/256/512.66.0F.W1 F3 /r */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:262: vpsrlw | EVEX.128/256/512.66.0F.WIG 71 /2 */
+    /* 30-evex.isa:263: vpsrlw | EVEX.128/256/512.66.0F.WIG 71 /2 */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:263: vpsraw | EVEX.128/256/512.66.0F.WIG 71 /4 */
+    /* 30-evex.isa:264: vpsraw | EVEX.128/256/512.66.0F.WIG 71 /4 */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:264: vpsllw | EVEX.128/256/512.66.0F.WIG 71 /6 */
+    /* 30-evex.isa:265: vpsllw | EVEX.128/256/512.66.0F.WIG 71 /6 */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:265: vprord | EVEX.128/256/512.66.0F.W0 72 /0 */
+    /* 30-evex.isa:266: vprord | EVEX.128/256/512.66.0F.W0 72 /0 */
     {XIE_OP_VPRORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:266: vprorq | EVEX.128/256/512.66.0F.W1 72 /0 */
+    /* 30-evex.isa:267: vprorq | EVEX.128/256/512.66.0F.W1 72 /0 */
     {XIE_OP_VPRORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:267: vprold | EVEX.128/256/512.66.0F.W0 72 /1 */
+    /* 30-evex.isa:268: vprold | EVEX.128/256/512.66.0F.W0 72 /1 */
     {XIE_OP_VPROLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:268: vprolq | EVEX.128/256/512.66.0F.W1 72 /1 */
+    /* 30-evex.isa:269: vprolq | EVEX.128/256/512.66.0F.W1 72 /1 */
     {XIE_OP_VPROLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:269: vpsrld | EVEX.128/256/512.66.0F.W0 72 /2 */
+    /* 30-evex.isa:270: vpsrld | EVEX.128/256/512.66.0F.W0 72 /2 */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:270: vpsrad | EVEX.128/256/512.66.0F.W0 72 /4 */
+    /* 30-evex.isa:271: vpsrad | EVEX.128/256/512.66.0F.W0 72 /4 */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:271: vpsraq | EVEX.128/256/512.66.0F.W1 72 /4 */
+    /* 30-evex.isa:272: vpsraq | EVEX.128/256/512.66.0F.W1 72 /4 */
     {XIE_OP_VPSRAQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:272: vpslld | EVEX.128/256/512.66.0F.W0 72 /6 */
+    /* 30-evex.isa:273: vpslld | EVEX.128/256/512.66.0F.W0 72 /6 */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:273: vpsrlq | EVEX.128/256/512.66.0F.W1 73 /2 */
+    /* 30-evex.isa:274: vpsrlq | EVEX.128/256/512.66.0F.W1 73 /2 */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:274: vpsllq | EVEX.128/256/512.66.0F.W1 73 /6 */
+    /* 30-evex.isa:275: vpsllq | EVEX.128/256/512.66.0F.W1 73 /6 */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:275: vpsrldq | EVEX.128/256/512.66.0F.WIG 73 /3 */
+    /* 30-evex.isa:276: vpsrldq | EVEX.128/256/512.66.0F.WIG 73 /3 */
     {XIE_OP_VPSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:276: vpslldq | EVEX.128/256/512.66.0F.WIG 73 /7 */
+    /* 30-evex.isa:277: vpslldq | EVEX.128/256/512.66.0F.WIG 73 /7 */
     {XIE_OP_VPSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:277: vpshufd | EVEX.128/256/512.66.0F.W0 70 /r */
+    /* 30-evex.isa:278: vpshufd | EVEX.128/256/512.66.0F.W0 70 /r */
     {XIE_OP_VPSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:278: vpshufhw | EVEX.128/256/512.F3.0F.WIG 70 /r */
+    /* 30-evex.isa:279: vpshufhw | EVEX.128/256/512.F3.0F.WIG 70 /r */
     {XIE_OP_VPSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:279: vpshuflw | EVEX.128/256/512.F2.0F.WIG 70 /r */
+    /* 30-evex.isa:280: vpshuflw | EVEX.128/256/512.F2.0F.WIG 70 /r */
     {XIE_OP_VPSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:280: vpinsrw | EVEX.128.66.0F.WIG C4 /r reg */
+    /* 30-evex.isa:281: vpinsrw | EVEX.128.66.0F.WIG C4 /r reg */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:281: vpinsrw | EVEX.128.66.0F.WIG C4 /r mem */
+    /* 30-evex.isa:282: vpinsrw | EVEX.128.66.0F.WIG C4 /r mem */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:282: vpextrw | EVEX.128.66.0F.WIG C5 /r reg */
+    /* 30-evex.isa:283: vpextrw | EVEX.128.66.0F.WIG C5 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:285: vpshufb | EVEX.128/256/512.66.0F38.WIG 00 /r */
+    /* 30-evex.isa:286: vpshufb | EVEX.128/256/512.66.0F38.WIG 00 /r */
     {XIE_OP_VPSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:286: vpmaddubsw | EVEX.128/256/512.66.0F38.WIG 04 /r */
+    /* 30-evex.isa:287: vpmaddubsw | EVEX.128/256/512.66.0F38.WIG 04 /r */
     {XIE_OP_VPMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:287: vpmulhrsw | EVEX.128/256/512.66.0F38.WIG 0B /r */
+    /* 30-evex.isa:288: vpmulhrsw | EVEX.128/256/512.66.0F38.WIG 0B /r */
     {XIE_OP_VPMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:288: vpminsb | EVEX.128/256/512.66.0F38.WIG 38 /r */
+    /* 30-evex.isa:289: vpminsb | EVEX.128/256/512.66.0F38.WIG 38 /r */
     {XIE_OP_VPMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:289: vpminuw | EVEX.128/256/512.66.0F38.WIG 3A /r */
+    /* 30-evex.isa:290: vpminuw | EVEX.128/256/512.66.0F38.WIG 3A /r */
     {XIE_OP_VPMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:290: vpmaxsb | EVEX.128/256/512.66.0F38.WIG 3C /r */
+    /* 30-evex.isa:291: vpmaxsb | EVEX.128/256/512.66.0F38.WIG 3C /r */
     {XIE_OP_VPMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:291: vpmaxuw | EVEX.128/256/512.66.0F38.WIG 3E /r */
+    /* 30-evex.isa:292: vpmaxuw | EVEX.128/256/512.66.0F38.WIG 3E /r */
     {XIE_OP_VPMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:292: vpabsb | EVEX.128/256/512.66.0F38.WIG 1C /r */
+    /* 30-evex.isa:293: vpabsb | EVEX.128/256/512.66.0F38.WIG 1C /r */
     {XIE_OP_VPABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:293: vpabsw | EVEX.128/256/512.66.0F38.WIG 1D /r */
+    /* 30-evex.isa:294: vpabsw | EVEX.128/256/512.66.0F38.WIG 1D /r */
     {XIE_OP_VPABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:294: vpabsd | EVEX.128/256/512.66.0F38.W0 1E /r */
+    /* 30-evex.isa:295: vpabsd | EVEX.128/256/512.66.0F38.W0 1E /r */
     {XIE_OP_VPABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:295: vpabsq | EVEX.128/256/512.66.0F38.W1 1F /r */
+    /* 30-evex.isa:296: vpabsq | EVEX.128/256/512.66.0F38.W1 1F /r */
     {XIE_OP_VPABSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:296: vpermilps | EVEX.128/256/512.66.0F38.W0 0C /r */
+    /* 30-evex.isa:297: vpermilps | EVEX.128/256/512.66.0F38.W0 0C /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:297: vpermilpd | EVEX.128/256/512.66.0F38.W1 0D /r */
+    /* 30-evex.isa:298: vpermilpd | EVEX.128/256/512.66.0F38.W1 0D /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:298: vpsrlvw | EVEX.128/256/512.66.0F38.W1 10 /r */
+    /* 30-evex.isa:299: vpsrlvw | EVEX.128/256/512.66.0F38.W1 10 /r */
     {XIE_OP_VPSRLVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:299: vpsravw | EVEX.128/256/512.66.0F38.W1 11 /r */
+    /* 30-evex.isa:300: vpsravw | EVEX.128/256/512.66.0F38.W1 11 /r */
     {XIE_OP_VPSRAVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:300: vpsllvw | EVEX.128/256/512.66.0F38.W1 12 /r */
+    /* 30-evex.isa:301: vpsllvw | EVEX.128/256/512.66.0F38.W1 12 /r */
     {XIE_OP_VPSLLVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x12, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:301: vcvtph2ps | EVEX.128/256/512.66.0F38.W0 13 /r */
+    /* 30-evex.isa:302: vcvtph2ps | EVEX.128/256/512.66.0F38.W0 13 /r */
     {XIE_OP_VCVTPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:302: vprorvd | EVEX.128/256/512.66.0F38.W0 14 /r */
+    /* 30-evex.isa:303: vprorvd | EVEX.128/256/512.66.0F38.W0 14 /r */
     {XIE_OP_VPRORVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:303: vprorvq | EVEX.128/256/512.66.0F38.W1 14 /r */
+    /* 30-evex.isa:304: vprorvq | EVEX.128/256/512.66.0F38.W1 14 /r */
     {XIE_OP_VPRORVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:304: vprolvd | EVEX.128/256/512.66.0F38.W0 15 /r */
+    /* 30-evex.isa:305: vprolvd | EVEX.128/256/512.66.0F38.W0 15 /r */
     {XIE_OP_VPROLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:305: vprolvq | EVEX.128/256/512.66.0F38.W1 15 /r */
+    /* 30-evex.isa:306: vprolvq | EVEX.128/256/512.66.0F38.W1 15 /r */
     {XIE_OP_VPROLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:306: vpermps | EVEX.256/512.66.0F38.W0 16 /r */
+    /* 30-evex.isa:307: vpermps | EVEX.256/512.66.0F38.W0 16 /r */
     {XIE_OP_VPERMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:307: vpermpd | EVEX.256/512.66.0F38.W1 16 /r */
+    /* 30-evex.isa:308: vpermpd | EVEX.256/512.66.0F38.W1 16 /r */
     {XIE_OP_VPERMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:308: vpermd | EVEX.256/512.66.0F38.W0 36 /r */
+    /* 30-evex.isa:309: vpermd | EVEX.256/512.66.0F38.W0 36 /r */
     {XIE_OP_VPERMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x36, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:309: vpermq | EVEX.256/512.66.0F38.W1 36 /r */
+    /* 30-evex.isa:310: vpermq | EVEX.256/512.66.0F38.W1 36 /r */
     {XIE_OP_VPERMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x36, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:310: vpmovuswb | EVEX.128/256/512.F3.0F38.W0 10 /r */
+    /* 30-evex.isa:311: vpmovuswb | EVEX.128/256/512.F3.0F38.W0 10 /r */
     {XIE_OP_VPMOVUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x10, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:311: vpmovswb | EVEX.128/256/512.F3.0F38.W0 20 /r */
+    /* 30-evex.isa:312: vpmovswb | EVEX.128/256/512.F3.0F38.W0 20 /r */
     {XIE_OP_VPMOVSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x20, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:312: vpmovwb | EVEX.128/256/512.F3.0F38.W0 30 /r */
+    /* 30-evex.isa:313: vpmovwb | EVEX.128/256/512.F3.0F38.W0 30 /r */
     {XIE_OP_VPMOVWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x30, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:313: vpmovusdb | EVEX.128/256/512.F3.0F38.W0 11 /r */
+    /* 30-evex.isa:314: vpmovusdb | EVEX.128/256/512.F3.0F38.W0 11 /r */
     {XIE_OP_VPMOVUSDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x11, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:314: vpmovsdb | EVEX.128/256/512.F3.0F38.W0 21 /r */
+    /* 30-evex.isa:315: vpmovsdb | EVEX.128/256/512.F3.0F38.W0 21 /r */
     {XIE_OP_VPMOVSDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x21, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:315: vpmovdb | EVEX.128/256/512.F3.0F38.W0 31 /r */
+    /* 30-evex.isa:316: vpmovdb | EVEX.128/256/512.F3.0F38.W0 31 /r */
     {XIE_OP_VPMOVDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x31, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:316: vpmovusqb | EVEX.128/256/512.F3.0F38.W0 12 /r */
+    /* 30-evex.isa:317: vpmovusqb | EVEX.128/256/512.F3.0F38.W0 12 /r */
     {XIE_OP_VPMOVUSQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:317: vpmovsqb | EVEX.128/256/512.F3.0F38.W0 22 /r */
+    /* 30-evex.isa:318: vpmovsqb | EVEX.128/256/512.F3.0F38.W0 22 /r */
     {XIE_OP_VPMOVSQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x22, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:318: vpmovqb | EVEX.128/256/512.F3.0F38.W0 32 /r */
+    /* 30-evex.isa:319: vpmovqb | EVEX.128/256/512.F3.0F38.W0 32 /r */
     {XIE_OP_VPMOVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x32, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:319: vpmovusdw | EVEX.128/256/512.F3.0F38.W0 13 /r */
+    /* 30-evex.isa:320: vpmovusdw | EVEX.128/256/512.F3.0F38.W0 13 /r */
     {XIE_OP_VPMOVUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x13, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:320: vpmovsdw | EVEX.128/256/512.F3.0F38.W0 23 /r */
+    /* 30-evex.isa:321: vpmovsdw | EVEX.128/256/512.F3.0F38.W0 23 /r */
     {XIE_OP_VPMOVSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x23, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:321: vpmovdw | EVEX.128/256/512.F3.0F38.W0 33 /r */
+    /* 30-evex.isa:322: vpmovdw | EVEX.128/256/512.F3.0F38.W0 33 /r */
     {XIE_OP_VPMOVDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x33, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:322: vpmovusqw | EVEX.128/256/512.F3.0F38.W0 14 /r */
+    /* 30-evex.isa:323: vpmovusqw | EVEX.128/256/512.F3.0F38.W0 14 /r */
     {XIE_OP_VPMOVUSQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x14, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:323: vpmovsqw | EVEX.128/256/512.F3.0F38.W0 24 /r */
+    /* 30-evex.isa:324: vpmovsqw | EVEX.128/256/512.F3.0F38.W0 24 /r */
     {XIE_OP_VPMOVSQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x24, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:324: vpmovqw | EVEX.128/256/512.F3.0F38.W0 34 /r */
+    /* 30-evex.isa:325: vpmovqw | EVEX.128/256/512.F3.0F38.W0 34 /r */
     {XIE_OP_VPMOVQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x34, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:325: vpmovusqd | EVEX.128/256/512.F3.0F38.W0 15 /r */
+    /* 30-evex.isa:326: vpmovusqd | EVEX.128/256/512.F3.0F38.W0 15 /r */
     {XIE_OP_VPMOVUSQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x15, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:326: vpmovsqd | EVEX.128/256/512.F3.0F38.W0 25 /r */
+    /* 30-evex.isa:327: vpmovsqd | EVEX.128/256/512.F3.0F38.W0 25 /r */
     {XIE_OP_VPMOVSQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x25, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:327: vpmovqd | EVEX.128/256/512.F3.0F38.W0 35 /r */
+    /* 30-evex.isa:328: vpmovqd | EVEX.128/256/512.F3.0F38.W0 35 /r */
     {XIE_OP_VPMOVQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x35, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:328: vpmovsxbw | EVEX.128/256/512.66.0F38.WIG 20 /r */
+    /* 30-evex.isa:329: vpmovsxbw | EVEX.128/256/512.66.0F38.WIG 20 /r */
     {XIE_OP_VPMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:329: vpmovsxbd | EVEX.128/256/512.66.0F38.WIG 21 /r */
+    /* 30-evex.isa:330: vpmovsxbd | EVEX.128/256/512.66.0F38.WIG 21 /r */
     {XIE_OP_VPMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:330: vpmovsxbq | EVEX.128/256/512.66.0F38.WIG 22 /r */
+    /* 30-evex.isa:331: vpmovsxbq | EVEX.128/256/512.66.0F38.WIG 22 /r */
     {XIE_OP_VPMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:331: vpmovsxwd | EVEX.128/256/512.66.0F38.WIG 23 /r */
+    /* 30-evex.isa:332: vpmovsxwd | EVEX.128/256/512.66.0F38.WIG 23 /r */
     {XIE_OP_VPMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:332: vpmovsxwq | EVEX.128/256/512.66.0F38.WIG 24 /r */
+    /* 30-evex.isa:333: vpmovsxwq | EVEX.128/256/512.66.0F38.WIG 24 /r */
     {XIE_OP_VPMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:333: vpmovsxdq | EVEX.128/256/512.66.0F38.W0 25 /r */
+    /* 30-evex.isa:334: vpmovsxdq | EVEX.128/256/512.66.0F38.W0 25 /r */
     {XIE_OP_VPMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:334: vpmovzxbw | EVEX.128/256/512.66.0F38.WIG 30 /r */
+    /* 30-evex.isa:335: vpmovzxbw | EVEX.128/256/512.66.0F38.WIG 30 /r */
     {XIE_OP_VPMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:335: vpmovzxbd | EVEX.128/256/512.66.0F38.WIG 31 /r */
+    /* 30-evex.isa:336: vpmovzxbd | EVEX.128/256/512.66.0F38.WIG 31 /r */
     {XIE_OP_VPMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:336: vpmovzxbq | EVEX.128/256/512.66.0F38.WIG 32 /r */
+    /* 30-evex.isa:337: vpmovzxbq | EVEX.128/256/512.66.0F38.WIG 32 /r */
     {XIE_OP_VPMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:337: vpmovzxwd | EVEX.128/256/512.66.0F38.WIG 33 /r */
+    /* 30-evex.isa:338: vpmovzxwd | EVEX.128/256/512.66.0F38.WIG 33 /r */
     {XIE_OP_VPMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:338: vpmovzxwq | EVEX.128/256/512.66.0F38.WIG 34 /r */
+    /* 30-evex.isa:339: vpmovzxwq | EVEX.128/256/512.66.0F38.WIG 34 /r */
     {XIE_OP_VPMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:339: vpmovzxdq | EVEX.128/256/512.66.0F38.W0 35 /r */
+    /* 30-evex.isa:340: vpmovzxdq | EVEX.128/256/512.66.0F38.W0 35 /r */
     {XIE_OP_VPMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:340: vbroadcastss | EVEX.128/256/512.66.0F38.W0 18 /r */
+    /* 30-evex.isa:341: vbroadcastss | EVEX.128/256/512.66.0F38.W0 18 /r */
     {XIE_OP_VBROADCASTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:341: vbroadcastf32x2 | EVEX.256/512.66.0F38.W0 19 /r */
+    /* 30-evex.isa:342: vbroadcastf32x2 | EVEX.256/512.66.0F38.W0 19 /r */
     {XIE_OP_VBROADCASTF32X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:342: vbroadcastsd | EVEX.256/512.66.0F38.W1 19 /r */
+    /* 30-evex.isa:343: vbroadcastsd | EVEX.256/512.66.0F38.W1 19 /r */
     {XIE_OP_VBROADCASTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:343: vbroadcastf32x4 | EVEX.256/512.66.0F38.W0 1A /r mem */
+    /* 30-evex.isa:344: vbroadcastf32x4 | EVEX.256/512.66.0F38.W0 1A /r mem */
     {XIE_OP_VBROADCASTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:344: vbroadcastf64x2 | EVEX.256/512.66.0F38.W1 1A /r mem */
+    /* 30-evex.isa:345: vbroadcastf64x2 | EVEX.256/512.66.0F38.W1 1A /r mem */
     {XIE_OP_VBROADCASTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x1a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:345: vbroadcastf32x8 | EVEX.512.66.0F38.W0 1B /r mem */
+    /* 30-evex.isa:346: vbroadcastf32x8 | EVEX.512.66.0F38.W0 1B /r mem */
     {XIE_OP_VBROADCASTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x1b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:346: vbroadcastf64x4 | EVEX.512.66.0F38.W1 1B /r mem */
+    /* 30-evex.isa:347: vbroadcastf64x4 | EVEX.512.66.0F38.W1 1B /r mem */
     {XIE_OP_VBROADCASTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:347: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 58 /r */
+    /* 30-evex.isa:348: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 58 /r */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:348: vbroadcasti32x2 | EVEX.128/256/512.66.0F38.W0 59 /r */
+    /* 30-evex.isa:349: vbroadcasti32x2 | EVEX.128/256/512.66.0F38.W0 59 /r */
     {XIE_OP_VBROADCASTI32X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:349: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 59 /r */
+    /* 30-evex.isa:350: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 59 /r */
     {XIE_OP_VPBROADCASTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:350: vbroadcasti32x4 | EVEX.256/512.66.0F38.W0 5A /r mem */
+    /* 30-evex.isa:351: vbroadcasti32x4 | EVEX.256/512.66.0F38.W0 5A /r mem */
     {XIE_OP_VBROADCASTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x5a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:351: vbroadcasti64x2 | EVEX.256/512.66.0F38.W1 5A /r mem */
+    /* 30-evex.isa:352: vbroadcasti64x2 | EVEX.256/512.66.0F38.W1 5A /r mem */
     {XIE_OP_VBROADCASTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x5a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:352: vbroadcasti32x8 | EVEX.512.66.0F38.W0 5B /r mem */
+    /* 30-evex.isa:353: vbroadcasti32x8 | EVEX.512.66.0F38.W0 5B /r mem */
     {XIE_OP_VBROADCASTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x5b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:353: vbroadcasti64x4 | EVEX.512.66.0F38.W1 5B /r mem */
+    /* 30-evex.isa:354: vbroadcasti64x4 | EVEX.512.66.0F38.W1 5B /r mem */
     {XIE_OP_VBROADCASTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x5b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:354: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 78 /r */
+    /* 30-evex.isa:355: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 78 /r */
     {XIE_OP_VPBROADCASTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:355: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 79 /r */
+    /* 30-evex.isa:356: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 79 /r */
     {XIE_OP_VPBROADCASTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:356: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 7A /r reg */
+    /* 30-evex.isa:357: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 7A /r reg */
     {XIE_OP_VPBROADCASTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x7a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:357: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 7B /r reg */
+    /* 30-evex.isa:358: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 7B /r reg */
     {XIE_OP_VPBROADCASTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x7b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:358: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 7C /r reg */
+    /* 30-evex.isa:359: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 7C /r reg */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:359: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 7C /r reg */
+    /* 30-evex.isa:360: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 7C /r reg */
     {XIE_OP_VPBROADCASTQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:360: vpbroadcastd | EVEX.128/256/512.66.0F38.W1 7C /r reg */
+    /* 30-evex.isa:361: vpbroadcastd | EVEX.128/256/512.66.0F38.W1 7C /r reg */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:361: vptestmb | EVEX.128/256/512.66.0F38.W0 26 /r */
+    /* 30-evex.isa:362: vptestmb | EVEX.128/256/512.66.0F38.W0 26 /r */
     {XIE_OP_VPTESTMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:362: vptestmw | EVEX.128/256/512.66.0F38.W1 26 /r */
+    /* 30-evex.isa:363: vptestmw | EVEX.128/256/512.66.0F38.W1 26 /r */
     {XIE_OP_VPTESTMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:363: vptestnmb | EVEX.128/256/512.F3.0F38.W0 26 /r */
+    /* 30-evex.isa:364: vptestnmb | EVEX.128/256/512.F3.0F38.W0 26 /r */
     {XIE_OP_VPTESTNMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:364: vptestnmw | EVEX.128/256/512.F3.0F38.W1 26 /r */
+    /* 30-evex.isa:365: vptestnmw | EVEX.128/256/512.F3.0F38.W1 26 /r */
     {XIE_OP_VPTESTNMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:365: vptestmd | EVEX.128/256/512.66.0F38.W0 27 /r */
+    /* 30-evex.isa:366: vptestmd | EVEX.128/256/512.66.0F38.W0 27 /r */
     {XIE_OP_VPTESTMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:366: vptestmq | EVEX.128/256/512.66.0F38.W1 27 /r */
+    /* 30-evex.isa:367: vptestmq | EVEX.128/256/512.66.0F38.W1 27 /r */
     {XIE_OP_VPTESTMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:367: vptestnmd | EVEX.128/256/512.F3.0F38.W0 27 /r */
+    /* 30-evex.isa:368: vptestnmd | EVEX.128/256/512.F3.0F38.W0 27 /r */
     {XIE_OP_VPTESTNMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:368: vptestnmq | EVEX.128/256/512.F3.0F38.W1 27 /r */
+    /* 30-evex.isa:369: vptestnmq | EVEX.128/256/512.F3.0F38.W1 27 /r */
     {XIE_OP_VPTESTNMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:369: vpmuldq | EVEX.128/256/512.66.0F38.W1 28 /r */
+    /* 30-evex.isa:370: vpmuldq | EVEX.128/256/512.66.0F38.W1 28 /r */
     {XIE_OP_VPMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:370: vpcmpeqq | EVEX.128/256/512.66.0F38.W1 29 /r */
+    /* 30-evex.isa:371: vpcmpeqq | EVEX.128/256/512.66.0F38.W1 29 /r */
     {XIE_OP_VPCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:371: vpcmpgtq | EVEX.128/256/512.66.0F38.W1 37 /r */
+    /* 30-evex.isa:372: vpcmpgtq | EVEX.128/256/512.66.0F38.W1 37 /r */
     {XIE_OP_VPCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:372: vpmovm2b | EVEX.128/256/512.F3.0F38.W0 28 /r reg */
+    /* 30-evex.isa:373: vpmovm2b | EVEX.128/256/512.F3.0F38.W0 28 /r reg */
     {XIE_OP_VPMOVM2B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x28, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:373: vpmovm2w | EVEX.128/256/512.F3.0F38.W1 28 /r reg */
+    /* 30-evex.isa:374: vpmovm2w | EVEX.128/256/512.F3.0F38.W1 28 /r reg */
     {XIE_OP_VPMOVM2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x28, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:374: vpmovb2m | EVEX.128/256/512.F3.0F38.W0 29 /r reg */
+    /* 30-evex.isa:375: vpmovb2m | EVEX.128/256/512.F3.0F38.W0 29 /r reg */
     {XIE_OP_VPMOVB2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x29, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:375: vpmovw2m | EVEX.128/256/512.F3.0F38.W1 29 /r reg */
+    /* 30-evex.isa:376: vpmovw2m | EVEX.128/256/512.F3.0F38.W1 29 /r reg */
     {XIE_OP_VPMOVW2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x29, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:376: vpmovm2d | EVEX.128/256/512.F3.0F38.W0 38 /r reg */
+    /* 30-evex.isa:377: vpmovm2d | EVEX.128/256/512.F3.0F38.W0 38 /r reg */
     {XIE_OP_VPMOVM2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x38, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:377: vpmovm2q | EVEX.128/256/512.F3.0F38.W1 38 /r reg */
+    /* 30-evex.isa:378: vpmovm2q | EVEX.128/256/512.F3.0F38.W1 38 /r reg */
     {XIE_OP_VPMOVM2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x38, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:378: vpmovd2m | EVEX.128/256/512.F3.0F38.W0 39 /r reg */
+    /* 30-evex.isa:379: vpmovd2m | EVEX.128/256/512.F3.0F38.W0 39 /r reg */
     {XIE_OP_VPMOVD2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:379: vpmovq2m | EVEX.128/256/512.F3.0F38.W1 39 /r reg */
+    /* 30-evex.isa:380: vpmovq2m | EVEX.128/256/512.F3.0F38.W1 39 /r reg */
     {XIE_OP_VPMOVQ2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:380: vpbroadcastmb2q | EVEX.128/256/512.F3.0F38.W1 2A /r reg */
+    /* 30-evex.isa:381: vpbroadcastmb2q | EVEX.128/256/512.F3.0F38.W1 2A /r reg */
     {XIE_OP_VPBROADCASTMB2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:381: vpbroadcastmw2d | EVEX.128/256/512.F3.0F38.W0 3A /r reg */
+    /* 30-evex.isa:382: vpbroadcastmw2d | EVEX.128/256/512.F3.0F38.W0 3A /r reg */
     {XIE_OP_VPBROADCASTMW2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x3a, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:382: vpackusdw | EVEX.128/256/512.66.0F38.W0 2B /r */
+    /* 30-evex.isa:383: vpackusdw | EVEX.128/256/512.66.0F38.W0 2B /r */
     {XIE_OP_VPACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:383: vscalefps | EVEX.128/256/512.66.0F38.W0 2C /r */
+    /* 30-evex.isa:384: vscalefps | EVEX.128/256/512.66.0F38.W0 2C /r */
     {XIE_OP_VSCALEFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:384: vscalefpd | EVEX.128/256/512.66.0F38.W1 2C /r */
+    /* 30-evex.isa:385: vscalefpd | EVEX.128/256/512.66.0F38.W1 2C /r */
     {XIE_OP_VSCALEFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:385: vscalefss | EVEX.LIG.66.0F38.W0 2D /r */
+    /* 30-evex.isa:386: vscalefss | EVEX.LIG.66.0F38.W0 2D /r */
     {XIE_OP_VSCALEFSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:386: vscalefsd | EVEX.LIG.66.0F38.W1 2D /r */
+    /* 30-evex.isa:387: vscalefsd | EVEX.LIG.66.0F38.W1 2D /r */
     {XIE_OP_VSCALEFSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:387: vpminsd | EVEX.128/256/512.66.0F38.W0 39 /r */
+    /* 30-evex.isa:388: vpminsd | EVEX.128/256/512.66.0F38.W0 39 /r */
     {XIE_OP_VPMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:388: vpminsq | EVEX.128/256/512.66.0F38.W1 39 /r */
+    /* 30-evex.isa:389: vpminsq | EVEX.128/256/512.66.0F38.W1 39 /r */
     {XIE_OP_VPMINSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:389: vpminud | EVEX.128/256/512.66.0F38.W0 3B /r */
+    /* 30-evex.isa:390: vpminud | EVEX.128/256/512.66.0F38.W0 3B /r */
     {XIE_OP_VPMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:390: vpminuq | EVEX.128/256/512.66.0F38.W1 3B /r */
+    /* 30-evex.isa:391: vpminuq | EVEX.128/256/512.66.0F38.W1 3B /r */
     {XIE_OP_VPMINUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:391: vpmaxsd | EVEX.128/256/512.66.0F38.W0 3D /r */
+    /* 30-evex.isa:392: vpmaxsd | EVEX.128/256/512.66.0F38.W0 3D /r */
     {XIE_OP_VPMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:392: vpmaxsq | EVEX.128/256/512.66.0F38.W1 3D /r */
+    /* 30-evex.isa:393: vpmaxsq | EVEX.128/256/512.66.0F38.W1 3D /r */
     {XIE_OP_VPMAXSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:393: vpmaxud | EVEX.128/256/512.66.0F38.W0 3F /r */
+    /* 30-evex.isa:394: vpmaxud | EVEX.128/256/512.66.0F38.W0 3F /r */
     {XIE_OP_VPMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:394: vpmaxuq | EVEX.128/256/512.66.0F38.W1 3F /r */
+    /* 30-evex.isa:395: vpmaxuq | EVEX.128/256/512.66.0F38.W1 3F /r */
     {XIE_OP_VPMAXUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:395: vpmulld | EVEX.128/256/512.66.0F38.W0 40 /r */
+    /* 30-evex.isa:396: vpmulld | EVEX.128/256/512.66.0F38.W0 40 /r */
     {XIE_OP_VPMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:396: vpmullq | EVEX.128/256/512.66.0F38.W1 40 /r */
+    /* 30-evex.isa:397: vpmullq | EVEX.128/256/512.66.0F38.W1 40 /r */
     {XIE_OP_VPMULLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:397: vgetexpps | EVEX.128/256/512.66.0F38.W0 42 /r */
+    /* 30-evex.isa:398: vgetexpps | EVEX.128/256/512.66.0F38.W0 42 /r */
     {XIE_OP_VGETEXPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:398: vgetexppd | EVEX.128/256/512.66.0F38.W1 42 /r */
+    /* 30-evex.isa:399: vgetexppd | EVEX.128/256/512.66.0F38.W1 42 /r */
     {XIE_OP_VGETEXPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:399: vgetexpss | EVEX.LIG.66.0F38.W0 43 /r */
+    /* 30-evex.isa:400: vgetexpss | EVEX.LIG.66.0F38.W0 43 /r */
     {XIE_OP_VGETEXPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:400: vgetexpsd | EVEX.LIG.66.0F38.W1 43 /r */
+    /* 30-evex.isa:401: vgetexpsd | EVEX.LIG.66.0F38.W1 43 /r */
     {XIE_OP_VGETEXPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:401: vplzcntd | EVEX.128/256/512.66.0F38.W0 44 /r */
+    /* 30-evex.isa:402: vplzcntd | EVEX.128/256/512.66.0F38.W0 44 /r */
     {XIE_OP_VPLZCNTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:402: vplzcntq | EVEX.128/256/512.66.0F38.W1 44 /r */
+    /* 30-evex.isa:403: vplzcntq | EVEX.128/256/512.66.0F38.W1 44 /r */
     {XIE_OP_VPLZCNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:403: vpconflictd | EVEX.128/256/512.66.0F38.W0 C4 /r */
+    /* 30-evex.isa:404: vpconflictd | EVEX.128/256/512.66.0F38.W0 C4 /r */
     {XIE_OP_VPCONFLICTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0xc4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:404: vpconflictq | EVEX.128/256/512.66.0F38.W1 C4 /r */
+    /* 30-evex.isa:405: vpconflictq | EVEX.128/256/512.66.0F38.W1 C4 /r */
     {XIE_OP_VPCONFLICTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0xc4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:405: vpsrlvd | EVEX.128/256/512.66.0F38.W0 45 /r */
+    /* 30-evex.isa:406: vpsrlvd | EVEX.128/256/512.66.0F38.W0 45 /r */
     {XIE_OP_VPSRLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:406: vpsrlvq | EVEX.128/256/512.66.0F38.W1 45 /r */
+    /* 30-evex.isa:407: vpsrlvq | EVEX.128/256/512.66.0F38.W1 45 /r */
     {XIE_OP_VPSRLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:407: vpsravd | EVEX.128/256/512.66.0F38.W0 46 /r */
+    /* 30-evex.isa:408: vpsravd | EVEX.128/256/512.66.0F38.W0 46 /r */
     {XIE_OP_VPSRAVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:408: vpsravq | EVEX.128/256/512.66.0F38.W1 46 /r */
+    /* 30-evex.isa:409: vpsravq | EVEX.128/256/512.66.0F38.W1 46 /r */
     {XIE_OP_VPSRAVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:409: vpsllvd | EVEX.128/256/512.66.0F38.W0 47 /r */
+    /* 30-evex.isa:410: vpsllvd | EVEX.128/256/512.66.0F38.W0 47 /r */
     {XIE_OP_VPSLLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:410: vpsllvq | EVEX.128/256/512.66.0F38.W1 47 /r */
+    /* 30-evex.isa:411: vpsllvq | EVEX.128/256/512.66.0F38.W1 47 /r */
     {XIE_OP_VPSLLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:411: vrcp14ps | EVEX.128/256/512.66.0F38.W0 4C /r */
+    /* 30-evex.isa:412: vrcp14ps | EVEX.128/256/512.66.0F38.W0 4C /r */
     {XIE_OP_VRCP14PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:412: vrcp14pd | EVEX.128/256/512.66.0F38.W1 4C /r */
+    /* 30-evex.isa:413: vrcp14pd | EVEX.128/256/512.66.0F38.W1 4C /r */
     {XIE_OP_VRCP14PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:413: vrcp14ss | EVEX.LIG.66.0F38.W0 4D /r */
+    /* 30-evex.isa:414: vrcp14ss | EVEX.LIG.66.0F38.W0 4D /r */
     {XIE_OP_VRCP14SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:414: vrcp14sd | EVEX.LIG.66.0F38.W1 4D /r */
+    /* 30-evex.isa:415: vrcp14sd | EVEX.LIG.66.0F38.W1 4D /r */
     {XIE_OP_VRCP14SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:415: vrsqrt14ps | EVEX.128/256/512.66.0F38.W0 4E /r */
+    /* 30-evex.isa:416: vrsqrt14ps | EVEX.128/256/512.66.0F38.W0 4E /r */
     {XIE_OP_VRSQRT14PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:416: vrsqrt14pd | EVEX.128/256/512.66.0F38.W1 4E /r */
+    /* 30-evex.isa:417: vrsqrt14pd | EVEX.128/256/512.66.0F38.W1 4E /r */
     {XIE_OP_VRSQRT14PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:417: vrsqrt14ss | EVEX.LIG.66.0F38.W0 4F /r */
+    /* 30-evex.isa:418: vrsqrt14ss | EVEX.LIG.66.0F38.W0 4F /r */
     {XIE_OP_VRSQRT14SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:418: vrsqrt14sd | EVEX.LIG.66.0F38.W1 4F /r */
+    /* 30-evex.isa:419: vrsqrt14sd | EVEX.LIG.66.0F38.W1 4F /r */
     {XIE_OP_VRSQRT14SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:419: vpdpbusd | EVEX.128/256/512.66.0F38.W0 50 /r */
+    /* 30-evex.isa:420: vpdpbusd | EVEX.128/256/512.66.0F38.W0 50 /r */
     {XIE_OP_VPDPBUSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:420: vpdpbusds | EVEX.128/256/512.66.0F38.W0 51 /r */
+    /* 30-evex.isa:421: vpdpbusds | EVEX.128/256/512.66.0F38.W0 51 /r */
     {XIE_OP_VPDPBUSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:421: vpdpwssd | EVEX.128/256/512.66.0F38.W0 52 /r */
+    /* 30-evex.isa:422: vpdpwssd | EVEX.128/256/512.66.0F38.W0 52 /r */
     {XIE_OP_VPDPWSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:422: vpdpwssds | EVEX.128/256/512.66.0F38.W0 53 /r */
+    /* 30-evex.isa:423: vpdpwssds | EVEX.128/256/512.66.0F38.W0 53 /r */
     {XIE_OP_VPDPWSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x53, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:423: vpopcntb | EVEX.128/256/512.66.0F38.W0 54 /r */
+    /* 30-evex.isa:424: vpopcntb | EVEX.128/256/512.66.0F38.W0 54 /r */
     {XIE_OP_VPOPCNTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BITALG, 0}, XIEI_ENC_EVEX, 2, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:424: vpopcntw | EVEX.128/256/512.66.0F38.W1 54 /r */
+    /* 30-evex.isa:425: vpopcntw | EVEX.128/256/512.66.0F38.W1 54 /r */
     {XIE_OP_VPOPCNTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BITALG, 0}, XIEI_ENC_EVEX, 2, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:425: vpopcntd | EVEX.128/256/512.66.0F38.W0 55 /r */
+    /* 30-evex.isa:426: vpopcntd | EVEX.128/256/512.66.0F38.W0 55 /r */
     {XIE_OP_VPOPCNTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VPOPCNTDQ, 0}, XIEI_ENC_EVEX, 2, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:426: vpopcntq | EVEX.128/256/512.66.0F38.W1 55 /r */
+    /* 30-evex.isa:427: vpopcntq | EVEX.128/256/512.66.0F38.W1 55 /r */
     {XIE_OP_VPOPCNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VPOPCNTDQ, 0}, XIEI_ENC_EVEX, 2, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:427: vpshufbitqmb | EVEX.128/256/512.66.0F38.W0 8F /r */
+    /* 30-evex.isa:428: vpshufbitqmb | EVEX.128/256/512.66.0F38.W0 8F /r */
     {XIE_OP_VPSHUFBITQMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BITALG, 0}, XIEI_ENC_EVEX, 2, 0x8f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:428: vpexpandb | EVEX.128/256/512.66.0F38.W0 62 /r */
+    /* 30-evex.isa:429: vpexpandb | EVEX.128/256/512.66.0F38.W0 62 /r */
     {XIE_OP_VPEXPANDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:429: vpexpandw | EVEX.128/256/512.66.0F38.W1 62 /r */
+    /* 30-evex.isa:430: vpexpandw | EVEX.128/256/512.66.0F38.W1 62 /r */
     {XIE_OP_VPEXPANDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:430: vpcompressb | EVEX.128/256/512.66.0F38.W0 63 /r */
+    /* 30-evex.isa:431: vpcompressb | EVEX.128/256/512.66.0F38.W0 63 /r */
     {XIE_OP_VPCOMPRESSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:431: vpcompressw | EVEX.128/256/512.66.0F38.W1 63 /r */
+    /* 30-evex.isa:432: vpcompressw | EVEX.128/256/512.66.0F38.W1 63 /r */
     {XIE_OP_VPCOMPRESSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:432: vexpandps | EVEX.128/256/512.66.0F38.W0 88 /r */
+    /* 30-evex.isa:433: vexpandps | EVEX.128/256/512.66.0F38.W0 88 /r */
     {XIE_OP_VEXPANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x88, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:433: vexpandpd | EVEX.128/256/512.66.0F38.W1 88 /r */
+    /* 30-evex.isa:434: vexpandpd | EVEX.128/256/512.66.0F38.W1 88 /r */
     {XIE_OP_VEXPANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x88, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:434: vpexpandd | EVEX.128/256/512.66.0F38.W0 89 /r */
+    /* 30-evex.isa:435: vpexpandd | EVEX.128/256/512.66.0F38.W0 89 /r */
     {XIE_OP_VPEXPANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x89, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:435: vpexpandq | EVEX.128/256/512.66.0F38.W1 89 /r */
+    /* 30-evex.isa:436: vpexpandq | EVEX.128/256/512.66.0F38.W1 89 /r */
     {XIE_OP_VPEXPANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x89, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:436: vcompressps | EVEX.128/256/512.66.0F38.W0 8A /r */
+    /* 30-evex.isa:437: vcompressps | EVEX.128/256/512.66.0F38.W0 8A /r */
     {XIE_OP_VCOMPRESSPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:437: vcompresspd | EVEX.128/256/512.66.0F38.W1 8A /r */
+    /* 30-evex.isa:438: vcompresspd | EVEX.128/256/512.66.0F38.W1 8A /r */
     {XIE_OP_VCOMPRESSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:438: vpcompressd | EVEX.128/256/512.66.0F38.W0 8B /r */
+    /* 30-evex.isa:439: vpcompressd | EVEX.128/256/512.66.0F38.W0 8B /r */
     {XIE_OP_VPCOMPRESSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:439: vpcompressq | EVEX.128/256/512.66.0F38.W1 8B /r */
+    /* 30-evex.isa:440: vpcompressq | EVEX.128/256/512.66.0F38.W1 8B /r */
     {XIE_OP_VPCOMPRESSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:440: vpblendmd | EVEX.128/256/512.66.0F38.W0 64 /r */
+    /* 30-evex.isa:441: vpblendmd | EVEX.128/256/512.66.0F38.W0 64 /r */
     {XIE_OP_VPBLENDMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:441: vpblendmq | EVEX.128/256/512.66.0F38.W1 64 /r */
+    /* 30-evex.isa:442: vpblendmq | EVEX.128/256/512.66.0F38.W1 64 /r */
     {XIE_OP_VPBLENDMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:442: vblendmps | EVEX.128/256/512.66.0F38.W0 65 /r */
+    /* 30-evex.isa:443: vblendmps | EVEX.128/256/512.66.0F38.W0 65 /r */
     {XIE_OP_VBLENDMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:443: vblendmpd | EVEX.128/256/512.66.0F38.W1 65 /r */
+    /* 30-evex.isa:444: vblendmpd | EVEX.128/256/512.66.0F38.W1 65 /r */
     {XIE_OP_VBLENDMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:444: vpblendmb | EVEX.128/256/512.66.0F38.W0 66 /r */
+    /* 30-evex.isa:445: vpblendmb | EVEX.128/256/512.66.0F38.W0 66 /r */
     {XIE_OP_VPBLENDMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:445: vpblendmw | EVEX.128/256/512.66.0F38.W1 66 /r */
+    /* 30-evex.isa:446: vpblendmw | EVEX.128/256/512.66.0F38.W1 66 /r */
     {XIE_OP_VPBLENDMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:446: vp2intersectd | EVEX.128/256/512.F2.0F38.W0 68 /r */
+    /* 30-evex.isa:447: vp2intersectd | EVEX.128/256/512.F2.0F38.W0 68 /r */
     {XIE_OP_VP2INTERSECTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VP2INTERSECT, 0}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:447: vp2intersectq | EVEX.128/256/512.F2.0F38.W1 68 /r */
+    /* 30-evex.isa:448: vp2intersectq | EVEX.128/256/512.F2.0F38.W1 68 /r */
     {XIE_OP_VP2INTERSECTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VP2INTERSECT, 0}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:448: vpshldvw | EVEX.128/256/512.66.0F38.W1 70 /r */
+    /* 30-evex.isa:449: vpshldvw | EVEX.128/256/512.66.0F38.W1 70 /r */
     {XIE_OP_VPSHLDVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:449: vpshldvd | EVEX.128/256/512.66.0F38.W0 71 /r */
+    /* 30-evex.isa:450: vpshldvd | EVEX.128/256/512.66.0F38.W0 71 /r */
     {XIE_OP_VPSHLDVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:450: vpshldvq | EVEX.128/256/512.66.0F38.W1 71 /r */
+    /* 30-evex.isa:451: vpshldvq | EVEX.128/256/512.66.0F38.W1 71 /r */
     {XIE_OP_VPSHLDVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:451: vpshrdvw | EVEX.128/256/512.66.0F38.W1 72 /r */
+    /* 30-evex.isa:452: vpshrdvw | EVEX.128/256/512.66.0F38.W1 72 /r */
     {XIE_OP_VPSHRDVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:452: vpshrdvd | EVEX.128/256/512.66.0F38.W0 73 /r */
+    /* 30-evex.isa:453: vpshrdvd | EVEX.128/256/512.66.0F38.W0 73 /r */
     {XIE_OP_VPSHRDVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:453: vpshrdvq | EVEX.128/256/512.66.0F38.W1 73 /r */
+    /* 30-evex.isa:454: vpshrdvq | EVEX.128/256/512.66.0F38.W1 73 /r */
     {XIE_OP_VPSHRDVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:454: vpermi2b | EVEX.128/256/512.66.0F38.W0 75 /r */
+    /* 30-evex.isa:455: vpermi2b | EVEX.128/256/512.66.0F38.W0 75 /r */
     {XIE_OP_VPERMI2B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:455: vpermi2w | EVEX.128/256/512.66.0F38.W1 75 /r */
+    /* 30-evex.isa:456: vpermi2w | EVEX.128/256/512.66.0F38.W1 75 /r */
     {XIE_OP_VPERMI2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:456: vpermi2d | EVEX.128/256/512.66.0F38.W0 76 /r */
+    /* 30-evex.isa:457: vpermi2d | EVEX.128/256/512.66.0F38.W0 76 /r */
     {XIE_OP_VPERMI2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:457: vpermi2q | EVEX.128/256/512.66.0F38.W1 76 /r */
+    /* 30-evex.isa:458: vpermi2q | EVEX.128/256/512.66.0F38.W1 76 /r */
     {XIE_OP_VPERMI2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:458: vpermi2ps | EVEX.128/256/512.66.0F38.W0 77 /r */
+    /* 30-evex.isa:459: vpermi2ps | EVEX.128/256/512.66.0F38.W0 77 /r */
     {XIE_OP_VPERMI2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x77, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:459: vpermi2pd | EVEX.128/256/512.66.0F38.W1 77 /r */
+    /* 30-evex.isa:460: vpermi2pd | EVEX.128/256/512.66.0F38.W1 77 /r */
     {XIE_OP_VPERMI2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x77, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:460: vpermt2b | EVEX.128/256/512.66.0F38.W0 7D /r */
+    /* 30-evex.isa:461: vpermt2b | EVEX.128/256/512.66.0F38.W0 7D /r */
     {XIE_OP_VPERMT2B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:461: vpermt2w | EVEX.128/256/512.66.0F38.W1 7D /r */
+    /* 30-evex.isa:462: vpermt2w | EVEX.128/256/512.66.0F38.W1 7D /r */
     {XIE_OP_VPERMT2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:462: vpermt2d | EVEX.128/256/512.66.0F38.W0 7E /r */
+    /* 30-evex.isa:463: vpermt2d | EVEX.128/256/512.66.0F38.W0 7E /r */
     {XIE_OP_VPERMT2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:463: vpermt2q | EVEX.128/256/512.66.0F38.W1 7E /r */
+    /* 30-evex.isa:464: vpermt2q | EVEX.128/256/512.66.0F38.W1 7E /r */
     {XIE_OP_VPERMT2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:464: vpermt2ps | EVEX.128/256/512.66.0F38.W0 7F /r */
+    /* 30-evex.isa:465: vpermt2ps | EVEX.128/256/512.66.0F38.W0 7F /r */
     {XIE_OP_VPERMT2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:465: vpermt2pd | EVEX.128/256/512.66.0F38.W1 7F /r */
+    /* 30-evex.isa:466: vpermt2pd | EVEX.128/256/512.66.0F38.W1 7F /r */
     {XIE_OP_VPERMT2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:466: vpmultishiftqb | EVEX.128/256/512.66.0F38.W1 83 /r */
+    /* 30-evex.isa:467: vpmultishiftqb | EVEX.128/256/512.66.0F38.W1 83 /r */
     {XIE_OP_VPMULTISHIFTQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x83, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:467: vpermb | EVEX.128/256/512.66.0F38.W0 8D /r */
+    /* 30-evex.isa:468: vpermb | EVEX.128/256/512.66.0F38.W0 8D /r */
     {XIE_OP_VPERMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x8d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:468: vpermw | EVEX.128/256/512.66.0F38.W1 8D /r */
+    /* 30-evex.isa:469: vpermw | EVEX.128/256/512.66.0F38.W1 8D /r */
     {XIE_OP_VPERMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x8d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:469: vpmadd52luq | EVEX.128/256/512.66.0F38.W1 B4 /r */
+    /* 30-evex.isa:470: vpmadd52luq | EVEX.128/256/512.66.0F38.W1 B4 /r */
     {XIE_OP_VPMADD52LUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512IFMA, 0}, XIEI_ENC_EVEX, 2, 0xb4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:470: vpmadd52huq | EVEX.128/256/512.66.0F38.W1 B5 /r */
+    /* 30-evex.isa:471: vpmadd52huq | EVEX.128/256/512.66.0F38.W1 B5 /r */
     {XIE_OP_VPMADD52HUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512IFMA, 0}, XIEI_ENC_EVEX, 2, 0xb5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:471: vgf2p8mulb | EVEX.128/256/512.66.0F38.W0 CF /r */
+    /* 30-evex.isa:472: vgf2p8mulb | EVEX.128/256/512.66.0F38.W0 CF /r */
     {XIE_OP_VGF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:472: vaesenc | EVEX.128/256/512.66.0F38.WIG DC /r */
+    /* 30-evex.isa:473: vaesenc | EVEX.128/256/512.66.0F38.WIG DC /r */
     {XIE_OP_VAESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:473: vaesenclast | EVEX.128/256/512.66.0F38.WIG DD /r */
+    /* 30-evex.isa:474: vaesenclast | EVEX.128/256/512.66.0F38.WIG DD /r */
     {XIE_OP_VAESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:474: vaesdec | EVEX.128/256/512.66.0F38.WIG DE /r */
+    /* 30-evex.isa:475: vaesdec | EVEX.128/256/512.66.0F38.WIG DE /r */
     {XIE_OP_VAESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:475: vaesdeclast | EVEX.128/256/512.66.0F38.WIG DF /r */
+    /* 30-evex.isa:476: vaesdeclast | EVEX.128/256/512.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:476: vdpbf16ps | EVEX.128/256/512.F3.0F38.W0 52 /r */
+    /* 30-evex.isa:477: vdpbf16ps | EVEX.128/256/512.F3.0F38.W0 52 /r */
     {XIE_OP_VDPBF16PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:477: vcvtne2ps2bf16 | EVEX.128/256/512.F2.0F38.W0 72 /r */
+    /* 30-evex.isa:478: vcvtne2ps2bf16 | EVEX.128/256/512.F2.0F38.W0 72 /r */
     {XIE_OP_VCVTNE2PS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:478: vcvtneps2bf16 | EVEX.128/256/512.F3.0F38.W0 72 /r */
+    /* 30-evex.isa:479: vcvtneps2bf16 | EVEX.128/256/512.F3.0F38.W0 72 /r */
     {XIE_OP_VCVTNEPS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:481: vpgatherdd | EVEX.128.66.0F38.W0 90 /r mem */
+    /* 30-evex.isa:482: vpgatherdd | EVEX.128.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:482: vpgatherdd | EVEX.256.66.0F38.W0 90 /r mem */
+    /* 30-evex.isa:483: vpgatherdd | EVEX.256.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:483: vpgatherdd | EVEX.512.66.0F38.W0 90 /r mem */
+    /* 30-evex.isa:484: vpgatherdd | EVEX.512.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:484: vpgatherdq | EVEX.128.66.0F38.W1 90 /r mem */
+    /* 30-evex.isa:485: vpgatherdq | EVEX.128.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:485: vpgatherdq | EVEX.256.66.0F38.W1 90 /r mem */
+    /* 30-evex.isa:486: vpgatherdq | EVEX.256.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:486: vpgatherdq | EVEX.512.66.0F38.W1 90 /r mem */
+    /* 30-evex.isa:487: vpgatherdq | EVEX.512.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:487: vpgatherqd | EVEX.128.66.0F38.W0 91 /r mem */
+    /* 30-evex.isa:488: vpgatherqd | EVEX.128.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:488: vpgatherqd | EVEX.256.66.0F38.W0 91 /r mem */
+    /* 30-evex.isa:489: vpgatherqd | EVEX.256.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:489: vpgatherqd | EVEX.512.66.0F38.W0 91 /r mem */
+    /* 30-evex.isa:490: vpgatherqd | EVEX.512.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:490: vpgatherqq | EVEX.128.66.0F38.W1 91 /r mem */
+    /* 30-evex.isa:491: vpgatherqq | EVEX.128.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:491: vpgatherqq | EVEX.256.66.0F38.W1 91 /r mem */
+    /* 30-evex.isa:492: vpgatherqq | EVEX.256.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:492: vpgatherqq | EVEX.512.66.0F38.W1 91 /r mem */
+    /* 30-evex.isa:493: vpgatherqq | EVEX.512.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:493: vgatherdps | EVEX.128.66.0F38.W0 92 /r mem */
+    /* 30-evex.isa:494: vgatherdps | EVEX.128.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:494: vgatherdps | EVEX.256.66.0F38.W0 92 /r mem */
+    /* 30-evex.isa:495: vgatherdps | EVEX.256.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:495: vgatherdps | EVEX.512.66.0F38.W0 92 /r mem */
+    /* 30-evex.isa:496: vgatherdps | EVEX.512.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:496: vgatherdpd | EVEX.128.66.0F38.W1 92 /r mem */
+    /* 30-evex.isa:497: vgatherdpd | EVEX.128.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:497: vgatherdpd | EVEX.256.66.0F38.W1 92 /r mem */
+    /* 30-evex.isa:498: vgatherdpd | EVEX.256.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:498: vgatherdpd | EVEX.512.66.0F38.W1 92 /r mem */
+    /* 30-evex.isa:499: vgatherdpd | EVEX.512.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:499: vgatherqps | EVEX.128.66.0F38.W0 93 /r mem */
+    /* 30-evex.isa:500: vgatherqps | EVEX.128.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:500: vgatherqps | EVEX.256.66.0F38.W0 93 /r mem */
+    /* 30-evex.isa:501: vgatherqps | EVEX.256.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:501: vgatherqps | EVEX.512.66.0F38.W0 93 /r mem */
+    /* 30-evex.isa:502: vgatherqps | EVEX.512.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:502: vgatherqpd | EVEX.128.66.0F38.W1 93 /r mem */
+    /* 30-evex.isa:503: vgatherqpd | EVEX.128.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:503: vgatherqpd | EVEX.256.66.0F38.W1 93 /r mem */
+    /* 30-evex.isa:504: vgatherqpd | EVEX.256.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:504: vgatherqpd | EVEX.512.66.0F38.W1 93 /r mem */
+    /* 30-evex.isa:505: vgatherqpd | EVEX.512.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:505: vpscatterdd | EVEX.128.66.0F38.W0 A0 /r mem */
+    /* 30-evex.isa:506: vpscatterdd | EVEX.128.66.0F38.W0 A0 /r mem */
     {XIE_OP_VPSCATTERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:506: vpscatterdd | EVEX.256.66.0F38.W0 A0 /r mem */
+    /* 30-evex.isa:507: vpscatterdd | EVEX.256.66.0F38.W0 A0 /r mem */
     {XIE_OP_VPSCATTERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:507: vpscatterdd | EVEX.512.66.0F38.W0 A0 /r mem */
+    /* 30-evex.isa:508: vpscatterdd | EVEX.512.66.0F38.W0 A0 /r mem */
     {XIE_OP_VPSCATTERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:508: vpscatterdq | EVEX.128.66.0F38.W1 A0 /r mem */
+    /* 30-evex.isa:509: vpscatterdq | EVEX.128.66.0F38.W1 A0 /r mem */
     {XIE_OP_VPSCATTERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:509: vpscatterdq | EVEX.256.66.0F38.W1 A0 /r mem */
+    /* 30-evex.isa:510: vpscatterdq | EVEX.256.66.0F38.W1 A0 /r mem */
     {XIE_OP_VPSCATTERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:510: vpscatterdq | EVEX.512.66.0F38.W1 A0 /r mem */
+    /* 30-evex.isa:511: vpscatterdq | EVEX.512.66.0F38.W1 A0 /r mem */
     {XIE_OP_VPSCATTERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:511: vpscatterqd | EVEX.128.66.0F38.W0 A1 /r mem */
+    /* 30-evex.isa:512: vpscatterqd | EVEX.128.66.0F38.W0 A1 /r mem */
     {XIE_OP_VPSCATTERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:512: vpscatterqd | EVEX.256.66.0F38.W0 A1 /r mem */
+    /* 30-evex.isa:513: vpscatterqd | EVEX.256.66.0F38.W0 A1 /r mem */
     {XIE_OP_VPSCATTERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:513: vpscatterqd | EVEX.512.66.0F38.W0 A1 /r mem */
+    /* 30-evex.isa:514: vpscatterqd | EVEX.512.66.0F38.W0 A1 /r mem */
     {XIE_OP_VPSCATTERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:514: vpscatterqq | EVEX.128.66.0F38.W1 A1 /r mem */
+    /* 30-evex.isa:515: vpscatterqq | EVEX.128.66.0F38.W1 A1 /r mem */
     {XIE_OP_VPSCATTERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:515: vpscatterqq | EVEX.256.66.0F38.W1 A1 /r mem */
+    /* 30-evex.isa:516: vpscatterqq | EVEX.256.66.0F38.W1 A1 /r mem */
     {XIE_OP_VPSCATTERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:516: vpscatterqq | EVEX.512.66.0F38.W1 A1 /r mem */
+    /* 30-evex.isa:517: vpscatterqq | EVEX.512.66.0F38.W1 A1 /r mem */
     {XIE_OP_VPSCATTERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:517: vscatterdps | EVEX.128.66.0F38.W0 A2 /r mem */
+    /* 30-evex.isa:518: vscatterdps | EVEX.128.66.0F38.W0 A2 /r mem */
     {XIE_OP_VSCATTERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:518: vscatterdps | EVEX.256.66.0F38.W0 A2 /r mem */
+    /* 30-evex.isa:519: vscatterdps | EVEX.256.66.0F38.W0 A2 /r mem */
     {XIE_OP_VSCATTERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:519: vscatterdps | EVEX.512.66.0F38.W0 A2 /r mem */
+    /* 30-evex.isa:520: vscatterdps | EVEX.512.66.0F38.W0 A2 /r mem */
     {XIE_OP_VSCATTERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:520: vscatterdpd | EVEX.128.66.0F38.W1 A2 /r mem */
+    /* 30-evex.isa:521: vscatterdpd | EVEX.128.66.0F38.W1 A2 /r mem */
     {XIE_OP_VSCATTERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:521: vscatterdpd | EVEX.256.66.0F38.W1 A2 /r mem */
+    /* 30-evex.isa:522: vscatterdpd | EVEX.256.66.0F38.W1 A2 /r mem */
     {XIE_OP_VSCATTERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:522: vscatterdpd | EVEX.512.66.0F38.W1 A2 /r mem */
+    /* 30-evex.isa:523: vscatterdpd | EVEX.512.66.0F38.W1 A2 /r mem */
     {XIE_OP_VSCATTERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:523: vscatterqps | EVEX.128.66.0F38.W0 A3 /r mem */
+    /* 30-evex.isa:524: vscatterqps | EVEX.128.66.0F38.W0 A3 /r mem */
     {XIE_OP_VSCATTERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:524: vscatterqps | EVEX.256.66.0F38.W0 A3 /r mem */
+    /* 30-evex.isa:525: vscatterqps | EVEX.256.66.0F38.W0 A3 /r mem */
     {XIE_OP_VSCATTERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:525: vscatterqps | EVEX.512.66.0F38.W0 A3 /r mem */
+    /* 30-evex.isa:526: vscatterqps | EVEX.512.66.0F38.W0 A3 /r mem */
     {XIE_OP_VSCATTERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:526: vscatterqpd | EVEX.128.66.0F38.W1 A3 /r mem */
+    /* 30-evex.isa:527: vscatterqpd | EVEX.128.66.0F38.W1 A3 /r mem */
     {XIE_OP_VSCATTERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:527: vscatterqpd | EVEX.256.66.0F38.W1 A3 /r mem */
+    /* 30-evex.isa:528: vscatterqpd | EVEX.256.66.0F38.W1 A3 /r mem */
     {XIE_OP_VSCATTERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:528: vscatterqpd | EVEX.512.66.0F38.W1 A3 /r mem */
+    /* 30-evex.isa:529: vscatterqpd | EVEX.512.66.0F38.W1 A3 /r mem */
     {XIE_OP_VSCATTERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:529: vgatherpf0dps | EVEX.512.66.0F38.W0 C6 /1 mem */
+    /* 30-evex.isa:530: vgatherpf0dps | EVEX.512.66.0F38.W0 C6 /1 mem */
     {XIE_OP_VGATHERPF0DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:530: vgatherpf0dpd | EVEX.512.66.0F38.W1 C6 /1 mem */
+    /* 30-evex.isa:531: vgatherpf0dpd | EVEX.512.66.0F38.W1 C6 /1 mem */
     {XIE_OP_VGATHERPF0DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:531: vgatherpf0qps | EVEX.512.66.0F38.W0 C7 /1 mem */
+    /* 30-evex.isa:532: vgatherpf0qps | EVEX.512.66.0F38.W0 C7 /1 mem */
     {XIE_OP_VGATHERPF0QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:532: vgatherpf0qpd | EVEX.512.66.0F38.W1 C7 /1 mem */
+    /* 30-evex.isa:533: vgatherpf0qpd | EVEX.512.66.0F38.W1 C7 /1 mem */
     {XIE_OP_VGATHERPF0QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:533: vgatherpf1dps | EVEX.512.66.0F38.W0 C6 /2 mem */
+    /* 30-evex.isa:534: vgatherpf1dps | EVEX.512.66.0F38.W0 C6 /2 mem */
     {XIE_OP_VGATHERPF1DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:534: vgatherpf1dpd | EVEX.512.66.0F38.W1 C6 /2 mem */
+    /* 30-evex.isa:535: vgatherpf1dpd | EVEX.512.66.0F38.W1 C6 /2 mem */
     {XIE_OP_VGATHERPF1DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:535: vgatherpf1qps | EVEX.512.66.0F38.W0 C7 /2 mem */
+    /* 30-evex.isa:536: vgatherpf1qps | EVEX.512.66.0F38.W0 C7 /2 mem */
     {XIE_OP_VGATHERPF1QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:536: vgatherpf1qpd | EVEX.512.66.0F38.W1 C7 /2 mem */
+    /* 30-evex.isa:537: vgatherpf1qpd | EVEX.512.66.0F38.W1 C7 /2 mem */
     {XIE_OP_VGATHERPF1QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:537: vscatterpf0dps | EVEX.512.66.0F38.W0 C6 /5 mem */
+    /* 30-evex.isa:538: vscatterpf0dps | EVEX.512.66.0F38.W0 C6 /5 mem */
     {XIE_OP_VSCATTERPF0DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:538: vscatterpf0dpd | EVEX.512.66.0F38.W1 C6 /5 mem */
+    /* 30-evex.isa:539: vscatterpf0dpd | EVEX.512.66.0F38.W1 C6 /5 mem */
     {XIE_OP_VSCATTERPF0DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:539: vscatterpf0qps | EVEX.512.66.0F38.W0 C7 /5 mem */
+    /* 30-evex.isa:540: vscatterpf0qps | EVEX.512.66.0F38.W0 C7 /5 mem */
     {XIE_OP_VSCATTERPF0QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:540: vscatterpf0qpd | EVEX.512.66.0F38.W1 C7 /5 mem */
+    /* 30-evex.isa:541: vscatterpf0qpd | EVEX.512.66.0F38.W1 C7 /5 mem */
     {XIE_OP_VSCATTERPF0QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:541: vscatterpf1dps | EVEX.512.66.0F38.W0 C6 /6 mem */
+    /* 30-evex.isa:542: vscatterpf1dps | EVEX.512.66.0F38.W0 C6 /6 mem */
     {XIE_OP_VSCATTERPF1DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:542: vscatterpf1dpd | EVEX.512.66.0F38.W1 C6 /6 mem */
+    /* 30-evex.isa:543: vscatterpf1dpd | EVEX.512.66.0F38.W1 C6 /6 mem */
     {XIE_OP_VSCATTERPF1DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:543: vscatterpf1qps | EVEX.512.66.0F38.W0 C7 /6 mem */
+    /* 30-evex.isa:544: vscatterpf1qps | EVEX.512.66.0F38.W0 C7 /6 mem */
     {XIE_OP_VSCATTERPF1QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:544: vscatterpf1qpd | EVEX.512.66.0F38.W1 C7 /6 mem */
+    /* 30-evex.isa:545: vscatterpf1qpd | EVEX.512.66.0F38.W1 C7 /6 mem */
     {XIE_OP_VSCATTERPF1QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:547: vfmaddsub132ps | EVEX.128/256/512.66.0F38.W0 96 /r */
+    /* 30-evex.isa:548: vfmaddsub132ps | EVEX.128/256/512.66.0F38.W0 96 /r */
     {XIE_OP_VFMADDSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:548: vfmaddsub132pd | EVEX.128/256/512.66.0F38.W1 96 /r */
+    /* 30-evex.isa:549: vfmaddsub132pd | EVEX.128/256/512.66.0F38.W1 96 /r */
     {XIE_OP_VFMADDSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:549: vfmsubadd132ps | EVEX.128/256/512.66.0F38.W0 97 /r */
+    /* 30-evex.isa:550: vfmsubadd132ps | EVEX.128/256/512.66.0F38.W0 97 /r */
     {XIE_OP_VFMSUBADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:550: vfmsubadd132pd | EVEX.128/256/512.66.0F38.W1 97 /r */
+    /* 30-evex.isa:551: vfmsubadd132pd | EVEX.128/256/512.66.0F38.W1 97 /r */
     {XIE_OP_VFMSUBADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:551: vfmadd132ps | EVEX.128/256/512.66.0F38.W0 98 /r */
+    /* 30-evex.isa:552: vfmadd132ps | EVEX.128/256/512.66.0F38.W0 98 /r */
     {XIE_OP_VFMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:552: vfmadd132pd | EVEX.128/256/512.66.0F38.W1 98 /r */
+    /* 30-evex.isa:553: vfmadd132pd | EVEX.128/256/512.66.0F38.W1 98 /r */
     {XIE_OP_VFMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:553: vfmadd132ss | EVEX.LIG.66.0F38.W0 99 /r */
+    /* 30-evex.isa:554: vfmadd132ss | EVEX.LIG.66.0F38.W0 99 /r */
     {XIE_OP_VFMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:554: vfmadd132sd | EVEX.LIG.66.0F38.W1 99 /r */
+    /* 30-evex.isa:555: vfmadd132sd | EVEX.LIG.66.0F38.W1 99 /r */
     {XIE_OP_VFMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:555: vfmsub132ps | EVEX.128/256/512.66.0F38.W0 9A /r */
+    /* 30-evex.isa:556: vfmsub132ps | EVEX.128/256/512.66.0F38.W0 9A /r */
     {XIE_OP_VFMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:556: vfmsub132pd | EVEX.128/256/512.66.0F38.W1 9A /r */
+    /* 30-evex.isa:557: vfmsub132pd | EVEX.128/256/512.66.0F38.W1 9A /r */
     {XIE_OP_VFMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:557: vfmsub132ss | EVEX.LIG.66.0F38.W0 9B /r */
+    /* 30-evex.isa:558: vfmsub132ss | EVEX.LIG.66.0F38.W0 9B /r */
     {XIE_OP_VFMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:558: vfmsub132sd | EVEX.LIG.66.0F38.W1 9B /r */
+    /* 30-evex.isa:559: vfmsub132sd | EVEX.LIG.66.0F38.W1 9B /r */
     {XIE_OP_VFMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:559: vfnmadd132ps | EVEX.128/256/512.66.0F38.W0 9C /r */
+    /* 30-evex.isa:560: vfnmadd132ps | EVEX.128/256/512.66.0F38.W0 9C /r */
     {XIE_OP_VFNMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:560: vfnmadd132pd | EVEX.128/256/512.66.0F38.W1 9C /r */
+    /* 30-evex.isa:561: vfnmadd132pd | EVEX.128/256/512.66.0F38.W1 9C /r */
     {XIE_OP_VFNMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:561: vfnmadd132ss | EVEX.LIG.66.0F38.W0 9D /r */
+    /* 30-evex.isa:562: vfnmadd132ss | EVEX.LIG.66.0F38.W0 9D /r */
     {XIE_OP_VFNMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:562: vfnmadd132sd | EVEX.LIG.66.0F38.W1 9D /r */
+    /* 30-evex.isa:563: vfnmadd132sd | EVEX.LIG.66.0F38.W1 9D /r */
     {XIE_OP_VFNMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:563: vfnmsub132ps | EVEX.128/256/512.66.0F38.W0 9E /r */
+    /* 30-evex.isa:564: vfnmsub132ps | EVEX.128/256/512.66.0F38.W0 9E /r */
     {XIE_OP_VFNMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:564: vfnmsub132pd | EVEX.128/256/512.66.0F38.W1 9E /r */
+    /* 30-evex.isa:565: vfnmsub132pd | EVEX.128/256/512.66.0F38.W1 9E /r */
     {XIE_OP_VFNMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:565: vfnmsub132ss | EVEX.LIG.66.0F38.W0 9F /r */
+    /* 30-evex.isa:566: vfnmsub132ss | EVEX.LIG.66.0F38.W0 9F /r */
     {XIE_OP_VFNMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:566: vfnmsub132sd | EVEX.LIG.66.0F38.W1 9F /r */
+    /* 30-evex.isa:567: vfnmsub132sd | EVEX.LIG.66.0F38.W1 9F /r */
     {XIE_OP_VFNMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:567: vfmaddsub213ps | EVEX.128/256/512.66.0F38.W0 A6 /r */
+    /* 30-evex.isa:568: vfmaddsub213ps | EVEX.128/256/512.66.0F38.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:568: vfmaddsub213pd | EVEX.128/256/512.66.0F38.W1 A6 /r */
+    /* 30-evex.isa:569: vfmaddsub213pd | EVEX.128/256/512.66.0F38.W1 A6 /r */
     {XIE_OP_VFMADDSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:569: vfmsubadd213ps | EVEX.128/256/512.66.0F38.W0 A7 /r */
+    /* 30-evex.isa:570: vfmsubadd213ps | EVEX.128/256/512.66.0F38.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:570: vfmsubadd213pd | EVEX.128/256/512.66.0F38.W1 A7 /r */
+    /* 30-evex.isa:571: vfmsubadd213pd | EVEX.128/256/512.66.0F38.W1 A7 /r */
     {XIE_OP_VFMSUBADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:571: vfmadd213ps | EVEX.128/256/512.66.0F38.W0 A8 /r */
+    /* 30-evex.isa:572: vfmadd213ps | EVEX.128/256/512.66.0F38.W0 A8 /r */
     {XIE_OP_VFMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:572: vfmadd213pd | EVEX.128/256/512.66.0F38.W1 A8 /r */
+    /* 30-evex.isa:573: vfmadd213pd | EVEX.128/256/512.66.0F38.W1 A8 /r */
     {XIE_OP_VFMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:573: vfmadd213ss | EVEX.LIG.66.0F38.W0 A9 /r */
+    /* 30-evex.isa:574: vfmadd213ss | EVEX.LIG.66.0F38.W0 A9 /r */
     {XIE_OP_VFMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:574: vfmadd213sd | EVEX.LIG.66.0F38.W1 A9 /r */
+    /* 30-evex.isa:575: vfmadd213sd | EVEX.LIG.66.0F38.W1 A9 /r */
     {XIE_OP_VFMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:575: vfmsub213ps | EVEX.128/256/512.66.0F38.W0 AA /r */
+    /* 30-evex.isa:576: vfmsub213ps | EVEX.128/256/512.66.0F38.W0 AA /r */
     {XIE_OP_VFMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:576: vfmsub213pd | EVEX.128/256/512.66.0F38.W1 AA /r */
+    /* 30-evex.isa:577: vfmsub213pd | EVEX.128/256/512.66.0F38.W1 AA /r */
     {XIE_OP_VFMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:577: vfmsub213ss | EVEX.LIG.66.0F38.W0 AB /r */
+    /* 30-evex.isa:578: vfmsub213ss | EVEX.LIG.66.0F38.W0 AB /r */
     {XIE_OP_VFMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:578: vfmsub213sd | EVEX.LIG.66.0F38.W1 AB /r */
+    /* 30-evex.isa:579: vfmsub213sd | EVEX.LIG.66.0F38.W1 AB /r */
     {XIE_OP_VFMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:579: vfnmadd213ps | EVEX.128/256/512.66.0F38.W0 AC /r */
+    /* 30-evex.isa:580: vfnmadd213ps | EVEX.128/256/512.66.0F38.W0 AC /r */
     {XIE_OP_VFNMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:580: vfnmadd213pd | EVEX.128/256/512.66.0F38.W1 AC /r */
+    /* 30-evex.isa:581: vfnmadd213pd | EVEX.128/256/512.66.0F38.W1 AC /r */
     {XIE_OP_VFNMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:581: vfnmadd213ss | EVEX.LIG.66.0F38.W0 AD /r */
+    /* 30-evex.isa:582: vfnmadd213ss | EVEX.LIG.66.0F38.W0 AD /r */
     {XIE_OP_VFNMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:582: vfnmadd213sd | EVEX.LIG.66.0F38.W1 AD /r */
+    /* 30-evex.isa:583: vfnmadd213sd | EVEX.LIG.66.0F38.W1 AD /r */
     {XIE_OP_VFNMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:583: vfnmsub213ps | EVEX.128/256/512.66.0F38.W0 AE /r */
+    /* 30-evex.isa:584: vfnmsub213ps | EVEX.128/256/512.66.0F38.W0 AE /r */
     {XIE_OP_VFNMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:584: vfnmsub213pd | EVEX.128/256/512.66.0F38.W1 AE /r */
+    /* 30-evex.isa:585: vfnmsub213pd | EVEX.128/256/512.66.0F38.W1 AE /r */
     {XIE_OP_VFNMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:585: vfnmsub213ss | EVEX.LIG.66.0F38.W0 AF /r */
+    /* 30-evex.isa:586: vfnmsub213ss | EVEX.LIG.66.0F38.W0 AF /r */
     {XIE_OP_VFNMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:586: vfnmsub213sd | EVEX.LIG.66.0F38.W1 AF /r */
+    /* 30-evex.isa:587: vfnmsub213sd | EVEX.LIG.66.0F38.W1 AF /r */
     {XIE_OP_VFNMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:587: vfmaddsub231ps | EVEX.128/256/512.66.0F38.W0 B6 /r */
+    /* 30-evex.isa:588: vfmaddsub231ps | EVEX.128/256/512.66.0F38.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:588: vfmaddsub231pd | EVEX.128/256/512.66.0F38.W1 B6 /r */
+    /* 30-evex.isa:589: vfmaddsub231pd | EVEX.128/256/512.66.0F38.W1 B6 /r */
     {XIE_OP_VFMADDSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:589: vfmsubadd231ps | EVEX.128/256/512.66.0F38.W0 B7 /r */
+    /* 30-evex.isa:590: vfmsubadd231ps | EVEX.128/256/512.66.0F38.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:590: vfmsubadd231pd | EVEX.128/256/512.66.0F38.W1 B7 /r */
+    /* 30-evex.isa:591: vfmsubadd231pd | EVEX.128/256/512.66.0F38.W1 B7 /r */
     {XIE_OP_VFMSUBADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:591: vfmadd231ps | EVEX.128/256/512.66.0F38.W0 B8 /r */
+    /* 30-evex.isa:592: vfmadd231ps | EVEX.128/256/512.66.0F38.W0 B8 /r */
     {XIE_OP_VFMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:592: vfmadd231pd | EVEX.128/256/512.66.0F38.W1 B8 /r */
+    /* 30-evex.isa:593: vfmadd231pd | EVEX.128/256/512.66.0F38.W1 B8 /r */
     {XIE_OP_VFMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:593: vfmadd231ss | EVEX.LIG.66.0F38.W0 B9 /r */
+    /* 30-evex.isa:594: vfmadd231ss | EVEX.LIG.66.0F38.W0 B9 /r */
     {XIE_OP_VFMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:594: vfmadd231sd | EVEX.LIG.66.0F38.W1 B9 /r */
+    /* 30-evex.isa:595: vfmadd231sd | EVEX.LIG.66.0F38.W1 B9 /r */
     {XIE_OP_VFMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:595: vfmsub231ps | EVEX.128/256/512.66.0F38.W0 BA /r */
+    /* 30-evex.isa:596: vfmsub231ps | EVEX.128/256/512.66.0F38.W0 BA /r */
     {XIE_OP_VFMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:596: vfmsub231pd | EVEX.128/256/512.66.0F38.W1 BA /r */
+    /* 30-evex.isa:597: vfmsub231pd | EVEX.128/256/512.66.0F38.W1 BA /r */
     {XIE_OP_VFMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:597: vfmsub231ss | EVEX.LIG.66.0F38.W0 BB /r */
+    /* 30-evex.isa:598: vfmsub231ss | EVEX.LIG.66.0F38.W0 BB /r */
     {XIE_OP_VFMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:598: vfmsub231sd | EVEX.LIG.66.0F38.W1 BB /r */
+    /* 30-evex.isa:599: vfmsub231sd | EVEX.LIG.66.0F38.W1 BB /r */
     {XIE_OP_VFMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:599: vfnmadd231ps | EVEX.128/256/512.66.0F38.W0 BC /r */
+    /* 30-evex.isa:600: vfnmadd231ps | EVEX.128/256/512.66.0F38.W0 BC /r */
     {XIE_OP_VFNMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:600: vfnmadd231pd | EVEX.128/256/512.66.0F38.W1 BC /r */
+    /* 30-evex.isa:601: vfnmadd231pd | EVEX.128/256/512.66.0F38.W1 BC /r */
     {XIE_OP_VFNMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:601: vfnmadd231ss | EVEX.LIG.66.0F38.W0 BD /r */
+    /* 30-evex.isa:602: vfnmadd231ss | EVEX.LIG.66.0F38.W0 BD /r */
     {XIE_OP_VFNMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:602: vfnmadd231sd | EVEX.LIG.66.0F38.W1 BD /r */
+    /* 30-evex.isa:603: vfnmadd231sd | EVEX.LIG.66.0F38.W1 BD /r */
     {XIE_OP_VFNMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:603: vfnmsub231ps | EVEX.128/256/512.66.0F38.W0 BE /r */
+    /* 30-evex.isa:604: vfnmsub231ps | EVEX.128/256/512.66.0F38.W0 BE /r */
     {XIE_OP_VFNMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:604: vfnmsub231pd | EVEX.128/256/512.66.0F38.W1 BE /r */
+    /* 30-evex.isa:605: vfnmsub231pd | EVEX.128/256/512.66.0F38.W1 BE /r */
     {XIE_OP_VFNMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:605: vfnmsub231ss | EVEX.LIG.66.0F38.W0 BF /r */
+    /* 30-evex.isa:606: vfnmsub231ss | EVEX.LIG.66.0F38.W0 BF /r */
     {XIE_OP_VFNMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:606: vfnmsub231sd | EVEX.LIG.66.0F38.W1 BF /r */
+    /* 30-evex.isa:607: vfnmsub231sd | EVEX.LIG.66.0F38.W1 BF /r */
     {XIE_OP_VFNMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:609: vexp2ps | EVEX.512.66.0F38.W0 C8 /r */
+    /* 30-evex.isa:610: vexp2ps | EVEX.512.66.0F38.W0 C8 /r */
     {XIE_OP_VEXP2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xc8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:610: vexp2pd | EVEX.512.66.0F38.W1 C8 /r */
+    /* 30-evex.isa:611: vexp2pd | EVEX.512.66.0F38.W1 C8 /r */
     {XIE_OP_VEXP2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xc8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:611: vrcp28ps | EVEX.512.66.0F38.W0 CA /r */
+    /* 30-evex.isa:612: vrcp28ps | EVEX.512.66.0F38.W0 CA /r */
     {XIE_OP_VRCP28PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xca, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:612: vrcp28pd | EVEX.512.66.0F38.W1 CA /r */
+    /* 30-evex.isa:613: vrcp28pd | EVEX.512.66.0F38.W1 CA /r */
     {XIE_OP_VRCP28PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xca, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:613: vrcp28ss | EVEX.LIG.66.0F38.W0 CB /r */
+    /* 30-evex.isa:614: vrcp28ss | EVEX.LIG.66.0F38.W0 CB /r */
     {XIE_OP_VRCP28SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:614: vrcp28sd | EVEX.LIG.66.0F38.W1 CB /r */
+    /* 30-evex.isa:615: vrcp28sd | EVEX.LIG.66.0F38.W1 CB /r */
     {XIE_OP_VRCP28SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:615: vrsqrt28ps | EVEX.512.66.0F38.W0 CC /r */
+    /* 30-evex.isa:616: vrsqrt28ps | EVEX.512.66.0F38.W0 CC /r */
     {XIE_OP_VRSQRT28PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:616: vrsqrt28pd | EVEX.512.66.0F38.W1 CC /r */
+    /* 30-evex.isa:617: vrsqrt28pd | EVEX.512.66.0F38.W1 CC /r */
     {XIE_OP_VRSQRT28PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:617: vrsqrt28ss | EVEX.LIG.66.0F38.W0 CD /r */
+    /* 30-evex.isa:618: vrsqrt28ss | EVEX.LIG.66.0F38.W0 CD /r */
     {XIE_OP_VRSQRT28SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:618: vrsqrt28sd | EVEX.LIG.66.0F38.W1 CD /r */
+    /* 30-evex.isa:619: vrsqrt28sd | EVEX.LIG.66.0F38.W1 CD /r */
     {XIE_OP_VRSQRT28SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:619: v4fmaddps | EVEX.512.F2.0F38.W0 9A /r mem */
+    /* 30-evex.isa:620: v4fmaddps | EVEX.512.F2.0F38.W0 9A /r mem */
     {XIE_OP_V4FMADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0x9a, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:620: v4fnmaddps | EVEX.512.F2.0F38.W0 AA /r mem */
+    /* 30-evex.isa:621: v4fnmaddps | EVEX.512.F2.0F38.W0 AA /r mem */
     {XIE_OP_V4FNMADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0xaa, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:621: v4fmaddss | EVEX.LIG.F2.0F38.W0 9B /r mem */
+    /* 30-evex.isa:622: v4fmaddss | EVEX.LIG.F2.0F38.W0 9B /r mem */
     {XIE_OP_V4FMADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0x9b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:622: v4fnmaddss | EVEX.LIG.F2.0F38.W0 AB /r mem */
+    /* 30-evex.isa:623: v4fnmaddss | EVEX.LIG.F2.0F38.W0 AB /r mem */
     {XIE_OP_V4FNMADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0xab, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:623: vp4dpwssd | EVEX.512.F2.0F38.W0 52 /r mem */
+    /* 30-evex.isa:624: vp4dpwssd | EVEX.512.F2.0F38.W0 52 /r mem */
     {XIE_OP_VP4DPWSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124VNNIW, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:624: vp4dpwssds | EVEX.512.F2.0F38.W0 53 /r mem */
+    /* 30-evex.isa:625: vp4dpwssds | EVEX.512.F2.0F38.W0 53 /r mem */
     {XIE_OP_VP4DPWSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124VNNIW, 0}, XIEI_ENC_EVEX, 2, 0x53, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:627: vpermq | EVEX.256/512.66.0F3A.W1 00 /r */
+    /* 30-evex.isa:628: vpermq | EVEX.256/512.66.0F3A.W1 00 /r */
     {XIE_OP_VPERMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:628: vpermpd | EVEX.256/512.66.0F3A.W1 01 /r */
+    /* 30-evex.isa:629: vpermpd | EVEX.256/512.66.0F3A.W1 01 /r */
     {XIE_OP_VPERMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:629: valignd | EVEX.128/256/512.66.0F3A.W0 03 /r */
+    /* 30-evex.isa:630: valignd | EVEX.128/256/512.66.0F3A.W0 03 /r */
     {XIE_OP_VALIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:630: valignq | EVEX.128/256/512.66.0F3A.W1 03 /r */
+    /* 30-evex.isa:631: valignq | EVEX.128/256/512.66.0F3A.W1 03 /r */
     {XIE_OP_VALIGNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:631: vpermilps | EVEX.128/256/512.66.0F3A.W0 04 /r */
+    /* 30-evex.isa:632: vpermilps | EVEX.128/256/512.66.0F3A.W0 04 /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:632: vpermilpd | EVEX.128/256/512.66.0F3A.W1 05 /r */
+    /* 30-evex.isa:633: vpermilpd | EVEX.128/256/512.66.0F3A.W1 05 /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:633: vrndscaleps | EVEX.128/256/512.66.0F3A.W0 08 /r */
+    /* 30-evex.isa:634: vrndscaleps | EVEX.128/256/512.66.0F3A.W0 08 /r */
     {XIE_OP_VRNDSCALEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:634: vrndscalepd | EVEX.128/256/512.66.0F3A.W1 09 /r */
+    /* 30-evex.isa:635: vrndscalepd | EVEX.128/256/512.66.0F3A.W1 09 /r */
     {XIE_OP_VRNDSCALEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:635: vrndscaless | EVEX.LIG.66.0F3A.W0 0A /r */
+    /* 30-evex.isa:636: vrndscaless | EVEX.LIG.66.0F3A.W0 0A /r */
     {XIE_OP_VRNDSCALESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:636: vrndscalesd | EVEX.LIG.66.0F3A.W1 0B /r */
+    /* 30-evex.isa:637: vrndscalesd | EVEX.LIG.66.0F3A.W1 0B /r */
     {XIE_OP_VRNDSCALESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:637: vpalignr | EVEX.128/256/512.66.0F3A.WIG 0F /r */
+    /* 30-evex.isa:638: vpalignr | EVEX.128/256/512.66.0F3A.WIG 0F /r */
     {XIE_OP_VPALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:638: vpextrb | EVEX.128.66.0F3A.WIG 14 /r reg */
+    /* 30-evex.isa:639: vpextrb | EVEX.128.66.0F3A.WIG 14 /r reg */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:639: vpextrb | EVEX.128.66.0F3A.WIG 14 /r mem */
+    /* 30-evex.isa:640: vpextrb | EVEX.128.66.0F3A.WIG 14 /r mem */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:640: vpextrw | EVEX.128.66.0F3A.WIG 15 /r reg */
+    /* 30-evex.isa:641: vpextrw | EVEX.128.66.0F3A.WIG 15 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:641: vpextrw | EVEX.128.66.0F3A.WIG 15 /r mem */
+    /* 30-evex.isa:642: vpextrw | EVEX.128.66.0F3A.WIG 15 /r mem */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:642: vpextrd | EVEX.128.66.0F3A.W0 16 /r */
+    /* 30-evex.isa:643: vpextrd | EVEX.128.66.0F3A.W0 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:643: vpextrq | EVEX.128.66.0F3A.W1 16 /r */
+    /* 30-evex.isa:644: vpextrq | EVEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:644: vpextrd | EVEX.128.66.0F3A.W1 16 /r */
+    /* 30-evex.isa:645: vpextrd | EVEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:645: vextractps | EVEX.128.66.0F3A.WIG 17 /r reg */
+    /* 30-evex.isa:646: vextractps | EVEX.128.66.0F3A.WIG 17 /r reg */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:646: vextractps | EVEX.128.66.0F3A.WIG 17 /r mem */
+    /* 30-evex.isa:647: vextractps | EVEX.128.66.0F3A.WIG 17 /r mem */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:647: vinsertf32x4 | EVEX.256/512.66.0F3A.W0 18 /r */
+    /* 30-evex.isa:648: vinsertf32x4 | EVEX.256/512.66.0F3A.W0 18 /r */
     {XIE_OP_VINSERTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:648: vinsertf64x2 | EVEX.256/512.66.0F3A.W1 18 /r */
+    /* 30-evex.isa:649: vinsertf64x2 | EVEX.256/512.66.0F3A.W1 18 /r */
     {XIE_OP_VINSERTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:649: vextractf32x4 | EVEX.256/512.66.0F3A.W0 19 /r */
+    /* 30-evex.isa:650: vextractf32x4 | EVEX.256/512.66.0F3A.W0 19 /r */
     {XIE_OP_VEXTRACTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:650: vextractf64x2 | EVEX.256/512.66.0F3A.W1 19 /r */
+    /* 30-evex.isa:651: vextractf64x2 | EVEX.256/512.66.0F3A.W1 19 /r */
     {XIE_OP_VEXTRACTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:651: vinsertf32x8 | EVEX.512.66.0F3A.W0 1A /r */
+    /* 30-evex.isa:652: vinsertf32x8 | EVEX.512.66.0F3A.W0 1A /r */
     {XIE_OP_VINSERTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x1a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:652: vinsertf64x4 | EVEX.512.66.0F3A.W1 1A /r */
+    /* 30-evex.isa:653: vinsertf64x4 | EVEX.512.66.0F3A.W1 1A /r */
     {XIE_OP_VINSERTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:653: vextractf32x8 | EVEX.512.66.0F3A.W0 1B /r */
+    /* 30-evex.isa:654: vextractf32x8 | EVEX.512.66.0F3A.W0 1B /r */
     {XIE_OP_VEXTRACTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x1b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:654: vextractf64x4 | EVEX.512.66.0F3A.W1 1B /r */
+    /* 30-evex.isa:655: vextractf64x4 | EVEX.512.66.0F3A.W1 1B /r */
     {XIE_OP_VEXTRACTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:655: vinserti32x4 | EVEX.256/512.66.0F3A.W0 38 /r */
+    /* 30-evex.isa:656: vinserti32x4 | EVEX.256/512.66.0F3A.W0 38 /r */
     {XIE_OP_VINSERTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:656: vinserti64x2 | EVEX.256/512.66.0F3A.W1 38 /r */
+    /* 30-evex.isa:657: vinserti64x2 | EVEX.256/512.66.0F3A.W1 38 /r */
     {XIE_OP_VINSERTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:657: vextracti32x4 | EVEX.256/512.66.0F3A.W0 39 /r */
+    /* 30-evex.isa:658: vextracti32x4 | EVEX.256/512.66.0F3A.W0 39 /r */
     {XIE_OP_VEXTRACTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:658: vextracti64x2 | EVEX.256/512.66.0F3A.W1 39 /r */
+    /* 30-evex.isa:659: vextracti64x2 | EVEX.256/512.66.0F3A.W1 39 /r */
     {XIE_OP_VEXTRACTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:659: vinserti32x8 | EVEX.512.66.0F3A.W0 3A /r */
+    /* 30-evex.isa:660: vinserti32x8 | EVEX.512.66.0F3A.W0 3A /r */
     {XIE_OP_VINSERTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:660: vinserti64x4 | EVEX.512.66.0F3A.W1 3A /r */
+    /* 30-evex.isa:661: vinserti64x4 | EVEX.512.66.0F3A.W1 3A /r */
     {XIE_OP_VINSERTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:661: vextracti32x8 | EVEX.512.66.0F3A.W0 3B /r */
+    /* 30-evex.isa:662: vextracti32x8 | EVEX.512.66.0F3A.W0 3B /r */
     {XIE_OP_VEXTRACTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:662: vextracti64x4 | EVEX.512.66.0F3A.W1 3B /r */
+    /* 30-evex.isa:663: vextracti64x4 | EVEX.512.66.0F3A.W1 3B /r */
     {XIE_OP_VEXTRACTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:663: vcvtps2ph | EVEX.128/256/512.66.0F3A.W0 1D /r */
+    /* 30-evex.isa:664: vcvtps2ph | EVEX.128/256/512.66.0F3A.W0 1D /r */
     {XIE_OP_VCVTPS2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:664: vpcmpud | EVEX.128/256/512.66.0F3A.W0 1E /r */
+    /* 30-evex.isa:665: vpcmpud | EVEX.128/256/512.66.0F3A.W0 1E /r */
     {XIE_OP_VPCMPUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:665: vpcmpuq | EVEX.128/256/512.66.0F3A.W1 1E /r */
+    /* 30-evex.isa:666: vpcmpuq | EVEX.128/256/512.66.0F3A.W1 1E /r */
     {XIE_OP_VPCMPUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:666: vpcmpd | EVEX.128/256/512.66.0F3A.W0 1F /r */
+    /* 30-evex.isa:667: vpcmpd | EVEX.128/256/512.66.0F3A.W0 1F /r */
     {XIE_OP_VPCMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:667: vpcmpq | EVEX.128/256/512.66.0F3A.W1 1F /r */
+    /* 30-evex.isa:668: vpcmpq | EVEX.128/256/512.66.0F3A.W1 1F /r */
     {XIE_OP_VPCMPQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:668: vpcmpub | EVEX.128/256/512.66.0F3A.W0 3E /r */
+    /* 30-evex.isa:669: vpcmpub | EVEX.128/256/512.66.0F3A.W0 3E /r */
     {XIE_OP_VPCMPUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:669: vpcmpuw | EVEX.128/256/512.66.0F3A.W1 3E /r */
+    /* 30-evex.isa:670: vpcmpuw | EVEX.128/256/512.66.0F3A.W1 3E /r */
     {XIE_OP_VPCMPUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:670: vpcmpb | EVEX.128/256/512.66.0F3A.W0 3F /r */
+    /* 30-evex.isa:671: vpcmpb | EVEX.128/256/512.66.0F3A.W0 3F /r */
     {XIE_OP_VPCMPB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:671: vpcmpw | EVEX.128/256/512.66.0F3A.W1 3F /r */
+    /* 30-evex.isa:672: vpcmpw | EVEX.128/256/512.66.0F3A.W1 3F /r */
     {XIE_OP_VPCMPW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:672: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r reg */
+    /* 30-evex.isa:673: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r reg */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:673: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r mem */
+    /* 30-evex.isa:674: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r mem */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:674: vinsertps | EVEX.128.66.0F3A.W0 21 /r */
+    /* 30-evex.isa:675: vinsertps | EVEX.128.66.0F3A.W0 21 /r */
     {XIE_OP_VINSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:675: vpinsrd | EVEX.128.66.0F3A.W0 22 /r */
+    /* 30-evex.isa:676: vpinsrd | EVEX.128.66.0F3A.W0 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:676: vpinsrq | EVEX.128.66.0F3A.W1 22 /r */
+    /* 30-evex.isa:677: vpinsrq | EVEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:677: vpinsrd | EVEX.128.66.0F3A.W1 22 /r */
+    /* 30-evex.isa:678: vpinsrd | EVEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:678: vshuff32x4 | EVEX.256/512.66.0F3A.W0 23 /r */
+    /* 30-evex.isa:679: vshuff32x4 | EVEX.256/512.66.0F3A.W0 23 /r */
     {XIE_OP_VSHUFF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:679: vshuff64x2 | EVEX.256/512.66.0F3A.W1 23 /r */
+    /* 30-evex.isa:680: vshuff64x2 | EVEX.256/512.66.0F3A.W1 23 /r */
     {XIE_OP_VSHUFF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:680: vshufi32x4 | EVEX.256/512.66.0F3A.W0 43 /r */
+    /* 30-evex.isa:681: vshufi32x4 | EVEX.256/512.66.0F3A.W0 43 /r */
     {XIE_OP_VSHUFI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:681: vshufi64x2 | EVEX.256/512.66.0F3A.W1 43 /r */
+    /* 30-evex.isa:682: vshufi64x2 | EVEX.256/512.66.0F3A.W1 43 /r */
     {XIE_OP_VSHUFI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:682: vpternlogd | EVEX.128/256/512.66.0F3A.W0 25 /r */
+    /* 30-evex.isa:683: vpternlogd | EVEX.128/256/512.66.0F3A.W0 25 /r */
     {XIE_OP_VPTERNLOGD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:683: vpternlogq | EVEX.128/256/512.66.0F3A.W1 25 /r */
+    /* 30-evex.isa:684: vpternlogq | EVEX.128/256/512.66.0F3A.W1 25 /r */
     {XIE_OP_VPTERNLOGQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:684: vgetmantps | EVEX.128/256/512.66.0F3A.W0 26 /r */
+    /* 30-evex.isa:685: vgetmantps | EVEX.128/256/512.66.0F3A.W0 26 /r */
     {XIE_OP_VGETMANTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:685: vgetmantpd | EVEX.128/256/512.66.0F3A.W1 26 /r */
+    /* 30-evex.isa:686: vgetmantpd | EVEX.128/256/512.66.0F3A.W1 26 /r */
     {XIE_OP_VGETMANTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:686: vgetmantss | EVEX.LIG.66.0F3A.W0 27 /r */
+    /* 30-evex.isa:687: vgetmantss | EVEX.LIG.66.0F3A.W0 27 /r */
     {XIE_OP_VGETMANTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:687: vgetmantsd | EVEX.LIG.66.0F3A.W1 27 /r */
+    /* 30-evex.isa:688: vgetmantsd | EVEX.LIG.66.0F3A.W1 27 /r */
     {XIE_OP_VGETMANTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:688: vdbpsadbw | EVEX.128/256/512.66.0F3A.W0 42 /r */
+    /* 30-evex.isa:689: vdbpsadbw | EVEX.128/256/512.66.0F3A.W0 42 /r */
     {XIE_OP_VDBPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:689: vpclmulqdq | EVEX.128/256/512.66.0F3A.WIG 44 /r */
+    /* 30-evex.isa:690: vpclmulqdq | EVEX.128/256/512.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VPCLMULQDQ, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:690: vrangeps | EVEX.128/256/512.66.0F3A.W0 50 /r */
+    /* 30-evex.isa:691: vrangeps | EVEX.128/256/512.66.0F3A.W0 50 /r */
     {XIE_OP_VRANGEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:691: vrangepd | EVEX.128/256/512.66.0F3A.W1 50 /r */
+    /* 30-evex.isa:692: vrangepd | EVEX.128/256/512.66.0F3A.W1 50 /r */
     {XIE_OP_VRANGEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:692: vrangess | EVEX.LIG.66.0F3A.W0 51 /r */
+    /* 30-evex.isa:693: vrangess | EVEX.LIG.66.0F3A.W0 51 /r */
     {XIE_OP_VRANGESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:693: vrangesd | EVEX.LIG.66.0F3A.W1 51 /r */
+    /* 30-evex.isa:694: vrangesd | EVEX.LIG.66.0F3A.W1 51 /r */
     {XIE_OP_VRANGESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:694: vfixupimmps | EVEX.128/256/512.66.0F3A.W0 54 /r */
+    /* 30-evex.isa:695: vfixupimmps | EVEX.128/256/512.66.0F3A.W0 54 /r */
     {XIE_OP_VFIXUPIMMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:695: vfixupimmpd | EVEX.128/256/512.66.0F3A.W1 54 /r */
+    /* 30-evex.isa:696: vfixupimmpd | EVEX.128/256/512.66.0F3A.W1 54 /r */
     {XIE_OP_VFIXUPIMMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:696: vfixupimmss | EVEX.LIG.66.0F3A.W0 55 /r */
+    /* 30-evex.isa:697: vfixupimmss | EVEX.LIG.66.0F3A.W0 55 /r */
     {XIE_OP_VFIXUPIMMSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:697: vfixupimmsd | EVEX.LIG.66.0F3A.W1 55 /r */
+    /* 30-evex.isa:698: vfixupimmsd | EVEX.LIG.66.0F3A.W1 55 /r */
     {XIE_OP_VFIXUPIMMSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:698: vreduceps | EVEX.128/256/512.66.0F3A.W0 56 /r */
+    /* 30-evex.isa:699: vreduceps | EVEX.128/256/512.66.0F3A.W0 56 /r */
     {XIE_OP_VREDUCEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:699: vreducepd | EVEX.128/256/512.66.0F3A.W1 56 /r */
+    /* 30-evex.isa:700: vreducepd | EVEX.128/256/512.66.0F3A.W1 56 /r */
     {XIE_OP_VREDUCEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:700: vreducess | EVEX.LIG.66.0F3A.W0 57 /r */
+    /* 30-evex.isa:701: vreducess | EVEX.LIG.66.0F3A.W0 57 /r */
     {XIE_OP_VREDUCESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:701: vreducesd | EVEX.LIG.66.0F3A.W1 57 /r */
+    /* 30-evex.isa:702: vreducesd | EVEX.LIG.66.0F3A.W1 57 /r */
     {XIE_OP_VREDUCESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:702: vfpclassps | EVEX.128/256/512.66.0F3A.W0 66 /r */
+    /* 30-evex.isa:703: vfpclassps | EVEX.128/256/512.66.0F3A.W0 66 /r */
     {XIE_OP_VFPCLASSPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:703: vfpclasspd | EVEX.128/256/512.66.0F3A.W1 66 /r */
+    /* 30-evex.isa:704: vfpclasspd | EVEX.128/256/512.66.0F3A.W1 66 /r */
     {XIE_OP_VFPCLASSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:704: vfpclassss | EVEX.LIG.66.0F3A.W0 67 /r */
+    /* 30-evex.isa:705: vfpclassss | EVEX.LIG.66.0F3A.W0 67 /r */
     {XIE_OP_VFPCLASSSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:705: vfpclasssd | EVEX.LIG.66.0F3A.W1 67 /r */
+    /* 30-evex.isa:706: vfpclasssd | EVEX.LIG.66.0F3A.W1 67 /r */
     {XIE_OP_VFPCLASSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:706: vpshldw | EVEX.128/256/512.66.0F3A.W1 70 /r */
+    /* 30-evex.isa:707: vpshldw | EVEX.128/256/512.66.0F3A.W1 70 /r */
     {XIE_OP_VPSHLDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:707: vpshldd | EVEX.128/256/512.66.0F3A.W0 71 /r */
+    /* 30-evex.isa:708: vpshldd | EVEX.128/256/512.66.0F3A.W0 71 /r */
     {XIE_OP_VPSHLDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:708: vpshldq | EVEX.128/256/512.66.0F3A.W1 71 /r */
+    /* 30-evex.isa:709: vpshldq | EVEX.128/256/512.66.0F3A.W1 71 /r */
     {XIE_OP_VPSHLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:709: vpshrdw | EVEX.128/256/512.66.0F3A.W1 72 /r */
+    /* 30-evex.isa:710: vpshrdw | EVEX.128/256/512.66.0F3A.W1 72 /r */
     {XIE_OP_VPSHRDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x72, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:710: vpshrdd | EVEX.128/256/512.66.0F3A.W0 73 /r */
+    /* 30-evex.isa:711: vpshrdd | EVEX.128/256/512.66.0F3A.W0 73 /r */
     {XIE_OP_VPSHRDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:711: vpshrdq | EVEX.128/256/512.66.0F3A.W1 73 /r */
+    /* 30-evex.isa:712: vpshrdq | EVEX.128/256/512.66.0F3A.W1 73 /r */
     {XIE_OP_VPSHRDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:712: vgf2p8affineqb | EVEX.128/256/512.66.0F3A.W1 CE /r */
+    /* 30-evex.isa:713: vgf2p8affineqb | EVEX.128/256/512.66.0F3A.W1 CE /r */
     {XIE_OP_VGF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:713: vgf2p8affineinvqb | EVEX.128/256/512.66.0F3A.W1 CF /r */
+    /* 30-evex.isa:714: vgf2p8affineinvqb | EVEX.128/256/512.66.0F3A.W1 CF /r */
     {XIE_OP_VGF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:716: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r mem */
+    /* 30-evex.isa:717: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r mem */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:717: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r reg */
+    /* 30-evex.isa:718: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r reg */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:718: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r mem */
+    /* 30-evex.isa:719: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r mem */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:719: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r reg */
+    /* 30-evex.isa:720: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r reg */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:720: vmovw | EVEX.128.66.MAP5.WIG 6E /r reg */
+    /* 30-evex.isa:721: vmovw | EVEX.128.66.MAP5.WIG 6E /r reg */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:721: vmovw | EVEX.128.66.MAP5.WIG 6E /r mem */
+    /* 30-evex.isa:722: vmovw | EVEX.128.66.MAP5.WIG 6E /r mem */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:722: vmovw | EVEX.128.66.MAP5.WIG 7E /r reg */
+    /* 30-evex.isa:723: vmovw | EVEX.128.66.MAP5.WIG 7E /r reg */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:723: vmovw | EVEX.128.66.MAP5.WIG 7E /r mem */
+    /* 30-evex.isa:724: vmovw | EVEX.128.66.MAP5.WIG 7E /r mem */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:724: vsqrtph | EVEX.128/256/512.NP.MAP5.W0 51 /r */
+    /* 30-evex.isa:725: vsqrtph | EVEX.128/256/512.NP.MAP5.W0 51 /r */
     {XIE_OP_VSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:725: vsqrtsh | EVEX.LIG.F3.MAP5.W0 51 /r */
+    /* 30-evex.isa:726: vsqrtsh | EVEX.LIG.F3.MAP5.W0 51 /r */
     {XIE_OP_VSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:726: vaddph | EVEX.128/256/512.NP.MAP5.W0 58 /r */
+    /* 30-evex.isa:727: vaddph | EVEX.128/256/512.NP.MAP5.W0 58 /r */
     {XIE_OP_VADDPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:727: vaddsh | EVEX.LIG.F3.MAP5.W0 58 /r */
+    /* 30-evex.isa:728: vaddsh | EVEX.LIG.F3.MAP5.W0 58 /r */
     {XIE_OP_VADDSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:728: vmulph | EVEX.128/256/512.NP.MAP5.W0 59 /r */
+    /* 30-evex.isa:729: vmulph | EVEX.128/256/512.NP.MAP5.W0 59 /r */
     {XIE_OP_VMULPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:729: vmulsh | EVEX.LIG.F3.MAP5.W0 59 /r */
+    /* 30-evex.isa:730: vmulsh | EVEX.LIG.F3.MAP5.W0 59 /r */
     {XIE_OP_VMULSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:730: vsubph | EVEX.128/256/512.NP.MAP5.W0 5C /r */
+    /* 30-evex.isa:731: vsubph | EVEX.128/256/512.NP.MAP5.W0 5C /r */
     {XIE_OP_VSUBPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:731: vsubsh | EVEX.LIG.F3.MAP5.W0 5C /r */
+    /* 30-evex.isa:732: vsubsh | EVEX.LIG.F3.MAP5.W0 5C /r */
     {XIE_OP_VSUBSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:732: vminph | EVEX.128/256/512.NP.MAP5.W0 5D /r */
+    /* 30-evex.isa:733: vminph | EVEX.128/256/512.NP.MAP5.W0 5D /r */
     {XIE_OP_VMINPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:733: vminsh | EVEX.LIG.F3.MAP5.W0 5D /r */
+    /* 30-evex.isa:734: vminsh | EVEX.LIG.F3.MAP5.W0 5D /r */
     {XIE_OP_VMINSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:734: vdivph | EVEX.128/256/512.NP.MAP5.W0 5E /r */
+    /* 30-evex.isa:735: vdivph | EVEX.128/256/512.NP.MAP5.W0 5E /r */
     {XIE_OP_VDIVPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:735: vdivsh | EVEX.LIG.F3.MAP5.W0 5E /r */
+    /* 30-evex.isa:736: vdivsh | EVEX.LIG.F3.MAP5.W0 5E /r */
     {XIE_OP_VDIVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:736: vmaxph | EVEX.128/256/512.NP.MAP5.W0 5F /r */
+    /* 30-evex.isa:737: vmaxph | EVEX.128/256/512.NP.MAP5.W0 5F /r */
     {XIE_OP_VMAXPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:737: vmaxsh | EVEX.LIG.F3.MAP5.W0 5F /r */
+    /* 30-evex.isa:738: vmaxsh | EVEX.LIG.F3.MAP5.W0 5F /r */
     {XIE_OP_VMAXSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:738: vcmpph | EVEX.128/256/512.NP.0F3A.W0 C2 /r */
+    /* 30-evex.isa:739: vcmpph | EVEX.128/256/512.NP.0F3A.W0 C2 /r */
     {XIE_OP_VCMPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:739: vcmpsh | EVEX.LIG.F3.0F3A.W0 C2 /r */
+    /* 30-evex.isa:740: vcmpsh | EVEX.LIG.F3.0F3A.W0 C2 /r */
     {XIE_OP_VCMPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:740: vucomish | EVEX.LIG.NP.MAP5.W0 2E /r */
+    /* 30-evex.isa:741: vucomish | EVEX.LIG.NP.MAP5.W0 2E /r */
     {XIE_OP_VUCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:741: vcomish | EVEX.LIG.NP.MAP5.W0 2F /r */
+    /* 30-evex.isa:742: vcomish | EVEX.LIG.NP.MAP5.W0 2F /r */
     {XIE_OP_VCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:742: vcvtss2sh | EVEX.LIG.NP.MAP5.W0 1D /r */
+    /* 30-evex.isa:743: vcvtss2sh | EVEX.LIG.NP.MAP5.W0 1D /r */
     {XIE_OP_VCVTSS2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:743: vcvtps2phx | EVEX.128/256/512.66.MAP5.W0 1D /r */
+    /* 30-evex.isa:744: vcvtps2phx | EVEX.128/256/512.66.MAP5.W0 1D /r */
     {XIE_OP_VCVTPS2PHX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:744: vcvtsh2ss | EVEX.LIG.NP.MAP6.W0 13 /r */
+    /* 30-evex.isa:745: vcvtsh2ss | EVEX.LIG.NP.MAP6.W0 13 /r */
     {XIE_OP_VCVTSH2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:745: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
+    /* 30-evex.isa:746: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
     {XIE_OP_VCVTPH2PSX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:746: vcvtph2pd | EVEX.128/256/512.NP.MAP5.W0 5A /r */
+    /* 30-evex.isa:747: vcvtph2pd | EVEX.128/256/512.NP.MAP5.W0 5A /r */
     {XIE_OP_VCVTPH2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:747: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
+    /* 30-evex.isa:748: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
     {XIE_OP_VCVTPD2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:748: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
+    /* 30-evex.isa:749: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
     {XIE_OP_VCVTSH2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:749: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
+    /* 30-evex.isa:750: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
     {XIE_OP_VCVTSD2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:750: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
+    /* 30-evex.isa:751: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
     {XIE_OP_VCVTDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:751: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
+    /* 30-evex.isa:752: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
     {XIE_OP_VCVTQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:752: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
+    /* 30-evex.isa:753: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
     {XIE_OP_VCVTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:753: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
+    /* 30-evex.isa:754: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
     {XIE_OP_VCVTTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:754: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
+    /* 30-evex.isa:755: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
     {XIE_OP_VCVTTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:755: vcvttph2uqq | EVEX.128/256/512.66.MAP5.W0 78 /r */
+    /* 30-evex.isa:756: vcvttph2uqq | EVEX.128/256/512.66.MAP5.W0 78 /r */
     {XIE_OP_VCVTTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:756: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
+    /* 30-evex.isa:757: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
     {XIE_OP_VCVTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:757: vcvtph2uqq | EVEX.128/256/512.66.MAP5.W0 79 /r */
+    /* 30-evex.isa:758: vcvtph2uqq | EVEX.128/256/512.66.MAP5.W0 79 /r */
     {XIE_OP_VCVTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:758: vcvttph2qq | EVEX.128/256/512.66.MAP5.W0 7A /r */
+    /* 30-evex.isa:759: vcvttph2qq | EVEX.128/256/512.66.MAP5.W0 7A /r */
     {XIE_OP_VCVTTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:759: vcvtph2qq | EVEX.128/256/512.66.MAP5.W0 7B /r */
+    /* 30-evex.isa:760: vcvtph2qq | EVEX.128/256/512.66.MAP5.W0 7B /r */
     {XIE_OP_VCVTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:760: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
+    /* 30-evex.isa:761: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
     {XIE_OP_VCVTUDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:761: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
+    /* 30-evex.isa:762: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
     {XIE_OP_VCVTUQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:762: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
+    /* 30-evex.isa:763: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:763: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
+    /* 30-evex.isa:764: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:764: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
+    /* 30-evex.isa:765: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:765: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
+    /* 30-evex.isa:766: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:766: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
+    /* 30-evex.isa:767: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
     {XIE_OP_VCVTW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:767: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
+    /* 30-evex.isa:768: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
     {XIE_OP_VCVTUW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:768: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
+    /* 30-evex.isa:769: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:769: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
-    {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:770: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:771: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:771: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
+    /* 30-evex.isa:772: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:772: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
-    {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
     /* 30-evex.isa:773: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
+    /* 30-evex.isa:774: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:774: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
+    /* 30-evex.isa:775: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
     {XIE_OP_VCVTTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:775: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
+    /* 30-evex.isa:776: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
     {XIE_OP_VCVTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:776: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
+    /* 30-evex.isa:777: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
     {XIE_OP_VCVTTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:777: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
+    /* 30-evex.isa:778: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
     {XIE_OP_VCVTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:778: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
+    /* 30-evex.isa:779: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
     {XIE_OP_VSCALEFPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:779: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
+    /* 30-evex.isa:780: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
     {XIE_OP_VSCALEFSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:780: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
+    /* 30-evex.isa:781: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
     {XIE_OP_VGETEXPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:781: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
+    /* 30-evex.isa:782: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
     {XIE_OP_VGETEXPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:782: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
+    /* 30-evex.isa:783: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
     {XIE_OP_VRCPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:783: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
+    /* 30-evex.isa:784: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
     {XIE_OP_VRCPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:784: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
+    /* 30-evex.isa:785: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
     {XIE_OP_VRSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:785: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
+    /* 30-evex.isa:786: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
     {XIE_OP_VRSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:786: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
+    /* 30-evex.isa:787: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
     {XIE_OP_VFMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:787: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
+    /* 30-evex.isa:788: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
     {XIE_OP_VFCMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:788: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
+    /* 30-evex.isa:789: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
     {XIE_OP_VFMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:789: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
+    /* 30-evex.isa:790: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
     {XIE_OP_VFCMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:790: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
+    /* 30-evex.isa:791: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
     {XIE_OP_VFMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:791: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
+    /* 30-evex.isa:792: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
     {XIE_OP_VFCMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:792: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
+    /* 30-evex.isa:793: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
     {XIE_OP_VFMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:793: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
+    /* 30-evex.isa:794: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
     {XIE_OP_VFCMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:794: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
+    /* 30-evex.isa:795: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
     {XIE_OP_VFMADDSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:795: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
+    /* 30-evex.isa:796: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
     {XIE_OP_VFMSUBADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:796: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
+    /* 30-evex.isa:797: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
     {XIE_OP_VFMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:797: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
+    /* 30-evex.isa:798: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
     {XIE_OP_VFMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:798: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
+    /* 30-evex.isa:799: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
     {XIE_OP_VFMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:799: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
+    /* 30-evex.isa:800: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
     {XIE_OP_VFMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:800: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
+    /* 30-evex.isa:801: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
     {XIE_OP_VFNMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:801: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
+    /* 30-evex.isa:802: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
     {XIE_OP_VFNMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:802: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
+    /* 30-evex.isa:803: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
     {XIE_OP_VFNMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:803: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
+    /* 30-evex.isa:804: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
     {XIE_OP_VFNMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:804: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
+    /* 30-evex.isa:805: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:805: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
+    /* 30-evex.isa:806: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:806: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
+    /* 30-evex.isa:807: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
     {XIE_OP_VFMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:807: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
+    /* 30-evex.isa:808: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
     {XIE_OP_VFMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:808: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
+    /* 30-evex.isa:809: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
     {XIE_OP_VFMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:809: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
+    /* 30-evex.isa:810: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
     {XIE_OP_VFMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:810: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
+    /* 30-evex.isa:811: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
     {XIE_OP_VFNMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:811: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
+    /* 30-evex.isa:812: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
     {XIE_OP_VFNMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:812: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
+    /* 30-evex.isa:813: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
     {XIE_OP_VFNMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:813: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
+    /* 30-evex.isa:814: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
     {XIE_OP_VFNMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:814: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
+    /* 30-evex.isa:815: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:815: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
+    /* 30-evex.isa:816: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:816: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
+    /* 30-evex.isa:817: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
     {XIE_OP_VFMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:817: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
+    /* 30-evex.isa:818: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
     {XIE_OP_VFMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:818: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
+    /* 30-evex.isa:819: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
     {XIE_OP_VFMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:819: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
+    /* 30-evex.isa:820: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
     {XIE_OP_VFMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:820: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
+    /* 30-evex.isa:821: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
     {XIE_OP_VFNMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:821: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
+    /* 30-evex.isa:822: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
     {XIE_OP_VFNMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:822: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
+    /* 30-evex.isa:823: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
     {XIE_OP_VFNMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:823: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
+    /* 30-evex.isa:824: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
     {XIE_OP_VFNMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:824: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
+    /* 30-evex.isa:825: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
     {XIE_OP_VRNDSCALEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:825: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
+    /* 30-evex.isa:826: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
     {XIE_OP_VRNDSCALESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:826: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
+    /* 30-evex.isa:827: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
     {XIE_OP_VGETMANTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:827: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
+    /* 30-evex.isa:828: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
     {XIE_OP_VGETMANTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:828: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
+    /* 30-evex.isa:829: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
     {XIE_OP_VREDUCEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:829: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
+    /* 30-evex.isa:830: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
     {XIE_OP_VREDUCESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:830: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
+    /* 30-evex.isa:831: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
     {XIE_OP_VFPCLASSPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:831: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
+    /* 30-evex.isa:832: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
     {XIE_OP_VFPCLASSSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
     /* 40-xop.isa:10: vpmacssww | XOP.128.NP.M8.W0 85 /r */
     {XIE_OP_VPMACSSWW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x85, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},

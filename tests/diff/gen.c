@@ -359,7 +359,7 @@ void gen_opcode_key(const uint8_t *b, int n, int bits, char *buf, int size)
                 map = 2;
                 i++;
             } else if (b[i] == 0x0f) {
-                int a16 = (bits == 16) != asz_override;
+                int a16 = bits == 64 ? 0 : (bits == 16) != asz_override;
                 int s = i + 1 < n ? i + 1 + modrm_len(b[i + 1], i + 2 < n ? b[i + 2] : 0, a16) : n;
                 if (s < n)
                     snprintf(buf, (size_t)size, "3DNow! suffix %02X", b[s]);

@@ -250,8 +250,9 @@ static void ctx_for(struct xie_ctx *c, enum hw_mode m, uint16_t ss)
         set_seg16(&c->seg[XIE_SEG_SS], HW_SEL_SS16, HW_SS16_BASE,
                   0x3 | XIE_SATTR_S | XIE_SATTR_DPL | XIE_SATTR_P);
     }
-    /* Linux runs user code with null FS and GS selectors (64-bit: the bases
-     * stay; no test uses FS/GS overrides). */
+    /* Linux runs user code with null FS and GS selectors. 64-bit mode: the
+     * bases stay; native.c gives GS the base HW_GS64_BASE (FS is glibc's and
+     * FS overrides are not generated). */
     c->seg[XIE_SEG_FS].sel = 0;
     c->seg[XIE_SEG_GS].sel = 0;
     c->seg[XIE_SEG_GS].base = m == HW_M64 ? HW_GS64_BASE : 0;

@@ -16,6 +16,8 @@ BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# CMake's own makefiles run below this one: keep their output free of directory noise.
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all build check check-long demo bench deps install clean
 

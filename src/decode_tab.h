@@ -51,7 +51,7 @@ struct xiei_dmatch {
     uint16_t form; /* index into xiei_forms / xiei_dforms */
 };
 
-/* Operand methods (GRAMMAR.txt OPERANDS). */
+/* Operand methods (OPERANDS in the grammar at the top of isa/x86.isa). */
 enum xiei_opmethod {
     XIEI_OM_NONE = 0,
     XIEI_OM_E,

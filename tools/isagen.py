@@ -5,9 +5,9 @@
 Usage:
   python3 tools/isagen.py [--check | --check-only] [--out DIR] FILE...
 
-FILE...      the table files in order (isa/GRAMMAR.txt isa/parts/*.isa, or
-             isa/x86.isa once merged); the grammar is documented in
-             isa/GRAMMAR.txt.
+FILE...      the table (default isa/x86.isa; several files are read in
+             order as one); the grammar is documented at the top of
+             isa/x86.isa.
 --out DIR    write the outputs under DIR instead of the repository root.
 --check      regenerate into a temporary directory and compare with the
              committed files; exit 1 and print a diff on any difference.
@@ -964,8 +964,7 @@ def main(argv):
             paths.append(a)
         i += 1
     if not paths:
-        print('isagen: no input files (see --help)', file=sys.stderr)
-        return 2
+        paths = [os.path.join(ROOT, 'isa', 'x86.isa')]
     try:
         files = generate(paths)
     except IsaError as e:

@@ -5,5507 +5,5507 @@
 #include "handlers.h"
 
 const struct xiei_form xiei_forms[] = {
-    /* 10-legacy.isa:16: add | 00 /r */
+    /* x86.isa:314: add | 00 /r */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:17: add | 01 /r */
+    /* x86.isa:315: add | 01 /r */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:18: add | 02 /r */
+    /* x86.isa:316: add | 02 /r */
     {XIE_OP_ADD, XIEI_H_ADD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:19: add | 03 /r */
+    /* x86.isa:317: add | 03 /r */
     {XIE_OP_ADD, XIEI_H_ADD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:20: add | 04 */
+    /* x86.isa:318: add | 04 */
     {XIE_OP_ADD, XIEI_H_ADD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x04, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:21: add | 05 */
+    /* x86.isa:319: add | 05 */
     {XIE_OP_ADD, XIEI_H_ADD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:22: push | 06 */
+    /* x86.isa:320: push | 06 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x06, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:23: pop | 07 */
+    /* x86.isa:321: pop | 07 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:24: or | 08 /r */
+    /* x86.isa:322: or | 08 /r */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x08, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:25: or | 09 /r */
+    /* x86.isa:323: or | 09 /r */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x09, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:26: or | 0A /r */
+    /* x86.isa:324: or | 0A /r */
     {XIE_OP_OR, XIEI_H_OR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:27: or | 0B /r */
+    /* x86.isa:325: or | 0B /r */
     {XIE_OP_OR, XIEI_H_OR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:28: or | 0C */
+    /* x86.isa:326: or | 0C */
     {XIE_OP_OR, XIEI_H_OR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:29: or | 0D */
+    /* x86.isa:327: or | 0D */
     {XIE_OP_OR, XIEI_H_OR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:30: push | 0E */
+    /* x86.isa:328: push | 0E */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x0e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:31: adc | 10 /r */
+    /* x86.isa:329: adc | 10 /r */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x10, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:32: adc | 11 /r */
+    /* x86.isa:330: adc | 11 /r */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x11, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:33: adc | 12 /r */
+    /* x86.isa:331: adc | 12 /r */
     {XIE_OP_ADC, XIEI_H_ADC, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x12, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:34: adc | 13 /r */
+    /* x86.isa:332: adc | 13 /r */
     {XIE_OP_ADC, XIEI_H_ADC, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x13, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:35: adc | 14 */
+    /* x86.isa:333: adc | 14 */
     {XIE_OP_ADC, XIEI_H_ADC, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x14, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:36: adc | 15 */
+    /* x86.isa:334: adc | 15 */
     {XIE_OP_ADC, XIEI_H_ADC, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x15, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:37: push | 16 */
+    /* x86.isa:335: push | 16 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x16, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:38: pop | 17 */
+    /* x86.isa:336: pop | 17 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x17, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:39: sbb | 18 /r */
+    /* x86.isa:337: sbb | 18 /r */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:40: sbb | 19 /r */
+    /* x86.isa:338: sbb | 19 /r */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x19, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:41: sbb | 1A /r */
+    /* x86.isa:339: sbb | 1A /r */
     {XIE_OP_SBB, XIEI_H_SBB, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:42: sbb | 1B /r */
+    /* x86.isa:340: sbb | 1B /r */
     {XIE_OP_SBB, XIEI_H_SBB, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:43: sbb | 1C */
+    /* x86.isa:341: sbb | 1C */
     {XIE_OP_SBB, XIEI_H_SBB, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:44: sbb | 1D */
+    /* x86.isa:342: sbb | 1D */
     {XIE_OP_SBB, XIEI_H_SBB, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:45: push | 1E */
+    /* x86.isa:343: push | 1E */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:46: pop | 1F */
+    /* x86.isa:344: pop | 1F */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x1f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:47: and | 20 /r */
+    /* x86.isa:345: and | 20 /r */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x20, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:48: and | 21 /r */
+    /* x86.isa:346: and | 21 /r */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x21, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:49: and | 22 /r */
+    /* x86.isa:347: and | 22 /r */
     {XIE_OP_AND, XIEI_H_AND, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x22, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:50: and | 23 /r */
+    /* x86.isa:348: and | 23 /r */
     {XIE_OP_AND, XIEI_H_AND, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x23, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:51: and | 24 */
+    /* x86.isa:349: and | 24 */
     {XIE_OP_AND, XIEI_H_AND, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x24, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:52: and | 25 */
+    /* x86.isa:350: and | 25 */
     {XIE_OP_AND, XIEI_H_AND, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x25, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:53: daa | 27 */
+    /* x86.isa:351: daa | 27 */
     {XIE_OP_DAA, XIEI_H_DAA, XIEI_A_I64, XIEI_F_CF | XIEI_F_AF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x27, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:54: sub | 28 /r */
+    /* x86.isa:352: sub | 28 /r */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x28, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:55: sub | 29 /r */
+    /* x86.isa:353: sub | 29 /r */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x29, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:56: sub | 2A /r */
+    /* x86.isa:354: sub | 2A /r */
     {XIE_OP_SUB, XIEI_H_SUB, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:57: sub | 2B /r */
+    /* x86.isa:355: sub | 2B /r */
     {XIE_OP_SUB, XIEI_H_SUB, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:58: sub | 2C */
+    /* x86.isa:356: sub | 2C */
     {XIE_OP_SUB, XIEI_H_SUB, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:59: sub | 2D */
+    /* x86.isa:357: sub | 2D */
     {XIE_OP_SUB, XIEI_H_SUB, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:60: das | 2F */
+    /* x86.isa:358: das | 2F */
     {XIE_OP_DAS, XIEI_H_DAS, XIEI_A_I64, XIEI_F_CF | XIEI_F_AF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x2f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:61: xor | 30 /r */
+    /* x86.isa:359: xor | 30 /r */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x30, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:62: xor | 31 /r */
+    /* x86.isa:360: xor | 31 /r */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x31, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:63: xor | 32 /r */
+    /* x86.isa:361: xor | 32 /r */
     {XIE_OP_XOR, XIEI_H_XOR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x32, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:64: xor | 33 /r */
+    /* x86.isa:362: xor | 33 /r */
     {XIE_OP_XOR, XIEI_H_XOR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x33, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:65: xor | 34 */
+    /* x86.isa:363: xor | 34 */
     {XIE_OP_XOR, XIEI_H_XOR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:66: xor | 35 */
+    /* x86.isa:364: xor | 35 */
     {XIE_OP_XOR, XIEI_H_XOR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:67: aaa | 37 */
+    /* x86.isa:365: aaa | 37 */
     {XIE_OP_AAA, XIEI_H_AAA, XIEI_A_I64, XIEI_F_AF, XIEI_F_CF | XIEI_F_AF, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x37, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:68: cmp | 38 /r */
+    /* x86.isa:366: cmp | 38 /r */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x38, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:69: cmp | 39 /r */
+    /* x86.isa:367: cmp | 39 /r */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x39, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:70: cmp | 3A /r */
+    /* x86.isa:368: cmp | 3A /r */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:71: cmp | 3B /r */
+    /* x86.isa:369: cmp | 3B /r */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:72: cmp | 3C */
+    /* x86.isa:370: cmp | 3C */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:73: cmp | 3D */
+    /* x86.isa:371: cmp | 3D */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:74: aas | 3F */
+    /* x86.isa:372: aas | 3F */
     {XIE_OP_AAS, XIEI_H_AAS, XIEI_A_I64, XIEI_F_AF, XIEI_F_CF | XIEI_F_AF, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x3f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:77: inc | 40+r */
+    /* x86.isa:375: inc | 40+r */
     {XIE_OP_INC, XIEI_H_INC, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x40, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:78: dec | 48+r */
+    /* x86.isa:376: dec | 48+r */
     {XIE_OP_DEC, XIEI_H_DEC, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x48, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:79: push | 50+r */
+    /* x86.isa:377: push | 50+r */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x50, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:80: pop | 58+r */
+    /* x86.isa:378: pop | 58+r */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x58, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:83: pusha | 60 */
+    /* x86.isa:381: pusha | 60 */
     {XIE_OP_PUSHA, XIEI_H_PUSHA, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x60, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:84: popa | 61 */
+    /* x86.isa:382: popa | 61 */
     {XIE_OP_POPA, XIEI_H_POPA, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x61, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:85: bound | 62 /r mem */
+    /* x86.isa:383: bound | 62 /r mem */
     {XIE_OP_BOUND, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x62, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:86: arpl | 63 /r */
+    /* x86.isa:384: arpl | 63 /r */
     {XIE_OP_ARPL, XIEI_H_NONE, XIEI_A_I64, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:87: movsxd | W1 63 /r */
+    /* x86.isa:385: movsxd | W1 63 /r */
     {XIE_OP_MOVSXD, XIEI_H_MOVSXD, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:90: movsxd | W0 63 /r */
+    /* x86.isa:388: movsxd | W0 63 /r */
     {XIE_OP_MOVSXD, XIEI_H_MOVSXD, XIEI_A_O64 | XIEI_A_INTEL, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:91: movsxd | W0 63 /r */
+    /* x86.isa:389: movsxd | W0 63 /r */
     {XIE_OP_MOVSXD, XIEI_H_MOVSXD, XIEI_A_O64 | XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x63, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:92: push | 68 */
+    /* x86.isa:390: push | 68 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x68, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:93: imul | 69 /r */
+    /* x86.isa:391: imul | 69 /r */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x69, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:94: push | 6A */
+    /* x86.isa:392: push | 6A */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:95: imul | 6B /r */
+    /* x86.isa:393: imul | 6B /r */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:96: ins | 6C */
+    /* x86.isa:394: ins | 6C */
     {XIE_OP_INS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:97: ins | 6D */
+    /* x86.isa:395: ins | 6D */
     {XIE_OP_INS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:98: outs | 6E */
+    /* x86.isa:396: outs | 6E */
     {XIE_OP_OUTS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:99: outs | 6F */
+    /* x86.isa:397: outs | 6F */
     {XIE_OP_OUTS, XIEI_H_NONE, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x6f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:102: jo | 70 */
+    /* x86.isa:400: jo | 70 */
     {XIE_OP_JO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x70, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:103: jno | 71 */
+    /* x86.isa:401: jno | 71 */
     {XIE_OP_JNO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x71, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:104: jb | 72 */
+    /* x86.isa:402: jb | 72 */
     {XIE_OP_JB, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x72, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:105: jae | 73 */
+    /* x86.isa:403: jae | 73 */
     {XIE_OP_JAE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x73, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:106: je | 74 */
+    /* x86.isa:404: je | 74 */
     {XIE_OP_JE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x74, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:107: jne | 75 */
+    /* x86.isa:405: jne | 75 */
     {XIE_OP_JNE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x75, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:108: jbe | 76 */
+    /* x86.isa:406: jbe | 76 */
     {XIE_OP_JBE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x76, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:109: ja | 77 */
+    /* x86.isa:407: ja | 77 */
     {XIE_OP_JA, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x77, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:110: js | 78 */
+    /* x86.isa:408: js | 78 */
     {XIE_OP_JS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x78, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:111: jns | 79 */
+    /* x86.isa:409: jns | 79 */
     {XIE_OP_JNS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x79, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:112: jp | 7A */
+    /* x86.isa:410: jp | 7A */
     {XIE_OP_JP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:113: jnp | 7B */
+    /* x86.isa:411: jnp | 7B */
     {XIE_OP_JNP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:114: jl | 7C */
+    /* x86.isa:412: jl | 7C */
     {XIE_OP_JL, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:115: jge | 7D */
+    /* x86.isa:413: jge | 7D */
     {XIE_OP_JGE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:116: jle | 7E */
+    /* x86.isa:414: jle | 7E */
     {XIE_OP_JLE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:117: jg | 7F */
+    /* x86.isa:415: jg | 7F */
     {XIE_OP_JG, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x7f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:120: add | 80 /0 */
+    /* x86.isa:418: add | 80 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:121: or | 80 /1 */
+    /* x86.isa:419: or | 80 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:122: adc | 80 /2 */
+    /* x86.isa:420: adc | 80 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:123: sbb | 80 /3 */
+    /* x86.isa:421: sbb | 80 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:124: and | 80 /4 */
+    /* x86.isa:422: and | 80 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:125: sub | 80 /5 */
+    /* x86.isa:423: sub | 80 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:126: xor | 80 /6 */
+    /* x86.isa:424: xor | 80 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:127: cmp | 80 /7 */
+    /* x86.isa:425: cmp | 80 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x80, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:128: add | 81 /0 */
+    /* x86.isa:426: add | 81 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:129: or | 81 /1 */
+    /* x86.isa:427: or | 81 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:130: adc | 81 /2 */
+    /* x86.isa:428: adc | 81 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:131: sbb | 81 /3 */
+    /* x86.isa:429: sbb | 81 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:132: and | 81 /4 */
+    /* x86.isa:430: and | 81 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:133: sub | 81 /5 */
+    /* x86.isa:431: sub | 81 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:134: xor | 81 /6 */
+    /* x86.isa:432: xor | 81 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:135: cmp | 81 /7 */
+    /* x86.isa:433: cmp | 81 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x81, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:136: add | 82 /0 */
+    /* x86.isa:434: add | 82 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:137: or | 82 /1 */
+    /* x86.isa:435: or | 82 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:138: adc | 82 /2 */
+    /* x86.isa:436: adc | 82 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK | XIEI_A_I64, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:139: sbb | 82 /3 */
+    /* x86.isa:437: sbb | 82 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK | XIEI_A_I64, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:140: and | 82 /4 */
+    /* x86.isa:438: and | 82 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:141: sub | 82 /5 */
+    /* x86.isa:439: sub | 82 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:142: xor | 82 /6 */
+    /* x86.isa:440: xor | 82 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK | XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:143: cmp | 82 /7 */
+    /* x86.isa:441: cmp | 82 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x82, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:144: add | 83 /0 */
+    /* x86.isa:442: add | 83 /0 */
     {XIE_OP_ADD, XIEI_H_ADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:145: or | 83 /1 */
+    /* x86.isa:443: or | 83 /1 */
     {XIE_OP_OR, XIEI_H_OR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:146: adc | 83 /2 */
+    /* x86.isa:444: adc | 83 /2 */
     {XIE_OP_ADC, XIEI_H_ADC, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:147: sbb | 83 /3 */
+    /* x86.isa:445: sbb | 83 /3 */
     {XIE_OP_SBB, XIEI_H_SBB, XIEI_A_LOCK, XIEI_F_CF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:148: and | 83 /4 */
+    /* x86.isa:446: and | 83 /4 */
     {XIE_OP_AND, XIEI_H_AND, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:149: sub | 83 /5 */
+    /* x86.isa:447: sub | 83 /5 */
     {XIE_OP_SUB, XIEI_H_SUB, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:150: xor | 83 /6 */
+    /* x86.isa:448: xor | 83 /6 */
     {XIE_OP_XOR, XIEI_H_XOR, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:151: cmp | 83 /7 */
+    /* x86.isa:449: cmp | 83 /7 */
     {XIE_OP_CMP, XIEI_H_CMP, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x83, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:154: test | 84 /r */
+    /* x86.isa:452: test | 84 /r */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x84, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:155: test | 85 /r */
+    /* x86.isa:453: test | 85 /r */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x85, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:156: xchg | 86 /r */
+    /* x86.isa:454: xchg | 86 /r */
     {XIE_OP_XCHG, XIEI_H_XCHG, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x86, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:157: xchg | 87 /r */
+    /* x86.isa:455: xchg | 87 /r */
     {XIE_OP_XCHG, XIEI_H_XCHG, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x87, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:158: mov | 88 /r */
+    /* x86.isa:456: mov | 88 /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x88, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:159: mov | 89 /r */
+    /* x86.isa:457: mov | 89 /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x89, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:160: mov | 8A /r */
+    /* x86.isa:458: mov | 8A /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:161: mov | 8B /r */
+    /* x86.isa:459: mov | 8B /r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:164: mov | 8C /r mem */
+    /* x86.isa:462: mov | 8C /r mem */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:165: mov | 8C /r reg */
+    /* x86.isa:463: mov | 8C /r reg */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8c, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:166: lea | 8D /r mem */
+    /* x86.isa:464: lea | 8D /r mem */
     {XIE_OP_LEA, XIEI_H_LEA, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:170: mov | 8E /r mem */
+    /* x86.isa:468: mov | 8E /r mem */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:171: mov | 8E /r reg */
+    /* x86.isa:469: mov | 8E /r reg */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:172: pop | 8F /0 */
+    /* x86.isa:470: pop | 8F /0 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x8f, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:175: nop | 90 */
+    /* x86.isa:473: nop | 90 */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x90, XIEI_PFX_ANY, XIEI_M_NOREXB, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:176: pause | F3 90 */
+    /* x86.isa:474: pause | F3 90 */
     {XIE_OP_PAUSE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x90, XIEI_PFX_F3, XIEI_M_NOREXB, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:177: xchg | 90+r */
+    /* x86.isa:475: xchg | 90+r */
     {XIE_OP_XCHG, XIEI_H_XCHG, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x90, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:178: cbw | 98 */
+    /* x86.isa:476: cbw | 98 */
     {XIE_OP_CBW, XIEI_H_CBW, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x98, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:179: cwd | 99 */
+    /* x86.isa:477: cwd | 99 */
     {XIE_OP_CWD, XIEI_H_CWD, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x99, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:180: call | 9A */
+    /* x86.isa:478: call | 9A */
     {XIE_OP_CALL, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:181: fwait | 9B */
+    /* x86.isa:479: fwait | 9B */
     {XIE_OP_FWAIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:182: pushf | 9C */
+    /* x86.isa:480: pushf | 9C */
     {XIE_OP_PUSHF, XIEI_H_PUSHF, XIEI_A_D64, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:183: popf | 9D */
+    /* x86.isa:481: popf | 9D */
     {XIE_OP_POPF, XIEI_H_POPF, XIEI_A_D64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:184: sahf | 9E */
+    /* x86.isa:482: sahf | 9E */
     {XIE_OP_SAHF, XIEI_H_SAHF, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:185: sahf | 9E */
+    /* x86.isa:483: sahf | 9E */
     {XIE_OP_SAHF, XIEI_H_SAHF, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 1, {XIE_FEAT_LAHF_LM, 0}, XIEI_ENC_LEGACY, 0, 0x9e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:186: lahf | 9F */
+    /* x86.isa:484: lahf | 9F */
     {XIE_OP_LAHF, XIEI_H_LAHF, XIEI_A_I64, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0x9f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:187: lahf | 9F */
+    /* x86.isa:485: lahf | 9F */
     {XIE_OP_LAHF, XIEI_H_LAHF, XIEI_A_O64, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LAHF_LM, 0}, XIEI_ENC_LEGACY, 0, 0x9f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:190: mov | A0 */
+    /* x86.isa:488: mov | A0 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa0, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:191: mov | A1 */
+    /* x86.isa:489: mov | A1 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:192: mov | A2 */
+    /* x86.isa:490: mov | A2 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:193: mov | A3 */
+    /* x86.isa:491: mov | A3 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa3, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:194: movs | A4 */
+    /* x86.isa:492: movs | A4 */
     {XIE_OP_MOVS, XIEI_H_MOVS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:195: movs | A5 */
+    /* x86.isa:493: movs | A5 */
     {XIE_OP_MOVS, XIEI_H_MOVS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:196: cmps | A6 */
+    /* x86.isa:494: cmps | A6 */
     {XIE_OP_CMPS, XIEI_H_CMPS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa6, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:197: cmps | A7 */
+    /* x86.isa:495: cmps | A7 */
     {XIE_OP_CMPS, XIEI_H_CMPS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa7, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:198: test | A8 */
+    /* x86.isa:496: test | A8 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:199: test | A9 */
+    /* x86.isa:497: test | A9 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xa9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:200: stos | AA */
+    /* x86.isa:498: stos | AA */
     {XIE_OP_STOS, XIEI_H_STOS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xaa, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:201: stos | AB */
+    /* x86.isa:499: stos | AB */
     {XIE_OP_STOS, XIEI_H_STOS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xab, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:202: lods | AC */
+    /* x86.isa:500: lods | AC */
     {XIE_OP_LODS, XIEI_H_LODS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xac, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:203: lods | AD */
+    /* x86.isa:501: lods | AD */
     {XIE_OP_LODS, XIEI_H_LODS, XIEI_A_REP, XIEI_F_DF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xad, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:204: scas | AE */
+    /* x86.isa:502: scas | AE */
     {XIE_OP_SCAS, XIEI_H_SCAS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xae, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:205: scas | AF */
+    /* x86.isa:503: scas | AF */
     {XIE_OP_SCAS, XIEI_H_SCAS, XIEI_A_REPCC, XIEI_F_DF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xaf, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:208: mov | B0+r */
+    /* x86.isa:506: mov | B0+r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xb0, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:209: mov | B8+r */
+    /* x86.isa:507: mov | B8+r */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xb8, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:212: rol | C0 /0 */
+    /* x86.isa:510: rol | C0 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:213: ror | C0 /1 */
+    /* x86.isa:511: ror | C0 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:214: rcl | C0 /2 */
+    /* x86.isa:512: rcl | C0 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:215: rcr | C0 /3 */
+    /* x86.isa:513: rcr | C0 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:216: shl | C0 /4 */
+    /* x86.isa:514: shl | C0 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:217: shr | C0 /5 */
+    /* x86.isa:515: shr | C0 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:218: sal | C0 /6 */
+    /* x86.isa:516: sal | C0 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:219: sar | C0 /7 */
+    /* x86.isa:517: sar | C0 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:220: rol | C1 /0 */
+    /* x86.isa:518: rol | C1 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:221: ror | C1 /1 */
+    /* x86.isa:519: ror | C1 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:222: rcl | C1 /2 */
+    /* x86.isa:520: rcl | C1 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:223: rcr | C1 /3 */
+    /* x86.isa:521: rcr | C1 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:224: shl | C1 /4 */
+    /* x86.isa:522: shl | C1 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:225: shr | C1 /5 */
+    /* x86.isa:523: shr | C1 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:226: sal | C1 /6 */
+    /* x86.isa:524: sal | C1 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:227: sar | C1 /7 */
+    /* x86.isa:525: sar | C1 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:228: ret | C2 */
+    /* x86.isa:526: ret | C2 */
     {XIE_OP_RET, XIEI_H_RET, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:229: ret | C3 */
+    /* x86.isa:527: ret | C3 */
     {XIE_OP_RET, XIEI_H_RET, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc3, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:230: les | C4 /r mem */
+    /* x86.isa:528: les | C4 /r mem */
     {XIE_OP_LES, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc4, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:231: lds | C5 /r mem */
+    /* x86.isa:529: lds | C5 /r mem */
     {XIE_OP_LDS, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc5, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:232: mov | C6 /0 */
+    /* x86.isa:530: mov | C6 /0 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:233: xabort | C6 F8 */
+    /* x86.isa:531: xabort | C6 F8 */
     {XIE_OP_XABORT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 0, 0xc6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:234: mov | C7 /0 */
+    /* x86.isa:532: mov | C7 /0 */
     {XIE_OP_MOV, XIEI_H_MOV, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:235: xbegin | C7 F8 */
+    /* x86.isa:533: xbegin | C7 F8 */
     {XIE_OP_XBEGIN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 0, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:236: enter | C8 */
+    /* x86.isa:534: enter | C8 */
     {XIE_OP_ENTER, XIEI_H_ENTER, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:237: leave | C9 */
+    /* x86.isa:535: leave | C9 */
     {XIE_OP_LEAVE, XIEI_H_LEAVE, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xc9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:238: retf | CA */
+    /* x86.isa:536: retf | CA */
     {XIE_OP_RETF, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xca, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:239: retf | CB */
+    /* x86.isa:537: retf | CB */
     {XIE_OP_RETF, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcb, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:240: int3 | CC */
+    /* x86.isa:538: int3 | CC */
     {XIE_OP_INT3, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcc, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:241: int | CD */
+    /* x86.isa:539: int | CD */
     {XIE_OP_INT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcd, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:242: into | CE */
+    /* x86.isa:540: into | CE */
     {XIE_OP_INTO, XIEI_H_NONE, XIEI_A_I64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xce, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:243: iret | CF */
+    /* x86.isa:541: iret | CF */
     {XIE_OP_IRET, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xcf, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:246: rol | D0 /0 */
+    /* x86.isa:544: rol | D0 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:247: ror | D0 /1 */
+    /* x86.isa:545: ror | D0 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:248: rcl | D0 /2 */
+    /* x86.isa:546: rcl | D0 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:249: rcr | D0 /3 */
+    /* x86.isa:547: rcr | D0 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:250: shl | D0 /4 */
+    /* x86.isa:548: shl | D0 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:251: shr | D0 /5 */
+    /* x86.isa:549: shr | D0 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:252: sal | D0 /6 */
+    /* x86.isa:550: sal | D0 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:253: sar | D0 /7 */
+    /* x86.isa:551: sar | D0 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd0, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:254: rol | D1 /0 */
+    /* x86.isa:552: rol | D1 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:255: ror | D1 /1 */
+    /* x86.isa:553: ror | D1 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:256: rcl | D1 /2 */
+    /* x86.isa:554: rcl | D1 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:257: rcr | D1 /3 */
+    /* x86.isa:555: rcr | D1 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:258: shl | D1 /4 */
+    /* x86.isa:556: shl | D1 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:259: shr | D1 /5 */
+    /* x86.isa:557: shr | D1 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:260: sal | D1 /6 */
+    /* x86.isa:558: sal | D1 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:261: sar | D1 /7 */
+    /* x86.isa:559: sar | D1 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd1, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:262: rol | D2 /0 */
+    /* x86.isa:560: rol | D2 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:263: ror | D2 /1 */
+    /* x86.isa:561: ror | D2 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:264: rcl | D2 /2 */
+    /* x86.isa:562: rcl | D2 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:265: rcr | D2 /3 */
+    /* x86.isa:563: rcr | D2 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:266: shl | D2 /4 */
+    /* x86.isa:564: shl | D2 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:267: shr | D2 /5 */
+    /* x86.isa:565: shr | D2 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:268: sal | D2 /6 */
+    /* x86.isa:566: sal | D2 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:269: sar | D2 /7 */
+    /* x86.isa:567: sar | D2 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:270: rol | D3 /0 */
+    /* x86.isa:568: rol | D3 /0 */
     {XIE_OP_ROL, XIEI_H_ROL, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:271: ror | D3 /1 */
+    /* x86.isa:569: ror | D3 /1 */
     {XIE_OP_ROR, XIEI_H_ROR, 0, 0, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:272: rcl | D3 /2 */
+    /* x86.isa:570: rcl | D3 /2 */
     {XIE_OP_RCL, XIEI_H_RCL, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:273: rcr | D3 /3 */
+    /* x86.isa:571: rcr | D3 /3 */
     {XIE_OP_RCR, XIEI_H_RCR, 0, XIEI_F_CF, XIEI_F_CF, XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:274: shl | D3 /4 */
+    /* x86.isa:572: shl | D3 /4 */
     {XIE_OP_SHL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:275: shr | D3 /5 */
+    /* x86.isa:573: shr | D3 /5 */
     {XIE_OP_SHR, XIEI_H_SHR, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:276: sal | D3 /6 */
+    /* x86.isa:574: sal | D3 /6 */
     {XIE_OP_SAL, XIEI_H_SHL, 0, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:277: sar | D3 /7 */
+    /* x86.isa:575: sar | D3 /7 */
     {XIE_OP_SAR, XIEI_H_SAR, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd3, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:278: aam | D4 */
+    /* x86.isa:576: aam | D4 */
     {XIE_OP_AAM, XIEI_H_AAM, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:279: aad | D5 */
+    /* x86.isa:577: aad | D5 */
     {XIE_OP_AAD, XIEI_H_AAD, XIEI_A_I64, 0, XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_CF | XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:280: salc | D6 */
+    /* x86.isa:578: salc | D6 */
     {XIE_OP_SALC, XIEI_H_NONE, XIEI_A_I64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd6, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:281: xlat | D7 */
+    /* x86.isa:579: xlat | D7 */
     {XIE_OP_XLAT, XIEI_H_XLAT, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xd7, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:284: loopne | E0 */
+    /* x86.isa:582: loopne | E0 */
     {XIE_OP_LOOPNE, XIEI_H_LOOPNE, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe0, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:285: loope | E1 */
+    /* x86.isa:583: loope | E1 */
     {XIE_OP_LOOPE, XIEI_H_LOOPE, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:286: loop | E2 */
+    /* x86.isa:584: loop | E2 */
     {XIE_OP_LOOP, XIEI_H_LOOP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:287: jcxz | E3 */
+    /* x86.isa:585: jcxz | E3 */
     {XIE_OP_JCXZ, XIEI_H_JCXZ, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe3, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:288: in | E4 */
+    /* x86.isa:586: in | E4 */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:289: in | E5 */
+    /* x86.isa:587: in | E5 */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:290: out | E6 */
+    /* x86.isa:588: out | E6 */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe6, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:291: out | E7 */
+    /* x86.isa:589: out | E7 */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe7, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:292: call | E8 */
+    /* x86.isa:590: call | E8 */
     {XIE_OP_CALL, XIEI_H_CALL, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:293: jmp | E9 */
+    /* x86.isa:591: jmp | E9 */
     {XIE_OP_JMP, XIEI_H_JMP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xe9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:294: jmp | EA */
+    /* x86.isa:592: jmp | EA */
     {XIE_OP_JMP, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xea, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:295: jmp | EB */
+    /* x86.isa:593: jmp | EB */
     {XIE_OP_JMP, XIEI_H_JMP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xeb, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:296: in | EC */
+    /* x86.isa:594: in | EC */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xec, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:297: in | ED */
+    /* x86.isa:595: in | ED */
     {XIE_OP_IN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xed, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:298: out | EE */
+    /* x86.isa:596: out | EE */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xee, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:299: out | EF */
+    /* x86.isa:597: out | EF */
     {XIE_OP_OUT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xef, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:302: int1 | F1 */
+    /* x86.isa:600: int1 | F1 */
     {XIE_OP_INT1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:303: hlt | F4 */
+    /* x86.isa:601: hlt | F4 */
     {XIE_OP_HLT, XIEI_H_HLT, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf4, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:304: cmc | F5 */
+    /* x86.isa:602: cmc | F5 */
     {XIE_OP_CMC, XIEI_H_CMC, 0, XIEI_F_CF, XIEI_F_CF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf5, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:305: test | F6 /0 */
+    /* x86.isa:603: test | F6 /0 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:306: test | F6 /1 */
+    /* x86.isa:604: test | F6 /1 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:307: not | F6 /2 */
+    /* x86.isa:605: not | F6 /2 */
     {XIE_OP_NOT, XIEI_H_NOT, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:308: neg | F6 /3 */
+    /* x86.isa:606: neg | F6 /3 */
     {XIE_OP_NEG, XIEI_H_NEG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:309: mul | F6 /4 */
+    /* x86.isa:607: mul | F6 /4 */
     {XIE_OP_MUL, XIEI_H_MUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:310: imul | F6 /5 */
+    /* x86.isa:608: imul | F6 /5 */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:311: div | F6 /6 */
+    /* x86.isa:609: div | F6 /6 */
     {XIE_OP_DIV, XIEI_H_DIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:312: idiv | F6 /7 */
+    /* x86.isa:610: idiv | F6 /7 */
     {XIE_OP_IDIV, XIEI_H_IDIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf6, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:313: test | F7 /0 */
+    /* x86.isa:611: test | F7 /0 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:314: test | F7 /1 */
+    /* x86.isa:612: test | F7 /1 */
     {XIE_OP_TEST, XIEI_H_TEST, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:315: not | F7 /2 */
+    /* x86.isa:613: not | F7 /2 */
     {XIE_OP_NOT, XIEI_H_NOT, XIEI_A_LOCK, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:316: neg | F7 /3 */
+    /* x86.isa:614: neg | F7 /3 */
     {XIE_OP_NEG, XIEI_H_NEG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:317: mul | F7 /4 */
+    /* x86.isa:615: mul | F7 /4 */
     {XIE_OP_MUL, XIEI_H_MUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:318: imul | F7 /5 */
+    /* x86.isa:616: imul | F7 /5 */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:319: div | F7 /6 */
+    /* x86.isa:617: div | F7 /6 */
     {XIE_OP_DIV, XIEI_H_DIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:320: idiv | F7 /7 */
+    /* x86.isa:618: idiv | F7 /7 */
     {XIE_OP_IDIV, XIEI_H_IDIV, 0, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:321: clc | F8 */
+    /* x86.isa:619: clc | F8 */
     {XIE_OP_CLC, XIEI_H_CLC, 0, 0, XIEI_F_CF, 0, XIEI_F_CF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:322: stc | F9 */
+    /* x86.isa:620: stc | F9 */
     {XIE_OP_STC, XIEI_H_STC, 0, 0, XIEI_F_CF, 0, 0, XIEI_F_CF, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xf9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:323: cli | FA */
+    /* x86.isa:621: cli | FA */
     {XIE_OP_CLI, XIEI_H_CLI, 0, 0, XIEI_F_IF, 0, XIEI_F_IF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfa, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:324: sti | FB */
+    /* x86.isa:622: sti | FB */
     {XIE_OP_STI, XIEI_H_STI, 0, 0, XIEI_F_IF, 0, 0, XIEI_F_IF, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfb, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:325: cld | FC */
+    /* x86.isa:623: cld | FC */
     {XIE_OP_CLD, XIEI_H_CLD, 0, 0, XIEI_F_DF, 0, XIEI_F_DF, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfc, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:326: std | FD */
+    /* x86.isa:624: std | FD */
     {XIE_OP_STD, XIEI_H_STD, 0, 0, XIEI_F_DF, 0, 0, XIEI_F_DF, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfd, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:327: inc | FE /0 */
+    /* x86.isa:625: inc | FE /0 */
     {XIE_OP_INC, XIEI_H_INC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfe, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:328: dec | FE /1 */
+    /* x86.isa:626: dec | FE /1 */
     {XIE_OP_DEC, XIEI_H_DEC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xfe, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:329: inc | FF /0 */
+    /* x86.isa:627: inc | FF /0 */
     {XIE_OP_INC, XIEI_H_INC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:330: dec | FF /1 */
+    /* x86.isa:628: dec | FF /1 */
     {XIE_OP_DEC, XIEI_H_DEC, XIEI_A_LOCK, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:331: call | FF /2 */
+    /* x86.isa:629: call | FF /2 */
     {XIE_OP_CALL, XIEI_H_CALL, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:332: call | FF /3 mem */
+    /* x86.isa:630: call | FF /3 mem */
     {XIE_OP_CALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:333: jmp | FF /4 */
+    /* x86.isa:631: jmp | FF /4 */
     {XIE_OP_JMP, XIEI_H_JMP, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:334: jmp | FF /5 mem */
+    /* x86.isa:632: jmp | FF /5 mem */
     {XIE_OP_JMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:335: push | FF /6 */
+    /* x86.isa:633: push | FF /6 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 0, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:341: cmovo | 0F 40 /r */
+    /* x86.isa:639: cmovo | 0F 40 /r */
     {XIE_OP_CMOVO, XIEI_H_CMOVCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x40, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:342: cmovno | 0F 41 /r */
+    /* x86.isa:640: cmovno | 0F 41 /r */
     {XIE_OP_CMOVNO, XIEI_H_CMOVCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x41, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:343: cmovb | 0F 42 /r */
+    /* x86.isa:641: cmovb | 0F 42 /r */
     {XIE_OP_CMOVB, XIEI_H_CMOVCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x42, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:344: cmovae | 0F 43 /r */
+    /* x86.isa:642: cmovae | 0F 43 /r */
     {XIE_OP_CMOVAE, XIEI_H_CMOVCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x43, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:345: cmove | 0F 44 /r */
+    /* x86.isa:643: cmove | 0F 44 /r */
     {XIE_OP_CMOVE, XIEI_H_CMOVCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x44, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:346: cmovne | 0F 45 /r */
+    /* x86.isa:644: cmovne | 0F 45 /r */
     {XIE_OP_CMOVNE, XIEI_H_CMOVCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x45, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:347: cmovbe | 0F 46 /r */
+    /* x86.isa:645: cmovbe | 0F 46 /r */
     {XIE_OP_CMOVBE, XIEI_H_CMOVCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x46, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:348: cmova | 0F 47 /r */
+    /* x86.isa:646: cmova | 0F 47 /r */
     {XIE_OP_CMOVA, XIEI_H_CMOVCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x47, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:349: cmovs | 0F 48 /r */
+    /* x86.isa:647: cmovs | 0F 48 /r */
     {XIE_OP_CMOVS, XIEI_H_CMOVCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x48, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:350: cmovns | 0F 49 /r */
+    /* x86.isa:648: cmovns | 0F 49 /r */
     {XIE_OP_CMOVNS, XIEI_H_CMOVCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x49, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:351: cmovp | 0F 4A /r */
+    /* x86.isa:649: cmovp | 0F 4A /r */
     {XIE_OP_CMOVP, XIEI_H_CMOVCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:352: cmovnp | 0F 4B /r */
+    /* x86.isa:650: cmovnp | 0F 4B /r */
     {XIE_OP_CMOVNP, XIEI_H_CMOVCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:353: cmovl | 0F 4C /r */
+    /* x86.isa:651: cmovl | 0F 4C /r */
     {XIE_OP_CMOVL, XIEI_H_CMOVCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:354: cmovge | 0F 4D /r */
+    /* x86.isa:652: cmovge | 0F 4D /r */
     {XIE_OP_CMOVGE, XIEI_H_CMOVCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:355: cmovle | 0F 4E /r */
+    /* x86.isa:653: cmovle | 0F 4E /r */
     {XIE_OP_CMOVLE, XIEI_H_CMOVCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:356: cmovg | 0F 4F /r */
+    /* x86.isa:654: cmovg | 0F 4F /r */
     {XIE_OP_CMOVG, XIEI_H_CMOVCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CMOV, 0}, XIEI_ENC_LEGACY, 1, 0x4f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:359: jo | 0F 80 */
+    /* x86.isa:657: jo | 0F 80 */
     {XIE_OP_JO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x80, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:360: jno | 0F 81 */
+    /* x86.isa:658: jno | 0F 81 */
     {XIE_OP_JNO, XIEI_H_JCC, XIEI_A_F64, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x81, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:361: jb | 0F 82 */
+    /* x86.isa:659: jb | 0F 82 */
     {XIE_OP_JB, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x82, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:362: jae | 0F 83 */
+    /* x86.isa:660: jae | 0F 83 */
     {XIE_OP_JAE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x83, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:363: je | 0F 84 */
+    /* x86.isa:661: je | 0F 84 */
     {XIE_OP_JE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x84, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:364: jne | 0F 85 */
+    /* x86.isa:662: jne | 0F 85 */
     {XIE_OP_JNE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x85, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:365: jbe | 0F 86 */
+    /* x86.isa:663: jbe | 0F 86 */
     {XIE_OP_JBE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x86, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:366: ja | 0F 87 */
+    /* x86.isa:664: ja | 0F 87 */
     {XIE_OP_JA, XIEI_H_JCC, XIEI_A_F64, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x87, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:367: js | 0F 88 */
+    /* x86.isa:665: js | 0F 88 */
     {XIE_OP_JS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x88, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:368: jns | 0F 89 */
+    /* x86.isa:666: jns | 0F 89 */
     {XIE_OP_JNS, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x89, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:369: jp | 0F 8A */
+    /* x86.isa:667: jp | 0F 8A */
     {XIE_OP_JP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8a, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:370: jnp | 0F 8B */
+    /* x86.isa:668: jnp | 0F 8B */
     {XIE_OP_JNP, XIEI_H_JCC, XIEI_A_F64, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:371: jl | 0F 8C */
+    /* x86.isa:669: jl | 0F 8C */
     {XIE_OP_JL, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8c, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:372: jge | 0F 8D */
+    /* x86.isa:670: jge | 0F 8D */
     {XIE_OP_JGE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8d, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:373: jle | 0F 8E */
+    /* x86.isa:671: jle | 0F 8E */
     {XIE_OP_JLE, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:374: jg | 0F 8F */
+    /* x86.isa:672: jg | 0F 8F */
     {XIE_OP_JG, XIEI_H_JCC, XIEI_A_F64, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x8f, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:377: seto | 0F 90 /r */
+    /* x86.isa:675: seto | 0F 90 /r */
     {XIE_OP_SETO, XIEI_H_SETCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x90, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:378: setno | 0F 91 /r */
+    /* x86.isa:676: setno | 0F 91 /r */
     {XIE_OP_SETNO, XIEI_H_SETCC, 0, XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x91, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:379: setb | 0F 92 /r */
+    /* x86.isa:677: setb | 0F 92 /r */
     {XIE_OP_SETB, XIEI_H_SETCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x92, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:380: setae | 0F 93 /r */
+    /* x86.isa:678: setae | 0F 93 /r */
     {XIE_OP_SETAE, XIEI_H_SETCC, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x93, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:381: sete | 0F 94 /r */
+    /* x86.isa:679: sete | 0F 94 /r */
     {XIE_OP_SETE, XIEI_H_SETCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x94, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:382: setne | 0F 95 /r */
+    /* x86.isa:680: setne | 0F 95 /r */
     {XIE_OP_SETNE, XIEI_H_SETCC, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x95, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:383: setbe | 0F 96 /r */
+    /* x86.isa:681: setbe | 0F 96 /r */
     {XIE_OP_SETBE, XIEI_H_SETCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x96, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:384: seta | 0F 97 /r */
+    /* x86.isa:682: seta | 0F 97 /r */
     {XIE_OP_SETA, XIEI_H_SETCC, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x97, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:385: sets | 0F 98 /r */
+    /* x86.isa:683: sets | 0F 98 /r */
     {XIE_OP_SETS, XIEI_H_SETCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x98, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:386: setns | 0F 99 /r */
+    /* x86.isa:684: setns | 0F 99 /r */
     {XIE_OP_SETNS, XIEI_H_SETCC, 0, XIEI_F_SF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x99, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:387: setp | 0F 9A /r */
+    /* x86.isa:685: setp | 0F 9A /r */
     {XIE_OP_SETP, XIEI_H_SETCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:388: setnp | 0F 9B /r */
+    /* x86.isa:686: setnp | 0F 9B /r */
     {XIE_OP_SETNP, XIEI_H_SETCC, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:389: setl | 0F 9C /r */
+    /* x86.isa:687: setl | 0F 9C /r */
     {XIE_OP_SETL, XIEI_H_SETCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:390: setge | 0F 9D /r */
+    /* x86.isa:688: setge | 0F 9D /r */
     {XIE_OP_SETGE, XIEI_H_SETCC, 0, XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:391: setle | 0F 9E /r */
+    /* x86.isa:689: setle | 0F 9E /r */
     {XIE_OP_SETLE, XIEI_H_SETCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:392: setg | 0F 9F /r */
+    /* x86.isa:690: setg | 0F 9F /r */
     {XIE_OP_SETG, XIEI_H_SETCC, 0, XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x9f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:395: push | 0F A0 */
+    /* x86.isa:693: push | 0F A0 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa0, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:396: pop | 0F A1 */
+    /* x86.isa:694: pop | 0F A1 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa1, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:397: cpuid | 0F A2 */
+    /* x86.isa:695: cpuid | 0F A2 */
     {XIE_OP_CPUID, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa2, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:398: bt | 0F A3 /r */
+    /* x86.isa:696: bt | 0F A3 /r */
     {XIE_OP_BT, XIEI_H_BT, 0, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa3, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:401: shld | 0F A4 /r */
+    /* x86.isa:699: shld | 0F A4 /r */
     {XIE_OP_SHLD, XIEI_H_SHLD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:402: shld | 0F A5 /r */
+    /* x86.isa:700: shld | 0F A5 /r */
     {XIE_OP_SHLD, XIEI_H_SHLD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa5, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:403: push | 0F A8 */
+    /* x86.isa:701: push | 0F A8 */
     {XIE_OP_PUSH, XIEI_H_PUSH, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa8, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:404: pop | 0F A9 */
+    /* x86.isa:702: pop | 0F A9 */
     {XIE_OP_POP, XIEI_H_POP, XIEI_A_D64, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xa9, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:405: rsm | 0F AA */
+    /* x86.isa:703: rsm | 0F AA */
     {XIE_OP_RSM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xaa, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:406: bts | 0F AB /r */
+    /* x86.isa:704: bts | 0F AB /r */
     {XIE_OP_BTS, XIEI_H_BTS, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xab, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:407: shrd | 0F AC /r */
+    /* x86.isa:705: shrd | 0F AC /r */
     {XIE_OP_SHRD, XIEI_H_SHRD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xac, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:408: shrd | 0F AD /r */
+    /* x86.isa:706: shrd | 0F AD /r */
     {XIE_OP_SHRD, XIEI_H_SHRD, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_ZF | XIEI_F_SF, XIEI_F_AF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xad, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:409: imul | 0F AF /r */
+    /* x86.isa:707: imul | 0F AF /r */
     {XIE_OP_IMUL, XIEI_H_IMUL, 0, 0, XIEI_F_CF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xaf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:412: cmpxchg | 0F B0 /r */
+    /* x86.isa:710: cmpxchg | 0F B0 /r */
     {XIE_OP_CMPXCHG, XIEI_H_CMPXCHG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:413: cmpxchg | 0F B1 /r */
+    /* x86.isa:711: cmpxchg | 0F B1 /r */
     {XIE_OP_CMPXCHG, XIEI_H_CMPXCHG, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb1, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:414: lss | 0F B2 /r mem */
+    /* x86.isa:712: lss | 0F B2 /r mem */
     {XIE_OP_LSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb2, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:415: btr | 0F B3 /r */
+    /* x86.isa:713: btr | 0F B3 /r */
     {XIE_OP_BTR, XIEI_H_BTR, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb3, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:416: lfs | 0F B4 /r mem */
+    /* x86.isa:714: lfs | 0F B4 /r mem */
     {XIE_OP_LFS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb4, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:417: lgs | 0F B5 /r mem */
+    /* x86.isa:715: lgs | 0F B5 /r mem */
     {XIE_OP_LGS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb5, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:418: movzx | 0F B6 /r */
+    /* x86.isa:716: movzx | 0F B6 /r */
     {XIE_OP_MOVZX, XIEI_H_MOVZX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:419: movzx | 0F B7 /r */
+    /* x86.isa:717: movzx | 0F B7 /r */
     {XIE_OP_MOVZX, XIEI_H_MOVZX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:420: popcnt | F3 0F B8 /r */
+    /* x86.isa:718: popcnt | F3 0F B8 /r */
     {XIE_OP_POPCNT, XIEI_H_POPCNT, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_POPCNT, 0}, XIEI_ENC_LEGACY, 1, 0xb8, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:421: ud1 | 0F B9 /r */
+    /* x86.isa:719: ud1 | 0F B9 /r */
     {XIE_OP_UD1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xb9, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:422: bt | 0F BA /4 */
+    /* x86.isa:720: bt | 0F BA /4 */
     {XIE_OP_BT, XIEI_H_BT, 0, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:423: bts | 0F BA /5 */
+    /* x86.isa:721: bts | 0F BA /5 */
     {XIE_OP_BTS, XIEI_H_BTS, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:424: btr | 0F BA /6 */
+    /* x86.isa:722: btr | 0F BA /6 */
     {XIE_OP_BTR, XIEI_H_BTR, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:425: btc | 0F BA /7 */
+    /* x86.isa:723: btc | 0F BA /7 */
     {XIE_OP_BTC, XIEI_H_BTC, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xba, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:426: btc | 0F BB /r */
+    /* x86.isa:724: btc | 0F BB /r */
     {XIE_OP_BTC, XIEI_H_BTC, XIEI_A_LOCK, 0, XIEI_F_CF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbb, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:427: bsf | 0F BC /r */
+    /* x86.isa:725: bsf | 0F BC /r */
     {XIE_OP_BSF, XIEI_H_BSF, 0, 0, XIEI_F_ZF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbc, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:428: tzcnt | F3 0F BC /r */
+    /* x86.isa:726: tzcnt | F3 0F BC /r */
     {XIE_OP_TZCNT, XIEI_H_TZCNT, 0, 0, XIEI_F_CF | XIEI_F_ZF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_LEGACY, 1, 0xbc, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:429: bsr | 0F BD /r */
+    /* x86.isa:727: bsr | 0F BD /r */
     {XIE_OP_BSR, XIEI_H_BSR, 0, 0, XIEI_F_ZF, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbd, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:430: lzcnt | F3 0F BD /r */
+    /* x86.isa:728: lzcnt | F3 0F BD /r */
     {XIE_OP_LZCNT, XIEI_H_LZCNT, 0, 0, XIEI_F_CF | XIEI_F_ZF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 1, {XIE_FEAT_LZCNT, 0}, XIEI_ENC_LEGACY, 1, 0xbd, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:431: movsx | 0F BE /r */
+    /* x86.isa:729: movsx | 0F BE /r */
     {XIE_OP_MOVSX, XIEI_H_MOVSX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbe, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:432: movsx | 0F BF /r */
+    /* x86.isa:730: movsx | 0F BF /r */
     {XIE_OP_MOVSX, XIEI_H_MOVSX, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xbf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:435: xadd | 0F C0 /r */
+    /* x86.isa:733: xadd | 0F C0 /r */
     {XIE_OP_XADD, XIEI_H_XADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:436: xadd | 0F C1 /r */
+    /* x86.isa:734: xadd | 0F C1 /r */
     {XIE_OP_XADD, XIEI_H_XADD, XIEI_A_LOCK, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc1, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:437: movnti | NP 0F C3 /r mem */
+    /* x86.isa:735: movnti | NP 0F C3 /r mem */
     {XIE_OP_MOVNTI, XIEI_H_MOVNTI, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:438: cmpxchg8b | W0 0F C7 /1 mem */
+    /* x86.isa:736: cmpxchg8b | W0 0F C7 /1 mem */
     {XIE_OP_CMPXCHG8B, XIEI_H_CMPXCHG8B, XIEI_A_LOCK, 0, XIEI_F_ZF, 0, 0, 0, 0, 1, {XIE_FEAT_CX8, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:439: cmpxchg16b | W1 0F C7 /1 mem */
+    /* x86.isa:737: cmpxchg16b | W1 0F C7 /1 mem */
     {XIE_OP_CMPXCHG16B, XIEI_H_CMPXCHG16B, XIEI_A_LOCK, 0, XIEI_F_ZF, 0, 0, 0, 16, 1, {XIE_FEAT_CX16, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:441: rdrand | NP 0F C7 /6 reg */
+    /* x86.isa:739: rdrand | NP 0F C7 /6 reg */
     {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:442: rdrand | 66 0F C7 /6 reg */
+    /* x86.isa:740: rdrand | 66 0F C7 /6 reg */
     {XIE_OP_RDRAND, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDRAND, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:443: rdseed | NP 0F C7 /7 reg */
+    /* x86.isa:741: rdseed | NP 0F C7 /7 reg */
     {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:444: rdseed | 66 0F C7 /7 reg */
+    /* x86.isa:742: rdseed | 66 0F C7 /7 reg */
     {XIE_OP_RDSEED, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDSEED, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:445: rdpid | F3 0F C7 /7 reg */
+    /* x86.isa:743: rdpid | F3 0F C7 /7 reg */
     {XIE_OP_RDPID, XIEI_H_NONE, XIEI_A_F64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RDPID, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:446: bswap | 0F C8+r */
+    /* x86.isa:744: bswap | 0F C8+r */
     {XIE_OP_BSWAP, XIEI_H_BSWAP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xc8, XIEI_PFX_ANY, XIEI_M_PLUSR, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:447: ud0 | 0F FF /r */
+    /* x86.isa:745: ud0 | 0F FF /r */
     {XIE_OP_UD0, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0xff, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:448: ud2 | 0F 0B */
+    /* x86.isa:746: ud2 | 0F 0B */
     {XIE_OP_UD2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0b, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:454: movbe | NP 0F 38 F0 /r mem */
+    /* x86.isa:752: movbe | NP 0F 38 F0 /r mem */
     {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:455: movbe | 66 0F 38 F0 /r mem */
+    /* x86.isa:753: movbe | 66 0F 38 F0 /r mem */
     {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:456: movbe | NP 0F 38 F1 /r mem */
+    /* x86.isa:754: movbe | NP 0F 38 F1 /r mem */
     {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:457: movbe | 66 0F 38 F1 /r mem */
+    /* x86.isa:755: movbe | 66 0F 38 F1 /r mem */
     {XIE_OP_MOVBE, XIEI_H_MOVBE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVBE, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:458: crc32 | F2 0F 38 F0 /r */
+    /* x86.isa:756: crc32 | F2 0F 38 F0 /r */
     {XIE_OP_CRC32, XIEI_H_CRC32, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:459: crc32 | F2 0F 38 F1 /r */
+    /* x86.isa:757: crc32 | F2 0F 38 F1 /r */
     {XIE_OP_CRC32, XIEI_H_CRC32, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0xf1, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:460: adcx | 66 0F 38 F6 /r */
+    /* x86.isa:758: adcx | 66 0F 38 F6 /r */
     {XIE_OP_ADCX, XIEI_H_ADCX, 0, XIEI_F_CF, XIEI_F_CF, 0, 0, 0, 0, 1, {XIE_FEAT_ADX, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:461: adox | F3 0F 38 F6 /r */
+    /* x86.isa:759: adox | F3 0F 38 F6 /r */
     {XIE_OP_ADOX, XIEI_H_ADOX, 0, XIEI_F_OF, XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_ADX, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:462: movdiri | NP 0F 38 F9 /r mem */
+    /* x86.isa:760: movdiri | NP 0F 38 F9 /r mem */
     {XIE_OP_MOVDIRI, XIEI_H_MOVDIRI, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIRI, 0}, XIEI_ENC_LEGACY, 2, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:463: movdir64b | 66 0F 38 F8 /r mem */
+    /* x86.isa:761: movdir64b | 66 0F 38 F8 /r mem */
     {XIE_OP_MOVDIR64B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MOVDIR64B, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:464: enqcmd | F2 0F 38 F8 /r mem */
+    /* x86.isa:762: enqcmd | F2 0F 38 F8 /r mem */
     {XIE_OP_ENQCMD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:465: enqcmds | F3 0F 38 F8 /r mem */
+    /* x86.isa:763: enqcmds | F3 0F 38 F8 /r mem */
     {XIE_OP_ENQCMDS, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_ENQCMD, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:466: aadd | NP 0F 38 FC /r mem */
+    /* x86.isa:764: aadd | NP 0F 38 FC /r mem */
     {XIE_OP_AADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:467: aand | 66 0F 38 FC /r mem */
+    /* x86.isa:765: aand | 66 0F 38 FC /r mem */
     {XIE_OP_AAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:468: axor | F3 0F 38 FC /r mem */
+    /* x86.isa:766: axor | F3 0F 38 FC /r mem */
     {XIE_OP_AXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:469: aor | F2 0F 38 FC /r mem */
+    /* x86.isa:767: aor | F2 0F 38 FC /r mem */
     {XIE_OP_AOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RAO_INT, 0}, XIEI_ENC_LEGACY, 2, 0xfc, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:475: prefetchnta | 0F 18 /0 mem */
+    /* x86.isa:773: prefetchnta | 0F 18 /0 mem */
     {XIE_OP_PREFETCHNTA, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:476: prefetcht0 | 0F 18 /1 mem */
+    /* x86.isa:774: prefetcht0 | 0F 18 /1 mem */
     {XIE_OP_PREFETCHT0, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:477: prefetcht1 | 0F 18 /2 mem */
+    /* x86.isa:775: prefetcht1 | 0F 18 /2 mem */
     {XIE_OP_PREFETCHT1, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:478: prefetcht2 | 0F 18 /3 mem */
+    /* x86.isa:776: prefetcht2 | 0F 18 /3 mem */
     {XIE_OP_PREFETCHT2, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:479: nop | 0F 18 /r */
+    /* x86.isa:777: nop | 0F 18 /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x18, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:480: nop | 0F 19 /r */
+    /* x86.isa:778: nop | 0F 19 /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x19, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:481: nop | 0F 1A /r */
+    /* x86.isa:779: nop | 0F 1A /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:482: nop | 0F 1B /r */
+    /* x86.isa:780: nop | 0F 1B /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1b, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:483: cldemote | NP 0F 1C /0 mem */
+    /* x86.isa:781: cldemote | NP 0F 1C /0 mem */
     {XIE_OP_CLDEMOTE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLDEMOTE, 0}, XIEI_ENC_LEGACY, 1, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:484: nop | 0F 1C /r */
+    /* x86.isa:782: nop | 0F 1C /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:485: nop | 0F 1D /r */
+    /* x86.isa:783: nop | 0F 1D /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:486: endbr64 | F3 0F 1E FA */
+    /* x86.isa:784: endbr64 | F3 0F 1E FA */
     {XIE_OP_ENDBR64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_IBT, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:487: endbr32 | F3 0F 1E FB */
+    /* x86.isa:785: endbr32 | F3 0F 1E FB */
     {XIE_OP_ENDBR32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_IBT, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:488: rdsspd | F3 W0 0F 1E /1 reg */
+    /* x86.isa:786: rdsspd | F3 W0 0F 1E /1 reg */
     {XIE_OP_RDSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:489: rdsspq | F3 W1 0F 1E /1 reg */
+    /* x86.isa:787: rdsspq | F3 W1 0F 1E /1 reg */
     {XIE_OP_RDSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:490: nop | 0F 1E /r */
+    /* x86.isa:788: nop | 0F 1E /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:491: nop | 0F 1F /r */
+    /* x86.isa:789: nop | 0F 1F /r */
     {XIE_OP_NOP, XIEI_H_NOP, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x1f, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:497: prefetch | 0F 0D /0 mem */
+    /* x86.isa:795: prefetch | 0F 0D /0 mem */
     {XIE_OP_PREFETCH, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:498: prefetchw | 0F 0D /1 mem */
+    /* x86.isa:796: prefetchw | 0F 0D /1 mem */
     {XIE_OP_PREFETCHW, XIEI_H_PREFETCHW, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:499: prefetchwt1 | 0F 0D /2 mem */
+    /* x86.isa:797: prefetchwt1 | 0F 0D /2 mem */
     {XIE_OP_PREFETCHWT1, XIEI_H_PREFETCHWT1, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:500: prefetch | 0F 0D /r mem */
+    /* x86.isa:798: prefetch | 0F 0D /r mem */
     {XIE_OP_PREFETCH, XIEI_H_PREFETCH, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:501: nop | 0F 0D /r reg */
+    /* x86.isa:799: nop | 0F 0D /r reg */
     {XIE_OP_NOP, XIEI_H_NOP, XIEI_A_INTEL, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:502: clflush | NP 0F AE /7 mem */
+    /* x86.isa:800: clflush | NP 0F AE /7 mem */
     {XIE_OP_CLFLUSH, XIEI_H_CLFLUSH, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLFSH, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:503: clflushopt | 66 0F AE /7 mem */
+    /* x86.isa:801: clflushopt | 66 0F AE /7 mem */
     {XIE_OP_CLFLUSHOPT, XIEI_H_CLFLUSHOPT, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLFLUSHOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:504: clwb | 66 0F AE /6 mem */
+    /* x86.isa:802: clwb | 66 0F AE /6 mem */
     {XIE_OP_CLWB, XIEI_H_CLWB, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLWB, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:505: lfence | NP 0F AE /5 reg */
+    /* x86.isa:803: lfence | NP 0F AE /5 reg */
     {XIE_OP_LFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:506: mfence | NP 0F AE /6 reg */
+    /* x86.isa:804: mfence | NP 0F AE /6 reg */
     {XIE_OP_MFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:507: sfence | NP 0F AE /7 reg */
+    /* x86.isa:805: sfence | NP 0F AE /7 reg */
     {XIE_OP_SFENCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:511: sldt | 0F 00 /0 mem */
+    /* x86.isa:809: sldt | 0F 00 /0 mem */
     {XIE_OP_SLDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:512: sldt | 0F 00 /0 reg */
+    /* x86.isa:810: sldt | 0F 00 /0 reg */
     {XIE_OP_SLDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:513: str | 0F 00 /1 mem */
+    /* x86.isa:811: str | 0F 00 /1 mem */
     {XIE_OP_STR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:514: str | 0F 00 /1 reg */
+    /* x86.isa:812: str | 0F 00 /1 reg */
     {XIE_OP_STR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:515: lldt | 0F 00 /2 */
+    /* x86.isa:813: lldt | 0F 00 /2 */
     {XIE_OP_LLDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:516: ltr | 0F 00 /3 */
+    /* x86.isa:814: ltr | 0F 00 /3 */
     {XIE_OP_LTR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:517: verr | 0F 00 /4 */
+    /* x86.isa:815: verr | 0F 00 /4 */
     {XIE_OP_VERR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:518: verw | 0F 00 /5 */
+    /* x86.isa:816: verw | 0F 00 /5 */
     {XIE_OP_VERW, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:519: lkgs | F2 0F 00 /6 */
+    /* x86.isa:817: lkgs | F2 0F 00 /6 */
     {XIE_OP_LKGS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LKGS, 0}, XIEI_ENC_LEGACY, 1, 0x00, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:522: sgdt | 0F 01 /0 mem */
+    /* x86.isa:820: sgdt | 0F 01 /0 mem */
     {XIE_OP_SGDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:523: sidt | 0F 01 /1 mem */
+    /* x86.isa:821: sidt | 0F 01 /1 mem */
     {XIE_OP_SIDT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:524: lgdt | 0F 01 /2 mem */
+    /* x86.isa:822: lgdt | 0F 01 /2 mem */
     {XIE_OP_LGDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:525: lidt | 0F 01 /3 mem */
+    /* x86.isa:823: lidt | 0F 01 /3 mem */
     {XIE_OP_LIDT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:526: smsw | 0F 01 /4 mem */
+    /* x86.isa:824: smsw | 0F 01 /4 mem */
     {XIE_OP_SMSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:527: smsw | 0F 01 /4 reg */
+    /* x86.isa:825: smsw | 0F 01 /4 reg */
     {XIE_OP_SMSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:528: rstorssp | F3 0F 01 /5 mem */
+    /* x86.isa:826: rstorssp | F3 0F 01 /5 mem */
     {XIE_OP_RSTORSSP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:529: lmsw | 0F 01 /6 */
+    /* x86.isa:827: lmsw | 0F 01 /6 */
     {XIE_OP_LMSW, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:530: invlpg | 0F 01 /7 mem */
+    /* x86.isa:828: invlpg | 0F 01 /7 mem */
     {XIE_OP_INVLPG, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:535: enclv | NP 0F 01 C0 */
+    /* x86.isa:833: enclv | NP 0F 01 C0 */
     {XIE_OP_ENCLV, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:536: vmcall | NP 0F 01 C1 */
+    /* x86.isa:834: vmcall | NP 0F 01 C1 */
     {XIE_OP_VMCALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:537: vmlaunch | NP 0F 01 C2 */
+    /* x86.isa:835: vmlaunch | NP 0F 01 C2 */
     {XIE_OP_VMLAUNCH, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:538: vmresume | NP 0F 01 C3 */
+    /* x86.isa:836: vmresume | NP 0F 01 C3 */
     {XIE_OP_VMRESUME, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:539: vmxoff | NP 0F 01 C4 */
+    /* x86.isa:837: vmxoff | NP 0F 01 C4 */
     {XIE_OP_VMXOFF, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:540: pconfig | NP 0F 01 C5 */
+    /* x86.isa:838: pconfig | NP 0F 01 C5 */
     {XIE_OP_PCONFIG, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_PCONFIG, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:541: wrmsrns | NP 0F 01 C6 */
+    /* x86.isa:839: wrmsrns | NP 0F 01 C6 */
     {XIE_OP_WRMSRNS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WRMSRNS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:542: wrmsrlist | F3 0F 01 C6 */
+    /* x86.isa:840: wrmsrlist | F3 0F 01 C6 */
     {XIE_OP_WRMSRLIST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSRLIST, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:543: rdmsrlist | F2 0F 01 C6 */
+    /* x86.isa:841: rdmsrlist | F2 0F 01 C6 */
     {XIE_OP_RDMSRLIST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSRLIST, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:544: monitor | NP 0F 01 C8 */
+    /* x86.isa:842: monitor | NP 0F 01 C8 */
     {XIE_OP_MONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:545: mwait | NP 0F 01 C9 */
+    /* x86.isa:843: mwait | NP 0F 01 C9 */
     {XIE_OP_MWAIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITOR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:546: clac | NP 0F 01 CA */
+    /* x86.isa:844: clac | NP 0F 01 CA */
     {XIE_OP_CLAC, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_AC, 0, XIEI_F_AC, 0, 0, 1, {XIE_FEAT_SMAP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:547: erets | F2 0F 01 CA */
+    /* x86.isa:845: erets | F2 0F 01 CA */
     {XIE_OP_ERETS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_FRED, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:548: eretu | F3 0F 01 CA */
+    /* x86.isa:846: eretu | F3 0F 01 CA */
     {XIE_OP_ERETU, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_FRED, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:549: stac | NP 0F 01 CB */
+    /* x86.isa:847: stac | NP 0F 01 CB */
     {XIE_OP_STAC, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_AC, 0, 0, XIEI_F_AC, 0, 1, {XIE_FEAT_SMAP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:550: encls | NP 0F 01 CF */
+    /* x86.isa:848: encls | NP 0F 01 CF */
     {XIE_OP_ENCLS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 1, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:551: xgetbv | NP 0F 01 D0 */
+    /* x86.isa:849: xgetbv | NP 0F 01 D0 */
     {XIE_OP_XGETBV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:552: xsetbv | NP 0F 01 D1 */
+    /* x86.isa:850: xsetbv | NP 0F 01 D1 */
     {XIE_OP_XSETBV, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:553: vmfunc | NP 0F 01 D4 */
+    /* x86.isa:851: vmfunc | NP 0F 01 D4 */
     {XIE_OP_VMFUNC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:554: xend | NP 0F 01 D5 */
+    /* x86.isa:852: xend | NP 0F 01 D5 */
     {XIE_OP_XEND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:555: xtest | NP 0F 01 D6 */
+    /* x86.isa:853: xtest | NP 0F 01 D6 */
     {XIE_OP_XTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RTM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:556: enclu | NP 0F 01 D7 */
+    /* x86.isa:854: enclu | NP 0F 01 D7 */
     {XIE_OP_ENCLU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SGX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:557: vmrun | 0F 01 D8 */
+    /* x86.isa:855: vmrun | 0F 01 D8 */
     {XIE_OP_VMRUN, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:558: vmmcall | 0F 01 D9 */
+    /* x86.isa:856: vmmcall | 0F 01 D9 */
     {XIE_OP_VMMCALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:559: vmgexit | F3 0F 01 D9 */
+    /* x86.isa:857: vmgexit | F3 0F 01 D9 */
     {XIE_OP_VMGEXIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_ES, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:560: vmgexit | F2 0F 01 D9 */
+    /* x86.isa:858: vmgexit | F2 0F 01 D9 */
     {XIE_OP_VMGEXIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_ES, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:561: vmload | 0F 01 DA */
+    /* x86.isa:859: vmload | 0F 01 DA */
     {XIE_OP_VMLOAD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:562: vmsave | 0F 01 DB */
+    /* x86.isa:860: vmsave | 0F 01 DB */
     {XIE_OP_VMSAVE, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:563: stgi | 0F 01 DC */
+    /* x86.isa:861: stgi | 0F 01 DC */
     {XIE_OP_STGI, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:564: clgi | 0F 01 DD */
+    /* x86.isa:862: clgi | 0F 01 DD */
     {XIE_OP_CLGI, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:565: skinit | 0F 01 DE */
+    /* x86.isa:863: skinit | 0F 01 DE */
     {XIE_OP_SKINIT, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SKINIT, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:566: invlpga | 0F 01 DF */
+    /* x86.isa:864: invlpga | 0F 01 DF */
     {XIE_OP_INVLPGA, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SVM, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:567: serialize | NP 0F 01 E8 */
+    /* x86.isa:865: serialize | NP 0F 01 E8 */
     {XIE_OP_SERIALIZE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SERIALIZE, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:568: setssbsy | F3 0F 01 E8 */
+    /* x86.isa:866: setssbsy | F3 0F 01 E8 */
     {XIE_OP_SETSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:569: xsusldtrk | F2 0F 01 E8 */
+    /* x86.isa:867: xsusldtrk | F2 0F 01 E8 */
     {XIE_OP_XSUSLDTRK, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSXLDTRK, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:570: xresldtrk | F2 0F 01 E9 */
+    /* x86.isa:868: xresldtrk | F2 0F 01 E9 */
     {XIE_OP_XRESLDTRK, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSXLDTRK, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:571: saveprevssp | F3 0F 01 EA */
+    /* x86.isa:869: saveprevssp | F3 0F 01 EA */
     {XIE_OP_SAVEPREVSSP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:572: uiret | F3 0F 01 EC */
+    /* x86.isa:870: uiret | F3 0F 01 EC */
     {XIE_OP_UIRET, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:573: testui | F3 0F 01 ED */
+    /* x86.isa:871: testui | F3 0F 01 ED */
     {XIE_OP_TESTUI, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:574: clui | F3 0F 01 EE */
+    /* x86.isa:872: clui | F3 0F 01 EE */
     {XIE_OP_CLUI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:575: stui | F3 0F 01 EF */
+    /* x86.isa:873: stui | F3 0F 01 EF */
     {XIE_OP_STUI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:576: rdpkru | NP 0F 01 EE */
+    /* x86.isa:874: rdpkru | NP 0F 01 EE */
     {XIE_OP_RDPKRU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PKU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:577: wrpkru | NP 0F 01 EF */
+    /* x86.isa:875: wrpkru | NP 0F 01 EF */
     {XIE_OP_WRPKRU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PKU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:578: swapgs | 0F 01 F8 */
+    /* x86.isa:876: swapgs | 0F 01 F8 */
     {XIE_OP_SWAPGS, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:579: rdtscp | 0F 01 F9 */
+    /* x86.isa:877: rdtscp | 0F 01 F9 */
     {XIE_OP_RDTSCP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_RDTSCP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:580: monitorx | NP 0F 01 FA */
+    /* x86.isa:878: monitorx | NP 0F 01 FA */
     {XIE_OP_MONITORX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:581: mwaitx | NP 0F 01 FB */
+    /* x86.isa:879: mwaitx | NP 0F 01 FB */
     {XIE_OP_MWAITX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MONITORX, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:582: mcommit | F3 0F 01 FA */
+    /* x86.isa:880: mcommit | F3 0F 01 FA */
     {XIE_OP_MCOMMIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_MCOMMIT, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:583: clzero | 0F 01 FC */
+    /* x86.isa:881: clzero | 0F 01 FC */
     {XIE_OP_CLZERO, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CLZERO, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:584: rdpru | NP 0F 01 FD */
+    /* x86.isa:882: rdpru | NP 0F 01 FD */
     {XIE_OP_RDPRU, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_RDPRU, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:585: rmpquery | F3 0F 01 FD */
+    /* x86.isa:883: rmpquery | F3 0F 01 FD */
     {XIE_OP_RMPQUERY, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:586: rmpread | F2 0F 01 FD */
+    /* x86.isa:884: rmpread | F2 0F 01 FD */
     {XIE_OP_RMPREAD, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:587: invlpgb | NP 0F 01 FE */
+    /* x86.isa:885: invlpgb | NP 0F 01 FE */
     {XIE_OP_INVLPGB, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:588: rmpadjust | F3 0F 01 FE */
+    /* x86.isa:886: rmpadjust | F3 0F 01 FE */
     {XIE_OP_RMPADJUST, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:589: rmpupdate | F2 0F 01 FE */
+    /* x86.isa:887: rmpupdate | F2 0F 01 FE */
     {XIE_OP_RMPUPDATE, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:590: tlbsync | NP 0F 01 FF */
+    /* x86.isa:888: tlbsync | NP 0F 01 FF */
     {XIE_OP_TLBSYNC, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVLPGB, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:591: psmash | F3 0F 01 FF */
+    /* x86.isa:889: psmash | F3 0F 01 FF */
     {XIE_OP_PSMASH, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:592: pvalidate | F2 0F 01 FF */
+    /* x86.isa:890: pvalidate | F2 0F 01 FF */
     {XIE_OP_PVALIDATE, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEV_SNP, 0}, XIEI_ENC_LEGACY, 1, 0x01, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:597: lar | 0F 02 /r mem */
+    /* x86.isa:895: lar | 0F 02 /r mem */
     {XIE_OP_LAR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:598: lar | 0F 02 /r reg */
+    /* x86.isa:896: lar | 0F 02 /r reg */
     {XIE_OP_LAR, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x02, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:599: lsl | 0F 03 /r mem */
+    /* x86.isa:897: lsl | 0F 03 /r mem */
     {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:600: lsl | 0F 03 /r reg */
+    /* x86.isa:898: lsl | 0F 03 /r reg */
     {XIE_OP_LSL, XIEI_H_NONE, 0, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x03, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:603: syscall | 0F 05 */
+    /* x86.isa:901: syscall | 0F 05 */
     {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:604: syscall | 0F 05 */
+    /* x86.isa:902: syscall | 0F 05 */
     {XIE_OP_SYSCALL, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x05, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:605: clts | 0F 06 */
+    /* x86.isa:903: clts | 0F 06 */
     {XIE_OP_CLTS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x06, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:606: sysret | 0F 07 */
+    /* x86.isa:904: sysret | 0F 07 */
     {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:607: sysret | 0F 07 */
+    /* x86.isa:905: sysret | 0F 07 */
     {XIE_OP_SYSRET, XIEI_H_NONE, XIEI_A_I64 | XIEI_A_CPL0 | XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SYSCALL, 0}, XIEI_ENC_LEGACY, 1, 0x07, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:608: invd | 0F 08 */
+    /* x86.isa:906: invd | 0F 08 */
     {XIE_OP_INVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x08, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:609: wbinvd | 0F 09 */
+    /* x86.isa:907: wbinvd | 0F 09 */
     {XIE_OP_WBINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:610: wbnoinvd | F3 0F 09 */
+    /* x86.isa:908: wbnoinvd | F3 0F 09 */
     {XIE_OP_WBNOINVD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WBNOINVD, 0}, XIEI_ENC_LEGACY, 1, 0x09, XIEI_PFX_F3, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:613: mov | 0F 20 /r */
+    /* x86.isa:911: mov | 0F 20 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x20, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:614: mov | 0F 21 /r */
+    /* x86.isa:912: mov | 0F 21 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x21, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:615: mov | 0F 22 /r */
+    /* x86.isa:913: mov | 0F 22 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x22, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:616: mov | 0F 23 /r */
+    /* x86.isa:914: mov | 0F 23 /r */
     {XIE_OP_MOV, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x23, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:618: wrmsr | 0F 30 */
+    /* x86.isa:916: wrmsr | 0F 30 */
     {XIE_OP_WRMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x30, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:619: rdtsc | 0F 31 */
+    /* x86.isa:917: rdtsc | 0F 31 */
     {XIE_OP_RDTSC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_TSC, 0}, XIEI_ENC_LEGACY, 1, 0x31, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:620: rdmsr | 0F 32 */
+    /* x86.isa:918: rdmsr | 0F 32 */
     {XIE_OP_RDMSR, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MSR, 0}, XIEI_ENC_LEGACY, 1, 0x32, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:621: rdpmc | 0F 33 */
+    /* x86.isa:919: rdpmc | 0F 33 */
     {XIE_OP_RDPMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, XIEI_ENC_LEGACY, 1, 0x33, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:628: sysenter | 0F 34 */
+    /* x86.isa:926: sysenter | 0F 34 */
     {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_INTEL, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:629: sysenter | 0F 34 */
+    /* x86.isa:927: sysenter | 0F 34 */
     {XIE_OP_SYSENTER, XIEI_H_NONE, XIEI_A_I64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x34, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:630: sysexit | 0F 35 */
+    /* x86.isa:928: sysexit | 0F 35 */
     {XIE_OP_SYSEXIT, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_TF | XIEI_F_IF | XIEI_F_DF | XIEI_F_OF | XIEI_F_IOPL | XIEI_F_NT | XIEI_F_RF | XIEI_F_VM | XIEI_F_AC, 0, 0, 0, 0, 1, {XIE_FEAT_SEP, 0}, XIEI_ENC_LEGACY, 1, 0x35, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:631: getsec | NP 0F 37 */
+    /* x86.isa:929: getsec | NP 0F 37 */
     {XIE_OP_GETSEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SMX, 0}, XIEI_ENC_LEGACY, 1, 0x37, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:633: vmread | NP 0F 78 /r */
+    /* x86.isa:931: vmread | NP 0F 78 /r */
     {XIE_OP_VMREAD, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:634: vmwrite | NP 0F 79 /r */
+    /* x86.isa:932: vmwrite | NP 0F 79 /r */
     {XIE_OP_VMWRITE, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:635: vmptrld | NP 0F C7 /6 mem */
+    /* x86.isa:933: vmptrld | NP 0F C7 /6 mem */
     {XIE_OP_VMPTRLD, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:636: vmptrst | NP 0F C7 /7 mem */
+    /* x86.isa:934: vmptrst | NP 0F C7 /7 mem */
     {XIE_OP_VMPTRST, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:637: vmclear | 66 0F C7 /6 mem */
+    /* x86.isa:935: vmclear | 66 0F C7 /6 mem */
     {XIE_OP_VMCLEAR, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:638: vmxon | F3 0F C7 /6 mem */
+    /* x86.isa:936: vmxon | F3 0F C7 /6 mem */
     {XIE_OP_VMXON, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:639: invept | 66 0F 38 80 /r mem */
+    /* x86.isa:937: invept | 66 0F 38 80 /r mem */
     {XIE_OP_INVEPT, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x80, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:640: invvpid | 66 0F 38 81 /r mem */
+    /* x86.isa:938: invvpid | 66 0F 38 81 /r mem */
     {XIE_OP_INVVPID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_VMX, 0}, XIEI_ENC_LEGACY, 2, 0x81, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:641: invpcid | 66 0F 38 82 /r mem */
+    /* x86.isa:939: invpcid | 66 0F 38 82 /r mem */
     {XIE_OP_INVPCID, XIEI_H_NONE, XIEI_A_F64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_INVPCID, 0}, XIEI_ENC_LEGACY, 2, 0x82, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:643: senduipi | F3 0F C7 /6 reg */
+    /* x86.isa:941: senduipi | F3 0F C7 /6 reg */
     {XIE_OP_SENDUIPI, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_UINTR, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:644: xrstors | NP 0F C7 /3 mem */
+    /* x86.isa:942: xrstors | NP 0F C7 /3 mem */
     {XIE_OP_XRSTORS, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:645: xrstors64 | NP W1 0F C7 /3 mem */
+    /* x86.isa:943: xrstors64 | NP W1 0F C7 /3 mem */
     {XIE_OP_XRSTORS64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:646: xsavec | NP 0F C7 /4 mem */
+    /* x86.isa:944: xsavec | NP 0F C7 /4 mem */
     {XIE_OP_XSAVEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:647: xsavec64 | NP W1 0F C7 /4 mem */
+    /* x86.isa:945: xsavec64 | NP W1 0F C7 /4 mem */
     {XIE_OP_XSAVEC64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEC, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:648: xsaves | NP 0F C7 /5 mem */
+    /* x86.isa:946: xsaves | NP 0F C7 /5 mem */
     {XIE_OP_XSAVES, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:649: xsaves64 | NP W1 0F C7 /5 mem */
+    /* x86.isa:947: xsaves64 | NP W1 0F C7 /5 mem */
     {XIE_OP_XSAVES64, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVES, 0}, XIEI_ENC_LEGACY, 1, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:650: fxsave | NP 0F AE /0 mem */
+    /* x86.isa:948: fxsave | NP 0F AE /0 mem */
     {XIE_OP_FXSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:651: fxsave64 | NP W1 0F AE /0 mem */
+    /* x86.isa:949: fxsave64 | NP W1 0F AE /0 mem */
     {XIE_OP_FXSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:652: fxrstor | NP 0F AE /1 mem */
+    /* x86.isa:950: fxrstor | NP 0F AE /1 mem */
     {XIE_OP_FXRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:653: fxrstor64 | NP W1 0F AE /1 mem */
+    /* x86.isa:951: fxrstor64 | NP W1 0F AE /1 mem */
     {XIE_OP_FXRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_FXSR, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:654: ldmxcsr | NP 0F AE /2 mem */
+    /* x86.isa:952: ldmxcsr | NP 0F AE /2 mem */
     {XIE_OP_LDMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:655: stmxcsr | NP 0F AE /3 mem */
+    /* x86.isa:953: stmxcsr | NP 0F AE /3 mem */
     {XIE_OP_STMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:656: xsave | NP 0F AE /4 mem */
+    /* x86.isa:954: xsave | NP 0F AE /4 mem */
     {XIE_OP_XSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:657: xsave64 | NP W1 0F AE /4 mem */
+    /* x86.isa:955: xsave64 | NP W1 0F AE /4 mem */
     {XIE_OP_XSAVE64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:658: xrstor | NP 0F AE /5 mem */
+    /* x86.isa:956: xrstor | NP 0F AE /5 mem */
     {XIE_OP_XRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:659: xrstor64 | NP W1 0F AE /5 mem */
+    /* x86.isa:957: xrstor64 | NP W1 0F AE /5 mem */
     {XIE_OP_XRSTOR64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:660: xsaveopt | NP 0F AE /6 mem */
+    /* x86.isa:958: xsaveopt | NP 0F AE /6 mem */
     {XIE_OP_XSAVEOPT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:661: xsaveopt64 | NP W1 0F AE /6 mem */
+    /* x86.isa:959: xsaveopt64 | NP W1 0F AE /6 mem */
     {XIE_OP_XSAVEOPT64, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XSAVEOPT, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:662: rdfsbase | F3 0F AE /0 reg */
+    /* x86.isa:960: rdfsbase | F3 0F AE /0 reg */
     {XIE_OP_RDFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:663: rdgsbase | F3 0F AE /1 reg */
+    /* x86.isa:961: rdgsbase | F3 0F AE /1 reg */
     {XIE_OP_RDGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:664: wrfsbase | F3 0F AE /2 reg */
+    /* x86.isa:962: wrfsbase | F3 0F AE /2 reg */
     {XIE_OP_WRFSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:665: wrgsbase | F3 0F AE /3 reg */
+    /* x86.isa:963: wrgsbase | F3 0F AE /3 reg */
     {XIE_OP_WRGSBASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FSGSBASE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:666: ptwrite | F3 0F AE /4 */
+    /* x86.isa:964: ptwrite | F3 0F AE /4 */
     {XIE_OP_PTWRITE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_PTWRITE, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:667: incsspd | F3 W0 0F AE /5 reg */
+    /* x86.isa:965: incsspd | F3 W0 0F AE /5 reg */
     {XIE_OP_INCSSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:668: incsspq | F3 W1 0F AE /5 reg */
+    /* x86.isa:966: incsspq | F3 W1 0F AE /5 reg */
     {XIE_OP_INCSSPQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:669: clrssbsy | F3 0F AE /6 mem */
+    /* x86.isa:967: clrssbsy | F3 0F AE /6 mem */
     {XIE_OP_CLRSSBSY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:670: umonitor | F3 0F AE /6 reg */
+    /* x86.isa:968: umonitor | F3 0F AE /6 reg */
     {XIE_OP_UMONITOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:671: umwait | F2 0F AE /6 reg */
+    /* x86.isa:969: umwait | F2 0F AE /6 reg */
     {XIE_OP_UMWAIT, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:672: tpause | 66 0F AE /6 reg */
+    /* x86.isa:970: tpause | 66 0F AE /6 reg */
     {XIE_OP_TPAUSE, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_WAITPKG, 0}, XIEI_ENC_LEGACY, 1, 0xae, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:673: wrssd | NP W0 0F 38 F6 /r mem */
+    /* x86.isa:971: wrssd | NP W0 0F 38 F6 /r mem */
     {XIE_OP_WRSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:674: wrssq | NP W1 0F 38 F6 /r mem */
+    /* x86.isa:972: wrssq | NP W1 0F 38 F6 /r mem */
     {XIE_OP_WRSSQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:675: wrussd | 66 W0 0F 38 F5 /r mem */
+    /* x86.isa:973: wrussd | 66 W0 0F 38 F5 /r mem */
     {XIE_OP_WRUSSD, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:676: wrussq | 66 W1 0F 38 F5 /r mem */
+    /* x86.isa:974: wrussq | 66 W1 0F 38 F5 /r mem */
     {XIE_OP_WRUSSQ, XIEI_H_NONE, XIEI_A_O64 | XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_CET_SS, 0}, XIEI_ENC_LEGACY, 2, 0xf5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:677: hreset | F3 0F 3A F0 C0 */
+    /* x86.isa:975: hreset | F3 0F 3A F0 C0 */
     {XIE_OP_HRESET, XIEI_H_NONE, XIEI_A_CPL0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_HRESET, 0}, XIEI_ENC_LEGACY, 3, 0xf0, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:678: urdmsr | F2 0F 38 F8 /r reg */
+    /* x86.isa:976: urdmsr | F2 0F 38 F8 /r reg */
     {XIE_OP_URDMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:679: uwrmsr | F3 0F 38 F8 /r reg */
+    /* x86.isa:977: uwrmsr | F3 0F 38 F8 /r reg */
     {XIE_OP_UWRMSR, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_USER_MSR, 0}, XIEI_ENC_LEGACY, 2, 0xf8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:681: loadiwkey | F3 0F 38 DC /r reg */
+    /* x86.isa:979: loadiwkey | F3 0F 38 DC /r reg */
     {XIE_OP_LOADIWKEY, XIEI_H_NONE, XIEI_A_CPL0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_KL, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:682: aesenc128kl | F3 0F 38 DC /r mem */
+    /* x86.isa:980: aesenc128kl | F3 0F 38 DC /r mem */
     {XIE_OP_AESENC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:683: aesdec128kl | F3 0F 38 DD /r mem */
+    /* x86.isa:981: aesdec128kl | F3 0F 38 DD /r mem */
     {XIE_OP_AESDEC128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:684: aesenc256kl | F3 0F 38 DE /r mem */
+    /* x86.isa:982: aesenc256kl | F3 0F 38 DE /r mem */
     {XIE_OP_AESENC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:685: aesdec256kl | F3 0F 38 DF /r mem */
+    /* x86.isa:983: aesdec256kl | F3 0F 38 DF /r mem */
     {XIE_OP_AESDEC256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:686: aesencwide128kl | F3 0F 38 D8 /0 mem */
+    /* x86.isa:984: aesencwide128kl | F3 0F 38 D8 /0 mem */
     {XIE_OP_AESENCWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:687: aesdecwide128kl | F3 0F 38 D8 /1 mem */
+    /* x86.isa:985: aesdecwide128kl | F3 0F 38 D8 /1 mem */
     {XIE_OP_AESDECWIDE128KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:688: aesencwide256kl | F3 0F 38 D8 /2 mem */
+    /* x86.isa:986: aesencwide256kl | F3 0F 38 D8 /2 mem */
     {XIE_OP_AESENCWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:689: aesdecwide256kl | F3 0F 38 D8 /3 mem */
+    /* x86.isa:987: aesdecwide256kl | F3 0F 38 D8 /3 mem */
     {XIE_OP_AESDECWIDE256KL, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_AESKLE, XIE_FEAT_WIDE_KL}, XIEI_ENC_LEGACY, 2, 0xd8, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:690: encodekey128 | F3 0F 38 FA /r reg */
+    /* x86.isa:988: encodekey128 | F3 0F 38 FA /r reg */
     {XIE_OP_ENCODEKEY128, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfa, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:691: encodekey256 | F3 0F 38 FB /r reg */
+    /* x86.isa:989: encodekey256 | F3 0F 38 FB /r reg */
     {XIE_OP_ENCODEKEY256, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AESKLE, 0}, XIEI_ENC_LEGACY, 2, 0xfb, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:699: fadd | D8 /0 mem */
+    /* x86.isa:997: fadd | D8 /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:700: fmul | D8 /1 mem */
+    /* x86.isa:998: fmul | D8 /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:701: fcom | D8 /2 mem */
+    /* x86.isa:999: fcom | D8 /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:702: fcomp | D8 /3 mem */
+    /* x86.isa:1000: fcomp | D8 /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:703: fsub | D8 /4 mem */
+    /* x86.isa:1001: fsub | D8 /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:704: fsubr | D8 /5 mem */
+    /* x86.isa:1002: fsubr | D8 /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:705: fdiv | D8 /6 mem */
+    /* x86.isa:1003: fdiv | D8 /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:706: fdivr | D8 /7 mem */
+    /* x86.isa:1004: fdivr | D8 /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:707: fadd | DC /0 mem */
+    /* x86.isa:1005: fadd | DC /0 mem */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:708: fmul | DC /1 mem */
+    /* x86.isa:1006: fmul | DC /1 mem */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:709: fcom | DC /2 mem */
+    /* x86.isa:1007: fcom | DC /2 mem */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:710: fcomp | DC /3 mem */
+    /* x86.isa:1008: fcomp | DC /3 mem */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:711: fsub | DC /4 mem */
+    /* x86.isa:1009: fsub | DC /4 mem */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:712: fsubr | DC /5 mem */
+    /* x86.isa:1010: fsubr | DC /5 mem */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:713: fdiv | DC /6 mem */
+    /* x86.isa:1011: fdiv | DC /6 mem */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:714: fdivr | DC /7 mem */
+    /* x86.isa:1012: fdivr | DC /7 mem */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:715: fiadd | DA /0 mem */
+    /* x86.isa:1013: fiadd | DA /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:716: fimul | DA /1 mem */
+    /* x86.isa:1014: fimul | DA /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:717: ficom | DA /2 mem */
+    /* x86.isa:1015: ficom | DA /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:718: ficomp | DA /3 mem */
+    /* x86.isa:1016: ficomp | DA /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:719: fisub | DA /4 mem */
+    /* x86.isa:1017: fisub | DA /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:720: fisubr | DA /5 mem */
+    /* x86.isa:1018: fisubr | DA /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:721: fidiv | DA /6 mem */
+    /* x86.isa:1019: fidiv | DA /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:722: fidivr | DA /7 mem */
+    /* x86.isa:1020: fidivr | DA /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:723: fiadd | DE /0 mem */
+    /* x86.isa:1021: fiadd | DE /0 mem */
     {XIE_OP_FIADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:724: fimul | DE /1 mem */
+    /* x86.isa:1022: fimul | DE /1 mem */
     {XIE_OP_FIMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:725: ficom | DE /2 mem */
+    /* x86.isa:1023: ficom | DE /2 mem */
     {XIE_OP_FICOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:726: ficomp | DE /3 mem */
+    /* x86.isa:1024: ficomp | DE /3 mem */
     {XIE_OP_FICOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:727: fisub | DE /4 mem */
+    /* x86.isa:1025: fisub | DE /4 mem */
     {XIE_OP_FISUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:728: fisubr | DE /5 mem */
+    /* x86.isa:1026: fisubr | DE /5 mem */
     {XIE_OP_FISUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:729: fidiv | DE /6 mem */
+    /* x86.isa:1027: fidiv | DE /6 mem */
     {XIE_OP_FIDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:730: fidivr | DE /7 mem */
+    /* x86.isa:1028: fidivr | DE /7 mem */
     {XIE_OP_FIDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:731: fadd | D8 /0 reg */
+    /* x86.isa:1029: fadd | D8 /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:732: fmul | D8 /1 reg */
+    /* x86.isa:1030: fmul | D8 /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:733: fcom | D8 /2 reg */
+    /* x86.isa:1031: fcom | D8 /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:734: fcomp | D8 /3 reg */
+    /* x86.isa:1032: fcomp | D8 /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:735: fsub | D8 /4 reg */
+    /* x86.isa:1033: fsub | D8 /4 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:736: fsubr | D8 /5 reg */
+    /* x86.isa:1034: fsubr | D8 /5 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:737: fdiv | D8 /6 reg */
+    /* x86.isa:1035: fdiv | D8 /6 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:738: fdivr | D8 /7 reg */
+    /* x86.isa:1036: fdivr | D8 /7 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd8, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:739: fadd | DC /0 reg */
+    /* x86.isa:1037: fadd | DC /0 reg */
     {XIE_OP_FADD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:740: fmul | DC /1 reg */
+    /* x86.isa:1038: fmul | DC /1 reg */
     {XIE_OP_FMUL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:741: fcom | DC /2 reg */
+    /* x86.isa:1039: fcom | DC /2 reg */
     {XIE_OP_FCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:742: fcomp | DC /3 reg */
+    /* x86.isa:1040: fcomp | DC /3 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:743: fsubr | DC /4 reg */
+    /* x86.isa:1041: fsubr | DC /4 reg */
     {XIE_OP_FSUBR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:744: fsub | DC /5 reg */
+    /* x86.isa:1042: fsub | DC /5 reg */
     {XIE_OP_FSUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:745: fdivr | DC /6 reg */
+    /* x86.isa:1043: fdivr | DC /6 reg */
     {XIE_OP_FDIVR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:746: fdiv | DC /7 reg */
+    /* x86.isa:1044: fdiv | DC /7 reg */
     {XIE_OP_FDIV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdc, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:747: faddp | DE /0 reg */
+    /* x86.isa:1045: faddp | DE /0 reg */
     {XIE_OP_FADDP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:748: fmulp | DE /1 reg */
+    /* x86.isa:1046: fmulp | DE /1 reg */
     {XIE_OP_FMULP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:749: fsubrp | DE /4 reg */
+    /* x86.isa:1047: fsubrp | DE /4 reg */
     {XIE_OP_FSUBRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:750: fsubp | DE /5 reg */
+    /* x86.isa:1048: fsubp | DE /5 reg */
     {XIE_OP_FSUBP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:751: fdivrp | DE /6 reg */
+    /* x86.isa:1049: fdivrp | DE /6 reg */
     {XIE_OP_FDIVRP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:752: fdivp | DE /7 reg */
+    /* x86.isa:1050: fdivp | DE /7 reg */
     {XIE_OP_FDIVP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:753: fcomp | DE /2 reg */
+    /* x86.isa:1051: fcomp | DE /2 reg */
     {XIE_OP_FCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:754: fcompp | DE D9 */
+    /* x86.isa:1052: fcompp | DE D9 */
     {XIE_OP_FCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xde, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 3, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:755: fld | D9 /0 mem */
+    /* x86.isa:1053: fld | D9 /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:756: fst | D9 /2 mem */
+    /* x86.isa:1054: fst | D9 /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:757: fstp | D9 /3 mem */
+    /* x86.isa:1055: fstp | D9 /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:758: fldenv | D9 /4 mem */
+    /* x86.isa:1056: fldenv | D9 /4 mem */
     {XIE_OP_FLDENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:759: fldcw | D9 /5 mem */
+    /* x86.isa:1057: fldcw | D9 /5 mem */
     {XIE_OP_FLDCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:760: fnstenv | D9 /6 mem */
+    /* x86.isa:1058: fnstenv | D9 /6 mem */
     {XIE_OP_FNSTENV, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:761: fnstcw | D9 /7 mem */
+    /* x86.isa:1059: fnstcw | D9 /7 mem */
     {XIE_OP_FNSTCW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:762: fld | D9 /0 reg */
+    /* x86.isa:1060: fld | D9 /0 reg */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:763: fxch | D9 /1 reg */
+    /* x86.isa:1061: fxch | D9 /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:764: fnop | D9 D0 */
+    /* x86.isa:1062: fnop | D9 D0 */
     {XIE_OP_FNOP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:765: fstpnce | D9 /3 reg */
+    /* x86.isa:1063: fstpnce | D9 /3 reg */
     {XIE_OP_FSTPNCE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:766: fchs | D9 E0 */
+    /* x86.isa:1064: fchs | D9 E0 */
     {XIE_OP_FCHS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:767: fabs | D9 E1 */
+    /* x86.isa:1065: fabs | D9 E1 */
     {XIE_OP_FABS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:768: ftst | D9 E4 */
+    /* x86.isa:1066: ftst | D9 E4 */
     {XIE_OP_FTST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:769: fxam | D9 E5 */
+    /* x86.isa:1067: fxam | D9 E5 */
     {XIE_OP_FXAM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:770: fld1 | D9 E8 */
+    /* x86.isa:1068: fld1 | D9 E8 */
     {XIE_OP_FLD1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:771: fldl2t | D9 E9 */
+    /* x86.isa:1069: fldl2t | D9 E9 */
     {XIE_OP_FLDL2T, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:772: fldl2e | D9 EA */
+    /* x86.isa:1070: fldl2e | D9 EA */
     {XIE_OP_FLDL2E, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:773: fldpi | D9 EB */
+    /* x86.isa:1071: fldpi | D9 EB */
     {XIE_OP_FLDPI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:774: fldlg2 | D9 EC */
+    /* x86.isa:1072: fldlg2 | D9 EC */
     {XIE_OP_FLDLG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:775: fldln2 | D9 ED */
+    /* x86.isa:1073: fldln2 | D9 ED */
     {XIE_OP_FLDLN2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:776: fldz | D9 EE */
+    /* x86.isa:1074: fldz | D9 EE */
     {XIE_OP_FLDZ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:777: f2xm1 | D9 F0 */
+    /* x86.isa:1075: f2xm1 | D9 F0 */
     {XIE_OP_F2XM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:778: fyl2x | D9 F1 */
+    /* x86.isa:1076: fyl2x | D9 F1 */
     {XIE_OP_FYL2X, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:779: fptan | D9 F2 */
+    /* x86.isa:1077: fptan | D9 F2 */
     {XIE_OP_FPTAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:780: fpatan | D9 F3 */
+    /* x86.isa:1078: fpatan | D9 F3 */
     {XIE_OP_FPATAN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:781: fxtract | D9 F4 */
+    /* x86.isa:1079: fxtract | D9 F4 */
     {XIE_OP_FXTRACT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:782: fprem1 | D9 F5 */
+    /* x86.isa:1080: fprem1 | D9 F5 */
     {XIE_OP_FPREM1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:783: fdecstp | D9 F6 */
+    /* x86.isa:1081: fdecstp | D9 F6 */
     {XIE_OP_FDECSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:784: fincstp | D9 F7 */
+    /* x86.isa:1082: fincstp | D9 F7 */
     {XIE_OP_FINCSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 6, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:785: fprem | D9 F8 */
+    /* x86.isa:1083: fprem | D9 F8 */
     {XIE_OP_FPREM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:786: fyl2xp1 | D9 F9 */
+    /* x86.isa:1084: fyl2xp1 | D9 F9 */
     {XIE_OP_FYL2XP1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:787: fsqrt | D9 FA */
+    /* x86.isa:1085: fsqrt | D9 FA */
     {XIE_OP_FSQRT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:788: fsincos | D9 FB */
+    /* x86.isa:1086: fsincos | D9 FB */
     {XIE_OP_FSINCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:789: frndint | D9 FC */
+    /* x86.isa:1087: frndint | D9 FC */
     {XIE_OP_FRNDINT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:790: fscale | D9 FD */
+    /* x86.isa:1088: fscale | D9 FD */
     {XIE_OP_FSCALE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 5, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:791: fsin | D9 FE */
+    /* x86.isa:1089: fsin | D9 FE */
     {XIE_OP_FSIN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 6, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:792: fcos | D9 FF */
+    /* x86.isa:1090: fcos | D9 FF */
     {XIE_OP_FCOS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xd9, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 7, 7, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:793: fcmovb | DA /0 reg */
+    /* x86.isa:1091: fcmovb | DA /0 reg */
     {XIE_OP_FCMOVB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:794: fcmove | DA /1 reg */
+    /* x86.isa:1092: fcmove | DA /1 reg */
     {XIE_OP_FCMOVE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:795: fcmovbe | DA /2 reg */
+    /* x86.isa:1093: fcmovbe | DA /2 reg */
     {XIE_OP_FCMOVBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:796: fcmovu | DA /3 reg */
+    /* x86.isa:1094: fcmovu | DA /3 reg */
     {XIE_OP_FCMOVU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:797: fucompp | DA E9 */
+    /* x86.isa:1095: fucompp | DA E9 */
     {XIE_OP_FUCOMPP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xda, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 5, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:798: fild | DB /0 mem */
+    /* x86.isa:1096: fild | DB /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:799: fisttp | DB /1 mem */
+    /* x86.isa:1097: fisttp | DB /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:800: fist | DB /2 mem */
+    /* x86.isa:1098: fist | DB /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:801: fistp | DB /3 mem */
+    /* x86.isa:1099: fistp | DB /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:802: fld | DB /5 mem */
+    /* x86.isa:1100: fld | DB /5 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:803: fstp | DB /7 mem */
+    /* x86.isa:1101: fstp | DB /7 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:804: fcmovnb | DB /0 reg */
+    /* x86.isa:1102: fcmovnb | DB /0 reg */
     {XIE_OP_FCMOVNB, XIEI_H_NONE, 0, XIEI_F_CF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:805: fcmovne | DB /1 reg */
+    /* x86.isa:1103: fcmovne | DB /1 reg */
     {XIE_OP_FCMOVNE, XIEI_H_NONE, 0, XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:806: fcmovnbe | DB /2 reg */
+    /* x86.isa:1104: fcmovnbe | DB /2 reg */
     {XIE_OP_FCMOVNBE, XIEI_H_NONE, 0, XIEI_F_CF | XIEI_F_ZF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:807: fcmovnu | DB /3 reg */
+    /* x86.isa:1105: fcmovnu | DB /3 reg */
     {XIE_OP_FCMOVNU, XIEI_H_NONE, 0, XIEI_F_PF, 0, 0, 0, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:808: fneni | DB E0 */
+    /* x86.isa:1106: fneni | DB E0 */
     {XIE_OP_FNENI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:809: fndisi | DB E1 */
+    /* x86.isa:1107: fndisi | DB E1 */
     {XIE_OP_FNDISI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 1, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:810: fnclex | DB E2 */
+    /* x86.isa:1108: fnclex | DB E2 */
     {XIE_OP_FNCLEX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 2, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:811: fninit | DB E3 */
+    /* x86.isa:1109: fninit | DB E3 */
     {XIE_OP_FNINIT, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 3, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:812: fnsetpm | DB E4 */
+    /* x86.isa:1110: fnsetpm | DB E4 */
     {XIE_OP_FNSETPM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 4, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:813: fucomi | DB /5 reg */
+    /* x86.isa:1111: fucomi | DB /5 reg */
     {XIE_OP_FUCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:814: fcomi | DB /6 reg */
+    /* x86.isa:1112: fcomi | DB /6 reg */
     {XIE_OP_FCOMI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdb, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:815: fld | DD /0 mem */
+    /* x86.isa:1113: fld | DD /0 mem */
     {XIE_OP_FLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:816: fisttp | DD /1 mem */
+    /* x86.isa:1114: fisttp | DD /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:817: fst | DD /2 mem */
+    /* x86.isa:1115: fst | DD /2 mem */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:818: fstp | DD /3 mem */
+    /* x86.isa:1116: fstp | DD /3 mem */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:819: frstor | DD /4 mem */
+    /* x86.isa:1117: frstor | DD /4 mem */
     {XIE_OP_FRSTOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:820: fnsave | DD /6 mem */
+    /* x86.isa:1118: fnsave | DD /6 mem */
     {XIE_OP_FNSAVE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:821: fnstsw | DD /7 mem */
+    /* x86.isa:1119: fnstsw | DD /7 mem */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:822: ffree | DD /0 reg */
+    /* x86.isa:1120: ffree | DD /0 reg */
     {XIE_OP_FFREE, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:823: fxch | DD /1 reg */
+    /* x86.isa:1121: fxch | DD /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:824: fst | DD /2 reg */
+    /* x86.isa:1122: fst | DD /2 reg */
     {XIE_OP_FST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:825: fstp | DD /3 reg */
+    /* x86.isa:1123: fstp | DD /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:826: fucom | DD /4 reg */
+    /* x86.isa:1124: fucom | DD /4 reg */
     {XIE_OP_FUCOM, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:827: fucomp | DD /5 reg */
+    /* x86.isa:1125: fucomp | DD /5 reg */
     {XIE_OP_FUCOMP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdd, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:828: fild | DF /0 mem */
+    /* x86.isa:1126: fild | DF /0 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:829: fisttp | DF /1 mem */
+    /* x86.isa:1127: fisttp | DF /1 mem */
     {XIE_OP_FISTTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:830: fist | DF /2 mem */
+    /* x86.isa:1128: fist | DF /2 mem */
     {XIE_OP_FIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:831: fistp | DF /3 mem */
+    /* x86.isa:1129: fistp | DF /3 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:832: fbld | DF /4 mem */
+    /* x86.isa:1130: fbld | DF /4 mem */
     {XIE_OP_FBLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:833: fild | DF /5 mem */
+    /* x86.isa:1131: fild | DF /5 mem */
     {XIE_OP_FILD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:834: fbstp | DF /6 mem */
+    /* x86.isa:1132: fbstp | DF /6 mem */
     {XIE_OP_FBSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:835: fistp | DF /7 mem */
+    /* x86.isa:1133: fistp | DF /7 mem */
     {XIE_OP_FISTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:836: ffreep | DF /0 reg */
+    /* x86.isa:1134: ffreep | DF /0 reg */
     {XIE_OP_FFREEP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:837: fxch | DF /1 reg */
+    /* x86.isa:1135: fxch | DF /1 reg */
     {XIE_OP_FXCH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:838: fstp | DF /2 reg */
+    /* x86.isa:1136: fstp | DF /2 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:839: fstp | DF /3 reg */
+    /* x86.isa:1137: fstp | DF /3 reg */
     {XIE_OP_FSTP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:840: fnstsw | DF E0 */
+    /* x86.isa:1138: fnstsw | DF E0 */
     {XIE_OP_FNSTSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FPU, 0}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:841: fucomip | DF /5 reg */
+    /* x86.isa:1139: fucomip | DF /5 reg */
     {XIE_OP_FUCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 5, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:842: fcomip | DF /6 reg */
+    /* x86.isa:1140: fcomip | DF /6 reg */
     {XIE_OP_FCOMIP, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 2, {XIE_FEAT_FPU, XIE_FEAT_CMOV}, XIEI_ENC_LEGACY, 0, 0xdf, XIEI_PFX_ANY, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:851: movups | NP 0F 10 /r */
+    /* x86.isa:1149: movups | NP 0F 10 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:852: movupd | 66 0F 10 /r */
+    /* x86.isa:1150: movupd | 66 0F 10 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:853: movss | F3 0F 10 /r mem */
+    /* x86.isa:1151: movss | F3 0F 10 /r mem */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:854: movss | F3 0F 10 /r reg */
+    /* x86.isa:1152: movss | F3 0F 10 /r reg */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:855: movsd | F2 0F 10 /r mem */
+    /* x86.isa:1153: movsd | F2 0F 10 /r mem */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:856: movsd | F2 0F 10 /r reg */
+    /* x86.isa:1154: movsd | F2 0F 10 /r reg */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:857: movups | NP 0F 11 /r */
+    /* x86.isa:1155: movups | NP 0F 11 /r */
     {XIE_OP_MOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:858: movupd | 66 0F 11 /r */
+    /* x86.isa:1156: movupd | 66 0F 11 /r */
     {XIE_OP_MOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:859: movss | F3 0F 11 /r */
+    /* x86.isa:1157: movss | F3 0F 11 /r */
     {XIE_OP_MOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:860: movsd | F2 0F 11 /r */
+    /* x86.isa:1158: movsd | F2 0F 11 /r */
     {XIE_OP_MOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:861: movlps | NP 0F 12 /r mem */
+    /* x86.isa:1159: movlps | NP 0F 12 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:862: movhlps | NP 0F 12 /r reg */
+    /* x86.isa:1160: movhlps | NP 0F 12 /r reg */
     {XIE_OP_MOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:863: movlpd | 66 0F 12 /r mem */
+    /* x86.isa:1161: movlpd | 66 0F 12 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:864: movsldup | F3 0F 12 /r */
+    /* x86.isa:1162: movsldup | F3 0F 12 /r */
     {XIE_OP_MOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:865: movddup | F2 0F 12 /r */
+    /* x86.isa:1163: movddup | F2 0F 12 /r */
     {XIE_OP_MOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:866: movlps | NP 0F 13 /r mem */
+    /* x86.isa:1164: movlps | NP 0F 13 /r mem */
     {XIE_OP_MOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:867: movlpd | 66 0F 13 /r mem */
+    /* x86.isa:1165: movlpd | 66 0F 13 /r mem */
     {XIE_OP_MOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:868: unpcklps | NP 0F 14 /r */
+    /* x86.isa:1166: unpcklps | NP 0F 14 /r */
     {XIE_OP_UNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:869: unpcklpd | 66 0F 14 /r */
+    /* x86.isa:1167: unpcklpd | 66 0F 14 /r */
     {XIE_OP_UNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:870: unpckhps | NP 0F 15 /r */
+    /* x86.isa:1168: unpckhps | NP 0F 15 /r */
     {XIE_OP_UNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:871: unpckhpd | 66 0F 15 /r */
+    /* x86.isa:1169: unpckhpd | 66 0F 15 /r */
     {XIE_OP_UNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:872: movhps | NP 0F 16 /r mem */
+    /* x86.isa:1170: movhps | NP 0F 16 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:873: movlhps | NP 0F 16 /r reg */
+    /* x86.isa:1171: movlhps | NP 0F 16 /r reg */
     {XIE_OP_MOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:874: movhpd | 66 0F 16 /r mem */
+    /* x86.isa:1172: movhpd | 66 0F 16 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:875: movshdup | F3 0F 16 /r */
+    /* x86.isa:1173: movshdup | F3 0F 16 /r */
     {XIE_OP_MOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:876: movhps | NP 0F 17 /r mem */
+    /* x86.isa:1174: movhps | NP 0F 17 /r mem */
     {XIE_OP_MOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:877: movhpd | 66 0F 17 /r mem */
+    /* x86.isa:1175: movhpd | 66 0F 17 /r mem */
     {XIE_OP_MOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:879: movaps | NP 0F 28 /r */
+    /* x86.isa:1177: movaps | NP 0F 28 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:880: movapd | 66 0F 28 /r */
+    /* x86.isa:1178: movapd | 66 0F 28 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:881: movaps | NP 0F 29 /r */
+    /* x86.isa:1179: movaps | NP 0F 29 /r */
     {XIE_OP_MOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:882: movapd | 66 0F 29 /r */
+    /* x86.isa:1180: movapd | 66 0F 29 /r */
     {XIE_OP_MOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:883: cvtpi2ps | NP 0F 2A /r */
+    /* x86.isa:1181: cvtpi2ps | NP 0F 2A /r */
     {XIE_OP_CVTPI2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:884: cvtpi2pd | 66 0F 2A /r */
+    /* x86.isa:1182: cvtpi2pd | 66 0F 2A /r */
     {XIE_OP_CVTPI2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:885: cvtsi2ss | F3 0F 2A /r */
+    /* x86.isa:1183: cvtsi2ss | F3 0F 2A /r */
     {XIE_OP_CVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:886: cvtsi2sd | F2 0F 2A /r */
+    /* x86.isa:1184: cvtsi2sd | F2 0F 2A /r */
     {XIE_OP_CVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:887: movntps | NP 0F 2B /r mem */
+    /* x86.isa:1185: movntps | NP 0F 2B /r mem */
     {XIE_OP_MOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:888: movntpd | 66 0F 2B /r mem */
+    /* x86.isa:1186: movntpd | 66 0F 2B /r mem */
     {XIE_OP_MOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:889: movntss | F3 0F 2B /r mem */
+    /* x86.isa:1187: movntss | F3 0F 2B /r mem */
     {XIE_OP_MOVNTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:890: movntsd | F2 0F 2B /r mem */
+    /* x86.isa:1188: movntsd | F2 0F 2B /r mem */
     {XIE_OP_MOVNTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x2b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:891: cvttps2pi | NP 0F 2C /r */
+    /* x86.isa:1189: cvttps2pi | NP 0F 2C /r */
     {XIE_OP_CVTTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:892: cvttpd2pi | 66 0F 2C /r */
+    /* x86.isa:1190: cvttpd2pi | 66 0F 2C /r */
     {XIE_OP_CVTTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:893: cvttss2si | F3 0F 2C /r */
+    /* x86.isa:1191: cvttss2si | F3 0F 2C /r */
     {XIE_OP_CVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:894: cvttsd2si | F2 0F 2C /r */
+    /* x86.isa:1192: cvttsd2si | F2 0F 2C /r */
     {XIE_OP_CVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:895: cvtps2pi | NP 0F 2D /r */
+    /* x86.isa:1193: cvtps2pi | NP 0F 2D /r */
     {XIE_OP_CVTPS2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:896: cvtpd2pi | 66 0F 2D /r */
+    /* x86.isa:1194: cvtpd2pi | 66 0F 2D /r */
     {XIE_OP_CVTPD2PI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:897: cvtss2si | F3 0F 2D /r */
+    /* x86.isa:1195: cvtss2si | F3 0F 2D /r */
     {XIE_OP_CVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:898: cvtsd2si | F2 0F 2D /r */
+    /* x86.isa:1196: cvtsd2si | F2 0F 2D /r */
     {XIE_OP_CVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:899: ucomiss | NP 0F 2E /r */
+    /* x86.isa:1197: ucomiss | NP 0F 2E /r */
     {XIE_OP_UCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:900: ucomisd | 66 0F 2E /r */
+    /* x86.isa:1198: ucomisd | 66 0F 2E /r */
     {XIE_OP_UCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:901: comiss | NP 0F 2F /r */
+    /* x86.isa:1199: comiss | NP 0F 2F /r */
     {XIE_OP_COMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:902: comisd | 66 0F 2F /r */
+    /* x86.isa:1200: comisd | 66 0F 2F /r */
     {XIE_OP_COMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:904: movmskps | NP 0F 50 /r reg */
+    /* x86.isa:1202: movmskps | NP 0F 50 /r reg */
     {XIE_OP_MOVMSKPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:905: movmskpd | 66 0F 50 /r reg */
+    /* x86.isa:1203: movmskpd | 66 0F 50 /r reg */
     {XIE_OP_MOVMSKPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x50, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:906: sqrtps | NP 0F 51 /r */
+    /* x86.isa:1204: sqrtps | NP 0F 51 /r */
     {XIE_OP_SQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:907: sqrtpd | 66 0F 51 /r */
+    /* x86.isa:1205: sqrtpd | 66 0F 51 /r */
     {XIE_OP_SQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:908: sqrtss | F3 0F 51 /r */
+    /* x86.isa:1206: sqrtss | F3 0F 51 /r */
     {XIE_OP_SQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:909: sqrtsd | F2 0F 51 /r */
+    /* x86.isa:1207: sqrtsd | F2 0F 51 /r */
     {XIE_OP_SQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:910: rsqrtps | NP 0F 52 /r */
+    /* x86.isa:1208: rsqrtps | NP 0F 52 /r */
     {XIE_OP_RSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:911: rsqrtss | F3 0F 52 /r */
+    /* x86.isa:1209: rsqrtss | F3 0F 52 /r */
     {XIE_OP_RSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:912: rcpps | NP 0F 53 /r */
+    /* x86.isa:1210: rcpps | NP 0F 53 /r */
     {XIE_OP_RCPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:913: rcpss | F3 0F 53 /r */
+    /* x86.isa:1211: rcpss | F3 0F 53 /r */
     {XIE_OP_RCPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x53, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:914: andps | NP 0F 54 /r */
+    /* x86.isa:1212: andps | NP 0F 54 /r */
     {XIE_OP_ANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:915: andpd | 66 0F 54 /r */
+    /* x86.isa:1213: andpd | 66 0F 54 /r */
     {XIE_OP_ANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:916: andnps | NP 0F 55 /r */
+    /* x86.isa:1214: andnps | NP 0F 55 /r */
     {XIE_OP_ANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:917: andnpd | 66 0F 55 /r */
+    /* x86.isa:1215: andnpd | 66 0F 55 /r */
     {XIE_OP_ANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:918: orps | NP 0F 56 /r */
+    /* x86.isa:1216: orps | NP 0F 56 /r */
     {XIE_OP_ORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:919: orpd | 66 0F 56 /r */
+    /* x86.isa:1217: orpd | 66 0F 56 /r */
     {XIE_OP_ORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:920: xorps | NP 0F 57 /r */
+    /* x86.isa:1218: xorps | NP 0F 57 /r */
     {XIE_OP_XORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:921: xorpd | 66 0F 57 /r */
+    /* x86.isa:1219: xorpd | 66 0F 57 /r */
     {XIE_OP_XORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:922: addps | NP 0F 58 /r */
+    /* x86.isa:1220: addps | NP 0F 58 /r */
     {XIE_OP_ADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:923: addpd | 66 0F 58 /r */
+    /* x86.isa:1221: addpd | 66 0F 58 /r */
     {XIE_OP_ADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:924: addss | F3 0F 58 /r */
+    /* x86.isa:1222: addss | F3 0F 58 /r */
     {XIE_OP_ADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:925: addsd | F2 0F 58 /r */
+    /* x86.isa:1223: addsd | F2 0F 58 /r */
     {XIE_OP_ADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:926: mulps | NP 0F 59 /r */
+    /* x86.isa:1224: mulps | NP 0F 59 /r */
     {XIE_OP_MULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:927: mulpd | 66 0F 59 /r */
+    /* x86.isa:1225: mulpd | 66 0F 59 /r */
     {XIE_OP_MULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:928: mulss | F3 0F 59 /r */
+    /* x86.isa:1226: mulss | F3 0F 59 /r */
     {XIE_OP_MULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:929: mulsd | F2 0F 59 /r */
+    /* x86.isa:1227: mulsd | F2 0F 59 /r */
     {XIE_OP_MULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:930: cvtps2pd | NP 0F 5A /r */
+    /* x86.isa:1228: cvtps2pd | NP 0F 5A /r */
     {XIE_OP_CVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:931: cvtpd2ps | 66 0F 5A /r */
+    /* x86.isa:1229: cvtpd2ps | 66 0F 5A /r */
     {XIE_OP_CVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:932: cvtss2sd | F3 0F 5A /r */
+    /* x86.isa:1230: cvtss2sd | F3 0F 5A /r */
     {XIE_OP_CVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:933: cvtsd2ss | F2 0F 5A /r */
+    /* x86.isa:1231: cvtsd2ss | F2 0F 5A /r */
     {XIE_OP_CVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:934: cvtdq2ps | NP 0F 5B /r */
+    /* x86.isa:1232: cvtdq2ps | NP 0F 5B /r */
     {XIE_OP_CVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:935: cvtps2dq | 66 0F 5B /r */
+    /* x86.isa:1233: cvtps2dq | 66 0F 5B /r */
     {XIE_OP_CVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:936: cvttps2dq | F3 0F 5B /r */
+    /* x86.isa:1234: cvttps2dq | F3 0F 5B /r */
     {XIE_OP_CVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:937: subps | NP 0F 5C /r */
+    /* x86.isa:1235: subps | NP 0F 5C /r */
     {XIE_OP_SUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:938: subpd | 66 0F 5C /r */
+    /* x86.isa:1236: subpd | 66 0F 5C /r */
     {XIE_OP_SUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:939: subss | F3 0F 5C /r */
+    /* x86.isa:1237: subss | F3 0F 5C /r */
     {XIE_OP_SUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:940: subsd | F2 0F 5C /r */
+    /* x86.isa:1238: subsd | F2 0F 5C /r */
     {XIE_OP_SUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:941: minps | NP 0F 5D /r */
+    /* x86.isa:1239: minps | NP 0F 5D /r */
     {XIE_OP_MINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:942: minpd | 66 0F 5D /r */
+    /* x86.isa:1240: minpd | 66 0F 5D /r */
     {XIE_OP_MINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:943: minss | F3 0F 5D /r */
+    /* x86.isa:1241: minss | F3 0F 5D /r */
     {XIE_OP_MINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:944: minsd | F2 0F 5D /r */
+    /* x86.isa:1242: minsd | F2 0F 5D /r */
     {XIE_OP_MINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:945: divps | NP 0F 5E /r */
+    /* x86.isa:1243: divps | NP 0F 5E /r */
     {XIE_OP_DIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:946: divpd | 66 0F 5E /r */
+    /* x86.isa:1244: divpd | 66 0F 5E /r */
     {XIE_OP_DIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:947: divss | F3 0F 5E /r */
+    /* x86.isa:1245: divss | F3 0F 5E /r */
     {XIE_OP_DIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:948: divsd | F2 0F 5E /r */
+    /* x86.isa:1246: divsd | F2 0F 5E /r */
     {XIE_OP_DIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:949: maxps | NP 0F 5F /r */
+    /* x86.isa:1247: maxps | NP 0F 5F /r */
     {XIE_OP_MAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:950: maxpd | 66 0F 5F /r */
+    /* x86.isa:1248: maxpd | 66 0F 5F /r */
     {XIE_OP_MAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:951: maxss | F3 0F 5F /r */
+    /* x86.isa:1249: maxss | F3 0F 5F /r */
     {XIE_OP_MAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:952: maxsd | F2 0F 5F /r */
+    /* x86.isa:1250: maxsd | F2 0F 5F /r */
     {XIE_OP_MAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:954: punpcklbw | NP 0F 60 /r */
+    /* x86.isa:1252: punpcklbw | NP 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:955: punpcklbw | 66 0F 60 /r */
+    /* x86.isa:1253: punpcklbw | 66 0F 60 /r */
     {XIE_OP_PUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:956: punpcklwd | NP 0F 61 /r */
+    /* x86.isa:1254: punpcklwd | NP 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:957: punpcklwd | 66 0F 61 /r */
+    /* x86.isa:1255: punpcklwd | 66 0F 61 /r */
     {XIE_OP_PUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:958: punpckldq | NP 0F 62 /r */
+    /* x86.isa:1256: punpckldq | NP 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:959: punpckldq | 66 0F 62 /r */
+    /* x86.isa:1257: punpckldq | 66 0F 62 /r */
     {XIE_OP_PUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:960: packsswb | NP 0F 63 /r */
+    /* x86.isa:1258: packsswb | NP 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:961: packsswb | 66 0F 63 /r */
+    /* x86.isa:1259: packsswb | 66 0F 63 /r */
     {XIE_OP_PACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:962: pcmpgtb | NP 0F 64 /r */
+    /* x86.isa:1260: pcmpgtb | NP 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:963: pcmpgtb | 66 0F 64 /r */
+    /* x86.isa:1261: pcmpgtb | 66 0F 64 /r */
     {XIE_OP_PCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:964: pcmpgtw | NP 0F 65 /r */
+    /* x86.isa:1262: pcmpgtw | NP 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:965: pcmpgtw | 66 0F 65 /r */
+    /* x86.isa:1263: pcmpgtw | 66 0F 65 /r */
     {XIE_OP_PCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:966: pcmpgtd | NP 0F 66 /r */
+    /* x86.isa:1264: pcmpgtd | NP 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:967: pcmpgtd | 66 0F 66 /r */
+    /* x86.isa:1265: pcmpgtd | 66 0F 66 /r */
     {XIE_OP_PCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:968: packuswb | NP 0F 67 /r */
+    /* x86.isa:1266: packuswb | NP 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:969: packuswb | 66 0F 67 /r */
+    /* x86.isa:1267: packuswb | 66 0F 67 /r */
     {XIE_OP_PACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:970: punpckhbw | NP 0F 68 /r */
+    /* x86.isa:1268: punpckhbw | NP 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:971: punpckhbw | 66 0F 68 /r */
+    /* x86.isa:1269: punpckhbw | 66 0F 68 /r */
     {XIE_OP_PUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:972: punpckhwd | NP 0F 69 /r */
+    /* x86.isa:1270: punpckhwd | NP 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:973: punpckhwd | 66 0F 69 /r */
+    /* x86.isa:1271: punpckhwd | 66 0F 69 /r */
     {XIE_OP_PUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:974: punpckhdq | NP 0F 6A /r */
+    /* x86.isa:1272: punpckhdq | NP 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:975: punpckhdq | 66 0F 6A /r */
+    /* x86.isa:1273: punpckhdq | 66 0F 6A /r */
     {XIE_OP_PUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:976: packssdw | NP 0F 6B /r */
+    /* x86.isa:1274: packssdw | NP 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:977: packssdw | 66 0F 6B /r */
+    /* x86.isa:1275: packssdw | 66 0F 6B /r */
     {XIE_OP_PACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:978: punpcklqdq | 66 0F 6C /r */
+    /* x86.isa:1276: punpcklqdq | 66 0F 6C /r */
     {XIE_OP_PUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:979: punpckhqdq | 66 0F 6D /r */
+    /* x86.isa:1277: punpckhqdq | 66 0F 6D /r */
     {XIE_OP_PUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:980: movd | NP W0 0F 6E /r */
+    /* x86.isa:1278: movd | NP W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:981: movq | NP W1 0F 6E /r */
+    /* x86.isa:1279: movq | NP W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:982: movd | 66 W0 0F 6E /r */
+    /* x86.isa:1280: movd | 66 W0 0F 6E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:983: movq | 66 W1 0F 6E /r */
+    /* x86.isa:1281: movq | 66 W1 0F 6E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:984: movq | NP 0F 6F /r */
+    /* x86.isa:1282: movq | NP 0F 6F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:985: movdqa | 66 0F 6F /r */
+    /* x86.isa:1283: movdqa | 66 0F 6F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:986: movdqu | F3 0F 6F /r */
+    /* x86.isa:1284: movdqu | F3 0F 6F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:987: pshufw | NP 0F 70 /r */
+    /* x86.isa:1285: pshufw | NP 0F 70 /r */
     {XIE_OP_PSHUFW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:988: pshufd | 66 0F 70 /r */
+    /* x86.isa:1286: pshufd | 66 0F 70 /r */
     {XIE_OP_PSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:989: pshufhw | F3 0F 70 /r */
+    /* x86.isa:1287: pshufhw | F3 0F 70 /r */
     {XIE_OP_PSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:990: pshuflw | F2 0F 70 /r */
+    /* x86.isa:1288: pshuflw | F2 0F 70 /r */
     {XIE_OP_PSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:991: psrlw | NP 0F 71 /2 reg */
+    /* x86.isa:1289: psrlw | NP 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:992: psrlw | 66 0F 71 /2 reg */
+    /* x86.isa:1290: psrlw | 66 0F 71 /2 reg */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:993: psraw | NP 0F 71 /4 reg */
+    /* x86.isa:1291: psraw | NP 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:994: psraw | 66 0F 71 /4 reg */
+    /* x86.isa:1292: psraw | 66 0F 71 /4 reg */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:995: psllw | NP 0F 71 /6 reg */
+    /* x86.isa:1293: psllw | NP 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:996: psllw | 66 0F 71 /6 reg */
+    /* x86.isa:1294: psllw | 66 0F 71 /6 reg */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:997: psrld | NP 0F 72 /2 reg */
+    /* x86.isa:1295: psrld | NP 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:998: psrld | 66 0F 72 /2 reg */
+    /* x86.isa:1296: psrld | 66 0F 72 /2 reg */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:999: psrad | NP 0F 72 /4 reg */
+    /* x86.isa:1297: psrad | NP 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1000: psrad | 66 0F 72 /4 reg */
+    /* x86.isa:1298: psrad | 66 0F 72 /4 reg */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1001: pslld | NP 0F 72 /6 reg */
+    /* x86.isa:1299: pslld | NP 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1002: pslld | 66 0F 72 /6 reg */
+    /* x86.isa:1300: pslld | 66 0F 72 /6 reg */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1003: psrlq | NP 0F 73 /2 reg */
+    /* x86.isa:1301: psrlq | NP 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1004: psrlq | 66 0F 73 /2 reg */
+    /* x86.isa:1302: psrlq | 66 0F 73 /2 reg */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1005: psllq | NP 0F 73 /6 reg */
+    /* x86.isa:1303: psllq | NP 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1006: psllq | 66 0F 73 /6 reg */
+    /* x86.isa:1304: psllq | 66 0F 73 /6 reg */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1007: psrldq | 66 0F 73 /3 reg */
+    /* x86.isa:1305: psrldq | 66 0F 73 /3 reg */
     {XIE_OP_PSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1008: pslldq | 66 0F 73 /7 reg */
+    /* x86.isa:1306: pslldq | 66 0F 73 /7 reg */
     {XIE_OP_PSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1009: pcmpeqb | NP 0F 74 /r */
+    /* x86.isa:1307: pcmpeqb | NP 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1010: pcmpeqb | 66 0F 74 /r */
+    /* x86.isa:1308: pcmpeqb | 66 0F 74 /r */
     {XIE_OP_PCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1011: pcmpeqw | NP 0F 75 /r */
+    /* x86.isa:1309: pcmpeqw | NP 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1012: pcmpeqw | 66 0F 75 /r */
+    /* x86.isa:1310: pcmpeqw | 66 0F 75 /r */
     {XIE_OP_PCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1013: pcmpeqd | NP 0F 76 /r */
+    /* x86.isa:1311: pcmpeqd | NP 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1014: pcmpeqd | 66 0F 76 /r */
+    /* x86.isa:1312: pcmpeqd | 66 0F 76 /r */
     {XIE_OP_PCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1015: emms | NP 0F 77 */
+    /* x86.isa:1313: emms | NP 0F 77 */
     {XIE_OP_EMMS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1016: extrq | 66 0F 78 /0 reg */
+    /* x86.isa:1314: extrq | 66 0F 78 /0 reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1017: insertq | F2 0F 78 /r reg */
+    /* x86.isa:1315: insertq | F2 0F 78 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1018: extrq | 66 0F 79 /r reg */
+    /* x86.isa:1316: extrq | 66 0F 79 /r reg */
     {XIE_OP_EXTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1019: insertq | F2 0F 79 /r reg */
+    /* x86.isa:1317: insertq | F2 0F 79 /r reg */
     {XIE_OP_INSERTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE4A, 0}, XIEI_ENC_LEGACY, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1020: haddpd | 66 0F 7C /r */
+    /* x86.isa:1318: haddpd | 66 0F 7C /r */
     {XIE_OP_HADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1021: haddps | F2 0F 7C /r */
+    /* x86.isa:1319: haddps | F2 0F 7C /r */
     {XIE_OP_HADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1022: hsubpd | 66 0F 7D /r */
+    /* x86.isa:1320: hsubpd | 66 0F 7D /r */
     {XIE_OP_HSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1023: hsubps | F2 0F 7D /r */
+    /* x86.isa:1321: hsubps | F2 0F 7D /r */
     {XIE_OP_HSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1024: movd | NP W0 0F 7E /r */
+    /* x86.isa:1322: movd | NP W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1025: movq | NP W1 0F 7E /r */
+    /* x86.isa:1323: movq | NP W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1026: movd | 66 W0 0F 7E /r */
+    /* x86.isa:1324: movd | 66 W0 0F 7E /r */
     {XIE_OP_MOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1027: movq | 66 W1 0F 7E /r */
+    /* x86.isa:1325: movq | 66 W1 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1028: movq | F3 0F 7E /r */
+    /* x86.isa:1326: movq | F3 0F 7E /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1029: movq | NP 0F 7F /r */
+    /* x86.isa:1327: movq | NP 0F 7F /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1030: movdqa | 66 0F 7F /r */
+    /* x86.isa:1328: movdqa | 66 0F 7F /r */
     {XIE_OP_MOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1031: movdqu | F3 0F 7F /r */
+    /* x86.isa:1329: movdqu | F3 0F 7F /r */
     {XIE_OP_MOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1033: cmpps | NP 0F C2 /r */
+    /* x86.isa:1331: cmpps | NP 0F C2 /r */
     {XIE_OP_CMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1034: cmppd | 66 0F C2 /r */
+    /* x86.isa:1332: cmppd | 66 0F C2 /r */
     {XIE_OP_CMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1035: cmpss | F3 0F C2 /r */
+    /* x86.isa:1333: cmpss | F3 0F C2 /r */
     {XIE_OP_CMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1036: cmpsd | F2 0F C2 /r */
+    /* x86.isa:1334: cmpsd | F2 0F C2 /r */
     {XIE_OP_CMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1037: pinsrw | NP 0F C4 /r mem */
+    /* x86.isa:1335: pinsrw | NP 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1038: pinsrw | NP 0F C4 /r reg */
+    /* x86.isa:1336: pinsrw | NP 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1039: pinsrw | 66 0F C4 /r mem */
+    /* x86.isa:1337: pinsrw | 66 0F C4 /r mem */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1040: pinsrw | 66 0F C4 /r reg */
+    /* x86.isa:1338: pinsrw | 66 0F C4 /r reg */
     {XIE_OP_PINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1041: pextrw | NP 0F C5 /r reg */
+    /* x86.isa:1339: pextrw | NP 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1042: pextrw | 66 0F C5 /r reg */
+    /* x86.isa:1340: pextrw | 66 0F C5 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1043: shufps | NP 0F C6 /r */
+    /* x86.isa:1341: shufps | NP 0F C6 /r */
     {XIE_OP_SHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1044: shufpd | 66 0F C6 /r */
+    /* x86.isa:1342: shufpd | 66 0F C6 /r */
     {XIE_OP_SHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1045: addsubpd | 66 0F D0 /r */
+    /* x86.isa:1343: addsubpd | 66 0F D0 /r */
     {XIE_OP_ADDSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1046: addsubps | F2 0F D0 /r */
+    /* x86.isa:1344: addsubps | F2 0F D0 /r */
     {XIE_OP_ADDSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xd0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1047: psrlw | NP 0F D1 /r */
+    /* x86.isa:1345: psrlw | NP 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1048: psrlw | 66 0F D1 /r */
+    /* x86.isa:1346: psrlw | 66 0F D1 /r */
     {XIE_OP_PSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1049: psrld | NP 0F D2 /r */
+    /* x86.isa:1347: psrld | NP 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1050: psrld | 66 0F D2 /r */
+    /* x86.isa:1348: psrld | 66 0F D2 /r */
     {XIE_OP_PSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1051: psrlq | NP 0F D3 /r */
+    /* x86.isa:1349: psrlq | NP 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1052: psrlq | 66 0F D3 /r */
+    /* x86.isa:1350: psrlq | 66 0F D3 /r */
     {XIE_OP_PSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1053: paddq | NP 0F D4 /r */
+    /* x86.isa:1351: paddq | NP 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1054: paddq | 66 0F D4 /r */
+    /* x86.isa:1352: paddq | 66 0F D4 /r */
     {XIE_OP_PADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1055: pmullw | NP 0F D5 /r */
+    /* x86.isa:1353: pmullw | NP 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1056: pmullw | 66 0F D5 /r */
+    /* x86.isa:1354: pmullw | 66 0F D5 /r */
     {XIE_OP_PMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1057: movq | 66 0F D6 /r */
+    /* x86.isa:1355: movq | 66 0F D6 /r */
     {XIE_OP_MOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1058: movq2dq | F3 0F D6 /r reg */
+    /* x86.isa:1356: movq2dq | F3 0F D6 /r reg */
     {XIE_OP_MOVQ2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1059: movdq2q | F2 0F D6 /r reg */
+    /* x86.isa:1357: movdq2q | F2 0F D6 /r reg */
     {XIE_OP_MOVDQ2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1060: pmovmskb | NP 0F D7 /r reg */
+    /* x86.isa:1358: pmovmskb | NP 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1061: pmovmskb | 66 0F D7 /r reg */
+    /* x86.isa:1359: pmovmskb | 66 0F D7 /r reg */
     {XIE_OP_PMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1062: psubusb | NP 0F D8 /r */
+    /* x86.isa:1360: psubusb | NP 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1063: psubusb | 66 0F D8 /r */
+    /* x86.isa:1361: psubusb | 66 0F D8 /r */
     {XIE_OP_PSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1064: psubusw | NP 0F D9 /r */
+    /* x86.isa:1362: psubusw | NP 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1065: psubusw | 66 0F D9 /r */
+    /* x86.isa:1363: psubusw | 66 0F D9 /r */
     {XIE_OP_PSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1066: pminub | NP 0F DA /r */
+    /* x86.isa:1364: pminub | NP 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1067: pminub | 66 0F DA /r */
+    /* x86.isa:1365: pminub | 66 0F DA /r */
     {XIE_OP_PMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1068: pand | NP 0F DB /r */
+    /* x86.isa:1366: pand | NP 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1069: pand | 66 0F DB /r */
+    /* x86.isa:1367: pand | 66 0F DB /r */
     {XIE_OP_PAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1070: paddusb | NP 0F DC /r */
+    /* x86.isa:1368: paddusb | NP 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1071: paddusb | 66 0F DC /r */
+    /* x86.isa:1369: paddusb | 66 0F DC /r */
     {XIE_OP_PADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1072: paddusw | NP 0F DD /r */
+    /* x86.isa:1370: paddusw | NP 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1073: paddusw | 66 0F DD /r */
+    /* x86.isa:1371: paddusw | 66 0F DD /r */
     {XIE_OP_PADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1074: pmaxub | NP 0F DE /r */
+    /* x86.isa:1372: pmaxub | NP 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1075: pmaxub | 66 0F DE /r */
+    /* x86.isa:1373: pmaxub | 66 0F DE /r */
     {XIE_OP_PMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1076: pandn | NP 0F DF /r */
+    /* x86.isa:1374: pandn | NP 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1077: pandn | 66 0F DF /r */
+    /* x86.isa:1375: pandn | 66 0F DF /r */
     {XIE_OP_PANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1078: pavgb | NP 0F E0 /r */
+    /* x86.isa:1376: pavgb | NP 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1079: pavgb | 66 0F E0 /r */
+    /* x86.isa:1377: pavgb | 66 0F E0 /r */
     {XIE_OP_PAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1080: psraw | NP 0F E1 /r */
+    /* x86.isa:1378: psraw | NP 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1081: psraw | 66 0F E1 /r */
+    /* x86.isa:1379: psraw | 66 0F E1 /r */
     {XIE_OP_PSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1082: psrad | NP 0F E2 /r */
+    /* x86.isa:1380: psrad | NP 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1083: psrad | 66 0F E2 /r */
+    /* x86.isa:1381: psrad | 66 0F E2 /r */
     {XIE_OP_PSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1084: pavgw | NP 0F E3 /r */
+    /* x86.isa:1382: pavgw | NP 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1085: pavgw | 66 0F E3 /r */
+    /* x86.isa:1383: pavgw | 66 0F E3 /r */
     {XIE_OP_PAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1086: pmulhuw | NP 0F E4 /r */
+    /* x86.isa:1384: pmulhuw | NP 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1087: pmulhuw | 66 0F E4 /r */
+    /* x86.isa:1385: pmulhuw | 66 0F E4 /r */
     {XIE_OP_PMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1088: pmulhw | NP 0F E5 /r */
+    /* x86.isa:1386: pmulhw | NP 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1089: pmulhw | 66 0F E5 /r */
+    /* x86.isa:1387: pmulhw | 66 0F E5 /r */
     {XIE_OP_PMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1090: cvttpd2dq | 66 0F E6 /r */
+    /* x86.isa:1388: cvttpd2dq | 66 0F E6 /r */
     {XIE_OP_CVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1091: cvtdq2pd | F3 0F E6 /r */
+    /* x86.isa:1389: cvtdq2pd | F3 0F E6 /r */
     {XIE_OP_CVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1092: cvtpd2dq | F2 0F E6 /r */
+    /* x86.isa:1390: cvtpd2dq | F2 0F E6 /r */
     {XIE_OP_CVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1093: movntq | NP 0F E7 /r mem */
+    /* x86.isa:1391: movntq | NP 0F E7 /r mem */
     {XIE_OP_MOVNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1094: movntdq | 66 0F E7 /r mem */
+    /* x86.isa:1392: movntdq | 66 0F E7 /r mem */
     {XIE_OP_MOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1095: psubsb | NP 0F E8 /r */
+    /* x86.isa:1393: psubsb | NP 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1096: psubsb | 66 0F E8 /r */
+    /* x86.isa:1394: psubsb | 66 0F E8 /r */
     {XIE_OP_PSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1097: psubsw | NP 0F E9 /r */
+    /* x86.isa:1395: psubsw | NP 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1098: psubsw | 66 0F E9 /r */
+    /* x86.isa:1396: psubsw | 66 0F E9 /r */
     {XIE_OP_PSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1099: pminsw | NP 0F EA /r */
+    /* x86.isa:1397: pminsw | NP 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1100: pminsw | 66 0F EA /r */
+    /* x86.isa:1398: pminsw | 66 0F EA /r */
     {XIE_OP_PMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1101: por | NP 0F EB /r */
+    /* x86.isa:1399: por | NP 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1102: por | 66 0F EB /r */
+    /* x86.isa:1400: por | 66 0F EB /r */
     {XIE_OP_POR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1103: paddsb | NP 0F EC /r */
+    /* x86.isa:1401: paddsb | NP 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1104: paddsb | 66 0F EC /r */
+    /* x86.isa:1402: paddsb | 66 0F EC /r */
     {XIE_OP_PADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1105: paddsw | NP 0F ED /r */
+    /* x86.isa:1403: paddsw | NP 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1106: paddsw | 66 0F ED /r */
+    /* x86.isa:1404: paddsw | 66 0F ED /r */
     {XIE_OP_PADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1107: pmaxsw | NP 0F EE /r */
+    /* x86.isa:1405: pmaxsw | NP 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1108: pmaxsw | 66 0F EE /r */
+    /* x86.isa:1406: pmaxsw | 66 0F EE /r */
     {XIE_OP_PMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1109: pxor | NP 0F EF /r */
+    /* x86.isa:1407: pxor | NP 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1110: pxor | 66 0F EF /r */
+    /* x86.isa:1408: pxor | 66 0F EF /r */
     {XIE_OP_PXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1111: lddqu | F2 0F F0 /r mem */
+    /* x86.isa:1409: lddqu | F2 0F F0 /r mem */
     {XIE_OP_LDDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE3, 0}, XIEI_ENC_LEGACY, 1, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1112: psllw | NP 0F F1 /r */
+    /* x86.isa:1410: psllw | NP 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1113: psllw | 66 0F F1 /r */
+    /* x86.isa:1411: psllw | 66 0F F1 /r */
     {XIE_OP_PSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1114: pslld | NP 0F F2 /r */
+    /* x86.isa:1412: pslld | NP 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1115: pslld | 66 0F F2 /r */
+    /* x86.isa:1413: pslld | 66 0F F2 /r */
     {XIE_OP_PSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1116: psllq | NP 0F F3 /r */
+    /* x86.isa:1414: psllq | NP 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1117: psllq | 66 0F F3 /r */
+    /* x86.isa:1415: psllq | 66 0F F3 /r */
     {XIE_OP_PSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1118: pmuludq | NP 0F F4 /r */
+    /* x86.isa:1416: pmuludq | NP 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1119: pmuludq | 66 0F F4 /r */
+    /* x86.isa:1417: pmuludq | 66 0F F4 /r */
     {XIE_OP_PMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1120: pmaddwd | NP 0F F5 /r */
+    /* x86.isa:1418: pmaddwd | NP 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1121: pmaddwd | 66 0F F5 /r */
+    /* x86.isa:1419: pmaddwd | 66 0F F5 /r */
     {XIE_OP_PMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1122: psadbw | NP 0F F6 /r */
+    /* x86.isa:1420: psadbw | NP 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1123: psadbw | 66 0F F6 /r */
+    /* x86.isa:1421: psadbw | 66 0F F6 /r */
     {XIE_OP_PSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1124: maskmovq | NP 0F F7 /r reg */
+    /* x86.isa:1422: maskmovq | NP 0F F7 /r reg */
     {XIE_OP_MASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1125: maskmovdqu | 66 0F F7 /r reg */
+    /* x86.isa:1423: maskmovdqu | 66 0F F7 /r reg */
     {XIE_OP_MASKMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1126: psubb | NP 0F F8 /r */
+    /* x86.isa:1424: psubb | NP 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1127: psubb | 66 0F F8 /r */
+    /* x86.isa:1425: psubb | 66 0F F8 /r */
     {XIE_OP_PSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1128: psubw | NP 0F F9 /r */
+    /* x86.isa:1426: psubw | NP 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1129: psubw | 66 0F F9 /r */
+    /* x86.isa:1427: psubw | 66 0F F9 /r */
     {XIE_OP_PSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1130: psubd | NP 0F FA /r */
+    /* x86.isa:1428: psubd | NP 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1131: psubd | 66 0F FA /r */
+    /* x86.isa:1429: psubd | 66 0F FA /r */
     {XIE_OP_PSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1132: psubq | NP 0F FB /r */
+    /* x86.isa:1430: psubq | NP 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1133: psubq | 66 0F FB /r */
+    /* x86.isa:1431: psubq | 66 0F FB /r */
     {XIE_OP_PSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1134: paddb | NP 0F FC /r */
+    /* x86.isa:1432: paddb | NP 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1135: paddb | 66 0F FC /r */
+    /* x86.isa:1433: paddb | 66 0F FC /r */
     {XIE_OP_PADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1136: paddw | NP 0F FD /r */
+    /* x86.isa:1434: paddw | NP 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1137: paddw | 66 0F FD /r */
+    /* x86.isa:1435: paddw | 66 0F FD /r */
     {XIE_OP_PADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1138: paddd | NP 0F FE /r */
+    /* x86.isa:1436: paddd | NP 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_MMX, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1139: paddd | 66 0F FE /r */
+    /* x86.isa:1437: paddd | 66 0F FE /r */
     {XIE_OP_PADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE2, 0}, XIEI_ENC_LEGACY, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1141: pshufb | NP 0F 38 00 /r */
+    /* x86.isa:1439: pshufb | NP 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1142: pshufb | 66 0F 38 00 /r */
+    /* x86.isa:1440: pshufb | 66 0F 38 00 /r */
     {XIE_OP_PSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1143: phaddw | NP 0F 38 01 /r */
+    /* x86.isa:1441: phaddw | NP 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1144: phaddw | 66 0F 38 01 /r */
+    /* x86.isa:1442: phaddw | 66 0F 38 01 /r */
     {XIE_OP_PHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1145: phaddd | NP 0F 38 02 /r */
+    /* x86.isa:1443: phaddd | NP 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1146: phaddd | 66 0F 38 02 /r */
+    /* x86.isa:1444: phaddd | 66 0F 38 02 /r */
     {XIE_OP_PHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1147: phaddsw | NP 0F 38 03 /r */
+    /* x86.isa:1445: phaddsw | NP 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1148: phaddsw | 66 0F 38 03 /r */
+    /* x86.isa:1446: phaddsw | 66 0F 38 03 /r */
     {XIE_OP_PHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1149: pmaddubsw | NP 0F 38 04 /r */
+    /* x86.isa:1447: pmaddubsw | NP 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1150: pmaddubsw | 66 0F 38 04 /r */
+    /* x86.isa:1448: pmaddubsw | 66 0F 38 04 /r */
     {XIE_OP_PMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1151: phsubw | NP 0F 38 05 /r */
+    /* x86.isa:1449: phsubw | NP 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1152: phsubw | 66 0F 38 05 /r */
+    /* x86.isa:1450: phsubw | 66 0F 38 05 /r */
     {XIE_OP_PHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1153: phsubd | NP 0F 38 06 /r */
+    /* x86.isa:1451: phsubd | NP 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1154: phsubd | 66 0F 38 06 /r */
+    /* x86.isa:1452: phsubd | 66 0F 38 06 /r */
     {XIE_OP_PHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1155: phsubsw | NP 0F 38 07 /r */
+    /* x86.isa:1453: phsubsw | NP 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1156: phsubsw | 66 0F 38 07 /r */
+    /* x86.isa:1454: phsubsw | 66 0F 38 07 /r */
     {XIE_OP_PHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1157: psignb | NP 0F 38 08 /r */
+    /* x86.isa:1455: psignb | NP 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1158: psignb | 66 0F 38 08 /r */
+    /* x86.isa:1456: psignb | 66 0F 38 08 /r */
     {XIE_OP_PSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1159: psignw | NP 0F 38 09 /r */
+    /* x86.isa:1457: psignw | NP 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1160: psignw | 66 0F 38 09 /r */
+    /* x86.isa:1458: psignw | 66 0F 38 09 /r */
     {XIE_OP_PSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1161: psignd | NP 0F 38 0A /r */
+    /* x86.isa:1459: psignd | NP 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1162: psignd | 66 0F 38 0A /r */
+    /* x86.isa:1460: psignd | 66 0F 38 0A /r */
     {XIE_OP_PSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1163: pmulhrsw | NP 0F 38 0B /r */
+    /* x86.isa:1461: pmulhrsw | NP 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1164: pmulhrsw | 66 0F 38 0B /r */
+    /* x86.isa:1462: pmulhrsw | 66 0F 38 0B /r */
     {XIE_OP_PMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1165: pabsb | NP 0F 38 1C /r */
+    /* x86.isa:1463: pabsb | NP 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1166: pabsb | 66 0F 38 1C /r */
+    /* x86.isa:1464: pabsb | 66 0F 38 1C /r */
     {XIE_OP_PABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1167: pabsw | NP 0F 38 1D /r */
+    /* x86.isa:1465: pabsw | NP 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1168: pabsw | 66 0F 38 1D /r */
+    /* x86.isa:1466: pabsw | 66 0F 38 1D /r */
     {XIE_OP_PABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1169: pabsd | NP 0F 38 1E /r */
+    /* x86.isa:1467: pabsd | NP 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1170: pabsd | 66 0F 38 1E /r */
+    /* x86.isa:1468: pabsd | 66 0F 38 1E /r */
     {XIE_OP_PABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1171: pblendvb | 66 0F 38 10 /r */
+    /* x86.isa:1469: pblendvb | 66 0F 38 10 /r */
     {XIE_OP_PBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1172: blendvps | 66 0F 38 14 /r */
+    /* x86.isa:1470: blendvps | 66 0F 38 14 /r */
     {XIE_OP_BLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1173: blendvpd | 66 0F 38 15 /r */
+    /* x86.isa:1471: blendvpd | 66 0F 38 15 /r */
     {XIE_OP_BLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1174: ptest | 66 0F 38 17 /r */
+    /* x86.isa:1472: ptest | 66 0F 38 17 /r */
     {XIE_OP_PTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1175: pmovsxbw | 66 0F 38 20 /r */
+    /* x86.isa:1473: pmovsxbw | 66 0F 38 20 /r */
     {XIE_OP_PMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1176: pmovsxbd | 66 0F 38 21 /r */
+    /* x86.isa:1474: pmovsxbd | 66 0F 38 21 /r */
     {XIE_OP_PMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1177: pmovsxbq | 66 0F 38 22 /r */
+    /* x86.isa:1475: pmovsxbq | 66 0F 38 22 /r */
     {XIE_OP_PMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1178: pmovsxwd | 66 0F 38 23 /r */
+    /* x86.isa:1476: pmovsxwd | 66 0F 38 23 /r */
     {XIE_OP_PMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1179: pmovsxwq | 66 0F 38 24 /r */
+    /* x86.isa:1477: pmovsxwq | 66 0F 38 24 /r */
     {XIE_OP_PMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1180: pmovsxdq | 66 0F 38 25 /r */
+    /* x86.isa:1478: pmovsxdq | 66 0F 38 25 /r */
     {XIE_OP_PMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1181: pmovzxbw | 66 0F 38 30 /r */
+    /* x86.isa:1479: pmovzxbw | 66 0F 38 30 /r */
     {XIE_OP_PMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1182: pmovzxbd | 66 0F 38 31 /r */
+    /* x86.isa:1480: pmovzxbd | 66 0F 38 31 /r */
     {XIE_OP_PMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1183: pmovzxbq | 66 0F 38 32 /r */
+    /* x86.isa:1481: pmovzxbq | 66 0F 38 32 /r */
     {XIE_OP_PMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1184: pmovzxwd | 66 0F 38 33 /r */
+    /* x86.isa:1482: pmovzxwd | 66 0F 38 33 /r */
     {XIE_OP_PMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1185: pmovzxwq | 66 0F 38 34 /r */
+    /* x86.isa:1483: pmovzxwq | 66 0F 38 34 /r */
     {XIE_OP_PMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1186: pmovzxdq | 66 0F 38 35 /r */
+    /* x86.isa:1484: pmovzxdq | 66 0F 38 35 /r */
     {XIE_OP_PMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1187: pmuldq | 66 0F 38 28 /r */
+    /* x86.isa:1485: pmuldq | 66 0F 38 28 /r */
     {XIE_OP_PMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1188: pcmpeqq | 66 0F 38 29 /r */
+    /* x86.isa:1486: pcmpeqq | 66 0F 38 29 /r */
     {XIE_OP_PCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1189: movntdqa | 66 0F 38 2A /r mem */
+    /* x86.isa:1487: movntdqa | 66 0F 38 2A /r mem */
     {XIE_OP_MOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1190: packusdw | 66 0F 38 2B /r */
+    /* x86.isa:1488: packusdw | 66 0F 38 2B /r */
     {XIE_OP_PACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1191: pcmpgtq | 66 0F 38 37 /r */
+    /* x86.isa:1489: pcmpgtq | 66 0F 38 37 /r */
     {XIE_OP_PCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1192: pminsb | 66 0F 38 38 /r */
+    /* x86.isa:1490: pminsb | 66 0F 38 38 /r */
     {XIE_OP_PMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1193: pminsd | 66 0F 38 39 /r */
+    /* x86.isa:1491: pminsd | 66 0F 38 39 /r */
     {XIE_OP_PMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1194: pminuw | 66 0F 38 3A /r */
+    /* x86.isa:1492: pminuw | 66 0F 38 3A /r */
     {XIE_OP_PMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1195: pminud | 66 0F 38 3B /r */
+    /* x86.isa:1493: pminud | 66 0F 38 3B /r */
     {XIE_OP_PMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1196: pmaxsb | 66 0F 38 3C /r */
+    /* x86.isa:1494: pmaxsb | 66 0F 38 3C /r */
     {XIE_OP_PMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1197: pmaxsd | 66 0F 38 3D /r */
+    /* x86.isa:1495: pmaxsd | 66 0F 38 3D /r */
     {XIE_OP_PMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1198: pmaxuw | 66 0F 38 3E /r */
+    /* x86.isa:1496: pmaxuw | 66 0F 38 3E /r */
     {XIE_OP_PMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1199: pmaxud | 66 0F 38 3F /r */
+    /* x86.isa:1497: pmaxud | 66 0F 38 3F /r */
     {XIE_OP_PMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1200: pmulld | 66 0F 38 40 /r */
+    /* x86.isa:1498: pmulld | 66 0F 38 40 /r */
     {XIE_OP_PMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1201: phminposuw | 66 0F 38 41 /r */
+    /* x86.isa:1499: phminposuw | 66 0F 38 41 /r */
     {XIE_OP_PHMINPOSUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 2, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1202: aesimc | 66 0F 38 DB /r */
+    /* x86.isa:1500: aesimc | 66 0F 38 DB /r */
     {XIE_OP_AESIMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1203: aesenc | 66 0F 38 DC /r */
+    /* x86.isa:1501: aesenc | 66 0F 38 DC /r */
     {XIE_OP_AESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1204: aesenclast | 66 0F 38 DD /r */
+    /* x86.isa:1502: aesenclast | 66 0F 38 DD /r */
     {XIE_OP_AESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1205: aesdec | 66 0F 38 DE /r */
+    /* x86.isa:1503: aesdec | 66 0F 38 DE /r */
     {XIE_OP_AESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1206: aesdeclast | 66 0F 38 DF /r */
+    /* x86.isa:1504: aesdeclast | 66 0F 38 DF /r */
     {XIE_OP_AESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1207: gf2p8mulb | 66 0F 38 CF /r */
+    /* x86.isa:1505: gf2p8mulb | 66 0F 38 CF /r */
     {XIE_OP_GF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1210: sha1nexte | NP 0F 38 C8 /r */
+    /* x86.isa:1508: sha1nexte | NP 0F 38 C8 /r */
     {XIE_OP_SHA1NEXTE, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1211: sha1nexte | NP 0F 38 C8 /r */
+    /* x86.isa:1509: sha1nexte | NP 0F 38 C8 /r */
     {XIE_OP_SHA1NEXTE, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc8, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1212: sha1msg1 | NP 0F 38 C9 /r */
+    /* x86.isa:1510: sha1msg1 | NP 0F 38 C9 /r */
     {XIE_OP_SHA1MSG1, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1213: sha1msg1 | NP 0F 38 C9 /r */
+    /* x86.isa:1511: sha1msg1 | NP 0F 38 C9 /r */
     {XIE_OP_SHA1MSG1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xc9, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1214: sha1msg2 | NP 0F 38 CA /r */
+    /* x86.isa:1512: sha1msg2 | NP 0F 38 CA /r */
     {XIE_OP_SHA1MSG2, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1215: sha1msg2 | NP 0F 38 CA /r */
+    /* x86.isa:1513: sha1msg2 | NP 0F 38 CA /r */
     {XIE_OP_SHA1MSG2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xca, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1216: sha256msg1 | NP 0F 38 CC /r */
+    /* x86.isa:1514: sha256msg1 | NP 0F 38 CC /r */
     {XIE_OP_SHA256MSG1, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1217: sha256msg1 | NP 0F 38 CC /r */
+    /* x86.isa:1515: sha256msg1 | NP 0F 38 CC /r */
     {XIE_OP_SHA256MSG1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1218: sha256msg2 | NP 0F 38 CD /r */
+    /* x86.isa:1516: sha256msg2 | NP 0F 38 CD /r */
     {XIE_OP_SHA256MSG2, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1219: sha256msg2 | NP 0F 38 CD /r */
+    /* x86.isa:1517: sha256msg2 | NP 0F 38 CD /r */
     {XIE_OP_SHA256MSG2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1220: sha256rnds2 | NP 0F 38 CB /r */
+    /* x86.isa:1518: sha256rnds2 | NP 0F 38 CB /r */
     {XIE_OP_SHA256RNDS2, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1221: sha256rnds2 | NP 0F 38 CB /r */
+    /* x86.isa:1519: sha256rnds2 | NP 0F 38 CB /r */
     {XIE_OP_SHA256RNDS2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 2, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1223: palignr | NP 0F 3A 0F /r */
+    /* x86.isa:1521: palignr | NP 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1224: palignr | 66 0F 3A 0F /r */
+    /* x86.isa:1522: palignr | 66 0F 3A 0F /r */
     {XIE_OP_PALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSSE3, 0}, XIEI_ENC_LEGACY, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1225: roundps | 66 0F 3A 08 /r */
+    /* x86.isa:1523: roundps | 66 0F 3A 08 /r */
     {XIE_OP_ROUNDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1226: roundpd | 66 0F 3A 09 /r */
+    /* x86.isa:1524: roundpd | 66 0F 3A 09 /r */
     {XIE_OP_ROUNDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1227: roundss | 66 0F 3A 0A /r */
+    /* x86.isa:1525: roundss | 66 0F 3A 0A /r */
     {XIE_OP_ROUNDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1228: roundsd | 66 0F 3A 0B /r */
+    /* x86.isa:1526: roundsd | 66 0F 3A 0B /r */
     {XIE_OP_ROUNDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1229: blendps | 66 0F 3A 0C /r */
+    /* x86.isa:1527: blendps | 66 0F 3A 0C /r */
     {XIE_OP_BLENDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1230: blendpd | 66 0F 3A 0D /r */
+    /* x86.isa:1528: blendpd | 66 0F 3A 0D /r */
     {XIE_OP_BLENDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1231: pblendw | 66 0F 3A 0E /r */
+    /* x86.isa:1529: pblendw | 66 0F 3A 0E /r */
     {XIE_OP_PBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1232: pextrb | 66 0F 3A 14 /r mem */
+    /* x86.isa:1530: pextrb | 66 0F 3A 14 /r mem */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1233: pextrb | 66 0F 3A 14 /r reg */
+    /* x86.isa:1531: pextrb | 66 0F 3A 14 /r reg */
     {XIE_OP_PEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1234: pextrw | 66 0F 3A 15 /r mem */
+    /* x86.isa:1532: pextrw | 66 0F 3A 15 /r mem */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1235: pextrw | 66 0F 3A 15 /r reg */
+    /* x86.isa:1533: pextrw | 66 0F 3A 15 /r reg */
     {XIE_OP_PEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1236: pextrd | 66 W0 0F 3A 16 /r */
+    /* x86.isa:1534: pextrd | 66 W0 0F 3A 16 /r */
     {XIE_OP_PEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1237: pextrq | 66 W1 0F 3A 16 /r */
+    /* x86.isa:1535: pextrq | 66 W1 0F 3A 16 /r */
     {XIE_OP_PEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1238: extractps | 66 0F 3A 17 /r */
+    /* x86.isa:1536: extractps | 66 0F 3A 17 /r */
     {XIE_OP_EXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1239: pinsrb | 66 0F 3A 20 /r mem */
+    /* x86.isa:1537: pinsrb | 66 0F 3A 20 /r mem */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1240: pinsrb | 66 0F 3A 20 /r reg */
+    /* x86.isa:1538: pinsrb | 66 0F 3A 20 /r reg */
     {XIE_OP_PINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1241: insertps | 66 0F 3A 21 /r mem */
+    /* x86.isa:1539: insertps | 66 0F 3A 21 /r mem */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1242: insertps | 66 0F 3A 21 /r reg */
+    /* x86.isa:1540: insertps | 66 0F 3A 21 /r reg */
     {XIE_OP_INSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1243: pinsrd | 66 W0 0F 3A 22 /r */
+    /* x86.isa:1541: pinsrd | 66 W0 0F 3A 22 /r */
     {XIE_OP_PINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 10-legacy.isa:1244: pinsrq | 66 W1 0F 3A 22 /r */
+    /* x86.isa:1542: pinsrq | 66 W1 0F 3A 22 /r */
     {XIE_OP_PINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 10-legacy.isa:1245: dpps | 66 0F 3A 40 /r */
+    /* x86.isa:1543: dpps | 66 0F 3A 40 /r */
     {XIE_OP_DPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1246: dppd | 66 0F 3A 41 /r */
+    /* x86.isa:1544: dppd | 66 0F 3A 41 /r */
     {XIE_OP_DPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1247: mpsadbw | 66 0F 3A 42 /r */
+    /* x86.isa:1545: mpsadbw | 66 0F 3A 42 /r */
     {XIE_OP_MPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SSE41, 0}, XIEI_ENC_LEGACY, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1248: pclmulqdq | 66 0F 3A 44 /r */
+    /* x86.isa:1546: pclmulqdq | 66 0F 3A 44 /r */
     {XIE_OP_PCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_PCLMULQDQ, 0}, XIEI_ENC_LEGACY, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1249: pcmpestrm | 66 0F 3A 60 /r */
+    /* x86.isa:1547: pcmpestrm | 66 0F 3A 60 /r */
     {XIE_OP_PCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1250: pcmpestri | 66 0F 3A 61 /r */
+    /* x86.isa:1548: pcmpestri | 66 0F 3A 61 /r */
     {XIE_OP_PCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1251: pcmpistrm | 66 0F 3A 62 /r */
+    /* x86.isa:1549: pcmpistrm | 66 0F 3A 62 /r */
     {XIE_OP_PCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1252: pcmpistri | 66 0F 3A 63 /r */
+    /* x86.isa:1550: pcmpistri | 66 0F 3A 63 /r */
     {XIE_OP_PCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_SSE42, 0}, XIEI_ENC_LEGACY, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1253: gf2p8affineqb | 66 0F 3A CE /r */
+    /* x86.isa:1551: gf2p8affineqb | 66 0F 3A CE /r */
     {XIE_OP_GF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1254: gf2p8affineinvqb | 66 0F 3A CF /r */
+    /* x86.isa:1552: gf2p8affineinvqb | 66 0F 3A CF /r */
     {XIE_OP_GF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_GFNI, 0}, XIEI_ENC_LEGACY, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1255: aeskeygenassist | 66 0F 3A DF /r */
+    /* x86.isa:1553: aeskeygenassist | 66 0F 3A DF /r */
     {XIE_OP_AESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AES, 0}, XIEI_ENC_LEGACY, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1256: sha1rnds4 | NP 0F 3A CC /r */
+    /* x86.isa:1554: sha1rnds4 | NP 0F 3A CC /r */
     {XIE_OP_SHA1RNDS4, XIEI_H_NONE, XIEI_A_INTEL, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1257: sha1rnds4 | NP 0F 3A CC /r */
+    /* x86.isa:1555: sha1rnds4 | NP 0F 3A CC /r */
     {XIE_OP_SHA1RNDS4, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_SHA, 0}, XIEI_ENC_LEGACY, 3, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1263: femms | 0F 0E */
+    /* x86.isa:1561: femms | 0F 0E */
     {XIE_OP_FEMMS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_LEGACY, 1, 0x0e, XIEI_PFX_ANY, 0, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1264: pi2fw | 0F 0F /r */
+    /* x86.isa:1562: pi2fw | 0F 0F /r */
     {XIE_OP_PI2FW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x0c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1265: pi2fd | 0F 0F /r */
+    /* x86.isa:1563: pi2fd | 0F 0F /r */
     {XIE_OP_PI2FD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x0d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1266: pf2iw | 0F 0F /r */
+    /* x86.isa:1564: pf2iw | 0F 0F /r */
     {XIE_OP_PF2IW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x1c, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1267: pf2id | 0F 0F /r */
+    /* x86.isa:1565: pf2id | 0F 0F /r */
     {XIE_OP_PF2ID, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x1d, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1268: pfnacc | 0F 0F /r */
+    /* x86.isa:1566: pfnacc | 0F 0F /r */
     {XIE_OP_PFNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1269: pfpnacc | 0F 0F /r */
+    /* x86.isa:1567: pfpnacc | 0F 0F /r */
     {XIE_OP_PFPNACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0x8e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1270: pfcmpge | 0F 0F /r */
+    /* x86.isa:1568: pfcmpge | 0F 0F /r */
     {XIE_OP_PFCMPGE, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x90, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1271: pfmin | 0F 0F /r */
+    /* x86.isa:1569: pfmin | 0F 0F /r */
     {XIE_OP_PFMIN, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x94, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1272: pfrcp | 0F 0F /r */
+    /* x86.isa:1570: pfrcp | 0F 0F /r */
     {XIE_OP_PFRCP, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x96, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1273: pfrsqrt | 0F 0F /r */
+    /* x86.isa:1571: pfrsqrt | 0F 0F /r */
     {XIE_OP_PFRSQRT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x97, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1274: pfsub | 0F 0F /r */
+    /* x86.isa:1572: pfsub | 0F 0F /r */
     {XIE_OP_PFSUB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9a, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1275: pfadd | 0F 0F /r */
+    /* x86.isa:1573: pfadd | 0F 0F /r */
     {XIE_OP_PFADD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0x9e, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1276: pfcmpgt | 0F 0F /r */
+    /* x86.isa:1574: pfcmpgt | 0F 0F /r */
     {XIE_OP_PFCMPGT, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1277: pfmax | 0F 0F /r */
+    /* x86.isa:1575: pfmax | 0F 0F /r */
     {XIE_OP_PFMAX, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1278: pfrcpit1 | 0F 0F /r */
+    /* x86.isa:1576: pfrcpit1 | 0F 0F /r */
     {XIE_OP_PFRCPIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1279: pfrsqit1 | 0F 0F /r */
+    /* x86.isa:1577: pfrsqit1 | 0F 0F /r */
     {XIE_OP_PFRSQIT1, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xa7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1280: pfsubr | 0F 0F /r */
+    /* x86.isa:1578: pfsubr | 0F 0F /r */
     {XIE_OP_PFSUBR, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xaa, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1281: pfacc | 0F 0F /r */
+    /* x86.isa:1579: pfacc | 0F 0F /r */
     {XIE_OP_PFACC, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xae, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1282: pfcmpeq | 0F 0F /r */
+    /* x86.isa:1580: pfcmpeq | 0F 0F /r */
     {XIE_OP_PFCMPEQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb0, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1283: pfmul | 0F 0F /r */
+    /* x86.isa:1581: pfmul | 0F 0F /r */
     {XIE_OP_PFMUL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb4, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1284: pfrcpit2 | 0F 0F /r */
+    /* x86.isa:1582: pfrcpit2 | 0F 0F /r */
     {XIE_OP_PFRCPIT2, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb6, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1285: pmulhrw | 0F 0F /r */
+    /* x86.isa:1583: pmulhrw | 0F 0F /r */
     {XIE_OP_PMULHRW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xb7, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1286: pswapd | 0F 0F /r */
+    /* x86.isa:1584: pswapd | 0F 0F /r */
     {XIE_OP_PSWAPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOWEXT, 0}, XIEI_ENC_3DNOW, 15, 0xbb, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 10-legacy.isa:1287: pavgusb | 0F 0F /r */
+    /* x86.isa:1585: pavgusb | 0F 0F /r */
     {XIE_OP_PAVGUSB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_3DNOW, 0}, XIEI_ENC_3DNOW, 15, 0xbf, XIEI_PFX_ANY, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:74: vmovups | VEX.128/256.NP.0F.WIG 10 /r */
+    /* x86.isa:1661: vmovups | VEX.128/256.NP.0F.WIG 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:75: vmovupd | VEX.128/256.66.0F.WIG 10 /r */
+    /* x86.isa:1662: vmovupd | VEX.128/256.66.0F.WIG 10 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:76: vmovss | VEX.LIG.F3.0F.WIG 10 /r reg */
+    /* x86.isa:1663: vmovss | VEX.LIG.F3.0F.WIG 10 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:77: vmovss | VEX.LIG.F3.0F.WIG 10 /r mem */
+    /* x86.isa:1664: vmovss | VEX.LIG.F3.0F.WIG 10 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:78: vmovsd | VEX.LIG.F2.0F.WIG 10 /r reg */
+    /* x86.isa:1665: vmovsd | VEX.LIG.F2.0F.WIG 10 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:79: vmovsd | VEX.LIG.F2.0F.WIG 10 /r mem */
+    /* x86.isa:1666: vmovsd | VEX.LIG.F2.0F.WIG 10 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:80: vmovups | VEX.128/256.NP.0F.WIG 11 /r */
+    /* x86.isa:1667: vmovups | VEX.128/256.NP.0F.WIG 11 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:81: vmovupd | VEX.128/256.66.0F.WIG 11 /r */
+    /* x86.isa:1668: vmovupd | VEX.128/256.66.0F.WIG 11 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:82: vmovss | VEX.LIG.F3.0F.WIG 11 /r reg */
+    /* x86.isa:1669: vmovss | VEX.LIG.F3.0F.WIG 11 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:83: vmovss | VEX.LIG.F3.0F.WIG 11 /r mem */
+    /* x86.isa:1670: vmovss | VEX.LIG.F3.0F.WIG 11 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:84: vmovsd | VEX.LIG.F2.0F.WIG 11 /r reg */
+    /* x86.isa:1671: vmovsd | VEX.LIG.F2.0F.WIG 11 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:85: vmovsd | VEX.LIG.F2.0F.WIG 11 /r mem */
+    /* x86.isa:1672: vmovsd | VEX.LIG.F2.0F.WIG 11 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:86: vmovhlps | VEX.128.NP.0F.WIG 12 /r reg */
+    /* x86.isa:1673: vmovhlps | VEX.128.NP.0F.WIG 12 /r reg */
     {XIE_OP_VMOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:87: vmovlps | VEX.128.NP.0F.WIG 12 /r mem */
+    /* x86.isa:1674: vmovlps | VEX.128.NP.0F.WIG 12 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:88: vmovlpd | VEX.128.66.0F.WIG 12 /r mem */
+    /* x86.isa:1675: vmovlpd | VEX.128.66.0F.WIG 12 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:89: vmovsldup | VEX.128/256.F3.0F.WIG 12 /r */
+    /* x86.isa:1676: vmovsldup | VEX.128/256.F3.0F.WIG 12 /r */
     {XIE_OP_VMOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:90: vmovddup | VEX.128.F2.0F.WIG 12 /r */
+    /* x86.isa:1677: vmovddup | VEX.128.F2.0F.WIG 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:91: vmovddup | VEX.256.F2.0F.WIG 12 /r */
+    /* x86.isa:1678: vmovddup | VEX.256.F2.0F.WIG 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:92: vmovlps | VEX.128.NP.0F.WIG 13 /r mem */
+    /* x86.isa:1679: vmovlps | VEX.128.NP.0F.WIG 13 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:93: vmovlpd | VEX.128.66.0F.WIG 13 /r mem */
+    /* x86.isa:1680: vmovlpd | VEX.128.66.0F.WIG 13 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:94: vunpcklps | VEX.128/256.NP.0F.WIG 14 /r */
+    /* x86.isa:1681: vunpcklps | VEX.128/256.NP.0F.WIG 14 /r */
     {XIE_OP_VUNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:95: vunpcklpd | VEX.128/256.66.0F.WIG 14 /r */
+    /* x86.isa:1682: vunpcklpd | VEX.128/256.66.0F.WIG 14 /r */
     {XIE_OP_VUNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:96: vunpckhps | VEX.128/256.NP.0F.WIG 15 /r */
+    /* x86.isa:1683: vunpckhps | VEX.128/256.NP.0F.WIG 15 /r */
     {XIE_OP_VUNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:97: vunpckhpd | VEX.128/256.66.0F.WIG 15 /r */
+    /* x86.isa:1684: vunpckhpd | VEX.128/256.66.0F.WIG 15 /r */
     {XIE_OP_VUNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:98: vmovlhps | VEX.128.NP.0F.WIG 16 /r reg */
+    /* x86.isa:1685: vmovlhps | VEX.128.NP.0F.WIG 16 /r reg */
     {XIE_OP_VMOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:99: vmovhps | VEX.128.NP.0F.WIG 16 /r mem */
+    /* x86.isa:1686: vmovhps | VEX.128.NP.0F.WIG 16 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:100: vmovhpd | VEX.128.66.0F.WIG 16 /r mem */
+    /* x86.isa:1687: vmovhpd | VEX.128.66.0F.WIG 16 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:101: vmovshdup | VEX.128/256.F3.0F.WIG 16 /r */
+    /* x86.isa:1688: vmovshdup | VEX.128/256.F3.0F.WIG 16 /r */
     {XIE_OP_VMOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:102: vmovhps | VEX.128.NP.0F.WIG 17 /r mem */
+    /* x86.isa:1689: vmovhps | VEX.128.NP.0F.WIG 17 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:103: vmovhpd | VEX.128.66.0F.WIG 17 /r mem */
+    /* x86.isa:1690: vmovhpd | VEX.128.66.0F.WIG 17 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:104: vmovaps | VEX.128.NP.0F.WIG 28 /r */
+    /* x86.isa:1691: vmovaps | VEX.128.NP.0F.WIG 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:105: vmovaps | VEX.256.NP.0F.WIG 28 /r */
+    /* x86.isa:1692: vmovaps | VEX.256.NP.0F.WIG 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:106: vmovapd | VEX.128.66.0F.WIG 28 /r */
+    /* x86.isa:1693: vmovapd | VEX.128.66.0F.WIG 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:107: vmovapd | VEX.256.66.0F.WIG 28 /r */
+    /* x86.isa:1694: vmovapd | VEX.256.66.0F.WIG 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:108: vmovaps | VEX.128.NP.0F.WIG 29 /r */
+    /* x86.isa:1695: vmovaps | VEX.128.NP.0F.WIG 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:109: vmovaps | VEX.256.NP.0F.WIG 29 /r */
+    /* x86.isa:1696: vmovaps | VEX.256.NP.0F.WIG 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:110: vmovapd | VEX.128.66.0F.WIG 29 /r */
+    /* x86.isa:1697: vmovapd | VEX.128.66.0F.WIG 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:111: vmovapd | VEX.256.66.0F.WIG 29 /r */
+    /* x86.isa:1698: vmovapd | VEX.256.66.0F.WIG 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:112: vmovntps | VEX.128.NP.0F.WIG 2B /r mem */
+    /* x86.isa:1699: vmovntps | VEX.128.NP.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:113: vmovntps | VEX.256.NP.0F.WIG 2B /r mem */
+    /* x86.isa:1700: vmovntps | VEX.256.NP.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:114: vmovntpd | VEX.128.66.0F.WIG 2B /r mem */
+    /* x86.isa:1701: vmovntpd | VEX.128.66.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:115: vmovntpd | VEX.256.66.0F.WIG 2B /r mem */
+    /* x86.isa:1702: vmovntpd | VEX.256.66.0F.WIG 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:118: vcvtsi2ss | VEX.LIG.F3.0F.WIG 2A /r */
+    /* x86.isa:1705: vcvtsi2ss | VEX.LIG.F3.0F.WIG 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:119: vcvtsi2sd | VEX.LIG.F2.0F.WIG 2A /r */
+    /* x86.isa:1706: vcvtsi2sd | VEX.LIG.F2.0F.WIG 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:120: vcvttss2si | VEX.LIG.F3.0F.WIG 2C /r */
+    /* x86.isa:1707: vcvttss2si | VEX.LIG.F3.0F.WIG 2C /r */
     {XIE_OP_VCVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:121: vcvttsd2si | VEX.LIG.F2.0F.WIG 2C /r */
+    /* x86.isa:1708: vcvttsd2si | VEX.LIG.F2.0F.WIG 2C /r */
     {XIE_OP_VCVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:122: vcvtss2si | VEX.LIG.F3.0F.WIG 2D /r */
+    /* x86.isa:1709: vcvtss2si | VEX.LIG.F3.0F.WIG 2D /r */
     {XIE_OP_VCVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:123: vcvtsd2si | VEX.LIG.F2.0F.WIG 2D /r */
+    /* x86.isa:1710: vcvtsd2si | VEX.LIG.F2.0F.WIG 2D /r */
     {XIE_OP_VCVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:124: vucomiss | VEX.LIG.NP.0F.WIG 2E /r */
+    /* x86.isa:1711: vucomiss | VEX.LIG.NP.0F.WIG 2E /r */
     {XIE_OP_VUCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:125: vucomisd | VEX.LIG.66.0F.WIG 2E /r */
+    /* x86.isa:1712: vucomisd | VEX.LIG.66.0F.WIG 2E /r */
     {XIE_OP_VUCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:126: vcomiss | VEX.LIG.NP.0F.WIG 2F /r */
+    /* x86.isa:1713: vcomiss | VEX.LIG.NP.0F.WIG 2F /r */
     {XIE_OP_VCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:127: vcomisd | VEX.LIG.66.0F.WIG 2F /r */
+    /* x86.isa:1714: vcomisd | VEX.LIG.66.0F.WIG 2F /r */
     {XIE_OP_VCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:128: vmovmskps | VEX.128/256.NP.0F.WIG 50 /r reg */
+    /* x86.isa:1715: vmovmskps | VEX.128/256.NP.0F.WIG 50 /r reg */
     {XIE_OP_VMOVMSKPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x50, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:129: vmovmskpd | VEX.128/256.66.0F.WIG 50 /r reg */
+    /* x86.isa:1716: vmovmskpd | VEX.128/256.66.0F.WIG 50 /r reg */
     {XIE_OP_VMOVMSKPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x50, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:132: vsqrtps | VEX.128/256.NP.0F.WIG 51 /r */
+    /* x86.isa:1719: vsqrtps | VEX.128/256.NP.0F.WIG 51 /r */
     {XIE_OP_VSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:133: vsqrtpd | VEX.128/256.66.0F.WIG 51 /r */
+    /* x86.isa:1720: vsqrtpd | VEX.128/256.66.0F.WIG 51 /r */
     {XIE_OP_VSQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:134: vsqrtss | VEX.LIG.F3.0F.WIG 51 /r */
+    /* x86.isa:1721: vsqrtss | VEX.LIG.F3.0F.WIG 51 /r */
     {XIE_OP_VSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:135: vsqrtsd | VEX.LIG.F2.0F.WIG 51 /r */
+    /* x86.isa:1722: vsqrtsd | VEX.LIG.F2.0F.WIG 51 /r */
     {XIE_OP_VSQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:136: vaddps | VEX.128/256.NP.0F.WIG 58 /r */
+    /* x86.isa:1723: vaddps | VEX.128/256.NP.0F.WIG 58 /r */
     {XIE_OP_VADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:137: vaddpd | VEX.128/256.66.0F.WIG 58 /r */
+    /* x86.isa:1724: vaddpd | VEX.128/256.66.0F.WIG 58 /r */
     {XIE_OP_VADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:138: vaddss | VEX.LIG.F3.0F.WIG 58 /r */
+    /* x86.isa:1725: vaddss | VEX.LIG.F3.0F.WIG 58 /r */
     {XIE_OP_VADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:139: vaddsd | VEX.LIG.F2.0F.WIG 58 /r */
+    /* x86.isa:1726: vaddsd | VEX.LIG.F2.0F.WIG 58 /r */
     {XIE_OP_VADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:140: vmulps | VEX.128/256.NP.0F.WIG 59 /r */
+    /* x86.isa:1727: vmulps | VEX.128/256.NP.0F.WIG 59 /r */
     {XIE_OP_VMULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:141: vmulpd | VEX.128/256.66.0F.WIG 59 /r */
+    /* x86.isa:1728: vmulpd | VEX.128/256.66.0F.WIG 59 /r */
     {XIE_OP_VMULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:142: vmulss | VEX.LIG.F3.0F.WIG 59 /r */
+    /* x86.isa:1729: vmulss | VEX.LIG.F3.0F.WIG 59 /r */
     {XIE_OP_VMULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:143: vmulsd | VEX.LIG.F2.0F.WIG 59 /r */
+    /* x86.isa:1730: vmulsd | VEX.LIG.F2.0F.WIG 59 /r */
     {XIE_OP_VMULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:144: vsubps | VEX.128/256.NP.0F.WIG 5C /r */
+    /* x86.isa:1731: vsubps | VEX.128/256.NP.0F.WIG 5C /r */
     {XIE_OP_VSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:145: vsubpd | VEX.128/256.66.0F.WIG 5C /r */
+    /* x86.isa:1732: vsubpd | VEX.128/256.66.0F.WIG 5C /r */
     {XIE_OP_VSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:146: vsubss | VEX.LIG.F3.0F.WIG 5C /r */
+    /* x86.isa:1733: vsubss | VEX.LIG.F3.0F.WIG 5C /r */
     {XIE_OP_VSUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:147: vsubsd | VEX.LIG.F2.0F.WIG 5C /r */
+    /* x86.isa:1734: vsubsd | VEX.LIG.F2.0F.WIG 5C /r */
     {XIE_OP_VSUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:148: vminps | VEX.128/256.NP.0F.WIG 5D /r */
+    /* x86.isa:1735: vminps | VEX.128/256.NP.0F.WIG 5D /r */
     {XIE_OP_VMINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:149: vminpd | VEX.128/256.66.0F.WIG 5D /r */
+    /* x86.isa:1736: vminpd | VEX.128/256.66.0F.WIG 5D /r */
     {XIE_OP_VMINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:150: vminss | VEX.LIG.F3.0F.WIG 5D /r */
+    /* x86.isa:1737: vminss | VEX.LIG.F3.0F.WIG 5D /r */
     {XIE_OP_VMINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:151: vminsd | VEX.LIG.F2.0F.WIG 5D /r */
+    /* x86.isa:1738: vminsd | VEX.LIG.F2.0F.WIG 5D /r */
     {XIE_OP_VMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:152: vdivps | VEX.128/256.NP.0F.WIG 5E /r */
+    /* x86.isa:1739: vdivps | VEX.128/256.NP.0F.WIG 5E /r */
     {XIE_OP_VDIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:153: vdivpd | VEX.128/256.66.0F.WIG 5E /r */
+    /* x86.isa:1740: vdivpd | VEX.128/256.66.0F.WIG 5E /r */
     {XIE_OP_VDIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:154: vdivss | VEX.LIG.F3.0F.WIG 5E /r */
+    /* x86.isa:1741: vdivss | VEX.LIG.F3.0F.WIG 5E /r */
     {XIE_OP_VDIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:155: vdivsd | VEX.LIG.F2.0F.WIG 5E /r */
+    /* x86.isa:1742: vdivsd | VEX.LIG.F2.0F.WIG 5E /r */
     {XIE_OP_VDIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:156: vmaxps | VEX.128/256.NP.0F.WIG 5F /r */
+    /* x86.isa:1743: vmaxps | VEX.128/256.NP.0F.WIG 5F /r */
     {XIE_OP_VMAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:157: vmaxpd | VEX.128/256.66.0F.WIG 5F /r */
+    /* x86.isa:1744: vmaxpd | VEX.128/256.66.0F.WIG 5F /r */
     {XIE_OP_VMAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:158: vmaxss | VEX.LIG.F3.0F.WIG 5F /r */
+    /* x86.isa:1745: vmaxss | VEX.LIG.F3.0F.WIG 5F /r */
     {XIE_OP_VMAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:159: vmaxsd | VEX.LIG.F2.0F.WIG 5F /r */
+    /* x86.isa:1746: vmaxsd | VEX.LIG.F2.0F.WIG 5F /r */
     {XIE_OP_VMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:160: vrsqrtps | VEX.128/256.NP.0F.WIG 52 /r */
+    /* x86.isa:1747: vrsqrtps | VEX.128/256.NP.0F.WIG 52 /r */
     {XIE_OP_VRSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x52, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:161: vrsqrtss | VEX.LIG.F3.0F.WIG 52 /r */
+    /* x86.isa:1748: vrsqrtss | VEX.LIG.F3.0F.WIG 52 /r */
     {XIE_OP_VRSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:162: vrcpps | VEX.128/256.NP.0F.WIG 53 /r */
+    /* x86.isa:1749: vrcpps | VEX.128/256.NP.0F.WIG 53 /r */
     {XIE_OP_VRCPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x53, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:163: vrcpss | VEX.LIG.F3.0F.WIG 53 /r */
+    /* x86.isa:1750: vrcpss | VEX.LIG.F3.0F.WIG 53 /r */
     {XIE_OP_VRCPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x53, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:164: vandps | VEX.128/256.NP.0F.WIG 54 /r */
+    /* x86.isa:1751: vandps | VEX.128/256.NP.0F.WIG 54 /r */
     {XIE_OP_VANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:165: vandpd | VEX.128/256.66.0F.WIG 54 /r */
+    /* x86.isa:1752: vandpd | VEX.128/256.66.0F.WIG 54 /r */
     {XIE_OP_VANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:166: vandnps | VEX.128/256.NP.0F.WIG 55 /r */
+    /* x86.isa:1753: vandnps | VEX.128/256.NP.0F.WIG 55 /r */
     {XIE_OP_VANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:167: vandnpd | VEX.128/256.66.0F.WIG 55 /r */
+    /* x86.isa:1754: vandnpd | VEX.128/256.66.0F.WIG 55 /r */
     {XIE_OP_VANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:168: vorps | VEX.128/256.NP.0F.WIG 56 /r */
+    /* x86.isa:1755: vorps | VEX.128/256.NP.0F.WIG 56 /r */
     {XIE_OP_VORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:169: vorpd | VEX.128/256.66.0F.WIG 56 /r */
+    /* x86.isa:1756: vorpd | VEX.128/256.66.0F.WIG 56 /r */
     {XIE_OP_VORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:170: vxorps | VEX.128/256.NP.0F.WIG 57 /r */
+    /* x86.isa:1757: vxorps | VEX.128/256.NP.0F.WIG 57 /r */
     {XIE_OP_VXORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:171: vxorpd | VEX.128/256.66.0F.WIG 57 /r */
+    /* x86.isa:1758: vxorpd | VEX.128/256.66.0F.WIG 57 /r */
     {XIE_OP_VXORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:172: vcvtps2pd | VEX.128/256.NP.0F.WIG 5A /r */
+    /* x86.isa:1759: vcvtps2pd | VEX.128/256.NP.0F.WIG 5A /r */
     {XIE_OP_VCVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:173: vcvtpd2ps | VEX.128/256.66.0F.WIG 5A /r */
+    /* x86.isa:1760: vcvtpd2ps | VEX.128/256.66.0F.WIG 5A /r */
     {XIE_OP_VCVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:174: vcvtss2sd | VEX.LIG.F3.0F.WIG 5A /r */
+    /* x86.isa:1761: vcvtss2sd | VEX.LIG.F3.0F.WIG 5A /r */
     {XIE_OP_VCVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:175: vcvtsd2ss | VEX.LIG.F2.0F.WIG 5A /r */
+    /* x86.isa:1762: vcvtsd2ss | VEX.LIG.F2.0F.WIG 5A /r */
     {XIE_OP_VCVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:176: vcvtdq2ps | VEX.128/256.NP.0F.WIG 5B /r */
+    /* x86.isa:1763: vcvtdq2ps | VEX.128/256.NP.0F.WIG 5B /r */
     {XIE_OP_VCVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:177: vcvtps2dq | VEX.128/256.66.0F.WIG 5B /r */
+    /* x86.isa:1764: vcvtps2dq | VEX.128/256.66.0F.WIG 5B /r */
     {XIE_OP_VCVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:178: vcvttps2dq | VEX.128/256.F3.0F.WIG 5B /r */
+    /* x86.isa:1765: vcvttps2dq | VEX.128/256.F3.0F.WIG 5B /r */
     {XIE_OP_VCVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:179: vhaddpd | VEX.128/256.66.0F.WIG 7C /r */
+    /* x86.isa:1766: vhaddpd | VEX.128/256.66.0F.WIG 7C /r */
     {XIE_OP_VHADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:180: vhaddps | VEX.128/256.F2.0F.WIG 7C /r */
+    /* x86.isa:1767: vhaddps | VEX.128/256.F2.0F.WIG 7C /r */
     {XIE_OP_VHADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:181: vhsubpd | VEX.128/256.66.0F.WIG 7D /r */
+    /* x86.isa:1768: vhsubpd | VEX.128/256.66.0F.WIG 7D /r */
     {XIE_OP_VHSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:182: vhsubps | VEX.128/256.F2.0F.WIG 7D /r */
+    /* x86.isa:1769: vhsubps | VEX.128/256.F2.0F.WIG 7D /r */
     {XIE_OP_VHSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:183: vcmpps | VEX.128/256.NP.0F.WIG C2 /r */
+    /* x86.isa:1770: vcmpps | VEX.128/256.NP.0F.WIG C2 /r */
     {XIE_OP_VCMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:184: vcmppd | VEX.128/256.66.0F.WIG C2 /r */
+    /* x86.isa:1771: vcmppd | VEX.128/256.66.0F.WIG C2 /r */
     {XIE_OP_VCMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:185: vcmpss | VEX.LIG.F3.0F.WIG C2 /r */
+    /* x86.isa:1772: vcmpss | VEX.LIG.F3.0F.WIG C2 /r */
     {XIE_OP_VCMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:186: vcmpsd | VEX.LIG.F2.0F.WIG C2 /r */
+    /* x86.isa:1773: vcmpsd | VEX.LIG.F2.0F.WIG C2 /r */
     {XIE_OP_VCMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:187: vshufps | VEX.128/256.NP.0F.WIG C6 /r */
+    /* x86.isa:1774: vshufps | VEX.128/256.NP.0F.WIG C6 /r */
     {XIE_OP_VSHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:188: vshufpd | VEX.128/256.66.0F.WIG C6 /r */
+    /* x86.isa:1775: vshufpd | VEX.128/256.66.0F.WIG C6 /r */
     {XIE_OP_VSHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:189: vaddsubpd | VEX.128/256.66.0F.WIG D0 /r */
+    /* x86.isa:1776: vaddsubpd | VEX.128/256.66.0F.WIG D0 /r */
     {XIE_OP_VADDSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:190: vaddsubps | VEX.128/256.F2.0F.WIG D0 /r */
+    /* x86.isa:1777: vaddsubps | VEX.128/256.F2.0F.WIG D0 /r */
     {XIE_OP_VADDSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:191: vcvttpd2dq | VEX.128/256.66.0F.WIG E6 /r */
+    /* x86.isa:1778: vcvttpd2dq | VEX.128/256.66.0F.WIG E6 /r */
     {XIE_OP_VCVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:192: vcvtdq2pd | VEX.128/256.F3.0F.WIG E6 /r */
+    /* x86.isa:1779: vcvtdq2pd | VEX.128/256.F3.0F.WIG E6 /r */
     {XIE_OP_VCVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:193: vcvtpd2dq | VEX.128/256.F2.0F.WIG E6 /r */
+    /* x86.isa:1780: vcvtpd2dq | VEX.128/256.F2.0F.WIG E6 /r */
     {XIE_OP_VCVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:196: vpunpcklbw | VEX.128.66.0F.WIG 60 /r */
+    /* x86.isa:1783: vpunpcklbw | VEX.128.66.0F.WIG 60 /r */
     {XIE_OP_VPUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:197: vpunpcklbw | VEX.256.66.0F.WIG 60 /r */
+    /* x86.isa:1784: vpunpcklbw | VEX.256.66.0F.WIG 60 /r */
     {XIE_OP_VPUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:198: vpunpcklwd | VEX.128.66.0F.WIG 61 /r */
+    /* x86.isa:1785: vpunpcklwd | VEX.128.66.0F.WIG 61 /r */
     {XIE_OP_VPUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:199: vpunpcklwd | VEX.256.66.0F.WIG 61 /r */
+    /* x86.isa:1786: vpunpcklwd | VEX.256.66.0F.WIG 61 /r */
     {XIE_OP_VPUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:200: vpunpckldq | VEX.128.66.0F.WIG 62 /r */
+    /* x86.isa:1787: vpunpckldq | VEX.128.66.0F.WIG 62 /r */
     {XIE_OP_VPUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:201: vpunpckldq | VEX.256.66.0F.WIG 62 /r */
+    /* x86.isa:1788: vpunpckldq | VEX.256.66.0F.WIG 62 /r */
     {XIE_OP_VPUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:202: vpacksswb | VEX.128.66.0F.WIG 63 /r */
+    /* x86.isa:1789: vpacksswb | VEX.128.66.0F.WIG 63 /r */
     {XIE_OP_VPACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:203: vpacksswb | VEX.256.66.0F.WIG 63 /r */
+    /* x86.isa:1790: vpacksswb | VEX.256.66.0F.WIG 63 /r */
     {XIE_OP_VPACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:204: vpcmpgtb | VEX.128.66.0F.WIG 64 /r */
+    /* x86.isa:1791: vpcmpgtb | VEX.128.66.0F.WIG 64 /r */
     {XIE_OP_VPCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:205: vpcmpgtb | VEX.256.66.0F.WIG 64 /r */
+    /* x86.isa:1792: vpcmpgtb | VEX.256.66.0F.WIG 64 /r */
     {XIE_OP_VPCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:206: vpcmpgtw | VEX.128.66.0F.WIG 65 /r */
+    /* x86.isa:1793: vpcmpgtw | VEX.128.66.0F.WIG 65 /r */
     {XIE_OP_VPCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:207: vpcmpgtw | VEX.256.66.0F.WIG 65 /r */
+    /* x86.isa:1794: vpcmpgtw | VEX.256.66.0F.WIG 65 /r */
     {XIE_OP_VPCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:208: vpcmpgtd | VEX.128.66.0F.WIG 66 /r */
+    /* x86.isa:1795: vpcmpgtd | VEX.128.66.0F.WIG 66 /r */
     {XIE_OP_VPCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:209: vpcmpgtd | VEX.256.66.0F.WIG 66 /r */
+    /* x86.isa:1796: vpcmpgtd | VEX.256.66.0F.WIG 66 /r */
     {XIE_OP_VPCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:210: vpackuswb | VEX.128.66.0F.WIG 67 /r */
+    /* x86.isa:1797: vpackuswb | VEX.128.66.0F.WIG 67 /r */
     {XIE_OP_VPACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:211: vpackuswb | VEX.256.66.0F.WIG 67 /r */
+    /* x86.isa:1798: vpackuswb | VEX.256.66.0F.WIG 67 /r */
     {XIE_OP_VPACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:212: vpunpckhbw | VEX.128.66.0F.WIG 68 /r */
+    /* x86.isa:1799: vpunpckhbw | VEX.128.66.0F.WIG 68 /r */
     {XIE_OP_VPUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:213: vpunpckhbw | VEX.256.66.0F.WIG 68 /r */
+    /* x86.isa:1800: vpunpckhbw | VEX.256.66.0F.WIG 68 /r */
     {XIE_OP_VPUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:214: vpunpckhwd | VEX.128.66.0F.WIG 69 /r */
+    /* x86.isa:1801: vpunpckhwd | VEX.128.66.0F.WIG 69 /r */
     {XIE_OP_VPUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:215: vpunpckhwd | VEX.256.66.0F.WIG 69 /r */
+    /* x86.isa:1802: vpunpckhwd | VEX.256.66.0F.WIG 69 /r */
     {XIE_OP_VPUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:216: vpunpckhdq | VEX.128.66.0F.WIG 6A /r */
+    /* x86.isa:1803: vpunpckhdq | VEX.128.66.0F.WIG 6A /r */
     {XIE_OP_VPUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:217: vpunpckhdq | VEX.256.66.0F.WIG 6A /r */
+    /* x86.isa:1804: vpunpckhdq | VEX.256.66.0F.WIG 6A /r */
     {XIE_OP_VPUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:218: vpackssdw | VEX.128.66.0F.WIG 6B /r */
+    /* x86.isa:1805: vpackssdw | VEX.128.66.0F.WIG 6B /r */
     {XIE_OP_VPACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:219: vpackssdw | VEX.256.66.0F.WIG 6B /r */
+    /* x86.isa:1806: vpackssdw | VEX.256.66.0F.WIG 6B /r */
     {XIE_OP_VPACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:220: vpunpcklqdq | VEX.128.66.0F.WIG 6C /r */
+    /* x86.isa:1807: vpunpcklqdq | VEX.128.66.0F.WIG 6C /r */
     {XIE_OP_VPUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:221: vpunpcklqdq | VEX.256.66.0F.WIG 6C /r */
+    /* x86.isa:1808: vpunpcklqdq | VEX.256.66.0F.WIG 6C /r */
     {XIE_OP_VPUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:222: vpunpckhqdq | VEX.128.66.0F.WIG 6D /r */
+    /* x86.isa:1809: vpunpckhqdq | VEX.128.66.0F.WIG 6D /r */
     {XIE_OP_VPUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:223: vpunpckhqdq | VEX.256.66.0F.WIG 6D /r */
+    /* x86.isa:1810: vpunpckhqdq | VEX.256.66.0F.WIG 6D /r */
     {XIE_OP_VPUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:224: vpcmpeqb | VEX.128.66.0F.WIG 74 /r */
+    /* x86.isa:1811: vpcmpeqb | VEX.128.66.0F.WIG 74 /r */
     {XIE_OP_VPCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:225: vpcmpeqb | VEX.256.66.0F.WIG 74 /r */
+    /* x86.isa:1812: vpcmpeqb | VEX.256.66.0F.WIG 74 /r */
     {XIE_OP_VPCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:226: vpcmpeqw | VEX.128.66.0F.WIG 75 /r */
+    /* x86.isa:1813: vpcmpeqw | VEX.128.66.0F.WIG 75 /r */
     {XIE_OP_VPCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:227: vpcmpeqw | VEX.256.66.0F.WIG 75 /r */
+    /* x86.isa:1814: vpcmpeqw | VEX.256.66.0F.WIG 75 /r */
     {XIE_OP_VPCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:228: vpcmpeqd | VEX.128.66.0F.WIG 76 /r */
+    /* x86.isa:1815: vpcmpeqd | VEX.128.66.0F.WIG 76 /r */
     {XIE_OP_VPCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:229: vpcmpeqd | VEX.256.66.0F.WIG 76 /r */
+    /* x86.isa:1816: vpcmpeqd | VEX.256.66.0F.WIG 76 /r */
     {XIE_OP_VPCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:230: vpaddq | VEX.128.66.0F.WIG D4 /r */
+    /* x86.isa:1817: vpaddq | VEX.128.66.0F.WIG D4 /r */
     {XIE_OP_VPADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:231: vpaddq | VEX.256.66.0F.WIG D4 /r */
+    /* x86.isa:1818: vpaddq | VEX.256.66.0F.WIG D4 /r */
     {XIE_OP_VPADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:232: vpmullw | VEX.128.66.0F.WIG D5 /r */
+    /* x86.isa:1819: vpmullw | VEX.128.66.0F.WIG D5 /r */
     {XIE_OP_VPMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:233: vpmullw | VEX.256.66.0F.WIG D5 /r */
+    /* x86.isa:1820: vpmullw | VEX.256.66.0F.WIG D5 /r */
     {XIE_OP_VPMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:234: vpsubusb | VEX.128.66.0F.WIG D8 /r */
+    /* x86.isa:1821: vpsubusb | VEX.128.66.0F.WIG D8 /r */
     {XIE_OP_VPSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:235: vpsubusb | VEX.256.66.0F.WIG D8 /r */
+    /* x86.isa:1822: vpsubusb | VEX.256.66.0F.WIG D8 /r */
     {XIE_OP_VPSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:236: vpsubusw | VEX.128.66.0F.WIG D9 /r */
+    /* x86.isa:1823: vpsubusw | VEX.128.66.0F.WIG D9 /r */
     {XIE_OP_VPSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:237: vpsubusw | VEX.256.66.0F.WIG D9 /r */
+    /* x86.isa:1824: vpsubusw | VEX.256.66.0F.WIG D9 /r */
     {XIE_OP_VPSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:238: vpminub | VEX.128.66.0F.WIG DA /r */
+    /* x86.isa:1825: vpminub | VEX.128.66.0F.WIG DA /r */
     {XIE_OP_VPMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:239: vpminub | VEX.256.66.0F.WIG DA /r */
+    /* x86.isa:1826: vpminub | VEX.256.66.0F.WIG DA /r */
     {XIE_OP_VPMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:240: vpand | VEX.128.66.0F.WIG DB /r */
+    /* x86.isa:1827: vpand | VEX.128.66.0F.WIG DB /r */
     {XIE_OP_VPAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:241: vpand | VEX.256.66.0F.WIG DB /r */
+    /* x86.isa:1828: vpand | VEX.256.66.0F.WIG DB /r */
     {XIE_OP_VPAND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:242: vpaddusb | VEX.128.66.0F.WIG DC /r */
+    /* x86.isa:1829: vpaddusb | VEX.128.66.0F.WIG DC /r */
     {XIE_OP_VPADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:243: vpaddusb | VEX.256.66.0F.WIG DC /r */
+    /* x86.isa:1830: vpaddusb | VEX.256.66.0F.WIG DC /r */
     {XIE_OP_VPADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:244: vpaddusw | VEX.128.66.0F.WIG DD /r */
+    /* x86.isa:1831: vpaddusw | VEX.128.66.0F.WIG DD /r */
     {XIE_OP_VPADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:245: vpaddusw | VEX.256.66.0F.WIG DD /r */
+    /* x86.isa:1832: vpaddusw | VEX.256.66.0F.WIG DD /r */
     {XIE_OP_VPADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:246: vpmaxub | VEX.128.66.0F.WIG DE /r */
+    /* x86.isa:1833: vpmaxub | VEX.128.66.0F.WIG DE /r */
     {XIE_OP_VPMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:247: vpmaxub | VEX.256.66.0F.WIG DE /r */
+    /* x86.isa:1834: vpmaxub | VEX.256.66.0F.WIG DE /r */
     {XIE_OP_VPMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:248: vpandn | VEX.128.66.0F.WIG DF /r */
+    /* x86.isa:1835: vpandn | VEX.128.66.0F.WIG DF /r */
     {XIE_OP_VPANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:249: vpandn | VEX.256.66.0F.WIG DF /r */
+    /* x86.isa:1836: vpandn | VEX.256.66.0F.WIG DF /r */
     {XIE_OP_VPANDN, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:250: vpavgb | VEX.128.66.0F.WIG E0 /r */
+    /* x86.isa:1837: vpavgb | VEX.128.66.0F.WIG E0 /r */
     {XIE_OP_VPAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:251: vpavgb | VEX.256.66.0F.WIG E0 /r */
+    /* x86.isa:1838: vpavgb | VEX.256.66.0F.WIG E0 /r */
     {XIE_OP_VPAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:252: vpavgw | VEX.128.66.0F.WIG E3 /r */
+    /* x86.isa:1839: vpavgw | VEX.128.66.0F.WIG E3 /r */
     {XIE_OP_VPAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:253: vpavgw | VEX.256.66.0F.WIG E3 /r */
+    /* x86.isa:1840: vpavgw | VEX.256.66.0F.WIG E3 /r */
     {XIE_OP_VPAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:254: vpmulhuw | VEX.128.66.0F.WIG E4 /r */
+    /* x86.isa:1841: vpmulhuw | VEX.128.66.0F.WIG E4 /r */
     {XIE_OP_VPMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:255: vpmulhuw | VEX.256.66.0F.WIG E4 /r */
+    /* x86.isa:1842: vpmulhuw | VEX.256.66.0F.WIG E4 /r */
     {XIE_OP_VPMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:256: vpmulhw | VEX.128.66.0F.WIG E5 /r */
+    /* x86.isa:1843: vpmulhw | VEX.128.66.0F.WIG E5 /r */
     {XIE_OP_VPMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:257: vpmulhw | VEX.256.66.0F.WIG E5 /r */
+    /* x86.isa:1844: vpmulhw | VEX.256.66.0F.WIG E5 /r */
     {XIE_OP_VPMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:258: vpsubsb | VEX.128.66.0F.WIG E8 /r */
+    /* x86.isa:1845: vpsubsb | VEX.128.66.0F.WIG E8 /r */
     {XIE_OP_VPSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:259: vpsubsb | VEX.256.66.0F.WIG E8 /r */
+    /* x86.isa:1846: vpsubsb | VEX.256.66.0F.WIG E8 /r */
     {XIE_OP_VPSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:260: vpsubsw | VEX.128.66.0F.WIG E9 /r */
+    /* x86.isa:1847: vpsubsw | VEX.128.66.0F.WIG E9 /r */
     {XIE_OP_VPSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:261: vpsubsw | VEX.256.66.0F.WIG E9 /r */
+    /* x86.isa:1848: vpsubsw | VEX.256.66.0F.WIG E9 /r */
     {XIE_OP_VPSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:262: vpminsw | VEX.128.66.0F.WIG EA /r */
+    /* x86.isa:1849: vpminsw | VEX.128.66.0F.WIG EA /r */
     {XIE_OP_VPMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:263: vpminsw | VEX.256.66.0F.WIG EA /r */
+    /* x86.isa:1850: vpminsw | VEX.256.66.0F.WIG EA /r */
     {XIE_OP_VPMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:264: vpor | VEX.128.66.0F.WIG EB /r */
+    /* x86.isa:1851: vpor | VEX.128.66.0F.WIG EB /r */
     {XIE_OP_VPOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:265: vpor | VEX.256.66.0F.WIG EB /r */
+    /* x86.isa:1852: vpor | VEX.256.66.0F.WIG EB /r */
     {XIE_OP_VPOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:266: vpaddsb | VEX.128.66.0F.WIG EC /r */
+    /* x86.isa:1853: vpaddsb | VEX.128.66.0F.WIG EC /r */
     {XIE_OP_VPADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:267: vpaddsb | VEX.256.66.0F.WIG EC /r */
+    /* x86.isa:1854: vpaddsb | VEX.256.66.0F.WIG EC /r */
     {XIE_OP_VPADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:268: vpaddsw | VEX.128.66.0F.WIG ED /r */
+    /* x86.isa:1855: vpaddsw | VEX.128.66.0F.WIG ED /r */
     {XIE_OP_VPADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:269: vpaddsw | VEX.256.66.0F.WIG ED /r */
+    /* x86.isa:1856: vpaddsw | VEX.256.66.0F.WIG ED /r */
     {XIE_OP_VPADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:270: vpmaxsw | VEX.128.66.0F.WIG EE /r */
+    /* x86.isa:1857: vpmaxsw | VEX.128.66.0F.WIG EE /r */
     {XIE_OP_VPMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:271: vpmaxsw | VEX.256.66.0F.WIG EE /r */
+    /* x86.isa:1858: vpmaxsw | VEX.256.66.0F.WIG EE /r */
     {XIE_OP_VPMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:272: vpxor | VEX.128.66.0F.WIG EF /r */
+    /* x86.isa:1859: vpxor | VEX.128.66.0F.WIG EF /r */
     {XIE_OP_VPXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:273: vpxor | VEX.256.66.0F.WIG EF /r */
+    /* x86.isa:1860: vpxor | VEX.256.66.0F.WIG EF /r */
     {XIE_OP_VPXOR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:274: vpmuludq | VEX.128.66.0F.WIG F4 /r */
+    /* x86.isa:1861: vpmuludq | VEX.128.66.0F.WIG F4 /r */
     {XIE_OP_VPMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:275: vpmuludq | VEX.256.66.0F.WIG F4 /r */
+    /* x86.isa:1862: vpmuludq | VEX.256.66.0F.WIG F4 /r */
     {XIE_OP_VPMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:276: vpmaddwd | VEX.128.66.0F.WIG F5 /r */
+    /* x86.isa:1863: vpmaddwd | VEX.128.66.0F.WIG F5 /r */
     {XIE_OP_VPMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:277: vpmaddwd | VEX.256.66.0F.WIG F5 /r */
+    /* x86.isa:1864: vpmaddwd | VEX.256.66.0F.WIG F5 /r */
     {XIE_OP_VPMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:278: vpsadbw | VEX.128.66.0F.WIG F6 /r */
+    /* x86.isa:1865: vpsadbw | VEX.128.66.0F.WIG F6 /r */
     {XIE_OP_VPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:279: vpsadbw | VEX.256.66.0F.WIG F6 /r */
+    /* x86.isa:1866: vpsadbw | VEX.256.66.0F.WIG F6 /r */
     {XIE_OP_VPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:280: vpsubb | VEX.128.66.0F.WIG F8 /r */
+    /* x86.isa:1867: vpsubb | VEX.128.66.0F.WIG F8 /r */
     {XIE_OP_VPSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:281: vpsubb | VEX.256.66.0F.WIG F8 /r */
+    /* x86.isa:1868: vpsubb | VEX.256.66.0F.WIG F8 /r */
     {XIE_OP_VPSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:282: vpsubw | VEX.128.66.0F.WIG F9 /r */
+    /* x86.isa:1869: vpsubw | VEX.128.66.0F.WIG F9 /r */
     {XIE_OP_VPSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:283: vpsubw | VEX.256.66.0F.WIG F9 /r */
+    /* x86.isa:1870: vpsubw | VEX.256.66.0F.WIG F9 /r */
     {XIE_OP_VPSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:284: vpsubd | VEX.128.66.0F.WIG FA /r */
+    /* x86.isa:1871: vpsubd | VEX.128.66.0F.WIG FA /r */
     {XIE_OP_VPSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:285: vpsubd | VEX.256.66.0F.WIG FA /r */
+    /* x86.isa:1872: vpsubd | VEX.256.66.0F.WIG FA /r */
     {XIE_OP_VPSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:286: vpsubq | VEX.128.66.0F.WIG FB /r */
+    /* x86.isa:1873: vpsubq | VEX.128.66.0F.WIG FB /r */
     {XIE_OP_VPSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:287: vpsubq | VEX.256.66.0F.WIG FB /r */
+    /* x86.isa:1874: vpsubq | VEX.256.66.0F.WIG FB /r */
     {XIE_OP_VPSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:288: vpaddb | VEX.128.66.0F.WIG FC /r */
+    /* x86.isa:1875: vpaddb | VEX.128.66.0F.WIG FC /r */
     {XIE_OP_VPADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:289: vpaddb | VEX.256.66.0F.WIG FC /r */
+    /* x86.isa:1876: vpaddb | VEX.256.66.0F.WIG FC /r */
     {XIE_OP_VPADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:290: vpaddw | VEX.128.66.0F.WIG FD /r */
+    /* x86.isa:1877: vpaddw | VEX.128.66.0F.WIG FD /r */
     {XIE_OP_VPADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:291: vpaddw | VEX.256.66.0F.WIG FD /r */
+    /* x86.isa:1878: vpaddw | VEX.256.66.0F.WIG FD /r */
     {XIE_OP_VPADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:292: vpaddd | VEX.128.66.0F.WIG FE /r */
+    /* x86.isa:1879: vpaddd | VEX.128.66.0F.WIG FE /r */
     {XIE_OP_VPADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:293: vpaddd | VEX.256.66.0F.WIG FE /r */
+    /* x86.isa:1880: vpaddd | VEX.256.66.0F.WIG FE /r */
     {XIE_OP_VPADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:294: vpsrlw | VEX.128.66.0F.WIG D1 /r */
+    /* x86.isa:1881: vpsrlw | VEX.128.66.0F.WIG D1 /r */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:295: vpsrlw | VEX.256.66.0F.WIG D1 /r */
+    /* x86.isa:1882: vpsrlw | VEX.256.66.0F.WIG D1 /r */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:296: vpsrld | VEX.128.66.0F.WIG D2 /r */
+    /* x86.isa:1883: vpsrld | VEX.128.66.0F.WIG D2 /r */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:297: vpsrld | VEX.256.66.0F.WIG D2 /r */
+    /* x86.isa:1884: vpsrld | VEX.256.66.0F.WIG D2 /r */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:298: vpsrlq | VEX.128.66.0F.WIG D3 /r */
+    /* x86.isa:1885: vpsrlq | VEX.128.66.0F.WIG D3 /r */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:299: vpsrlq | VEX.256.66.0F.WIG D3 /r */
+    /* x86.isa:1886: vpsrlq | VEX.256.66.0F.WIG D3 /r */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:300: vpsraw | VEX.128.66.0F.WIG E1 /r */
+    /* x86.isa:1887: vpsraw | VEX.128.66.0F.WIG E1 /r */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:301: vpsraw | VEX.256.66.0F.WIG E1 /r */
+    /* x86.isa:1888: vpsraw | VEX.256.66.0F.WIG E1 /r */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:302: vpsrad | VEX.128.66.0F.WIG E2 /r */
+    /* x86.isa:1889: vpsrad | VEX.128.66.0F.WIG E2 /r */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:303: vpsrad | VEX.256.66.0F.WIG E2 /r */
+    /* x86.isa:1890: vpsrad | VEX.256.66.0F.WIG E2 /r */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:304: vpsllw | VEX.128.66.0F.WIG F1 /r */
+    /* x86.isa:1891: vpsllw | VEX.128.66.0F.WIG F1 /r */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:305: vpsllw | VEX.256.66.0F.WIG F1 /r */
+    /* x86.isa:1892: vpsllw | VEX.256.66.0F.WIG F1 /r */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:306: vpslld | VEX.128.66.0F.WIG F2 /r */
+    /* x86.isa:1893: vpslld | VEX.128.66.0F.WIG F2 /r */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:307: vpslld | VEX.256.66.0F.WIG F2 /r */
+    /* x86.isa:1894: vpslld | VEX.256.66.0F.WIG F2 /r */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:308: vpsllq | VEX.128.66.0F.WIG F3 /r */
+    /* x86.isa:1895: vpsllq | VEX.128.66.0F.WIG F3 /r */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:309: vpsllq | VEX.256.66.0F.WIG F3 /r */
+    /* x86.isa:1896: vpsllq | VEX.256.66.0F.WIG F3 /r */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:310: vpsrlw | VEX.128.66.0F.WIG 71 /2 reg */
+    /* x86.isa:1897: vpsrlw | VEX.128.66.0F.WIG 71 /2 reg */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:311: vpsrlw | VEX.256.66.0F.WIG 71 /2 reg */
+    /* x86.isa:1898: vpsrlw | VEX.256.66.0F.WIG 71 /2 reg */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:312: vpsraw | VEX.128.66.0F.WIG 71 /4 reg */
+    /* x86.isa:1899: vpsraw | VEX.128.66.0F.WIG 71 /4 reg */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:313: vpsraw | VEX.256.66.0F.WIG 71 /4 reg */
+    /* x86.isa:1900: vpsraw | VEX.256.66.0F.WIG 71 /4 reg */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:314: vpsllw | VEX.128.66.0F.WIG 71 /6 reg */
+    /* x86.isa:1901: vpsllw | VEX.128.66.0F.WIG 71 /6 reg */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:315: vpsllw | VEX.256.66.0F.WIG 71 /6 reg */
+    /* x86.isa:1902: vpsllw | VEX.256.66.0F.WIG 71 /6 reg */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:316: vpsrld | VEX.128.66.0F.WIG 72 /2 reg */
+    /* x86.isa:1903: vpsrld | VEX.128.66.0F.WIG 72 /2 reg */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:317: vpsrld | VEX.256.66.0F.WIG 72 /2 reg */
+    /* x86.isa:1904: vpsrld | VEX.256.66.0F.WIG 72 /2 reg */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:318: vpsrad | VEX.128.66.0F.WIG 72 /4 reg */
+    /* x86.isa:1905: vpsrad | VEX.128.66.0F.WIG 72 /4 reg */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:319: vpsrad | VEX.256.66.0F.WIG 72 /4 reg */
+    /* x86.isa:1906: vpsrad | VEX.256.66.0F.WIG 72 /4 reg */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 4, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:320: vpslld | VEX.128.66.0F.WIG 72 /6 reg */
+    /* x86.isa:1907: vpslld | VEX.128.66.0F.WIG 72 /6 reg */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:321: vpslld | VEX.256.66.0F.WIG 72 /6 reg */
+    /* x86.isa:1908: vpslld | VEX.256.66.0F.WIG 72 /6 reg */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:322: vpsrlq | VEX.128.66.0F.WIG 73 /2 reg */
+    /* x86.isa:1909: vpsrlq | VEX.128.66.0F.WIG 73 /2 reg */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:323: vpsrlq | VEX.256.66.0F.WIG 73 /2 reg */
+    /* x86.isa:1910: vpsrlq | VEX.256.66.0F.WIG 73 /2 reg */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 2, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:324: vpsrldq | VEX.128.66.0F.WIG 73 /3 reg */
+    /* x86.isa:1911: vpsrldq | VEX.128.66.0F.WIG 73 /3 reg */
     {XIE_OP_VPSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:325: vpsrldq | VEX.256.66.0F.WIG 73 /3 reg */
+    /* x86.isa:1912: vpsrldq | VEX.256.66.0F.WIG 73 /3 reg */
     {XIE_OP_VPSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 3, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:326: vpsllq | VEX.128.66.0F.WIG 73 /6 reg */
+    /* x86.isa:1913: vpsllq | VEX.128.66.0F.WIG 73 /6 reg */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:327: vpsllq | VEX.256.66.0F.WIG 73 /6 reg */
+    /* x86.isa:1914: vpsllq | VEX.256.66.0F.WIG 73 /6 reg */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 6, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:328: vpslldq | VEX.128.66.0F.WIG 73 /7 reg */
+    /* x86.isa:1915: vpslldq | VEX.128.66.0F.WIG 73 /7 reg */
     {XIE_OP_VPSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:329: vpslldq | VEX.256.66.0F.WIG 73 /7 reg */
+    /* x86.isa:1916: vpslldq | VEX.256.66.0F.WIG 73 /7 reg */
     {XIE_OP_VPSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 7, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:330: vmovd | VEX.128.66.0F.W0 6E /r */
+    /* x86.isa:1917: vmovd | VEX.128.66.0F.W0 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:331: vmovq | VEX.128.66.0F.W1 6E /r */
+    /* x86.isa:1918: vmovq | VEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:332: vmovd | VEX.128.66.0F.W1 6E /r */
+    /* x86.isa:1919: vmovd | VEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:333: vmovd | VEX.128.66.0F.W0 7E /r */
+    /* x86.isa:1920: vmovd | VEX.128.66.0F.W0 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:334: vmovq | VEX.128.66.0F.W1 7E /r */
+    /* x86.isa:1921: vmovq | VEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:335: vmovd | VEX.128.66.0F.W1 7E /r */
+    /* x86.isa:1922: vmovd | VEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:336: vmovq | VEX.128.F3.0F.WIG 7E /r */
+    /* x86.isa:1923: vmovq | VEX.128.F3.0F.WIG 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:337: vmovq | VEX.128.66.0F.WIG D6 /r */
+    /* x86.isa:1924: vmovq | VEX.128.66.0F.WIG D6 /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:338: vmovdqa | VEX.128.66.0F.WIG 6F /r */
+    /* x86.isa:1925: vmovdqa | VEX.128.66.0F.WIG 6F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:339: vmovdqa | VEX.256.66.0F.WIG 6F /r */
+    /* x86.isa:1926: vmovdqa | VEX.256.66.0F.WIG 6F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:340: vmovdqu | VEX.128/256.F3.0F.WIG 6F /r */
+    /* x86.isa:1927: vmovdqu | VEX.128/256.F3.0F.WIG 6F /r */
     {XIE_OP_VMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:341: vmovdqa | VEX.128.66.0F.WIG 7F /r */
+    /* x86.isa:1928: vmovdqa | VEX.128.66.0F.WIG 7F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:342: vmovdqa | VEX.256.66.0F.WIG 7F /r */
+    /* x86.isa:1929: vmovdqa | VEX.256.66.0F.WIG 7F /r */
     {XIE_OP_VMOVDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:343: vmovdqu | VEX.128/256.F3.0F.WIG 7F /r */
+    /* x86.isa:1930: vmovdqu | VEX.128/256.F3.0F.WIG 7F /r */
     {XIE_OP_VMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:344: vpshufd | VEX.128.66.0F.WIG 70 /r */
+    /* x86.isa:1931: vpshufd | VEX.128.66.0F.WIG 70 /r */
     {XIE_OP_VPSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:345: vpshufd | VEX.256.66.0F.WIG 70 /r */
+    /* x86.isa:1932: vpshufd | VEX.256.66.0F.WIG 70 /r */
     {XIE_OP_VPSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:346: vpshufhw | VEX.128.F3.0F.WIG 70 /r */
+    /* x86.isa:1933: vpshufhw | VEX.128.F3.0F.WIG 70 /r */
     {XIE_OP_VPSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:347: vpshufhw | VEX.256.F3.0F.WIG 70 /r */
+    /* x86.isa:1934: vpshufhw | VEX.256.F3.0F.WIG 70 /r */
     {XIE_OP_VPSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:348: vpshuflw | VEX.128.F2.0F.WIG 70 /r */
+    /* x86.isa:1935: vpshuflw | VEX.128.F2.0F.WIG 70 /r */
     {XIE_OP_VPSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:349: vpshuflw | VEX.256.F2.0F.WIG 70 /r */
+    /* x86.isa:1936: vpshuflw | VEX.256.F2.0F.WIG 70 /r */
     {XIE_OP_VPSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:350: vzeroupper | VEX.128.NP.0F.WIG 77 */
+    /* x86.isa:1937: vzeroupper | VEX.128.NP.0F.WIG 77 */
     {XIE_OP_VZEROUPPER, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:351: vzeroall | VEX.256.NP.0F.WIG 77 */
+    /* x86.isa:1938: vzeroall | VEX.256.NP.0F.WIG 77 */
     {XIE_OP_VZEROALL, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0x77, XIEI_PFX_NP, 0, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:352: vldmxcsr | VEX.LZ.NP.0F.WIG AE /2 mem */
+    /* x86.isa:1939: vldmxcsr | VEX.LZ.NP.0F.WIG AE /2 mem */
     {XIE_OP_VLDMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:353: vstmxcsr | VEX.LZ.NP.0F.WIG AE /3 mem */
+    /* x86.isa:1940: vstmxcsr | VEX.LZ.NP.0F.WIG AE /3 mem */
     {XIE_OP_VSTMXCSR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xae, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 3, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:354: vpinsrw | VEX.128.66.0F.WIG C4 /r reg */
+    /* x86.isa:1941: vpinsrw | VEX.128.66.0F.WIG C4 /r reg */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:355: vpinsrw | VEX.128.66.0F.WIG C4 /r mem */
+    /* x86.isa:1942: vpinsrw | VEX.128.66.0F.WIG C4 /r mem */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:356: vpextrw | VEX.128.66.0F.WIG C5 /r reg */
+    /* x86.isa:1943: vpextrw | VEX.128.66.0F.WIG C5 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:357: vpmovmskb | VEX.128.66.0F.WIG D7 /r reg */
+    /* x86.isa:1944: vpmovmskb | VEX.128.66.0F.WIG D7 /r reg */
     {XIE_OP_VPMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:358: vpmovmskb | VEX.256.66.0F.WIG D7 /r reg */
+    /* x86.isa:1945: vpmovmskb | VEX.256.66.0F.WIG D7 /r reg */
     {XIE_OP_VPMOVMSKB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 1, 0xd7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:359: vmovntdq | VEX.128.66.0F.WIG E7 /r mem */
+    /* x86.isa:1946: vmovntdq | VEX.128.66.0F.WIG E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:360: vmovntdq | VEX.256.66.0F.WIG E7 /r mem */
+    /* x86.isa:1947: vmovntdq | VEX.256.66.0F.WIG E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:361: vlddqu | VEX.128/256.F2.0F.WIG F0 /r mem */
+    /* x86.isa:1948: vlddqu | VEX.128/256.F2.0F.WIG F0 /r mem */
     {XIE_OP_VLDDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:362: vmaskmovdqu | VEX.128.66.0F.WIG F7 /r reg */
+    /* x86.isa:1949: vmaskmovdqu | VEX.128.66.0F.WIG F7 /r reg */
     {XIE_OP_VMASKMOVDQU, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 1, 0xf7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:365: vpshufb | VEX.128.66.0F38.WIG 00 /r */
+    /* x86.isa:1952: vpshufb | VEX.128.66.0F38.WIG 00 /r */
     {XIE_OP_VPSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:366: vpshufb | VEX.256.66.0F38.WIG 00 /r */
+    /* x86.isa:1953: vpshufb | VEX.256.66.0F38.WIG 00 /r */
     {XIE_OP_VPSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:367: vphaddw | VEX.128.66.0F38.WIG 01 /r */
+    /* x86.isa:1954: vphaddw | VEX.128.66.0F38.WIG 01 /r */
     {XIE_OP_VPHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:368: vphaddw | VEX.256.66.0F38.WIG 01 /r */
+    /* x86.isa:1955: vphaddw | VEX.256.66.0F38.WIG 01 /r */
     {XIE_OP_VPHADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:369: vphaddd | VEX.128.66.0F38.WIG 02 /r */
+    /* x86.isa:1956: vphaddd | VEX.128.66.0F38.WIG 02 /r */
     {XIE_OP_VPHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:370: vphaddd | VEX.256.66.0F38.WIG 02 /r */
+    /* x86.isa:1957: vphaddd | VEX.256.66.0F38.WIG 02 /r */
     {XIE_OP_VPHADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:371: vphaddsw | VEX.128.66.0F38.WIG 03 /r */
+    /* x86.isa:1958: vphaddsw | VEX.128.66.0F38.WIG 03 /r */
     {XIE_OP_VPHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:372: vphaddsw | VEX.256.66.0F38.WIG 03 /r */
+    /* x86.isa:1959: vphaddsw | VEX.256.66.0F38.WIG 03 /r */
     {XIE_OP_VPHADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:373: vpmaddubsw | VEX.128.66.0F38.WIG 04 /r */
+    /* x86.isa:1960: vpmaddubsw | VEX.128.66.0F38.WIG 04 /r */
     {XIE_OP_VPMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:374: vpmaddubsw | VEX.256.66.0F38.WIG 04 /r */
+    /* x86.isa:1961: vpmaddubsw | VEX.256.66.0F38.WIG 04 /r */
     {XIE_OP_VPMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:375: vphsubw | VEX.128.66.0F38.WIG 05 /r */
+    /* x86.isa:1962: vphsubw | VEX.128.66.0F38.WIG 05 /r */
     {XIE_OP_VPHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:376: vphsubw | VEX.256.66.0F38.WIG 05 /r */
+    /* x86.isa:1963: vphsubw | VEX.256.66.0F38.WIG 05 /r */
     {XIE_OP_VPHSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:377: vphsubd | VEX.128.66.0F38.WIG 06 /r */
+    /* x86.isa:1964: vphsubd | VEX.128.66.0F38.WIG 06 /r */
     {XIE_OP_VPHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:378: vphsubd | VEX.256.66.0F38.WIG 06 /r */
+    /* x86.isa:1965: vphsubd | VEX.256.66.0F38.WIG 06 /r */
     {XIE_OP_VPHSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:379: vphsubsw | VEX.128.66.0F38.WIG 07 /r */
+    /* x86.isa:1966: vphsubsw | VEX.128.66.0F38.WIG 07 /r */
     {XIE_OP_VPHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:380: vphsubsw | VEX.256.66.0F38.WIG 07 /r */
+    /* x86.isa:1967: vphsubsw | VEX.256.66.0F38.WIG 07 /r */
     {XIE_OP_VPHSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x07, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:381: vpsignb | VEX.128.66.0F38.WIG 08 /r */
+    /* x86.isa:1968: vpsignb | VEX.128.66.0F38.WIG 08 /r */
     {XIE_OP_VPSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:382: vpsignb | VEX.256.66.0F38.WIG 08 /r */
+    /* x86.isa:1969: vpsignb | VEX.256.66.0F38.WIG 08 /r */
     {XIE_OP_VPSIGNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:383: vpsignw | VEX.128.66.0F38.WIG 09 /r */
+    /* x86.isa:1970: vpsignw | VEX.128.66.0F38.WIG 09 /r */
     {XIE_OP_VPSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:384: vpsignw | VEX.256.66.0F38.WIG 09 /r */
+    /* x86.isa:1971: vpsignw | VEX.256.66.0F38.WIG 09 /r */
     {XIE_OP_VPSIGNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:385: vpsignd | VEX.128.66.0F38.WIG 0A /r */
+    /* x86.isa:1972: vpsignd | VEX.128.66.0F38.WIG 0A /r */
     {XIE_OP_VPSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:386: vpsignd | VEX.256.66.0F38.WIG 0A /r */
+    /* x86.isa:1973: vpsignd | VEX.256.66.0F38.WIG 0A /r */
     {XIE_OP_VPSIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:387: vpmulhrsw | VEX.128.66.0F38.WIG 0B /r */
+    /* x86.isa:1974: vpmulhrsw | VEX.128.66.0F38.WIG 0B /r */
     {XIE_OP_VPMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:388: vpmulhrsw | VEX.256.66.0F38.WIG 0B /r */
+    /* x86.isa:1975: vpmulhrsw | VEX.256.66.0F38.WIG 0B /r */
     {XIE_OP_VPMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:389: vpmuldq | VEX.128.66.0F38.WIG 28 /r */
+    /* x86.isa:1976: vpmuldq | VEX.128.66.0F38.WIG 28 /r */
     {XIE_OP_VPMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:390: vpmuldq | VEX.256.66.0F38.WIG 28 /r */
+    /* x86.isa:1977: vpmuldq | VEX.256.66.0F38.WIG 28 /r */
     {XIE_OP_VPMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:391: vpcmpeqq | VEX.128.66.0F38.WIG 29 /r */
+    /* x86.isa:1978: vpcmpeqq | VEX.128.66.0F38.WIG 29 /r */
     {XIE_OP_VPCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:392: vpcmpeqq | VEX.256.66.0F38.WIG 29 /r */
+    /* x86.isa:1979: vpcmpeqq | VEX.256.66.0F38.WIG 29 /r */
     {XIE_OP_VPCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:393: vpackusdw | VEX.128.66.0F38.WIG 2B /r */
+    /* x86.isa:1980: vpackusdw | VEX.128.66.0F38.WIG 2B /r */
     {XIE_OP_VPACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:394: vpackusdw | VEX.256.66.0F38.WIG 2B /r */
+    /* x86.isa:1981: vpackusdw | VEX.256.66.0F38.WIG 2B /r */
     {XIE_OP_VPACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:395: vpcmpgtq | VEX.128.66.0F38.WIG 37 /r */
+    /* x86.isa:1982: vpcmpgtq | VEX.128.66.0F38.WIG 37 /r */
     {XIE_OP_VPCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:396: vpcmpgtq | VEX.256.66.0F38.WIG 37 /r */
+    /* x86.isa:1983: vpcmpgtq | VEX.256.66.0F38.WIG 37 /r */
     {XIE_OP_VPCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:397: vpminsb | VEX.128.66.0F38.WIG 38 /r */
+    /* x86.isa:1984: vpminsb | VEX.128.66.0F38.WIG 38 /r */
     {XIE_OP_VPMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:398: vpminsb | VEX.256.66.0F38.WIG 38 /r */
+    /* x86.isa:1985: vpminsb | VEX.256.66.0F38.WIG 38 /r */
     {XIE_OP_VPMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:399: vpminsd | VEX.128.66.0F38.WIG 39 /r */
+    /* x86.isa:1986: vpminsd | VEX.128.66.0F38.WIG 39 /r */
     {XIE_OP_VPMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:400: vpminsd | VEX.256.66.0F38.WIG 39 /r */
+    /* x86.isa:1987: vpminsd | VEX.256.66.0F38.WIG 39 /r */
     {XIE_OP_VPMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:401: vpminuw | VEX.128.66.0F38.WIG 3A /r */
+    /* x86.isa:1988: vpminuw | VEX.128.66.0F38.WIG 3A /r */
     {XIE_OP_VPMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:402: vpminuw | VEX.256.66.0F38.WIG 3A /r */
+    /* x86.isa:1989: vpminuw | VEX.256.66.0F38.WIG 3A /r */
     {XIE_OP_VPMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:403: vpminud | VEX.128.66.0F38.WIG 3B /r */
+    /* x86.isa:1990: vpminud | VEX.128.66.0F38.WIG 3B /r */
     {XIE_OP_VPMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:404: vpminud | VEX.256.66.0F38.WIG 3B /r */
+    /* x86.isa:1991: vpminud | VEX.256.66.0F38.WIG 3B /r */
     {XIE_OP_VPMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:405: vpmaxsb | VEX.128.66.0F38.WIG 3C /r */
+    /* x86.isa:1992: vpmaxsb | VEX.128.66.0F38.WIG 3C /r */
     {XIE_OP_VPMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:406: vpmaxsb | VEX.256.66.0F38.WIG 3C /r */
+    /* x86.isa:1993: vpmaxsb | VEX.256.66.0F38.WIG 3C /r */
     {XIE_OP_VPMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:407: vpmaxsd | VEX.128.66.0F38.WIG 3D /r */
+    /* x86.isa:1994: vpmaxsd | VEX.128.66.0F38.WIG 3D /r */
     {XIE_OP_VPMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:408: vpmaxsd | VEX.256.66.0F38.WIG 3D /r */
+    /* x86.isa:1995: vpmaxsd | VEX.256.66.0F38.WIG 3D /r */
     {XIE_OP_VPMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:409: vpmaxuw | VEX.128.66.0F38.WIG 3E /r */
+    /* x86.isa:1996: vpmaxuw | VEX.128.66.0F38.WIG 3E /r */
     {XIE_OP_VPMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:410: vpmaxuw | VEX.256.66.0F38.WIG 3E /r */
+    /* x86.isa:1997: vpmaxuw | VEX.256.66.0F38.WIG 3E /r */
     {XIE_OP_VPMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:411: vpmaxud | VEX.128.66.0F38.WIG 3F /r */
+    /* x86.isa:1998: vpmaxud | VEX.128.66.0F38.WIG 3F /r */
     {XIE_OP_VPMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:412: vpmaxud | VEX.256.66.0F38.WIG 3F /r */
+    /* x86.isa:1999: vpmaxud | VEX.256.66.0F38.WIG 3F /r */
     {XIE_OP_VPMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:413: vpmulld | VEX.128.66.0F38.WIG 40 /r */
+    /* x86.isa:2000: vpmulld | VEX.128.66.0F38.WIG 40 /r */
     {XIE_OP_VPMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:414: vpmulld | VEX.256.66.0F38.WIG 40 /r */
+    /* x86.isa:2001: vpmulld | VEX.256.66.0F38.WIG 40 /r */
     {XIE_OP_VPMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:415: vpermilps | VEX.128/256.66.0F38.W0 0C /r */
+    /* x86.isa:2002: vpermilps | VEX.128/256.66.0F38.W0 0C /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:416: vpermilpd | VEX.128/256.66.0F38.W0 0D /r */
+    /* x86.isa:2003: vpermilpd | VEX.128/256.66.0F38.W0 0D /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:417: vtestps | VEX.128/256.66.0F38.W0 0E /r */
+    /* x86.isa:2004: vtestps | VEX.128/256.66.0F38.W0 0E /r */
     {XIE_OP_VTESTPS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:418: vtestpd | VEX.128/256.66.0F38.W0 0F /r */
+    /* x86.isa:2005: vtestpd | VEX.128/256.66.0F38.W0 0F /r */
     {XIE_OP_VTESTPD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:419: vcvtph2ps | VEX.128/256.66.0F38.W0 13 /r */
+    /* x86.isa:2006: vcvtph2ps | VEX.128/256.66.0F38.W0 13 /r */
     {XIE_OP_VCVTPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_F16C, 0}, XIEI_ENC_VEX, 2, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:420: vpermps | VEX.256.66.0F38.W0 16 /r */
+    /* x86.isa:2007: vpermps | VEX.256.66.0F38.W0 16 /r */
     {XIE_OP_VPERMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:421: vptest | VEX.128/256.66.0F38.WIG 17 /r */
+    /* x86.isa:2008: vptest | VEX.128/256.66.0F38.WIG 17 /r */
     {XIE_OP_VPTEST, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x17, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:422: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r mem */
+    /* x86.isa:2009: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r mem */
     {XIE_OP_VBROADCASTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x18, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:423: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r reg */
+    /* x86.isa:2010: vbroadcastss | VEX.128/256.66.0F38.W0 18 /r reg */
     {XIE_OP_VBROADCASTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x18, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:424: vbroadcastsd | VEX.256.66.0F38.W0 19 /r mem */
+    /* x86.isa:2011: vbroadcastsd | VEX.256.66.0F38.W0 19 /r mem */
     {XIE_OP_VBROADCASTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:425: vbroadcastsd | VEX.256.66.0F38.W0 19 /r reg */
+    /* x86.isa:2012: vbroadcastsd | VEX.256.66.0F38.W0 19 /r reg */
     {XIE_OP_VBROADCASTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:426: vbroadcastf128 | VEX.256.66.0F38.W0 1A /r mem */
+    /* x86.isa:2013: vbroadcastf128 | VEX.256.66.0F38.W0 1A /r mem */
     {XIE_OP_VBROADCASTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:427: vpabsb | VEX.128.66.0F38.WIG 1C /r */
+    /* x86.isa:2014: vpabsb | VEX.128.66.0F38.WIG 1C /r */
     {XIE_OP_VPABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:428: vpabsb | VEX.256.66.0F38.WIG 1C /r */
+    /* x86.isa:2015: vpabsb | VEX.256.66.0F38.WIG 1C /r */
     {XIE_OP_VPABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:429: vpabsw | VEX.128.66.0F38.WIG 1D /r */
+    /* x86.isa:2016: vpabsw | VEX.128.66.0F38.WIG 1D /r */
     {XIE_OP_VPABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:430: vpabsw | VEX.256.66.0F38.WIG 1D /r */
+    /* x86.isa:2017: vpabsw | VEX.256.66.0F38.WIG 1D /r */
     {XIE_OP_VPABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:431: vpabsd | VEX.128.66.0F38.WIG 1E /r */
+    /* x86.isa:2018: vpabsd | VEX.128.66.0F38.WIG 1E /r */
     {XIE_OP_VPABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:432: vpabsd | VEX.256.66.0F38.WIG 1E /r */
+    /* x86.isa:2019: vpabsd | VEX.256.66.0F38.WIG 1E /r */
     {XIE_OP_VPABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:433: vpmovsxbw | VEX.128.66.0F38.WIG 20 /r */
+    /* x86.isa:2020: vpmovsxbw | VEX.128.66.0F38.WIG 20 /r */
     {XIE_OP_VPMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:434: vpmovsxbw | VEX.256.66.0F38.WIG 20 /r */
+    /* x86.isa:2021: vpmovsxbw | VEX.256.66.0F38.WIG 20 /r */
     {XIE_OP_VPMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:435: vpmovsxbd | VEX.128.66.0F38.WIG 21 /r */
+    /* x86.isa:2022: vpmovsxbd | VEX.128.66.0F38.WIG 21 /r */
     {XIE_OP_VPMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:436: vpmovsxbd | VEX.256.66.0F38.WIG 21 /r */
+    /* x86.isa:2023: vpmovsxbd | VEX.256.66.0F38.WIG 21 /r */
     {XIE_OP_VPMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:437: vpmovsxbq | VEX.128.66.0F38.WIG 22 /r */
+    /* x86.isa:2024: vpmovsxbq | VEX.128.66.0F38.WIG 22 /r */
     {XIE_OP_VPMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:438: vpmovsxbq | VEX.256.66.0F38.WIG 22 /r */
+    /* x86.isa:2025: vpmovsxbq | VEX.256.66.0F38.WIG 22 /r */
     {XIE_OP_VPMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:439: vpmovsxwd | VEX.128.66.0F38.WIG 23 /r */
+    /* x86.isa:2026: vpmovsxwd | VEX.128.66.0F38.WIG 23 /r */
     {XIE_OP_VPMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:440: vpmovsxwd | VEX.256.66.0F38.WIG 23 /r */
+    /* x86.isa:2027: vpmovsxwd | VEX.256.66.0F38.WIG 23 /r */
     {XIE_OP_VPMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:441: vpmovsxwq | VEX.128.66.0F38.WIG 24 /r */
+    /* x86.isa:2028: vpmovsxwq | VEX.128.66.0F38.WIG 24 /r */
     {XIE_OP_VPMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:442: vpmovsxwq | VEX.256.66.0F38.WIG 24 /r */
+    /* x86.isa:2029: vpmovsxwq | VEX.256.66.0F38.WIG 24 /r */
     {XIE_OP_VPMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:443: vpmovsxdq | VEX.128.66.0F38.WIG 25 /r */
+    /* x86.isa:2030: vpmovsxdq | VEX.128.66.0F38.WIG 25 /r */
     {XIE_OP_VPMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:444: vpmovsxdq | VEX.256.66.0F38.WIG 25 /r */
+    /* x86.isa:2031: vpmovsxdq | VEX.256.66.0F38.WIG 25 /r */
     {XIE_OP_VPMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:445: vpmovzxbw | VEX.128.66.0F38.WIG 30 /r */
+    /* x86.isa:2032: vpmovzxbw | VEX.128.66.0F38.WIG 30 /r */
     {XIE_OP_VPMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:446: vpmovzxbw | VEX.256.66.0F38.WIG 30 /r */
+    /* x86.isa:2033: vpmovzxbw | VEX.256.66.0F38.WIG 30 /r */
     {XIE_OP_VPMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:447: vpmovzxbd | VEX.128.66.0F38.WIG 31 /r */
+    /* x86.isa:2034: vpmovzxbd | VEX.128.66.0F38.WIG 31 /r */
     {XIE_OP_VPMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:448: vpmovzxbd | VEX.256.66.0F38.WIG 31 /r */
+    /* x86.isa:2035: vpmovzxbd | VEX.256.66.0F38.WIG 31 /r */
     {XIE_OP_VPMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:449: vpmovzxbq | VEX.128.66.0F38.WIG 32 /r */
+    /* x86.isa:2036: vpmovzxbq | VEX.128.66.0F38.WIG 32 /r */
     {XIE_OP_VPMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:450: vpmovzxbq | VEX.256.66.0F38.WIG 32 /r */
+    /* x86.isa:2037: vpmovzxbq | VEX.256.66.0F38.WIG 32 /r */
     {XIE_OP_VPMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:451: vpmovzxwd | VEX.128.66.0F38.WIG 33 /r */
+    /* x86.isa:2038: vpmovzxwd | VEX.128.66.0F38.WIG 33 /r */
     {XIE_OP_VPMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:452: vpmovzxwd | VEX.256.66.0F38.WIG 33 /r */
+    /* x86.isa:2039: vpmovzxwd | VEX.256.66.0F38.WIG 33 /r */
     {XIE_OP_VPMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:453: vpmovzxwq | VEX.128.66.0F38.WIG 34 /r */
+    /* x86.isa:2040: vpmovzxwq | VEX.128.66.0F38.WIG 34 /r */
     {XIE_OP_VPMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:454: vpmovzxwq | VEX.256.66.0F38.WIG 34 /r */
+    /* x86.isa:2041: vpmovzxwq | VEX.256.66.0F38.WIG 34 /r */
     {XIE_OP_VPMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:455: vpmovzxdq | VEX.128.66.0F38.WIG 35 /r */
+    /* x86.isa:2042: vpmovzxdq | VEX.128.66.0F38.WIG 35 /r */
     {XIE_OP_VPMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:456: vpmovzxdq | VEX.256.66.0F38.WIG 35 /r */
+    /* x86.isa:2043: vpmovzxdq | VEX.256.66.0F38.WIG 35 /r */
     {XIE_OP_VPMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:457: vmovntdqa | VEX.128.66.0F38.WIG 2A /r mem */
+    /* x86.isa:2044: vmovntdqa | VEX.128.66.0F38.WIG 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:458: vmovntdqa | VEX.256.66.0F38.WIG 2A /r mem */
+    /* x86.isa:2045: vmovntdqa | VEX.256.66.0F38.WIG 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:459: vmaskmovps | VEX.128/256.66.0F38.W0 2C /r mem */
+    /* x86.isa:2046: vmaskmovps | VEX.128/256.66.0F38.W0 2C /r mem */
     {XIE_OP_VMASKMOVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:460: vmaskmovpd | VEX.128/256.66.0F38.W0 2D /r mem */
+    /* x86.isa:2047: vmaskmovpd | VEX.128/256.66.0F38.W0 2D /r mem */
     {XIE_OP_VMASKMOVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2d, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:461: vmaskmovps | VEX.128/256.66.0F38.W0 2E /r mem */
+    /* x86.isa:2048: vmaskmovps | VEX.128/256.66.0F38.W0 2E /r mem */
     {XIE_OP_VMASKMOVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:462: vmaskmovpd | VEX.128/256.66.0F38.W0 2F /r mem */
+    /* x86.isa:2049: vmaskmovpd | VEX.128/256.66.0F38.W0 2F /r mem */
     {XIE_OP_VMASKMOVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x2f, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:463: vpermd | VEX.256.66.0F38.W0 36 /r */
+    /* x86.isa:2050: vpermd | VEX.256.66.0F38.W0 36 /r */
     {XIE_OP_VPERMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x36, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:464: vphminposuw | VEX.128.66.0F38.WIG 41 /r */
+    /* x86.isa:2051: vphminposuw | VEX.128.66.0F38.WIG 41 /r */
     {XIE_OP_VPHMINPOSUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 2, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:465: vpsrlvd | VEX.128/256.66.0F38.W0 45 /r */
+    /* x86.isa:2052: vpsrlvd | VEX.128/256.66.0F38.W0 45 /r */
     {XIE_OP_VPSRLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:466: vpsrlvq | VEX.128/256.66.0F38.W1 45 /r */
+    /* x86.isa:2053: vpsrlvq | VEX.128/256.66.0F38.W1 45 /r */
     {XIE_OP_VPSRLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:467: vpsravd | VEX.128/256.66.0F38.W0 46 /r */
+    /* x86.isa:2054: vpsravd | VEX.128/256.66.0F38.W0 46 /r */
     {XIE_OP_VPSRAVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:468: vpsllvd | VEX.128/256.66.0F38.W0 47 /r */
+    /* x86.isa:2055: vpsllvd | VEX.128/256.66.0F38.W0 47 /r */
     {XIE_OP_VPSLLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:469: vpsllvq | VEX.128/256.66.0F38.W1 47 /r */
+    /* x86.isa:2056: vpsllvq | VEX.128/256.66.0F38.W1 47 /r */
     {XIE_OP_VPSLLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:470: vpbroadcastd | VEX.128/256.66.0F38.W0 58 /r */
+    /* x86.isa:2057: vpbroadcastd | VEX.128/256.66.0F38.W0 58 /r */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:471: vpbroadcastq | VEX.128/256.66.0F38.W0 59 /r */
+    /* x86.isa:2058: vpbroadcastq | VEX.128/256.66.0F38.W0 59 /r */
     {XIE_OP_VPBROADCASTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:472: vbroadcasti128 | VEX.256.66.0F38.W0 5A /r mem */
+    /* x86.isa:2059: vbroadcasti128 | VEX.256.66.0F38.W0 5A /r mem */
     {XIE_OP_VBROADCASTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x5a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:473: vpbroadcastb | VEX.128/256.66.0F38.W0 78 /r */
+    /* x86.isa:2060: vpbroadcastb | VEX.128/256.66.0F38.W0 78 /r */
     {XIE_OP_VPBROADCASTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:474: vpbroadcastw | VEX.128/256.66.0F38.W0 79 /r */
+    /* x86.isa:2061: vpbroadcastw | VEX.128/256.66.0F38.W0 79 /r */
     {XIE_OP_VPBROADCASTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:475: vpmaskmovd | VEX.128/256.66.0F38.W0 8C /r mem */
+    /* x86.isa:2062: vpmaskmovd | VEX.128/256.66.0F38.W0 8C /r mem */
     {XIE_OP_VPMASKMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:476: vpmaskmovq | VEX.128/256.66.0F38.W1 8C /r mem */
+    /* x86.isa:2063: vpmaskmovq | VEX.128/256.66.0F38.W1 8C /r mem */
     {XIE_OP_VPMASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:477: vpmaskmovd | VEX.128/256.66.0F38.W0 8E /r mem */
+    /* x86.isa:2064: vpmaskmovd | VEX.128/256.66.0F38.W0 8E /r mem */
     {XIE_OP_VPMASKMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:478: vpmaskmovq | VEX.128/256.66.0F38.W1 8E /r mem */
+    /* x86.isa:2065: vpmaskmovq | VEX.128/256.66.0F38.W1 8E /r mem */
     {XIE_OP_VPMASKMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x8e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:481: vpgatherdd | VEX.128.66.0F38.W0 90 /r mem */
+    /* x86.isa:2068: vpgatherdd | VEX.128.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:482: vpgatherdd | VEX.256.66.0F38.W0 90 /r mem */
+    /* x86.isa:2069: vpgatherdd | VEX.256.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:483: vpgatherdq | VEX.128.66.0F38.W1 90 /r mem */
+    /* x86.isa:2070: vpgatherdq | VEX.128.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:484: vpgatherdq | VEX.256.66.0F38.W1 90 /r mem */
+    /* x86.isa:2071: vpgatherdq | VEX.256.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:485: vpgatherqd | VEX.128.66.0F38.W0 91 /r mem */
+    /* x86.isa:2072: vpgatherqd | VEX.128.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:486: vpgatherqd | VEX.256.66.0F38.W0 91 /r mem */
+    /* x86.isa:2073: vpgatherqd | VEX.256.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:487: vpgatherqq | VEX.128.66.0F38.W1 91 /r mem */
+    /* x86.isa:2074: vpgatherqq | VEX.128.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:488: vpgatherqq | VEX.256.66.0F38.W1 91 /r mem */
+    /* x86.isa:2075: vpgatherqq | VEX.256.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:489: vgatherdps | VEX.128.66.0F38.W0 92 /r mem */
+    /* x86.isa:2076: vgatherdps | VEX.128.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:490: vgatherdps | VEX.256.66.0F38.W0 92 /r mem */
+    /* x86.isa:2077: vgatherdps | VEX.256.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:491: vgatherdpd | VEX.128.66.0F38.W1 92 /r mem */
+    /* x86.isa:2078: vgatherdpd | VEX.128.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:492: vgatherdpd | VEX.256.66.0F38.W1 92 /r mem */
+    /* x86.isa:2079: vgatherdpd | VEX.256.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:493: vgatherqps | VEX.128.66.0F38.W0 93 /r mem */
+    /* x86.isa:2080: vgatherqps | VEX.128.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:494: vgatherqps | VEX.256.66.0F38.W0 93 /r mem */
+    /* x86.isa:2081: vgatherqps | VEX.256.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:495: vgatherqpd | VEX.128.66.0F38.W1 93 /r mem */
+    /* x86.isa:2082: vgatherqpd | VEX.128.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:496: vgatherqpd | VEX.256.66.0F38.W1 93 /r mem */
+    /* x86.isa:2083: vgatherqpd | VEX.256.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:499: vfmaddsub132ps | VEX.128/256.66.0F38.W0 96 /r */
+    /* x86.isa:2086: vfmaddsub132ps | VEX.128/256.66.0F38.W0 96 /r */
     {XIE_OP_VFMADDSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:500: vfmaddsub132pd | VEX.128/256.66.0F38.W1 96 /r */
+    /* x86.isa:2087: vfmaddsub132pd | VEX.128/256.66.0F38.W1 96 /r */
     {XIE_OP_VFMADDSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:501: vfmsubadd132ps | VEX.128/256.66.0F38.W0 97 /r */
+    /* x86.isa:2088: vfmsubadd132ps | VEX.128/256.66.0F38.W0 97 /r */
     {XIE_OP_VFMSUBADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:502: vfmsubadd132pd | VEX.128/256.66.0F38.W1 97 /r */
+    /* x86.isa:2089: vfmsubadd132pd | VEX.128/256.66.0F38.W1 97 /r */
     {XIE_OP_VFMSUBADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:503: vfmadd132ps | VEX.128/256.66.0F38.W0 98 /r */
+    /* x86.isa:2090: vfmadd132ps | VEX.128/256.66.0F38.W0 98 /r */
     {XIE_OP_VFMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:504: vfmadd132pd | VEX.128/256.66.0F38.W1 98 /r */
+    /* x86.isa:2091: vfmadd132pd | VEX.128/256.66.0F38.W1 98 /r */
     {XIE_OP_VFMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:505: vfmadd132ss | VEX.LIG.66.0F38.W0 99 /r */
+    /* x86.isa:2092: vfmadd132ss | VEX.LIG.66.0F38.W0 99 /r */
     {XIE_OP_VFMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:506: vfmadd132sd | VEX.LIG.66.0F38.W1 99 /r */
+    /* x86.isa:2093: vfmadd132sd | VEX.LIG.66.0F38.W1 99 /r */
     {XIE_OP_VFMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:507: vfmsub132ps | VEX.128/256.66.0F38.W0 9A /r */
+    /* x86.isa:2094: vfmsub132ps | VEX.128/256.66.0F38.W0 9A /r */
     {XIE_OP_VFMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:508: vfmsub132pd | VEX.128/256.66.0F38.W1 9A /r */
+    /* x86.isa:2095: vfmsub132pd | VEX.128/256.66.0F38.W1 9A /r */
     {XIE_OP_VFMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:509: vfmsub132ss | VEX.LIG.66.0F38.W0 9B /r */
+    /* x86.isa:2096: vfmsub132ss | VEX.LIG.66.0F38.W0 9B /r */
     {XIE_OP_VFMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:510: vfmsub132sd | VEX.LIG.66.0F38.W1 9B /r */
+    /* x86.isa:2097: vfmsub132sd | VEX.LIG.66.0F38.W1 9B /r */
     {XIE_OP_VFMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:511: vfnmadd132ps | VEX.128/256.66.0F38.W0 9C /r */
+    /* x86.isa:2098: vfnmadd132ps | VEX.128/256.66.0F38.W0 9C /r */
     {XIE_OP_VFNMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:512: vfnmadd132pd | VEX.128/256.66.0F38.W1 9C /r */
+    /* x86.isa:2099: vfnmadd132pd | VEX.128/256.66.0F38.W1 9C /r */
     {XIE_OP_VFNMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:513: vfnmadd132ss | VEX.LIG.66.0F38.W0 9D /r */
+    /* x86.isa:2100: vfnmadd132ss | VEX.LIG.66.0F38.W0 9D /r */
     {XIE_OP_VFNMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:514: vfnmadd132sd | VEX.LIG.66.0F38.W1 9D /r */
+    /* x86.isa:2101: vfnmadd132sd | VEX.LIG.66.0F38.W1 9D /r */
     {XIE_OP_VFNMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:515: vfnmsub132ps | VEX.128/256.66.0F38.W0 9E /r */
+    /* x86.isa:2102: vfnmsub132ps | VEX.128/256.66.0F38.W0 9E /r */
     {XIE_OP_VFNMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:516: vfnmsub132pd | VEX.128/256.66.0F38.W1 9E /r */
+    /* x86.isa:2103: vfnmsub132pd | VEX.128/256.66.0F38.W1 9E /r */
     {XIE_OP_VFNMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:517: vfnmsub132ss | VEX.LIG.66.0F38.W0 9F /r */
+    /* x86.isa:2104: vfnmsub132ss | VEX.LIG.66.0F38.W0 9F /r */
     {XIE_OP_VFNMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:518: vfnmsub132sd | VEX.LIG.66.0F38.W1 9F /r */
+    /* x86.isa:2105: vfnmsub132sd | VEX.LIG.66.0F38.W1 9F /r */
     {XIE_OP_VFNMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:519: vfmaddsub213ps | VEX.128/256.66.0F38.W0 A6 /r */
+    /* x86.isa:2106: vfmaddsub213ps | VEX.128/256.66.0F38.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:520: vfmaddsub213pd | VEX.128/256.66.0F38.W1 A6 /r */
+    /* x86.isa:2107: vfmaddsub213pd | VEX.128/256.66.0F38.W1 A6 /r */
     {XIE_OP_VFMADDSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:521: vfmsubadd213ps | VEX.128/256.66.0F38.W0 A7 /r */
+    /* x86.isa:2108: vfmsubadd213ps | VEX.128/256.66.0F38.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:522: vfmsubadd213pd | VEX.128/256.66.0F38.W1 A7 /r */
+    /* x86.isa:2109: vfmsubadd213pd | VEX.128/256.66.0F38.W1 A7 /r */
     {XIE_OP_VFMSUBADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:523: vfmadd213ps | VEX.128/256.66.0F38.W0 A8 /r */
+    /* x86.isa:2110: vfmadd213ps | VEX.128/256.66.0F38.W0 A8 /r */
     {XIE_OP_VFMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:524: vfmadd213pd | VEX.128/256.66.0F38.W1 A8 /r */
+    /* x86.isa:2111: vfmadd213pd | VEX.128/256.66.0F38.W1 A8 /r */
     {XIE_OP_VFMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:525: vfmadd213ss | VEX.LIG.66.0F38.W0 A9 /r */
+    /* x86.isa:2112: vfmadd213ss | VEX.LIG.66.0F38.W0 A9 /r */
     {XIE_OP_VFMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:526: vfmadd213sd | VEX.LIG.66.0F38.W1 A9 /r */
+    /* x86.isa:2113: vfmadd213sd | VEX.LIG.66.0F38.W1 A9 /r */
     {XIE_OP_VFMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:527: vfmsub213ps | VEX.128/256.66.0F38.W0 AA /r */
+    /* x86.isa:2114: vfmsub213ps | VEX.128/256.66.0F38.W0 AA /r */
     {XIE_OP_VFMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:528: vfmsub213pd | VEX.128/256.66.0F38.W1 AA /r */
+    /* x86.isa:2115: vfmsub213pd | VEX.128/256.66.0F38.W1 AA /r */
     {XIE_OP_VFMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:529: vfmsub213ss | VEX.LIG.66.0F38.W0 AB /r */
+    /* x86.isa:2116: vfmsub213ss | VEX.LIG.66.0F38.W0 AB /r */
     {XIE_OP_VFMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:530: vfmsub213sd | VEX.LIG.66.0F38.W1 AB /r */
+    /* x86.isa:2117: vfmsub213sd | VEX.LIG.66.0F38.W1 AB /r */
     {XIE_OP_VFMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:531: vfnmadd213ps | VEX.128/256.66.0F38.W0 AC /r */
+    /* x86.isa:2118: vfnmadd213ps | VEX.128/256.66.0F38.W0 AC /r */
     {XIE_OP_VFNMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:532: vfnmadd213pd | VEX.128/256.66.0F38.W1 AC /r */
+    /* x86.isa:2119: vfnmadd213pd | VEX.128/256.66.0F38.W1 AC /r */
     {XIE_OP_VFNMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:533: vfnmadd213ss | VEX.LIG.66.0F38.W0 AD /r */
+    /* x86.isa:2120: vfnmadd213ss | VEX.LIG.66.0F38.W0 AD /r */
     {XIE_OP_VFNMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:534: vfnmadd213sd | VEX.LIG.66.0F38.W1 AD /r */
+    /* x86.isa:2121: vfnmadd213sd | VEX.LIG.66.0F38.W1 AD /r */
     {XIE_OP_VFNMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:535: vfnmsub213ps | VEX.128/256.66.0F38.W0 AE /r */
+    /* x86.isa:2122: vfnmsub213ps | VEX.128/256.66.0F38.W0 AE /r */
     {XIE_OP_VFNMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:536: vfnmsub213pd | VEX.128/256.66.0F38.W1 AE /r */
+    /* x86.isa:2123: vfnmsub213pd | VEX.128/256.66.0F38.W1 AE /r */
     {XIE_OP_VFNMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:537: vfnmsub213ss | VEX.LIG.66.0F38.W0 AF /r */
+    /* x86.isa:2124: vfnmsub213ss | VEX.LIG.66.0F38.W0 AF /r */
     {XIE_OP_VFNMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:538: vfnmsub213sd | VEX.LIG.66.0F38.W1 AF /r */
+    /* x86.isa:2125: vfnmsub213sd | VEX.LIG.66.0F38.W1 AF /r */
     {XIE_OP_VFNMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:539: vfmaddsub231ps | VEX.128/256.66.0F38.W0 B6 /r */
+    /* x86.isa:2126: vfmaddsub231ps | VEX.128/256.66.0F38.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:540: vfmaddsub231pd | VEX.128/256.66.0F38.W1 B6 /r */
+    /* x86.isa:2127: vfmaddsub231pd | VEX.128/256.66.0F38.W1 B6 /r */
     {XIE_OP_VFMADDSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:541: vfmsubadd231ps | VEX.128/256.66.0F38.W0 B7 /r */
+    /* x86.isa:2128: vfmsubadd231ps | VEX.128/256.66.0F38.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:542: vfmsubadd231pd | VEX.128/256.66.0F38.W1 B7 /r */
+    /* x86.isa:2129: vfmsubadd231pd | VEX.128/256.66.0F38.W1 B7 /r */
     {XIE_OP_VFMSUBADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:543: vfmadd231ps | VEX.128/256.66.0F38.W0 B8 /r */
+    /* x86.isa:2130: vfmadd231ps | VEX.128/256.66.0F38.W0 B8 /r */
     {XIE_OP_VFMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:544: vfmadd231pd | VEX.128/256.66.0F38.W1 B8 /r */
+    /* x86.isa:2131: vfmadd231pd | VEX.128/256.66.0F38.W1 B8 /r */
     {XIE_OP_VFMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:545: vfmadd231ss | VEX.LIG.66.0F38.W0 B9 /r */
+    /* x86.isa:2132: vfmadd231ss | VEX.LIG.66.0F38.W0 B9 /r */
     {XIE_OP_VFMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:546: vfmadd231sd | VEX.LIG.66.0F38.W1 B9 /r */
+    /* x86.isa:2133: vfmadd231sd | VEX.LIG.66.0F38.W1 B9 /r */
     {XIE_OP_VFMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:547: vfmsub231ps | VEX.128/256.66.0F38.W0 BA /r */
+    /* x86.isa:2134: vfmsub231ps | VEX.128/256.66.0F38.W0 BA /r */
     {XIE_OP_VFMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:548: vfmsub231pd | VEX.128/256.66.0F38.W1 BA /r */
+    /* x86.isa:2135: vfmsub231pd | VEX.128/256.66.0F38.W1 BA /r */
     {XIE_OP_VFMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:549: vfmsub231ss | VEX.LIG.66.0F38.W0 BB /r */
+    /* x86.isa:2136: vfmsub231ss | VEX.LIG.66.0F38.W0 BB /r */
     {XIE_OP_VFMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:550: vfmsub231sd | VEX.LIG.66.0F38.W1 BB /r */
+    /* x86.isa:2137: vfmsub231sd | VEX.LIG.66.0F38.W1 BB /r */
     {XIE_OP_VFMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:551: vfnmadd231ps | VEX.128/256.66.0F38.W0 BC /r */
+    /* x86.isa:2138: vfnmadd231ps | VEX.128/256.66.0F38.W0 BC /r */
     {XIE_OP_VFNMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:552: vfnmadd231pd | VEX.128/256.66.0F38.W1 BC /r */
+    /* x86.isa:2139: vfnmadd231pd | VEX.128/256.66.0F38.W1 BC /r */
     {XIE_OP_VFNMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:553: vfnmadd231ss | VEX.LIG.66.0F38.W0 BD /r */
+    /* x86.isa:2140: vfnmadd231ss | VEX.LIG.66.0F38.W0 BD /r */
     {XIE_OP_VFNMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:554: vfnmadd231sd | VEX.LIG.66.0F38.W1 BD /r */
+    /* x86.isa:2141: vfnmadd231sd | VEX.LIG.66.0F38.W1 BD /r */
     {XIE_OP_VFNMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:555: vfnmsub231ps | VEX.128/256.66.0F38.W0 BE /r */
+    /* x86.isa:2142: vfnmsub231ps | VEX.128/256.66.0F38.W0 BE /r */
     {XIE_OP_VFNMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:556: vfnmsub231pd | VEX.128/256.66.0F38.W1 BE /r */
+    /* x86.isa:2143: vfnmsub231pd | VEX.128/256.66.0F38.W1 BE /r */
     {XIE_OP_VFNMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:557: vfnmsub231ss | VEX.LIG.66.0F38.W0 BF /r */
+    /* x86.isa:2144: vfnmsub231ss | VEX.LIG.66.0F38.W0 BF /r */
     {XIE_OP_VFNMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:558: vfnmsub231sd | VEX.LIG.66.0F38.W1 BF /r */
+    /* x86.isa:2145: vfnmsub231sd | VEX.LIG.66.0F38.W1 BF /r */
     {XIE_OP_VFNMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA, 0}, XIEI_ENC_VEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:561: vaesenc | VEX.128.66.0F38.WIG DC /r */
+    /* x86.isa:2148: vaesenc | VEX.128.66.0F38.WIG DC /r */
     {XIE_OP_VAESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:562: vaesenc | VEX.256.66.0F38.WIG DC /r */
+    /* x86.isa:2149: vaesenc | VEX.256.66.0F38.WIG DC /r */
     {XIE_OP_VAESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:563: vaesenclast | VEX.128.66.0F38.WIG DD /r */
+    /* x86.isa:2150: vaesenclast | VEX.128.66.0F38.WIG DD /r */
     {XIE_OP_VAESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:564: vaesenclast | VEX.256.66.0F38.WIG DD /r */
+    /* x86.isa:2151: vaesenclast | VEX.256.66.0F38.WIG DD /r */
     {XIE_OP_VAESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:565: vaesdec | VEX.128.66.0F38.WIG DE /r */
+    /* x86.isa:2152: vaesdec | VEX.128.66.0F38.WIG DE /r */
     {XIE_OP_VAESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:566: vaesdec | VEX.256.66.0F38.WIG DE /r */
+    /* x86.isa:2153: vaesdec | VEX.256.66.0F38.WIG DE /r */
     {XIE_OP_VAESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:567: vaesdeclast | VEX.128.66.0F38.WIG DF /r */
+    /* x86.isa:2154: vaesdeclast | VEX.128.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:568: vaesdeclast | VEX.256.66.0F38.WIG DF /r */
+    /* x86.isa:2155: vaesdeclast | VEX.256.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VAES, 0}, XIEI_ENC_VEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:569: vaesimc | VEX.128.66.0F38.WIG DB /r */
+    /* x86.isa:2156: vaesimc | VEX.128.66.0F38.WIG DB /r */
     {XIE_OP_VAESIMC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:570: vgf2p8mulb | VEX.128/256.66.0F38.W0 CF /r */
+    /* x86.isa:2157: vgf2p8mulb | VEX.128/256.66.0F38.W0 CF /r */
     {XIE_OP_VGF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:573: vpdpbusd | VEX.128/256.66.0F38.W0 50 /r */
+    /* x86.isa:2160: vpdpbusd | VEX.128/256.66.0F38.W0 50 /r */
     {XIE_OP_VPDPBUSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:574: vpdpbusds | VEX.128/256.66.0F38.W0 51 /r */
+    /* x86.isa:2161: vpdpbusds | VEX.128/256.66.0F38.W0 51 /r */
     {XIE_OP_VPDPBUSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:575: vpdpwssd | VEX.128/256.66.0F38.W0 52 /r */
+    /* x86.isa:2162: vpdpwssd | VEX.128/256.66.0F38.W0 52 /r */
     {XIE_OP_VPDPWSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x52, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:576: vpdpwssds | VEX.128/256.66.0F38.W0 53 /r */
+    /* x86.isa:2163: vpdpwssds | VEX.128/256.66.0F38.W0 53 /r */
     {XIE_OP_VPDPWSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI, 0}, XIEI_ENC_VEX, 2, 0x53, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:577: vpdpbssd | VEX.128/256.F2.0F38.W0 50 /r */
+    /* x86.isa:2164: vpdpbssd | VEX.128/256.F2.0F38.W0 50 /r */
     {XIE_OP_VPDPBSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:578: vpdpbssds | VEX.128/256.F2.0F38.W0 51 /r */
+    /* x86.isa:2165: vpdpbssds | VEX.128/256.F2.0F38.W0 51 /r */
     {XIE_OP_VPDPBSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:579: vpdpbsud | VEX.128/256.F3.0F38.W0 50 /r */
+    /* x86.isa:2166: vpdpbsud | VEX.128/256.F3.0F38.W0 50 /r */
     {XIE_OP_VPDPBSUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:580: vpdpbsuds | VEX.128/256.F3.0F38.W0 51 /r */
+    /* x86.isa:2167: vpdpbsuds | VEX.128/256.F3.0F38.W0 51 /r */
     {XIE_OP_VPDPBSUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:581: vpdpbuud | VEX.128/256.NP.0F38.W0 50 /r */
+    /* x86.isa:2168: vpdpbuud | VEX.128/256.NP.0F38.W0 50 /r */
     {XIE_OP_VPDPBUUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x50, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:582: vpdpbuuds | VEX.128/256.NP.0F38.W0 51 /r */
+    /* x86.isa:2169: vpdpbuuds | VEX.128/256.NP.0F38.W0 51 /r */
     {XIE_OP_VPDPBUUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT8, 0}, XIEI_ENC_VEX, 2, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:583: vpdpwsud | VEX.128/256.F3.0F38.W0 D2 /r */
+    /* x86.isa:2170: vpdpwsud | VEX.128/256.F3.0F38.W0 D2 /r */
     {XIE_OP_VPDPWSUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:584: vpdpwsuds | VEX.128/256.F3.0F38.W0 D3 /r */
+    /* x86.isa:2171: vpdpwsuds | VEX.128/256.F3.0F38.W0 D3 /r */
     {XIE_OP_VPDPWSUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd3, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:585: vpdpwusd | VEX.128/256.66.0F38.W0 D2 /r */
+    /* x86.isa:2172: vpdpwusd | VEX.128/256.66.0F38.W0 D2 /r */
     {XIE_OP_VPDPWUSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:586: vpdpwusds | VEX.128/256.66.0F38.W0 D3 /r */
+    /* x86.isa:2173: vpdpwusds | VEX.128/256.66.0F38.W0 D3 /r */
     {XIE_OP_VPDPWUSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:587: vpdpwuud | VEX.128/256.NP.0F38.W0 D2 /r */
+    /* x86.isa:2174: vpdpwuud | VEX.128/256.NP.0F38.W0 D2 /r */
     {XIE_OP_VPDPWUUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:588: vpdpwuuds | VEX.128/256.NP.0F38.W0 D3 /r */
+    /* x86.isa:2175: vpdpwuuds | VEX.128/256.NP.0F38.W0 D3 /r */
     {XIE_OP_VPDPWUUDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_VNNI_INT16, 0}, XIEI_ENC_VEX, 2, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:589: vpmadd52luq | VEX.128/256.66.0F38.W1 B4 /r */
+    /* x86.isa:2176: vpmadd52luq | VEX.128/256.66.0F38.W1 B4 /r */
     {XIE_OP_VPMADD52LUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_IFMA, 0}, XIEI_ENC_VEX, 2, 0xb4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:590: vpmadd52huq | VEX.128/256.66.0F38.W1 B5 /r */
+    /* x86.isa:2177: vpmadd52huq | VEX.128/256.66.0F38.W1 B5 /r */
     {XIE_OP_VPMADD52HUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_IFMA, 0}, XIEI_ENC_VEX, 2, 0xb5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:591: vbcstnebf162ps | VEX.128/256.F3.0F38.W0 B1 /r mem */
+    /* x86.isa:2178: vbcstnebf162ps | VEX.128/256.F3.0F38.W0 B1 /r mem */
     {XIE_OP_VBCSTNEBF162PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb1, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:592: vbcstnesh2ps | VEX.128/256.66.0F38.W0 B1 /r mem */
+    /* x86.isa:2179: vbcstnesh2ps | VEX.128/256.66.0F38.W0 B1 /r mem */
     {XIE_OP_VBCSTNESH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:593: vcvtneebf162ps | VEX.128/256.F3.0F38.W0 B0 /r mem */
+    /* x86.isa:2180: vcvtneebf162ps | VEX.128/256.F3.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEEBF162PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:594: vcvtneeph2ps | VEX.128/256.66.0F38.W0 B0 /r mem */
+    /* x86.isa:2181: vcvtneeph2ps | VEX.128/256.66.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEEPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:595: vcvtneobf162ps | VEX.128/256.F2.0F38.W0 B0 /r mem */
+    /* x86.isa:2182: vcvtneobf162ps | VEX.128/256.F2.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEOBF162PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:596: vcvtneoph2ps | VEX.128/256.NP.0F38.W0 B0 /r mem */
+    /* x86.isa:2183: vcvtneoph2ps | VEX.128/256.NP.0F38.W0 B0 /r mem */
     {XIE_OP_VCVTNEOPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0xb0, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:597: vcvtneps2bf16 | VEX.128/256.F3.0F38.W0 72 /r */
+    /* x86.isa:2184: vcvtneps2bf16 | VEX.128/256.F3.0F38.W0 72 /r */
     {XIE_OP_VCVTNEPS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX_NE_CONVERT, 0}, XIEI_ENC_VEX, 2, 0x72, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:600: vsha512rnds2 | VEX.256.F2.0F38.W0 CB /r reg */
+    /* x86.isa:2187: vsha512rnds2 | VEX.256.F2.0F38.W0 CB /r reg */
     {XIE_OP_VSHA512RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SHA512, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xcb, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:601: vsha512msg1 | VEX.256.F2.0F38.W0 CC /r reg */
+    /* x86.isa:2188: vsha512msg1 | VEX.256.F2.0F38.W0 CC /r reg */
     {XIE_OP_VSHA512MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SHA512, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xcc, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:602: vsha512msg2 | VEX.256.F2.0F38.W0 CD /r reg */
+    /* x86.isa:2189: vsha512msg2 | VEX.256.F2.0F38.W0 CD /r reg */
     {XIE_OP_VSHA512MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SHA512, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xcd, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:603: vsm3msg1 | VEX.128.NP.0F38.W0 DA /r */
+    /* x86.isa:2190: vsm3msg1 | VEX.128.NP.0F38.W0 DA /r */
     {XIE_OP_VSM3MSG1, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM3, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:604: vsm3msg2 | VEX.128.66.0F38.W0 DA /r */
+    /* x86.isa:2191: vsm3msg2 | VEX.128.66.0F38.W0 DA /r */
     {XIE_OP_VSM3MSG2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM3, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:605: vsm3rnds2 | VEX.128.66.0F3A.W0 DE /r */
+    /* x86.isa:2192: vsm3rnds2 | VEX.128.66.0F3A.W0 DE /r */
     {XIE_OP_VSM3RNDS2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM3, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:606: vsm4key4 | VEX.128/256.F3.0F38.W0 DA /r */
+    /* x86.isa:2193: vsm4key4 | VEX.128/256.F3.0F38.W0 DA /r */
     {XIE_OP_VSM4KEY4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM4, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:607: vsm4rnds4 | VEX.128/256.F2.0F38.W0 DA /r */
+    /* x86.isa:2194: vsm4rnds4 | VEX.128/256.F2.0F38.W0 DA /r */
     {XIE_OP_VSM4RNDS4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_SM4, XIE_FEAT_AVX}, XIEI_ENC_VEX, 2, 0xda, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:610: andn | VEX.LZ.NP.0F38.WIG F2 /r */
+    /* x86.isa:2197: andn | VEX.LZ.NP.0F38.WIG F2 /r */
     {XIE_OP_ANDN, XIEI_H_ANDN, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_CF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:611: blsr | VEX.LZ.NP.0F38.WIG F3 /1 */
+    /* x86.isa:2198: blsr | VEX.LZ.NP.0F38.WIG F3 /1 */
     {XIE_OP_BLSR, XIEI_H_BLSR, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:612: blsmsk | VEX.LZ.NP.0F38.WIG F3 /2 */
+    /* x86.isa:2199: blsmsk | VEX.LZ.NP.0F38.WIG F3 /2 */
     {XIE_OP_BLSMSK, XIEI_H_BLSMSK, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_ZF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:613: blsi | VEX.LZ.NP.0F38.WIG F3 /3 */
+    /* x86.isa:2200: blsi | VEX.LZ.NP.0F38.WIG F3 /3 */
     {XIE_OP_BLSI, XIEI_H_BLSI, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf3, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:614: bzhi | VEX.LZ.NP.0F38.WIG F5 /r */
+    /* x86.isa:2201: bzhi | VEX.LZ.NP.0F38.WIG F5 /r */
     {XIE_OP_BZHI, XIEI_H_BZHI, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf5, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:615: pext | VEX.LZ.F3.0F38.WIG F5 /r */
+    /* x86.isa:2202: pext | VEX.LZ.F3.0F38.WIG F5 /r */
     {XIE_OP_PEXT, XIEI_H_PEXT, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf5, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:616: pdep | VEX.LZ.F2.0F38.WIG F5 /r */
+    /* x86.isa:2203: pdep | VEX.LZ.F2.0F38.WIG F5 /r */
     {XIE_OP_PDEP, XIEI_H_PDEP, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf5, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:617: mulx | VEX.LZ.F2.0F38.WIG F6 /r */
+    /* x86.isa:2204: mulx | VEX.LZ.F2.0F38.WIG F6 /r */
     {XIE_OP_MULX, XIEI_H_MULX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:618: bextr | VEX.LZ.NP.0F38.WIG F7 /r */
+    /* x86.isa:2205: bextr | VEX.LZ.NP.0F38.WIG F7 /r */
     {XIE_OP_BEXTR, XIEI_H_BEXTR, 0, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF, XIEI_F_CF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_BMI1, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:619: shlx | VEX.LZ.66.0F38.WIG F7 /r */
+    /* x86.isa:2206: shlx | VEX.LZ.66.0F38.WIG F7 /r */
     {XIE_OP_SHLX, XIEI_H_SHLX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:620: sarx | VEX.LZ.F3.0F38.WIG F7 /r */
+    /* x86.isa:2207: sarx | VEX.LZ.F3.0F38.WIG F7 /r */
     {XIE_OP_SARX, XIEI_H_SARX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:621: shrx | VEX.LZ.F2.0F38.WIG F7 /r */
+    /* x86.isa:2208: shrx | VEX.LZ.F2.0F38.WIG F7 /r */
     {XIE_OP_SHRX, XIEI_H_SHRX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 2, 0xf7, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:622: rorx | VEX.LZ.F2.0F3A.WIG F0 /r */
+    /* x86.isa:2209: rorx | VEX.LZ.F2.0F3A.WIG F0 /r */
     {XIE_OP_RORX, XIEI_H_RORX, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_BMI2, 0}, XIEI_ENC_VEX, 3, 0xf0, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:625: cmpoxadd | VEX.128.66.0F38.WIG E0 /r mem */
+    /* x86.isa:2212: cmpoxadd | VEX.128.66.0F38.WIG E0 /r mem */
     {XIE_OP_CMPOXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:626: cmpnoxadd | VEX.128.66.0F38.WIG E1 /r mem */
+    /* x86.isa:2213: cmpnoxadd | VEX.128.66.0F38.WIG E1 /r mem */
     {XIE_OP_CMPNOXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:627: cmpbxadd | VEX.128.66.0F38.WIG E2 /r mem */
+    /* x86.isa:2214: cmpbxadd | VEX.128.66.0F38.WIG E2 /r mem */
     {XIE_OP_CMPBXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:628: cmpnbxadd | VEX.128.66.0F38.WIG E3 /r mem */
+    /* x86.isa:2215: cmpnbxadd | VEX.128.66.0F38.WIG E3 /r mem */
     {XIE_OP_CMPNBXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:629: cmpzxadd | VEX.128.66.0F38.WIG E4 /r mem */
+    /* x86.isa:2216: cmpzxadd | VEX.128.66.0F38.WIG E4 /r mem */
     {XIE_OP_CMPZXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:630: cmpnzxadd | VEX.128.66.0F38.WIG E5 /r mem */
+    /* x86.isa:2217: cmpnzxadd | VEX.128.66.0F38.WIG E5 /r mem */
     {XIE_OP_CMPNZXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:631: cmpbexadd | VEX.128.66.0F38.WIG E6 /r mem */
+    /* x86.isa:2218: cmpbexadd | VEX.128.66.0F38.WIG E6 /r mem */
     {XIE_OP_CMPBEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:632: cmpnbexadd | VEX.128.66.0F38.WIG E7 /r mem */
+    /* x86.isa:2219: cmpnbexadd | VEX.128.66.0F38.WIG E7 /r mem */
     {XIE_OP_CMPNBEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:633: cmpsxadd | VEX.128.66.0F38.WIG E8 /r mem */
+    /* x86.isa:2220: cmpsxadd | VEX.128.66.0F38.WIG E8 /r mem */
     {XIE_OP_CMPSXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe8, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:634: cmpnsxadd | VEX.128.66.0F38.WIG E9 /r mem */
+    /* x86.isa:2221: cmpnsxadd | VEX.128.66.0F38.WIG E9 /r mem */
     {XIE_OP_CMPNSXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xe9, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:635: cmppxadd | VEX.128.66.0F38.WIG EA /r mem */
+    /* x86.isa:2222: cmppxadd | VEX.128.66.0F38.WIG EA /r mem */
     {XIE_OP_CMPPXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xea, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:636: cmpnpxadd | VEX.128.66.0F38.WIG EB /r mem */
+    /* x86.isa:2223: cmpnpxadd | VEX.128.66.0F38.WIG EB /r mem */
     {XIE_OP_CMPNPXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xeb, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:637: cmplxadd | VEX.128.66.0F38.WIG EC /r mem */
+    /* x86.isa:2224: cmplxadd | VEX.128.66.0F38.WIG EC /r mem */
     {XIE_OP_CMPLXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xec, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:638: cmpnlxadd | VEX.128.66.0F38.WIG ED /r mem */
+    /* x86.isa:2225: cmpnlxadd | VEX.128.66.0F38.WIG ED /r mem */
     {XIE_OP_CMPNLXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xed, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:639: cmplexadd | VEX.128.66.0F38.WIG EE /r mem */
+    /* x86.isa:2226: cmplexadd | VEX.128.66.0F38.WIG EE /r mem */
     {XIE_OP_CMPLEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xee, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:640: cmpnlexadd | VEX.128.66.0F38.WIG EF /r mem */
+    /* x86.isa:2227: cmpnlexadd | VEX.128.66.0F38.WIG EF /r mem */
     {XIE_OP_CMPNLEXADD, XIEI_H_NONE, XIEI_A_O64, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, 0, 0, 0, 1, {XIE_FEAT_CMPCCXADD, 0}, XIEI_ENC_VEX, 2, 0xef, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:643: vpermq | VEX.256.66.0F3A.W1 00 /r */
+    /* x86.isa:2230: vpermq | VEX.256.66.0F3A.W1 00 /r */
     {XIE_OP_VPERMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:644: vpermpd | VEX.256.66.0F3A.W1 01 /r */
+    /* x86.isa:2231: vpermpd | VEX.256.66.0F3A.W1 01 /r */
     {XIE_OP_VPERMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:645: vpblendd | VEX.128/256.66.0F3A.W0 02 /r */
+    /* x86.isa:2232: vpblendd | VEX.128/256.66.0F3A.W0 02 /r */
     {XIE_OP_VPBLENDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x02, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:646: vpermilps | VEX.128/256.66.0F3A.W0 04 /r */
+    /* x86.isa:2233: vpermilps | VEX.128/256.66.0F3A.W0 04 /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:647: vpermilpd | VEX.128/256.66.0F3A.W0 05 /r */
+    /* x86.isa:2234: vpermilpd | VEX.128/256.66.0F3A.W0 05 /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:648: vperm2f128 | VEX.256.66.0F3A.W0 06 /r */
+    /* x86.isa:2235: vperm2f128 | VEX.256.66.0F3A.W0 06 /r */
     {XIE_OP_VPERM2F128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x06, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:649: vroundps | VEX.128/256.66.0F3A.WIG 08 /r */
+    /* x86.isa:2236: vroundps | VEX.128/256.66.0F3A.WIG 08 /r */
     {XIE_OP_VROUNDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:650: vroundpd | VEX.128/256.66.0F3A.WIG 09 /r */
+    /* x86.isa:2237: vroundpd | VEX.128/256.66.0F3A.WIG 09 /r */
     {XIE_OP_VROUNDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:651: vroundss | VEX.LIG.66.0F3A.WIG 0A /r */
+    /* x86.isa:2238: vroundss | VEX.LIG.66.0F3A.WIG 0A /r */
     {XIE_OP_VROUNDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:652: vroundsd | VEX.LIG.66.0F3A.WIG 0B /r */
+    /* x86.isa:2239: vroundsd | VEX.LIG.66.0F3A.WIG 0B /r */
     {XIE_OP_VROUNDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 20-vex.isa:653: vblendps | VEX.128/256.66.0F3A.WIG 0C /r */
+    /* x86.isa:2240: vblendps | VEX.128/256.66.0F3A.WIG 0C /r */
     {XIE_OP_VBLENDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:654: vblendpd | VEX.128/256.66.0F3A.WIG 0D /r */
+    /* x86.isa:2241: vblendpd | VEX.128/256.66.0F3A.WIG 0D /r */
     {XIE_OP_VBLENDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:655: vpblendw | VEX.128.66.0F3A.WIG 0E /r */
+    /* x86.isa:2242: vpblendw | VEX.128.66.0F3A.WIG 0E /r */
     {XIE_OP_VPBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:656: vpblendw | VEX.256.66.0F3A.WIG 0E /r */
+    /* x86.isa:2243: vpblendw | VEX.256.66.0F3A.WIG 0E /r */
     {XIE_OP_VPBLENDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x0e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:657: vpalignr | VEX.128.66.0F3A.WIG 0F /r */
+    /* x86.isa:2244: vpalignr | VEX.128.66.0F3A.WIG 0F /r */
     {XIE_OP_VPALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:658: vpalignr | VEX.256.66.0F3A.WIG 0F /r */
+    /* x86.isa:2245: vpalignr | VEX.256.66.0F3A.WIG 0F /r */
     {XIE_OP_VPALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:659: vpextrb | VEX.128.66.0F3A.WIG 14 /r reg */
+    /* x86.isa:2246: vpextrb | VEX.128.66.0F3A.WIG 14 /r reg */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:660: vpextrb | VEX.128.66.0F3A.WIG 14 /r mem */
+    /* x86.isa:2247: vpextrb | VEX.128.66.0F3A.WIG 14 /r mem */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:661: vpextrw | VEX.128.66.0F3A.WIG 15 /r reg */
+    /* x86.isa:2248: vpextrw | VEX.128.66.0F3A.WIG 15 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:662: vpextrw | VEX.128.66.0F3A.WIG 15 /r mem */
+    /* x86.isa:2249: vpextrw | VEX.128.66.0F3A.WIG 15 /r mem */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:663: vpextrd | VEX.128.66.0F3A.W0 16 /r */
+    /* x86.isa:2250: vpextrd | VEX.128.66.0F3A.W0 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:664: vpextrq | VEX.128.66.0F3A.W1 16 /r */
+    /* x86.isa:2251: vpextrq | VEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:668: vextractps | VEX.128.66.0F3A.WIG 17 /r reg */
+    /* x86.isa:2255: vextractps | VEX.128.66.0F3A.WIG 17 /r reg */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:669: vextractps | VEX.128.66.0F3A.WIG 17 /r mem */
+    /* x86.isa:2256: vextractps | VEX.128.66.0F3A.WIG 17 /r mem */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:670: vinsertf128 | VEX.256.66.0F3A.W0 18 /r */
+    /* x86.isa:2257: vinsertf128 | VEX.256.66.0F3A.W0 18 /r */
     {XIE_OP_VINSERTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:671: vextractf128 | VEX.256.66.0F3A.W0 19 /r */
+    /* x86.isa:2258: vextractf128 | VEX.256.66.0F3A.W0 19 /r */
     {XIE_OP_VEXTRACTF128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:672: vcvtps2ph | VEX.128/256.66.0F3A.W0 1D /r */
+    /* x86.isa:2259: vcvtps2ph | VEX.128/256.66.0F3A.W0 1D /r */
     {XIE_OP_VCVTPS2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_F16C, 0}, XIEI_ENC_VEX, 3, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:673: vpinsrb | VEX.128.66.0F3A.WIG 20 /r reg */
+    /* x86.isa:2260: vpinsrb | VEX.128.66.0F3A.WIG 20 /r reg */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:674: vpinsrb | VEX.128.66.0F3A.WIG 20 /r mem */
+    /* x86.isa:2261: vpinsrb | VEX.128.66.0F3A.WIG 20 /r mem */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:675: vinsertps | VEX.128.66.0F3A.WIG 21 /r */
+    /* x86.isa:2262: vinsertps | VEX.128.66.0F3A.WIG 21 /r */
     {XIE_OP_VINSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:676: vpinsrd | VEX.128.66.0F3A.W0 22 /r */
+    /* x86.isa:2263: vpinsrd | VEX.128.66.0F3A.W0 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:677: vpinsrq | VEX.128.66.0F3A.W1 22 /r */
+    /* x86.isa:2264: vpinsrq | VEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:678: vinserti128 | VEX.256.66.0F3A.W0 38 /r */
+    /* x86.isa:2265: vinserti128 | VEX.256.66.0F3A.W0 38 /r */
     {XIE_OP_VINSERTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:679: vextracti128 | VEX.256.66.0F3A.W0 39 /r */
+    /* x86.isa:2266: vextracti128 | VEX.256.66.0F3A.W0 39 /r */
     {XIE_OP_VEXTRACTI128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:680: vdpps | VEX.128/256.66.0F3A.WIG 40 /r */
+    /* x86.isa:2267: vdpps | VEX.128/256.66.0F3A.WIG 40 /r */
     {XIE_OP_VDPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x30},
-    /* 20-vex.isa:681: vdppd | VEX.128.66.0F3A.WIG 41 /r */
+    /* x86.isa:2268: vdppd | VEX.128.66.0F3A.WIG 41 /r */
     {XIE_OP_VDPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x41, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:682: vmpsadbw | VEX.128.66.0F3A.WIG 42 /r */
+    /* x86.isa:2269: vmpsadbw | VEX.128.66.0F3A.WIG 42 /r */
     {XIE_OP_VMPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:683: vmpsadbw | VEX.256.66.0F3A.WIG 42 /r */
+    /* x86.isa:2270: vmpsadbw | VEX.256.66.0F3A.WIG 42 /r */
     {XIE_OP_VMPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:684: vpclmulqdq | VEX.128.66.0F3A.WIG 44 /r */
+    /* x86.isa:2271: vpclmulqdq | VEX.128.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_PCLMULQDQ, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:685: vpclmulqdq | VEX.256.66.0F3A.WIG 44 /r */
+    /* x86.isa:2272: vpclmulqdq | VEX.256.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_VPCLMULQDQ, 0}, XIEI_ENC_VEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x20},
-    /* 20-vex.isa:686: vperm2i128 | VEX.256.66.0F3A.W0 46 /r */
+    /* x86.isa:2273: vperm2i128 | VEX.256.66.0F3A.W0 46 /r */
     {XIE_OP_VPERM2I128, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:687: vblendvps | VEX.128/256.66.0F3A.W0 4A /r */
+    /* x86.isa:2274: vblendvps | VEX.128/256.66.0F3A.W0 4A /r */
     {XIE_OP_VBLENDVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:688: vblendvpd | VEX.128/256.66.0F3A.W0 4B /r */
+    /* x86.isa:2275: vblendvpd | VEX.128/256.66.0F3A.W0 4B /r */
     {XIE_OP_VBLENDVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:689: vpblendvb | VEX.128.66.0F3A.W0 4C /r */
+    /* x86.isa:2276: vpblendvb | VEX.128.66.0F3A.W0 4C /r */
     {XIE_OP_VPBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:690: vpblendvb | VEX.256.66.0F3A.W0 4C /r */
+    /* x86.isa:2277: vpblendvb | VEX.256.66.0F3A.W0 4C /r */
     {XIE_OP_VPBLENDVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX2, 0}, XIEI_ENC_VEX, 3, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:691: vpcmpestrm | VEX.128.66.0F3A.WIG 60 /r */
+    /* x86.isa:2278: vpcmpestrm | VEX.128.66.0F3A.WIG 60 /r */
     {XIE_OP_VPCMPESTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:692: vpcmpestri | VEX.128.66.0F3A.WIG 61 /r */
+    /* x86.isa:2279: vpcmpestri | VEX.128.66.0F3A.WIG 61 /r */
     {XIE_OP_VPCMPESTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:693: vpcmpistrm | VEX.128.66.0F3A.WIG 62 /r */
+    /* x86.isa:2280: vpcmpistrm | VEX.128.66.0F3A.WIG 62 /r */
     {XIE_OP_VPCMPISTRM, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:694: vpcmpistri | VEX.128.66.0F3A.WIG 63 /r */
+    /* x86.isa:2281: vpcmpistri | VEX.128.66.0F3A.WIG 63 /r */
     {XIE_OP_VPCMPISTRI, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF, 0, 0, 1, {XIE_FEAT_AVX, 0}, XIEI_ENC_VEX, 3, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:695: vgf2p8affineqb | VEX.128/256.66.0F3A.W1 CE /r */
+    /* x86.isa:2282: vgf2p8affineqb | VEX.128/256.66.0F3A.W1 CE /r */
     {XIE_OP_VGF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:696: vgf2p8affineinvqb | VEX.128/256.66.0F3A.W1 CF /r */
+    /* x86.isa:2283: vgf2p8affineinvqb | VEX.128/256.66.0F3A.W1 CF /r */
     {XIE_OP_VGF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:697: vaeskeygenassist | VEX.128.66.0F3A.WIG DF /r */
+    /* x86.isa:2284: vaeskeygenassist | VEX.128.66.0F3A.WIG DF /r */
     {XIE_OP_VAESKEYGENASSIST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_AES, XIE_FEAT_AVX}, XIEI_ENC_VEX, 3, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 20-vex.isa:700: vfmaddsubps | VEX.128/256.66.0F3A.W0 5C /r */
+    /* x86.isa:2287: vfmaddsubps | VEX.128/256.66.0F3A.W0 5C /r */
     {XIE_OP_VFMADDSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:701: vfmaddsubps | VEX.128/256.66.0F3A.W1 5C /r */
+    /* x86.isa:2288: vfmaddsubps | VEX.128/256.66.0F3A.W1 5C /r */
     {XIE_OP_VFMADDSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:702: vfmaddsubpd | VEX.128/256.66.0F3A.W0 5D /r */
+    /* x86.isa:2289: vfmaddsubpd | VEX.128/256.66.0F3A.W0 5D /r */
     {XIE_OP_VFMADDSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:703: vfmaddsubpd | VEX.128/256.66.0F3A.W1 5D /r */
+    /* x86.isa:2290: vfmaddsubpd | VEX.128/256.66.0F3A.W1 5D /r */
     {XIE_OP_VFMADDSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:704: vfmsubaddps | VEX.128/256.66.0F3A.W0 5E /r */
+    /* x86.isa:2291: vfmsubaddps | VEX.128/256.66.0F3A.W0 5E /r */
     {XIE_OP_VFMSUBADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:705: vfmsubaddps | VEX.128/256.66.0F3A.W1 5E /r */
+    /* x86.isa:2292: vfmsubaddps | VEX.128/256.66.0F3A.W1 5E /r */
     {XIE_OP_VFMSUBADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:706: vfmsubaddpd | VEX.128/256.66.0F3A.W0 5F /r */
+    /* x86.isa:2293: vfmsubaddpd | VEX.128/256.66.0F3A.W0 5F /r */
     {XIE_OP_VFMSUBADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:707: vfmsubaddpd | VEX.128/256.66.0F3A.W1 5F /r */
+    /* x86.isa:2294: vfmsubaddpd | VEX.128/256.66.0F3A.W1 5F /r */
     {XIE_OP_VFMSUBADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:708: vfmaddps | VEX.128/256.66.0F3A.W0 68 /r */
+    /* x86.isa:2295: vfmaddps | VEX.128/256.66.0F3A.W0 68 /r */
     {XIE_OP_VFMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:709: vfmaddps | VEX.128/256.66.0F3A.W1 68 /r */
+    /* x86.isa:2296: vfmaddps | VEX.128/256.66.0F3A.W1 68 /r */
     {XIE_OP_VFMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:710: vfmaddpd | VEX.128/256.66.0F3A.W0 69 /r */
+    /* x86.isa:2297: vfmaddpd | VEX.128/256.66.0F3A.W0 69 /r */
     {XIE_OP_VFMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:711: vfmaddpd | VEX.128/256.66.0F3A.W1 69 /r */
+    /* x86.isa:2298: vfmaddpd | VEX.128/256.66.0F3A.W1 69 /r */
     {XIE_OP_VFMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:712: vfmaddss | VEX.LIG.66.0F3A.W0 6A /r */
+    /* x86.isa:2299: vfmaddss | VEX.LIG.66.0F3A.W0 6A /r */
     {XIE_OP_VFMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:713: vfmaddss | VEX.LIG.66.0F3A.W1 6A /r */
+    /* x86.isa:2300: vfmaddss | VEX.LIG.66.0F3A.W1 6A /r */
     {XIE_OP_VFMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:714: vfmaddsd | VEX.LIG.66.0F3A.W0 6B /r */
+    /* x86.isa:2301: vfmaddsd | VEX.LIG.66.0F3A.W0 6B /r */
     {XIE_OP_VFMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:715: vfmaddsd | VEX.LIG.66.0F3A.W1 6B /r */
+    /* x86.isa:2302: vfmaddsd | VEX.LIG.66.0F3A.W1 6B /r */
     {XIE_OP_VFMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:716: vfmsubps | VEX.128/256.66.0F3A.W0 6C /r */
+    /* x86.isa:2303: vfmsubps | VEX.128/256.66.0F3A.W0 6C /r */
     {XIE_OP_VFMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:717: vfmsubps | VEX.128/256.66.0F3A.W1 6C /r */
+    /* x86.isa:2304: vfmsubps | VEX.128/256.66.0F3A.W1 6C /r */
     {XIE_OP_VFMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:718: vfmsubpd | VEX.128/256.66.0F3A.W0 6D /r */
+    /* x86.isa:2305: vfmsubpd | VEX.128/256.66.0F3A.W0 6D /r */
     {XIE_OP_VFMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:719: vfmsubpd | VEX.128/256.66.0F3A.W1 6D /r */
+    /* x86.isa:2306: vfmsubpd | VEX.128/256.66.0F3A.W1 6D /r */
     {XIE_OP_VFMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:720: vfmsubss | VEX.LIG.66.0F3A.W0 6E /r */
+    /* x86.isa:2307: vfmsubss | VEX.LIG.66.0F3A.W0 6E /r */
     {XIE_OP_VFMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:721: vfmsubss | VEX.LIG.66.0F3A.W1 6E /r */
+    /* x86.isa:2308: vfmsubss | VEX.LIG.66.0F3A.W1 6E /r */
     {XIE_OP_VFMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:722: vfmsubsd | VEX.LIG.66.0F3A.W0 6F /r */
+    /* x86.isa:2309: vfmsubsd | VEX.LIG.66.0F3A.W0 6F /r */
     {XIE_OP_VFMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:723: vfmsubsd | VEX.LIG.66.0F3A.W1 6F /r */
+    /* x86.isa:2310: vfmsubsd | VEX.LIG.66.0F3A.W1 6F /r */
     {XIE_OP_VFMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:724: vfnmaddps | VEX.128/256.66.0F3A.W0 78 /r */
+    /* x86.isa:2311: vfnmaddps | VEX.128/256.66.0F3A.W0 78 /r */
     {XIE_OP_VFNMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:725: vfnmaddps | VEX.128/256.66.0F3A.W1 78 /r */
+    /* x86.isa:2312: vfnmaddps | VEX.128/256.66.0F3A.W1 78 /r */
     {XIE_OP_VFNMADDPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:726: vfnmaddpd | VEX.128/256.66.0F3A.W0 79 /r */
+    /* x86.isa:2313: vfnmaddpd | VEX.128/256.66.0F3A.W0 79 /r */
     {XIE_OP_VFNMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:727: vfnmaddpd | VEX.128/256.66.0F3A.W1 79 /r */
+    /* x86.isa:2314: vfnmaddpd | VEX.128/256.66.0F3A.W1 79 /r */
     {XIE_OP_VFNMADDPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:728: vfnmaddss | VEX.LIG.66.0F3A.W0 7A /r */
+    /* x86.isa:2315: vfnmaddss | VEX.LIG.66.0F3A.W0 7A /r */
     {XIE_OP_VFNMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:729: vfnmaddss | VEX.LIG.66.0F3A.W1 7A /r */
+    /* x86.isa:2316: vfnmaddss | VEX.LIG.66.0F3A.W1 7A /r */
     {XIE_OP_VFNMADDSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:730: vfnmaddsd | VEX.LIG.66.0F3A.W0 7B /r */
+    /* x86.isa:2317: vfnmaddsd | VEX.LIG.66.0F3A.W0 7B /r */
     {XIE_OP_VFNMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:731: vfnmaddsd | VEX.LIG.66.0F3A.W1 7B /r */
+    /* x86.isa:2318: vfnmaddsd | VEX.LIG.66.0F3A.W1 7B /r */
     {XIE_OP_VFNMADDSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:732: vfnmsubps | VEX.128/256.66.0F3A.W0 7C /r */
+    /* x86.isa:2319: vfnmsubps | VEX.128/256.66.0F3A.W0 7C /r */
     {XIE_OP_VFNMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:733: vfnmsubps | VEX.128/256.66.0F3A.W1 7C /r */
+    /* x86.isa:2320: vfnmsubps | VEX.128/256.66.0F3A.W1 7C /r */
     {XIE_OP_VFNMSUBPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:734: vfnmsubpd | VEX.128/256.66.0F3A.W0 7D /r */
+    /* x86.isa:2321: vfnmsubpd | VEX.128/256.66.0F3A.W0 7D /r */
     {XIE_OP_VFNMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 20-vex.isa:735: vfnmsubpd | VEX.128/256.66.0F3A.W1 7D /r */
+    /* x86.isa:2322: vfnmsubpd | VEX.128/256.66.0F3A.W1 7D /r */
     {XIE_OP_VFNMSUBPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 20-vex.isa:736: vfnmsubss | VEX.LIG.66.0F3A.W0 7E /r */
+    /* x86.isa:2323: vfnmsubss | VEX.LIG.66.0F3A.W0 7E /r */
     {XIE_OP_VFNMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:737: vfnmsubss | VEX.LIG.66.0F3A.W1 7E /r */
+    /* x86.isa:2324: vfnmsubss | VEX.LIG.66.0F3A.W1 7E /r */
     {XIE_OP_VFNMSUBSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:738: vfnmsubsd | VEX.LIG.66.0F3A.W0 7F /r */
+    /* x86.isa:2325: vfnmsubsd | VEX.LIG.66.0F3A.W0 7F /r */
     {XIE_OP_VFNMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 20-vex.isa:739: vfnmsubsd | VEX.LIG.66.0F3A.W1 7F /r */
+    /* x86.isa:2326: vfnmsubsd | VEX.LIG.66.0F3A.W1 7F /r */
     {XIE_OP_VFNMSUBSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_FMA4, 0}, XIEI_ENC_VEX, 3, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 20-vex.isa:742: kandw | VEX.256.NP.0F.W0 41 /r reg */
+    /* x86.isa:2329: kandw | VEX.256.NP.0F.W0 41 /r reg */
     {XIE_OP_KANDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:743: kandb | VEX.256.66.0F.W0 41 /r reg */
+    /* x86.isa:2330: kandb | VEX.256.66.0F.W0 41 /r reg */
     {XIE_OP_KANDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:744: kandq | VEX.256.NP.0F.W1 41 /r reg */
+    /* x86.isa:2331: kandq | VEX.256.NP.0F.W1 41 /r reg */
     {XIE_OP_KANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:745: kandd | VEX.256.66.0F.W1 41 /r reg */
+    /* x86.isa:2332: kandd | VEX.256.66.0F.W1 41 /r reg */
     {XIE_OP_KANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x41, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:746: kandnw | VEX.256.NP.0F.W0 42 /r reg */
+    /* x86.isa:2333: kandnw | VEX.256.NP.0F.W0 42 /r reg */
     {XIE_OP_KANDNW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:747: kandnb | VEX.256.66.0F.W0 42 /r reg */
+    /* x86.isa:2334: kandnb | VEX.256.66.0F.W0 42 /r reg */
     {XIE_OP_KANDNB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:748: kandnq | VEX.256.NP.0F.W1 42 /r reg */
+    /* x86.isa:2335: kandnq | VEX.256.NP.0F.W1 42 /r reg */
     {XIE_OP_KANDNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:749: kandnd | VEX.256.66.0F.W1 42 /r reg */
+    /* x86.isa:2336: kandnd | VEX.256.66.0F.W1 42 /r reg */
     {XIE_OP_KANDND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x42, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:750: korw | VEX.256.NP.0F.W0 45 /r reg */
+    /* x86.isa:2337: korw | VEX.256.NP.0F.W0 45 /r reg */
     {XIE_OP_KORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:751: korb | VEX.256.66.0F.W0 45 /r reg */
+    /* x86.isa:2338: korb | VEX.256.66.0F.W0 45 /r reg */
     {XIE_OP_KORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:752: korq | VEX.256.NP.0F.W1 45 /r reg */
+    /* x86.isa:2339: korq | VEX.256.NP.0F.W1 45 /r reg */
     {XIE_OP_KORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:753: kord | VEX.256.66.0F.W1 45 /r reg */
+    /* x86.isa:2340: kord | VEX.256.66.0F.W1 45 /r reg */
     {XIE_OP_KORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x45, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:754: kxnorw | VEX.256.NP.0F.W0 46 /r reg */
+    /* x86.isa:2341: kxnorw | VEX.256.NP.0F.W0 46 /r reg */
     {XIE_OP_KXNORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:755: kxnorb | VEX.256.66.0F.W0 46 /r reg */
+    /* x86.isa:2342: kxnorb | VEX.256.66.0F.W0 46 /r reg */
     {XIE_OP_KXNORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:756: kxnorq | VEX.256.NP.0F.W1 46 /r reg */
+    /* x86.isa:2343: kxnorq | VEX.256.NP.0F.W1 46 /r reg */
     {XIE_OP_KXNORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:757: kxnord | VEX.256.66.0F.W1 46 /r reg */
+    /* x86.isa:2344: kxnord | VEX.256.66.0F.W1 46 /r reg */
     {XIE_OP_KXNORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x46, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:758: kxorw | VEX.256.NP.0F.W0 47 /r reg */
+    /* x86.isa:2345: kxorw | VEX.256.NP.0F.W0 47 /r reg */
     {XIE_OP_KXORW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:759: kxorb | VEX.256.66.0F.W0 47 /r reg */
+    /* x86.isa:2346: kxorb | VEX.256.66.0F.W0 47 /r reg */
     {XIE_OP_KXORB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:760: kxorq | VEX.256.NP.0F.W1 47 /r reg */
+    /* x86.isa:2347: kxorq | VEX.256.NP.0F.W1 47 /r reg */
     {XIE_OP_KXORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:761: kxord | VEX.256.66.0F.W1 47 /r reg */
+    /* x86.isa:2348: kxord | VEX.256.66.0F.W1 47 /r reg */
     {XIE_OP_KXORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x47, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:762: kaddw | VEX.256.NP.0F.W0 4A /r reg */
+    /* x86.isa:2349: kaddw | VEX.256.NP.0F.W0 4A /r reg */
     {XIE_OP_KADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:763: kaddb | VEX.256.66.0F.W0 4A /r reg */
+    /* x86.isa:2350: kaddb | VEX.256.66.0F.W0 4A /r reg */
     {XIE_OP_KADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:764: kaddq | VEX.256.NP.0F.W1 4A /r reg */
+    /* x86.isa:2351: kaddq | VEX.256.NP.0F.W1 4A /r reg */
     {XIE_OP_KADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:765: kaddd | VEX.256.66.0F.W1 4A /r reg */
+    /* x86.isa:2352: kaddd | VEX.256.66.0F.W1 4A /r reg */
     {XIE_OP_KADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:766: knotw | VEX.128.NP.0F.W0 44 /r reg */
+    /* x86.isa:2353: knotw | VEX.128.NP.0F.W0 44 /r reg */
     {XIE_OP_KNOTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:767: kortestw | VEX.128.NP.0F.W0 98 /r reg */
+    /* x86.isa:2354: kortestw | VEX.128.NP.0F.W0 98 /r reg */
     {XIE_OP_KORTESTW, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:768: ktestw | VEX.128.NP.0F.W0 99 /r reg */
+    /* x86.isa:2355: ktestw | VEX.128.NP.0F.W0 99 /r reg */
     {XIE_OP_KTESTW, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:769: knotb | VEX.128.66.0F.W0 44 /r reg */
+    /* x86.isa:2356: knotb | VEX.128.66.0F.W0 44 /r reg */
     {XIE_OP_KNOTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:770: kortestb | VEX.128.66.0F.W0 98 /r reg */
+    /* x86.isa:2357: kortestb | VEX.128.66.0F.W0 98 /r reg */
     {XIE_OP_KORTESTB, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:771: ktestb | VEX.128.66.0F.W0 99 /r reg */
+    /* x86.isa:2358: ktestb | VEX.128.66.0F.W0 99 /r reg */
     {XIE_OP_KTESTB, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:772: knotq | VEX.128.NP.0F.W1 44 /r reg */
+    /* x86.isa:2359: knotq | VEX.128.NP.0F.W1 44 /r reg */
     {XIE_OP_KNOTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:773: kortestq | VEX.128.NP.0F.W1 98 /r reg */
+    /* x86.isa:2360: kortestq | VEX.128.NP.0F.W1 98 /r reg */
     {XIE_OP_KORTESTQ, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:774: ktestq | VEX.128.NP.0F.W1 99 /r reg */
+    /* x86.isa:2361: ktestq | VEX.128.NP.0F.W1 99 /r reg */
     {XIE_OP_KTESTQ, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:775: knotd | VEX.128.66.0F.W1 44 /r reg */
+    /* x86.isa:2362: knotd | VEX.128.66.0F.W1 44 /r reg */
     {XIE_OP_KNOTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x44, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:776: kortestd | VEX.128.66.0F.W1 98 /r reg */
+    /* x86.isa:2363: kortestd | VEX.128.66.0F.W1 98 /r reg */
     {XIE_OP_KORTESTD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x98, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:777: ktestd | VEX.128.66.0F.W1 99 /r reg */
+    /* x86.isa:2364: ktestd | VEX.128.66.0F.W1 99 /r reg */
     {XIE_OP_KTESTD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x99, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:778: kunpckbw | VEX.256.66.0F.W0 4B /r reg */
+    /* x86.isa:2365: kunpckbw | VEX.256.66.0F.W0 4B /r reg */
     {XIE_OP_KUNPCKBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:779: kunpckwd | VEX.256.NP.0F.W0 4B /r reg */
+    /* x86.isa:2366: kunpckwd | VEX.256.NP.0F.W0 4B /r reg */
     {XIE_OP_KUNPCKWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x20},
-    /* 20-vex.isa:780: kunpckdq | VEX.256.NP.0F.W1 4B /r reg */
+    /* x86.isa:2367: kunpckdq | VEX.256.NP.0F.W1 4B /r reg */
     {XIE_OP_KUNPCKDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x4b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x20},
-    /* 20-vex.isa:781: kmovw | VEX.128.NP.0F.W0 90 /r */
+    /* x86.isa:2368: kmovw | VEX.128.NP.0F.W0 90 /r */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:782: kmovw | VEX.128.NP.0F.W0 91 /r mem */
+    /* x86.isa:2369: kmovw | VEX.128.NP.0F.W0 91 /r mem */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:783: kmovb | VEX.128.66.0F.W0 90 /r */
+    /* x86.isa:2370: kmovb | VEX.128.66.0F.W0 90 /r */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:784: kmovb | VEX.128.66.0F.W0 91 /r mem */
+    /* x86.isa:2371: kmovb | VEX.128.66.0F.W0 91 /r mem */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:785: kmovq | VEX.128.NP.0F.W1 90 /r */
+    /* x86.isa:2372: kmovq | VEX.128.NP.0F.W1 90 /r */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:786: kmovq | VEX.128.NP.0F.W1 91 /r mem */
+    /* x86.isa:2373: kmovq | VEX.128.NP.0F.W1 91 /r mem */
     {XIE_OP_KMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:787: kmovd | VEX.128.66.0F.W1 90 /r */
+    /* x86.isa:2374: kmovd | VEX.128.66.0F.W1 90 /r */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x90, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:788: kmovd | VEX.128.66.0F.W1 91 /r mem */
+    /* x86.isa:2375: kmovd | VEX.128.66.0F.W1 91 /r mem */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:789: kmovw | VEX.128.NP.0F.W0 92 /r reg */
+    /* x86.isa:2376: kmovw | VEX.128.NP.0F.W0 92 /r reg */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:790: kmovw | VEX.128.NP.0F.W0 93 /r reg */
+    /* x86.isa:2377: kmovw | VEX.128.NP.0F.W0 93 /r reg */
     {XIE_OP_KMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:791: kmovb | VEX.128.66.0F.W0 92 /r reg */
+    /* x86.isa:2378: kmovb | VEX.128.66.0F.W0 92 /r reg */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:792: kmovb | VEX.128.66.0F.W0 93 /r reg */
+    /* x86.isa:2379: kmovb | VEX.128.66.0F.W0 93 /r reg */
     {XIE_OP_KMOVB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:793: kmovd | VEX.128.F2.0F.W0 92 /r reg */
+    /* x86.isa:2380: kmovd | VEX.128.F2.0F.W0 92 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:794: kmovd | VEX.128.F2.0F.W0 93 /r reg */
+    /* x86.isa:2381: kmovd | VEX.128.F2.0F.W0 93 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:795: kmovq | VEX.128.F2.0F.W1 92 /r reg */
+    /* x86.isa:2382: kmovq | VEX.128.F2.0F.W1 92 /r reg */
     {XIE_OP_KMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:796: kmovq | VEX.128.F2.0F.W1 93 /r reg */
+    /* x86.isa:2383: kmovq | VEX.128.F2.0F.W1 93 /r reg */
     {XIE_OP_KMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:797: kmovd | VEX.128.F2.0F.W1 92 /r reg */
+    /* x86.isa:2384: kmovd | VEX.128.F2.0F.W1 92 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x92, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:798: kmovd | VEX.128.F2.0F.W1 93 /r reg */
+    /* x86.isa:2385: kmovd | VEX.128.F2.0F.W1 93 /r reg */
     {XIE_OP_KMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 1, 0x93, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:799: kshiftrb | VEX.128.66.0F3A.W0 30 /r reg */
+    /* x86.isa:2386: kshiftrb | VEX.128.66.0F3A.W0 30 /r reg */
     {XIE_OP_KSHIFTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 3, 0x30, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:800: kshiftrw | VEX.128.66.0F3A.W1 30 /r reg */
+    /* x86.isa:2387: kshiftrw | VEX.128.66.0F3A.W1 30 /r reg */
     {XIE_OP_KSHIFTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 3, 0x30, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:801: kshiftrd | VEX.128.66.0F3A.W0 31 /r reg */
+    /* x86.isa:2388: kshiftrd | VEX.128.66.0F3A.W0 31 /r reg */
     {XIE_OP_KSHIFTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x31, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:802: kshiftrq | VEX.128.66.0F3A.W1 31 /r reg */
+    /* x86.isa:2389: kshiftrq | VEX.128.66.0F3A.W1 31 /r reg */
     {XIE_OP_KSHIFTRQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x31, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:803: kshiftlb | VEX.128.66.0F3A.W0 32 /r reg */
+    /* x86.isa:2390: kshiftlb | VEX.128.66.0F3A.W0 32 /r reg */
     {XIE_OP_KSHIFTLB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_VEX, 3, 0x32, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:804: kshiftlw | VEX.128.66.0F3A.W1 32 /r reg */
+    /* x86.isa:2391: kshiftlw | VEX.128.66.0F3A.W1 32 /r reg */
     {XIE_OP_KSHIFTLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_VEX, 3, 0x32, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:805: kshiftld | VEX.128.66.0F3A.W0 33 /r reg */
+    /* x86.isa:2392: kshiftld | VEX.128.66.0F3A.W0 33 /r reg */
     {XIE_OP_KSHIFTLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x33, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:806: kshiftlq | VEX.128.66.0F3A.W1 33 /r reg */
+    /* x86.isa:2393: kshiftlq | VEX.128.66.0F3A.W1 33 /r reg */
     {XIE_OP_KSHIFTLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_VEX, 3, 0x33, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x10},
-    /* 20-vex.isa:810: ldtilecfg | VEX.128.NP.0F38.W0 49 /0 mem */
+    /* x86.isa:2397: ldtilecfg | VEX.128.NP.0F38.W0 49 /0 mem */
     {XIE_OP_LDTILECFG, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:811: sttilecfg | VEX.128.66.0F38.W0 49 /0 mem */
+    /* x86.isa:2398: sttilecfg | VEX.128.66.0F38.W0 49 /0 mem */
     {XIE_OP_STTILECFG, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:812: tilerelease | VEX.128.NP.0F38.W0 49 C0 */
+    /* x86.isa:2399: tilerelease | VEX.128.NP.0F38.W0 49 C0 */
     {XIE_OP_TILERELEASE, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:813: tilezero | VEX.128.F2.0F38.W0 49 /r reg rm=0 */
+    /* x86.isa:2400: tilezero | VEX.128.F2.0F38.W0 49 /r reg rm=0 */
     {XIE_OP_TILEZERO, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x49, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG | XIEI_M_RMFIX, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:814: tileloadd | VEX.128.F2.0F38.W0 4B /r mem */
+    /* x86.isa:2401: tileloadd | VEX.128.F2.0F38.W0 4B /r mem */
     {XIE_OP_TILELOADD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:815: tileloaddt1 | VEX.128.66.0F38.W0 4B /r mem */
+    /* x86.isa:2402: tileloaddt1 | VEX.128.66.0F38.W0 4B /r mem */
     {XIE_OP_TILELOADDT1, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:816: tilestored | VEX.128.F3.0F38.W0 4B /r mem */
+    /* x86.isa:2403: tilestored | VEX.128.F3.0F38.W0 4B /r mem */
     {XIE_OP_TILESTORED, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_TILE, 0}, XIEI_ENC_VEX, 2, 0x4b, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:817: tdpbf16ps | VEX.128.F3.0F38.W0 5C /r reg */
+    /* x86.isa:2404: tdpbf16ps | VEX.128.F3.0F38.W0 5C /r reg */
     {XIE_OP_TDPBF16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_BF16, 0}, XIEI_ENC_VEX, 2, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:818: tdpfp16ps | VEX.128.F2.0F38.W0 5C /r reg */
+    /* x86.isa:2405: tdpfp16ps | VEX.128.F2.0F38.W0 5C /r reg */
     {XIE_OP_TDPFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_FP16, 0}, XIEI_ENC_VEX, 2, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:819: tdpbssd | VEX.128.F2.0F38.W0 5E /r reg */
+    /* x86.isa:2406: tdpbssd | VEX.128.F2.0F38.W0 5E /r reg */
     {XIE_OP_TDPBSSD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:820: tdpbsud | VEX.128.F3.0F38.W0 5E /r reg */
+    /* x86.isa:2407: tdpbsud | VEX.128.F3.0F38.W0 5E /r reg */
     {XIE_OP_TDPBSUD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:821: tdpbusd | VEX.128.66.0F38.W0 5E /r reg */
+    /* x86.isa:2408: tdpbusd | VEX.128.66.0F38.W0 5E /r reg */
     {XIE_OP_TDPBUSD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:822: tdpbuud | VEX.128.NP.0F38.W0 5E /r reg */
+    /* x86.isa:2409: tdpbuud | VEX.128.NP.0F38.W0 5E /r reg */
     {XIE_OP_TDPBUUD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_INT8, 0}, XIEI_ENC_VEX, 2, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:823: tcmmimfp16ps | VEX.128.66.0F38.W0 6C /r reg */
+    /* x86.isa:2410: tcmmimfp16ps | VEX.128.66.0F38.W0 6C /r reg */
     {XIE_OP_TCMMIMFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 20-vex.isa:824: tcmmrlfp16ps | VEX.128.NP.0F38.W0 6C /r reg */
+    /* x86.isa:2411: tcmmrlfp16ps | VEX.128.NP.0F38.W0 6C /r reg */
     {XIE_OP_TCMMRLFP16PS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AMX_COMPLEX, 0}, XIEI_ENC_VEX, 2, 0x6c, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:16: vmovups | EVEX.128/256/512.NP.0F.W0 10 /r */
+    /* x86.isa:2429: vmovups | EVEX.128/256/512.NP.0F.W0 10 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:17: vmovupd | EVEX.128/256/512.66.0F.W1 10 /r */
+    /* x86.isa:2430: vmovupd | EVEX.128/256/512.66.0F.W1 10 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:18: vmovss | EVEX.LIG.F3.0F.W0 10 /r reg */
+    /* x86.isa:2431: vmovss | EVEX.LIG.F3.0F.W0 10 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:19: vmovss | EVEX.LIG.F3.0F.W0 10 /r mem */
+    /* x86.isa:2432: vmovss | EVEX.LIG.F3.0F.W0 10 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:20: vmovsd | EVEX.LIG.F2.0F.W1 10 /r reg */
+    /* x86.isa:2433: vmovsd | EVEX.LIG.F2.0F.W1 10 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:21: vmovsd | EVEX.LIG.F2.0F.W1 10 /r mem */
+    /* x86.isa:2434: vmovsd | EVEX.LIG.F2.0F.W1 10 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x10, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:22: vmovups | EVEX.128/256/512.NP.0F.W0 11 /r */
+    /* x86.isa:2435: vmovups | EVEX.128/256/512.NP.0F.W0 11 /r */
     {XIE_OP_VMOVUPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:23: vmovupd | EVEX.128/256/512.66.0F.W1 11 /r */
+    /* x86.isa:2436: vmovupd | EVEX.128/256/512.66.0F.W1 11 /r */
     {XIE_OP_VMOVUPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:24: vmovss | EVEX.LIG.F3.0F.W0 11 /r reg */
+    /* x86.isa:2437: vmovss | EVEX.LIG.F3.0F.W0 11 /r reg */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:25: vmovss | EVEX.LIG.F3.0F.W0 11 /r mem */
+    /* x86.isa:2438: vmovss | EVEX.LIG.F3.0F.W0 11 /r mem */
     {XIE_OP_VMOVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:26: vmovsd | EVEX.LIG.F2.0F.W1 11 /r reg */
+    /* x86.isa:2439: vmovsd | EVEX.LIG.F2.0F.W1 11 /r reg */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:27: vmovsd | EVEX.LIG.F2.0F.W1 11 /r mem */
+    /* x86.isa:2440: vmovsd | EVEX.LIG.F2.0F.W1 11 /r mem */
     {XIE_OP_VMOVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x11, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:28: vmovhlps | EVEX.128.NP.0F.W0 12 /r reg */
+    /* x86.isa:2441: vmovhlps | EVEX.128.NP.0F.W0 12 /r reg */
     {XIE_OP_VMOVHLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:29: vmovlps | EVEX.128.NP.0F.W0 12 /r mem */
+    /* x86.isa:2442: vmovlps | EVEX.128.NP.0F.W0 12 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:30: vmovlpd | EVEX.128.66.0F.W1 12 /r mem */
+    /* x86.isa:2443: vmovlpd | EVEX.128.66.0F.W1 12 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:31: vmovsldup | EVEX.128/256/512.F3.0F.W0 12 /r */
+    /* x86.isa:2444: vmovsldup | EVEX.128/256/512.F3.0F.W0 12 /r */
     {XIE_OP_VMOVSLDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:32: vmovddup | EVEX.128.F2.0F.W1 12 /r */
+    /* x86.isa:2445: vmovddup | EVEX.128.F2.0F.W1 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:33: vmovddup | EVEX.256/512.F2.0F.W1 12 /r */
+    /* x86.isa:2446: vmovddup | EVEX.256/512.F2.0F.W1 12 /r */
     {XIE_OP_VMOVDDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x12, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:34: vmovlps | EVEX.128.NP.0F.W0 13 /r mem */
+    /* x86.isa:2447: vmovlps | EVEX.128.NP.0F.W0 13 /r mem */
     {XIE_OP_VMOVLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x13, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:35: vmovlpd | EVEX.128.66.0F.W1 13 /r mem */
+    /* x86.isa:2448: vmovlpd | EVEX.128.66.0F.W1 13 /r mem */
     {XIE_OP_VMOVLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x13, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:36: vunpcklps | EVEX.128/256/512.NP.0F.W0 14 /r */
+    /* x86.isa:2449: vunpcklps | EVEX.128/256/512.NP.0F.W0 14 /r */
     {XIE_OP_VUNPCKLPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x14, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:37: vunpcklpd | EVEX.128/256/512.66.0F.W1 14 /r */
+    /* x86.isa:2450: vunpcklpd | EVEX.128/256/512.66.0F.W1 14 /r */
     {XIE_OP_VUNPCKLPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:38: vunpckhps | EVEX.128/256/512.NP.0F.W0 15 /r */
+    /* x86.isa:2451: vunpckhps | EVEX.128/256/512.NP.0F.W0 15 /r */
     {XIE_OP_VUNPCKHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x15, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:39: vunpckhpd | EVEX.128/256/512.66.0F.W1 15 /r */
+    /* x86.isa:2452: vunpckhpd | EVEX.128/256/512.66.0F.W1 15 /r */
     {XIE_OP_VUNPCKHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:40: vmovlhps | EVEX.128.NP.0F.W0 16 /r reg */
+    /* x86.isa:2453: vmovlhps | EVEX.128.NP.0F.W0 16 /r reg */
     {XIE_OP_VMOVLHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:41: vmovhps | EVEX.128.NP.0F.W0 16 /r mem */
+    /* x86.isa:2454: vmovhps | EVEX.128.NP.0F.W0 16 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x16, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:42: vmovhpd | EVEX.128.66.0F.W1 16 /r mem */
+    /* x86.isa:2455: vmovhpd | EVEX.128.66.0F.W1 16 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x16, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:43: vmovshdup | EVEX.128/256/512.F3.0F.W0 16 /r */
+    /* x86.isa:2456: vmovshdup | EVEX.128/256/512.F3.0F.W0 16 /r */
     {XIE_OP_VMOVSHDUP, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x16, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:44: vmovhps | EVEX.128.NP.0F.W0 17 /r mem */
+    /* x86.isa:2457: vmovhps | EVEX.128.NP.0F.W0 17 /r mem */
     {XIE_OP_VMOVHPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x17, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:45: vmovhpd | EVEX.128.66.0F.W1 17 /r mem */
+    /* x86.isa:2458: vmovhpd | EVEX.128.66.0F.W1 17 /r mem */
     {XIE_OP_VMOVHPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:46: vmovaps | EVEX.128.NP.0F.W0 28 /r */
+    /* x86.isa:2459: vmovaps | EVEX.128.NP.0F.W0 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:47: vmovaps | EVEX.256.NP.0F.W0 28 /r */
+    /* x86.isa:2460: vmovaps | EVEX.256.NP.0F.W0 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:48: vmovaps | EVEX.512.NP.0F.W0 28 /r */
+    /* x86.isa:2461: vmovaps | EVEX.512.NP.0F.W0 28 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:49: vmovapd | EVEX.128.66.0F.W1 28 /r */
+    /* x86.isa:2462: vmovapd | EVEX.128.66.0F.W1 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:50: vmovapd | EVEX.256.66.0F.W1 28 /r */
+    /* x86.isa:2463: vmovapd | EVEX.256.66.0F.W1 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:51: vmovapd | EVEX.512.66.0F.W1 28 /r */
+    /* x86.isa:2464: vmovapd | EVEX.512.66.0F.W1 28 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:52: vmovaps | EVEX.128.NP.0F.W0 29 /r */
+    /* x86.isa:2465: vmovaps | EVEX.128.NP.0F.W0 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:53: vmovaps | EVEX.256.NP.0F.W0 29 /r */
+    /* x86.isa:2466: vmovaps | EVEX.256.NP.0F.W0 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:54: vmovaps | EVEX.512.NP.0F.W0 29 /r */
+    /* x86.isa:2467: vmovaps | EVEX.512.NP.0F.W0 29 /r */
     {XIE_OP_VMOVAPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:55: vmovapd | EVEX.128.66.0F.W1 29 /r */
+    /* x86.isa:2468: vmovapd | EVEX.128.66.0F.W1 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:56: vmovapd | EVEX.256.66.0F.W1 29 /r */
+    /* x86.isa:2469: vmovapd | EVEX.256.66.0F.W1 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:57: vmovapd | EVEX.512.66.0F.W1 29 /r */
+    /* x86.isa:2470: vmovapd | EVEX.512.66.0F.W1 29 /r */
     {XIE_OP_VMOVAPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:58: vmovntps | EVEX.128.NP.0F.W0 2B /r mem */
+    /* x86.isa:2471: vmovntps | EVEX.128.NP.0F.W0 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:59: vmovntps | EVEX.256.NP.0F.W0 2B /r mem */
+    /* x86.isa:2472: vmovntps | EVEX.256.NP.0F.W0 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:60: vmovntps | EVEX.512.NP.0F.W0 2B /r mem */
+    /* x86.isa:2473: vmovntps | EVEX.512.NP.0F.W0 2B /r mem */
     {XIE_OP_VMOVNTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:61: vmovntpd | EVEX.128.66.0F.W1 2B /r mem */
+    /* x86.isa:2474: vmovntpd | EVEX.128.66.0F.W1 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:62: vmovntpd | EVEX.256.66.0F.W1 2B /r mem */
+    /* x86.isa:2475: vmovntpd | EVEX.256.66.0F.W1 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:63: vmovntpd | EVEX.512.66.0F.W1 2B /r mem */
+    /* x86.isa:2476: vmovntpd | EVEX.512.66.0F.W1 2B /r mem */
     {XIE_OP_VMOVNTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:64: vmovntdq | EVEX.128.66.0F.W0 E7 /r mem */
+    /* x86.isa:2477: vmovntdq | EVEX.128.66.0F.W0 E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:65: vmovntdq | EVEX.256.66.0F.W0 E7 /r mem */
+    /* x86.isa:2478: vmovntdq | EVEX.256.66.0F.W0 E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:66: vmovntdq | EVEX.512.66.0F.W0 E7 /r mem */
+    /* x86.isa:2479: vmovntdq | EVEX.512.66.0F.W0 E7 /r mem */
     {XIE_OP_VMOVNTDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:67: vmovntdqa | EVEX.128.66.0F38.W0 2A /r mem */
+    /* x86.isa:2480: vmovntdqa | EVEX.128.66.0F38.W0 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:68: vmovntdqa | EVEX.256.66.0F38.W0 2A /r mem */
+    /* x86.isa:2481: vmovntdqa | EVEX.256.66.0F38.W0 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:69: vmovntdqa | EVEX.512.66.0F38.W0 2A /r mem */
+    /* x86.isa:2482: vmovntdqa | EVEX.512.66.0F38.W0 2A /r mem */
     {XIE_OP_VMOVNTDQA, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:70: vmovdqa32 | EVEX.128.66.0F.W0 6F /r */
+    /* x86.isa:2483: vmovdqa32 | EVEX.128.66.0F.W0 6F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:71: vmovdqa32 | EVEX.256.66.0F.W0 6F /r */
+    /* x86.isa:2484: vmovdqa32 | EVEX.256.66.0F.W0 6F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:72: vmovdqa32 | EVEX.512.66.0F.W0 6F /r */
+    /* x86.isa:2485: vmovdqa32 | EVEX.512.66.0F.W0 6F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:73: vmovdqa64 | EVEX.128.66.0F.W1 6F /r */
+    /* x86.isa:2486: vmovdqa64 | EVEX.128.66.0F.W1 6F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:74: vmovdqa64 | EVEX.256.66.0F.W1 6F /r */
+    /* x86.isa:2487: vmovdqa64 | EVEX.256.66.0F.W1 6F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:75: vmovdqa64 | EVEX.512.66.0F.W1 6F /r */
+    /* x86.isa:2488: vmovdqa64 | EVEX.512.66.0F.W1 6F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:76: vmovdqa32 | EVEX.128.66.0F.W0 7F /r */
+    /* x86.isa:2489: vmovdqa32 | EVEX.128.66.0F.W0 7F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:77: vmovdqa32 | EVEX.256.66.0F.W0 7F /r */
+    /* x86.isa:2490: vmovdqa32 | EVEX.256.66.0F.W0 7F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:78: vmovdqa32 | EVEX.512.66.0F.W0 7F /r */
+    /* x86.isa:2491: vmovdqa32 | EVEX.512.66.0F.W0 7F /r */
     {XIE_OP_VMOVDQA32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:79: vmovdqa64 | EVEX.128.66.0F.W1 7F /r */
+    /* x86.isa:2492: vmovdqa64 | EVEX.128.66.0F.W1 7F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 16, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:80: vmovdqa64 | EVEX.256.66.0F.W1 7F /r */
+    /* x86.isa:2493: vmovdqa64 | EVEX.256.66.0F.W1 7F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 32, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:81: vmovdqa64 | EVEX.512.66.0F.W1 7F /r */
+    /* x86.isa:2494: vmovdqa64 | EVEX.512.66.0F.W1 7F /r */
     {XIE_OP_VMOVDQA64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 64, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:82: vmovdqu32 | EVEX.128/256/512.F3.0F.W0 6F /r */
+    /* x86.isa:2495: vmovdqu32 | EVEX.128/256/512.F3.0F.W0 6F /r */
     {XIE_OP_VMOVDQU32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:83: vmovdqu32 | EVEX.128/256/512.F3.0F.W0 7F /r */
+    /* x86.isa:2496: vmovdqu32 | EVEX.128/256/512.F3.0F.W0 7F /r */
     {XIE_OP_VMOVDQU32, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:84: vmovdqu64 | EVEX.128/256/512.F3.0F.W1 6F /r */
+    /* x86.isa:2497: vmovdqu64 | EVEX.128/256/512.F3.0F.W1 6F /r */
     {XIE_OP_VMOVDQU64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:85: vmovdqu64 | EVEX.128/256/512.F3.0F.W1 7F /r */
+    /* x86.isa:2498: vmovdqu64 | EVEX.128/256/512.F3.0F.W1 7F /r */
     {XIE_OP_VMOVDQU64, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:86: vmovdqu8 | EVEX.128/256/512.F2.0F.W0 6F /r */
+    /* x86.isa:2499: vmovdqu8 | EVEX.128/256/512.F2.0F.W0 6F /r */
     {XIE_OP_VMOVDQU8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:87: vmovdqu8 | EVEX.128/256/512.F2.0F.W0 7F /r */
+    /* x86.isa:2500: vmovdqu8 | EVEX.128/256/512.F2.0F.W0 7F /r */
     {XIE_OP_VMOVDQU8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:88: vmovdqu16 | EVEX.128/256/512.F2.0F.W1 6F /r */
+    /* x86.isa:2501: vmovdqu16 | EVEX.128/256/512.F2.0F.W1 6F /r */
     {XIE_OP_VMOVDQU16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x6f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:89: vmovdqu16 | EVEX.128/256/512.F2.0F.W1 7F /r */
+    /* x86.isa:2502: vmovdqu16 | EVEX.128/256/512.F2.0F.W1 7F /r */
     {XIE_OP_VMOVDQU16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x7f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:90: vmovd | EVEX.128.66.0F.W0 6E /r */
+    /* x86.isa:2503: vmovd | EVEX.128.66.0F.W0 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:91: vmovq | EVEX.128.66.0F.W1 6E /r */
+    /* x86.isa:2504: vmovq | EVEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:92: vmovd | EVEX.128.66.0F.W1 6E /r */
+    /* x86.isa:2505: vmovd | EVEX.128.66.0F.W1 6E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:93: vmovd | EVEX.128.66.0F.W0 7E /r */
+    /* x86.isa:2506: vmovd | EVEX.128.66.0F.W0 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:94: vmovq | EVEX.128.66.0F.W1 7E /r */
+    /* x86.isa:2507: vmovq | EVEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:95: vmovd | EVEX.128.66.0F.W1 7E /r */
+    /* x86.isa:2508: vmovd | EVEX.128.66.0F.W1 7E /r */
     {XIE_OP_VMOVD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:96: vmovq | EVEX.128.F3.0F.W1 7E /r */
+    /* x86.isa:2509: vmovq | EVEX.128.F3.0F.W1 7E /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:97: vmovq | EVEX.128.66.0F.W1 D6 /r */
+    /* x86.isa:2510: vmovq | EVEX.128.66.0F.W1 D6 /r */
     {XIE_OP_VMOVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:103: vcvtsi2ss | EVEX.LIG.F3.0F.W0 2A /r */
+    /* x86.isa:2516: vcvtsi2ss | EVEX.LIG.F3.0F.W0 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:104: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
+    /* x86.isa:2517: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:105: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
+    /* x86.isa:2518: vcvtsi2ss | EVEX.LIG.F3.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SS, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:106: vcvtsi2sd | EVEX.LIG.F2.0F.W0 2A /r */
+    /* x86.isa:2519: vcvtsi2sd | EVEX.LIG.F2.0F.W0 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:107: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
+    /* x86.isa:2520: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:108: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
+    /* x86.isa:2521: vcvtsi2sd | EVEX.LIG.F2.0F.W1 2A /r */
     {XIE_OP_VCVTSI2SD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:109: vcvtusi2ss | EVEX.LIG.F3.0F.W0 7B /r */
+    /* x86.isa:2522: vcvtusi2ss | EVEX.LIG.F3.0F.W0 7B /r */
     {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:110: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
+    /* x86.isa:2523: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:111: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
+    /* x86.isa:2524: vcvtusi2ss | EVEX.LIG.F3.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SS, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:112: vcvtusi2sd | EVEX.LIG.F2.0F.W0 7B /r */
+    /* x86.isa:2525: vcvtusi2sd | EVEX.LIG.F2.0F.W0 7B /r */
     {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:113: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
+    /* x86.isa:2526: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:114: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
+    /* x86.isa:2527: vcvtusi2sd | EVEX.LIG.F2.0F.W1 7B /r */
     {XIE_OP_VCVTUSI2SD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:115: vcvttss2si | EVEX.LIG.F3.0F.WIG 2C /r */
+    /* x86.isa:2528: vcvttss2si | EVEX.LIG.F3.0F.WIG 2C /r */
     {XIE_OP_VCVTTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:116: vcvttsd2si | EVEX.LIG.F2.0F.WIG 2C /r */
+    /* x86.isa:2529: vcvttsd2si | EVEX.LIG.F2.0F.WIG 2C /r */
     {XIE_OP_VCVTTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:117: vcvtss2si | EVEX.LIG.F3.0F.WIG 2D /r */
+    /* x86.isa:2530: vcvtss2si | EVEX.LIG.F3.0F.WIG 2D /r */
     {XIE_OP_VCVTSS2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:118: vcvtsd2si | EVEX.LIG.F2.0F.WIG 2D /r */
+    /* x86.isa:2531: vcvtsd2si | EVEX.LIG.F2.0F.WIG 2D /r */
     {XIE_OP_VCVTSD2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:119: vcvttss2usi | EVEX.LIG.F3.0F.WIG 78 /r */
+    /* x86.isa:2532: vcvttss2usi | EVEX.LIG.F3.0F.WIG 78 /r */
     {XIE_OP_VCVTTSS2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:120: vcvttsd2usi | EVEX.LIG.F2.0F.WIG 78 /r */
+    /* x86.isa:2533: vcvttsd2usi | EVEX.LIG.F2.0F.WIG 78 /r */
     {XIE_OP_VCVTTSD2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:121: vcvtss2usi | EVEX.LIG.F3.0F.WIG 79 /r */
+    /* x86.isa:2534: vcvtss2usi | EVEX.LIG.F3.0F.WIG 79 /r */
     {XIE_OP_VCVTSS2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:122: vcvtsd2usi | EVEX.LIG.F2.0F.WIG 79 /r */
+    /* x86.isa:2535: vcvtsd2usi | EVEX.LIG.F2.0F.WIG 79 /r */
     {XIE_OP_VCVTSD2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:123: vucomiss | EVEX.LIG.NP.0F.W0 2E /r */
+    /* x86.isa:2536: vucomiss | EVEX.LIG.NP.0F.W0 2E /r */
     {XIE_OP_VUCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:124: vucomisd | EVEX.LIG.66.0F.W1 2E /r */
+    /* x86.isa:2537: vucomisd | EVEX.LIG.66.0F.W1 2E /r */
     {XIE_OP_VUCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:125: vcomiss | EVEX.LIG.NP.0F.W0 2F /r */
+    /* x86.isa:2538: vcomiss | EVEX.LIG.NP.0F.W0 2F /r */
     {XIE_OP_VCOMISS, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:126: vcomisd | EVEX.LIG.66.0F.W1 2F /r */
+    /* x86.isa:2539: vcomisd | EVEX.LIG.66.0F.W1 2F /r */
     {XIE_OP_VCOMISD, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x2f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:129: vsqrtps | EVEX.128/256/512.NP.0F.W0 51 /r */
+    /* x86.isa:2542: vsqrtps | EVEX.128/256/512.NP.0F.W0 51 /r */
     {XIE_OP_VSQRTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:130: vsqrtpd | EVEX.128/256/512.66.0F.W1 51 /r */
+    /* x86.isa:2543: vsqrtpd | EVEX.128/256/512.66.0F.W1 51 /r */
     {XIE_OP_VSQRTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:131: vsqrtss | EVEX.LIG.F3.0F.W0 51 /r */
+    /* x86.isa:2544: vsqrtss | EVEX.LIG.F3.0F.W0 51 /r */
     {XIE_OP_VSQRTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:132: vsqrtsd | EVEX.LIG.F2.0F.W1 51 /r */
+    /* x86.isa:2545: vsqrtsd | EVEX.LIG.F2.0F.W1 51 /r */
     {XIE_OP_VSQRTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x51, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:133: vaddps | EVEX.128/256/512.NP.0F.W0 58 /r */
+    /* x86.isa:2546: vaddps | EVEX.128/256/512.NP.0F.W0 58 /r */
     {XIE_OP_VADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:134: vaddpd | EVEX.128/256/512.66.0F.W1 58 /r */
+    /* x86.isa:2547: vaddpd | EVEX.128/256/512.66.0F.W1 58 /r */
     {XIE_OP_VADDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:135: vaddss | EVEX.LIG.F3.0F.W0 58 /r */
+    /* x86.isa:2548: vaddss | EVEX.LIG.F3.0F.W0 58 /r */
     {XIE_OP_VADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:136: vaddsd | EVEX.LIG.F2.0F.W1 58 /r */
+    /* x86.isa:2549: vaddsd | EVEX.LIG.F2.0F.W1 58 /r */
     {XIE_OP_VADDSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x58, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:137: vmulps | EVEX.128/256/512.NP.0F.W0 59 /r */
+    /* x86.isa:2550: vmulps | EVEX.128/256/512.NP.0F.W0 59 /r */
     {XIE_OP_VMULPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:138: vmulpd | EVEX.128/256/512.66.0F.W1 59 /r */
+    /* x86.isa:2551: vmulpd | EVEX.128/256/512.66.0F.W1 59 /r */
     {XIE_OP_VMULPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:139: vmulss | EVEX.LIG.F3.0F.W0 59 /r */
+    /* x86.isa:2552: vmulss | EVEX.LIG.F3.0F.W0 59 /r */
     {XIE_OP_VMULSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:140: vmulsd | EVEX.LIG.F2.0F.W1 59 /r */
+    /* x86.isa:2553: vmulsd | EVEX.LIG.F2.0F.W1 59 /r */
     {XIE_OP_VMULSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x59, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:141: vsubps | EVEX.128/256/512.NP.0F.W0 5C /r */
+    /* x86.isa:2554: vsubps | EVEX.128/256/512.NP.0F.W0 5C /r */
     {XIE_OP_VSUBPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:142: vsubpd | EVEX.128/256/512.66.0F.W1 5C /r */
+    /* x86.isa:2555: vsubpd | EVEX.128/256/512.66.0F.W1 5C /r */
     {XIE_OP_VSUBPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:143: vsubss | EVEX.LIG.F3.0F.W0 5C /r */
+    /* x86.isa:2556: vsubss | EVEX.LIG.F3.0F.W0 5C /r */
     {XIE_OP_VSUBSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:144: vsubsd | EVEX.LIG.F2.0F.W1 5C /r */
+    /* x86.isa:2557: vsubsd | EVEX.LIG.F2.0F.W1 5C /r */
     {XIE_OP_VSUBSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5c, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:145: vminps | EVEX.128/256/512.NP.0F.W0 5D /r */
+    /* x86.isa:2558: vminps | EVEX.128/256/512.NP.0F.W0 5D /r */
     {XIE_OP_VMINPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:146: vminpd | EVEX.128/256/512.66.0F.W1 5D /r */
+    /* x86.isa:2559: vminpd | EVEX.128/256/512.66.0F.W1 5D /r */
     {XIE_OP_VMINPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:147: vminss | EVEX.LIG.F3.0F.W0 5D /r */
+    /* x86.isa:2560: vminss | EVEX.LIG.F3.0F.W0 5D /r */
     {XIE_OP_VMINSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:148: vminsd | EVEX.LIG.F2.0F.W1 5D /r */
+    /* x86.isa:2561: vminsd | EVEX.LIG.F2.0F.W1 5D /r */
     {XIE_OP_VMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:149: vdivps | EVEX.128/256/512.NP.0F.W0 5E /r */
+    /* x86.isa:2562: vdivps | EVEX.128/256/512.NP.0F.W0 5E /r */
     {XIE_OP_VDIVPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:150: vdivpd | EVEX.128/256/512.66.0F.W1 5E /r */
+    /* x86.isa:2563: vdivpd | EVEX.128/256/512.66.0F.W1 5E /r */
     {XIE_OP_VDIVPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:151: vdivss | EVEX.LIG.F3.0F.W0 5E /r */
+    /* x86.isa:2564: vdivss | EVEX.LIG.F3.0F.W0 5E /r */
     {XIE_OP_VDIVSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:152: vdivsd | EVEX.LIG.F2.0F.W1 5E /r */
+    /* x86.isa:2565: vdivsd | EVEX.LIG.F2.0F.W1 5E /r */
     {XIE_OP_VDIVSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5e, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:153: vmaxps | EVEX.128/256/512.NP.0F.W0 5F /r */
+    /* x86.isa:2566: vmaxps | EVEX.128/256/512.NP.0F.W0 5F /r */
     {XIE_OP_VMAXPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:154: vmaxpd | EVEX.128/256/512.66.0F.W1 5F /r */
+    /* x86.isa:2567: vmaxpd | EVEX.128/256/512.66.0F.W1 5F /r */
     {XIE_OP_VMAXPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:155: vmaxss | EVEX.LIG.F3.0F.W0 5F /r */
+    /* x86.isa:2568: vmaxss | EVEX.LIG.F3.0F.W0 5F /r */
     {XIE_OP_VMAXSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:156: vmaxsd | EVEX.LIG.F2.0F.W1 5F /r */
+    /* x86.isa:2569: vmaxsd | EVEX.LIG.F2.0F.W1 5F /r */
     {XIE_OP_VMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5f, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:157: vandps | EVEX.128/256/512.NP.0F.W0 54 /r */
+    /* x86.isa:2570: vandps | EVEX.128/256/512.NP.0F.W0 54 /r */
     {XIE_OP_VANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x54, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:158: vandpd | EVEX.128/256/512.66.0F.W1 54 /r */
+    /* x86.isa:2571: vandpd | EVEX.128/256/512.66.0F.W1 54 /r */
     {XIE_OP_VANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:159: vandnps | EVEX.128/256/512.NP.0F.W0 55 /r */
+    /* x86.isa:2572: vandnps | EVEX.128/256/512.NP.0F.W0 55 /r */
     {XIE_OP_VANDNPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x55, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:160: vandnpd | EVEX.128/256/512.66.0F.W1 55 /r */
+    /* x86.isa:2573: vandnpd | EVEX.128/256/512.66.0F.W1 55 /r */
     {XIE_OP_VANDNPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:161: vorps | EVEX.128/256/512.NP.0F.W0 56 /r */
+    /* x86.isa:2574: vorps | EVEX.128/256/512.NP.0F.W0 56 /r */
     {XIE_OP_VORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:162: vorpd | EVEX.128/256/512.66.0F.W1 56 /r */
+    /* x86.isa:2575: vorpd | EVEX.128/256/512.66.0F.W1 56 /r */
     {XIE_OP_VORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:163: vxorps | EVEX.128/256/512.NP.0F.W0 57 /r */
+    /* x86.isa:2576: vxorps | EVEX.128/256/512.NP.0F.W0 57 /r */
     {XIE_OP_VXORPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:164: vxorpd | EVEX.128/256/512.66.0F.W1 57 /r */
+    /* x86.isa:2577: vxorpd | EVEX.128/256/512.66.0F.W1 57 /r */
     {XIE_OP_VXORPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:165: vcvtps2pd | EVEX.128/256/512.NP.0F.W0 5A /r */
+    /* x86.isa:2578: vcvtps2pd | EVEX.128/256/512.NP.0F.W0 5A /r */
     {XIE_OP_VCVTPS2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:166: vcvtpd2ps | EVEX.128/256/512.66.0F.W1 5A /r */
+    /* x86.isa:2579: vcvtpd2ps | EVEX.128/256/512.66.0F.W1 5A /r */
     {XIE_OP_VCVTPD2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:167: vcvtss2sd | EVEX.LIG.F3.0F.W0 5A /r */
+    /* x86.isa:2580: vcvtss2sd | EVEX.LIG.F3.0F.W0 5A /r */
     {XIE_OP_VCVTSS2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:168: vcvtsd2ss | EVEX.LIG.F2.0F.W1 5A /r */
+    /* x86.isa:2581: vcvtsd2ss | EVEX.LIG.F2.0F.W1 5A /r */
     {XIE_OP_VCVTSD2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:169: vcvtdq2ps | EVEX.128/256/512.NP.0F.W0 5B /r */
+    /* x86.isa:2582: vcvtdq2ps | EVEX.128/256/512.NP.0F.W0 5B /r */
     {XIE_OP_VCVTDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:170: vcvtqq2ps | EVEX.128/256/512.NP.0F.W1 5B /r */
+    /* x86.isa:2583: vcvtqq2ps | EVEX.128/256/512.NP.0F.W1 5B /r */
     {XIE_OP_VCVTQQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:171: vcvtps2dq | EVEX.128/256/512.66.0F.W0 5B /r */
+    /* x86.isa:2584: vcvtps2dq | EVEX.128/256/512.66.0F.W0 5B /r */
     {XIE_OP_VCVTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:172: vcvttps2dq | EVEX.128/256/512.F3.0F.W0 5B /r */
+    /* x86.isa:2585: vcvttps2dq | EVEX.128/256/512.F3.0F.W0 5B /r */
     {XIE_OP_VCVTTPS2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:173: vcvttps2udq | EVEX.128/256/512.NP.0F.W0 78 /r */
+    /* x86.isa:2586: vcvttps2udq | EVEX.128/256/512.NP.0F.W0 78 /r */
     {XIE_OP_VCVTTPS2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:174: vcvttpd2udq | EVEX.128/256/512.NP.0F.W1 78 /r */
+    /* x86.isa:2587: vcvttpd2udq | EVEX.128/256/512.NP.0F.W1 78 /r */
     {XIE_OP_VCVTTPD2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:175: vcvttps2uqq | EVEX.128/256/512.66.0F.W0 78 /r */
+    /* x86.isa:2588: vcvttps2uqq | EVEX.128/256/512.66.0F.W0 78 /r */
     {XIE_OP_VCVTTPS2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:176: vcvttpd2uqq | EVEX.128/256/512.66.0F.W1 78 /r */
+    /* x86.isa:2589: vcvttpd2uqq | EVEX.128/256/512.66.0F.W1 78 /r */
     {XIE_OP_VCVTTPD2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:177: vcvtps2udq | EVEX.128/256/512.NP.0F.W0 79 /r */
+    /* x86.isa:2590: vcvtps2udq | EVEX.128/256/512.NP.0F.W0 79 /r */
     {XIE_OP_VCVTPS2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:178: vcvtpd2udq | EVEX.128/256/512.NP.0F.W1 79 /r */
+    /* x86.isa:2591: vcvtpd2udq | EVEX.128/256/512.NP.0F.W1 79 /r */
     {XIE_OP_VCVTPD2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:179: vcvtps2uqq | EVEX.128/256/512.66.0F.W0 79 /r */
+    /* x86.isa:2592: vcvtps2uqq | EVEX.128/256/512.66.0F.W0 79 /r */
     {XIE_OP_VCVTPS2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:180: vcvtpd2uqq | EVEX.128/256/512.66.0F.W1 79 /r */
+    /* x86.isa:2593: vcvtpd2uqq | EVEX.128/256/512.66.0F.W1 79 /r */
     {XIE_OP_VCVTPD2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:181: vcvttps2qq | EVEX.128/256/512.66.0F.W0 7A /r */
+    /* x86.isa:2594: vcvttps2qq | EVEX.128/256/512.66.0F.W0 7A /r */
     {XIE_OP_VCVTTPS2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:182: vcvttpd2qq | EVEX.128/256/512.66.0F.W1 7A /r */
+    /* x86.isa:2595: vcvttpd2qq | EVEX.128/256/512.66.0F.W1 7A /r */
     {XIE_OP_VCVTTPD2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:183: vcvtudq2pd | EVEX.128/256/512.F3.0F.W0 7A /r */
+    /* x86.isa:2596: vcvtudq2pd | EVEX.128/256/512.F3.0F.W0 7A /r */
     {XIE_OP_VCVTUDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:184: vcvtuqq2pd | EVEX.128/256/512.F3.0F.W1 7A /r */
+    /* x86.isa:2597: vcvtuqq2pd | EVEX.128/256/512.F3.0F.W1 7A /r */
     {XIE_OP_VCVTUQQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:185: vcvtudq2ps | EVEX.128/256/512.F2.0F.W0 7A /r */
+    /* x86.isa:2598: vcvtudq2ps | EVEX.128/256/512.F2.0F.W0 7A /r */
     {XIE_OP_VCVTUDQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:186: vcvtuqq2ps | EVEX.128/256/512.F2.0F.W1 7A /r */
+    /* x86.isa:2599: vcvtuqq2ps | EVEX.128/256/512.F2.0F.W1 7A /r */
     {XIE_OP_VCVTUQQ2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:187: vcvtps2qq | EVEX.128/256/512.66.0F.W0 7B /r */
+    /* x86.isa:2600: vcvtps2qq | EVEX.128/256/512.66.0F.W0 7B /r */
     {XIE_OP_VCVTPS2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:188: vcvtpd2qq | EVEX.128/256/512.66.0F.W1 7B /r */
+    /* x86.isa:2601: vcvtpd2qq | EVEX.128/256/512.66.0F.W1 7B /r */
     {XIE_OP_VCVTPD2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:189: vcvttpd2dq | EVEX.128/256/512.66.0F.W1 E6 /r */
+    /* x86.isa:2602: vcvttpd2dq | EVEX.128/256/512.66.0F.W1 E6 /r */
     {XIE_OP_VCVTTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:190: vcvtdq2pd | EVEX.128/256/512.F3.0F.W0 E6 /r */
+    /* x86.isa:2603: vcvtdq2pd | EVEX.128/256/512.F3.0F.W0 E6 /r */
     {XIE_OP_VCVTDQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:191: vcvtqq2pd | EVEX.128/256/512.F3.0F.W1 E6 /r */
+    /* x86.isa:2604: vcvtqq2pd | EVEX.128/256/512.F3.0F.W1 E6 /r */
     {XIE_OP_VCVTQQ2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:192: vcvtpd2dq | EVEX.128/256/512.F2.0F.W1 E6 /r */
+    /* x86.isa:2605: vcvtpd2dq | EVEX.128/256/512.F2.0F.W1 E6 /r */
     {XIE_OP_VCVTPD2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:193: vcmpps | EVEX.128/256/512.NP.0F.W0 C2 /r */
+    /* x86.isa:2606: vcmpps | EVEX.128/256/512.NP.0F.W0 C2 /r */
     {XIE_OP_VCMPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:194: vcmppd | EVEX.128/256/512.66.0F.W1 C2 /r */
+    /* x86.isa:2607: vcmppd | EVEX.128/256/512.66.0F.W1 C2 /r */
     {XIE_OP_VCMPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:195: vcmpss | EVEX.LIG.F3.0F.W0 C2 /r */
+    /* x86.isa:2608: vcmpss | EVEX.LIG.F3.0F.W0 C2 /r */
     {XIE_OP_VCMPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:196: vcmpsd | EVEX.LIG.F2.0F.W1 C2 /r */
+    /* x86.isa:2609: vcmpsd | EVEX.LIG.F2.0F.W1 C2 /r */
     {XIE_OP_VCMPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc2, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:197: vshufps | EVEX.128/256/512.NP.0F.W0 C6 /r */
+    /* x86.isa:2610: vshufps | EVEX.128/256/512.NP.0F.W0 C6 /r */
     {XIE_OP_VSHUFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:198: vshufpd | EVEX.128/256/512.66.0F.W1 C6 /r */
+    /* x86.isa:2611: vshufpd | EVEX.128/256/512.66.0F.W1 C6 /r */
     {XIE_OP_VSHUFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xc6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:201: vpunpcklbw | EVEX.128/256/512.66.0F.WIG 60 /r */
+    /* x86.isa:2614: vpunpcklbw | EVEX.128/256/512.66.0F.WIG 60 /r */
     {XIE_OP_VPUNPCKLBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x60, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:202: vpunpcklwd | EVEX.128/256/512.66.0F.WIG 61 /r */
+    /* x86.isa:2615: vpunpcklwd | EVEX.128/256/512.66.0F.WIG 61 /r */
     {XIE_OP_VPUNPCKLWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x61, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:203: vpacksswb | EVEX.128/256/512.66.0F.WIG 63 /r */
+    /* x86.isa:2616: vpacksswb | EVEX.128/256/512.66.0F.WIG 63 /r */
     {XIE_OP_VPACKSSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:204: vpackuswb | EVEX.128/256/512.66.0F.WIG 67 /r */
+    /* x86.isa:2617: vpackuswb | EVEX.128/256/512.66.0F.WIG 67 /r */
     {XIE_OP_VPACKUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:205: vpunpckhbw | EVEX.128/256/512.66.0F.WIG 68 /r */
+    /* x86.isa:2618: vpunpckhbw | EVEX.128/256/512.66.0F.WIG 68 /r */
     {XIE_OP_VPUNPCKHBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x68, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:206: vpunpckhwd | EVEX.128/256/512.66.0F.WIG 69 /r */
+    /* x86.isa:2619: vpunpckhwd | EVEX.128/256/512.66.0F.WIG 69 /r */
     {XIE_OP_VPUNPCKHWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x69, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:207: vpmullw | EVEX.128/256/512.66.0F.WIG D5 /r */
+    /* x86.isa:2620: vpmullw | EVEX.128/256/512.66.0F.WIG D5 /r */
     {XIE_OP_VPMULLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:208: vpsubusb | EVEX.128/256/512.66.0F.WIG D8 /r */
+    /* x86.isa:2621: vpsubusb | EVEX.128/256/512.66.0F.WIG D8 /r */
     {XIE_OP_VPSUBUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:209: vpsubusw | EVEX.128/256/512.66.0F.WIG D9 /r */
+    /* x86.isa:2622: vpsubusw | EVEX.128/256/512.66.0F.WIG D9 /r */
     {XIE_OP_VPSUBUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:210: vpminub | EVEX.128/256/512.66.0F.WIG DA /r */
+    /* x86.isa:2623: vpminub | EVEX.128/256/512.66.0F.WIG DA /r */
     {XIE_OP_VPMINUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xda, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:211: vpaddusb | EVEX.128/256/512.66.0F.WIG DC /r */
+    /* x86.isa:2624: vpaddusb | EVEX.128/256/512.66.0F.WIG DC /r */
     {XIE_OP_VPADDUSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:212: vpaddusw | EVEX.128/256/512.66.0F.WIG DD /r */
+    /* x86.isa:2625: vpaddusw | EVEX.128/256/512.66.0F.WIG DD /r */
     {XIE_OP_VPADDUSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:213: vpmaxub | EVEX.128/256/512.66.0F.WIG DE /r */
+    /* x86.isa:2626: vpmaxub | EVEX.128/256/512.66.0F.WIG DE /r */
     {XIE_OP_VPMAXUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:214: vpavgb | EVEX.128/256/512.66.0F.WIG E0 /r */
+    /* x86.isa:2627: vpavgb | EVEX.128/256/512.66.0F.WIG E0 /r */
     {XIE_OP_VPAVGB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe0, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:215: vpavgw | EVEX.128/256/512.66.0F.WIG E3 /r */
+    /* x86.isa:2628: vpavgw | EVEX.128/256/512.66.0F.WIG E3 /r */
     {XIE_OP_VPAVGW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:216: vpmulhuw | EVEX.128/256/512.66.0F.WIG E4 /r */
+    /* x86.isa:2629: vpmulhuw | EVEX.128/256/512.66.0F.WIG E4 /r */
     {XIE_OP_VPMULHUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:217: vpmulhw | EVEX.128/256/512.66.0F.WIG E5 /r */
+    /* x86.isa:2630: vpmulhw | EVEX.128/256/512.66.0F.WIG E5 /r */
     {XIE_OP_VPMULHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:218: vpsubsb | EVEX.128/256/512.66.0F.WIG E8 /r */
+    /* x86.isa:2631: vpsubsb | EVEX.128/256/512.66.0F.WIG E8 /r */
     {XIE_OP_VPSUBSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:219: vpsubsw | EVEX.128/256/512.66.0F.WIG E9 /r */
+    /* x86.isa:2632: vpsubsw | EVEX.128/256/512.66.0F.WIG E9 /r */
     {XIE_OP_VPSUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:220: vpminsw | EVEX.128/256/512.66.0F.WIG EA /r */
+    /* x86.isa:2633: vpminsw | EVEX.128/256/512.66.0F.WIG EA /r */
     {XIE_OP_VPMINSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xea, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:221: vpaddsb | EVEX.128/256/512.66.0F.WIG EC /r */
+    /* x86.isa:2634: vpaddsb | EVEX.128/256/512.66.0F.WIG EC /r */
     {XIE_OP_VPADDSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xec, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:222: vpaddsw | EVEX.128/256/512.66.0F.WIG ED /r */
+    /* x86.isa:2635: vpaddsw | EVEX.128/256/512.66.0F.WIG ED /r */
     {XIE_OP_VPADDSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xed, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:223: vpmaxsw | EVEX.128/256/512.66.0F.WIG EE /r */
+    /* x86.isa:2636: vpmaxsw | EVEX.128/256/512.66.0F.WIG EE /r */
     {XIE_OP_VPMAXSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xee, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:224: vpmaddwd | EVEX.128/256/512.66.0F.WIG F5 /r */
+    /* x86.isa:2637: vpmaddwd | EVEX.128/256/512.66.0F.WIG F5 /r */
     {XIE_OP_VPMADDWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:225: vpsubb | EVEX.128/256/512.66.0F.WIG F8 /r */
+    /* x86.isa:2638: vpsubb | EVEX.128/256/512.66.0F.WIG F8 /r */
     {XIE_OP_VPSUBB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:226: vpsubw | EVEX.128/256/512.66.0F.WIG F9 /r */
+    /* x86.isa:2639: vpsubw | EVEX.128/256/512.66.0F.WIG F9 /r */
     {XIE_OP_VPSUBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:227: vpaddb | EVEX.128/256/512.66.0F.WIG FC /r */
+    /* x86.isa:2640: vpaddb | EVEX.128/256/512.66.0F.WIG FC /r */
     {XIE_OP_VPADDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xfc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:228: vpaddw | EVEX.128/256/512.66.0F.WIG FD /r */
+    /* x86.isa:2641: vpaddw | EVEX.128/256/512.66.0F.WIG FD /r */
     {XIE_OP_VPADDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xfd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:229: vpsadbw | EVEX.128/256/512.66.0F.WIG F6 /r */
+    /* x86.isa:2642: vpsadbw | EVEX.128/256/512.66.0F.WIG F6 /r */
     {XIE_OP_VPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:230: vpcmpgtb | EVEX.128/256/512.66.0F.WIG 64 /r */
+    /* x86.isa:2643: vpcmpgtb | EVEX.128/256/512.66.0F.WIG 64 /r */
     {XIE_OP_VPCMPGTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:231: vpcmpgtw | EVEX.128/256/512.66.0F.WIG 65 /r */
+    /* x86.isa:2644: vpcmpgtw | EVEX.128/256/512.66.0F.WIG 65 /r */
     {XIE_OP_VPCMPGTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:232: vpcmpeqb | EVEX.128/256/512.66.0F.WIG 74 /r */
+    /* x86.isa:2645: vpcmpeqb | EVEX.128/256/512.66.0F.WIG 74 /r */
     {XIE_OP_VPCMPEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x74, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:233: vpcmpeqw | EVEX.128/256/512.66.0F.WIG 75 /r */
+    /* x86.isa:2646: vpcmpeqw | EVEX.128/256/512.66.0F.WIG 75 /r */
     {XIE_OP_VPCMPEQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:234: vpcmpgtd | EVEX.128/256/512.66.0F.W0 66 /r */
+    /* x86.isa:2647: vpcmpgtd | EVEX.128/256/512.66.0F.W0 66 /r */
     {XIE_OP_VPCMPGTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:235: vpcmpeqd | EVEX.128/256/512.66.0F.W0 76 /r */
+    /* x86.isa:2648: vpcmpeqd | EVEX.128/256/512.66.0F.W0 76 /r */
     {XIE_OP_VPCMPEQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:236: vpackssdw | EVEX.128/256/512.66.0F.W0 6B /r */
+    /* x86.isa:2649: vpackssdw | EVEX.128/256/512.66.0F.W0 6B /r */
     {XIE_OP_VPACKSSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x6b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:237: vpunpckldq | EVEX.128/256/512.66.0F.W0 62 /r */
+    /* x86.isa:2650: vpunpckldq | EVEX.128/256/512.66.0F.W0 62 /r */
     {XIE_OP_VPUNPCKLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:238: vpunpckhdq | EVEX.128/256/512.66.0F.W0 6A /r */
+    /* x86.isa:2651: vpunpckhdq | EVEX.128/256/512.66.0F.W0 6A /r */
     {XIE_OP_VPUNPCKHDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:239: vpunpcklqdq | EVEX.128/256/512.66.0F.W1 6C /r */
+    /* x86.isa:2652: vpunpcklqdq | EVEX.128/256/512.66.0F.W1 6C /r */
     {XIE_OP_VPUNPCKLQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:240: vpunpckhqdq | EVEX.128/256/512.66.0F.W1 6D /r */
+    /* x86.isa:2653: vpunpckhqdq | EVEX.128/256/512.66.0F.W1 6D /r */
     {XIE_OP_VPUNPCKHQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x6d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:241: vpaddq | EVEX.128/256/512.66.0F.W1 D4 /r */
+    /* x86.isa:2654: vpaddq | EVEX.128/256/512.66.0F.W1 D4 /r */
     {XIE_OP_VPADDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:242: vpmuludq | EVEX.128/256/512.66.0F.W1 F4 /r */
+    /* x86.isa:2655: vpmuludq | EVEX.128/256/512.66.0F.W1 F4 /r */
     {XIE_OP_VPMULUDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xf4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:243: vpsubd | EVEX.128/256/512.66.0F.W0 FA /r */
+    /* x86.isa:2656: vpsubd | EVEX.128/256/512.66.0F.W0 FA /r */
     {XIE_OP_VPSUBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xfa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:244: vpsubq | EVEX.128/256/512.66.0F.W1 FB /r */
+    /* x86.isa:2657: vpsubq | EVEX.128/256/512.66.0F.W1 FB /r */
     {XIE_OP_VPSUBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xfb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:245: vpaddd | EVEX.128/256/512.66.0F.W0 FE /r */
+    /* x86.isa:2658: vpaddd | EVEX.128/256/512.66.0F.W0 FE /r */
     {XIE_OP_VPADDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xfe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:246: vpandd | EVEX.128/256/512.66.0F.W0 DB /r */
+    /* x86.isa:2659: vpandd | EVEX.128/256/512.66.0F.W0 DB /r */
     {XIE_OP_VPANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:247: vpandq | EVEX.128/256/512.66.0F.W1 DB /r */
+    /* x86.isa:2660: vpandq | EVEX.128/256/512.66.0F.W1 DB /r */
     {XIE_OP_VPANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:248: vpandnd | EVEX.128/256/512.66.0F.W0 DF /r */
+    /* x86.isa:2661: vpandnd | EVEX.128/256/512.66.0F.W0 DF /r */
     {XIE_OP_VPANDND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:249: vpandnq | EVEX.128/256/512.66.0F.W1 DF /r */
+    /* x86.isa:2662: vpandnq | EVEX.128/256/512.66.0F.W1 DF /r */
     {XIE_OP_VPANDNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:250: vpord | EVEX.128/256/512.66.0F.W0 EB /r */
+    /* x86.isa:2663: vpord | EVEX.128/256/512.66.0F.W0 EB /r */
     {XIE_OP_VPORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:251: vporq | EVEX.128/256/512.66.0F.W1 EB /r */
+    /* x86.isa:2664: vporq | EVEX.128/256/512.66.0F.W1 EB /r */
     {XIE_OP_VPORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xeb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:252: vpxord | EVEX.128/256/512.66.0F.W0 EF /r */
+    /* x86.isa:2665: vpxord | EVEX.128/256/512.66.0F.W0 EF /r */
     {XIE_OP_VPXORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:253: vpxorq | EVEX.128/256/512.66.0F.W1 EF /r */
+    /* x86.isa:2666: vpxorq | EVEX.128/256/512.66.0F.W1 EF /r */
     {XIE_OP_VPXORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xef, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:254: vpsrlw | EVEX.128/256/512.66.0F.WIG D1 /r */
+    /* x86.isa:2667: vpsrlw | EVEX.128/256/512.66.0F.WIG D1 /r */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xd1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:255: vpsrld | EVEX.128/256/512.66.0F.W0 D2 /r */
+    /* x86.isa:2668: vpsrld | EVEX.128/256/512.66.0F.W0 D2 /r */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:256: vpsrlq | EVEX.128/256/512.66.0F.W1 D3 /r */
+    /* x86.isa:2669: vpsrlq | EVEX.128/256/512.66.0F.W1 D3 /r */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xd3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:257: vpsraw | EVEX.128/256/512.66.0F.WIG E1 /r */
+    /* x86.isa:2670: vpsraw | EVEX.128/256/512.66.0F.WIG E1 /r */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xe1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:258: vpsrad | EVEX.128/256/512.66.0F.W0 E2 /r */
+    /* x86.isa:2671: vpsrad | EVEX.128/256/512.66.0F.W0 E2 /r */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:259: vpsraq | EVEX.128/256/512.66.0F.W1 E2 /r */
+    /* x86.isa:2672: vpsraq | EVEX.128/256/512.66.0F.W1 E2 /r */
     {XIE_OP_VPSRAQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xe2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:260: vpsllw | EVEX.128/256/512.66.0F.WIG F1 /r */
+    /* x86.isa:2673: vpsllw | EVEX.128/256/512.66.0F.WIG F1 /r */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xf1, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:261: vpslld | EVEX.128/256/512.66.0F.W0 F2 /r */
+    /* x86.isa:2674: vpslld | EVEX.128/256/512.66.0F.W0 F2 /r */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xf2, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:262: vpsllq | EVEX.128/256/512.66.0F.W1 F3 /r */
+    /* x86.isa:2675: vpsllq | EVEX.128/256/512.66.0F.W1 F3 /r */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0xf3, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:263: vpsrlw | EVEX.128/256/512.66.0F.WIG 71 /2 */
+    /* x86.isa:2676: vpsrlw | EVEX.128/256/512.66.0F.WIG 71 /2 */
     {XIE_OP_VPSRLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:264: vpsraw | EVEX.128/256/512.66.0F.WIG 71 /4 */
+    /* x86.isa:2677: vpsraw | EVEX.128/256/512.66.0F.WIG 71 /4 */
     {XIE_OP_VPSRAW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:265: vpsllw | EVEX.128/256/512.66.0F.WIG 71 /6 */
+    /* x86.isa:2678: vpsllw | EVEX.128/256/512.66.0F.WIG 71 /6 */
     {XIE_OP_VPSLLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x71, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:266: vprord | EVEX.128/256/512.66.0F.W0 72 /0 */
+    /* x86.isa:2679: vprord | EVEX.128/256/512.66.0F.W0 72 /0 */
     {XIE_OP_VPRORD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:267: vprorq | EVEX.128/256/512.66.0F.W1 72 /0 */
+    /* x86.isa:2680: vprorq | EVEX.128/256/512.66.0F.W1 72 /0 */
     {XIE_OP_VPRORQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:268: vprold | EVEX.128/256/512.66.0F.W0 72 /1 */
+    /* x86.isa:2681: vprold | EVEX.128/256/512.66.0F.W0 72 /1 */
     {XIE_OP_VPROLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:269: vprolq | EVEX.128/256/512.66.0F.W1 72 /1 */
+    /* x86.isa:2682: vprolq | EVEX.128/256/512.66.0F.W1 72 /1 */
     {XIE_OP_VPROLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:270: vpsrld | EVEX.128/256/512.66.0F.W0 72 /2 */
+    /* x86.isa:2683: vpsrld | EVEX.128/256/512.66.0F.W0 72 /2 */
     {XIE_OP_VPSRLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:271: vpsrad | EVEX.128/256/512.66.0F.W0 72 /4 */
+    /* x86.isa:2684: vpsrad | EVEX.128/256/512.66.0F.W0 72 /4 */
     {XIE_OP_VPSRAD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:272: vpsraq | EVEX.128/256/512.66.0F.W1 72 /4 */
+    /* x86.isa:2685: vpsraq | EVEX.128/256/512.66.0F.W1 72 /4 */
     {XIE_OP_VPSRAQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:273: vpslld | EVEX.128/256/512.66.0F.W0 72 /6 */
+    /* x86.isa:2686: vpslld | EVEX.128/256/512.66.0F.W0 72 /6 */
     {XIE_OP_VPSLLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x72, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:274: vpsrlq | EVEX.128/256/512.66.0F.W1 73 /2 */
+    /* x86.isa:2687: vpsrlq | EVEX.128/256/512.66.0F.W1 73 /2 */
     {XIE_OP_VPSRLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:275: vpsllq | EVEX.128/256/512.66.0F.W1 73 /6 */
+    /* x86.isa:2688: vpsllq | EVEX.128/256/512.66.0F.W1 73 /6 */
     {XIE_OP_VPSLLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:276: vpsrldq | EVEX.128/256/512.66.0F.WIG 73 /3 */
+    /* x86.isa:2689: vpsrldq | EVEX.128/256/512.66.0F.WIG 73 /3 */
     {XIE_OP_VPSRLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:277: vpslldq | EVEX.128/256/512.66.0F.WIG 73 /7 */
+    /* x86.isa:2690: vpslldq | EVEX.128/256/512.66.0F.WIG 73 /7 */
     {XIE_OP_VPSLLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x73, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:278: vpshufd | EVEX.128/256/512.66.0F.W0 70 /r */
+    /* x86.isa:2691: vpshufd | EVEX.128/256/512.66.0F.W0 70 /r */
     {XIE_OP_VPSHUFD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 1, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:279: vpshufhw | EVEX.128/256/512.F3.0F.WIG 70 /r */
+    /* x86.isa:2692: vpshufhw | EVEX.128/256/512.F3.0F.WIG 70 /r */
     {XIE_OP_VPSHUFHW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x70, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:280: vpshuflw | EVEX.128/256/512.F2.0F.WIG 70 /r */
+    /* x86.isa:2693: vpshuflw | EVEX.128/256/512.F2.0F.WIG 70 /r */
     {XIE_OP_VPSHUFLW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0x70, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:281: vpinsrw | EVEX.128.66.0F.WIG C4 /r reg */
+    /* x86.isa:2694: vpinsrw | EVEX.128.66.0F.WIG C4 /r reg */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:282: vpinsrw | EVEX.128.66.0F.WIG C4 /r mem */
+    /* x86.isa:2695: vpinsrw | EVEX.128.66.0F.WIG C4 /r mem */
     {XIE_OP_VPINSRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xc4, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:283: vpextrw | EVEX.128.66.0F.WIG C5 /r reg */
+    /* x86.isa:2696: vpextrw | EVEX.128.66.0F.WIG C5 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 1, 0xc5, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:286: vpshufb | EVEX.128/256/512.66.0F38.WIG 00 /r */
+    /* x86.isa:2699: vpshufb | EVEX.128/256/512.66.0F38.WIG 00 /r */
     {XIE_OP_VPSHUFB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:287: vpmaddubsw | EVEX.128/256/512.66.0F38.WIG 04 /r */
+    /* x86.isa:2700: vpmaddubsw | EVEX.128/256/512.66.0F38.WIG 04 /r */
     {XIE_OP_VPMADDUBSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:288: vpmulhrsw | EVEX.128/256/512.66.0F38.WIG 0B /r */
+    /* x86.isa:2701: vpmulhrsw | EVEX.128/256/512.66.0F38.WIG 0B /r */
     {XIE_OP_VPMULHRSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:289: vpminsb | EVEX.128/256/512.66.0F38.WIG 38 /r */
+    /* x86.isa:2702: vpminsb | EVEX.128/256/512.66.0F38.WIG 38 /r */
     {XIE_OP_VPMINSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:290: vpminuw | EVEX.128/256/512.66.0F38.WIG 3A /r */
+    /* x86.isa:2703: vpminuw | EVEX.128/256/512.66.0F38.WIG 3A /r */
     {XIE_OP_VPMINUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:291: vpmaxsb | EVEX.128/256/512.66.0F38.WIG 3C /r */
+    /* x86.isa:2704: vpmaxsb | EVEX.128/256/512.66.0F38.WIG 3C /r */
     {XIE_OP_VPMAXSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x3c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:292: vpmaxuw | EVEX.128/256/512.66.0F38.WIG 3E /r */
+    /* x86.isa:2705: vpmaxuw | EVEX.128/256/512.66.0F38.WIG 3E /r */
     {XIE_OP_VPMAXUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:293: vpabsb | EVEX.128/256/512.66.0F38.WIG 1C /r */
+    /* x86.isa:2706: vpabsb | EVEX.128/256/512.66.0F38.WIG 1C /r */
     {XIE_OP_VPABSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x1c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:294: vpabsw | EVEX.128/256/512.66.0F38.WIG 1D /r */
+    /* x86.isa:2707: vpabsw | EVEX.128/256/512.66.0F38.WIG 1D /r */
     {XIE_OP_VPABSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:295: vpabsd | EVEX.128/256/512.66.0F38.W0 1E /r */
+    /* x86.isa:2708: vpabsd | EVEX.128/256/512.66.0F38.W0 1E /r */
     {XIE_OP_VPABSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:296: vpabsq | EVEX.128/256/512.66.0F38.W1 1F /r */
+    /* x86.isa:2709: vpabsq | EVEX.128/256/512.66.0F38.W1 1F /r */
     {XIE_OP_VPABSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:297: vpermilps | EVEX.128/256/512.66.0F38.W0 0C /r */
+    /* x86.isa:2710: vpermilps | EVEX.128/256/512.66.0F38.W0 0C /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x0c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:298: vpermilpd | EVEX.128/256/512.66.0F38.W1 0D /r */
+    /* x86.isa:2711: vpermilpd | EVEX.128/256/512.66.0F38.W1 0D /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x0d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:299: vpsrlvw | EVEX.128/256/512.66.0F38.W1 10 /r */
+    /* x86.isa:2712: vpsrlvw | EVEX.128/256/512.66.0F38.W1 10 /r */
     {XIE_OP_VPSRLVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x10, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:300: vpsravw | EVEX.128/256/512.66.0F38.W1 11 /r */
+    /* x86.isa:2713: vpsravw | EVEX.128/256/512.66.0F38.W1 11 /r */
     {XIE_OP_VPSRAVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x11, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:301: vpsllvw | EVEX.128/256/512.66.0F38.W1 12 /r */
+    /* x86.isa:2714: vpsllvw | EVEX.128/256/512.66.0F38.W1 12 /r */
     {XIE_OP_VPSLLVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x12, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:302: vcvtph2ps | EVEX.128/256/512.66.0F38.W0 13 /r */
+    /* x86.isa:2715: vcvtph2ps | EVEX.128/256/512.66.0F38.W0 13 /r */
     {XIE_OP_VCVTPH2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:303: vprorvd | EVEX.128/256/512.66.0F38.W0 14 /r */
+    /* x86.isa:2716: vprorvd | EVEX.128/256/512.66.0F38.W0 14 /r */
     {XIE_OP_VPRORVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:304: vprorvq | EVEX.128/256/512.66.0F38.W1 14 /r */
+    /* x86.isa:2717: vprorvq | EVEX.128/256/512.66.0F38.W1 14 /r */
     {XIE_OP_VPRORVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x14, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:305: vprolvd | EVEX.128/256/512.66.0F38.W0 15 /r */
+    /* x86.isa:2718: vprolvd | EVEX.128/256/512.66.0F38.W0 15 /r */
     {XIE_OP_VPROLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:306: vprolvq | EVEX.128/256/512.66.0F38.W1 15 /r */
+    /* x86.isa:2719: vprolvq | EVEX.128/256/512.66.0F38.W1 15 /r */
     {XIE_OP_VPROLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x15, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:307: vpermps | EVEX.256/512.66.0F38.W0 16 /r */
+    /* x86.isa:2720: vpermps | EVEX.256/512.66.0F38.W0 16 /r */
     {XIE_OP_VPERMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:308: vpermpd | EVEX.256/512.66.0F38.W1 16 /r */
+    /* x86.isa:2721: vpermpd | EVEX.256/512.66.0F38.W1 16 /r */
     {XIE_OP_VPERMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:309: vpermd | EVEX.256/512.66.0F38.W0 36 /r */
+    /* x86.isa:2722: vpermd | EVEX.256/512.66.0F38.W0 36 /r */
     {XIE_OP_VPERMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x36, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:310: vpermq | EVEX.256/512.66.0F38.W1 36 /r */
+    /* x86.isa:2723: vpermq | EVEX.256/512.66.0F38.W1 36 /r */
     {XIE_OP_VPERMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x36, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:311: vpmovuswb | EVEX.128/256/512.F3.0F38.W0 10 /r */
+    /* x86.isa:2724: vpmovuswb | EVEX.128/256/512.F3.0F38.W0 10 /r */
     {XIE_OP_VPMOVUSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x10, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:312: vpmovswb | EVEX.128/256/512.F3.0F38.W0 20 /r */
+    /* x86.isa:2725: vpmovswb | EVEX.128/256/512.F3.0F38.W0 20 /r */
     {XIE_OP_VPMOVSWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x20, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:313: vpmovwb | EVEX.128/256/512.F3.0F38.W0 30 /r */
+    /* x86.isa:2726: vpmovwb | EVEX.128/256/512.F3.0F38.W0 30 /r */
     {XIE_OP_VPMOVWB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x30, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:314: vpmovusdb | EVEX.128/256/512.F3.0F38.W0 11 /r */
+    /* x86.isa:2727: vpmovusdb | EVEX.128/256/512.F3.0F38.W0 11 /r */
     {XIE_OP_VPMOVUSDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x11, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:315: vpmovsdb | EVEX.128/256/512.F3.0F38.W0 21 /r */
+    /* x86.isa:2728: vpmovsdb | EVEX.128/256/512.F3.0F38.W0 21 /r */
     {XIE_OP_VPMOVSDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x21, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:316: vpmovdb | EVEX.128/256/512.F3.0F38.W0 31 /r */
+    /* x86.isa:2729: vpmovdb | EVEX.128/256/512.F3.0F38.W0 31 /r */
     {XIE_OP_VPMOVDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x31, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:317: vpmovusqb | EVEX.128/256/512.F3.0F38.W0 12 /r */
+    /* x86.isa:2730: vpmovusqb | EVEX.128/256/512.F3.0F38.W0 12 /r */
     {XIE_OP_VPMOVUSQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x12, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:318: vpmovsqb | EVEX.128/256/512.F3.0F38.W0 22 /r */
+    /* x86.isa:2731: vpmovsqb | EVEX.128/256/512.F3.0F38.W0 22 /r */
     {XIE_OP_VPMOVSQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x22, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:319: vpmovqb | EVEX.128/256/512.F3.0F38.W0 32 /r */
+    /* x86.isa:2732: vpmovqb | EVEX.128/256/512.F3.0F38.W0 32 /r */
     {XIE_OP_VPMOVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x32, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:320: vpmovusdw | EVEX.128/256/512.F3.0F38.W0 13 /r */
+    /* x86.isa:2733: vpmovusdw | EVEX.128/256/512.F3.0F38.W0 13 /r */
     {XIE_OP_VPMOVUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x13, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:321: vpmovsdw | EVEX.128/256/512.F3.0F38.W0 23 /r */
+    /* x86.isa:2734: vpmovsdw | EVEX.128/256/512.F3.0F38.W0 23 /r */
     {XIE_OP_VPMOVSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x23, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:322: vpmovdw | EVEX.128/256/512.F3.0F38.W0 33 /r */
+    /* x86.isa:2735: vpmovdw | EVEX.128/256/512.F3.0F38.W0 33 /r */
     {XIE_OP_VPMOVDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x33, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:323: vpmovusqw | EVEX.128/256/512.F3.0F38.W0 14 /r */
+    /* x86.isa:2736: vpmovusqw | EVEX.128/256/512.F3.0F38.W0 14 /r */
     {XIE_OP_VPMOVUSQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x14, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:324: vpmovsqw | EVEX.128/256/512.F3.0F38.W0 24 /r */
+    /* x86.isa:2737: vpmovsqw | EVEX.128/256/512.F3.0F38.W0 24 /r */
     {XIE_OP_VPMOVSQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x24, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:325: vpmovqw | EVEX.128/256/512.F3.0F38.W0 34 /r */
+    /* x86.isa:2738: vpmovqw | EVEX.128/256/512.F3.0F38.W0 34 /r */
     {XIE_OP_VPMOVQW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x34, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:326: vpmovusqd | EVEX.128/256/512.F3.0F38.W0 15 /r */
+    /* x86.isa:2739: vpmovusqd | EVEX.128/256/512.F3.0F38.W0 15 /r */
     {XIE_OP_VPMOVUSQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x15, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:327: vpmovsqd | EVEX.128/256/512.F3.0F38.W0 25 /r */
+    /* x86.isa:2740: vpmovsqd | EVEX.128/256/512.F3.0F38.W0 25 /r */
     {XIE_OP_VPMOVSQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x25, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:328: vpmovqd | EVEX.128/256/512.F3.0F38.W0 35 /r */
+    /* x86.isa:2741: vpmovqd | EVEX.128/256/512.F3.0F38.W0 35 /r */
     {XIE_OP_VPMOVQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x35, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:329: vpmovsxbw | EVEX.128/256/512.66.0F38.WIG 20 /r */
+    /* x86.isa:2742: vpmovsxbw | EVEX.128/256/512.66.0F38.WIG 20 /r */
     {XIE_OP_VPMOVSXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x20, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:330: vpmovsxbd | EVEX.128/256/512.66.0F38.WIG 21 /r */
+    /* x86.isa:2743: vpmovsxbd | EVEX.128/256/512.66.0F38.WIG 21 /r */
     {XIE_OP_VPMOVSXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:331: vpmovsxbq | EVEX.128/256/512.66.0F38.WIG 22 /r */
+    /* x86.isa:2744: vpmovsxbq | EVEX.128/256/512.66.0F38.WIG 22 /r */
     {XIE_OP_VPMOVSXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:332: vpmovsxwd | EVEX.128/256/512.66.0F38.WIG 23 /r */
+    /* x86.isa:2745: vpmovsxwd | EVEX.128/256/512.66.0F38.WIG 23 /r */
     {XIE_OP_VPMOVSXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:333: vpmovsxwq | EVEX.128/256/512.66.0F38.WIG 24 /r */
+    /* x86.isa:2746: vpmovsxwq | EVEX.128/256/512.66.0F38.WIG 24 /r */
     {XIE_OP_VPMOVSXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x24, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:334: vpmovsxdq | EVEX.128/256/512.66.0F38.W0 25 /r */
+    /* x86.isa:2747: vpmovsxdq | EVEX.128/256/512.66.0F38.W0 25 /r */
     {XIE_OP_VPMOVSXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:335: vpmovzxbw | EVEX.128/256/512.66.0F38.WIG 30 /r */
+    /* x86.isa:2748: vpmovzxbw | EVEX.128/256/512.66.0F38.WIG 30 /r */
     {XIE_OP_VPMOVZXBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x30, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:336: vpmovzxbd | EVEX.128/256/512.66.0F38.WIG 31 /r */
+    /* x86.isa:2749: vpmovzxbd | EVEX.128/256/512.66.0F38.WIG 31 /r */
     {XIE_OP_VPMOVZXBD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x31, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:337: vpmovzxbq | EVEX.128/256/512.66.0F38.WIG 32 /r */
+    /* x86.isa:2750: vpmovzxbq | EVEX.128/256/512.66.0F38.WIG 32 /r */
     {XIE_OP_VPMOVZXBQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x32, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:338: vpmovzxwd | EVEX.128/256/512.66.0F38.WIG 33 /r */
+    /* x86.isa:2751: vpmovzxwd | EVEX.128/256/512.66.0F38.WIG 33 /r */
     {XIE_OP_VPMOVZXWD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x33, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:339: vpmovzxwq | EVEX.128/256/512.66.0F38.WIG 34 /r */
+    /* x86.isa:2752: vpmovzxwq | EVEX.128/256/512.66.0F38.WIG 34 /r */
     {XIE_OP_VPMOVZXWQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x34, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:340: vpmovzxdq | EVEX.128/256/512.66.0F38.W0 35 /r */
+    /* x86.isa:2753: vpmovzxdq | EVEX.128/256/512.66.0F38.W0 35 /r */
     {XIE_OP_VPMOVZXDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x35, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:341: vbroadcastss | EVEX.128/256/512.66.0F38.W0 18 /r */
+    /* x86.isa:2754: vbroadcastss | EVEX.128/256/512.66.0F38.W0 18 /r */
     {XIE_OP_VBROADCASTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:342: vbroadcastf32x2 | EVEX.256/512.66.0F38.W0 19 /r */
+    /* x86.isa:2755: vbroadcastf32x2 | EVEX.256/512.66.0F38.W0 19 /r */
     {XIE_OP_VBROADCASTF32X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:343: vbroadcastsd | EVEX.256/512.66.0F38.W1 19 /r */
+    /* x86.isa:2756: vbroadcastsd | EVEX.256/512.66.0F38.W1 19 /r */
     {XIE_OP_VBROADCASTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:344: vbroadcastf32x4 | EVEX.256/512.66.0F38.W0 1A /r mem */
+    /* x86.isa:2757: vbroadcastf32x4 | EVEX.256/512.66.0F38.W0 1A /r mem */
     {XIE_OP_VBROADCASTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:345: vbroadcastf64x2 | EVEX.256/512.66.0F38.W1 1A /r mem */
+    /* x86.isa:2758: vbroadcastf64x2 | EVEX.256/512.66.0F38.W1 1A /r mem */
     {XIE_OP_VBROADCASTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x1a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:346: vbroadcastf32x8 | EVEX.512.66.0F38.W0 1B /r mem */
+    /* x86.isa:2759: vbroadcastf32x8 | EVEX.512.66.0F38.W0 1B /r mem */
     {XIE_OP_VBROADCASTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x1b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:347: vbroadcastf64x4 | EVEX.512.66.0F38.W1 1B /r mem */
+    /* x86.isa:2760: vbroadcastf64x4 | EVEX.512.66.0F38.W1 1B /r mem */
     {XIE_OP_VBROADCASTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x1b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:348: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 58 /r */
+    /* x86.isa:2761: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 58 /r */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x58, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:349: vbroadcasti32x2 | EVEX.128/256/512.66.0F38.W0 59 /r */
+    /* x86.isa:2762: vbroadcasti32x2 | EVEX.128/256/512.66.0F38.W0 59 /r */
     {XIE_OP_VBROADCASTI32X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:350: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 59 /r */
+    /* x86.isa:2763: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 59 /r */
     {XIE_OP_VPBROADCASTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x59, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:351: vbroadcasti32x4 | EVEX.256/512.66.0F38.W0 5A /r mem */
+    /* x86.isa:2764: vbroadcasti32x4 | EVEX.256/512.66.0F38.W0 5A /r mem */
     {XIE_OP_VBROADCASTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x5a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:352: vbroadcasti64x2 | EVEX.256/512.66.0F38.W1 5A /r mem */
+    /* x86.isa:2765: vbroadcasti64x2 | EVEX.256/512.66.0F38.W1 5A /r mem */
     {XIE_OP_VBROADCASTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x5a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:353: vbroadcasti32x8 | EVEX.512.66.0F38.W0 5B /r mem */
+    /* x86.isa:2766: vbroadcasti32x8 | EVEX.512.66.0F38.W0 5B /r mem */
     {XIE_OP_VBROADCASTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x5b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:354: vbroadcasti64x4 | EVEX.512.66.0F38.W1 5B /r mem */
+    /* x86.isa:2767: vbroadcasti64x4 | EVEX.512.66.0F38.W1 5B /r mem */
     {XIE_OP_VBROADCASTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x5b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:355: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 78 /r */
+    /* x86.isa:2768: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 78 /r */
     {XIE_OP_VPBROADCASTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:356: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 79 /r */
+    /* x86.isa:2769: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 79 /r */
     {XIE_OP_VPBROADCASTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:357: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 7A /r reg */
+    /* x86.isa:2770: vpbroadcastb | EVEX.128/256/512.66.0F38.W0 7A /r reg */
     {XIE_OP_VPBROADCASTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x7a, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:358: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 7B /r reg */
+    /* x86.isa:2771: vpbroadcastw | EVEX.128/256/512.66.0F38.W0 7B /r reg */
     {XIE_OP_VPBROADCASTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x7b, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:359: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 7C /r reg */
+    /* x86.isa:2772: vpbroadcastd | EVEX.128/256/512.66.0F38.W0 7C /r reg */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:360: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 7C /r reg */
+    /* x86.isa:2773: vpbroadcastq | EVEX.128/256/512.66.0F38.W1 7C /r reg */
     {XIE_OP_VPBROADCASTQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:361: vpbroadcastd | EVEX.128/256/512.66.0F38.W1 7C /r reg */
+    /* x86.isa:2774: vpbroadcastd | EVEX.128/256/512.66.0F38.W1 7C /r reg */
     {XIE_OP_VPBROADCASTD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7c, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:362: vptestmb | EVEX.128/256/512.66.0F38.W0 26 /r */
+    /* x86.isa:2775: vptestmb | EVEX.128/256/512.66.0F38.W0 26 /r */
     {XIE_OP_VPTESTMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:363: vptestmw | EVEX.128/256/512.66.0F38.W1 26 /r */
+    /* x86.isa:2776: vptestmw | EVEX.128/256/512.66.0F38.W1 26 /r */
     {XIE_OP_VPTESTMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:364: vptestnmb | EVEX.128/256/512.F3.0F38.W0 26 /r */
+    /* x86.isa:2777: vptestnmb | EVEX.128/256/512.F3.0F38.W0 26 /r */
     {XIE_OP_VPTESTNMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:365: vptestnmw | EVEX.128/256/512.F3.0F38.W1 26 /r */
+    /* x86.isa:2778: vptestnmw | EVEX.128/256/512.F3.0F38.W1 26 /r */
     {XIE_OP_VPTESTNMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x26, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:366: vptestmd | EVEX.128/256/512.66.0F38.W0 27 /r */
+    /* x86.isa:2779: vptestmd | EVEX.128/256/512.66.0F38.W0 27 /r */
     {XIE_OP_VPTESTMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:367: vptestmq | EVEX.128/256/512.66.0F38.W1 27 /r */
+    /* x86.isa:2780: vptestmq | EVEX.128/256/512.66.0F38.W1 27 /r */
     {XIE_OP_VPTESTMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:368: vptestnmd | EVEX.128/256/512.F3.0F38.W0 27 /r */
+    /* x86.isa:2781: vptestnmd | EVEX.128/256/512.F3.0F38.W0 27 /r */
     {XIE_OP_VPTESTNMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:369: vptestnmq | EVEX.128/256/512.F3.0F38.W1 27 /r */
+    /* x86.isa:2782: vptestnmq | EVEX.128/256/512.F3.0F38.W1 27 /r */
     {XIE_OP_VPTESTNMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x27, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:370: vpmuldq | EVEX.128/256/512.66.0F38.W1 28 /r */
+    /* x86.isa:2783: vpmuldq | EVEX.128/256/512.66.0F38.W1 28 /r */
     {XIE_OP_VPMULDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x28, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:371: vpcmpeqq | EVEX.128/256/512.66.0F38.W1 29 /r */
+    /* x86.isa:2784: vpcmpeqq | EVEX.128/256/512.66.0F38.W1 29 /r */
     {XIE_OP_VPCMPEQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x29, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:372: vpcmpgtq | EVEX.128/256/512.66.0F38.W1 37 /r */
+    /* x86.isa:2785: vpcmpgtq | EVEX.128/256/512.66.0F38.W1 37 /r */
     {XIE_OP_VPCMPGTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x37, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:373: vpmovm2b | EVEX.128/256/512.F3.0F38.W0 28 /r reg */
+    /* x86.isa:2786: vpmovm2b | EVEX.128/256/512.F3.0F38.W0 28 /r reg */
     {XIE_OP_VPMOVM2B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x28, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:374: vpmovm2w | EVEX.128/256/512.F3.0F38.W1 28 /r reg */
+    /* x86.isa:2787: vpmovm2w | EVEX.128/256/512.F3.0F38.W1 28 /r reg */
     {XIE_OP_VPMOVM2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x28, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:375: vpmovb2m | EVEX.128/256/512.F3.0F38.W0 29 /r reg */
+    /* x86.isa:2788: vpmovb2m | EVEX.128/256/512.F3.0F38.W0 29 /r reg */
     {XIE_OP_VPMOVB2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x29, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:376: vpmovw2m | EVEX.128/256/512.F3.0F38.W1 29 /r reg */
+    /* x86.isa:2789: vpmovw2m | EVEX.128/256/512.F3.0F38.W1 29 /r reg */
     {XIE_OP_VPMOVW2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x29, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:377: vpmovm2d | EVEX.128/256/512.F3.0F38.W0 38 /r reg */
+    /* x86.isa:2790: vpmovm2d | EVEX.128/256/512.F3.0F38.W0 38 /r reg */
     {XIE_OP_VPMOVM2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x38, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:378: vpmovm2q | EVEX.128/256/512.F3.0F38.W1 38 /r reg */
+    /* x86.isa:2791: vpmovm2q | EVEX.128/256/512.F3.0F38.W1 38 /r reg */
     {XIE_OP_VPMOVM2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x38, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:379: vpmovd2m | EVEX.128/256/512.F3.0F38.W0 39 /r reg */
+    /* x86.isa:2792: vpmovd2m | EVEX.128/256/512.F3.0F38.W0 39 /r reg */
     {XIE_OP_VPMOVD2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:380: vpmovq2m | EVEX.128/256/512.F3.0F38.W1 39 /r reg */
+    /* x86.isa:2793: vpmovq2m | EVEX.128/256/512.F3.0F38.W1 39 /r reg */
     {XIE_OP_VPMOVQ2M, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:381: vpbroadcastmb2q | EVEX.128/256/512.F3.0F38.W1 2A /r reg */
+    /* x86.isa:2794: vpbroadcastmb2q | EVEX.128/256/512.F3.0F38.W1 2A /r reg */
     {XIE_OP_VPBROADCASTMB2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:382: vpbroadcastmw2d | EVEX.128/256/512.F3.0F38.W0 3A /r reg */
+    /* x86.isa:2795: vpbroadcastmw2d | EVEX.128/256/512.F3.0F38.W0 3A /r reg */
     {XIE_OP_VPBROADCASTMW2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x3a, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:383: vpackusdw | EVEX.128/256/512.66.0F38.W0 2B /r */
+    /* x86.isa:2796: vpackusdw | EVEX.128/256/512.66.0F38.W0 2B /r */
     {XIE_OP_VPACKUSDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x2b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:384: vscalefps | EVEX.128/256/512.66.0F38.W0 2C /r */
+    /* x86.isa:2797: vscalefps | EVEX.128/256/512.66.0F38.W0 2C /r */
     {XIE_OP_VSCALEFPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:385: vscalefpd | EVEX.128/256/512.66.0F38.W1 2C /r */
+    /* x86.isa:2798: vscalefpd | EVEX.128/256/512.66.0F38.W1 2C /r */
     {XIE_OP_VSCALEFPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:386: vscalefss | EVEX.LIG.66.0F38.W0 2D /r */
+    /* x86.isa:2799: vscalefss | EVEX.LIG.66.0F38.W0 2D /r */
     {XIE_OP_VSCALEFSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:387: vscalefsd | EVEX.LIG.66.0F38.W1 2D /r */
+    /* x86.isa:2800: vscalefsd | EVEX.LIG.66.0F38.W1 2D /r */
     {XIE_OP_VSCALEFSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:388: vpminsd | EVEX.128/256/512.66.0F38.W0 39 /r */
+    /* x86.isa:2801: vpminsd | EVEX.128/256/512.66.0F38.W0 39 /r */
     {XIE_OP_VPMINSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:389: vpminsq | EVEX.128/256/512.66.0F38.W1 39 /r */
+    /* x86.isa:2802: vpminsq | EVEX.128/256/512.66.0F38.W1 39 /r */
     {XIE_OP_VPMINSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:390: vpminud | EVEX.128/256/512.66.0F38.W0 3B /r */
+    /* x86.isa:2803: vpminud | EVEX.128/256/512.66.0F38.W0 3B /r */
     {XIE_OP_VPMINUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:391: vpminuq | EVEX.128/256/512.66.0F38.W1 3B /r */
+    /* x86.isa:2804: vpminuq | EVEX.128/256/512.66.0F38.W1 3B /r */
     {XIE_OP_VPMINUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:392: vpmaxsd | EVEX.128/256/512.66.0F38.W0 3D /r */
+    /* x86.isa:2805: vpmaxsd | EVEX.128/256/512.66.0F38.W0 3D /r */
     {XIE_OP_VPMAXSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:393: vpmaxsq | EVEX.128/256/512.66.0F38.W1 3D /r */
+    /* x86.isa:2806: vpmaxsq | EVEX.128/256/512.66.0F38.W1 3D /r */
     {XIE_OP_VPMAXSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:394: vpmaxud | EVEX.128/256/512.66.0F38.W0 3F /r */
+    /* x86.isa:2807: vpmaxud | EVEX.128/256/512.66.0F38.W0 3F /r */
     {XIE_OP_VPMAXUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:395: vpmaxuq | EVEX.128/256/512.66.0F38.W1 3F /r */
+    /* x86.isa:2808: vpmaxuq | EVEX.128/256/512.66.0F38.W1 3F /r */
     {XIE_OP_VPMAXUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:396: vpmulld | EVEX.128/256/512.66.0F38.W0 40 /r */
+    /* x86.isa:2809: vpmulld | EVEX.128/256/512.66.0F38.W0 40 /r */
     {XIE_OP_VPMULLD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:397: vpmullq | EVEX.128/256/512.66.0F38.W1 40 /r */
+    /* x86.isa:2810: vpmullq | EVEX.128/256/512.66.0F38.W1 40 /r */
     {XIE_OP_VPMULLQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 2, 0x40, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:398: vgetexpps | EVEX.128/256/512.66.0F38.W0 42 /r */
+    /* x86.isa:2811: vgetexpps | EVEX.128/256/512.66.0F38.W0 42 /r */
     {XIE_OP_VGETEXPPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:399: vgetexppd | EVEX.128/256/512.66.0F38.W1 42 /r */
+    /* x86.isa:2812: vgetexppd | EVEX.128/256/512.66.0F38.W1 42 /r */
     {XIE_OP_VGETEXPPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:400: vgetexpss | EVEX.LIG.66.0F38.W0 43 /r */
+    /* x86.isa:2813: vgetexpss | EVEX.LIG.66.0F38.W0 43 /r */
     {XIE_OP_VGETEXPSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:401: vgetexpsd | EVEX.LIG.66.0F38.W1 43 /r */
+    /* x86.isa:2814: vgetexpsd | EVEX.LIG.66.0F38.W1 43 /r */
     {XIE_OP_VGETEXPSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:402: vplzcntd | EVEX.128/256/512.66.0F38.W0 44 /r */
+    /* x86.isa:2815: vplzcntd | EVEX.128/256/512.66.0F38.W0 44 /r */
     {XIE_OP_VPLZCNTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:403: vplzcntq | EVEX.128/256/512.66.0F38.W1 44 /r */
+    /* x86.isa:2816: vplzcntq | EVEX.128/256/512.66.0F38.W1 44 /r */
     {XIE_OP_VPLZCNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:404: vpconflictd | EVEX.128/256/512.66.0F38.W0 C4 /r */
+    /* x86.isa:2817: vpconflictd | EVEX.128/256/512.66.0F38.W0 C4 /r */
     {XIE_OP_VPCONFLICTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0xc4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:405: vpconflictq | EVEX.128/256/512.66.0F38.W1 C4 /r */
+    /* x86.isa:2818: vpconflictq | EVEX.128/256/512.66.0F38.W1 C4 /r */
     {XIE_OP_VPCONFLICTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512CD, 0}, XIEI_ENC_EVEX, 2, 0xc4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:406: vpsrlvd | EVEX.128/256/512.66.0F38.W0 45 /r */
+    /* x86.isa:2819: vpsrlvd | EVEX.128/256/512.66.0F38.W0 45 /r */
     {XIE_OP_VPSRLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:407: vpsrlvq | EVEX.128/256/512.66.0F38.W1 45 /r */
+    /* x86.isa:2820: vpsrlvq | EVEX.128/256/512.66.0F38.W1 45 /r */
     {XIE_OP_VPSRLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x45, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:408: vpsravd | EVEX.128/256/512.66.0F38.W0 46 /r */
+    /* x86.isa:2821: vpsravd | EVEX.128/256/512.66.0F38.W0 46 /r */
     {XIE_OP_VPSRAVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:409: vpsravq | EVEX.128/256/512.66.0F38.W1 46 /r */
+    /* x86.isa:2822: vpsravq | EVEX.128/256/512.66.0F38.W1 46 /r */
     {XIE_OP_VPSRAVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x46, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:410: vpsllvd | EVEX.128/256/512.66.0F38.W0 47 /r */
+    /* x86.isa:2823: vpsllvd | EVEX.128/256/512.66.0F38.W0 47 /r */
     {XIE_OP_VPSLLVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:411: vpsllvq | EVEX.128/256/512.66.0F38.W1 47 /r */
+    /* x86.isa:2824: vpsllvq | EVEX.128/256/512.66.0F38.W1 47 /r */
     {XIE_OP_VPSLLVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x47, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:412: vrcp14ps | EVEX.128/256/512.66.0F38.W0 4C /r */
+    /* x86.isa:2825: vrcp14ps | EVEX.128/256/512.66.0F38.W0 4C /r */
     {XIE_OP_VRCP14PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:413: vrcp14pd | EVEX.128/256/512.66.0F38.W1 4C /r */
+    /* x86.isa:2826: vrcp14pd | EVEX.128/256/512.66.0F38.W1 4C /r */
     {XIE_OP_VRCP14PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:414: vrcp14ss | EVEX.LIG.66.0F38.W0 4D /r */
+    /* x86.isa:2827: vrcp14ss | EVEX.LIG.66.0F38.W0 4D /r */
     {XIE_OP_VRCP14SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:415: vrcp14sd | EVEX.LIG.66.0F38.W1 4D /r */
+    /* x86.isa:2828: vrcp14sd | EVEX.LIG.66.0F38.W1 4D /r */
     {XIE_OP_VRCP14SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:416: vrsqrt14ps | EVEX.128/256/512.66.0F38.W0 4E /r */
+    /* x86.isa:2829: vrsqrt14ps | EVEX.128/256/512.66.0F38.W0 4E /r */
     {XIE_OP_VRSQRT14PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:417: vrsqrt14pd | EVEX.128/256/512.66.0F38.W1 4E /r */
+    /* x86.isa:2830: vrsqrt14pd | EVEX.128/256/512.66.0F38.W1 4E /r */
     {XIE_OP_VRSQRT14PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:418: vrsqrt14ss | EVEX.LIG.66.0F38.W0 4F /r */
+    /* x86.isa:2831: vrsqrt14ss | EVEX.LIG.66.0F38.W0 4F /r */
     {XIE_OP_VRSQRT14SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:419: vrsqrt14sd | EVEX.LIG.66.0F38.W1 4F /r */
+    /* x86.isa:2832: vrsqrt14sd | EVEX.LIG.66.0F38.W1 4F /r */
     {XIE_OP_VRSQRT14SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:420: vpdpbusd | EVEX.128/256/512.66.0F38.W0 50 /r */
+    /* x86.isa:2833: vpdpbusd | EVEX.128/256/512.66.0F38.W0 50 /r */
     {XIE_OP_VPDPBUSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:421: vpdpbusds | EVEX.128/256/512.66.0F38.W0 51 /r */
+    /* x86.isa:2834: vpdpbusds | EVEX.128/256/512.66.0F38.W0 51 /r */
     {XIE_OP_VPDPBUSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:422: vpdpwssd | EVEX.128/256/512.66.0F38.W0 52 /r */
+    /* x86.isa:2835: vpdpwssd | EVEX.128/256/512.66.0F38.W0 52 /r */
     {XIE_OP_VPDPWSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:423: vpdpwssds | EVEX.128/256/512.66.0F38.W0 53 /r */
+    /* x86.isa:2836: vpdpwssds | EVEX.128/256/512.66.0F38.W0 53 /r */
     {XIE_OP_VPDPWSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VNNI, 0}, XIEI_ENC_EVEX, 2, 0x53, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:424: vpopcntb | EVEX.128/256/512.66.0F38.W0 54 /r */
+    /* x86.isa:2837: vpopcntb | EVEX.128/256/512.66.0F38.W0 54 /r */
     {XIE_OP_VPOPCNTB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BITALG, 0}, XIEI_ENC_EVEX, 2, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:425: vpopcntw | EVEX.128/256/512.66.0F38.W1 54 /r */
+    /* x86.isa:2838: vpopcntw | EVEX.128/256/512.66.0F38.W1 54 /r */
     {XIE_OP_VPOPCNTW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BITALG, 0}, XIEI_ENC_EVEX, 2, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:426: vpopcntd | EVEX.128/256/512.66.0F38.W0 55 /r */
+    /* x86.isa:2839: vpopcntd | EVEX.128/256/512.66.0F38.W0 55 /r */
     {XIE_OP_VPOPCNTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VPOPCNTDQ, 0}, XIEI_ENC_EVEX, 2, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:427: vpopcntq | EVEX.128/256/512.66.0F38.W1 55 /r */
+    /* x86.isa:2840: vpopcntq | EVEX.128/256/512.66.0F38.W1 55 /r */
     {XIE_OP_VPOPCNTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VPOPCNTDQ, 0}, XIEI_ENC_EVEX, 2, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:428: vpshufbitqmb | EVEX.128/256/512.66.0F38.W0 8F /r */
+    /* x86.isa:2841: vpshufbitqmb | EVEX.128/256/512.66.0F38.W0 8F /r */
     {XIE_OP_VPSHUFBITQMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BITALG, 0}, XIEI_ENC_EVEX, 2, 0x8f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:429: vpexpandb | EVEX.128/256/512.66.0F38.W0 62 /r */
+    /* x86.isa:2842: vpexpandb | EVEX.128/256/512.66.0F38.W0 62 /r */
     {XIE_OP_VPEXPANDB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:430: vpexpandw | EVEX.128/256/512.66.0F38.W1 62 /r */
+    /* x86.isa:2843: vpexpandw | EVEX.128/256/512.66.0F38.W1 62 /r */
     {XIE_OP_VPEXPANDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x62, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:431: vpcompressb | EVEX.128/256/512.66.0F38.W0 63 /r */
+    /* x86.isa:2844: vpcompressb | EVEX.128/256/512.66.0F38.W0 63 /r */
     {XIE_OP_VPCOMPRESSB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:432: vpcompressw | EVEX.128/256/512.66.0F38.W1 63 /r */
+    /* x86.isa:2845: vpcompressw | EVEX.128/256/512.66.0F38.W1 63 /r */
     {XIE_OP_VPCOMPRESSW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x63, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:433: vexpandps | EVEX.128/256/512.66.0F38.W0 88 /r */
+    /* x86.isa:2846: vexpandps | EVEX.128/256/512.66.0F38.W0 88 /r */
     {XIE_OP_VEXPANDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x88, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:434: vexpandpd | EVEX.128/256/512.66.0F38.W1 88 /r */
+    /* x86.isa:2847: vexpandpd | EVEX.128/256/512.66.0F38.W1 88 /r */
     {XIE_OP_VEXPANDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x88, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:435: vpexpandd | EVEX.128/256/512.66.0F38.W0 89 /r */
+    /* x86.isa:2848: vpexpandd | EVEX.128/256/512.66.0F38.W0 89 /r */
     {XIE_OP_VPEXPANDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x89, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:436: vpexpandq | EVEX.128/256/512.66.0F38.W1 89 /r */
+    /* x86.isa:2849: vpexpandq | EVEX.128/256/512.66.0F38.W1 89 /r */
     {XIE_OP_VPEXPANDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x89, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:437: vcompressps | EVEX.128/256/512.66.0F38.W0 8A /r */
+    /* x86.isa:2850: vcompressps | EVEX.128/256/512.66.0F38.W0 8A /r */
     {XIE_OP_VCOMPRESSPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:438: vcompresspd | EVEX.128/256/512.66.0F38.W1 8A /r */
+    /* x86.isa:2851: vcompresspd | EVEX.128/256/512.66.0F38.W1 8A /r */
     {XIE_OP_VCOMPRESSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:439: vpcompressd | EVEX.128/256/512.66.0F38.W0 8B /r */
+    /* x86.isa:2852: vpcompressd | EVEX.128/256/512.66.0F38.W0 8B /r */
     {XIE_OP_VPCOMPRESSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:440: vpcompressq | EVEX.128/256/512.66.0F38.W1 8B /r */
+    /* x86.isa:2853: vpcompressq | EVEX.128/256/512.66.0F38.W1 8B /r */
     {XIE_OP_VPCOMPRESSQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x8b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:441: vpblendmd | EVEX.128/256/512.66.0F38.W0 64 /r */
+    /* x86.isa:2854: vpblendmd | EVEX.128/256/512.66.0F38.W0 64 /r */
     {XIE_OP_VPBLENDMD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:442: vpblendmq | EVEX.128/256/512.66.0F38.W1 64 /r */
+    /* x86.isa:2855: vpblendmq | EVEX.128/256/512.66.0F38.W1 64 /r */
     {XIE_OP_VPBLENDMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x64, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:443: vblendmps | EVEX.128/256/512.66.0F38.W0 65 /r */
+    /* x86.isa:2856: vblendmps | EVEX.128/256/512.66.0F38.W0 65 /r */
     {XIE_OP_VBLENDMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:444: vblendmpd | EVEX.128/256/512.66.0F38.W1 65 /r */
+    /* x86.isa:2857: vblendmpd | EVEX.128/256/512.66.0F38.W1 65 /r */
     {XIE_OP_VBLENDMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x65, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:445: vpblendmb | EVEX.128/256/512.66.0F38.W0 66 /r */
+    /* x86.isa:2858: vpblendmb | EVEX.128/256/512.66.0F38.W0 66 /r */
     {XIE_OP_VPBLENDMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:446: vpblendmw | EVEX.128/256/512.66.0F38.W1 66 /r */
+    /* x86.isa:2859: vpblendmw | EVEX.128/256/512.66.0F38.W1 66 /r */
     {XIE_OP_VPBLENDMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:447: vp2intersectd | EVEX.128/256/512.F2.0F38.W0 68 /r */
+    /* x86.isa:2860: vp2intersectd | EVEX.128/256/512.F2.0F38.W0 68 /r */
     {XIE_OP_VP2INTERSECTD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VP2INTERSECT, 0}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:448: vp2intersectq | EVEX.128/256/512.F2.0F38.W1 68 /r */
+    /* x86.isa:2861: vp2intersectq | EVEX.128/256/512.F2.0F38.W1 68 /r */
     {XIE_OP_VP2INTERSECTQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VP2INTERSECT, 0}, XIEI_ENC_EVEX, 2, 0x68, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:449: vpshldvw | EVEX.128/256/512.66.0F38.W1 70 /r */
+    /* x86.isa:2862: vpshldvw | EVEX.128/256/512.66.0F38.W1 70 /r */
     {XIE_OP_VPSHLDVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:450: vpshldvd | EVEX.128/256/512.66.0F38.W0 71 /r */
+    /* x86.isa:2863: vpshldvd | EVEX.128/256/512.66.0F38.W0 71 /r */
     {XIE_OP_VPSHLDVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:451: vpshldvq | EVEX.128/256/512.66.0F38.W1 71 /r */
+    /* x86.isa:2864: vpshldvq | EVEX.128/256/512.66.0F38.W1 71 /r */
     {XIE_OP_VPSHLDVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:452: vpshrdvw | EVEX.128/256/512.66.0F38.W1 72 /r */
+    /* x86.isa:2865: vpshrdvw | EVEX.128/256/512.66.0F38.W1 72 /r */
     {XIE_OP_VPSHRDVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:453: vpshrdvd | EVEX.128/256/512.66.0F38.W0 73 /r */
+    /* x86.isa:2866: vpshrdvd | EVEX.128/256/512.66.0F38.W0 73 /r */
     {XIE_OP_VPSHRDVD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:454: vpshrdvq | EVEX.128/256/512.66.0F38.W1 73 /r */
+    /* x86.isa:2867: vpshrdvq | EVEX.128/256/512.66.0F38.W1 73 /r */
     {XIE_OP_VPSHRDVQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 2, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:455: vpermi2b | EVEX.128/256/512.66.0F38.W0 75 /r */
+    /* x86.isa:2868: vpermi2b | EVEX.128/256/512.66.0F38.W0 75 /r */
     {XIE_OP_VPERMI2B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:456: vpermi2w | EVEX.128/256/512.66.0F38.W1 75 /r */
+    /* x86.isa:2869: vpermi2w | EVEX.128/256/512.66.0F38.W1 75 /r */
     {XIE_OP_VPERMI2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x75, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:457: vpermi2d | EVEX.128/256/512.66.0F38.W0 76 /r */
+    /* x86.isa:2870: vpermi2d | EVEX.128/256/512.66.0F38.W0 76 /r */
     {XIE_OP_VPERMI2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:458: vpermi2q | EVEX.128/256/512.66.0F38.W1 76 /r */
+    /* x86.isa:2871: vpermi2q | EVEX.128/256/512.66.0F38.W1 76 /r */
     {XIE_OP_VPERMI2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x76, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:459: vpermi2ps | EVEX.128/256/512.66.0F38.W0 77 /r */
+    /* x86.isa:2872: vpermi2ps | EVEX.128/256/512.66.0F38.W0 77 /r */
     {XIE_OP_VPERMI2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x77, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:460: vpermi2pd | EVEX.128/256/512.66.0F38.W1 77 /r */
+    /* x86.isa:2873: vpermi2pd | EVEX.128/256/512.66.0F38.W1 77 /r */
     {XIE_OP_VPERMI2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x77, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:461: vpermt2b | EVEX.128/256/512.66.0F38.W0 7D /r */
+    /* x86.isa:2874: vpermt2b | EVEX.128/256/512.66.0F38.W0 7D /r */
     {XIE_OP_VPERMT2B, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:462: vpermt2w | EVEX.128/256/512.66.0F38.W1 7D /r */
+    /* x86.isa:2875: vpermt2w | EVEX.128/256/512.66.0F38.W1 7D /r */
     {XIE_OP_VPERMT2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:463: vpermt2d | EVEX.128/256/512.66.0F38.W0 7E /r */
+    /* x86.isa:2876: vpermt2d | EVEX.128/256/512.66.0F38.W0 7E /r */
     {XIE_OP_VPERMT2D, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:464: vpermt2q | EVEX.128/256/512.66.0F38.W1 7E /r */
+    /* x86.isa:2877: vpermt2q | EVEX.128/256/512.66.0F38.W1 7E /r */
     {XIE_OP_VPERMT2Q, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:465: vpermt2ps | EVEX.128/256/512.66.0F38.W0 7F /r */
+    /* x86.isa:2878: vpermt2ps | EVEX.128/256/512.66.0F38.W0 7F /r */
     {XIE_OP_VPERMT2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:466: vpermt2pd | EVEX.128/256/512.66.0F38.W1 7F /r */
+    /* x86.isa:2879: vpermt2pd | EVEX.128/256/512.66.0F38.W1 7F /r */
     {XIE_OP_VPERMT2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x7f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:467: vpmultishiftqb | EVEX.128/256/512.66.0F38.W1 83 /r */
+    /* x86.isa:2880: vpmultishiftqb | EVEX.128/256/512.66.0F38.W1 83 /r */
     {XIE_OP_VPMULTISHIFTQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x83, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:468: vpermb | EVEX.128/256/512.66.0F38.W0 8D /r */
+    /* x86.isa:2881: vpermb | EVEX.128/256/512.66.0F38.W0 8D /r */
     {XIE_OP_VPERMB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI, 0}, XIEI_ENC_EVEX, 2, 0x8d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:469: vpermw | EVEX.128/256/512.66.0F38.W1 8D /r */
+    /* x86.isa:2882: vpermw | EVEX.128/256/512.66.0F38.W1 8D /r */
     {XIE_OP_VPERMW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 2, 0x8d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:470: vpmadd52luq | EVEX.128/256/512.66.0F38.W1 B4 /r */
+    /* x86.isa:2883: vpmadd52luq | EVEX.128/256/512.66.0F38.W1 B4 /r */
     {XIE_OP_VPMADD52LUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512IFMA, 0}, XIEI_ENC_EVEX, 2, 0xb4, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:471: vpmadd52huq | EVEX.128/256/512.66.0F38.W1 B5 /r */
+    /* x86.isa:2884: vpmadd52huq | EVEX.128/256/512.66.0F38.W1 B5 /r */
     {XIE_OP_VPMADD52HUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512IFMA, 0}, XIEI_ENC_EVEX, 2, 0xb5, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:472: vgf2p8mulb | EVEX.128/256/512.66.0F38.W0 CF /r */
+    /* x86.isa:2885: vgf2p8mulb | EVEX.128/256/512.66.0F38.W0 CF /r */
     {XIE_OP_VGF2P8MULB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:473: vaesenc | EVEX.128/256/512.66.0F38.WIG DC /r */
+    /* x86.isa:2886: vaesenc | EVEX.128/256/512.66.0F38.WIG DC /r */
     {XIE_OP_VAESENC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:474: vaesenclast | EVEX.128/256/512.66.0F38.WIG DD /r */
+    /* x86.isa:2887: vaesenclast | EVEX.128/256/512.66.0F38.WIG DD /r */
     {XIE_OP_VAESENCLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:475: vaesdec | EVEX.128/256/512.66.0F38.WIG DE /r */
+    /* x86.isa:2888: vaesdec | EVEX.128/256/512.66.0F38.WIG DE /r */
     {XIE_OP_VAESDEC, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xde, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:476: vaesdeclast | EVEX.128/256/512.66.0F38.WIG DF /r */
+    /* x86.isa:2889: vaesdeclast | EVEX.128/256/512.66.0F38.WIG DF /r */
     {XIE_OP_VAESDECLAST, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VAES, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 2, 0xdf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:477: vdpbf16ps | EVEX.128/256/512.F3.0F38.W0 52 /r */
+    /* x86.isa:2890: vdpbf16ps | EVEX.128/256/512.F3.0F38.W0 52 /r */
     {XIE_OP_VDPBF16PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:478: vcvtne2ps2bf16 | EVEX.128/256/512.F2.0F38.W0 72 /r */
+    /* x86.isa:2891: vcvtne2ps2bf16 | EVEX.128/256/512.F2.0F38.W0 72 /r */
     {XIE_OP_VCVTNE2PS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:479: vcvtneps2bf16 | EVEX.128/256/512.F3.0F38.W0 72 /r */
+    /* x86.isa:2892: vcvtneps2bf16 | EVEX.128/256/512.F3.0F38.W0 72 /r */
     {XIE_OP_VCVTNEPS2BF16, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BF16, 0}, XIEI_ENC_EVEX, 2, 0x72, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:482: vpgatherdd | EVEX.128.66.0F38.W0 90 /r mem */
+    /* x86.isa:2895: vpgatherdd | EVEX.128.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:483: vpgatherdd | EVEX.256.66.0F38.W0 90 /r mem */
+    /* x86.isa:2896: vpgatherdd | EVEX.256.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:484: vpgatherdd | EVEX.512.66.0F38.W0 90 /r mem */
+    /* x86.isa:2897: vpgatherdd | EVEX.512.66.0F38.W0 90 /r mem */
     {XIE_OP_VPGATHERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:485: vpgatherdq | EVEX.128.66.0F38.W1 90 /r mem */
+    /* x86.isa:2898: vpgatherdq | EVEX.128.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:486: vpgatherdq | EVEX.256.66.0F38.W1 90 /r mem */
+    /* x86.isa:2899: vpgatherdq | EVEX.256.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:487: vpgatherdq | EVEX.512.66.0F38.W1 90 /r mem */
+    /* x86.isa:2900: vpgatherdq | EVEX.512.66.0F38.W1 90 /r mem */
     {XIE_OP_VPGATHERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x90, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:488: vpgatherqd | EVEX.128.66.0F38.W0 91 /r mem */
+    /* x86.isa:2901: vpgatherqd | EVEX.128.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:489: vpgatherqd | EVEX.256.66.0F38.W0 91 /r mem */
+    /* x86.isa:2902: vpgatherqd | EVEX.256.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:490: vpgatherqd | EVEX.512.66.0F38.W0 91 /r mem */
+    /* x86.isa:2903: vpgatherqd | EVEX.512.66.0F38.W0 91 /r mem */
     {XIE_OP_VPGATHERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:491: vpgatherqq | EVEX.128.66.0F38.W1 91 /r mem */
+    /* x86.isa:2904: vpgatherqq | EVEX.128.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:492: vpgatherqq | EVEX.256.66.0F38.W1 91 /r mem */
+    /* x86.isa:2905: vpgatherqq | EVEX.256.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:493: vpgatherqq | EVEX.512.66.0F38.W1 91 /r mem */
+    /* x86.isa:2906: vpgatherqq | EVEX.512.66.0F38.W1 91 /r mem */
     {XIE_OP_VPGATHERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x91, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:494: vgatherdps | EVEX.128.66.0F38.W0 92 /r mem */
+    /* x86.isa:2907: vgatherdps | EVEX.128.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:495: vgatherdps | EVEX.256.66.0F38.W0 92 /r mem */
+    /* x86.isa:2908: vgatherdps | EVEX.256.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:496: vgatherdps | EVEX.512.66.0F38.W0 92 /r mem */
+    /* x86.isa:2909: vgatherdps | EVEX.512.66.0F38.W0 92 /r mem */
     {XIE_OP_VGATHERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:497: vgatherdpd | EVEX.128.66.0F38.W1 92 /r mem */
+    /* x86.isa:2910: vgatherdpd | EVEX.128.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:498: vgatherdpd | EVEX.256.66.0F38.W1 92 /r mem */
+    /* x86.isa:2911: vgatherdpd | EVEX.256.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:499: vgatherdpd | EVEX.512.66.0F38.W1 92 /r mem */
+    /* x86.isa:2912: vgatherdpd | EVEX.512.66.0F38.W1 92 /r mem */
     {XIE_OP_VGATHERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x92, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:500: vgatherqps | EVEX.128.66.0F38.W0 93 /r mem */
+    /* x86.isa:2913: vgatherqps | EVEX.128.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:501: vgatherqps | EVEX.256.66.0F38.W0 93 /r mem */
+    /* x86.isa:2914: vgatherqps | EVEX.256.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:502: vgatherqps | EVEX.512.66.0F38.W0 93 /r mem */
+    /* x86.isa:2915: vgatherqps | EVEX.512.66.0F38.W0 93 /r mem */
     {XIE_OP_VGATHERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:503: vgatherqpd | EVEX.128.66.0F38.W1 93 /r mem */
+    /* x86.isa:2916: vgatherqpd | EVEX.128.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:504: vgatherqpd | EVEX.256.66.0F38.W1 93 /r mem */
+    /* x86.isa:2917: vgatherqpd | EVEX.256.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:505: vgatherqpd | EVEX.512.66.0F38.W1 93 /r mem */
+    /* x86.isa:2918: vgatherqpd | EVEX.512.66.0F38.W1 93 /r mem */
     {XIE_OP_VGATHERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x93, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:506: vpscatterdd | EVEX.128.66.0F38.W0 A0 /r mem */
+    /* x86.isa:2919: vpscatterdd | EVEX.128.66.0F38.W0 A0 /r mem */
     {XIE_OP_VPSCATTERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:507: vpscatterdd | EVEX.256.66.0F38.W0 A0 /r mem */
+    /* x86.isa:2920: vpscatterdd | EVEX.256.66.0F38.W0 A0 /r mem */
     {XIE_OP_VPSCATTERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:508: vpscatterdd | EVEX.512.66.0F38.W0 A0 /r mem */
+    /* x86.isa:2921: vpscatterdd | EVEX.512.66.0F38.W0 A0 /r mem */
     {XIE_OP_VPSCATTERDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:509: vpscatterdq | EVEX.128.66.0F38.W1 A0 /r mem */
+    /* x86.isa:2922: vpscatterdq | EVEX.128.66.0F38.W1 A0 /r mem */
     {XIE_OP_VPSCATTERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:510: vpscatterdq | EVEX.256.66.0F38.W1 A0 /r mem */
+    /* x86.isa:2923: vpscatterdq | EVEX.256.66.0F38.W1 A0 /r mem */
     {XIE_OP_VPSCATTERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:511: vpscatterdq | EVEX.512.66.0F38.W1 A0 /r mem */
+    /* x86.isa:2924: vpscatterdq | EVEX.512.66.0F38.W1 A0 /r mem */
     {XIE_OP_VPSCATTERDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa0, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:512: vpscatterqd | EVEX.128.66.0F38.W0 A1 /r mem */
+    /* x86.isa:2925: vpscatterqd | EVEX.128.66.0F38.W0 A1 /r mem */
     {XIE_OP_VPSCATTERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:513: vpscatterqd | EVEX.256.66.0F38.W0 A1 /r mem */
+    /* x86.isa:2926: vpscatterqd | EVEX.256.66.0F38.W0 A1 /r mem */
     {XIE_OP_VPSCATTERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:514: vpscatterqd | EVEX.512.66.0F38.W0 A1 /r mem */
+    /* x86.isa:2927: vpscatterqd | EVEX.512.66.0F38.W0 A1 /r mem */
     {XIE_OP_VPSCATTERQD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:515: vpscatterqq | EVEX.128.66.0F38.W1 A1 /r mem */
+    /* x86.isa:2928: vpscatterqq | EVEX.128.66.0F38.W1 A1 /r mem */
     {XIE_OP_VPSCATTERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:516: vpscatterqq | EVEX.256.66.0F38.W1 A1 /r mem */
+    /* x86.isa:2929: vpscatterqq | EVEX.256.66.0F38.W1 A1 /r mem */
     {XIE_OP_VPSCATTERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:517: vpscatterqq | EVEX.512.66.0F38.W1 A1 /r mem */
+    /* x86.isa:2930: vpscatterqq | EVEX.512.66.0F38.W1 A1 /r mem */
     {XIE_OP_VPSCATTERQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa1, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:518: vscatterdps | EVEX.128.66.0F38.W0 A2 /r mem */
+    /* x86.isa:2931: vscatterdps | EVEX.128.66.0F38.W0 A2 /r mem */
     {XIE_OP_VSCATTERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:519: vscatterdps | EVEX.256.66.0F38.W0 A2 /r mem */
+    /* x86.isa:2932: vscatterdps | EVEX.256.66.0F38.W0 A2 /r mem */
     {XIE_OP_VSCATTERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:520: vscatterdps | EVEX.512.66.0F38.W0 A2 /r mem */
+    /* x86.isa:2933: vscatterdps | EVEX.512.66.0F38.W0 A2 /r mem */
     {XIE_OP_VSCATTERDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:521: vscatterdpd | EVEX.128.66.0F38.W1 A2 /r mem */
+    /* x86.isa:2934: vscatterdpd | EVEX.128.66.0F38.W1 A2 /r mem */
     {XIE_OP_VSCATTERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:522: vscatterdpd | EVEX.256.66.0F38.W1 A2 /r mem */
+    /* x86.isa:2935: vscatterdpd | EVEX.256.66.0F38.W1 A2 /r mem */
     {XIE_OP_VSCATTERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:523: vscatterdpd | EVEX.512.66.0F38.W1 A2 /r mem */
+    /* x86.isa:2936: vscatterdpd | EVEX.512.66.0F38.W1 A2 /r mem */
     {XIE_OP_VSCATTERDPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa2, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:524: vscatterqps | EVEX.128.66.0F38.W0 A3 /r mem */
+    /* x86.isa:2937: vscatterqps | EVEX.128.66.0F38.W0 A3 /r mem */
     {XIE_OP_VSCATTERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:525: vscatterqps | EVEX.256.66.0F38.W0 A3 /r mem */
+    /* x86.isa:2938: vscatterqps | EVEX.256.66.0F38.W0 A3 /r mem */
     {XIE_OP_VSCATTERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x20},
-    /* 30-evex.isa:526: vscatterqps | EVEX.512.66.0F38.W0 A3 /r mem */
+    /* x86.isa:2939: vscatterqps | EVEX.512.66.0F38.W0 A3 /r mem */
     {XIE_OP_VSCATTERQPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:527: vscatterqpd | EVEX.128.66.0F38.W1 A3 /r mem */
+    /* x86.isa:2940: vscatterqpd | EVEX.128.66.0F38.W1 A3 /r mem */
     {XIE_OP_VSCATTERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:528: vscatterqpd | EVEX.256.66.0F38.W1 A3 /r mem */
+    /* x86.isa:2941: vscatterqpd | EVEX.256.66.0F38.W1 A3 /r mem */
     {XIE_OP_VSCATTERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x20},
-    /* 30-evex.isa:529: vscatterqpd | EVEX.512.66.0F38.W1 A3 /r mem */
+    /* x86.isa:2942: vscatterqpd | EVEX.512.66.0F38.W1 A3 /r mem */
     {XIE_OP_VSCATTERQPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa3, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:530: vgatherpf0dps | EVEX.512.66.0F38.W0 C6 /1 mem */
+    /* x86.isa:2943: vgatherpf0dps | EVEX.512.66.0F38.W0 C6 /1 mem */
     {XIE_OP_VGATHERPF0DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:531: vgatherpf0dpd | EVEX.512.66.0F38.W1 C6 /1 mem */
+    /* x86.isa:2944: vgatherpf0dpd | EVEX.512.66.0F38.W1 C6 /1 mem */
     {XIE_OP_VGATHERPF0DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:532: vgatherpf0qps | EVEX.512.66.0F38.W0 C7 /1 mem */
+    /* x86.isa:2945: vgatherpf0qps | EVEX.512.66.0F38.W0 C7 /1 mem */
     {XIE_OP_VGATHERPF0QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:533: vgatherpf0qpd | EVEX.512.66.0F38.W1 C7 /1 mem */
+    /* x86.isa:2946: vgatherpf0qpd | EVEX.512.66.0F38.W1 C7 /1 mem */
     {XIE_OP_VGATHERPF0QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 1, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:534: vgatherpf1dps | EVEX.512.66.0F38.W0 C6 /2 mem */
+    /* x86.isa:2947: vgatherpf1dps | EVEX.512.66.0F38.W0 C6 /2 mem */
     {XIE_OP_VGATHERPF1DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:535: vgatherpf1dpd | EVEX.512.66.0F38.W1 C6 /2 mem */
+    /* x86.isa:2948: vgatherpf1dpd | EVEX.512.66.0F38.W1 C6 /2 mem */
     {XIE_OP_VGATHERPF1DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:536: vgatherpf1qps | EVEX.512.66.0F38.W0 C7 /2 mem */
+    /* x86.isa:2949: vgatherpf1qps | EVEX.512.66.0F38.W0 C7 /2 mem */
     {XIE_OP_VGATHERPF1QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:537: vgatherpf1qpd | EVEX.512.66.0F38.W1 C7 /2 mem */
+    /* x86.isa:2950: vgatherpf1qpd | EVEX.512.66.0F38.W1 C7 /2 mem */
     {XIE_OP_VGATHERPF1QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 2, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:538: vscatterpf0dps | EVEX.512.66.0F38.W0 C6 /5 mem */
+    /* x86.isa:2951: vscatterpf0dps | EVEX.512.66.0F38.W0 C6 /5 mem */
     {XIE_OP_VSCATTERPF0DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:539: vscatterpf0dpd | EVEX.512.66.0F38.W1 C6 /5 mem */
+    /* x86.isa:2952: vscatterpf0dpd | EVEX.512.66.0F38.W1 C6 /5 mem */
     {XIE_OP_VSCATTERPF0DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:540: vscatterpf0qps | EVEX.512.66.0F38.W0 C7 /5 mem */
+    /* x86.isa:2953: vscatterpf0qps | EVEX.512.66.0F38.W0 C7 /5 mem */
     {XIE_OP_VSCATTERPF0QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:541: vscatterpf0qpd | EVEX.512.66.0F38.W1 C7 /5 mem */
+    /* x86.isa:2954: vscatterpf0qpd | EVEX.512.66.0F38.W1 C7 /5 mem */
     {XIE_OP_VSCATTERPF0QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 5, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:542: vscatterpf1dps | EVEX.512.66.0F38.W0 C6 /6 mem */
+    /* x86.isa:2955: vscatterpf1dps | EVEX.512.66.0F38.W0 C6 /6 mem */
     {XIE_OP_VSCATTERPF1DPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:543: vscatterpf1dpd | EVEX.512.66.0F38.W1 C6 /6 mem */
+    /* x86.isa:2956: vscatterpf1dpd | EVEX.512.66.0F38.W1 C6 /6 mem */
     {XIE_OP_VSCATTERPF1DPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc6, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:544: vscatterpf1qps | EVEX.512.66.0F38.W0 C7 /6 mem */
+    /* x86.isa:2957: vscatterpf1qps | EVEX.512.66.0F38.W0 C7 /6 mem */
     {XIE_OP_VSCATTERPF1QPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:545: vscatterpf1qpd | EVEX.512.66.0F38.W1 C7 /6 mem */
+    /* x86.isa:2958: vscatterpf1qpd | EVEX.512.66.0F38.W1 C7 /6 mem */
     {XIE_OP_VSCATTERPF1QPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512PF, 0}, XIEI_ENC_EVEX, 2, 0xc7, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_MEM, 6, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:548: vfmaddsub132ps | EVEX.128/256/512.66.0F38.W0 96 /r */
+    /* x86.isa:2961: vfmaddsub132ps | EVEX.128/256/512.66.0F38.W0 96 /r */
     {XIE_OP_VFMADDSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:549: vfmaddsub132pd | EVEX.128/256/512.66.0F38.W1 96 /r */
+    /* x86.isa:2962: vfmaddsub132pd | EVEX.128/256/512.66.0F38.W1 96 /r */
     {XIE_OP_VFMADDSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:550: vfmsubadd132ps | EVEX.128/256/512.66.0F38.W0 97 /r */
+    /* x86.isa:2963: vfmsubadd132ps | EVEX.128/256/512.66.0F38.W0 97 /r */
     {XIE_OP_VFMSUBADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:551: vfmsubadd132pd | EVEX.128/256/512.66.0F38.W1 97 /r */
+    /* x86.isa:2964: vfmsubadd132pd | EVEX.128/256/512.66.0F38.W1 97 /r */
     {XIE_OP_VFMSUBADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:552: vfmadd132ps | EVEX.128/256/512.66.0F38.W0 98 /r */
+    /* x86.isa:2965: vfmadd132ps | EVEX.128/256/512.66.0F38.W0 98 /r */
     {XIE_OP_VFMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:553: vfmadd132pd | EVEX.128/256/512.66.0F38.W1 98 /r */
+    /* x86.isa:2966: vfmadd132pd | EVEX.128/256/512.66.0F38.W1 98 /r */
     {XIE_OP_VFMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:554: vfmadd132ss | EVEX.LIG.66.0F38.W0 99 /r */
+    /* x86.isa:2967: vfmadd132ss | EVEX.LIG.66.0F38.W0 99 /r */
     {XIE_OP_VFMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:555: vfmadd132sd | EVEX.LIG.66.0F38.W1 99 /r */
+    /* x86.isa:2968: vfmadd132sd | EVEX.LIG.66.0F38.W1 99 /r */
     {XIE_OP_VFMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:556: vfmsub132ps | EVEX.128/256/512.66.0F38.W0 9A /r */
+    /* x86.isa:2969: vfmsub132ps | EVEX.128/256/512.66.0F38.W0 9A /r */
     {XIE_OP_VFMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:557: vfmsub132pd | EVEX.128/256/512.66.0F38.W1 9A /r */
+    /* x86.isa:2970: vfmsub132pd | EVEX.128/256/512.66.0F38.W1 9A /r */
     {XIE_OP_VFMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:558: vfmsub132ss | EVEX.LIG.66.0F38.W0 9B /r */
+    /* x86.isa:2971: vfmsub132ss | EVEX.LIG.66.0F38.W0 9B /r */
     {XIE_OP_VFMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:559: vfmsub132sd | EVEX.LIG.66.0F38.W1 9B /r */
+    /* x86.isa:2972: vfmsub132sd | EVEX.LIG.66.0F38.W1 9B /r */
     {XIE_OP_VFMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:560: vfnmadd132ps | EVEX.128/256/512.66.0F38.W0 9C /r */
+    /* x86.isa:2973: vfnmadd132ps | EVEX.128/256/512.66.0F38.W0 9C /r */
     {XIE_OP_VFNMADD132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:561: vfnmadd132pd | EVEX.128/256/512.66.0F38.W1 9C /r */
+    /* x86.isa:2974: vfnmadd132pd | EVEX.128/256/512.66.0F38.W1 9C /r */
     {XIE_OP_VFNMADD132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:562: vfnmadd132ss | EVEX.LIG.66.0F38.W0 9D /r */
+    /* x86.isa:2975: vfnmadd132ss | EVEX.LIG.66.0F38.W0 9D /r */
     {XIE_OP_VFNMADD132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:563: vfnmadd132sd | EVEX.LIG.66.0F38.W1 9D /r */
+    /* x86.isa:2976: vfnmadd132sd | EVEX.LIG.66.0F38.W1 9D /r */
     {XIE_OP_VFNMADD132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:564: vfnmsub132ps | EVEX.128/256/512.66.0F38.W0 9E /r */
+    /* x86.isa:2977: vfnmsub132ps | EVEX.128/256/512.66.0F38.W0 9E /r */
     {XIE_OP_VFNMSUB132PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:565: vfnmsub132pd | EVEX.128/256/512.66.0F38.W1 9E /r */
+    /* x86.isa:2978: vfnmsub132pd | EVEX.128/256/512.66.0F38.W1 9E /r */
     {XIE_OP_VFNMSUB132PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:566: vfnmsub132ss | EVEX.LIG.66.0F38.W0 9F /r */
+    /* x86.isa:2979: vfnmsub132ss | EVEX.LIG.66.0F38.W0 9F /r */
     {XIE_OP_VFNMSUB132SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:567: vfnmsub132sd | EVEX.LIG.66.0F38.W1 9F /r */
+    /* x86.isa:2980: vfnmsub132sd | EVEX.LIG.66.0F38.W1 9F /r */
     {XIE_OP_VFNMSUB132SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:568: vfmaddsub213ps | EVEX.128/256/512.66.0F38.W0 A6 /r */
+    /* x86.isa:2981: vfmaddsub213ps | EVEX.128/256/512.66.0F38.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:569: vfmaddsub213pd | EVEX.128/256/512.66.0F38.W1 A6 /r */
+    /* x86.isa:2982: vfmaddsub213pd | EVEX.128/256/512.66.0F38.W1 A6 /r */
     {XIE_OP_VFMADDSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:570: vfmsubadd213ps | EVEX.128/256/512.66.0F38.W0 A7 /r */
+    /* x86.isa:2983: vfmsubadd213ps | EVEX.128/256/512.66.0F38.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:571: vfmsubadd213pd | EVEX.128/256/512.66.0F38.W1 A7 /r */
+    /* x86.isa:2984: vfmsubadd213pd | EVEX.128/256/512.66.0F38.W1 A7 /r */
     {XIE_OP_VFMSUBADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:572: vfmadd213ps | EVEX.128/256/512.66.0F38.W0 A8 /r */
+    /* x86.isa:2985: vfmadd213ps | EVEX.128/256/512.66.0F38.W0 A8 /r */
     {XIE_OP_VFMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:573: vfmadd213pd | EVEX.128/256/512.66.0F38.W1 A8 /r */
+    /* x86.isa:2986: vfmadd213pd | EVEX.128/256/512.66.0F38.W1 A8 /r */
     {XIE_OP_VFMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:574: vfmadd213ss | EVEX.LIG.66.0F38.W0 A9 /r */
+    /* x86.isa:2987: vfmadd213ss | EVEX.LIG.66.0F38.W0 A9 /r */
     {XIE_OP_VFMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:575: vfmadd213sd | EVEX.LIG.66.0F38.W1 A9 /r */
+    /* x86.isa:2988: vfmadd213sd | EVEX.LIG.66.0F38.W1 A9 /r */
     {XIE_OP_VFMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:576: vfmsub213ps | EVEX.128/256/512.66.0F38.W0 AA /r */
+    /* x86.isa:2989: vfmsub213ps | EVEX.128/256/512.66.0F38.W0 AA /r */
     {XIE_OP_VFMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:577: vfmsub213pd | EVEX.128/256/512.66.0F38.W1 AA /r */
+    /* x86.isa:2990: vfmsub213pd | EVEX.128/256/512.66.0F38.W1 AA /r */
     {XIE_OP_VFMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:578: vfmsub213ss | EVEX.LIG.66.0F38.W0 AB /r */
+    /* x86.isa:2991: vfmsub213ss | EVEX.LIG.66.0F38.W0 AB /r */
     {XIE_OP_VFMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:579: vfmsub213sd | EVEX.LIG.66.0F38.W1 AB /r */
+    /* x86.isa:2992: vfmsub213sd | EVEX.LIG.66.0F38.W1 AB /r */
     {XIE_OP_VFMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:580: vfnmadd213ps | EVEX.128/256/512.66.0F38.W0 AC /r */
+    /* x86.isa:2993: vfnmadd213ps | EVEX.128/256/512.66.0F38.W0 AC /r */
     {XIE_OP_VFNMADD213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:581: vfnmadd213pd | EVEX.128/256/512.66.0F38.W1 AC /r */
+    /* x86.isa:2994: vfnmadd213pd | EVEX.128/256/512.66.0F38.W1 AC /r */
     {XIE_OP_VFNMADD213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:582: vfnmadd213ss | EVEX.LIG.66.0F38.W0 AD /r */
+    /* x86.isa:2995: vfnmadd213ss | EVEX.LIG.66.0F38.W0 AD /r */
     {XIE_OP_VFNMADD213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:583: vfnmadd213sd | EVEX.LIG.66.0F38.W1 AD /r */
+    /* x86.isa:2996: vfnmadd213sd | EVEX.LIG.66.0F38.W1 AD /r */
     {XIE_OP_VFNMADD213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:584: vfnmsub213ps | EVEX.128/256/512.66.0F38.W0 AE /r */
+    /* x86.isa:2997: vfnmsub213ps | EVEX.128/256/512.66.0F38.W0 AE /r */
     {XIE_OP_VFNMSUB213PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:585: vfnmsub213pd | EVEX.128/256/512.66.0F38.W1 AE /r */
+    /* x86.isa:2998: vfnmsub213pd | EVEX.128/256/512.66.0F38.W1 AE /r */
     {XIE_OP_VFNMSUB213PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:586: vfnmsub213ss | EVEX.LIG.66.0F38.W0 AF /r */
+    /* x86.isa:2999: vfnmsub213ss | EVEX.LIG.66.0F38.W0 AF /r */
     {XIE_OP_VFNMSUB213SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:587: vfnmsub213sd | EVEX.LIG.66.0F38.W1 AF /r */
+    /* x86.isa:3000: vfnmsub213sd | EVEX.LIG.66.0F38.W1 AF /r */
     {XIE_OP_VFNMSUB213SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:588: vfmaddsub231ps | EVEX.128/256/512.66.0F38.W0 B6 /r */
+    /* x86.isa:3001: vfmaddsub231ps | EVEX.128/256/512.66.0F38.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:589: vfmaddsub231pd | EVEX.128/256/512.66.0F38.W1 B6 /r */
+    /* x86.isa:3002: vfmaddsub231pd | EVEX.128/256/512.66.0F38.W1 B6 /r */
     {XIE_OP_VFMADDSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:590: vfmsubadd231ps | EVEX.128/256/512.66.0F38.W0 B7 /r */
+    /* x86.isa:3003: vfmsubadd231ps | EVEX.128/256/512.66.0F38.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:591: vfmsubadd231pd | EVEX.128/256/512.66.0F38.W1 B7 /r */
+    /* x86.isa:3004: vfmsubadd231pd | EVEX.128/256/512.66.0F38.W1 B7 /r */
     {XIE_OP_VFMSUBADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:592: vfmadd231ps | EVEX.128/256/512.66.0F38.W0 B8 /r */
+    /* x86.isa:3005: vfmadd231ps | EVEX.128/256/512.66.0F38.W0 B8 /r */
     {XIE_OP_VFMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:593: vfmadd231pd | EVEX.128/256/512.66.0F38.W1 B8 /r */
+    /* x86.isa:3006: vfmadd231pd | EVEX.128/256/512.66.0F38.W1 B8 /r */
     {XIE_OP_VFMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:594: vfmadd231ss | EVEX.LIG.66.0F38.W0 B9 /r */
+    /* x86.isa:3007: vfmadd231ss | EVEX.LIG.66.0F38.W0 B9 /r */
     {XIE_OP_VFMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:595: vfmadd231sd | EVEX.LIG.66.0F38.W1 B9 /r */
+    /* x86.isa:3008: vfmadd231sd | EVEX.LIG.66.0F38.W1 B9 /r */
     {XIE_OP_VFMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:596: vfmsub231ps | EVEX.128/256/512.66.0F38.W0 BA /r */
+    /* x86.isa:3009: vfmsub231ps | EVEX.128/256/512.66.0F38.W0 BA /r */
     {XIE_OP_VFMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:597: vfmsub231pd | EVEX.128/256/512.66.0F38.W1 BA /r */
+    /* x86.isa:3010: vfmsub231pd | EVEX.128/256/512.66.0F38.W1 BA /r */
     {XIE_OP_VFMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:598: vfmsub231ss | EVEX.LIG.66.0F38.W0 BB /r */
+    /* x86.isa:3011: vfmsub231ss | EVEX.LIG.66.0F38.W0 BB /r */
     {XIE_OP_VFMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:599: vfmsub231sd | EVEX.LIG.66.0F38.W1 BB /r */
+    /* x86.isa:3012: vfmsub231sd | EVEX.LIG.66.0F38.W1 BB /r */
     {XIE_OP_VFMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:600: vfnmadd231ps | EVEX.128/256/512.66.0F38.W0 BC /r */
+    /* x86.isa:3013: vfnmadd231ps | EVEX.128/256/512.66.0F38.W0 BC /r */
     {XIE_OP_VFNMADD231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:601: vfnmadd231pd | EVEX.128/256/512.66.0F38.W1 BC /r */
+    /* x86.isa:3014: vfnmadd231pd | EVEX.128/256/512.66.0F38.W1 BC /r */
     {XIE_OP_VFNMADD231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:602: vfnmadd231ss | EVEX.LIG.66.0F38.W0 BD /r */
+    /* x86.isa:3015: vfnmadd231ss | EVEX.LIG.66.0F38.W0 BD /r */
     {XIE_OP_VFNMADD231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:603: vfnmadd231sd | EVEX.LIG.66.0F38.W1 BD /r */
+    /* x86.isa:3016: vfnmadd231sd | EVEX.LIG.66.0F38.W1 BD /r */
     {XIE_OP_VFNMADD231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:604: vfnmsub231ps | EVEX.128/256/512.66.0F38.W0 BE /r */
+    /* x86.isa:3017: vfnmsub231ps | EVEX.128/256/512.66.0F38.W0 BE /r */
     {XIE_OP_VFNMSUB231PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:605: vfnmsub231pd | EVEX.128/256/512.66.0F38.W1 BE /r */
+    /* x86.isa:3018: vfnmsub231pd | EVEX.128/256/512.66.0F38.W1 BE /r */
     {XIE_OP_VFNMSUB231PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:606: vfnmsub231ss | EVEX.LIG.66.0F38.W0 BF /r */
+    /* x86.isa:3019: vfnmsub231ss | EVEX.LIG.66.0F38.W0 BF /r */
     {XIE_OP_VFNMSUB231SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:607: vfnmsub231sd | EVEX.LIG.66.0F38.W1 BF /r */
+    /* x86.isa:3020: vfnmsub231sd | EVEX.LIG.66.0F38.W1 BF /r */
     {XIE_OP_VFNMSUB231SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 2, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:610: vexp2ps | EVEX.512.66.0F38.W0 C8 /r */
+    /* x86.isa:3023: vexp2ps | EVEX.512.66.0F38.W0 C8 /r */
     {XIE_OP_VEXP2PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xc8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:611: vexp2pd | EVEX.512.66.0F38.W1 C8 /r */
+    /* x86.isa:3024: vexp2pd | EVEX.512.66.0F38.W1 C8 /r */
     {XIE_OP_VEXP2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xc8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:612: vrcp28ps | EVEX.512.66.0F38.W0 CA /r */
+    /* x86.isa:3025: vrcp28ps | EVEX.512.66.0F38.W0 CA /r */
     {XIE_OP_VRCP28PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xca, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:613: vrcp28pd | EVEX.512.66.0F38.W1 CA /r */
+    /* x86.isa:3026: vrcp28pd | EVEX.512.66.0F38.W1 CA /r */
     {XIE_OP_VRCP28PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xca, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:614: vrcp28ss | EVEX.LIG.66.0F38.W0 CB /r */
+    /* x86.isa:3027: vrcp28ss | EVEX.LIG.66.0F38.W0 CB /r */
     {XIE_OP_VRCP28SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:615: vrcp28sd | EVEX.LIG.66.0F38.W1 CB /r */
+    /* x86.isa:3028: vrcp28sd | EVEX.LIG.66.0F38.W1 CB /r */
     {XIE_OP_VRCP28SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:616: vrsqrt28ps | EVEX.512.66.0F38.W0 CC /r */
+    /* x86.isa:3029: vrsqrt28ps | EVEX.512.66.0F38.W0 CC /r */
     {XIE_OP_VRSQRT28PS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:617: vrsqrt28pd | EVEX.512.66.0F38.W1 CC /r */
+    /* x86.isa:3030: vrsqrt28pd | EVEX.512.66.0F38.W1 CC /r */
     {XIE_OP_VRSQRT28PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:618: vrsqrt28ss | EVEX.LIG.66.0F38.W0 CD /r */
+    /* x86.isa:3031: vrsqrt28ss | EVEX.LIG.66.0F38.W0 CD /r */
     {XIE_OP_VRSQRT28SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:619: vrsqrt28sd | EVEX.LIG.66.0F38.W1 CD /r */
+    /* x86.isa:3032: vrsqrt28sd | EVEX.LIG.66.0F38.W1 CD /r */
     {XIE_OP_VRSQRT28SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512ER, 0}, XIEI_ENC_EVEX, 2, 0xcd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:620: v4fmaddps | EVEX.512.F2.0F38.W0 9A /r mem */
+    /* x86.isa:3033: v4fmaddps | EVEX.512.F2.0F38.W0 9A /r mem */
     {XIE_OP_V4FMADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0x9a, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:621: v4fnmaddps | EVEX.512.F2.0F38.W0 AA /r mem */
+    /* x86.isa:3034: v4fnmaddps | EVEX.512.F2.0F38.W0 AA /r mem */
     {XIE_OP_V4FNMADDPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0xaa, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:622: v4fmaddss | EVEX.LIG.F2.0F38.W0 9B /r mem */
+    /* x86.isa:3035: v4fmaddss | EVEX.LIG.F2.0F38.W0 9B /r mem */
     {XIE_OP_V4FMADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0x9b, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:623: v4fnmaddss | EVEX.LIG.F2.0F38.W0 AB /r mem */
+    /* x86.isa:3036: v4fnmaddss | EVEX.LIG.F2.0F38.W0 AB /r mem */
     {XIE_OP_V4FNMADDSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124FMAPS, 0}, XIEI_ENC_EVEX, 2, 0xab, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:624: vp4dpwssd | EVEX.512.F2.0F38.W0 52 /r mem */
+    /* x86.isa:3037: vp4dpwssd | EVEX.512.F2.0F38.W0 52 /r mem */
     {XIE_OP_VP4DPWSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124VNNIW, 0}, XIEI_ENC_EVEX, 2, 0x52, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:625: vp4dpwssds | EVEX.512.F2.0F38.W0 53 /r mem */
+    /* x86.isa:3038: vp4dpwssds | EVEX.512.F2.0F38.W0 53 /r mem */
     {XIE_OP_VP4DPWSSDS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX5124VNNIW, 0}, XIEI_ENC_EVEX, 2, 0x53, XIEI_PFX_F2, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:628: vpermq | EVEX.256/512.66.0F3A.W1 00 /r */
+    /* x86.isa:3041: vpermq | EVEX.256/512.66.0F3A.W1 00 /r */
     {XIE_OP_VPERMQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x00, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:629: vpermpd | EVEX.256/512.66.0F3A.W1 01 /r */
+    /* x86.isa:3042: vpermpd | EVEX.256/512.66.0F3A.W1 01 /r */
     {XIE_OP_VPERMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x01, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:630: valignd | EVEX.128/256/512.66.0F3A.W0 03 /r */
+    /* x86.isa:3043: valignd | EVEX.128/256/512.66.0F3A.W0 03 /r */
     {XIE_OP_VALIGND, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:631: valignq | EVEX.128/256/512.66.0F3A.W1 03 /r */
+    /* x86.isa:3044: valignq | EVEX.128/256/512.66.0F3A.W1 03 /r */
     {XIE_OP_VALIGNQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x03, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:632: vpermilps | EVEX.128/256/512.66.0F3A.W0 04 /r */
+    /* x86.isa:3045: vpermilps | EVEX.128/256/512.66.0F3A.W0 04 /r */
     {XIE_OP_VPERMILPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x04, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:633: vpermilpd | EVEX.128/256/512.66.0F3A.W1 05 /r */
+    /* x86.isa:3046: vpermilpd | EVEX.128/256/512.66.0F3A.W1 05 /r */
     {XIE_OP_VPERMILPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x05, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:634: vrndscaleps | EVEX.128/256/512.66.0F3A.W0 08 /r */
+    /* x86.isa:3047: vrndscaleps | EVEX.128/256/512.66.0F3A.W0 08 /r */
     {XIE_OP_VRNDSCALEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x08, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:635: vrndscalepd | EVEX.128/256/512.66.0F3A.W1 09 /r */
+    /* x86.isa:3048: vrndscalepd | EVEX.128/256/512.66.0F3A.W1 09 /r */
     {XIE_OP_VRNDSCALEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x09, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:636: vrndscaless | EVEX.LIG.66.0F3A.W0 0A /r */
+    /* x86.isa:3049: vrndscaless | EVEX.LIG.66.0F3A.W0 0A /r */
     {XIE_OP_VRNDSCALESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x0a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:637: vrndscalesd | EVEX.LIG.66.0F3A.W1 0B /r */
+    /* x86.isa:3050: vrndscalesd | EVEX.LIG.66.0F3A.W1 0B /r */
     {XIE_OP_VRNDSCALESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x0b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:638: vpalignr | EVEX.128/256/512.66.0F3A.WIG 0F /r */
+    /* x86.isa:3051: vpalignr | EVEX.128/256/512.66.0F3A.WIG 0F /r */
     {XIE_OP_VPALIGNR, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x0f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:639: vpextrb | EVEX.128.66.0F3A.WIG 14 /r reg */
+    /* x86.isa:3052: vpextrb | EVEX.128.66.0F3A.WIG 14 /r reg */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:640: vpextrb | EVEX.128.66.0F3A.WIG 14 /r mem */
+    /* x86.isa:3053: vpextrb | EVEX.128.66.0F3A.WIG 14 /r mem */
     {XIE_OP_VPEXTRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x14, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:641: vpextrw | EVEX.128.66.0F3A.WIG 15 /r reg */
+    /* x86.isa:3054: vpextrw | EVEX.128.66.0F3A.WIG 15 /r reg */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:642: vpextrw | EVEX.128.66.0F3A.WIG 15 /r mem */
+    /* x86.isa:3055: vpextrw | EVEX.128.66.0F3A.WIG 15 /r mem */
     {XIE_OP_VPEXTRW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x15, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:643: vpextrd | EVEX.128.66.0F3A.W0 16 /r */
+    /* x86.isa:3056: vpextrd | EVEX.128.66.0F3A.W0 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:644: vpextrq | EVEX.128.66.0F3A.W1 16 /r */
+    /* x86.isa:3057: vpextrq | EVEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:645: vpextrd | EVEX.128.66.0F3A.W1 16 /r */
+    /* x86.isa:3058: vpextrd | EVEX.128.66.0F3A.W1 16 /r */
     {XIE_OP_VPEXTRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x16, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:646: vextractps | EVEX.128.66.0F3A.WIG 17 /r reg */
+    /* x86.isa:3059: vextractps | EVEX.128.66.0F3A.WIG 17 /r reg */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:647: vextractps | EVEX.128.66.0F3A.WIG 17 /r mem */
+    /* x86.isa:3060: vextractps | EVEX.128.66.0F3A.WIG 17 /r mem */
     {XIE_OP_VEXTRACTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x17, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:648: vinsertf32x4 | EVEX.256/512.66.0F3A.W0 18 /r */
+    /* x86.isa:3061: vinsertf32x4 | EVEX.256/512.66.0F3A.W0 18 /r */
     {XIE_OP_VINSERTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:649: vinsertf64x2 | EVEX.256/512.66.0F3A.W1 18 /r */
+    /* x86.isa:3062: vinsertf64x2 | EVEX.256/512.66.0F3A.W1 18 /r */
     {XIE_OP_VINSERTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x18, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:650: vextractf32x4 | EVEX.256/512.66.0F3A.W0 19 /r */
+    /* x86.isa:3063: vextractf32x4 | EVEX.256/512.66.0F3A.W0 19 /r */
     {XIE_OP_VEXTRACTF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:651: vextractf64x2 | EVEX.256/512.66.0F3A.W1 19 /r */
+    /* x86.isa:3064: vextractf64x2 | EVEX.256/512.66.0F3A.W1 19 /r */
     {XIE_OP_VEXTRACTF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x19, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:652: vinsertf32x8 | EVEX.512.66.0F3A.W0 1A /r */
+    /* x86.isa:3065: vinsertf32x8 | EVEX.512.66.0F3A.W0 1A /r */
     {XIE_OP_VINSERTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x1a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:653: vinsertf64x4 | EVEX.512.66.0F3A.W1 1A /r */
+    /* x86.isa:3066: vinsertf64x4 | EVEX.512.66.0F3A.W1 1A /r */
     {XIE_OP_VINSERTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:654: vextractf32x8 | EVEX.512.66.0F3A.W0 1B /r */
+    /* x86.isa:3067: vextractf32x8 | EVEX.512.66.0F3A.W0 1B /r */
     {XIE_OP_VEXTRACTF32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x1b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:655: vextractf64x4 | EVEX.512.66.0F3A.W1 1B /r */
+    /* x86.isa:3068: vextractf64x4 | EVEX.512.66.0F3A.W1 1B /r */
     {XIE_OP_VEXTRACTF64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:656: vinserti32x4 | EVEX.256/512.66.0F3A.W0 38 /r */
+    /* x86.isa:3069: vinserti32x4 | EVEX.256/512.66.0F3A.W0 38 /r */
     {XIE_OP_VINSERTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:657: vinserti64x2 | EVEX.256/512.66.0F3A.W1 38 /r */
+    /* x86.isa:3070: vinserti64x2 | EVEX.256/512.66.0F3A.W1 38 /r */
     {XIE_OP_VINSERTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x38, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:658: vextracti32x4 | EVEX.256/512.66.0F3A.W0 39 /r */
+    /* x86.isa:3071: vextracti32x4 | EVEX.256/512.66.0F3A.W0 39 /r */
     {XIE_OP_VEXTRACTI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:659: vextracti64x2 | EVEX.256/512.66.0F3A.W1 39 /r */
+    /* x86.isa:3072: vextracti64x2 | EVEX.256/512.66.0F3A.W1 39 /r */
     {XIE_OP_VEXTRACTI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x39, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:660: vinserti32x8 | EVEX.512.66.0F3A.W0 3A /r */
+    /* x86.isa:3073: vinserti32x8 | EVEX.512.66.0F3A.W0 3A /r */
     {XIE_OP_VINSERTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:661: vinserti64x4 | EVEX.512.66.0F3A.W1 3A /r */
+    /* x86.isa:3074: vinserti64x4 | EVEX.512.66.0F3A.W1 3A /r */
     {XIE_OP_VINSERTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x3a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:662: vextracti32x8 | EVEX.512.66.0F3A.W0 3B /r */
+    /* x86.isa:3075: vextracti32x8 | EVEX.512.66.0F3A.W0 3B /r */
     {XIE_OP_VEXTRACTI32X8, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x40},
-    /* 30-evex.isa:663: vextracti64x4 | EVEX.512.66.0F3A.W1 3B /r */
+    /* x86.isa:3076: vextracti64x4 | EVEX.512.66.0F3A.W1 3B /r */
     {XIE_OP_VEXTRACTI64X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x3b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x40},
-    /* 30-evex.isa:664: vcvtps2ph | EVEX.128/256/512.66.0F3A.W0 1D /r */
+    /* x86.isa:3077: vcvtps2ph | EVEX.128/256/512.66.0F3A.W0 1D /r */
     {XIE_OP_VCVTPS2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:665: vpcmpud | EVEX.128/256/512.66.0F3A.W0 1E /r */
+    /* x86.isa:3078: vpcmpud | EVEX.128/256/512.66.0F3A.W0 1E /r */
     {XIE_OP_VPCMPUD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:666: vpcmpuq | EVEX.128/256/512.66.0F3A.W1 1E /r */
+    /* x86.isa:3079: vpcmpuq | EVEX.128/256/512.66.0F3A.W1 1E /r */
     {XIE_OP_VPCMPUQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:667: vpcmpd | EVEX.128/256/512.66.0F3A.W0 1F /r */
+    /* x86.isa:3080: vpcmpd | EVEX.128/256/512.66.0F3A.W0 1F /r */
     {XIE_OP_VPCMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:668: vpcmpq | EVEX.128/256/512.66.0F3A.W1 1F /r */
+    /* x86.isa:3081: vpcmpq | EVEX.128/256/512.66.0F3A.W1 1F /r */
     {XIE_OP_VPCMPQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x1f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:669: vpcmpub | EVEX.128/256/512.66.0F3A.W0 3E /r */
+    /* x86.isa:3082: vpcmpub | EVEX.128/256/512.66.0F3A.W0 3E /r */
     {XIE_OP_VPCMPUB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:670: vpcmpuw | EVEX.128/256/512.66.0F3A.W1 3E /r */
+    /* x86.isa:3083: vpcmpuw | EVEX.128/256/512.66.0F3A.W1 3E /r */
     {XIE_OP_VPCMPUW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:671: vpcmpb | EVEX.128/256/512.66.0F3A.W0 3F /r */
+    /* x86.isa:3084: vpcmpb | EVEX.128/256/512.66.0F3A.W0 3F /r */
     {XIE_OP_VPCMPB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:672: vpcmpw | EVEX.128/256/512.66.0F3A.W1 3F /r */
+    /* x86.isa:3085: vpcmpw | EVEX.128/256/512.66.0F3A.W1 3F /r */
     {XIE_OP_VPCMPW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x3f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:673: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r reg */
+    /* x86.isa:3086: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r reg */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:674: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r mem */
+    /* x86.isa:3087: vpinsrb | EVEX.128.66.0F3A.WIG 20 /r mem */
     {XIE_OP_VPINSRB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x20, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:675: vinsertps | EVEX.128.66.0F3A.W0 21 /r */
+    /* x86.isa:3088: vinsertps | EVEX.128.66.0F3A.W0 21 /r */
     {XIE_OP_VINSERTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x21, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:676: vpinsrd | EVEX.128.66.0F3A.W0 22 /r */
+    /* x86.isa:3089: vpinsrd | EVEX.128.66.0F3A.W0 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 30-evex.isa:677: vpinsrq | EVEX.128.66.0F3A.W1 22 /r */
+    /* x86.isa:3090: vpinsrq | EVEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRQ, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:678: vpinsrd | EVEX.128.66.0F3A.W1 22 /r */
+    /* x86.isa:3091: vpinsrd | EVEX.128.66.0F3A.W1 22 /r */
     {XIE_OP_VPINSRD, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x22, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 30-evex.isa:679: vshuff32x4 | EVEX.256/512.66.0F3A.W0 23 /r */
+    /* x86.isa:3092: vshuff32x4 | EVEX.256/512.66.0F3A.W0 23 /r */
     {XIE_OP_VSHUFF32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:680: vshuff64x2 | EVEX.256/512.66.0F3A.W1 23 /r */
+    /* x86.isa:3093: vshuff64x2 | EVEX.256/512.66.0F3A.W1 23 /r */
     {XIE_OP_VSHUFF64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x23, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:681: vshufi32x4 | EVEX.256/512.66.0F3A.W0 43 /r */
+    /* x86.isa:3094: vshufi32x4 | EVEX.256/512.66.0F3A.W0 43 /r */
     {XIE_OP_VSHUFI32X4, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x60},
-    /* 30-evex.isa:682: vshufi64x2 | EVEX.256/512.66.0F3A.W1 43 /r */
+    /* x86.isa:3095: vshufi64x2 | EVEX.256/512.66.0F3A.W1 43 /r */
     {XIE_OP_VSHUFI64X2, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x60},
-    /* 30-evex.isa:683: vpternlogd | EVEX.128/256/512.66.0F3A.W0 25 /r */
+    /* x86.isa:3096: vpternlogd | EVEX.128/256/512.66.0F3A.W0 25 /r */
     {XIE_OP_VPTERNLOGD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:684: vpternlogq | EVEX.128/256/512.66.0F3A.W1 25 /r */
+    /* x86.isa:3097: vpternlogq | EVEX.128/256/512.66.0F3A.W1 25 /r */
     {XIE_OP_VPTERNLOGQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x25, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:685: vgetmantps | EVEX.128/256/512.66.0F3A.W0 26 /r */
+    /* x86.isa:3098: vgetmantps | EVEX.128/256/512.66.0F3A.W0 26 /r */
     {XIE_OP_VGETMANTPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:686: vgetmantpd | EVEX.128/256/512.66.0F3A.W1 26 /r */
+    /* x86.isa:3099: vgetmantpd | EVEX.128/256/512.66.0F3A.W1 26 /r */
     {XIE_OP_VGETMANTPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:687: vgetmantss | EVEX.LIG.66.0F3A.W0 27 /r */
+    /* x86.isa:3100: vgetmantss | EVEX.LIG.66.0F3A.W0 27 /r */
     {XIE_OP_VGETMANTSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:688: vgetmantsd | EVEX.LIG.66.0F3A.W1 27 /r */
+    /* x86.isa:3101: vgetmantsd | EVEX.LIG.66.0F3A.W1 27 /r */
     {XIE_OP_VGETMANTSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:689: vdbpsadbw | EVEX.128/256/512.66.0F3A.W0 42 /r */
+    /* x86.isa:3102: vdbpsadbw | EVEX.128/256/512.66.0F3A.W0 42 /r */
     {XIE_OP_VDBPSADBW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512BW, 0}, XIEI_ENC_EVEX, 3, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:690: vpclmulqdq | EVEX.128/256/512.66.0F3A.WIG 44 /r */
+    /* x86.isa:3103: vpclmulqdq | EVEX.128/256/512.66.0F3A.WIG 44 /r */
     {XIE_OP_VPCLMULQDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_VPCLMULQDQ, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0x44, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:691: vrangeps | EVEX.128/256/512.66.0F3A.W0 50 /r */
+    /* x86.isa:3104: vrangeps | EVEX.128/256/512.66.0F3A.W0 50 /r */
     {XIE_OP_VRANGEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:692: vrangepd | EVEX.128/256/512.66.0F3A.W1 50 /r */
+    /* x86.isa:3105: vrangepd | EVEX.128/256/512.66.0F3A.W1 50 /r */
     {XIE_OP_VRANGEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x50, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:693: vrangess | EVEX.LIG.66.0F3A.W0 51 /r */
+    /* x86.isa:3106: vrangess | EVEX.LIG.66.0F3A.W0 51 /r */
     {XIE_OP_VRANGESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:694: vrangesd | EVEX.LIG.66.0F3A.W1 51 /r */
+    /* x86.isa:3107: vrangesd | EVEX.LIG.66.0F3A.W1 51 /r */
     {XIE_OP_VRANGESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x51, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:695: vfixupimmps | EVEX.128/256/512.66.0F3A.W0 54 /r */
+    /* x86.isa:3108: vfixupimmps | EVEX.128/256/512.66.0F3A.W0 54 /r */
     {XIE_OP_VFIXUPIMMPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:696: vfixupimmpd | EVEX.128/256/512.66.0F3A.W1 54 /r */
+    /* x86.isa:3109: vfixupimmpd | EVEX.128/256/512.66.0F3A.W1 54 /r */
     {XIE_OP_VFIXUPIMMPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x54, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:697: vfixupimmss | EVEX.LIG.66.0F3A.W0 55 /r */
+    /* x86.isa:3110: vfixupimmss | EVEX.LIG.66.0F3A.W0 55 /r */
     {XIE_OP_VFIXUPIMMSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:698: vfixupimmsd | EVEX.LIG.66.0F3A.W1 55 /r */
+    /* x86.isa:3111: vfixupimmsd | EVEX.LIG.66.0F3A.W1 55 /r */
     {XIE_OP_VFIXUPIMMSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512F, 0}, XIEI_ENC_EVEX, 3, 0x55, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:699: vreduceps | EVEX.128/256/512.66.0F3A.W0 56 /r */
+    /* x86.isa:3112: vreduceps | EVEX.128/256/512.66.0F3A.W0 56 /r */
     {XIE_OP_VREDUCEPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:700: vreducepd | EVEX.128/256/512.66.0F3A.W1 56 /r */
+    /* x86.isa:3113: vreducepd | EVEX.128/256/512.66.0F3A.W1 56 /r */
     {XIE_OP_VREDUCEPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:701: vreducess | EVEX.LIG.66.0F3A.W0 57 /r */
+    /* x86.isa:3114: vreducess | EVEX.LIG.66.0F3A.W0 57 /r */
     {XIE_OP_VREDUCESS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:702: vreducesd | EVEX.LIG.66.0F3A.W1 57 /r */
+    /* x86.isa:3115: vreducesd | EVEX.LIG.66.0F3A.W1 57 /r */
     {XIE_OP_VREDUCESD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:703: vfpclassps | EVEX.128/256/512.66.0F3A.W0 66 /r */
+    /* x86.isa:3116: vfpclassps | EVEX.128/256/512.66.0F3A.W0 66 /r */
     {XIE_OP_VFPCLASSPS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:704: vfpclasspd | EVEX.128/256/512.66.0F3A.W1 66 /r */
+    /* x86.isa:3117: vfpclasspd | EVEX.128/256/512.66.0F3A.W1 66 /r */
     {XIE_OP_VFPCLASSPD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:705: vfpclassss | EVEX.LIG.66.0F3A.W0 67 /r */
+    /* x86.isa:3118: vfpclassss | EVEX.LIG.66.0F3A.W0 67 /r */
     {XIE_OP_VFPCLASSSS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:706: vfpclasssd | EVEX.LIG.66.0F3A.W1 67 /r */
+    /* x86.isa:3119: vfpclasssd | EVEX.LIG.66.0F3A.W1 67 /r */
     {XIE_OP_VFPCLASSSD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512DQ, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:707: vpshldw | EVEX.128/256/512.66.0F3A.W1 70 /r */
+    /* x86.isa:3120: vpshldw | EVEX.128/256/512.66.0F3A.W1 70 /r */
     {XIE_OP_VPSHLDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x70, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:708: vpshldd | EVEX.128/256/512.66.0F3A.W0 71 /r */
+    /* x86.isa:3121: vpshldd | EVEX.128/256/512.66.0F3A.W0 71 /r */
     {XIE_OP_VPSHLDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:709: vpshldq | EVEX.128/256/512.66.0F3A.W1 71 /r */
+    /* x86.isa:3122: vpshldq | EVEX.128/256/512.66.0F3A.W1 71 /r */
     {XIE_OP_VPSHLDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x71, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:710: vpshrdw | EVEX.128/256/512.66.0F3A.W1 72 /r */
+    /* x86.isa:3123: vpshrdw | EVEX.128/256/512.66.0F3A.W1 72 /r */
     {XIE_OP_VPSHRDW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x72, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:711: vpshrdd | EVEX.128/256/512.66.0F3A.W0 73 /r */
+    /* x86.isa:3124: vpshrdd | EVEX.128/256/512.66.0F3A.W0 73 /r */
     {XIE_OP_VPSHRDD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:712: vpshrdq | EVEX.128/256/512.66.0F3A.W1 73 /r */
+    /* x86.isa:3125: vpshrdq | EVEX.128/256/512.66.0F3A.W1 73 /r */
     {XIE_OP_VPSHRDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512VBMI2, 0}, XIEI_ENC_EVEX, 3, 0x73, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:713: vgf2p8affineqb | EVEX.128/256/512.66.0F3A.W1 CE /r */
+    /* x86.isa:3126: vgf2p8affineqb | EVEX.128/256/512.66.0F3A.W1 CE /r */
     {XIE_OP_VGF2P8AFFINEQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xce, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:714: vgf2p8affineinvqb | EVEX.128/256/512.66.0F3A.W1 CF /r */
+    /* x86.isa:3127: vgf2p8affineinvqb | EVEX.128/256/512.66.0F3A.W1 CF /r */
     {XIE_OP_VGF2P8AFFINEINVQB, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 2, {XIE_FEAT_GFNI, XIE_FEAT_AVX512F}, XIEI_ENC_EVEX, 3, 0xcf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:717: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r mem */
+    /* x86.isa:3130: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r mem */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:718: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r reg */
+    /* x86.isa:3131: vmovsh | EVEX.LIG.F3.MAP5.W0 10 /r reg */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x10, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:719: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r mem */
+    /* x86.isa:3132: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r mem */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:720: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r reg */
+    /* x86.isa:3133: vmovsh | EVEX.LIG.F3.MAP5.W0 11 /r reg */
     {XIE_OP_VMOVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x11, XIEI_PFX_F3, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:721: vmovw | EVEX.128.66.MAP5.WIG 6E /r reg */
+    /* x86.isa:3134: vmovw | EVEX.128.66.MAP5.WIG 6E /r reg */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:722: vmovw | EVEX.128.66.MAP5.WIG 6E /r mem */
+    /* x86.isa:3135: vmovw | EVEX.128.66.MAP5.WIG 6E /r mem */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x6e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:723: vmovw | EVEX.128.66.MAP5.WIG 7E /r reg */
+    /* x86.isa:3136: vmovw | EVEX.128.66.MAP5.WIG 7E /r reg */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:724: vmovw | EVEX.128.66.MAP5.WIG 7E /r mem */
+    /* x86.isa:3137: vmovw | EVEX.128.66.MAP5.WIG 7E /r mem */
     {XIE_OP_VMOVW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7e, XIEI_PFX_66, XIEI_M_MODRM | XIEI_M_MEM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 30-evex.isa:725: vsqrtph | EVEX.128/256/512.NP.MAP5.W0 51 /r */
+    /* x86.isa:3138: vsqrtph | EVEX.128/256/512.NP.MAP5.W0 51 /r */
     {XIE_OP_VSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:726: vsqrtsh | EVEX.LIG.F3.MAP5.W0 51 /r */
+    /* x86.isa:3139: vsqrtsh | EVEX.LIG.F3.MAP5.W0 51 /r */
     {XIE_OP_VSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x51, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:727: vaddph | EVEX.128/256/512.NP.MAP5.W0 58 /r */
+    /* x86.isa:3140: vaddph | EVEX.128/256/512.NP.MAP5.W0 58 /r */
     {XIE_OP_VADDPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:728: vaddsh | EVEX.LIG.F3.MAP5.W0 58 /r */
+    /* x86.isa:3141: vaddsh | EVEX.LIG.F3.MAP5.W0 58 /r */
     {XIE_OP_VADDSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x58, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:729: vmulph | EVEX.128/256/512.NP.MAP5.W0 59 /r */
+    /* x86.isa:3142: vmulph | EVEX.128/256/512.NP.MAP5.W0 59 /r */
     {XIE_OP_VMULPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:730: vmulsh | EVEX.LIG.F3.MAP5.W0 59 /r */
+    /* x86.isa:3143: vmulsh | EVEX.LIG.F3.MAP5.W0 59 /r */
     {XIE_OP_VMULSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x59, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:731: vsubph | EVEX.128/256/512.NP.MAP5.W0 5C /r */
+    /* x86.isa:3144: vsubph | EVEX.128/256/512.NP.MAP5.W0 5C /r */
     {XIE_OP_VSUBPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:732: vsubsh | EVEX.LIG.F3.MAP5.W0 5C /r */
+    /* x86.isa:3145: vsubsh | EVEX.LIG.F3.MAP5.W0 5C /r */
     {XIE_OP_VSUBSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:733: vminph | EVEX.128/256/512.NP.MAP5.W0 5D /r */
+    /* x86.isa:3146: vminph | EVEX.128/256/512.NP.MAP5.W0 5D /r */
     {XIE_OP_VMINPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:734: vminsh | EVEX.LIG.F3.MAP5.W0 5D /r */
+    /* x86.isa:3147: vminsh | EVEX.LIG.F3.MAP5.W0 5D /r */
     {XIE_OP_VMINSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:735: vdivph | EVEX.128/256/512.NP.MAP5.W0 5E /r */
+    /* x86.isa:3148: vdivph | EVEX.128/256/512.NP.MAP5.W0 5E /r */
     {XIE_OP_VDIVPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:736: vdivsh | EVEX.LIG.F3.MAP5.W0 5E /r */
+    /* x86.isa:3149: vdivsh | EVEX.LIG.F3.MAP5.W0 5E /r */
     {XIE_OP_VDIVSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5e, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:737: vmaxph | EVEX.128/256/512.NP.MAP5.W0 5F /r */
+    /* x86.isa:3150: vmaxph | EVEX.128/256/512.NP.MAP5.W0 5F /r */
     {XIE_OP_VMAXPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:738: vmaxsh | EVEX.LIG.F3.MAP5.W0 5F /r */
+    /* x86.isa:3151: vmaxsh | EVEX.LIG.F3.MAP5.W0 5F /r */
     {XIE_OP_VMAXSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5f, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:739: vcmpph | EVEX.128/256/512.NP.0F3A.W0 C2 /r */
+    /* x86.isa:3152: vcmpph | EVEX.128/256/512.NP.0F3A.W0 C2 /r */
     {XIE_OP_VCMPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:740: vcmpsh | EVEX.LIG.F3.0F3A.W0 C2 /r */
+    /* x86.isa:3153: vcmpsh | EVEX.LIG.F3.0F3A.W0 C2 /r */
     {XIE_OP_VCMPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0xc2, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:741: vucomish | EVEX.LIG.NP.MAP5.W0 2E /r */
+    /* x86.isa:3154: vucomish | EVEX.LIG.NP.MAP5.W0 2E /r */
     {XIE_OP_VUCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:742: vcomish | EVEX.LIG.NP.MAP5.W0 2F /r */
+    /* x86.isa:3155: vcomish | EVEX.LIG.NP.MAP5.W0 2F /r */
     {XIE_OP_VCOMISH, XIEI_H_NONE, 0, 0, XIEI_F_CF | XIEI_F_PF | XIEI_F_AF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, 0, XIEI_F_AF | XIEI_F_SF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:743: vcvtss2sh | EVEX.LIG.NP.MAP5.W0 1D /r */
+    /* x86.isa:3156: vcvtss2sh | EVEX.LIG.NP.MAP5.W0 1D /r */
     {XIE_OP_VCVTSS2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:744: vcvtps2phx | EVEX.128/256/512.66.MAP5.W0 1D /r */
+    /* x86.isa:3157: vcvtps2phx | EVEX.128/256/512.66.MAP5.W0 1D /r */
     {XIE_OP_VCVTPS2PHX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x1d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:745: vcvtsh2ss | EVEX.LIG.NP.MAP6.W0 13 /r */
+    /* x86.isa:3158: vcvtsh2ss | EVEX.LIG.NP.MAP6.W0 13 /r */
     {XIE_OP_VCVTSH2SS, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:746: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
+    /* x86.isa:3159: vcvtph2psx | EVEX.128/256/512.66.MAP6.W0 13 /r */
     {XIE_OP_VCVTPH2PSX, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x13, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:747: vcvtph2pd | EVEX.128/256/512.NP.MAP5.W0 5A /r */
+    /* x86.isa:3160: vcvtph2pd | EVEX.128/256/512.NP.MAP5.W0 5A /r */
     {XIE_OP_VCVTPH2PD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:748: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
+    /* x86.isa:3161: vcvtpd2ph | EVEX.128/256/512.66.MAP5.W1 5A /r */
     {XIE_OP_VCVTPD2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:749: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
+    /* x86.isa:3162: vcvtsh2sd | EVEX.LIG.F3.MAP5.W0 5A /r */
     {XIE_OP_VCVTSH2SD, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:750: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
+    /* x86.isa:3163: vcvtsd2sh | EVEX.LIG.F2.MAP5.W1 5A /r */
     {XIE_OP_VCVTSD2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:751: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
+    /* x86.isa:3164: vcvtdq2ph | EVEX.128/256/512.NP.MAP5.W0 5B /r */
     {XIE_OP_VCVTDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:752: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
+    /* x86.isa:3165: vcvtqq2ph | EVEX.128/256/512.NP.MAP5.W1 5B /r */
     {XIE_OP_VCVTQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:753: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
+    /* x86.isa:3166: vcvtph2dq | EVEX.128/256/512.66.MAP5.W0 5B /r */
     {XIE_OP_VCVTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:754: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
+    /* x86.isa:3167: vcvttph2dq | EVEX.128/256/512.F3.MAP5.W0 5B /r */
     {XIE_OP_VCVTTPH2DQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x5b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:755: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
+    /* x86.isa:3168: vcvttph2udq | EVEX.128/256/512.NP.MAP5.W0 78 /r */
     {XIE_OP_VCVTTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:756: vcvttph2uqq | EVEX.128/256/512.66.MAP5.W0 78 /r */
+    /* x86.isa:3169: vcvttph2uqq | EVEX.128/256/512.66.MAP5.W0 78 /r */
     {XIE_OP_VCVTTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:757: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
+    /* x86.isa:3170: vcvtph2udq | EVEX.128/256/512.NP.MAP5.W0 79 /r */
     {XIE_OP_VCVTPH2UDQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:758: vcvtph2uqq | EVEX.128/256/512.66.MAP5.W0 79 /r */
+    /* x86.isa:3171: vcvtph2uqq | EVEX.128/256/512.66.MAP5.W0 79 /r */
     {XIE_OP_VCVTPH2UQQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:759: vcvttph2qq | EVEX.128/256/512.66.MAP5.W0 7A /r */
+    /* x86.isa:3172: vcvttph2qq | EVEX.128/256/512.66.MAP5.W0 7A /r */
     {XIE_OP_VCVTTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:760: vcvtph2qq | EVEX.128/256/512.66.MAP5.W0 7B /r */
+    /* x86.isa:3173: vcvtph2qq | EVEX.128/256/512.66.MAP5.W0 7B /r */
     {XIE_OP_VCVTPH2QQ, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:761: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
+    /* x86.isa:3174: vcvtudq2ph | EVEX.128/256/512.F2.MAP5.W0 7A /r */
     {XIE_OP_VCVTUDQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:762: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
+    /* x86.isa:3175: vcvtuqq2ph | EVEX.128/256/512.F2.MAP5.W1 7A /r */
     {XIE_OP_VCVTUQQ2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7a, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:763: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
+    /* x86.isa:3176: vcvttph2uw | EVEX.128/256/512.NP.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:764: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
+    /* x86.isa:3177: vcvttph2w | EVEX.128/256/512.66.MAP5.W0 7C /r */
     {XIE_OP_VCVTTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:765: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
+    /* x86.isa:3178: vcvtph2uw | EVEX.128/256/512.NP.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2UW, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:766: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
+    /* x86.isa:3179: vcvtph2w | EVEX.128/256/512.66.MAP5.W0 7D /r */
     {XIE_OP_VCVTPH2W, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:767: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
+    /* x86.isa:3180: vcvtw2ph | EVEX.128/256/512.F3.MAP5.W0 7D /r */
     {XIE_OP_VCVTW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:768: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
+    /* x86.isa:3181: vcvtuw2ph | EVEX.128/256/512.F2.MAP5.W0 7D /r */
     {XIE_OP_VCVTUW2PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7d, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:769: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
+    /* x86.isa:3182: vcvtsi2sh | EVEX.LIG.F3.MAP5.W0 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:770: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    /* x86.isa:3183: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:771: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
+    /* x86.isa:3184: vcvtsi2sh | EVEX.LIG.F3.MAP5.W1 2A /r */
     {XIE_OP_VCVTSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2a, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:772: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
+    /* x86.isa:3185: vcvtusi2sh | EVEX.LIG.F3.MAP5.W0 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:773: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    /* x86.isa:3186: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_O64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:774: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
+    /* x86.isa:3187: vcvtusi2sh | EVEX.LIG.F3.MAP5.W1 7B /r */
     {XIE_OP_VCVTUSI2SH, XIEI_H_NONE, XIEI_A_I64, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x7b, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x70},
-    /* 30-evex.isa:775: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
+    /* x86.isa:3188: vcvttsh2si | EVEX.LIG.F3.MAP5.WIG 2C /r */
     {XIE_OP_VCVTTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2c, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:776: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
+    /* x86.isa:3189: vcvtsh2si | EVEX.LIG.F3.MAP5.WIG 2D /r */
     {XIE_OP_VCVTSH2SI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x2d, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:777: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
+    /* x86.isa:3190: vcvttsh2usi | EVEX.LIG.F3.MAP5.WIG 78 /r */
     {XIE_OP_VCVTTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x78, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:778: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
+    /* x86.isa:3191: vcvtsh2usi | EVEX.LIG.F3.MAP5.WIG 79 /r */
     {XIE_OP_VCVTSH2USI, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 5, 0x79, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x70},
-    /* 30-evex.isa:779: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
+    /* x86.isa:3192: vscalefph | EVEX.128/256/512.66.MAP6.W0 2C /r */
     {XIE_OP_VSCALEFPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:780: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
+    /* x86.isa:3193: vscalefsh | EVEX.LIG.66.MAP6.W0 2D /r */
     {XIE_OP_VSCALEFSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x2d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:781: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
+    /* x86.isa:3194: vgetexpph | EVEX.128/256/512.66.MAP6.W0 42 /r */
     {XIE_OP_VGETEXPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x42, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:782: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
+    /* x86.isa:3195: vgetexpsh | EVEX.LIG.66.MAP6.W0 43 /r */
     {XIE_OP_VGETEXPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x43, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:783: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
+    /* x86.isa:3196: vrcpph | EVEX.128/256/512.66.MAP6.W0 4C /r */
     {XIE_OP_VRCPPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:784: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
+    /* x86.isa:3197: vrcpsh | EVEX.LIG.66.MAP6.W0 4D /r */
     {XIE_OP_VRCPSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:785: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
+    /* x86.isa:3198: vrsqrtph | EVEX.128/256/512.66.MAP6.W0 4E /r */
     {XIE_OP_VRSQRTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:786: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
+    /* x86.isa:3199: vrsqrtsh | EVEX.LIG.66.MAP6.W0 4F /r */
     {XIE_OP_VRSQRTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x4f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:787: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
+    /* x86.isa:3200: vfmaddcph | EVEX.128/256/512.F3.MAP6.W0 56 /r */
     {XIE_OP_VFMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:788: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
+    /* x86.isa:3201: vfcmaddcph | EVEX.128/256/512.F2.MAP6.W0 56 /r */
     {XIE_OP_VFCMADDCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x56, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:789: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
+    /* x86.isa:3202: vfmaddcsh | EVEX.LIG.F3.MAP6.W0 57 /r */
     {XIE_OP_VFMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:790: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
+    /* x86.isa:3203: vfcmaddcsh | EVEX.LIG.F2.MAP6.W0 57 /r */
     {XIE_OP_VFCMADDCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x57, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:791: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
+    /* x86.isa:3204: vfmulcph | EVEX.128/256/512.F3.MAP6.W0 D6 /r */
     {XIE_OP_VFMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:792: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
+    /* x86.isa:3205: vfcmulcph | EVEX.128/256/512.F2.MAP6.W0 D6 /r */
     {XIE_OP_VFCMULCPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd6, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:793: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
+    /* x86.isa:3206: vfmulcsh | EVEX.LIG.F3.MAP6.W0 D7 /r */
     {XIE_OP_VFMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F3, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:794: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
+    /* x86.isa:3207: vfcmulcsh | EVEX.LIG.F2.MAP6.W0 D7 /r */
     {XIE_OP_VFCMULCSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xd7, XIEI_PFX_F2, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:795: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
+    /* x86.isa:3208: vfmaddsub132ph | EVEX.128/256/512.66.MAP6.W0 96 /r */
     {XIE_OP_VFMADDSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x96, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:796: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
+    /* x86.isa:3209: vfmsubadd132ph | EVEX.128/256/512.66.MAP6.W0 97 /r */
     {XIE_OP_VFMSUBADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x97, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:797: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
+    /* x86.isa:3210: vfmadd132ph | EVEX.128/256/512.66.MAP6.W0 98 /r */
     {XIE_OP_VFMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x98, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:798: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
+    /* x86.isa:3211: vfmadd132sh | EVEX.LIG.66.MAP6.W0 99 /r */
     {XIE_OP_VFMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x99, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:799: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
+    /* x86.isa:3212: vfmsub132ph | EVEX.128/256/512.66.MAP6.W0 9A /r */
     {XIE_OP_VFMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9a, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:800: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
+    /* x86.isa:3213: vfmsub132sh | EVEX.LIG.66.MAP6.W0 9B /r */
     {XIE_OP_VFMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9b, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:801: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
+    /* x86.isa:3214: vfnmadd132ph | EVEX.128/256/512.66.MAP6.W0 9C /r */
     {XIE_OP_VFNMADD132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9c, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:802: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
+    /* x86.isa:3215: vfnmadd132sh | EVEX.LIG.66.MAP6.W0 9D /r */
     {XIE_OP_VFNMADD132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9d, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:803: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
+    /* x86.isa:3216: vfnmsub132ph | EVEX.128/256/512.66.MAP6.W0 9E /r */
     {XIE_OP_VFNMSUB132PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9e, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:804: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
+    /* x86.isa:3217: vfnmsub132sh | EVEX.LIG.66.MAP6.W0 9F /r */
     {XIE_OP_VFNMSUB132SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0x9f, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:805: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
+    /* x86.isa:3218: vfmaddsub213ph | EVEX.128/256/512.66.MAP6.W0 A6 /r */
     {XIE_OP_VFMADDSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:806: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
+    /* x86.isa:3219: vfmsubadd213ph | EVEX.128/256/512.66.MAP6.W0 A7 /r */
     {XIE_OP_VFMSUBADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:807: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
+    /* x86.isa:3220: vfmadd213ph | EVEX.128/256/512.66.MAP6.W0 A8 /r */
     {XIE_OP_VFMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:808: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
+    /* x86.isa:3221: vfmadd213sh | EVEX.LIG.66.MAP6.W0 A9 /r */
     {XIE_OP_VFMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xa9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:809: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
+    /* x86.isa:3222: vfmsub213ph | EVEX.128/256/512.66.MAP6.W0 AA /r */
     {XIE_OP_VFMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaa, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:810: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
+    /* x86.isa:3223: vfmsub213sh | EVEX.LIG.66.MAP6.W0 AB /r */
     {XIE_OP_VFMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xab, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:811: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
+    /* x86.isa:3224: vfnmadd213ph | EVEX.128/256/512.66.MAP6.W0 AC /r */
     {XIE_OP_VFNMADD213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xac, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:812: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
+    /* x86.isa:3225: vfnmadd213sh | EVEX.LIG.66.MAP6.W0 AD /r */
     {XIE_OP_VFNMADD213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xad, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:813: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
+    /* x86.isa:3226: vfnmsub213ph | EVEX.128/256/512.66.MAP6.W0 AE /r */
     {XIE_OP_VFNMSUB213PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xae, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:814: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
+    /* x86.isa:3227: vfnmsub213sh | EVEX.LIG.66.MAP6.W0 AF /r */
     {XIE_OP_VFNMSUB213SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xaf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:815: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
+    /* x86.isa:3228: vfmaddsub231ph | EVEX.128/256/512.66.MAP6.W0 B6 /r */
     {XIE_OP_VFMADDSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb6, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:816: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
+    /* x86.isa:3229: vfmsubadd231ph | EVEX.128/256/512.66.MAP6.W0 B7 /r */
     {XIE_OP_VFMSUBADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb7, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:817: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
+    /* x86.isa:3230: vfmadd231ph | EVEX.128/256/512.66.MAP6.W0 B8 /r */
     {XIE_OP_VFMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb8, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:818: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
+    /* x86.isa:3231: vfmadd231sh | EVEX.LIG.66.MAP6.W0 B9 /r */
     {XIE_OP_VFMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xb9, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:819: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
+    /* x86.isa:3232: vfmsub231ph | EVEX.128/256/512.66.MAP6.W0 BA /r */
     {XIE_OP_VFMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xba, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:820: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
+    /* x86.isa:3233: vfmsub231sh | EVEX.LIG.66.MAP6.W0 BB /r */
     {XIE_OP_VFMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbb, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:821: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
+    /* x86.isa:3234: vfnmadd231ph | EVEX.128/256/512.66.MAP6.W0 BC /r */
     {XIE_OP_VFNMADD231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbc, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:822: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
+    /* x86.isa:3235: vfnmadd231sh | EVEX.LIG.66.MAP6.W0 BD /r */
     {XIE_OP_VFNMADD231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbd, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:823: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
+    /* x86.isa:3236: vfnmsub231ph | EVEX.128/256/512.66.MAP6.W0 BE /r */
     {XIE_OP_VFNMSUB231PH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbe, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:824: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
+    /* x86.isa:3237: vfnmsub231sh | EVEX.LIG.66.MAP6.W0 BF /r */
     {XIE_OP_VFNMSUB231SH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 6, 0xbf, XIEI_PFX_66, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:825: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
+    /* x86.isa:3238: vrndscaleph | EVEX.128/256/512.NP.0F3A.W0 08 /r */
     {XIE_OP_VRNDSCALEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x08, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:826: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
+    /* x86.isa:3239: vrndscalesh | EVEX.LIG.NP.0F3A.W0 0A /r */
     {XIE_OP_VRNDSCALESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x0a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:827: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
+    /* x86.isa:3240: vgetmantph | EVEX.128/256/512.NP.0F3A.W0 26 /r */
     {XIE_OP_VGETMANTPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x26, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:828: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
+    /* x86.isa:3241: vgetmantsh | EVEX.LIG.NP.0F3A.W0 27 /r */
     {XIE_OP_VGETMANTSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x27, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:829: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
+    /* x86.isa:3242: vreduceph | EVEX.128/256/512.NP.0F3A.W0 56 /r */
     {XIE_OP_VREDUCEPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x56, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:830: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
+    /* x86.isa:3243: vreducesh | EVEX.LIG.NP.0F3A.W0 57 /r */
     {XIE_OP_VREDUCESH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x57, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:831: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
+    /* x86.isa:3244: vfpclassph | EVEX.128/256/512.NP.0F3A.W0 66 /r */
     {XIE_OP_VFPCLASSPH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x66, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 30-evex.isa:832: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
+    /* x86.isa:3245: vfpclasssh | EVEX.LIG.NP.0F3A.W0 67 /r */
     {XIE_OP_VFPCLASSSH, XIEI_H_NONE, 0, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_AVX512FP16, 0}, XIEI_ENC_EVEX, 3, 0x67, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x70},
-    /* 40-xop.isa:10: vpmacssww | XOP.128.NP.M8.W0 85 /r */
+    /* x86.isa:3257: vpmacssww | XOP.128.NP.M8.W0 85 /r */
     {XIE_OP_VPMACSSWW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x85, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:11: vpmacsswd | XOP.128.NP.M8.W0 86 /r */
+    /* x86.isa:3258: vpmacsswd | XOP.128.NP.M8.W0 86 /r */
     {XIE_OP_VPMACSSWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x86, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:12: vpmacssdql | XOP.128.NP.M8.W0 87 /r */
+    /* x86.isa:3259: vpmacssdql | XOP.128.NP.M8.W0 87 /r */
     {XIE_OP_VPMACSSDQL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x87, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:13: vpmacssdd | XOP.128.NP.M8.W0 8E /r */
+    /* x86.isa:3260: vpmacssdd | XOP.128.NP.M8.W0 8E /r */
     {XIE_OP_VPMACSSDD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x8e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:14: vpmacssdqh | XOP.128.NP.M8.W0 8F /r */
+    /* x86.isa:3261: vpmacssdqh | XOP.128.NP.M8.W0 8F /r */
     {XIE_OP_VPMACSSDQH, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x8f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:15: vpmacsww | XOP.128.NP.M8.W0 95 /r */
+    /* x86.isa:3262: vpmacsww | XOP.128.NP.M8.W0 95 /r */
     {XIE_OP_VPMACSWW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x95, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:16: vpmacswd | XOP.128.NP.M8.W0 96 /r */
+    /* x86.isa:3263: vpmacswd | XOP.128.NP.M8.W0 96 /r */
     {XIE_OP_VPMACSWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x96, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:17: vpmacsdql | XOP.128.NP.M8.W0 97 /r */
+    /* x86.isa:3264: vpmacsdql | XOP.128.NP.M8.W0 97 /r */
     {XIE_OP_VPMACSDQL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x97, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:18: vpmacsdd | XOP.128.NP.M8.W0 9E /r */
+    /* x86.isa:3265: vpmacsdd | XOP.128.NP.M8.W0 9E /r */
     {XIE_OP_VPMACSDD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x9e, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:19: vpmacsdqh | XOP.128.NP.M8.W0 9F /r */
+    /* x86.isa:3266: vpmacsdqh | XOP.128.NP.M8.W0 9F /r */
     {XIE_OP_VPMACSDQH, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0x9f, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:20: vpmadcsswd | XOP.128.NP.M8.W0 A6 /r */
+    /* x86.isa:3267: vpmadcsswd | XOP.128.NP.M8.W0 A6 /r */
     {XIE_OP_VPMADCSSWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:21: vpmadcswd | XOP.128.NP.M8.W0 B6 /r */
+    /* x86.isa:3268: vpmadcswd | XOP.128.NP.M8.W0 B6 /r */
     {XIE_OP_VPMADCSWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xb6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:22: vpcmov | XOP.128/256.NP.M8.W0 A2 /r */
+    /* x86.isa:3269: vpcmov | XOP.128/256.NP.M8.W0 A2 /r */
     {XIE_OP_VPCMOV, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 40-xop.isa:23: vpcmov | XOP.128/256.NP.M8.W1 A2 /r */
+    /* x86.isa:3270: vpcmov | XOP.128/256.NP.M8.W1 A2 /r */
     {XIE_OP_VPCMOV, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x30},
-    /* 40-xop.isa:24: vpperm | XOP.128.NP.M8.W0 A3 /r */
+    /* x86.isa:3271: vpperm | XOP.128.NP.M8.W0 A3 /r */
     {XIE_OP_VPPERM, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:25: vpperm | XOP.128.NP.M8.W1 A3 /r */
+    /* x86.isa:3272: vpperm | XOP.128.NP.M8.W1 A3 /r */
     {XIE_OP_VPPERM, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xa3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:26: vprotb | XOP.128.NP.M8.W0 C0 /r */
+    /* x86.isa:3273: vprotb | XOP.128.NP.M8.W0 C0 /r */
     {XIE_OP_VPROTB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xc0, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:27: vprotw | XOP.128.NP.M8.W0 C1 /r */
+    /* x86.isa:3274: vprotw | XOP.128.NP.M8.W0 C1 /r */
     {XIE_OP_VPROTW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xc1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:28: vprotd | XOP.128.NP.M8.W0 C2 /r */
+    /* x86.isa:3275: vprotd | XOP.128.NP.M8.W0 C2 /r */
     {XIE_OP_VPROTD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:29: vprotq | XOP.128.NP.M8.W0 C3 /r */
+    /* x86.isa:3276: vprotq | XOP.128.NP.M8.W0 C3 /r */
     {XIE_OP_VPROTQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xc3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:30: vpcomb | XOP.128.NP.M8.W0 CC /r */
+    /* x86.isa:3277: vpcomb | XOP.128.NP.M8.W0 CC /r */
     {XIE_OP_VPCOMB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xcc, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:31: vpcomw | XOP.128.NP.M8.W0 CD /r */
+    /* x86.isa:3278: vpcomw | XOP.128.NP.M8.W0 CD /r */
     {XIE_OP_VPCOMW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xcd, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:32: vpcomd | XOP.128.NP.M8.W0 CE /r */
+    /* x86.isa:3279: vpcomd | XOP.128.NP.M8.W0 CE /r */
     {XIE_OP_VPCOMD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xce, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:33: vpcomq | XOP.128.NP.M8.W0 CF /r */
+    /* x86.isa:3280: vpcomq | XOP.128.NP.M8.W0 CF /r */
     {XIE_OP_VPCOMQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xcf, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:34: vpcomub | XOP.128.NP.M8.W0 EC /r */
+    /* x86.isa:3281: vpcomub | XOP.128.NP.M8.W0 EC /r */
     {XIE_OP_VPCOMUB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xec, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:35: vpcomuw | XOP.128.NP.M8.W0 ED /r */
+    /* x86.isa:3282: vpcomuw | XOP.128.NP.M8.W0 ED /r */
     {XIE_OP_VPCOMUW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xed, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:36: vpcomud | XOP.128.NP.M8.W0 EE /r */
+    /* x86.isa:3283: vpcomud | XOP.128.NP.M8.W0 EE /r */
     {XIE_OP_VPCOMUD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xee, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:37: vpcomuq | XOP.128.NP.M8.W0 EF /r */
+    /* x86.isa:3284: vpcomuq | XOP.128.NP.M8.W0 EF /r */
     {XIE_OP_VPCOMUQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 8, 0xef, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:40: blcfill | XOP.LZ.NP.M9.WIG 01 /1 */
+    /* x86.isa:3287: blcfill | XOP.LZ.NP.M9.WIG 01 /1 */
     {XIE_OP_BLCFILL, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:41: blsfill | XOP.LZ.NP.M9.WIG 01 /2 */
+    /* x86.isa:3288: blsfill | XOP.LZ.NP.M9.WIG 01 /2 */
     {XIE_OP_BLSFILL, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 2, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:42: blcs | XOP.LZ.NP.M9.WIG 01 /3 */
+    /* x86.isa:3289: blcs | XOP.LZ.NP.M9.WIG 01 /3 */
     {XIE_OP_BLCS, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 3, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:43: tzmsk | XOP.LZ.NP.M9.WIG 01 /4 */
+    /* x86.isa:3290: tzmsk | XOP.LZ.NP.M9.WIG 01 /4 */
     {XIE_OP_TZMSK, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 4, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:44: blcic | XOP.LZ.NP.M9.WIG 01 /5 */
+    /* x86.isa:3291: blcic | XOP.LZ.NP.M9.WIG 01 /5 */
     {XIE_OP_BLCIC, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 5, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:45: blsic | XOP.LZ.NP.M9.WIG 01 /6 */
+    /* x86.isa:3292: blsic | XOP.LZ.NP.M9.WIG 01 /6 */
     {XIE_OP_BLSIC, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:46: t1mskc | XOP.LZ.NP.M9.WIG 01 /7 */
+    /* x86.isa:3293: t1mskc | XOP.LZ.NP.M9.WIG 01 /7 */
     {XIE_OP_T1MSKC, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x01, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 7, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:47: blcmsk | XOP.LZ.NP.M9.WIG 02 /1 */
+    /* x86.isa:3294: blcmsk | XOP.LZ.NP.M9.WIG 02 /1 */
     {XIE_OP_BLCMSK, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x02, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:48: blci | XOP.LZ.NP.M9.WIG 02 /6 */
+    /* x86.isa:3295: blci | XOP.LZ.NP.M9.WIG 02 /6 */
     {XIE_OP_BLCI, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_SF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF, XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 9, 0x02, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 6, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:49: llwpcb | XOP.LZ.NP.M9.WIG 12 /0 reg */
+    /* x86.isa:3296: llwpcb | XOP.LZ.NP.M9.WIG 12 /0 reg */
     {XIE_OP_LLWPCB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 9, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 0, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:50: slwpcb | XOP.LZ.NP.M9.WIG 12 /1 reg */
+    /* x86.isa:3297: slwpcb | XOP.LZ.NP.M9.WIG 12 /1 reg */
     {XIE_OP_SLWPCB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 9, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX | XIEI_M_REG, 1, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:51: vfrczps | XOP.128/256.NP.M9.W0 80 /r */
+    /* x86.isa:3298: vfrczps | XOP.128/256.NP.M9.W0 80 /r */
     {XIE_OP_VFRCZPS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x80, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 40-xop.isa:52: vfrczpd | XOP.128/256.NP.M9.W0 81 /r */
+    /* x86.isa:3299: vfrczpd | XOP.128/256.NP.M9.W0 81 /r */
     {XIE_OP_VFRCZPD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x81, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x30},
-    /* 40-xop.isa:53: vfrczss | XOP.128.NP.M9.W0 82 /r */
+    /* x86.isa:3300: vfrczss | XOP.128.NP.M9.W0 82 /r */
     {XIE_OP_VFRCZSS, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x82, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:54: vfrczsd | XOP.128.NP.M9.W0 83 /r */
+    /* x86.isa:3301: vfrczsd | XOP.128.NP.M9.W0 83 /r */
     {XIE_OP_VFRCZSD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x83, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:55: vprotb | XOP.128.NP.M9.W0 90 /r */
+    /* x86.isa:3302: vprotb | XOP.128.NP.M9.W0 90 /r */
     {XIE_OP_VPROTB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:56: vprotb | XOP.128.NP.M9.W1 90 /r */
+    /* x86.isa:3303: vprotb | XOP.128.NP.M9.W1 90 /r */
     {XIE_OP_VPROTB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x90, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:57: vprotw | XOP.128.NP.M9.W0 91 /r */
+    /* x86.isa:3304: vprotw | XOP.128.NP.M9.W0 91 /r */
     {XIE_OP_VPROTW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x91, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:58: vprotw | XOP.128.NP.M9.W1 91 /r */
+    /* x86.isa:3305: vprotw | XOP.128.NP.M9.W1 91 /r */
     {XIE_OP_VPROTW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x91, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:59: vprotd | XOP.128.NP.M9.W0 92 /r */
+    /* x86.isa:3306: vprotd | XOP.128.NP.M9.W0 92 /r */
     {XIE_OP_VPROTD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x92, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:60: vprotd | XOP.128.NP.M9.W1 92 /r */
+    /* x86.isa:3307: vprotd | XOP.128.NP.M9.W1 92 /r */
     {XIE_OP_VPROTD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x92, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:61: vprotq | XOP.128.NP.M9.W0 93 /r */
+    /* x86.isa:3308: vprotq | XOP.128.NP.M9.W0 93 /r */
     {XIE_OP_VPROTQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x93, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:62: vprotq | XOP.128.NP.M9.W1 93 /r */
+    /* x86.isa:3309: vprotq | XOP.128.NP.M9.W1 93 /r */
     {XIE_OP_VPROTQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x93, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:63: vpshlb | XOP.128.NP.M9.W0 94 /r */
+    /* x86.isa:3310: vpshlb | XOP.128.NP.M9.W0 94 /r */
     {XIE_OP_VPSHLB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x94, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:64: vpshlb | XOP.128.NP.M9.W1 94 /r */
+    /* x86.isa:3311: vpshlb | XOP.128.NP.M9.W1 94 /r */
     {XIE_OP_VPSHLB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x94, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:65: vpshlw | XOP.128.NP.M9.W0 95 /r */
+    /* x86.isa:3312: vpshlw | XOP.128.NP.M9.W0 95 /r */
     {XIE_OP_VPSHLW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x95, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:66: vpshlw | XOP.128.NP.M9.W1 95 /r */
+    /* x86.isa:3313: vpshlw | XOP.128.NP.M9.W1 95 /r */
     {XIE_OP_VPSHLW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x95, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:67: vpshld | XOP.128.NP.M9.W0 96 /r */
+    /* x86.isa:3314: vpshld | XOP.128.NP.M9.W0 96 /r */
     {XIE_OP_VPSHLD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x96, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:68: vpshld | XOP.128.NP.M9.W1 96 /r */
+    /* x86.isa:3315: vpshld | XOP.128.NP.M9.W1 96 /r */
     {XIE_OP_VPSHLD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x96, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:69: vpshlq | XOP.128.NP.M9.W0 97 /r */
+    /* x86.isa:3316: vpshlq | XOP.128.NP.M9.W0 97 /r */
     {XIE_OP_VPSHLQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x97, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:70: vpshlq | XOP.128.NP.M9.W1 97 /r */
+    /* x86.isa:3317: vpshlq | XOP.128.NP.M9.W1 97 /r */
     {XIE_OP_VPSHLQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x97, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:71: vpshab | XOP.128.NP.M9.W0 98 /r */
+    /* x86.isa:3318: vpshab | XOP.128.NP.M9.W0 98 /r */
     {XIE_OP_VPSHAB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x98, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:72: vpshab | XOP.128.NP.M9.W1 98 /r */
+    /* x86.isa:3319: vpshab | XOP.128.NP.M9.W1 98 /r */
     {XIE_OP_VPSHAB, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x98, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:73: vpshaw | XOP.128.NP.M9.W0 99 /r */
+    /* x86.isa:3320: vpshaw | XOP.128.NP.M9.W0 99 /r */
     {XIE_OP_VPSHAW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x99, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:74: vpshaw | XOP.128.NP.M9.W1 99 /r */
+    /* x86.isa:3321: vpshaw | XOP.128.NP.M9.W1 99 /r */
     {XIE_OP_VPSHAW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x99, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:75: vpshad | XOP.128.NP.M9.W0 9A /r */
+    /* x86.isa:3322: vpshad | XOP.128.NP.M9.W0 9A /r */
     {XIE_OP_VPSHAD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x9a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:76: vpshad | XOP.128.NP.M9.W1 9A /r */
+    /* x86.isa:3323: vpshad | XOP.128.NP.M9.W1 9A /r */
     {XIE_OP_VPSHAD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x9a, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:77: vpshaq | XOP.128.NP.M9.W0 9B /r */
+    /* x86.isa:3324: vpshaq | XOP.128.NP.M9.W0 9B /r */
     {XIE_OP_VPSHAQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x9b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:78: vpshaq | XOP.128.NP.M9.W1 9B /r */
+    /* x86.isa:3325: vpshaq | XOP.128.NP.M9.W1 9B /r */
     {XIE_OP_VPSHAQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0x9b, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_1 | 0x10},
-    /* 40-xop.isa:79: vphaddbw | XOP.128.NP.M9.W0 C1 /r */
+    /* x86.isa:3326: vphaddbw | XOP.128.NP.M9.W0 C1 /r */
     {XIE_OP_VPHADDBW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:80: vphaddbd | XOP.128.NP.M9.W0 C2 /r */
+    /* x86.isa:3327: vphaddbd | XOP.128.NP.M9.W0 C2 /r */
     {XIE_OP_VPHADDBD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:81: vphaddbq | XOP.128.NP.M9.W0 C3 /r */
+    /* x86.isa:3328: vphaddbq | XOP.128.NP.M9.W0 C3 /r */
     {XIE_OP_VPHADDBQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:82: vphaddwd | XOP.128.NP.M9.W0 C6 /r */
+    /* x86.isa:3329: vphaddwd | XOP.128.NP.M9.W0 C6 /r */
     {XIE_OP_VPHADDWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:83: vphaddwq | XOP.128.NP.M9.W0 C7 /r */
+    /* x86.isa:3330: vphaddwq | XOP.128.NP.M9.W0 C7 /r */
     {XIE_OP_VPHADDWQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xc7, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:84: vphadddq | XOP.128.NP.M9.W0 CB /r */
+    /* x86.isa:3331: vphadddq | XOP.128.NP.M9.W0 CB /r */
     {XIE_OP_VPHADDDQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xcb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:85: vphaddubw | XOP.128.NP.M9.W0 D1 /r */
+    /* x86.isa:3332: vphaddubw | XOP.128.NP.M9.W0 D1 /r */
     {XIE_OP_VPHADDUBW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:86: vphaddubd | XOP.128.NP.M9.W0 D2 /r */
+    /* x86.isa:3333: vphaddubd | XOP.128.NP.M9.W0 D2 /r */
     {XIE_OP_VPHADDUBD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:87: vphaddubq | XOP.128.NP.M9.W0 D3 /r */
+    /* x86.isa:3334: vphaddubq | XOP.128.NP.M9.W0 D3 /r */
     {XIE_OP_VPHADDUBQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:88: vphadduwd | XOP.128.NP.M9.W0 D6 /r */
+    /* x86.isa:3335: vphadduwd | XOP.128.NP.M9.W0 D6 /r */
     {XIE_OP_VPHADDUWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd6, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:89: vphadduwq | XOP.128.NP.M9.W0 D7 /r */
+    /* x86.isa:3336: vphadduwq | XOP.128.NP.M9.W0 D7 /r */
     {XIE_OP_VPHADDUWQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xd7, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:90: vphaddudq | XOP.128.NP.M9.W0 DB /r */
+    /* x86.isa:3337: vphaddudq | XOP.128.NP.M9.W0 DB /r */
     {XIE_OP_VPHADDUDQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xdb, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:91: vphsubbw | XOP.128.NP.M9.W0 E1 /r */
+    /* x86.isa:3338: vphsubbw | XOP.128.NP.M9.W0 E1 /r */
     {XIE_OP_VPHSUBBW, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xe1, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:92: vphsubwd | XOP.128.NP.M9.W0 E2 /r */
+    /* x86.isa:3339: vphsubwd | XOP.128.NP.M9.W0 E2 /r */
     {XIE_OP_VPHSUBWD, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xe2, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:93: vphsubdq | XOP.128.NP.M9.W0 E3 /r */
+    /* x86.isa:3340: vphsubdq | XOP.128.NP.M9.W0 E3 /r */
     {XIE_OP_VPHSUBDQ, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_XOP, 0}, XIEI_ENC_XOP, 9, 0xe3, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_0 | 0x10},
-    /* 40-xop.isa:96: bextr | XOP.LZ.NP.MA.WIG 10 /r */
+    /* x86.isa:3343: bextr | XOP.LZ.NP.MA.WIG 10 /r */
     {XIE_OP_BEXTR, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF | XIEI_F_ZF | XIEI_F_OF, XIEI_F_PF | XIEI_F_AF | XIEI_F_SF, XIEI_F_CF | XIEI_F_OF, 0, 0, 1, {XIE_FEAT_TBM, 0}, XIEI_ENC_XOP, 10, 0x10, XIEI_PFX_NP, XIEI_M_MODRM, 0, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:97: lwpins | XOP.LZ.NP.MA.WIG 12 /0 */
+    /* x86.isa:3344: lwpins | XOP.LZ.NP.MA.WIG 12 /0 */
     {XIE_OP_LWPINS, XIEI_H_NONE, XIEI_A_AMD, 0, XIEI_F_CF, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 10, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 0, 0, XIEI_W_ANY | 0x10},
-    /* 40-xop.isa:98: lwpval | XOP.LZ.NP.MA.WIG 12 /1 */
+    /* x86.isa:3345: lwpval | XOP.LZ.NP.MA.WIG 12 /1 */
     {XIE_OP_LWPVAL, XIEI_H_NONE, XIEI_A_AMD, 0, 0, 0, 0, 0, 0, 1, {XIE_FEAT_LWP, 0}, XIEI_ENC_XOP, 10, 0x12, XIEI_PFX_NP, XIEI_M_MODRM | XIEI_M_REGFIX, 1, 0, XIEI_W_ANY | 0x10},
 };
 

@@ -137,11 +137,11 @@ uint64_t xiei_shxd(int right, unsigned size, uint64_t dst, uint64_t src, uint64_
     if (c == 0) return dst;
     if (size == 2 && c > 16) {
         /* Undefined in the SDM for counts above the operand size; AMD Zen
-         * rotates the source by (count - 16): the bits shifted in past the
-         * source are the source again. */
+         * rotates the source by (count - 16) (the bits shifted in past the
+         * source are the source again) and clears CF. */
         unsigned k = c - 16;
         r = right ? ((src >> k) | (src << (16 - k))) & m : ((src << k) | (src >> (16 - k))) & m;
-        cf = (int)(right ? (src >> (k - 1)) & 1 : (src >> (16 - k)) & 1);
+        cf = 0; /* AMD Zen clears CF for these counts */
     } else if (right) {
         r = (shr64(dst, c) | shl64(src, bits - c)) & m;
         cf = (int)(shr64(dst, c - 1) & 1);

@@ -2,8 +2,8 @@
 /*
  * Access layer: operands (registers with the partial-write rules, immediates,
  * memory with the LOCK protocol), effective addresses, segmentation, translation
- * through the host,
- * page fragments, staged writes and their commit, and the stack.
+ * through the host, page fragments, staged writes and their commit, and the
+ * stack.
  */
 #include "emu_int.h"
 
@@ -304,7 +304,6 @@ int xiei_commit(struct xiei_ex *ex)
     ex->mcache = 0;
     return st;
 }
-#include "emu_int.h"
 
 void xiei_set_gpr(struct xiei_ex *ex, unsigned n, uint64_t v)
 {
@@ -358,11 +357,10 @@ int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, const struct xiei
     return XIE_OK;
 }
 
-/* Read of an atomic destination: from the value a failed compare-exchange
- * reported when re-evaluating, else from memory. The operand must not cross a
- * page: no host capability makes a split operand atomic yet (DESIGN.md, "The
- * host interface"). */
-/* Checks common to atomic reads: a cmpxchg callback, an operand in one page. */
+/* Checks common to atomic reads: a cmpxchg callback, and an operand in one
+ * page (no host capability makes a split operand atomic yet: DESIGN.md, "The
+ * host interface"). An atomic destination is read from the value a failed
+ * compare-exchange reported when re-evaluating, else from memory. */
 static int atomic_ok(struct xiei_ex *ex, const struct xiei_maddr *m)
 {
     if (!ex->ops->cmpxchg) return xiei_unhandleable(ex, XIE_REASON_NO_CMPXCHG);

@@ -49,16 +49,29 @@ struct xie_trap_dev {
      * else copy the current bytes into *expected (XIE_CB_CHANGED). size: 1, 2, 4,
      * 8 or 16. */
     int (*cmpxchg)(void *user, uint64_t off, void *expected, const void *desired, unsigned size);
+    /* The cmpxchg contract for an atomic operand that crosses a page boundary of
+     * the region (LOCKed instruction or XCHG on bytes off .. off + size - 1, which
+     * lie on two pages; size 2, 4, 8 or 16). The device makes the whole operand
+     * atomic (xie_trap_ram_dev: one locked instruction on its contiguous backing
+     * store). Missing: such an instruction fails like any failed device callback
+     * (the handler aborts), never a plain read then write. */
+    int (*cmpxchg_split)(void *user, uint64_t off, void *expected, const void *desired,
+                         unsigned size);
 };
 
 /* Counters kept per region (updated atomically by the handler). */
 struct xie_trap_stats {
-    uint64_t traps;    /* instructions emulated (one trap each) */
-    uint64_t reads;    /* device read callbacks */
-    uint64_t writes;   /* device write callbacks */
-    uint64_t cmpxchgs; /* device cmpxchg callbacks */
-    uint64_t emu_ns;   /* nanoseconds spent inside xie_emulate (incl. callbacks) */
-    uint64_t retries;  /* XIE_RETRY results (LOCK races lost) */
+    uint64_t traps;      /* instructions emulated (one trap each) */
+    uint64_t reads;      /* device read callbacks */
+    uint64_t writes;     /* device write callbacks */
+    uint64_t cmpxchgs;   /* device cmpxchg and cmpxchg_split callbacks */
+    uint64_t splits;     /* of those, cmpxchg_split (page-straddling atomic operands) */
+    uint64_t emu_ns;     /* nanoseconds spent inside xie_emulate (incl. callbacks) */
+    uint64_t handler_ns; /* nanoseconds from the handler's entry to its return, for
+                            the traps counted in traps and retries (emu_ns is part
+                            of it; the rest of a trap's cost is the kernel's fault
+                            entry, signal delivery and sigreturn) */
+    uint64_t retries;    /* XIE_RETRY results (LOCK races lost; each one more trap) */
 };
 
 /*
@@ -74,7 +87,13 @@ int xie_trap_init(void);
  */
 void *xie_trap_map(size_t len, const struct xie_trap_dev *dev, void *user);
 
-/* Detach and unmap a region returned by xie_trap_map. Returns 0 or -1. The
+/*
+ * As xie_trap_map, but the region lies below 2 GiB (mmap MAP_32BIT), where code
+ * running in 32-bit compatibility mode can address it.
+ */
+void *xie_trap_map32(size_t len, const struct xie_trap_dev *dev, void *user);
+
+/* Detach and unmap a region returned by xie_trap_map or xie_trap_map32. Returns 0 or -1. The
  * caller makes sure no thread still accesses it. */
 int xie_trap_unmap(void *region);
 
@@ -83,8 +102,11 @@ int xie_trap_stats(const void *region, struct xie_trap_stats *out);
 
 /*
  * A ready-made RAM device backed by ordinary memory (`backing`, at least as long
- * as the region): reads and writes copy, cmpxchg is a real atomic compare-and-
- * exchange on the backing bytes (aligned sizes up to 16). Pass `backing` as user.
+ * as the region, 16-byte aligned): reads and writes copy; cmpxchg and
+ * cmpxchg_split are a LOCK CMPXCHG of the operand's size on the backing bytes
+ * (any alignment, across pages too: the backing store is contiguous; 16 bytes
+ * with CMPXCHG16B, which needs a 16-byte aligned operand, else the callback
+ * fails). Pass `backing` as user.
  */
 extern const struct xie_trap_dev xie_trap_ram_dev;
 

@@ -133,6 +133,9 @@ static int mem_cmpxchg(void *p, void *expected, const void *desired, unsigned si
     }
     case 16: {
         uint64_t e[2], d[2];
+        /* CMPXCHG16B raises #GP on a misaligned operand (SDM Vol. 2A CMPXCHG8B/
+         * CMPXCHG16B); there is no 16-byte locked instruction for one. */
+        if ((uintptr_t)p & 15u) return XIE_CB_FAIL;
         memcpy(e, expected, 16);
         memcpy(d, desired, 16);
         __asm__ volatile("lock cmpxchg16b %1\n\tsete %0"
@@ -166,7 +169,10 @@ static int ram_cmpxchg(void *user, uint64_t off, void *expected, const void *des
     return mem_cmpxchg((uint8_t *)user + off, expected, desired, size);
 }
 
-const struct xie_trap_dev xie_trap_ram_dev = {ram_read, ram_write, ram_cmpxchg};
+/* The backing store is contiguous, so an operand straddling two pages of the
+ * region is one unaligned LOCK CMPXCHG there: atomic on x86 across cache lines
+ * and pages (SDM Vol. 3A 9.1.2.2, a bus lock when it splits a line). */
+const struct xie_trap_dev xie_trap_ram_dev = {ram_read, ram_write, ram_cmpxchg, ram_cmpxchg};
 
 /* ---- the emulator's view of this process ---- */
 
@@ -223,6 +229,27 @@ static int op_cmpxchg(void *user, uint64_t addr, void *expected, const void *des
     return r->dev->cmpxchg(r->user, addr - r->start, expected, desired, size);
 }
 
+/* A split atomic operand (include/xie/emu.h, cmpxchg_split). Addresses are linear
+ * here (no translate callback), so pa1 is always pa0 + n0: the operand is
+ * contiguous in this process. Both halves in one region go to the device's
+ * cmpxchg_split; both outside every region are process memory; an operand half
+ * in a region and half outside (or in two regions) has no single owner that
+ * could make it atomic and fails. */
+static int op_cmpxchg_split(void *user, uint64_t pa0, uint64_t pa1, unsigned n0, void *expected,
+                            const void *desired, unsigned size)
+{
+    struct region *r0 = find_region((uintptr_t)pa0);
+    struct region *r1 = find_region((uintptr_t)pa0 + size - 1);
+
+    (void)user;
+    if (pa1 != pa0 + n0 || r0 != r1) return XIE_CB_FAIL;
+    if (!r0) return mem_cmpxchg((void *)(uintptr_t)pa0, expected, desired, size);
+    if (!r0->dev->cmpxchg_split) return XIE_CB_FAIL;
+    count(&r0->st.cmpxchgs, 1);
+    count(&r0->st.splits, 1);
+    return r0->dev->cmpxchg_split(r0->user, pa0 - r0->start, expected, desired, size);
+}
+
 static uint64_t read_fs_base(void)
 {
     uint64_t v = 0;
@@ -260,6 +287,7 @@ static const struct xie_ops trap_ops = {
     .read = op_read,
     .write = op_write,
     .cmpxchg = op_cmpxchg,
+    .cmpxchg_split = op_cmpxchg_split,
     .load_state = op_load_state,
 };
 
@@ -318,7 +346,7 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
     struct xie_ctx ctx;
     struct xie_result res;
     unsigned cs = (unsigned)(g[REG_CSGSFS] & 0xffff);
-    uint64_t t0;
+    uint64_t t0, t1;
     unsigned i;
     int st;
 
@@ -326,6 +354,7 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
         chain(sig, si, ucv);
         return;
     }
+    t0 = now_ns();
     t.uc = uc;
     memcpy(&ctx, cs == 0x23 ? &ctx32 : &ctx64, sizeof(ctx));
     ctx.user = &t;
@@ -336,9 +365,9 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
     ctx.rflags = (uint64_t)g[REG_EFL];
     ctx.valid &= ~(XIE_STATE_SEG(XIE_SEG_FS) | XIE_STATE_SEG(XIE_SEG_GS));
 
-    t0 = now_ns();
+    t1 = now_ns();
     st = xie_emulate(&ctx, NULL, 0, &res);
-    count(&r->st.emu_ns, now_ns() - t0);
+    count(&r->st.emu_ns, now_ns() - t1);
 
     switch (st) {
     case XIE_OK:
@@ -347,8 +376,12 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
             if (ctx.dirty & XIE_STATE_GPR(i)) g[greg_of[i]] = (greg_t)ctx.gpr[i];
         g[REG_RIP] = (greg_t)ctx.rip;
         g[REG_EFL] = (greg_t)ctx.rflags;
+        count(&r->st.handler_ns, now_ns() - t0);
         return;
-    case XIE_RETRY: count(&r->st.retries, 1); return;
+    case XIE_RETRY:
+        count(&r->st.retries, 1);
+        count(&r->st.handler_ns, now_ns() - t0);
+        return;
     case XIE_EXCEPTION: deliver(&res.event); return;
     case XIE_UNHANDLEABLE: say("xie trap: cannot emulate: ", xie_reason_str(res.reason)); break;
     default: say("xie trap: cannot emulate: ", xie_strerror(st)); break;
@@ -376,7 +409,8 @@ int xie_trap_init(void)
     return 0;
 }
 
-void *xie_trap_map(size_t len, const struct xie_trap_dev *dev, void *user)
+/* xie_trap_map and xie_trap_map32; flags: extra mmap flags. */
+static void *map_region(size_t len, const struct xie_trap_dev *dev, void *user, int flags)
 {
     unsigned i;
     void *p;
@@ -386,7 +420,7 @@ void *xie_trap_map(size_t len, const struct xie_trap_dev *dev, void *user)
         return NULL;
     }
     len = (len + PAGE - 1) & ~(size_t)(PAGE - 1);
-    p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
     if (p == MAP_FAILED) return NULL;
     for (i = 0; i < MAX_REGIONS; i++) {
         uintptr_t zero = 0;
@@ -408,6 +442,16 @@ void *xie_trap_map(size_t len, const struct xie_trap_dev *dev, void *user)
     munmap(p, len);
     errno = ENOSPC;
     return NULL;
+}
+
+void *xie_trap_map(size_t len, const struct xie_trap_dev *dev, void *user)
+{
+    return map_region(len, dev, user, 0);
+}
+
+void *xie_trap_map32(size_t len, const struct xie_trap_dev *dev, void *user)
+{
+    return map_region(len, dev, user, MAP_32BIT);
 }
 
 int xie_trap_unmap(void *region)
@@ -434,7 +478,9 @@ int xie_trap_stats(const void *region, struct xie_trap_stats *out)
     out->reads = __atomic_load_n(&r->st.reads, __ATOMIC_RELAXED);
     out->writes = __atomic_load_n(&r->st.writes, __ATOMIC_RELAXED);
     out->cmpxchgs = __atomic_load_n(&r->st.cmpxchgs, __ATOMIC_RELAXED);
+    out->splits = __atomic_load_n(&r->st.splits, __ATOMIC_RELAXED);
     out->emu_ns = __atomic_load_n(&r->st.emu_ns, __ATOMIC_RELAXED);
+    out->handler_ns = __atomic_load_n(&r->st.handler_ns, __ATOMIC_RELAXED);
     out->retries = __atomic_load_n(&r->st.retries, __ATOMIC_RELAXED);
     return 0;
 }

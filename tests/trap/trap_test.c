@@ -3,10 +3,12 @@
  * The trap adapter running real compiled code: every routine of routines.c runs
  * on ordinary memory and on trapped memory (a RAM device behind xie); results and
  * final memory must be identical. Then LOCKed instructions from several threads
- * on a trapped counter must lose nothing, and the same test with a device whose
- * compare-exchange is a plain read-then-write (the negative control) must lose
- * updates, which shows the test can fail.
- *   trap_test [--long]
+ * on a trapped counter must lose nothing, inside a page and straddling two
+ * trapped pages (the split compare-exchange path), and the same test with a
+ * device whose compare-exchange is a plain read-then-write (the negative
+ * control) must lose updates in both layouts, which shows the test can fail.
+ *   trap_test [--long]   (CI: 10^6 mixed increments per layout; --long: 5x10^6
+ *                         per instruction kind and layout)
  * Prints one line per case and a final "N passed, M failed" line.
  */
 #define _GNU_SOURCE
@@ -182,7 +184,8 @@ static void test_routines(void)
 /* ---- atomicity ---- */
 
 /* The negative control: "compare-exchange" as a separate read and write with a
- * window in between, as an emulator that writes LOCKed results plainly does. */
+ * window in between, as an emulator that writes LOCKed results plainly does.
+ * Used for operands inside a page and for page-straddling ones alike. */
 static int racy_cmpxchg(void *user, uint64_t off, void *expected, const void *desired,
                         unsigned size)
 {
@@ -211,26 +214,33 @@ static int ram_write(void *user, uint64_t off, const void *buf, unsigned size)
     return XIE_CB_OK;
 }
 
-static const struct xie_trap_dev racy_dev = {ram_read, ram_write, racy_cmpxchg};
+static const struct xie_trap_dev racy_dev = {ram_read, ram_write, racy_cmpxchg, racy_cmpxchg};
+
+/* Kinds of increment a worker does; KIND_MIX rotates through the three. */
+enum { KIND_ADD, KIND_XADD, KIND_CMPXCHG, KIND_MIX };
 
 struct worker {
     volatile uint64_t *ctr;
     long iters;
-    int kind; /* 0 lock add, 1 lock xadd, 2 lock cmpxchg loop */
+    int kind;
 };
 
 static void *work(void *arg)
 {
     struct worker *w = arg;
     long i;
+    int k;
 
     for (i = 0; i < w->iters; i++) {
-        if (w->kind == 0) {
+        k = w->kind == KIND_MIX ? (int)(i % 3) : w->kind;
+        if (k == KIND_ADD) {
             __asm__ volatile("lock addq $1, %0" : "+m"(*w->ctr) : : "memory", "cc");
-        } else if (w->kind == 1) {
+        } else if (k == KIND_XADD) {
             uint64_t one = 1;
             __asm__ volatile("lock xaddq %1, %0" : "+m"(*w->ctr), "+r"(one) : : "memory", "cc");
         } else {
+            /* The plain read of a straddling counter is two fragments and may be
+             * torn; the LOCK CMPXCHG then fails and the loop takes its value. */
             uint64_t old = *w->ctr, nv;
             do {
                 nv = old + 1;
@@ -241,21 +251,24 @@ static void *work(void *arg)
     return NULL;
 }
 
-/* T threads x iters increments of one trapped counter; returns lost updates. */
+/* T threads x iters increments of one trapped 8-byte counter at offset `off` of
+ * a two-page region (4092: it straddles the pages). Returns lost updates
+ * (negative: duplicated ones); *splits gets the split compare-exchanges. */
 static long run_counter(const struct xie_trap_dev *dev, int kind, int threads, long iters,
-                        double *ns_per_op)
+                        unsigned off, double *ns_per_op, uint64_t *splits)
 {
     struct tregion r;
+    struct xie_trap_stats st;
     pthread_t tid[16];
     struct worker w[16];
     struct timespec a, b;
     uint64_t final;
     int i;
 
-    tmap(&r, 4096, dev);
+    tmap(&r, 8192, dev);
     clock_gettime(CLOCK_MONOTONIC, &a);
     for (i = 0; i < threads; i++) {
-        w[i].ctr = (volatile uint64_t *)(r.t + 64);
+        w[i].ctr = (volatile uint64_t *)(r.t + off);
         w[i].iters = iters;
         w[i].kind = kind;
         pthread_create(&tid[i], NULL, work, &w[i]);
@@ -263,42 +276,59 @@ static long run_counter(const struct xie_trap_dev *dev, int kind, int threads, l
     for (i = 0; i < threads; i++)
         pthread_join(tid[i], NULL);
     clock_gettime(CLOCK_MONOTONIC, &b);
-    memcpy(&final, r.backing + 64, 8);
+    memcpy(&final, r.backing + off, 8);
     *ns_per_op = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) /
                  (double)(threads * iters);
+    *splits = xie_trap_stats(r.t, &st) == 0 ? st.splits : 0;
     tunmap(&r);
     return (long)((uint64_t)threads * (uint64_t)iters - final);
 }
 
-static void test_atomic(long total)
+/* CI: per layout, 4 threads and `total` increments mixing lock add, lock xadd
+ * and a lock cmpxchg loop on one counter. --long: each kind alone, `total`
+ * increments per kind and layout. Then the negative control per layout. */
+static void test_atomic(long total, int longrun)
 {
-    static const char *const kinds[3] = {"lock add", "lock xadd", "lock cmpxchg loop"};
-    char name[64], detail[128];
+    static const char *const kinds[4] = {"lock add", "lock xadd", "lock cmpxchg loop",
+                                         "add/xadd/cmpxchg mixed"};
+    static const unsigned offs[2] = {64, 4092};
+    static const char *const where[2] = {"in a page", "straddling pages"};
+    char name[80], detail[160];
+    uint64_t splits;
     double ns;
     long lost;
-    int k;
+    int k, l;
 
-    for (k = 0; k < 3; k++) {
-        lost = run_counter(&xie_trap_ram_dev, k, 4, total / 4, &ns);
-        snprintf(name, sizeof(name), "4 threads %s", kinds[k]);
-        snprintf(detail, sizeof(detail), "%ld ops, %ld lost, %.0f ns/op", total, lost, ns);
-        result(name, lost == 0, detail);
+    for (l = 0; l < 2; l++) {
+        for (k = longrun ? KIND_ADD : KIND_MIX; k <= (longrun ? KIND_CMPXCHG : KIND_MIX); k++) {
+            lost = run_counter(&xie_trap_ram_dev, k, 4, total / 4, offs[l], &ns, &splits);
+            snprintf(name, sizeof(name), "4 threads %s, %s", kinds[k], where[l]);
+            snprintf(detail, sizeof(detail), "%ld ops, %ld lost, %.0f ns/op, %llu split cmpxchg",
+                     total, lost, ns, (unsigned long long)splits);
+            /* The straddling counter must really have gone through the split path. */
+            result(name, lost == 0 && (l == 0 ? splits == 0 : splits > 0), detail);
+        }
     }
-    lost = run_counter(&racy_dev, 0, 4, 50000, &ns);
-    snprintf(detail, sizeof(detail), "read-then-write device lost %ld of 200000 updates", lost);
-    result("negative control (must lose updates)", lost > 0, detail);
+    for (l = 0; l < 2; l++) {
+        lost = run_counter(&racy_dev, KIND_ADD, 4, 50000, offs[l], &ns, &splits);
+        snprintf(name, sizeof(name), "negative control, %s", where[l]);
+        snprintf(detail, sizeof(detail),
+                 "read-then-write device lost %ld of 200000 updates (must lose some)", lost);
+        result(name, lost > 0, detail);
+    }
 }
 
 int main(int argc, char **argv)
 {
-    long total = (argc > 1 && strcmp(argv[1], "--long") == 0) ? 10000000 : 1000000;
+    int longrun = argc > 1 && strcmp(argv[1], "--long") == 0;
+    long total = longrun ? 5000000 : 1000000;
 
     if (xie_trap_init() != 0) {
         perror("xie_trap_init");
         return 2;
     }
     test_routines();
-    test_atomic(total);
+    test_atomic(total, longrun);
     printf("trap: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -180,6 +180,28 @@ struct xie_ops {
      * XIE_CB_CHANGED. size is 1, 2, 4, 8 or 16 and never crosses a page. Used for
      * LOCKed read-modify-writes and XCHG with memory. */
     int (*cmpxchg)(void *user, uint64_t addr, void *expected, const void *desired, unsigned size);
+    /* Split atomic operands. An atomic operand (see cmpxchg) that crosses a 4 KiB
+     * page, or a 64-byte cache line when ctx->options has XIE_OPT_SPLIT_LOCK, is
+     * made atomic by the first of these the host provides; with none of them the
+     * instruction returns XIE_UNHANDLEABLE, reason XIE_REASON_ATOMIC_SPLIT, having
+     * changed nothing (never a plain read then write).
+     *
+     * cmpxchg_split: the cmpxchg contract over two fragments, the low n0 bytes at
+     * pa0 and the other size - n0 at pa1 (pa1 == pa0 + n0 for a line split inside
+     * a page), for a host that maps both contiguously in its own address space and
+     * compare-exchanges there (a locked instruction on the host is atomic across
+     * lines and pages). size is 2, 4, 8 or 16. */
+    int (*cmpxchg_split)(void *user, uint64_t pa0, uint64_t pa1, unsigned n0, void *expected,
+                         const void *desired, unsigned size);
+    /* stop_others / resume_others: bracket the read, the evaluation and the write
+     * of a split atomic operand (through read and write, fragments low to high)
+     * when cmpxchg_split is NULL. stop_others returns once no other vCPU or agent
+     * can access guest memory until resume_others (XIE_CB_OK), or fails
+     * (XIE_CB_FAIL: XIE_UNHANDLEABLE, nothing changed). After it returned
+     * XIE_CB_OK xie calls resume_others exactly once, whatever the outcome. Both
+     * or neither must be set. */
+    int (*stop_others)(void *user);
+    void (*resume_others)(void *user);
     /* The callbacks from here to write_vec serve instructions of later issues
      * (port I/O, system and SIMD instructions): no instruction emulated by this
      * version calls them yet. */
@@ -218,20 +240,26 @@ struct xie_ops {
  * a device read is never repeated. Managed by xie: xie_ctx_init clears it, any
  * status other than XIE_PENDING clears it; a host that abandons a pending
  * instruction (e.g. delivers an event instead of completing it) sets n to 0.
- * Reads larger than 32 bytes, or more than XIE_REPLAY_MAX of them, are not
- * recorded (no issue-3 instruction needs that for device memory).
+ * The log holds every read of every instruction xie emulates (the most is
+ * ENTER with nesting level 31: 31 reads of up to 8 bytes, one of them split);
+ * an instruction that would need more returns XIE_UNHANDLEABLE
+ * (XIE_REASON_CALLBACK_FAILED) before repeating a read.
  */
-#define XIE_REPLAY_MAX 8
+#define XIE_REPLAY_MAX  40  /* read fragments */
+#define XIE_REPLAY_DATA 512 /* bytes of read data */
 struct xie_replay {
     uint64_t rip; /* RIP of the pending instruction */
-    uint32_t n;   /* reads recorded */
-    uint32_t pos; /* reads replayed so far in this call */
+    uint16_t n;   /* fragments recorded */
+    uint16_t pos; /* fragments replayed so far in this call */
+    uint32_t reserved;
     struct {
-        uint64_t addr;
-        uint32_t size;
+        uint64_t addr; /* address given to the read callback */
+        uint16_t size; /* fragment size */
+        uint16_t off;  /* its bytes: data[off .. off + size), after the previous
+                          entry's */
         uint32_t reserved;
-        uint8_t data[32];
     } e[XIE_REPLAY_MAX];
+    uint8_t data[XIE_REPLAY_DATA];
 };
 
 /*
@@ -275,10 +303,18 @@ struct xie_ctx {
     uint32_t lock_retries;     /* re-evaluations of a LOCKed instruction whose
                                   cmpxchg saw a changed value (0: 16); then
                                   XIE_RETRY */
-    struct xie_replay replay;  /* kept by xie between a XIE_PENDING and the call
-                                  that completes the instruction */
-    struct xie_dcache dcache;  /* the last instruction decoded (managed by xie) */
+    uint32_t options;          /* XIE_OPT_* (xie_ctx_init: 0) */
+    uint32_t reserved1;
+    struct xie_replay replay; /* kept by xie between a XIE_PENDING and the call
+                                 that completes the instruction */
+    struct xie_dcache dcache; /* the last instruction decoded (managed by xie) */
 };
+
+/* xie_ctx.options: an atomic operand that crosses a 64-byte cache line needs the
+ * split capability of a page-crossing one (struct xie_ops, cmpxchg_split), for a
+ * host that must not issue split locks itself (SDM Vol. 3 9.1.2.2: a locked
+ * access across lines asserts a bus lock). */
+#define XIE_OPT_SPLIT_LOCK 0x1u
 
 /* Statuses (xie_emulate's return value and xie_result.status). */
 enum xie_status {
@@ -324,8 +360,10 @@ enum xie_reason {
     XIE_REASON_NO_VEC,          /* no read_vec / write_vec callback */
     XIE_REASON_NO_LOAD_STATE,   /* state needed, not valid, and no load_state callback */
     XIE_REASON_CALLBACK_FAILED, /* a callback returned XIE_CB_FAIL (or an invalid value) */
-    XIE_REASON_ATOMIC_SPLIT,    /* an atomic operand crosses a page and the host gave no
-                                   capability to make it atomic */
+    XIE_REASON_ATOMIC_SPLIT,    /* an atomic operand crosses a page (or, with
+                                   XIE_OPT_SPLIT_LOCK, a cache line) and the host gave
+                                   no capability to make it atomic (cmpxchg_split,
+                                   stop_others / resume_others) */
     XIE_REASON_MODE,            /* not supported in this mode yet (e.g. a protected-mode
                                    segment load) */
     XIE_REASON__COUNT

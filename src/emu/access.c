@@ -89,10 +89,12 @@ int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, uns
 {
     const struct xie_ctx *ctx = ex->ctx;
     unsigned stackref = seg & XIEI_SEG_STACKREF;
+    unsigned unit = kind >> XIEI_XLAT_UNIT_SHIFT;
     uint64_t la;
     int st;
 
     seg &= 7u;
+    kind &= XIEI_XLAT_KIND;
     if (ex->mode == XIE_MODE_64) {
         la = off;
         if (seg == XIE_SEG_FS || seg == XIE_SEG_GS) {
@@ -113,6 +115,18 @@ int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, uns
         if (st) return st;
         la = (ctx->seg[seg].base + off) & 0xffffffffu;
     }
+    /* Alignment check (SDM Vol. 3 6.15 "Interrupt 17", Table 6-7): CR0.AM,
+     * EFLAGS.AC and CPL 3, for each data access of a 2-, 4-, 8- or 16-byte unit
+     * (a larger operand is checked at its largest power-of-two unit, up to 16).
+     * This CPU checks it after the segment and canonical checks and before
+     * paging: a misaligned access into an unmapped page is #AC(0), not #PF
+     * (measured; tests/hwdiff runs states with AC set). */
+    if ((ctx->cr0 & XIEI_CR0_AM) && (ctx->rflags & XIEI_F_AC) && ctx->cpl == 3) {
+        if (!unit)
+            for (unit = 1; unit * 2 <= size && unit < 16; unit *= 2)
+                ;
+        if (la & (unit - 1u)) return xiei_raise(ex, XIEI_VEC_AC, 1, 0);
+    }
     return xlat_lin(ex, la, size, kind, m);
 }
 
@@ -127,24 +141,31 @@ int xiei_xlat_linear(struct xiei_ex *ex, uint64_t la, unsigned size, unsigned ki
 static int read_frag(struct xiei_ex *ex, uint64_t addr, uint8_t *buf, unsigned size)
 {
     struct xie_replay *r = &ex->ctx->replay;
-    unsigned i;
+    unsigned i, used;
     int cb;
 
     if (r->pos < r->n) {
         if (r->e[r->pos].addr == addr && r->e[r->pos].size == size) {
+            const uint8_t *d = r->data + r->e[r->pos].off;
             for (i = 0; i < size; i++)
-                buf[i] = r->e[r->pos].data[i];
+                buf[i] = d[i];
             r->pos++;
             return XIE_CB_OK;
         }
         r->n = r->pos; /* the instruction went another way: forget the rest */
     }
+    used = r->n ? (unsigned)r->e[r->n - 1].off + r->e[r->n - 1].size : 0;
+    /* A read the log could not hold would be repeated after a later pending
+     * answer: refuse it before it happens (no emulated instruction gets here). */
+    if (r->n >= XIE_REPLAY_MAX || used + size > XIE_REPLAY_DATA) return XIE_CB_FAIL;
     cb = ex->ops->read(ex->ctx->user, addr, buf, size);
-    if (cb == XIE_CB_OK && r->n < XIE_REPLAY_MAX && size <= sizeof(r->e[0].data)) {
+    if (cb == XIE_CB_OK) {
+        uint8_t *d = r->data + used;
         r->e[r->n].addr = addr;
-        r->e[r->n].size = size;
+        r->e[r->n].size = (uint16_t)size;
+        r->e[r->n].off = (uint16_t)used;
         for (i = 0; i < size; i++)
-            r->e[r->n].data[i] = buf[i];
+            d[i] = buf[i];
         r->pos = ++r->n;
     }
     return cb;
@@ -357,16 +378,43 @@ int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, const struct xiei
     return XIE_OK;
 }
 
-/* Checks common to atomic reads: a cmpxchg callback, and an operand in one
- * page (no host capability makes a split operand atomic yet: DESIGN.md, "The
- * host interface"). An atomic destination is read from the value a failed
- * compare-exchange reported when re-evaluating, else from memory. */
+/* Checks common to atomic reads: the host capability the operand needs, and
+ * where its value comes from. An operand in one page (one cache line with
+ * XIE_OPT_SPLIT_LOCK) goes through cmpxchg at commit; a split one through
+ * cmpxchg_split, or, without it, is read and written plainly between
+ * stop_others and resume_others (xie_emulate calls resume_others). Returns
+ * XIE_OK with ex->lock cleared in the last case. */
 static int atomic_ok(struct xiei_ex *ex, const struct xiei_maddr *m)
 {
-    if (!ex->ops->cmpxchg) return xiei_unhandleable(ex, XIE_REASON_NO_CMPXCHG);
-    if (m->n0 != m->size || m->size > sizeof(ex->lock_old))
-        return xiei_unhandleable(ex, XIE_REASON_ATOMIC_SPLIT);
+    const struct xie_ops *ops = ex->ops;
+    unsigned line = (unsigned)(m->pa0 & 63u);
+    int cb;
+
     ex->lock_m = *m;
+    if (m->n0 == m->size &&
+        (!(ex->ctx->options & XIE_OPT_SPLIT_LOCK) || line + m->size <= 64 || m->size > 16)) {
+        if (!ops->cmpxchg) return xiei_unhandleable(ex, XIE_REASON_NO_CMPXCHG);
+        ex->lock_split = 0;
+        return XIE_OK;
+    }
+    if (m->n0 == m->size) {
+        /* A line split inside one page: two fragments for the host all the same. */
+        ex->lock_m.n0 = (uint16_t)(64u - line);
+        ex->lock_m.pa1 = m->pa0 + ex->lock_m.n0;
+    }
+    if (ops->cmpxchg_split) {
+        ex->lock_split = 1;
+        return XIE_OK;
+    }
+    if (!ops->stop_others || !ops->resume_others)
+        return xiei_unhandleable(ex, XIE_REASON_ATOMIC_SPLIT);
+    /* The operand is the instruction's only memory access and is read right
+     * before it is written, so no pending answer can come between the two: the
+     * value read under this stop is the one the write replaces. */
+    cb = ops->stop_others(ex->ctx->user);
+    if (cb != XIE_CB_OK) return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+    ex->stopped = 1;
+    ex->lock = 0;
     return XIE_OK;
 }
 
@@ -379,6 +427,7 @@ int xiei_mem_rdb(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, void *
     if (!ex->lock || !rmw) return xiei_mread(ex, m, buf);
     st = atomic_ok(ex, m);
     if (st) return st;
+    if (!ex->lock) return xiei_mread(ex, m, buf);
     if (ex->lock_have) {
         for (i = 0; i < m->size; i++)
             b[i] = ((const uint8_t *)ex->lock_cur)[i];
@@ -410,6 +459,7 @@ int xiei_mem_rd(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, uint64_
     if (!ex->lock || !rmw) return xiei_mread(ex, m, v);
     st = atomic_ok(ex, m);
     if (st) return st;
+    if (!ex->lock) return xiei_mread(ex, m, v);
     if (ex->lock_have)
         *v = ex->lock_cur[0];
     else if ((st = xiei_mread(ex, m, v)) != XIE_OK)

@@ -238,7 +238,7 @@ static int fast_move(struct xiei_ex *ex, const struct xie_insn *in, unsigned hid
 }
 
 /* Execute and retire a decoded instruction. */
-static int run(struct xiei_ex *ex, const struct xie_insn *in)
+static int run_insn(struct xiei_ex *ex, const struct xie_insn *in)
 {
     struct xie_ctx *ctx = ex->ctx;
     struct xie_result *res = ex->res;
@@ -290,8 +290,12 @@ static int run(struct xiei_ex *ex, const struct xie_insn *in)
         st = h->fn(ex, h->arg);
         if (st != XIE_OK) return st;
         if (!ex->lock_armed) break;
-        cb = ex->ops->cmpxchg(ctx->user, ex->lock_m.pa0, ex->lock_old, ex->lock_new,
-                              ex->lock_m.size);
+        if (ex->lock_split)
+            cb = ex->ops->cmpxchg_split(ctx->user, ex->lock_m.pa0, ex->lock_m.pa1, ex->lock_m.n0,
+                                        ex->lock_old, ex->lock_new, ex->lock_m.size);
+        else
+            cb = ex->ops->cmpxchg(ctx->user, ex->lock_m.pa0, ex->lock_old, ex->lock_new,
+                                  ex->lock_m.size);
         if (cb == XIE_CB_OK) break;
         if (cb != XIE_CB_CHANGED) return xiei_cbstatus(ex, cb, 0);
         /* Memory changed under us: evaluate again from the value found, never
@@ -320,6 +324,18 @@ retire:
     res->new_rip = ctx->rip;
     res->retire = ex->retire;
     return XIE_OK;
+}
+
+/* run_insn, and the resume_others owed when a split atomic operand stopped the
+ * other vCPUs (access.c, atomic_ok), whatever the outcome. */
+static int run(struct xiei_ex *ex, const struct xie_insn *in)
+{
+    int st;
+
+    ex->stopped = 0;
+    st = run_insn(ex, in);
+    if (ex->stopped) ex->ops->resume_others(ex->ctx->user);
+    return st;
 }
 
 /* The replay log (struct xie_replay) belongs to the instruction at its RIP. */
@@ -490,6 +506,8 @@ int xie_ctx_init(struct xie_ctx *ctx, enum xie_init_kind kind, const struct xie_
     ctx->rep_limit = 0;
     ctx->lock_retries = 0;
     ctx->replay.rip = 0;
+    ctx->options = 0;
+    ctx->reserved1 = 0;
     ctx->replay.n = ctx->replay.pos = 0;
     ctx->dcache.valid = 0;
     return XIE_OK;

@@ -60,6 +60,8 @@ struct xiei_ex {
     uint8_t lock_armed; /* 1: the atomic write has been staged (lock_new) */
     uint8_t mcache;     /* 1: mcache_op's translation is in mc */
     uint8_t align;      /* required alignment of the memory operand (table), or 0 */
+    uint8_t lock_split; /* 1: the atomic operand goes through cmpxchg_split */
+    uint8_t stopped;    /* 1: stop_others succeeded; resume_others is owed */
     uint8_t regi[XIEI_MAX_REGW];
     uint64_t regv[XIEI_MAX_REGW];
     const struct xie_operand *mcache_op;
@@ -97,6 +99,8 @@ static inline int xiei_need(struct xiei_ex *ex, uint64_t mask)
 #define XIEI_VEC_SS 12
 #define XIEI_VEC_GP 13
 #define XIEI_VEC_PF 14
+#define XIEI_VEC_AC 17
+#define XIEI_CR0_AM 0x40000u
 
 static inline int xiei_gp0(struct xiei_ex *ex)
 {
@@ -141,8 +145,14 @@ static inline unsigned xiei_opseg(const struct xie_operand *o)
                 o->seg != XIE_SEG_GS;
     return o->seg | (stack ? XIEI_SEG_STACKREF : 0u);
 }
-/* Segmentation and translation of [seg:off, size) for an access of kind
- * XIE_XLAT_READ or XIE_XLAT_WRITE; fills *m. implicit: supervisor access. */
+/* Or'ed into xiei_xlat's kind: the access is made of units of n bytes (PUSHA,
+ * POPA, ENTER: the stack slots), the unit of the alignment check. Without it the
+ * unit follows from the size. */
+#define XIEI_XLAT_UNIT_SHIFT 8
+#define XIEI_XLAT_UNIT(n)    ((unsigned)(n) << XIEI_XLAT_UNIT_SHIFT)
+#define XIEI_XLAT_KIND       0xffu
+/* Segmentation, alignment check and translation of [seg:off, size) for an
+ * access of kind XIE_XLAT_READ or XIE_XLAT_WRITE (| XIEI_XLAT_UNIT); fills *m. */
 int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, unsigned kind,
               struct xiei_maddr *m);
 /* Translation of [la, la + size) (no segmentation), e.g. descriptor tables. */

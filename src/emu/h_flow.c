@@ -77,6 +77,7 @@ static int stack_xlat(struct xiei_ex *ex, uint64_t sp, unsigned len, unsigned sl
         n1 = (unsigned)(0x10000 - sp);
         if (n1 % slot) return ex->realseg ? xiei_gp0(ex) : xiei_raise(ex, XIEI_VEC_SS, 1, 0);
     }
+    kind |= XIEI_XLAT_UNIT(slot);
     st = xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, sp, n1, kind, &m[0]);
     if (st || n1 == len) return st;
     return xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, 0, len - n1, kind, &m[1]);

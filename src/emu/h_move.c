@@ -107,7 +107,7 @@ XIEI_HANDLER(cmpxchg)
  * (SDM Vol. 2 CMPXCHG8B/CMPXCHG16B). */
 XIEI_HANDLER(cmpxchg8b)
 {
-    unsigned half = OPSIZE(ex, 0) / 2, i;
+    unsigned half = OPSIZE(ex, 0) == 16 ? 8 : 4, i;
     const struct xiei_maddr *m;
     uint8_t mem[16], nv[16];
     uint64_t lo = 0, hi = 0, m_lo = 0, m_hi = 0, n_lo, n_hi;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "form.h"
+#include "forms.h"
 #include "gen/handlers.h"
 #include "xie/emu.h"
 
@@ -100,83 +101,6 @@ static void expect(int kind, uint64_t a, unsigned size)
     want[nwant++] = (struct acc){kind, a + n0, size - n0};
 }
 
-/* Handlers whose instructions also touch the stack (checked by the hardware
- * differential tests, not here), or whose memory operand is not addressed by
- * its ModRM fields alone. */
-static int skipped_handler(unsigned h)
-{
-    switch (h) {
-    case XIEI_H_PUSH:
-    case XIEI_H_POP:
-    case XIEI_H_CALL:
-    case XIEI_H_RET:
-    case XIEI_H_ENTER:
-    case XIEI_H_LEAVE:
-    case XIEI_H_PUSHF:
-    case XIEI_H_POPF:
-    case XIEI_H_PUSHA:
-    case XIEI_H_POPA:
-    case XIEI_H_XLAT:
-    case XIEI_H_BT:
-    case XIEI_H_BTS:
-    case XIEI_H_BTR:
-    case XIEI_H_BTC: return 1;
-    default: return 0;
-    }
-}
-
-static int is_string(unsigned h)
-{
-    return h == XIEI_H_MOVS || h == XIEI_H_CMPS || h == XIEI_H_STOS || h == XIEI_H_LODS ||
-           h == XIEI_H_SCAS;
-}
-
-/* Build an instance of form f with a [rbx] operand (or moffs / string form).
- * variant picks REX.W, LOCK and REP choices. Returns the length of the bytes
- * written, 0 if the form has no memory instance of this shape. */
-static unsigned synth(const struct xiei_form *f, unsigned variant, uint8_t *b)
-{
-    unsigned n = 0, i;
-    static const uint8_t pfx[5] = {0, 0, 0x66, 0xf3, 0xf2};
-
-    if (f->enc == XIEI_ENC_LEGACY) {
-        if (variant & 1) b[n++] = 0xf0;
-        if (f->pfx >= XIEI_PFX_66) b[n++] = pfx[f->pfx];
-        if (variant & 4) b[n++] = (variant & 8) ? 0xf2 : 0xf3; /* REP family */
-        if ((variant & 2) || (f->wl & 3) == XIEI_W_1) b[n++] = 0x48;
-        if (f->map >= 1) b[n++] = 0x0f;
-        if (f->map == 2) b[n++] = 0x38;
-        if (f->map == 3) b[n++] = 0x3a;
-        b[n++] = f->opcode;
-    } else if (f->enc == XIEI_ENC_VEX && f->map >= 1 && f->map <= 3) {
-        unsigned w = (f->wl & 3) == XIEI_W_1 || ((f->wl & 3) == XIEI_W_ANY && (variant & 2));
-        unsigned pp = f->pfx == XIEI_PFX_66   ? 1
-                      : f->pfx == XIEI_PFX_F3 ? 2
-                      : f->pfx == XIEI_PFX_F2 ? 3
-                                              : 0;
-        b[n++] = 0xc4;
-        b[n++] = (uint8_t)(0xe0 | f->map);
-        b[n++] = (uint8_t)((w << 7) | ((~2u & 15) << 3) | pp); /* vvvv = rdx */
-        b[n++] = f->opcode;
-    } else {
-        return 0;
-    }
-    if (f->mflags & XIEI_M_MODRM) {
-        if ((f->mflags & (XIEI_M_REG | XIEI_M_RMFIX)) || (f->mflags & XIEI_M_PLUSR)) return 0;
-        b[n++] = (uint8_t)((((f->mflags & XIEI_M_REGFIX) ? f->mreg : 1u) << 3) | 3u); /* [rbx] */
-    } else if (f->map == 0 && f->opcode >= 0xa0 && f->opcode <= 0xa3) {
-        uint64_t a = 0; /* moffs: the address is patched in by the caller */
-        for (i = 0; i < 8; i++)
-            b[n++] = (uint8_t)(a >> (8 * i));
-        return n;
-    } else if (!(f->map == 0 && f->opcode >= 0xa4 && f->opcode <= 0xaf)) {
-        return 0;
-    }
-    for (i = 0; i < 8; i++) /* immediates, if any */
-        b[n++] = 0x01;
-    return n;
-}
-
 struct tally {
     unsigned forms, instances, failed, unsynth, split_refused;
 };
@@ -226,7 +150,7 @@ static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie
     }
     nwant = ngot = 0;
     locked = (in->prefixes & XIE_PFX_LOCK) || f->handler == XIEI_H_XCHG;
-    if (is_string(f->handler)) {
+    if (tf_is_string(f->handler)) {
         /* Source and destination both near page ends when split. */
         c.gpr[XIE_GPR_RSI] = src;
         c.gpr[XIE_GPR_RDI] = dst;
@@ -290,44 +214,32 @@ static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie
 
 int main(int argc, char **argv)
 {
+    static struct tf_inst list[4096];
     struct tally t = {0, 0, 0, 0, 0};
-    unsigned fi, v, covered;
+    unsigned n, i, k;
     int failed_forms = 0, passed_forms = 0;
 
     verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
-    for (fi = 0; fi < xiei_nforms; fi++) {
-        const struct xiei_form *f = &xiei_forms[fi];
+    n = tf_instances(list, sizeof list / sizeof list[0], &t.unsynth);
+    if (n > sizeof list / sizeof list[0]) {
+        printf("trace: %u instances, more than the list holds\n", n);
+        return 1;
+    }
+    for (i = 0; i < n;) {
+        unsigned fi = list[i].form;
         int form_ok = 1;
-        if (!f->handler || skipped_handler(f->handler)) continue;
-        covered = 0;
-        for (v = 0; v < 16; v++) {
-            uint8_t b[32];
-            struct xie_insn in;
-            unsigned len = synth(f, v, b), mi, sz, k;
-            if (!len) continue;
-            if (xie_decode(b, len, XIE_MODE_64, NULL, &in) != XIE_DECODE_OK || in.form != fi)
-                continue;
-            for (mi = 0; mi < in.nops && in.operands[mi].kind != XIE_OPK_MEM; mi++)
-                ;
-            if (mi == in.nops) continue;
-            covered++;
-            sz = in.operands[mi].size ? in.operands[mi].size : 1;
+        for (; i < n && list[i].form == fi; i++) {
+            const struct tf_inst *ti = &list[i];
+            unsigned sz = ti->insn.operands[ti->mi].size ? ti->insn.operands[ti->mi].size : 1;
             /* Inside a page, then across the boundary of two pages. */
             for (k = 0; k < 2; k++) {
                 uint64_t addr =
                     k ? WORLD_BASE + 0x1000 - (sz > 1 ? sz / 2 : 1) : WORLD_BASE + 0x400;
-                int r = run_one(fi, b, in.len, &in, addr, k && sz > 1, &t);
+                int r = run_one(fi, ti->bytes, ti->len, &ti->insn, addr, k && sz > 1, &t);
                 if (r < 0) continue;
                 t.instances++;
                 if (!r) form_ok = 0;
             }
-        }
-        if (!covered) {
-            t.unsynth++;
-            if (verbose)
-                printf("  no memory instance synthesised for form %u (%s)\n", fi,
-                       xie_op_name(f->op));
-            continue;
         }
         t.forms++;
         if (form_ok)

@@ -125,6 +125,9 @@ static int verbose;
  * repeated device reads. */
 static int negative;
 static unsigned long ref_status[8], n_split_atomic;
+/* Another agent writes the atomic operand between two calls (see interfere). */
+static int interfere;
+static unsigned long n_interfered;
 static unsigned long long n_pending_total, n_runs, n_calls_total;
 
 static void violate(const char *what, uint64_t a, unsigned n)
@@ -605,6 +608,7 @@ struct state {
     struct xie_ctx full;
     uint8_t mem[NPAGES][4096];
     int xlat, cap, fault_pg;
+    uint32_t options;
     uint64_t code_la;
     unsigned rep_limit;
 };
@@ -619,6 +623,9 @@ static uint64_t world_addr(unsigned page, unsigned off)
 static uint64_t pick_addr(unsigned page, unsigned size, int split, unsigned room)
 {
     if (split && size > 1) return world_addr(page, 4096 - 1 - (unsigned)(rnd() % (size - 1)));
+    if (size > 1 && rnd() % 3 == 0) /* across a cache line */
+        return world_addr(page,
+                          64 * (8 + (unsigned)(rnd() % 40)) - 1 - (unsigned)(rnd() % (size - 1)));
     return world_addr(page, 0x200 + (unsigned)(rnd() % (4096 - 0x400 - room)));
 }
 
@@ -634,6 +641,9 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
         rnd();
     memset(S, 0, sizeof *S);
     S->xlat = s & 1;
+    /* Sometimes the host asks for split-lock semantics (line-crossing atomic
+     * operands through the split capability). */
+    S->options = rnd() % 3 == 0 ? XIE_OPT_SPLIT_LOCK : 0;
     S->cap = (int)((s >> 1) % 3);
     S->fault_pg = -1;
     /* Sometimes a device page is not present (only with a page table). */
@@ -746,6 +756,17 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
 
 /* ---- running ---- */
 
+/* What another vCPU does to the memory around the operand of a LOCKed
+ * instruction ([rbx - 72, rbx + 88): covers a BT* bit-offset operand too). */
+static void other_agent_write(uint8_t mem[NPAGES][4096], uint64_t rbx)
+{
+    uint64_t a;
+    for (a = rbx - 72; a < rbx + 88; a++) {
+        int p = lpage(a);
+        if (p >= CODE_PAGES) mem[p][a & 4095] ^= 0x5a;
+    }
+}
+
 static int recheck_pending_call(const struct inst *t, const struct xie_ctx *before,
                                 const struct xie_ctx *after, unsigned ntrace0, char *why,
                                 size_t whylen)
@@ -825,6 +846,7 @@ static int run(const struct inst *t, const struct state *S, int pmode, unsigned 
     c.ops = &ops_tab[S->xlat][S->cap];
     c.user = &D;
     c.rep_limit = rl;
+    c.options = S->options;
     n_runs++;
     for (;;) {
         before = c;
@@ -832,6 +854,14 @@ static int run(const struct inst *t, const struct state *S, int pmode, unsigned 
         if (negative) c.replay.n = 0;
         st = xie_emulate(&c, NULL, 0, &o->res);
         calls++;
+        if (verbose > 1) {
+            unsigned i;
+            printf("      call %u (pmode %d k %u): %s, trace", calls, pmode, k, xie_strerror(st));
+            for (i = ntrace0; i < D.ntrace; i++)
+                printf(" %c%u@%#llx/%d", D.trace[i].kind, D.trace[i].size,
+                       (unsigned long long)D.trace[i].addr, D.trace[i].res);
+            printf("\n");
+        }
         n_calls_total++;
         if (D.bracket) {
             snprintf(why, whylen, "stop_others without resume_others at return (%s)",
@@ -865,6 +895,13 @@ static int run(const struct inst *t, const struct state *S, int pmode, unsigned 
         if (calls >= MAX_CALLS) {
             snprintf(why, whylen, "still not done after %u calls", calls);
             return 0;
+        }
+        if (st == XIE_PENDING && interfere == 1) {
+            /* Between the calls the other vCPUs run (no stop_others bracket
+             * is open): one of them writes the operand. */
+            other_agent_write(D.mem, S->full.gpr[XIE_GPR_RBX]);
+            interfere = 2;
+            n_interfered++;
         }
         if (st == XIE_PENDING) continue;
         if (rl && st == XIE_OK && (o->res.retire & XIE_RETIRE_REP_MORE)) continue;
@@ -944,6 +981,7 @@ static int same(const struct outcome *r, const struct outcome *o, int bounded, c
         snprintf(why, whylen, "memory differs");
         return 0;
     }
+    if (interfere) return 1; /* the reads before the other agent's write differ */
     if (r->ntrace != o->ntrace || memcmp(r->trace, o->trace, r->ntrace * sizeof r->trace[0])) {
         snprintf(why, whylen, "access trace differs (%u accesses, reference %u)", o->ntrace,
                  r->ntrace);
@@ -954,27 +992,53 @@ static int same(const struct outcome *r, const struct outcome *o, int bounded, c
 
 /* ---- expected failures (engine bugs, /work/notes/s2/pend-bugs.md) ---- */
 
+/* Test phases, for the expected-failure list. */
+enum {
+    PH_REF,    /* the reference run's own checks */
+    PH_K,      /* pending at invocation k */
+    PH_EVERY,  /* pending at every first access point */
+    PH_ATOMIC, /* LOCK atomicity with another agent's write between calls */
+    PH_REP,    /* rep_limit */
+};
+static const char *const phase_name[] = {
+    "reference",
+    "pending at invocation k",
+    "pending at every first access point",
+    "LOCK atomicity: another agent writes between pending calls",
+    "rep_limit (with and without pending at every point)",
+};
+
 struct xfail {
-    const char *op;   /* xie_op_name, or NULL for any */
-    unsigned handler; /* or 0 for any */
-    int split_cap;    /* only with this split capability (-1: any) */
-    int bug;          /* number in pend-bugs.md */
-    const char *what;
+    int phase;     /* PH_* */
+    int split_cap; /* only with this split capability (-1: any) */
+    int split;     /* 1: only when the atomic operand crosses a page */
+    int bug;       /* number in pend-bugs.md */
 };
 
 static const struct xfail xfails[] = {
-    {NULL, 0, 0, 0, NULL},
+    /* Split atomic under stop_others: the first fragment is replayed from a
+     * log made under an earlier stop. */
+    {PH_ATOMIC, 2, 1, 1},
 };
 
-static int xfailed(const struct inst *t, const struct state *S)
+/* Does the memory operand at [rbx] (size bytes) cross a page? */
+static int operand_split(const struct inst *t, const struct state *S)
+{
+    uint64_t a = S->full.gpr[XIE_GPR_RBX];
+    unsigned size = t->mi < XIE_MAX_OPERANDS ? t->insn.operands[t->mi].size : 1;
+    if (t->flags & F_SMALLC) return 1; /* the bit offset moves it: do not tell */
+    if (t->kind != XIE_INIT_LONG64) a &= 0xffffffffu;
+    return (a & 4095) + size > 4096;
+}
+
+static int xfailed(const struct inst *t, const struct state *S, int phase)
 {
     unsigned i;
     for (i = 0; i < sizeof xfails / sizeof xfails[0]; i++) {
         const struct xfail *x = &xfails[i];
-        if (!x->bug) continue;
-        if (x->op && strcmp(x->op, xie_op_name(t->insn.op))) continue;
-        if (x->handler && x->handler != xiei_forms[t->insn.form].handler) continue;
+        if (x->phase != phase) continue;
         if (x->split_cap >= 0 && x->split_cap != S->cap) continue;
+        if (x->split && !operand_split(t, S)) continue;
         return x->bug;
     }
     return 0;
@@ -985,12 +1049,14 @@ static struct outcome ref, got;
 static void describe(const struct inst *t, const struct state *S, unsigned s)
 {
     unsigned i;
-    printf("  FAIL %s %s (%s, %s) bytes", t->kind == XIE_INIT_LONG64 ? "64" : "32",
-           xie_op_name(t->insn.op), t->src, t->rep ? "rep" : "-");
+    printf("  FAIL [%u] %s %s (%s, %s) bytes", (unsigned)(t - insts),
+           t->kind == XIE_INIT_LONG64 ? "64" : "32", xie_op_name(t->insn.op), t->src,
+           t->rep ? "rep" : "-");
     for (i = 0; i < t->len; i++)
         printf(" %02x", t->bytes[i]);
-    printf("; state %u: translate %d, split cap %d, fault page %d, valid %#llx, rcx %#llx\n", s,
-           S->xlat, S->cap, S->fault_pg, (unsigned long long)S->ctx.valid,
+    printf("; state %u: translate %d, split cap %d, options %#x, fault page %d, valid %#llx, "
+           "rcx %#llx\n",
+           s, S->xlat, S->cap, S->options, S->fault_pg, (unsigned long long)S->ctx.valid,
            (unsigned long long)S->full.gpr[XIE_GPR_RCX]);
 }
 
@@ -998,13 +1064,16 @@ int main(int argc, char **argv)
 {
     static struct state S;
     uint64_t seed = 1;
-    unsigned nstates = 6, i, s, k;
+    int only = -1;
+    unsigned nstates = 8, i, s, k;
     unsigned long passed = 0, failed = 0, xfail = 0, kruns = 0, inst_rep = 0;
     char why[256];
 
     for (i = 1; i < (unsigned)argc; i++) {
         if (!strcmp(argv[i], "-v"))
-            verbose = 1;
+            verbose++;
+        else if (!strcmp(argv[i], "-i") && i + 1 < (unsigned)argc)
+            only = (int)strtol(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--negative-control"))
             negative = 1;
         else if (!strcmp(argv[i], "-s") && i + 1 < (unsigned)argc)
@@ -1019,19 +1088,19 @@ int main(int argc, char **argv)
     build_list();
     for (i = 0; i < ninsts; i++) {
         const struct inst *t = &insts[i];
+        if (only >= 0 && i != (unsigned)only) continue;
         if (t->rep) inst_rep++;
         for (s = 0; s < nstates; s++) {
             int ok = 1, bug;
-            const char *phase = "reference";
+            int phase = PH_REF;
             make_state(t, s, seed * 1000003u + i, &S);
-            bug = xfailed(t, &S);
             why[0] = 0;
             if (!run(t, &S, 0, 0, 0, &ref, why, sizeof why)) ok = 0;
             ref_status[ref.st & 7]++;
             for (k = 0; k < ref.ntrace; k++)
                 if (ref.trace[k].kind == 'Y') n_split_atomic++;
             for (k = 0; ok; k++) {
-                phase = "pending at invocation k";
+                phase = PH_K;
                 if (!run(t, &S, 1, k, 0, &got, why, sizeof why) ||
                     !same(&ref, &got, 0, why, sizeof why))
                     ok = 0;
@@ -1039,16 +1108,41 @@ int main(int argc, char **argv)
                 if (!D.injected) break; /* k is past the last callback */
             }
             if (ok) {
-                phase = "pending at every first access point";
+                phase = PH_EVERY;
                 if (!run(t, &S, 2, 0, 0, &got, why, sizeof why) ||
                     !same(&ref, &got, 0, why, sizeof why))
                     ok = 0;
+            }
+            if (ok &&
+                (t->insn.prefixes & XIE_PFX_LOCK ||
+                 xiei_forms[t->insn.form].handler == XIEI_H_XCHG) &&
+                t->mi < XIE_MAX_OPERANDS) {
+                /* Atomicity across a pending answer: another agent writes the
+                 * operand between the pending call and the next. The only
+                 * serial order possible (nothing was written before) is that
+                 * write first, then the whole instruction: the reference is
+                 * the instruction run on memory the agent already wrote. */
+                static struct state S2;
+                static struct outcome ref2;
+                S2 = S;
+                other_agent_write(S2.mem, S.full.gpr[XIE_GPR_RBX]);
+                interfere = 0;
+                if (!run(t, &S2, 0, 0, 0, &ref2, why, sizeof why)) ok = 0;
+                for (k = 0; ok; k++) {
+                    phase = PH_ATOMIC;
+                    interfere = 1;
+                    if (!run(t, &S, 1, k, 0, &got, why, sizeof why)) ok = 0;
+                    /* k past the last callback: no pending, no other agent. */
+                    if (ok && interfere == 1) break;
+                    if (ok && !same(&ref2, &got, 0, why, sizeof why)) ok = 0;
+                }
+                interfere = 0;
             }
             if (ok && t->rep) {
                 unsigned rl, pm;
                 for (rl = 1; rl <= 2 && ok; rl++)
                     for (pm = 0; pm <= 2 && ok; pm += 2) {
-                        phase = pm ? "rep_limit with pending at every point" : "rep_limit";
+                        phase = PH_REP;
                         if (!run(t, &S, (int)pm, 0, rl, &got, why, sizeof why) ||
                             !same(&ref, &got, 1, why, sizeof why))
                             ok = 0;
@@ -1058,15 +1152,17 @@ int main(int argc, char **argv)
                 passed++;
                 continue;
             }
+            bug = xfailed(t, &S, phase);
             if (bug) {
                 xfail++;
-                if (verbose) printf("  expected failure (bug %d): %s: %s\n", bug, phase, why);
+                if (verbose)
+                    printf("  expected failure (bug %d): %s: %s\n", bug, phase_name[phase], why);
                 continue;
             }
             failed++;
             if (failed <= 40 && (!negative || verbose)) {
                 describe(t, &S, s);
-                printf("    %s (k=%u): %s\n", phase, k, why);
+                printf("    %s (k=%u): %s\n", phase_name[phase], k, why);
                 if (strstr(why, "trace")) {
                     show_trace("reference", &ref);
                     show_trace("got      ", &got);
@@ -1082,7 +1178,9 @@ int main(int argc, char **argv)
     printf("pending: reference statuses:");
     for (i = 0; i <= XIE_INVALID_ARGUMENT; i++)
         printf(" %s %lu", xie_strerror((int)i), ref_status[i]);
-    printf("; %lu split compare-exchanges\n", n_split_atomic);
+    printf("; %lu split compare-exchanges; %lu LOCK runs with another agent's write "
+           "between calls\n",
+           n_split_atomic, n_interfered);
     if (negative) {
         /* The control passes when the test caught the forgotten log. */
         printf("pending (negative control, replay log dropped): %lu detected, %lu undetected\n",

@@ -259,11 +259,12 @@ XIEI_HANDLER(enter)
             buf[k] = (uint8_t)(frame >> (k * 8));
     /* The CPU also checks the final stack pointer with a write access (a #PF
      * there has CR2 = the new rSP; SDM Vol. 2 ENTER: #SS if it is outside the
-     * limit). */
+     * limit), alignment-checked as a slot (#AC for an odd allocation size:
+     * measured). */
     {
         struct xiei_maddr m;
         st = xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, (sp0 - n * size - alloc) & smask, 1,
-                       XIE_XLAT_WRITE, &m);
+                       XIE_XLAT_WRITE | XIEI_XLAT_UNIT(size), &m);
         if (st) return st;
     }
     xiei_set_gprs(ex, XIE_GPR_RBP, size, frame);

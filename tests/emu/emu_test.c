@@ -491,6 +491,156 @@ static void test_lock_retry(void)
     CHECK(count('w') == 0 && count('x') == 0 && c.dirty == 0);
 }
 
+/* Split atomics: the host capabilities of emu.h (cmpxchg_split, then
+ * stop_others / resume_others), the line split of XIE_OPT_SPLIT_LOCK. */
+static unsigned g_stops, g_resumes;
+static int g_stop_fail;
+
+static int cb_cmpxchg_split(void *u, uint64_t pa0, uint64_t pa1, unsigned n0, void *exp,
+                            const void *des, unsigned s)
+{
+    struct dev *d = u;
+    uint8_t cur[16];
+    if (!in_range(pa0, n0) || !in_range(pa1, s - n0) || s > 16) return XIE_CB_FAIL;
+    logacc(d, 'X', pa0, s);
+    d->cx_calls++;
+    if (d->cx_fail) {
+        d->cx_fail--;
+        d->mem[pa0] = (uint8_t)(d->mem[pa0] + 1);
+    }
+    memcpy(cur, d->mem + pa0, n0);
+    memcpy(cur + n0, d->mem + pa1, s - n0);
+    if (memcmp(cur, exp, s)) {
+        memcpy(exp, cur, s);
+        return XIE_CB_CHANGED;
+    }
+    memcpy(d->mem + pa0, des, n0);
+    memcpy(d->mem + pa1, (const uint8_t *)des + n0, s - n0);
+    return XIE_CB_OK;
+}
+
+static int cb_stop(void *u)
+{
+    (void)u;
+    g_stops++;
+    return g_stop_fail ? XIE_CB_FAIL : XIE_CB_OK;
+}
+
+static void cb_resume(void *u)
+{
+    (void)u;
+    g_resumes++;
+}
+
+static const struct xie_ops split_ops = {
+    .fetch = cb_fetch,
+    .read = cb_read,
+    .write = cb_write,
+    .cmpxchg = cb_cmpxchg,
+    .cmpxchg_split = cb_cmpxchg_split,
+};
+
+static const struct xie_ops stop_ops = {
+    .fetch = cb_fetch,
+    .read = cb_read,
+    .write = cb_write,
+    .cmpxchg = cb_cmpxchg,
+    .stop_others = cb_stop,
+    .resume_others = cb_resume,
+};
+
+static void test_split_atomic(void)
+{
+    static const uint8_t lockadd[] = {0xf0, 0x83, 0x03, 0x10};  /* lock add dword [rbx], 16 */
+    static const uint8_t xchg8[] = {0x48, 0x87, 0x03};          /* xchg [rbx], rax */
+    static const uint8_t cx8b[] = {0xf0, 0x0f, 0xc7, 0x0e};     /* lock cmpxchg8b [rsi] */
+    static const uint8_t lockxadd[] = {0xf0, 0x0f, 0xc1, 0x03}; /* lock xadd [rbx], eax */
+    struct xie_ctx c;
+    struct xie_result r;
+
+    /* cmpxchg_split gets both fragments, once, and nothing else touches memory
+     * (no read: the value comes from a plain read, then one compare-exchange). */
+    reset(&c, XIE_INIT_LONG64, &split_ops);
+    c.gpr[XIE_GPR_RBX] = 0x2ffe;
+    memcpy(D.mem + 0x2ffe, "\xf8\xff\xff\x7f", 4); /* 0x7ffffff8 */
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_OK);
+    CHECK(count('x') == 0 && count('X') == 1 && count('w') == 0);
+    CHECK(nth('X', 0)->addr == 0x2ffe && nth('X', 0)->size == 4);
+    CHECK(!memcmp(D.mem + 0x2ffe, "\x08\x00\x00\x80", 4) && (c.rflags & 0x800)); /* OF */
+
+    /* A lost race through cmpxchg_split re-evaluates from the value found. */
+    reset(&c, XIE_INIT_LONG64, &split_ops);
+    c.gpr[XIE_GPR_RBX] = 0x2ffd;
+    c.gpr[XIE_GPR_RAX] = 5;
+    D.mem[0x2ffd] = 10;
+    D.cx_fail = 2;
+    CHECK(emu(&c, lockxadd, 4, &r) == XIE_OK);
+    CHECK(D.mem[0x2ffd] == 17 && c.gpr[XIE_GPR_RAX] == 12 && D.cx_calls == 3);
+
+    /* XCHG (implicitly locked) and CMPXCHG8B across a page. */
+    reset(&c, XIE_INIT_LONG64, &split_ops);
+    c.gpr[XIE_GPR_RBX] = 0x2ffa;
+    c.gpr[XIE_GPR_RAX] = 0x1122334455667788ull;
+    memcpy(D.mem + 0x2ffa, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+    CHECK(emu(&c, xchg8, 3, &r) == XIE_OK);
+    CHECK(c.gpr[XIE_GPR_RAX] == 0x0807060504030201ull && D.mem[0x2ffa] == 0x88 &&
+          D.mem[0x3001] == 0x11 && count('X') == 1);
+    reset(&c, XIE_INIT_LONG64, &split_ops);
+    c.gpr[XIE_GPR_RSI] = 0x2ffc;
+    c.gpr[XIE_GPR_RAX] = 0x04030201;
+    c.gpr[XIE_GPR_RDX] = 0x08070605;
+    c.gpr[XIE_GPR_RCX] = 0xaaaaaaaa;
+    memcpy(D.mem + 0x2ffc, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+    CHECK(emu(&c, cx8b, 4, &r) == XIE_OK && (c.rflags & 0x40));
+    CHECK(D.mem[0x2ffc] == 0 && D.mem[0x3000] == 0xaa && count('X') == 1);
+
+    /* Without cmpxchg_split: plain read and write between stop and resume. */
+    reset(&c, XIE_INIT_LONG64, &stop_ops);
+    g_stops = g_resumes = 0;
+    g_stop_fail = 0;
+    c.gpr[XIE_GPR_RBX] = 0x2ffe;
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_OK);
+    CHECK(g_stops == 1 && g_resumes == 1 && count('x') == 0 && count('r') == 2 && count('w') == 2 &&
+          D.mem[0x2ffe] == 0x10);
+    CHECK(nth('r', 0)->addr == 0x2ffe && nth('r', 1)->addr == 0x3000 &&
+          nth('w', 0)->addr == 0x2ffe && nth('w', 1)->addr == 0x3000);
+    /* A read that answers pending: resumed, then stopped again on the retry. */
+    reset(&c, XIE_INIT_LONG64, &stop_ops);
+    g_stops = g_resumes = 0;
+    c.gpr[XIE_GPR_RBX] = 0x2ffe;
+    D.read_pending = 1;
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_PENDING && g_stops == 1 && g_resumes == 1);
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_OK && g_stops == 2 && g_resumes == 2);
+    CHECK(count('r') == 2 && count('w') == 2 && D.mem[0x2ffe] == 0x10);
+    /* stop_others failing: unhandleable, nothing changed, no resume owed. */
+    reset(&c, XIE_INIT_LONG64, &stop_ops);
+    g_stops = g_resumes = 0;
+    g_stop_fail = 1;
+    c.gpr[XIE_GPR_RBX] = 0x2ffe;
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_UNHANDLEABLE && r.reason == XIE_REASON_CALLBACK_FAILED);
+    CHECK(g_stops == 1 && g_resumes == 0 && count('r') == 0 && count('w') == 0 && c.dirty == 0);
+    g_stop_fail = 0;
+
+    /* XIE_OPT_SPLIT_LOCK: a line split inside a page needs the capability too;
+     * without the option it is one cmpxchg. */
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.gpr[XIE_GPR_RBX] = 0x203e;
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_OK && count('x') == 1);
+    reset(&c, XIE_INIT_LONG64, &full_ops);
+    c.options = XIE_OPT_SPLIT_LOCK;
+    c.gpr[XIE_GPR_RBX] = 0x203e;
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_UNHANDLEABLE && r.reason == XIE_REASON_ATOMIC_SPLIT);
+    CHECK(count('x') == 0 && count('w') == 0 && c.dirty == 0);
+    reset(&c, XIE_INIT_LONG64, &split_ops);
+    c.options = XIE_OPT_SPLIT_LOCK;
+    c.gpr[XIE_GPR_RBX] = 0x203e;
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_OK && count('X') == 1 && D.mem[0x203e] == 0x10);
+    reset(&c, XIE_INIT_LONG64, &split_ops);
+    c.options = XIE_OPT_SPLIT_LOCK;
+    c.gpr[XIE_GPR_RBX] = 0x203c;
+    CHECK(emu(&c, lockadd, 4, &r) == XIE_OK && count('x') == 1 && count('X') == 0);
+}
+
 /* #DE from DIV by zero (SDM Vol. 2 DIV), nothing changed. */
 static void test_divide_error(void)
 {
@@ -767,6 +917,7 @@ int main(void)
     test_page_split();
     test_fault_atomicity();
     test_lock_retry();
+    test_split_atomic();
     test_divide_error();
     test_real_mode();
     test_rep_bound();

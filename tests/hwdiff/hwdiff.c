@@ -453,6 +453,9 @@ static void make_state(enum hw_mode m, struct inst *in, struct hw_state *s)
         s->gpr[i] = rval();
     s->rflags = rnd() & 0xcd5u;
     if (chance(5)) s->rflags |= 0x100; /* TF: the single-step trap and retire info */
+    /* AC: with CR0.AM (Linux sets it) and CPL 3, misaligned data accesses raise
+     * #AC (SDM Vol. 3 6.15, interrupt 17). */
+    if (chance(10)) s->rflags |= 0x40000;
     s->rip = rip;
     if (m == HW_M16) {
         /* 16-bit offsets, often at the 64 KiB segment limit (wrap and #GP/#SS

@@ -95,7 +95,7 @@ static void child_handler(int sig, siginfo_t *si, void *vctx)
         for (i = 0; i < 16; i++)
             g[g_regidx[i]] = (greg_t)g_sh->in.gpr[i];
         g[REG_RIP] = (greg_t)g_sh->in.rip;
-        g[REG_EFL] = (greg_t)((g_sh->in.rflags & 0x00000dd5u) | 0x202u); /* arith, TF, DF */
+        g[REG_EFL] = (greg_t)((g_sh->in.rflags & 0x00040dd5u) | 0x202u); /* arith, TF, DF, AC */
         if (g_cmode == HW_M64) {
             cs = HW_SEL_CS64;
             ss = HW_SEL_DS;

@@ -93,6 +93,9 @@ int main(void)
     static const uint8_t ld64_rsp[] = {0x48, 0x8b, 0x04, 0x24}; /* mov rax, [rsp] */
     static const uint8_t ld64_rbp[] = {0x48, 0x8b, 0x45, 0x00}; /* mov rax, [rbp+0] */
     static const uint8_t ld64_fs[] = {0x64, 0x48, 0x8b, 0x00};  /* mov rax, fs:[rax] */
+    static const uint8_t mov_ds_ax[] = {0x8e, 0xd8};            /* mov ds, ax */
+    static const uint8_t ld_al_rbx[] = {0x8a, 0x03};            /* mov al, [ebx] */
+    static const uint8_t cx16_rax[] = {0x48, 0x0f, 0xc7, 0x08}; /* cmpxchg16b [rax] */
     struct xie_ctx c;
 
     /* Expand-up limit: the last byte accessed must be within the limit. */
@@ -173,6 +176,75 @@ int main(void)
     c.gpr[XIE_GPR_RAX] = 0x100;
     c.seg[XIE_SEG_DS].limit = 0x10;
     check("64-bit: DS limit is not checked", "Vol3 5.3.1", &c, ld64_rax, 3, -1);
+
+    /* Granularity: a descriptor with G = 1 scales its limit to 4 KiB units,
+     * (limit << 12) | 0xfff (Vol3 3.4.5); the segment is loaded from a GDT in
+     * memory by MOV DS, AX, then used by the next instruction. */
+    prot32(&c);
+    c.gdtr.base = 0x10000;
+    c.gdtr.limit = 0xff;
+    /* GDT entry 2 (selector 0x13 with RPL 3): base 0x8000, limit 1, G = 1, B = 1,
+     * DPL 3 read/write data. */
+    memcpy(mem + 0x10010, "\x01\x00\x00\x80\x00\xf3\xc0\x00", 8);
+    c.gpr[XIE_GPR_RAX] = 0x13;
+    check("G=1 descriptor load (MOV DS, AX)", "Vol3 3.4.5", &c, mov_ds_ax, 2, -1);
+    c.gpr[XIE_GPR_RBX] = 0x1ffc;
+    check("G=1: last byte at (1 << 12) | 0xfff", "Vol3 3.4.5", &c, ld_eax_rbx, 2, -1);
+    c.gpr[XIE_GPR_RBX] = 0x1ffd;
+    check("G=1: one byte past the scaled limit -> #GP(0)", "Vol3 3.4.5", &c, ld_eax_rbx, 2, 13);
+    prot32(&c);
+    c.gdtr.base = 0x10000;
+    c.gdtr.limit = 0xff;
+    memcpy(mem + 0x10010, "\x01\x10\x00\x80\x00\xf3\x40\x00", 8); /* G = 0, limit 0x1001 */
+    c.gpr[XIE_GPR_RAX] = 0x13;
+    check("G=0 descriptor load (MOV DS, AX)", "Vol3 3.4.5", &c, mov_ds_ax, 2, -1);
+    c.gpr[XIE_GPR_RBX] = 0xffe;
+    check("G=0: byte-granular limit 0x1001, last byte at it", "Vol3 3.4.5", &c, ld_eax_rbx, 2, -1);
+    c.gpr[XIE_GPR_RBX] = 0xfff;
+    check("G=0: one byte past it -> #GP(0)", "Vol3 3.4.5", &c, ld_eax_rbx, 2, 13);
+
+    /* Aligned forms: CMPXCHG16B needs a 16-byte aligned operand (#GP(0) even
+     * without LOCK; Vol2 CMPXCHG8B/CMPXCHG16B, "Protected Mode Exceptions"). */
+    xie_ctx_init(&c, XIE_INIT_LONG64, &ops, NULL);
+    c.gpr[XIE_GPR_RAX] = 0x1008;
+    check("64-bit: CMPXCHG16B [rax] misaligned -> #GP(0)", "Vol2 CMPXCHG16B", &c, cx16_rax, 4, 13);
+
+    /* Alignment check: CR0.AM, EFLAGS.AC and CPL 3 together; the unit is the
+     * operand size (Vol3 6.15 "Interrupt 17", Table 6-7). */
+    prot32(&c);
+    c.rflags |= 0x40000;
+    c.gpr[XIE_GPR_RBX] = 0x102;
+    check("AM+AC+CPL3: dword at 2 mod 4 -> #AC(0)", "Vol3 6.15 #AC", &c, ld_eax_rbx, 2, 17);
+    prot32(&c);
+    c.rflags |= 0x40000;
+    c.gpr[XIE_GPR_RBX] = 0x104;
+    check("AM+AC+CPL3: aligned dword", "Vol3 6.15 #AC", &c, ld_eax_rbx, 2, -1);
+    prot32(&c);
+    c.rflags |= 0x40000;
+    c.gpr[XIE_GPR_RBX] = 0x101;
+    check("AM+AC+CPL3: byte access never checked", "Vol3 6.15 #AC", &c, ld_al_rbx, 2, -1);
+    prot32(&c);
+    c.rflags |= 0x40000;
+    c.gpr[XIE_GPR_RSP] = 0x1002;
+    check("AM+AC+CPL3: push to a misaligned ESP -> #AC(0)", "Vol3 6.15 #AC", &c, push_eax, 1, 17);
+    prot32(&c);
+    c.rflags |= 0x40000;
+    c.cpl = 0;
+    c.gpr[XIE_GPR_RBX] = 0x102;
+    check("AC at CPL 0: no check", "Vol3 6.15 #AC", &c, ld_eax_rbx, 2, -1);
+    prot32(&c);
+    c.rflags |= 0x40000;
+    c.cr0 &= ~0x40000ull;
+    c.gpr[XIE_GPR_RBX] = 0x102;
+    check("AC without CR0.AM: no check", "Vol3 6.15 #AC", &c, ld_eax_rbx, 2, -1);
+    prot32(&c);
+    c.gpr[XIE_GPR_RBX] = 0x102;
+    check("CR0.AM without EFLAGS.AC: no check", "Vol3 6.15 #AC", &c, ld_eax_rbx, 2, -1);
+    prot32(&c);
+    c.rflags |= 0x40000;
+    seg(&c, XIE_SEG_DS, 0xfff, DATA_RW);
+    c.gpr[XIE_GPR_RBX] = 0xffe;
+    check("misaligned and past the limit: #GP(0) first", "this CPU", &c, ld_eax_rbx, 2, 13);
 
     printf("prot: %d passed, %d failed\n", passed, failed);
     return failed != 0;

@@ -199,7 +199,11 @@ struct xie_ops {
      * can access guest memory until resume_others (XIE_CB_OK), or fails
      * (XIE_CB_FAIL: XIE_UNHANDLEABLE, nothing changed). After it returned
      * XIE_CB_OK xie calls resume_others exactly once, whatever the outcome. Both
-     * or neither must be set. */
+     * or neither must be set. The reads inside the bracket do not use the replay
+     * log (struct xie_replay): if one answers XIE_CB_PENDING, xie resumes the
+     * others and the next call reads every fragment again under a new stop, as
+     * other vCPUs may have written the operand in between (atomicity before
+     * exactly-once, for this one case). */
     int (*stop_others)(void *user);
     void (*resume_others)(void *user);
     /* The callbacks from here to write_vec serve instructions of later issues

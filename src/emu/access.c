@@ -171,6 +171,23 @@ static int read_frag(struct xiei_ex *ex, uint64_t addr, uint8_t *buf, unsigned s
     return cb;
 }
 
+/* Read of a split atomic operand between stop_others and resume_others: never
+ * from the replay log, never recorded. A log entry would come from before an
+ * earlier resume_others (the second fragment answered pending), and other vCPUs
+ * may have written the operand since: atomicity wins over exactly-once here,
+ * and every fragment is read again under the new stop (emu.h, stop_others). */
+static int mread_stopped(struct xiei_ex *ex, const struct xiei_maddr *m, void *buf)
+{
+    void *user = ex->ctx->user;
+    int cb;
+
+    if (!ex->ops->read) return xiei_unhandleable(ex, XIE_REASON_NO_READ);
+    cb = ex->ops->read(user, m->pa0, buf, m->n0);
+    if (cb == XIE_CB_OK && m->n0 != m->size)
+        cb = ex->ops->read(user, m->pa1, (uint8_t *)buf + m->n0, (unsigned)(m->size - m->n0));
+    return cb == XIE_CB_OK ? XIE_OK : xiei_cbstatus(ex, cb, 0);
+}
+
 int xiei_mread(struct xiei_ex *ex, const struct xiei_maddr *m, void *buf)
 {
     int cb;
@@ -408,9 +425,6 @@ static int atomic_ok(struct xiei_ex *ex, const struct xiei_maddr *m)
     }
     if (!ops->stop_others || !ops->resume_others)
         return xiei_unhandleable(ex, XIE_REASON_ATOMIC_SPLIT);
-    /* The operand is the instruction's only memory access and is read right
-     * before it is written, so no pending answer can come between the two: the
-     * value read under this stop is the one the write replaces. */
     cb = ops->stop_others(ex->ctx->user);
     if (cb != XIE_CB_OK) return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
     ex->stopped = 1;
@@ -427,7 +441,7 @@ int xiei_mem_rdb(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, void *
     if (!ex->lock || !rmw) return xiei_mread(ex, m, buf);
     st = atomic_ok(ex, m);
     if (st) return st;
-    if (!ex->lock) return xiei_mread(ex, m, buf);
+    if (!ex->lock) return mread_stopped(ex, m, buf);
     if (ex->lock_have) {
         for (i = 0; i < m->size; i++)
             b[i] = ((const uint8_t *)ex->lock_cur)[i];
@@ -459,7 +473,7 @@ int xiei_mem_rd(struct xiei_ex *ex, const struct xiei_maddr *m, int rmw, uint64_
     if (!ex->lock || !rmw) return xiei_mread(ex, m, v);
     st = atomic_ok(ex, m);
     if (st) return st;
-    if (!ex->lock) return xiei_mread(ex, m, v);
+    if (!ex->lock) return mread_stopped(ex, m, v);
     if (ex->lock_have)
         *v = ex->lock_cur[0];
     else if ((st = xiei_mread(ex, m, v)) != XIE_OK)

@@ -67,6 +67,7 @@
 #define CODE_LA    0x1000u
 #define CODE_PAGES 2
 #define WORLD_LA   0x10000u
+#define SEG16_BASE 0x20000u /* 16-bit modes: DS ES SS FS GS base */
 #define WORLD_PG   8
 #define NPAGES     (CODE_PAGES + WORLD_PG)
 #define PHYS_BASE  0x7ff000000ull /* with translate: page i at PHYS_BASE + (NPAGES-1-i) pages */
@@ -77,8 +78,8 @@
 enum { K_FETCH, K_XLAT, K_READ, K_WRITE, K_CX, K_CXS, K_STOP, K_RESUME, K_LOAD };
 
 struct ev {
-    char kind; /* 'R' read, 'W' write, 'X' cmpxchg, 'Y' cmpxchg_split */
-    uint8_t res;
+    char kind;   /* 'R' read, 'W' write, 'X' cmpxchg, 'Y' cmpxchg_split */
+    uint8_t res; /* R: inside stop_others; X, Y: the callback's answer */
     uint16_t size;
     uint32_t n0;
     uint64_t addr, addr1;
@@ -124,7 +125,7 @@ static int verbose;
  * one (as a host that abandons the instruction would); the test must then see
  * repeated device reads. */
 static int negative;
-static unsigned long ref_status[8], n_split_atomic;
+static unsigned long ref_status[5][8], n_split_atomic;
 /* Another agent writes the atomic operand between two calls (see interfere). */
 static int interfere;
 static unsigned long n_interfered;
@@ -165,12 +166,26 @@ static void record(char kind, int res, uint64_t a, uint64_t a1, unsigned n0, uns
     e->hash = h;
 }
 
+/* Linear addresses of the device pages: consecutive from WORLD_LA, or in the
+ * 16-bit modes spread over the 64 KiB at SEG16_BASE so that a 16-bit stack
+ * can wrap from offset 0 to 0xffff on the device. */
+static const uint64_t map_flat[WORLD_PG] = {
+    WORLD_LA,          WORLD_LA + 0x1000, WORLD_LA + 0x2000, WORLD_LA + 0x3000,
+    WORLD_LA + 0x4000, WORLD_LA + 0x5000, WORLD_LA + 0x6000, WORLD_LA + 0x7000,
+};
+static const uint64_t map_16[WORLD_PG] = {
+    SEG16_BASE,          SEG16_BASE + 0x1000, SEG16_BASE + 0x2000, SEG16_BASE + 0x3000,
+    SEG16_BASE + 0x4000, SEG16_BASE + 0x5000, SEG16_BASE + 0xe000, SEG16_BASE + 0xf000,
+};
+static const uint64_t *wmap = map_flat;
+
 /* Linear page index of la (code or world), or -1. */
 static int lpage(uint64_t la)
 {
+    unsigned i;
     if (la >= CODE_LA && la < CODE_LA + CODE_PAGES * 4096u) return (int)((la - CODE_LA) >> 12);
-    if (la >= WORLD_LA && la < WORLD_LA + WORLD_PG * 4096u)
-        return CODE_PAGES + (int)((la - WORLD_LA) >> 12);
+    for (i = 0; i < WORLD_PG; i++)
+        if ((la & ~4095ull) == wmap[i]) return CODE_PAGES + (int)i;
     return -1;
 }
 
@@ -256,7 +271,7 @@ static int cb_read(void *u, uint64_t a, void *buf, unsigned n)
     p = at(a, n);
     if (!p) return XIE_CB_FAIL;
     memcpy(buf, p, n);
-    record('R', 0, a, 0, n, n, hash(p, n, 0xcbf29ce484222325ull));
+    record('R', D.bracket, a, 0, n, n, hash(p, n, 0xcbf29ce484222325ull));
     return XIE_CB_OK;
 }
 
@@ -418,7 +433,7 @@ static const struct xie_ops ops_tab[2][3] = {
 #define F_SMALLC 0x2u /* rCX is a small signed bit offset (BT r/m, r) */
 
 struct inst {
-    unsigned kind; /* XIE_INIT_LONG64 or XIE_INIT_COMPAT32 */
+    unsigned kind; /* XIE_INIT_LONG64, COMPAT32, PROT16 or REAL */
     uint8_t bytes[32];
     unsigned len;
     struct xie_insn insn;
@@ -513,6 +528,60 @@ static const struct {
     {XIE_INIT_COMPAT32, "f2 ae", 0}, /* repne scasb */
     {XIE_INIT_COMPAT32, "f3 ad", 0}, /* rep lodsd */
     {XIE_INIT_COMPAT32, "a5", 0},
+    /* 16-bit code (real mode and 16-bit protected mode): [bx] operands, the
+     * stack wrapping at 64 KiB. */
+    {XIE_INIT_REAL, "60", F_STACK}, /* pusha */
+    {XIE_INIT_REAL, "61", F_STACK}, /* popa */
+    {XIE_INIT_REAL, "66 60", F_STACK},
+    {XIE_INIT_REAL, "66 61", F_STACK},
+    {XIE_INIT_REAL, "50", F_STACK},
+    {XIE_INIT_REAL, "5b", F_STACK},
+    {XIE_INIT_REAL, "ff 37", F_STACK}, /* push [bx] */
+    {XIE_INIT_REAL, "8f 07", F_STACK}, /* pop [bx] */
+    {XIE_INIT_REAL, "66 50", F_STACK},
+    {XIE_INIT_REAL, "c8 10 00 00", F_STACK},
+    {XIE_INIT_REAL, "c8 10 00 03", F_STACK},
+    {XIE_INIT_REAL, "66 c8 08 00 02", F_STACK},
+    {XIE_INIT_REAL, "c9", F_STACK},
+    {XIE_INIT_REAL, "e8 10 00", F_STACK}, /* call rel16 */
+    {XIE_INIT_REAL, "ff 17", F_STACK},    /* call [bx] */
+    {XIE_INIT_REAL, "c3", F_STACK},
+    {XIE_INIT_REAL, "c2 06 00", F_STACK},
+    {XIE_INIT_REAL, "9c", F_STACK},
+    {XIE_INIT_REAL, "9d", F_STACK},
+    {XIE_INIT_REAL, "66 9d", F_STACK},
+    {XIE_INIT_REAL, "0f a0", F_STACK}, /* push fs */
+    {XIE_INIT_REAL, "d7", 0},
+    {XIE_INIT_REAL, "a5", 0},
+    {XIE_INIT_REAL, "f3 a5", 0},
+    {XIE_INIT_REAL, "f3 66 a5", 0},
+    {XIE_INIT_REAL, "f3 a6", 0},
+    {XIE_INIT_REAL, "f2 ae", 0},
+    {XIE_INIT_REAL, "f3 ab", 0},
+    {XIE_INIT_REAL, "ac", 0},
+    {XIE_INIT_REAL, "01 0f", 0},           /* add [bx], cx */
+    {XIE_INIT_REAL, "f0 01 0f", 0},        /* lock add */
+    {XIE_INIT_REAL, "87 0f", 0},           /* xchg [bx], cx */
+    {XIE_INIT_REAL, "f0 0f c7 0f", 0},     /* lock cmpxchg8b [bx] */
+    {XIE_INIT_REAL, "f0 66 0f b1 0f", 0},  /* lock cmpxchg [bx], ecx */
+    {XIE_INIT_REAL, "0f a3 0f", F_SMALLC}, /* bt [bx], cx */
+    {XIE_INIT_REAL, "f0 0f ab 0f", F_SMALLC},
+    {XIE_INIT_PROT16, "60", F_STACK},
+    {XIE_INIT_PROT16, "61", F_STACK},
+    {XIE_INIT_PROT16, "66 61", F_STACK},
+    {XIE_INIT_PROT16, "50", F_STACK},
+    {XIE_INIT_PROT16, "8f 07", F_STACK},
+    {XIE_INIT_PROT16, "c8 10 00 02", F_STACK},
+    {XIE_INIT_PROT16, "c9", F_STACK},
+    {XIE_INIT_PROT16, "e8 10 00", F_STACK},
+    {XIE_INIT_PROT16, "c3", F_STACK},
+    {XIE_INIT_PROT16, "9c", F_STACK},
+    {XIE_INIT_PROT16, "9d", F_STACK},
+    {XIE_INIT_PROT16, "f3 a4", 0},
+    {XIE_INIT_PROT16, "f3 67 a5", 0}, /* rep movsw with 32-bit addresses */
+    {XIE_INIT_PROT16, "f0 01 0f", 0},
+    {XIE_INIT_PROT16, "f0 0f c7 0f", 0},
+    {XIE_INIT_PROT16, "86 0f", 0},
 };
 
 static struct inst insts[4096];
@@ -521,7 +590,9 @@ static unsigned ninsts;
 static int add_inst(unsigned kind, const uint8_t *b, unsigned n, unsigned flags, const char *src)
 {
     struct inst *t;
-    enum xie_mode mode = kind == XIE_INIT_LONG64 ? XIE_MODE_64 : XIE_MODE_32;
+    enum xie_mode mode = kind == XIE_INIT_LONG64     ? XIE_MODE_64
+                         : kind == XIE_INIT_COMPAT32 ? XIE_MODE_32
+                                                     : XIE_MODE_16;
     const struct xiei_form *f;
     unsigned i;
 
@@ -609,13 +680,20 @@ struct state {
     uint8_t mem[NPAGES][4096];
     int xlat, cap, fault_pg;
     uint32_t options;
+    uint64_t op_lin; /* linear address of the [rbx] operand */
+    const uint64_t *wmap;
     uint64_t code_la;
     unsigned rep_limit;
 };
 
 static uint64_t world_addr(unsigned page, unsigned off)
 {
-    return WORLD_LA + page * 4096u + off;
+    return wmap[page] + off;
+}
+
+static int mode16(const struct inst *t)
+{
+    return t->kind == XIE_INIT_REAL || t->kind == XIE_INIT_PROT16;
 }
 
 /* An operand address for `size` bytes: inside page `page`, or across the end
@@ -640,6 +718,7 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
     for (i = 0; i < 4; i++)
         rnd();
     memset(S, 0, sizeof *S);
+    wmap = S->wmap = mode16(t) ? map_16 : map_flat;
     S->xlat = s & 1;
     /* Sometimes the host asks for split-lock semantics (line-crossing atomic
      * operands through the split capability). */
@@ -675,6 +754,7 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
     if (t->mi < XIE_MAX_OPERANDS && rnd() % 2) {
         /* Accumulator(s) equal to memory: CMPXCHG / CMPXCHG8B/16B succeed. */
         uint8_t *m = &S->mem[lpage(c->gpr[XIE_GPR_RBX])][c->gpr[XIE_GPR_RBX] & 4095];
+        /* (RBX is still linear here: offsets are made below.) */
         unsigned n0 = 4096 - (unsigned)(c->gpr[XIE_GPR_RBX] & 4095);
         uint8_t buf[16];
         memcpy(buf, &c->gpr[XIE_GPR_RAX], 8);
@@ -699,20 +779,45 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
     }
     if (t->flags & F_STACK) {
         /* The stack on device page 6 (rSP near its start, so that pushes may
-         * cross into page 5); rBP on page 6 or 7, room below for ENTER. */
-        c->gpr[XIE_GPR_RSP] = split ? world_addr(6, 1 + (unsigned)(rnd() % 15))
-                                    : world_addr(6, 0x800 + (unsigned)(rnd() % 0x400));
+         * cross into page 5; in the 16-bit modes near an end of the 64 KiB
+         * segment, so that it wraps); rBP on page 6 or 7, room below for ENTER. */
+        if (mode16(t) && split)
+            c->gpr[XIE_GPR_RSP] = rnd() % 2 ? SEG16_BASE + (unsigned)(rnd() % 16)
+                                            : SEG16_BASE + 0xfff0 + (unsigned)(rnd() % 16);
+        else
+            c->gpr[XIE_GPR_RSP] = split ? world_addr(6, 1 + (unsigned)(rnd() % 15))
+                                        : world_addr(6, 0x800 + (unsigned)(rnd() % 0x400));
         c->gpr[XIE_GPR_RBP] = split ? world_addr(7, (unsigned)(rnd() % 24))
                                     : world_addr(7, 0x400 + (unsigned)(rnd() % 0x400));
         if (rnd() % 2) c->gpr[XIE_GPR_RSP] &= ~7ull;
         if (rnd() % 2) {
             /* A plausible return address / popped value on top of the stack. */
             uint64_t ra = CODE_LA + 0x40 + rnd() % 0x100, sp = c->gpr[XIE_GPR_RSP];
-            for (i = 0; i < 8; i++)
-                S->mem[lpage(sp + i)][(sp + i) & 4095] = (uint8_t)(ra >> (8 * i));
+            for (i = 0; i < 8; i++) {
+                uint64_t a = mode16(t) ? SEG16_BASE + ((sp + i) & 0xffff) : sp + i;
+                S->mem[lpage(a)][a & 4095] = (uint8_t)(ra >> (8 * i));
+            }
         }
         if (in->op == XIE_OP_CALL && in->operands[0].kind == XIE_OPK_GPR)
             c->gpr[XIE_GPR_RCX] = CODE_LA + 0x80;
+    }
+    S->op_lin = c->gpr[XIE_GPR_RBX];
+    if (mode16(t)) {
+        /* 16-bit: registers hold offsets in the segments based at SEG16_BASE. */
+        static const unsigned ar[5] = {XIE_GPR_RBX, XIE_GPR_RSI, XIE_GPR_RDI, XIE_GPR_RSP,
+                                       XIE_GPR_RBP};
+        for (i = 0; i < 5; i++)
+            c->gpr[ar[i]] = (c->gpr[ar[i]] - SEG16_BASE) & 0xffff;
+        for (i = XIE_SEG_ES; i <= XIE_SEG_GS; i++) {
+            if (i == XIE_SEG_CS) continue;
+            c->seg[i].base = SEG16_BASE;
+            if (t->kind == XIE_INIT_REAL) c->seg[i].sel = SEG16_BASE >> 4;
+        }
+        /* PROT16: a 16-bit or a 32-bit stack segment. */
+        if (t->kind == XIE_INIT_PROT16 && rnd() % 2) {
+            c->seg[XIE_SEG_SS].attr &= ~XIE_SATTR_DB;
+            c->seg[XIE_SEG_SS].limit = 0xffff;
+        }
     }
     if (t->kind == XIE_INIT_COMPAT32)
         for (i = 0; i < 16; i++)
@@ -758,10 +863,10 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
 
 /* What another vCPU does to the memory around the operand of a LOCKed
  * instruction ([rbx - 72, rbx + 88): covers a BT* bit-offset operand too). */
-static void other_agent_write(uint8_t mem[NPAGES][4096], uint64_t rbx)
+static void other_agent_write(uint8_t mem[NPAGES][4096], uint64_t lin)
 {
     uint64_t a;
-    for (a = rbx - 72; a < rbx + 88; a++) {
+    for (a = lin - 72; a < lin + 88; a++) {
         int p = lpage(a);
         if (p >= CODE_PAGES) mem[p][a & 4095] ^= 0x5a;
     }
@@ -832,6 +937,7 @@ static int run(const struct inst *t, const struct state *S, int pmode, unsigned 
     int st;
 
     memcpy(D.mem, S->mem, sizeof D.mem);
+    wmap = S->wmap;
     D.xlat = S->xlat;
     D.fault_pg = S->fault_pg;
     D.pmode = pmode;
@@ -874,6 +980,15 @@ static int run(const struct inst *t, const struct state *S, int pmode, unsigned 
         }
         if (st == XIE_PENDING && !recheck_pending_call(t, &before, &c, ntrace0, why, whylen))
             return 0;
+        if (st == XIE_PENDING) {
+            /* Reads of a split atomic operand under stop_others are done again
+             * under the next stop (emu.h, stop_others: atomicity over
+             * exactly-once): those of this call do not count as completed. */
+            unsigned i, j = ntrace0;
+            for (i = ntrace0; i < D.ntrace; i++)
+                if (!(D.trace[i].kind == 'R' && D.trace[i].res)) D.trace[j++] = D.trace[i];
+            D.ntrace = j;
+        }
         if (t->rep && (c.valid & XIE_STATE_GPRS) == XIE_STATE_GPRS) {
             now = rep_progress(t, &S->full, &c);
             if (now < 0 || now < prev || (rl && (unsigned long)(now - prev) > rl)) {
@@ -899,7 +1014,7 @@ static int run(const struct inst *t, const struct state *S, int pmode, unsigned 
         if (st == XIE_PENDING && interfere == 1) {
             /* Between the calls the other vCPUs run (no stop_others bracket
              * is open): one of them writes the operand. */
-            other_agent_write(D.mem, S->full.gpr[XIE_GPR_RBX]);
+            other_agent_write(D.mem, S->op_lin);
             interfere = 2;
             n_interfered++;
         }
@@ -1024,10 +1139,9 @@ static const struct xfail xfails[] = {
 /* Does the memory operand at [rbx] (size bytes) cross a page? */
 static int operand_split(const struct inst *t, const struct state *S)
 {
-    uint64_t a = S->full.gpr[XIE_GPR_RBX];
+    uint64_t a = S->op_lin;
     unsigned size = t->mi < XIE_MAX_OPERANDS ? t->insn.operands[t->mi].size : 1;
     if (t->flags & F_SMALLC) return 1; /* the bit offset moves it: do not tell */
-    if (t->kind != XIE_INIT_LONG64) a &= 0xffffffffu;
     return (a & 4095) + size > 4096;
 }
 
@@ -1050,8 +1164,11 @@ static void describe(const struct inst *t, const struct state *S, unsigned s)
 {
     unsigned i;
     printf("  FAIL [%u] %s %s (%s, %s) bytes", (unsigned)(t - insts),
-           t->kind == XIE_INIT_LONG64 ? "64" : "32", xie_op_name(t->insn.op), t->src,
-           t->rep ? "rep" : "-");
+           t->kind == XIE_INIT_LONG64     ? "64"
+           : t->kind == XIE_INIT_COMPAT32 ? "32"
+           : t->kind == XIE_INIT_PROT16   ? "p16"
+                                          : "real",
+           xie_op_name(t->insn.op), t->src, t->rep ? "rep" : "-");
     for (i = 0; i < t->len; i++)
         printf(" %02x", t->bytes[i]);
     printf("; state %u: translate %d, split cap %d, options %#x, fault page %d, valid %#llx, "
@@ -1096,7 +1213,7 @@ int main(int argc, char **argv)
             make_state(t, s, seed * 1000003u + i, &S);
             why[0] = 0;
             if (!run(t, &S, 0, 0, 0, &ref, why, sizeof why)) ok = 0;
-            ref_status[ref.st & 7]++;
+            ref_status[t->kind][ref.st & 7]++;
             for (k = 0; k < ref.ntrace; k++)
                 if (ref.trace[k].kind == 'Y') n_split_atomic++;
             for (k = 0; ok; k++) {
@@ -1125,7 +1242,7 @@ int main(int argc, char **argv)
                 static struct state S2;
                 static struct outcome ref2;
                 S2 = S;
-                other_agent_write(S2.mem, S.full.gpr[XIE_GPR_RBX]);
+                other_agent_write(S2.mem, S.op_lin);
                 interfere = 0;
                 if (!run(t, &S2, 0, 0, 0, &ref2, why, sizeof why)) ok = 0;
                 for (k = 0; ok; k++) {
@@ -1175,9 +1292,11 @@ int main(int argc, char **argv)
            "seed %llu\n",
            ninsts, inst_rep, nstates, kruns, n_runs, n_calls_total, n_pending_total,
            (unsigned long long)seed);
-    printf("pending: reference statuses:");
+    printf("pending: reference statuses (real/prot16/-/compat32/long64):");
     for (i = 0; i <= XIE_INVALID_ARGUMENT; i++)
-        printf(" %s %lu", xie_strerror((int)i), ref_status[i]);
+        printf(" %s %lu/%lu/%lu/%lu", xie_strerror((int)i), ref_status[XIE_INIT_REAL][i],
+               ref_status[XIE_INIT_PROT16][i], ref_status[XIE_INIT_COMPAT32][i],
+               ref_status[XIE_INIT_LONG64][i]);
     printf("; %lu split compare-exchanges; %lu LOCK runs with another agent's write "
            "between calls\n",
            n_split_atomic, n_interfered);

@@ -7,7 +7,10 @@
  * the exact sequence: each architectural access once, at its size, fragments in
  * ascending order, reads before writes, REP iterations in order (read source,
  * then write destination), LOCKed and XCHG read-modify-writes through cmpxchg,
- * nothing written when the instruction faults.
+ * nothing written when the instruction faults. A page-straddling atomic
+ * operand: refused without a host capability; with cmpxchg_split its
+ * fragments read, then one split compare-exchange; with stop_others its
+ * fragments read and written inside one stop_others .. resume_others (emu.h).
  *
  * The expected sequence comes from the table row (operand access r/w/rw, size,
  * lock) and the SDM rules above, never from xie's own output.
@@ -26,7 +29,14 @@
 #define WORLD_SIZE 0x4000u
 #define MAX_ACC    64
 
-enum { A_READ = 'R', A_WRITE = 'W', A_XCHG = 'X' };
+enum {
+    A_READ = 'R',
+    A_WRITE = 'W',
+    A_XCHG = 'X',
+    A_XSPLIT = 'Y', /* cmpxchg_split: addr = the low fragment, size = the whole operand */
+    A_STOP = 'S',
+    A_RESUME = 'E',
+};
 
 struct acc {
     int kind;
@@ -85,7 +95,46 @@ static int cb_cmpxchg(void *u, uint64_t a, void *exp, const void *des, unsigned 
     return XIE_CB_OK;
 }
 
+static int cb_cmpxchg_split(void *u, uint64_t a0, uint64_t a1, unsigned n0, void *exp,
+                            const void *des, unsigned n)
+{
+    uint8_t *p0 = at(a0, n0), *p1 = at(a1, n - n0), cur[16];
+    (void)u;
+    record(A_XSPLIT, a0, n);
+    if (!p0 || !p1 || n > 16 || a1 != a0 + n0) return XIE_CB_FAIL;
+    memcpy(cur, p0, n0);
+    memcpy(cur + n0, p1, n - n0);
+    if (memcmp(cur, exp, n)) {
+        memcpy(exp, cur, n);
+        return XIE_CB_CHANGED;
+    }
+    memcpy(p0, des, n0);
+    memcpy(p1, (const uint8_t *)des + n0, n - n0);
+    return XIE_CB_OK;
+}
+
+static int cb_stop(void *u)
+{
+    (void)u;
+    record(A_STOP, 0, 0);
+    return XIE_CB_OK;
+}
+
+static void cb_resume(void *u)
+{
+    (void)u;
+    record(A_RESUME, 0, 0);
+}
+
+/* Without a split-atomic capability, with cmpxchg_split, with stop_others. */
 static const struct xie_ops ops = {.read = cb_read, .write = cb_write, .cmpxchg = cb_cmpxchg};
+static const struct xie_ops ops_split = {
+    .read = cb_read, .write = cb_write, .cmpxchg = cb_cmpxchg, .cmpxchg_split = cb_cmpxchg_split};
+static const struct xie_ops ops_stop = {.read = cb_read,
+                                        .write = cb_write,
+                                        .cmpxchg = cb_cmpxchg,
+                                        .stop_others = cb_stop,
+                                        .resume_others = cb_resume};
 
 /* Expect one access of `size` bytes at a, split at a page boundary. */
 static void expect(int kind, uint64_t a, unsigned size)
@@ -102,7 +151,7 @@ static void expect(int kind, uint64_t a, unsigned size)
 }
 
 struct tally {
-    unsigned forms, instances, failed, unsynth, split_refused;
+    unsigned forms, instances, failed, unsynth, split_refused, split_cap;
 };
 
 static void show(const char *what, const struct acc *a, unsigned n)
@@ -113,6 +162,22 @@ static void show(const char *what, const struct acc *a, unsigned n)
     for (i = 0; i < n && i < MAX_ACC; i++)
         printf(" %c%u@%#llx", a[i].kind, a[i].size, (unsigned long long)a[i].addr);
     printf("\n");
+}
+
+/* The state every instance starts from: the operand at [rbx] = addr. */
+static void init_ctx(struct xie_ctx *c, const struct xie_ops *o, uint64_t addr)
+{
+    unsigned i;
+
+    xie_ctx_init(c, XIE_INIT_LONG64, o, NULL);
+    for (i = 0; i < 16; i++)
+        c->gpr[i] = 3;
+    c->gpr[XIE_GPR_RAX] = 0x1111111111111111ull;
+    c->gpr[XIE_GPR_RDX] = 0;
+    c->gpr[XIE_GPR_RBX] = addr;
+    c->gpr[XIE_GPR_RSP] = WORLD_BASE + 0x3f00;
+    c->rip = 0x1000;
+    c->rflags = 0x202;
 }
 
 /* Run one instance with the memory operand at `addr` (strings: rsi/rdi). */
@@ -129,15 +194,7 @@ static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie
 
     memcpy(code, b, len);
     memset(world, 0x11, sizeof(world));
-    xie_ctx_init(&c, XIE_INIT_LONG64, &ops, NULL);
-    for (i = 0; i < 16; i++)
-        c.gpr[i] = 3;
-    c.gpr[XIE_GPR_RAX] = 0x1111111111111111ull;
-    c.gpr[XIE_GPR_RDX] = 0;
-    c.gpr[XIE_GPR_RBX] = addr;
-    c.gpr[XIE_GPR_RSP] = WORLD_BASE + 0x3f00;
-    c.rip = 0x1000;
-    c.rflags = 0x202;
+    init_ctx(&c, &ops, addr);
     for (i = 0; i < in->nops; i++)
         if (in->operands[i].kind == XIE_OPK_MEM) {
             mi = i;
@@ -177,17 +234,52 @@ static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie
         const struct xie_operand *o = &in->operands[mi];
         unsigned acc = o->access;
         if (locked && (acc & XIE_ACC_W) && split) {
-            /* An atomic operand across a page: refused, no access at all. */
-            st = xie_emulate(&c, code, len, &res);
-            t->split_refused++;
-            ok = st == XIE_UNHANDLEABLE && res.reason == XIE_REASON_ATOMIC_SPLIT && ngot == 0;
-            /* Forms the table marks aligned (CMPXCHG16B) raise #GP(0) first. */
-            if (f->align && (addr & (f->align - 1u)))
-                ok = st == XIE_EXCEPTION && res.event.vector == 13 && ngot == 0;
-            if (!ok || verbose)
-                printf("  %s form %u %s (split atomic): status %s, %u accesses\n",
-                       ok ? "ok" : "FAIL", fi, xie_op_name(in->op), xie_strerror(st), ngot);
-            return ok;
+            /* An atomic operand across a page (emu.h, cmpxchg_split): without a
+             * host capability refused with no access at all; with
+             * cmpxchg_split the fragments are read, then one split
+             * compare-exchange; with stop_others the fragments are read and
+             * written plainly inside one stop_others .. resume_others. */
+            static const struct xie_ops *const caps[3] = {&ops, &ops_split, &ops_stop};
+            static const char *const capname[3] = {"none", "cmpxchg_split", "stop_others"};
+            unsigned cap;
+            int all = 1;
+            for (cap = 0; cap < 3; cap++) {
+                memset(world, 0x11, sizeof(world));
+                init_ctx(&c, caps[cap], addr);
+                nwant = ngot = 0;
+                if (cap == 2) want[nwant++] = (struct acc){A_STOP, 0, 0};
+                if (cap && (acc & XIE_ACC_R)) expect(A_READ, addr, o->size);
+                if (cap == 1) want[nwant++] = (struct acc){A_XSPLIT, addr, o->size};
+                if (cap == 2) {
+                    expect(A_WRITE, addr, o->size);
+                    want[nwant++] = (struct acc){A_RESUME, 0, 0};
+                }
+                st = xie_emulate(&c, code, len, &res);
+                if (cap == 0) {
+                    t->split_refused++;
+                    ok = st == XIE_UNHANDLEABLE && res.reason == XIE_REASON_ATOMIC_SPLIT &&
+                         ngot == 0;
+                } else {
+                    t->split_cap++;
+                    ok = st == XIE_OK && ngot == nwant &&
+                         !memcmp(got, want, nwant * sizeof(want[0]));
+                }
+                /* Forms the table marks aligned (CMPXCHG16B) raise #GP(0) first. */
+                if (f->align && (addr & (f->align - 1u)))
+                    ok = st == XIE_EXCEPTION && res.event.vector == 13 && ngot == 0;
+                if (!ok || verbose) {
+                    printf("  %s form %u %s (split atomic, capability %s): status %s, %u "
+                           "accesses\n",
+                           ok ? "ok" : "FAIL", fi, xie_op_name(in->op), capname[cap],
+                           xie_strerror(st), ngot);
+                    if (!ok) {
+                        show("want", want, nwant);
+                        show("got ", got, ngot);
+                    }
+                }
+                if (!ok) all = 0;
+            }
+            return all;
         }
         if (acc & XIE_ACC_R) expect(A_READ, addr, o->size);
         if (acc & XIE_ACC_W) expect(locked ? A_XCHG : A_WRITE, addr, o->size);
@@ -215,7 +307,7 @@ static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie
 int main(int argc, char **argv)
 {
     static struct tf_inst list[4096];
-    struct tally t = {0, 0, 0, 0, 0};
+    struct tally t = {0, 0, 0, 0, 0, 0};
     unsigned n, i, k;
     int failed_forms = 0, passed_forms = 0;
 
@@ -247,9 +339,9 @@ int main(int argc, char **argv)
         else
             failed_forms++;
     }
-    printf("access traces: %u forms, %u instances (%u split atomic refusals checked), "
-           "%u emulated forms without a memory instance here\n",
-           t.forms, t.instances, t.split_refused, t.unsynth);
+    printf("access traces: %u forms, %u instances (%u split atomic refusals, %u split atomics "
+           "with a host capability checked), %u emulated forms without a memory instance here\n",
+           t.forms, t.instances, t.split_refused, t.split_cap, t.unsynth);
     printf("trace: %d passed, %d failed\n", passed_forms, failed_forms);
     return failed_forms != 0;
 }

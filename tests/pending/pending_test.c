@@ -681,6 +681,9 @@ struct state {
     int xlat, cap, fault_pg;
     uint32_t options;
     uint64_t op_lin; /* linear address of the [rbx] operand */
+    unsigned pass;   /* instruction bytes the host passes to xie_emulate */
+    int use_insn;    /* the host decodes and calls xie_emulate_insn */
+    uint8_t code[32];
     const uint64_t *wmap;
     uint64_t code_la;
     unsigned rep_limit;
@@ -744,6 +747,16 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
     if (rnd() % 3 == 0) c->gpr[XIE_GPR_RAX] = 0x0101010101010101ull * S->mem[2][0];
     c->rflags = 0x202 | (rnd() & 0x8d5); /* OF DF SF ZF AF PF CF */
     if (!t->string) c->rflags &= ~0x400ull;
+    /* Sometimes single-step (not for REP: one iteration per call then) and
+     * alignment checking (CR0.AM is set, CPL 3 outside real mode). */
+    if (!t->rep && rnd() % 8 == 0) c->rflags |= XIEI_F_TF;
+    if (rnd() % 8 == 0) c->rflags |= XIEI_F_AC;
+    /* The instruction bytes: fetched, passed by the host, or partly passed;
+     * or the host decodes them itself (xie_emulate_insn). */
+    S->use_insn = rnd() % 8 == 0;
+    S->pass = (unsigned)(rnd() % 4) == 0   ? t->len
+              : (unsigned)(rnd() % 4) == 0 ? (unsigned)(rnd() % t->len)
+                                           : 0;
     if (t->mi < XIE_MAX_OPERANDS) size = in->operands[t->mi].size;
     if (size == 0) size = 1;
     /* The memory operand at [rbx] (or the moffs address). */
@@ -839,6 +852,7 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
             uint64_t a = S->code_la + i;
             S->mem[lpage(a)][a & 4095] = code[i];
         }
+        memcpy(S->code, code, sizeof code);
     }
     S->ctx = *c;
     /* Sometimes parts of the state are not valid yet: garbage there, loaded
@@ -958,7 +972,17 @@ static int run(const struct inst *t, const struct state *S, int pmode, unsigned 
         before = c;
         ntrace0 = D.ntrace;
         if (negative) c.replay.n = 0;
-        st = xie_emulate(&c, NULL, 0, &o->res);
+        if (S->use_insn) {
+            struct xie_insn in;
+            enum xie_mode m = t->insn.mode;
+            if (xie_decode(S->code, t->len, m, NULL, &in) != XIE_DECODE_OK) {
+                snprintf(why, whylen, "the host's decode failed");
+                return 0;
+            }
+            st = xie_emulate_insn(&c, &in, &o->res);
+        } else {
+            st = xie_emulate(&c, S->pass ? S->code : NULL, S->pass, &o->res);
+        }
         calls++;
         if (verbose > 1) {
             unsigned i;
@@ -1172,9 +1196,10 @@ static void describe(const struct inst *t, const struct state *S, unsigned s)
            xie_op_name(t->insn.op), t->src, t->rep ? "rep" : "-");
     for (i = 0; i < t->len; i++)
         printf(" %02x", t->bytes[i]);
-    printf("; state %u: translate %d, split cap %d, options %#x, fault page %d, valid %#llx, "
-           "rcx %#llx\n",
-           s, S->xlat, S->cap, S->options, S->fault_pg, (unsigned long long)S->ctx.valid,
+    printf("; state %u: translate %d, split cap %d, options %#x, fault page %d, bytes passed %u, "
+           "rflags %#llx, valid %#llx, rcx %#llx\n",
+           s, S->xlat, S->cap, S->options, S->fault_pg, S->use_insn ? 99 : S->pass,
+           (unsigned long long)S->full.rflags, (unsigned long long)S->ctx.valid,
            (unsigned long long)S->full.gpr[XIE_GPR_RCX]);
 }
 

@@ -46,8 +46,9 @@
  * checks that pending answers change nothing, not the semantics (tests/hwdiff
  * and tests/trace check those against the CPU and the SDM rules).
  *
- *   pending_test [-v] [-s SEED] [-n STATES] [--negative-control]
+ *   pending_test [-v] [-l] [-i INSTANCE] [-s SEED] [-n STATES] [--negative-control]
  * prints totals and "pending: N passed, M failed" (instances x states).
+ * -l lists the instances, -i runs one of them, -v -v traces every call.
  * --negative-control drops the replay log before each call that completes a
  * pending instruction (a host abandoning it): repeated device reads must be
  * caught, so this exits 0 only when some instances fail.
@@ -431,6 +432,7 @@ static const struct xie_ops ops_tab[2][3] = {
 
 #define F_STACK  0x1u /* uses the stack: RSP/RBP on the device */
 #define F_SMALLC 0x2u /* rCX is a small signed bit offset (BT r/m, r) */
+#define F_SEG    0x4u /* loads a segment register: selector in memory, GDT on the device */
 
 struct inst {
     unsigned kind; /* XIE_INIT_LONG64, COMPAT32, PROT16 or REAL */
@@ -528,6 +530,23 @@ static const struct {
     {XIE_INIT_COMPAT32, "f2 ae", 0}, /* repne scasb */
     {XIE_INIT_COMPAT32, "f3 ad", 0}, /* rep lodsd */
     {XIE_INIT_COMPAT32, "a5", 0},
+    /* Segment register loads: the selector from memory or the stack, the
+     * descriptor from the GDT on the device (and its accessed bit written). */
+    {XIE_INIT_LONG64, "8e 1b", F_SEG},              /* mov ds, [rbx] */
+    {XIE_INIT_LONG64, "8e 03", F_SEG},              /* mov es, [rbx] */
+    {XIE_INIT_LONG64, "8e 23", F_SEG},              /* mov fs, [rbx] */
+    {XIE_INIT_LONG64, "0f a1", F_SEG | F_STACK},    /* pop fs */
+    {XIE_INIT_LONG64, "66 0f a9", F_SEG | F_STACK}, /* pop gs (16-bit) */
+    {XIE_INIT_COMPAT32, "8e 1b", F_SEG},
+    {XIE_INIT_COMPAT32, "8e 13", F_SEG},        /* mov ss, [ebx] */
+    {XIE_INIT_COMPAT32, "1f", F_SEG | F_STACK}, /* pop ds */
+    {XIE_INIT_COMPAT32, "07", F_SEG | F_STACK}, /* pop es */
+    {XIE_INIT_COMPAT32, "17", F_SEG | F_STACK}, /* pop ss */
+    {XIE_INIT_COMPAT32, "0f a1", F_SEG | F_STACK},
+    {XIE_INIT_REAL, "8e 1f", F_SEG},        /* mov ds, [bx] */
+    {XIE_INIT_REAL, "1f", F_SEG | F_STACK}, /* pop ds */
+    {XIE_INIT_PROT16, "8e 07", F_SEG},      /* mov es, [bx] */
+    {XIE_INIT_PROT16, "07", F_SEG | F_STACK},
     /* 16-bit code (real mode and 16-bit protected mode): [bx] operands, the
      * stack wrapping at 64 KiB. */
     {XIE_INIT_REAL, "60", F_STACK}, /* pusha */
@@ -815,6 +834,36 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
             c->gpr[XIE_GPR_RCX] = CODE_LA + 0x80;
     }
     S->op_lin = c->gpr[XIE_GPR_RBX];
+    if (t->flags & F_SEG) {
+        /* A GDT of 16 data descriptors (DPL 3, present, read/write, accessed
+         * or not, flat 4 GiB) on device page 4, sometimes with one of them
+         * across the page end; a selector (RPL 3, sometimes null) at [rbx] and
+         * on top of the stack. The selector is the same in both places. */
+        uint64_t gdt = split ? world_addr(4, 4096 - 8 * (1 + (unsigned)(rnd() % 15)) - 4)
+                             : world_addr(4, 0x100);
+        uint16_t sel = (uint16_t)((rnd() % 16) << 3 | 3);
+        unsigned e;
+        for (e = 1; e < 16; e++) {
+            uint8_t d[8] = {0xff, 0xff, 0, 0, 0, (uint8_t)(0xf2 | (rnd() & 1)), 0xcf, 0};
+            for (i = 0; i < 8; i++) {
+                uint64_t a = gdt + 8 * e + i;
+                S->mem[lpage(a)][a & 4095] = d[i];
+            }
+        }
+        c->gdtr.base = gdt;
+        c->gdtr.limit = 16 * 8 - 1;
+        for (i = 0; i < 2; i++) {
+            uint64_t a = S->op_lin + i;
+            S->mem[lpage(a)][a & 4095] = (uint8_t)(sel >> (8 * i));
+        }
+        if (t->flags & F_STACK)
+            for (i = 0; i < 2; i++) {
+                uint64_t a = mode16(t) ? SEG16_BASE + ((c->gpr[XIE_GPR_RSP] + i) & 0xffff)
+                                       : c->gpr[XIE_GPR_RSP] + i;
+                if (t->kind == XIE_INIT_COMPAT32) a &= 0xffffffffu;
+                S->mem[lpage(a)][a & 4095] = (uint8_t)(sel >> (8 * i));
+            }
+    }
     if (mode16(t)) {
         /* 16-bit: registers hold offsets in the segments based at SEG16_BASE. */
         static const unsigned ar[5] = {XIE_GPR_RBX, XIE_GPR_RSI, XIE_GPR_RDI, XIE_GPR_RSP,
@@ -1207,7 +1256,7 @@ int main(int argc, char **argv)
 {
     static struct state S;
     uint64_t seed = 1;
-    int only = -1;
+    int only = -1, list = 0;
     unsigned nstates = 8, i, s, k;
     unsigned long passed = 0, failed = 0, xfail = 0, kruns = 0, inst_rep = 0;
     char why[256];
@@ -1217,6 +1266,8 @@ int main(int argc, char **argv)
             verbose++;
         else if (!strcmp(argv[i], "-i") && i + 1 < (unsigned)argc)
             only = (int)strtol(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "-l"))
+            list = 1;
         else if (!strcmp(argv[i], "--negative-control"))
             negative = 1;
         else if (!strcmp(argv[i], "-s") && i + 1 < (unsigned)argc)
@@ -1224,11 +1275,22 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-n") && i + 1 < (unsigned)argc)
             nstates = (unsigned)strtoul(argv[++i], NULL, 0);
         else {
-            printf("usage: pending_test [-v] [-s SEED] [-n STATES] [--negative-control]\n");
+            printf("usage: pending_test [-v] [-l] [-i INSTANCE] [-s SEED] [-n STATES] "
+                   "[--negative-control]\n");
             return 2;
         }
     }
     build_list();
+    if (list) {
+        for (i = 0; i < ninsts; i++) {
+            unsigned j;
+            printf("%u %s %s:", i, insts[i].src, xie_op_name(insts[i].insn.op));
+            for (j = 0; j < insts[i].len; j++)
+                printf(" %02x", insts[i].bytes[j]);
+            printf(" (init kind %u)\n", insts[i].kind);
+        }
+        return 0;
+    }
     for (i = 0; i < ninsts; i++) {
         const struct inst *t = &insts[i];
         if (only >= 0 && i != (unsigned)only) continue;

@@ -115,19 +115,27 @@ int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, uns
         if (st) return st;
         la = (ctx->seg[seg].base + off) & 0xffffffffu;
     }
-    /* Alignment check (SDM Vol. 3 6.15 "Interrupt 17", Table 6-7): CR0.AM,
-     * EFLAGS.AC and CPL 3, for each data access of a 2-, 4-, 8- or 16-byte unit
-     * (a larger operand is checked at its largest power-of-two unit, up to 16).
-     * This CPU checks it after the segment and canonical checks and before
-     * paging: a misaligned access into an unmapped page is #AC(0), not #PF
-     * (measured; tests/hwdiff runs states with AC set). */
-    if ((ctx->cr0 & XIEI_CR0_AM) && (ctx->rflags & XIEI_F_AC) && ctx->cpl == 3) {
-        if (!unit)
-            for (unit = 1; unit * 2 <= size && unit < 16; unit *= 2)
-                ;
-        if (la & (unit - 1u)) return xiei_raise(ex, XIEI_VEC_AC, 1, 0);
-    }
-    return xlat_lin(ex, la, size, kind, m);
+    if (!unit)
+        for (unit = 1; unit * 2 <= size && unit < 16; unit *= 2)
+            ;
+    st = xiei_align_check(ex, la, unit);
+    return st ? st : xlat_lin(ex, la, size, kind, m);
+}
+
+/* Alignment check (SDM Vol. 3 6.15 "Interrupt 17", Table 6-7): CR0.AM, EFLAGS.AC
+ * and CPL 3, for each data access of a 2-, 4-, 8- or 16-byte unit (a larger
+ * operand is checked at its largest power-of-two unit, up to 16). This CPU
+ * checks it after the segment and canonical checks and before paging: a
+ * misaligned access into an unmapped page is #AC(0), not #PF (measured;
+ * tests/hwdiff runs states with AC set). */
+int xiei_align_check(struct xiei_ex *ex, uint64_t la, unsigned unit)
+{
+    const struct xie_ctx *ctx = ex->ctx;
+
+    if ((ctx->cr0 & XIEI_CR0_AM) && (ctx->rflags & XIEI_F_AC) && ctx->cpl == 3 &&
+        (la & (unit - 1u)))
+        return xiei_raise(ex, XIEI_VEC_AC, 1, 0);
+    return XIE_OK;
 }
 
 int xiei_xlat_linear(struct xiei_ex *ex, uint64_t la, unsigned size, unsigned kind,

@@ -155,6 +155,9 @@ static inline unsigned xiei_opseg(const struct xie_operand *o)
  * access of kind XIE_XLAT_READ or XIE_XLAT_WRITE (| XIEI_XLAT_UNIT); fills *m. */
 int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, unsigned kind,
               struct xiei_maddr *m);
+/* #AC(0) when alignment checking is on (CR0.AM, EFLAGS.AC, CPL 3) and linear
+ * address la is not a multiple of unit (a power of two); else XIE_OK. */
+int xiei_align_check(struct xiei_ex *ex, uint64_t la, unsigned unit);
 /* Translation of [la, la + size) (no segmentation), e.g. descriptor tables. */
 int xiei_xlat_linear(struct xiei_ex *ex, uint64_t la, unsigned size, unsigned kind,
                      struct xiei_maddr *m);

@@ -75,7 +75,19 @@ static int stack_xlat(struct xiei_ex *ex, uint64_t sp, unsigned len, unsigned sl
     m[1].size = 0;
     if (xiei_stack_asz(ex) == 2 && sp + len - 1 > 0xffff) {
         n1 = (unsigned)(0x10000 - sp);
-        if (n1 % slot) return ex->realseg ? xiei_gp0(ex) : xiei_raise(ex, XIEI_VEC_SS, 1, 0);
+        if (n1 % slot) {
+            /* The CPU takes the slots in access order (pushes from the top,
+             * POPA from the bottom) and faults at the first bad one: a slot
+             * across the wrap faults as above, a misaligned one raises #AC when
+             * alignment checking is on (measured). All slots share the
+             * misalignment, so the first slot decides. */
+            uint64_t first = ((kind & XIE_XLAT_WRITE) ? sp + len - slot : sp) & 0xffffu;
+            if (first + slot <= 0x10000u) {
+                st = xiei_align_check(ex, ex->ctx->seg[XIE_SEG_SS].base + first, slot);
+                if (st) return st;
+            }
+            return ex->realseg ? xiei_gp0(ex) : xiei_raise(ex, XIEI_VEC_SS, 1, 0);
+        }
     }
     kind |= XIEI_XLAT_UNIT(slot);
     st = xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, sp, n1, kind, &m[0]);
@@ -257,14 +269,13 @@ XIEI_HANDLER(enter)
     if (level)
         for (k = 0; k < size; k++)
             buf[k] = (uint8_t)(frame >> (k * 8));
-    /* The CPU also checks the final stack pointer with a write access (a #PF
-     * there has CR2 = the new rSP; SDM Vol. 2 ENTER: #SS if it is outside the
-     * limit), alignment-checked as a slot (#AC for an odd allocation size:
-     * measured). */
+    /* The CPU also checks the final stack pointer with a write access of a
+     * slot (a #PF there has CR2 = the new rSP; SDM Vol. 2 ENTER: #SS if it is
+     * outside the limit; measured: a slot, so #AC for an odd allocation size and
+     * #SS for a 16-bit stack pointer of 0xffff with 32-bit operands). */
     {
-        struct xiei_maddr m;
-        st = xiei_xlat(ex, XIE_SEG_SS | XIEI_SEG_STACKREF, (sp0 - n * size - alloc) & smask, 1,
-                       XIE_XLAT_WRITE | XIEI_XLAT_UNIT(size), &m);
+        struct xiei_maddr m[2];
+        st = stack_xlat(ex, (sp0 - n * size - alloc) & smask, size, size, XIE_XLAT_WRITE, m);
         if (st) return st;
     }
     xiei_set_gprs(ex, XIE_GPR_RBP, size, frame);

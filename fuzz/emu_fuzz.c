@@ -31,7 +31,10 @@
  *     status is not XIE_OK performed no write and no successful
  *     compare-exchange, except REP iterations and, for XIE_UNHANDLEABLE, the
  *     writes before a write callback that failed;
- *   - XIE_OK: RIP is res.new_rip and marked dirty, 1 <= res.len <= 15;
+ *   - XIE_OK: RIP is res.new_rip and marked dirty, 1 <= res.len <= 15; with
+ *     XIE_RETIRE_REP_MORE (string instructions only) RIP stays and RF is set;
+ *   - XIE_EXCEPTION: a vector below 32; segments, CR0, CR4, EFER and CPL are
+ *     unchanged by every status but XIE_OK;
  *   - dirty only grows; the replay log is empty after every status but
  *     XIE_PENDING, within its bounds, and belongs to the current RIP after
  *     XIE_PENDING.
@@ -395,8 +398,16 @@ static void check_call(int st, const struct xie_result *res, const struct feed *
         if (c->rip != res->new_rip || !(c->dirty & XIE_STATE_RIP))
             fail("OK without RIP = new_rip, dirty", st, res, before, c);
         if (res->len < 1 || res->len > 15) fail("OK with a bad length", st, res, before, c);
+        /* A REP instruction stopped between iterations: RIP still at it, RF
+         * set (emu.h, XIE_RETIRE_REP_MORE). */
+        if ((res->retire & XIE_RETIRE_REP_MORE) &&
+            (!rep || ((before->valid & XIE_STATE_RIP) && c->rip != before->rip) ||
+             !(c->rflags & 0x10000u)))
+            fail("REP_MORE without RIP at the instruction and RF", st, res, before, c);
         return;
     }
+    if (st == XIE_EXCEPTION && res->event.vector > 31)
+        fail("exception vector out of range", st, res, before, c);
     /* Nothing written before the instruction completes. */
     if (f->writes && !rep && !(st == XIE_UNHANDLEABLE && f->write_failed))
         fail("a write happened, but the instruction did not complete", st, res, before, c);
@@ -412,6 +423,15 @@ static void check_call(int st, const struct xie_result *res, const struct feed *
         fail("status promised no change, but RIP moved", st, res, before, c);
     if (!rep && (before->valid & XIE_STATE_RFLAGS) && c->rflags != before->rflags)
         fail("status promised no change, but RFLAGS changed", st, res, before, c);
+    for (k = 0; k < 8; k++)
+        if ((before->valid & XIE_STATE_SEG(k)) &&
+            memcmp(&c->seg[k], &before->seg[k], sizeof c->seg[k]))
+            fail("status promised no change, but a segment register changed", st, res, before, c);
+    if (((before->valid & XIE_STATE_CR0) && c->cr0 != before->cr0) ||
+        ((before->valid & XIE_STATE_CR4) && c->cr4 != before->cr4) ||
+        ((before->valid & XIE_STATE_EFER) && c->efer != before->efer) ||
+        ((before->valid & XIE_STATE_CPL) && c->cpl != before->cpl))
+        fail("status promised no change, but CR0/CR4/EFER/CPL changed", st, res, before, c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

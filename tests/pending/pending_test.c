@@ -106,8 +106,10 @@ struct point {
 struct dev {
     int xlat;     /* translate callback present */
     int fault_pg; /* page index whose translation is not present, or -1 */
-    int pmode;    /* 0 never pending, 1 pending at invocation k, 2 at every first point */
-    unsigned k, ncalls, npend;
+    int pmode;    /* 0 never pending, 1 pending at invocation k, 2 at every first point,
+                     3 at random first points (seeded by k) */
+    uint64_t k;
+    unsigned ncalls, npend;
     int injected;
     struct point pts[4096];
     unsigned npts;
@@ -223,10 +225,17 @@ static int inject(unsigned kind, uint64_t a, uint64_t b)
         D.npend++;
         return 1;
     }
-    if (D.pmode == 2) {
+    if (D.pmode == 2 || D.pmode == 3) {
+        /* The first invocation of each access point; in mode 3 only one in
+         * three of them, at random (seeded by k): a host answers pending
+         * once, then has the answer ready. */
         for (i = 0; i < D.npts; i++)
             if (D.pts[i].kind == kind && D.pts[i].a == a && D.pts[i].b == b) return 0;
         if (D.npts < sizeof D.pts / sizeof D.pts[0]) D.pts[D.npts++] = (struct point){kind, a, b};
+        if (D.pmode == 3) {
+            D.k = D.k * 6364136223846793005ull + 1442695040888963407ull;
+            if ((D.k >> 33) % 3) return 0;
+        }
         D.npend++;
         return 1;
     }
@@ -991,7 +1000,7 @@ static long rep_progress(const struct inst *t, const struct xie_ctx *c0, const s
  * and for rl != 0 not stopped with XIE_RETIRE_REP_MORE). Fills *o. Returns 1,
  * or 0 with why filled when a per-call check failed.
  */
-static int run(const struct inst *t, const struct state *S, int pmode, unsigned k, unsigned rl,
+static int run(const struct inst *t, const struct state *S, int pmode, uint64_t k, unsigned rl,
                struct outcome *o, char *why, size_t whylen)
 {
     struct xie_ctx c = S->ctx, before;
@@ -1035,7 +1044,8 @@ static int run(const struct inst *t, const struct state *S, int pmode, unsigned 
         calls++;
         if (verbose > 1) {
             unsigned i;
-            printf("      call %u (pmode %d k %u): %s, trace", calls, pmode, k, xie_strerror(st));
+            printf("      call %u (pmode %d k %llu): %s, trace", calls, pmode,
+                   (unsigned long long)k, xie_strerror(st));
             for (i = ntrace0; i < D.ntrace; i++)
                 printf(" %c%u@%#llx/%d", D.trace[i].kind, D.trace[i].size,
                        (unsigned long long)D.trace[i].addr, D.trace[i].res);
@@ -1187,6 +1197,7 @@ enum {
     PH_EVERY,  /* pending at every first access point */
     PH_ATOMIC, /* LOCK atomicity with another agent's write between calls */
     PH_REP,    /* rep_limit */
+    PH_RANDOM, /* pending at random first access points */
 };
 static const char *const phase_name[] = {
     "reference",
@@ -1194,6 +1205,7 @@ static const char *const phase_name[] = {
     "pending at every first access point",
     "LOCK atomicity: another agent writes between pending calls",
     "rep_limit (with and without pending at every point)",
+    "pending at random first access points",
 };
 
 struct xfail {
@@ -1315,6 +1327,13 @@ int main(int argc, char **argv)
             if (ok) {
                 phase = PH_EVERY;
                 if (!run(t, &S, 2, 0, 0, &got, why, sizeof why) ||
+                    !same(&ref, &got, 0, why, sizeof why))
+                    ok = 0;
+            }
+            for (k = 0; ok && k < 3; k++) {
+                phase = PH_RANDOM;
+                if (!run(t, &S, 3, seed * 7919u + i * 131u + s * 17u + k, 0, &got, why,
+                         sizeof why) ||
                     !same(&ref, &got, 0, why, sizeof why))
                     ok = 0;
             }

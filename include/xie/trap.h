@@ -61,17 +61,20 @@ struct xie_trap_dev {
 
 /* Counters kept per region (updated atomically by the handler). */
 struct xie_trap_stats {
-    uint64_t traps;      /* instructions emulated (one trap each) */
-    uint64_t reads;      /* device read callbacks */
-    uint64_t writes;     /* device write callbacks */
-    uint64_t cmpxchgs;   /* device cmpxchg and cmpxchg_split callbacks */
-    uint64_t splits;     /* of those, cmpxchg_split (page-straddling atomic operands) */
-    uint64_t emu_ns;     /* nanoseconds spent inside xie_emulate (incl. callbacks) */
-    uint64_t handler_ns; /* nanoseconds from the handler's entry to its return, for
-                            the traps counted in traps and retries (emu_ns is part
-                            of it; the rest of a trap's cost is the kernel's fault
-                            entry, signal delivery and sigreturn) */
-    uint64_t retries;    /* XIE_RETRY results (LOCK races lost; each one more trap) */
+    uint64_t traps;    /* instructions emulated (one trap each) */
+    uint64_t reads;    /* device read callbacks */
+    uint64_t writes;   /* device write callbacks */
+    uint64_t cmpxchgs; /* device cmpxchg and cmpxchg_split callbacks */
+    uint64_t splits;   /* of those, cmpxchg_split (page-straddling atomic operands) */
+    uint64_t retries;  /* XIE_RETRY results (LOCK races lost; each one more trap) */
+    /* Handler times, wall clock, of the `timed` traps (completed or retried) whose
+     * handler ran at most 100 us; longer runs were preempted or interrupted and
+     * are left out. handler_ns runs from the handler's entry to its return; emu_ns
+     * is its part inside xie_emulate (with the device callbacks). The rest of a
+     * trap's cost is the kernel's: fault entry, signal delivery and sigreturn. */
+    uint64_t timed;
+    uint64_t handler_ns;
+    uint64_t emu_ns;
 };
 
 /*

@@ -1,386 +1,352 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * `xie demo`: decode and disassemble the .text section of a real binary on this
- * machine (libc by default), print the first instructions and a summary: counts,
- * the most frequent mnemonics, the instruction-set extensions in use and the
- * decode speed. The ELF section headers are read here, without libelf.
+ * `xie demo`: real compiled code running on trapped device memory (the trap
+ * adapter, include/xie/trap.h), and the decode demonstration. Each table row
+ * runs in a forked child, so that one that dies (the adapter aborts on an
+ * instruction xie cannot emulate) is reported as failed and the others still
+ * run. The summary table ends the output; the exit status is 0 only if every
+ * row passed.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 
-#include <elf.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "form.h"
-#include "gen/features.h"
+#include "demo.h"
 #include "tool.h"
+#include "xie/trap.h"
 
-#define SHOW_INSNS    20
-#define TOP_MNEMONICS 10
+/* A child that has not reported after this long is killed and its row fails: a
+ * hang detector only (a row normally takes seconds). */
+#define ROW_TIMEOUT_SECONDS 300
 
-static const char *const default_paths[] = {
-    "/usr/lib/x86_64-linux-gnu/libc.so.6",
-    "/lib/x86_64-linux-gnu/libc.so.6",
-    "/bin/ls",
+#define DEFAULT_THREADS    4
+#define DEFAULT_ITERATIONS 20000
+
+struct scenario {
+    const char *name;
+    demo_fn fn;
+    int variants;
+    const char *what;
 };
 
-/* The code section found in an ELF file. */
-struct code {
-    uint8_t *file; /* whole file (owned) */
-    size_t file_size;
-    const uint8_t *text;
-    size_t size;
-    uint64_t addr;
-    enum xie_mode mode;
-    char section[32];
+static const struct scenario scenarios[] = {
+    {"xchg", demo_xchg, 2,
+     "one producer XCHGs v != 0 into a trapped word X, N consumers XCHG 0 out of it\n"
+     "            (the atomicity test KVM and VMware fail); X inside a page, then\n"
+     "            straddling two trapped pages"},
+    {"counters", demo_counters, 2,
+     "N threads: lock add (64-bit), lock xadd (32-bit), lock cmpxchg loop (64-bit)\n"
+     "            on three trapped counters; inside a page, then each straddling\n"
+     "            two trapped pages"},
+    {"lapic", demo_lapic, 2,
+     "N driver threads, each with a LAPIC-like device (ID, clear-on-read status,\n"
+     "            write-only command, EOI), in 64-bit code, then in 32-bit code\n"
+     "            (compatibility mode); every access counted on both sides"},
+    {"decode", demo_decode, 1,
+     "disassemble a real binary's .text (libc by default): first 20\n"
+     "            instructions, mnemonics, extensions, decode speed"},
 };
+#define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
 static void usage_demo(FILE *f)
 {
-    fputs("usage: xie demo [ELF]\n"
+    size_t i;
+
+    fputs("usage: xie demo [--threads N] [--iterations N] [--negative] [SCENARIO...] [ELF]\n"
           "\n"
-          "Decode and disassemble the .text section of a real binary: prints the first\n"
-          "20 instructions in Intel syntax, then a summary: instructions, bytes,\n"
-          "undecodable bytes, the 10 most frequent mnemonics, the instruction-set\n"
-          "extensions used (CPUID features of the decoded forms) and the decode speed\n"
-          "in ns per instruction (decoding only, full operand information, best of\n"
-          "several passes, in the thread's CPU time).\n"
-          "\n"
-          "ELF defaults to /usr/lib/x86_64-linux-gnu/libc.so.6, then /bin/ls. ELF64\n"
-          "files decode in 64-bit mode, ELF32 in 32-bit mode. The section headers are\n"
-          "parsed directly; the sweep is linear (data inside .text shows up as\n"
-          "undecodable bytes, which are skipped one at a time).\n",
+          "Runs real compiled code on trapped device memory: every access to a\n"
+          "PROT_NONE region faults and is emulated by xie from the SIGSEGV handler (the\n"
+          "trap adapter, docs/trap.md), against a device model. Scenarios (all by\n"
+          "default, in this order):\n",
           f);
+    for (i = 0; i < NSCEN; i++)
+        fprintf(f, "  %-9s %s\n", scenarios[i].name, scenarios[i].what);
+    fprintf(f,
+            "\n"
+            "options:\n"
+            "  --threads N     worker threads per scenario (default %d, at least 2)\n"
+            "  --iterations N  rounds per thread (default %d; xchg: producer rounds)\n"
+            "  --negative      xchg and counters with a broken device whose compare-\n"
+            "                  exchange is a read, then a write: those rows must FAIL\n"
+            "                  (shows that the checks can fail)\n"
+            "  ELF             the binary for decode (alone: run only decode)\n"
+            "\n"
+            "Each row of the table runs in its own process. Columns: device accesses,\n"
+            "instructions emulated (retries: LOCK races lost, each one more trap), and\n"
+            "the cost of one trap in CPU time (user + system, of the timed threads),\n"
+            "split into the kernel's part (fault, signal delivery, sigreturn), the\n"
+            "adapter's handler outside xie_emulate, and xie_emulate itself (with the\n"
+            "device callbacks). Pass/fail comes from exact counts only, never from\n"
+            "time. For decode: instructions decoded and ns per instruction, as\n"
+            "\"decode speed ... ns per instruction\" in its summary.\n"
+            "Exit status: 0 if every row passed, 1 otherwise, 2 on a bad command line.\n",
+            DEFAULT_THREADS, DEFAULT_ITERATIONS);
 }
 
-static int read_file(const char *path, struct code *c)
+static int racy_cmpxchg(void *user, uint64_t off, void *expected, const void *desired,
+                        unsigned size)
 {
-    FILE *f = fopen(path, "rb");
-    long n;
+    uint8_t *p = (uint8_t *)user + off;
+    volatile int spin;
 
-    if (!f) return -1;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        errno = EINVAL;
-        return -1;
+    if (memcmp(p, expected, size) != 0) {
+        memcpy(expected, p, size);
+        return XIE_CB_CHANGED;
     }
-    c->file = malloc((size_t)n + 1);
-    if (!c->file || fread(c->file, 1, (size_t)n, f) != (size_t)n) {
-        free(c->file);
-        c->file = NULL;
-        fclose(f);
-        errno = EIO;
-        return -1;
-    }
-    fclose(f);
-    c->file_size = (size_t)n;
-    return 0;
+    /* The window in which another thread's update is overwritten. */
+    for (spin = 0; spin < 300; spin++)
+        ;
+    memcpy(p, desired, size);
+    return XIE_CB_OK;
 }
 
-/* A section header in a class-independent form. */
-struct shdr {
-    uint32_t name, type;
-    uint64_t addr, offset, size;
-};
-
-static int get_shdr(const struct code *c, int is64, uint64_t shoff, unsigned entsize, unsigned i,
-                    struct shdr *s)
+static int racy_read(void *user, uint64_t off, void *buf, unsigned size)
 {
-    uint64_t at = shoff + (uint64_t)i * entsize;
-
-    if (at > c->file_size || c->file_size - at < entsize) return -1;
-    if (is64) {
-        Elf64_Shdr h;
-
-        memcpy(&h, c->file + at, sizeof(h));
-        s->name = h.sh_name;
-        s->type = h.sh_type;
-        s->addr = h.sh_addr;
-        s->offset = h.sh_offset;
-        s->size = h.sh_size;
-    } else {
-        Elf32_Shdr h;
-
-        memcpy(&h, c->file + at, sizeof(h));
-        s->name = h.sh_name;
-        s->type = h.sh_type;
-        s->addr = h.sh_addr;
-        s->offset = h.sh_offset;
-        s->size = h.sh_size;
-    }
-    return 0;
+    memcpy(buf, (uint8_t *)user + off, size);
+    return XIE_CB_OK;
 }
 
-/* Find the .text section. Returns an error message or NULL. */
-static const char *find_text(struct code *c)
+static int racy_write(void *user, uint64_t off, const void *buf, unsigned size)
 {
-    const unsigned char *id = c->file;
-    uint64_t shoff;
-    unsigned entsize, shnum, shstrndx, i;
-    int is64;
-    struct shdr strtab, s, best;
-    int have_best = 0;
-
-    if (c->file_size < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG) != 0) return "not an ELF file";
-    if (id[EI_DATA] != ELFDATA2LSB) return "not a little-endian ELF file";
-    is64 = id[EI_CLASS] == ELFCLASS64;
-    if (is64) {
-        Elf64_Ehdr e;
-
-        if (c->file_size < sizeof(e)) return "truncated ELF header";
-        memcpy(&e, c->file, sizeof(e));
-        if (e.e_machine != EM_X86_64) return "not an x86-64 ELF file";
-        shoff = e.e_shoff;
-        entsize = e.e_shentsize;
-        shnum = e.e_shnum;
-        shstrndx = e.e_shstrndx;
-        if (entsize < sizeof(Elf64_Shdr)) return "bad section header size";
-    } else if (id[EI_CLASS] == ELFCLASS32) {
-        Elf32_Ehdr e;
-
-        if (c->file_size < sizeof(e)) return "truncated ELF header";
-        memcpy(&e, c->file, sizeof(e));
-        if (e.e_machine != EM_386) return "not an i386 ELF file";
-        shoff = e.e_shoff;
-        entsize = e.e_shentsize;
-        shnum = e.e_shnum;
-        shstrndx = e.e_shstrndx;
-        if (entsize < sizeof(Elf32_Shdr)) return "bad section header size";
-    } else {
-        return "unknown ELF class";
-    }
-    c->mode = is64 ? XIE_MODE_64 : XIE_MODE_32;
-    if (!shoff || !shnum) return "no section headers";
-    if (get_shdr(c, is64, shoff, entsize, shstrndx, &strtab) || strtab.offset > c->file_size ||
-        strtab.size > c->file_size - strtab.offset)
-        return "bad section name table";
-    memset(&best, 0, sizeof(best));
-    for (i = 0; i < shnum; i++) {
-        const char *name;
-
-        if (get_shdr(c, is64, shoff, entsize, i, &s)) return "truncated section headers";
-        if (s.type != SHT_PROGBITS || s.offset > c->file_size || s.size > c->file_size - s.offset)
-            continue;
-        name = s.name < strtab.size ? (const char *)c->file + strtab.offset + s.name : "";
-        if (s.name < strtab.size && memchr(name, 0, strtab.size - s.name) &&
-            !strcmp(name, ".text")) {
-            best = s;
-            have_best = 1;
-            break;
-        }
-    }
-    if (!have_best) return "no .text section";
-    c->text = c->file + best.offset;
-    c->size = (size_t)best.size;
-    c->addr = best.addr;
-    strcpy(c->section, ".text");
-    return NULL;
+    memcpy((uint8_t *)user + off, buf, size);
+    return XIE_CB_OK;
 }
 
-/* CLOCK_MONOTONIC bounds the measurement; each pass is timed in this thread's CPU
- * time, so that other load on the machine (time spent descheduled) does not count. */
-static double now_ns(clockid_t clock)
+const struct xie_trap_dev demo_racy_dev = {racy_read, racy_write, racy_cmpxchg, racy_cmpxchg};
+
+uint64_t demo_thread_ns(void)
 {
     struct timespec ts;
 
-    clock_gettime(clock, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-struct count {
-    unsigned id;
-    unsigned long n;
-};
-
-static int by_count_desc(const void *a, const void *b)
+uint64_t demo_wall_ns(void)
 {
-    const struct count *x = a, *y = b;
+    struct timespec ts;
 
-    if (x->n != y->n) return x->n < y->n ? 1 : -1;
-    return x->id < y->id ? -1 : x->id > y->id;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* One pass of decoding only (no formatting): returns the instruction count. */
-static unsigned long decode_pass(const struct code *c, const struct xie_cpu_model *cpu)
+int demo_stalled(uint64_t progress, uint64_t *last, uint64_t *since)
 {
-    struct xie_insn insn;
-    size_t pos = 0;
-    unsigned long n = 0;
-    int st;
+    uint64_t now = demo_wall_ns() / 1000000000u;
 
-    while (pos < c->size) {
-        st = xie_decode(c->text + pos, c->size - pos, c->mode, cpu, &insn);
-        pos += st == XIE_DECODE_OK ? insn.len : 1;
-        n += st == XIE_DECODE_OK;
+    if (progress != *last || !*since) {
+        *last = progress;
+        *since = now;
+        return 0;
     }
-    return n;
+    return now - *since >= DEMO_STALL_SECONDS;
 }
 
-static void print_insn(const struct code *c, size_t pos, int st, const struct xie_insn *insn)
+void demo_take_stats(const void *region, struct demo_row *row)
 {
-    char text[256];
-    size_t i, n = st == XIE_DECODE_OK ? insn->len : 1;
+    struct xie_trap_stats s;
 
-    printf("  %12llx  ", (unsigned long long)(c->addr + pos));
-    for (i = 0; i < 10; i++) {
-        if (i < n)
-            printf("%02x ", c->text[pos + i]);
-        else
-            fputs("   ", stdout);
+    if (xie_trap_stats(region, &s) != 0) return;
+    row->accesses += s.reads + s.writes + s.cmpxchgs;
+    row->insns += s.traps;
+    row->retries += s.retries;
+    row->splits += s.splits;
+    row->timed += s.timed;
+    row->handler_ns += s.handler_ns;
+    row->emu_ns += s.emu_ns;
+}
+
+void demo_trap_init(void)
+{
+    if (xie_trap_init() != 0) {
+        tool_error("xie_trap_init: %s", strerror(errno));
+        _exit(1);
     }
-    if (st == XIE_DECODE_OK) {
-        xie_format(insn, c->addr + pos, text, sizeof(text));
-        printf("%s%s\n", n > 10 ? "... " : "", text);
-    } else {
-        printf("(%s: %s)\n", status_word(st), status_reason(st, insn));
+}
+
+/* Run one row in a child process; fills *row (a failed row if the child died or
+ * hung). */
+static void run_row(const struct demo_opts *o, const struct scenario *s, int variant,
+                    struct demo_row *row)
+{
+    struct pollfd pfd;
+    int fd[2], status = 0;
+    size_t got = 0;
+    ssize_t n;
+    pid_t pid;
+
+    memset(row, 0, sizeof(*row));
+    snprintf(row->name, sizeof(row->name), "%s", s->name);
+    fflush(NULL);
+    if (pipe(fd) != 0 || (pid = fork()) < 0) {
+        snprintf(row->detail, sizeof(row->detail), "cannot start: %s", strerror(errno));
+        return;
     }
+    if (pid == 0) {
+        struct demo_row r;
+
+        close(fd[0]);
+        memset(&r, 0, sizeof(r));
+        s->fn(o, variant, &r);
+        fflush(NULL);
+        n = write(fd[1], &r, sizeof(r));
+        _exit(n == (ssize_t)sizeof(r) ? 0 : 1);
+    }
+    close(fd[1]);
+    pfd.fd = fd[0];
+    pfd.events = POLLIN;
+    while (got < sizeof(*row)) {
+        if (poll(&pfd, 1, ROW_TIMEOUT_SECONDS * 1000) <= 0) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        n = read(fd[0], (char *)row + got, sizeof(*row) - got);
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd[0]);
+    waitpid(pid, &status, 0);
+    if (got == sizeof(*row)) return;
+    row->pass = 0;
+    if (WIFSIGNALED(status))
+        snprintf(row->detail, sizeof(row->detail), "the process died of signal %d (%s)%s",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)),
+                 WTERMSIG(status) == SIGKILL ? ": no answer within the time limit" : "");
+    else
+        snprintf(row->detail, sizeof(row->detail), "the process exited with status %d",
+                 WEXITSTATUS(status));
+}
+
+static void print_table(const struct demo_row *rows, int n)
+{
+    int i, npass = 0;
+
+    printf("\nsummary (ns per trap = kernel + adapter + emulate; see xie demo --help):\n");
+    printf("  %-26s %10s %10s %8s %8s %8s %8s %9s  %s\n", "scenario", "accesses", "emulated",
+           "retries", "ns/trap", "kernel", "adapter", "emulate", "result");
+    for (i = 0; i < n; i++) {
+        const struct demo_row *r = &rows[i];
+
+        npass += r->pass;
+        if (r->decode) {
+            printf("  %-26s %10s %10llu %8s %8.1f %8s %8s %9s  %s\n", r->name, "-",
+                   (unsigned long long)r->insns, "-",
+                   r->time_ops ? (double)r->time_ns / (double)r->time_ops : 0.0, "-", "-", "-",
+                   r->pass ? "pass" : "FAIL");
+        } else if (!r->timed || !r->time_ops) {
+            printf("  %-26s %10llu %10llu %8llu %8s %8s %8s %9s  %s\n", r->name,
+                   (unsigned long long)r->accesses, (unsigned long long)r->insns,
+                   (unsigned long long)r->retries, "-", "-", "-", "-", r->pass ? "pass" : "FAIL");
+        } else {
+            double per = (double)r->time_ns / (double)r->time_ops;
+            double hnd = (double)r->handler_ns / (double)r->timed;
+            double emu = (double)r->emu_ns / (double)r->timed;
+
+            printf("  %-26s %10llu %10llu %8llu %8.0f %8.0f %8.0f %9.0f  %s\n", r->name,
+                   (unsigned long long)r->accesses, (unsigned long long)r->insns,
+                   (unsigned long long)r->retries, per, per - hnd, hnd - emu, emu,
+                   r->pass ? "pass" : "FAIL");
+        }
+    }
+    printf("  %d of %d rows passed\n", npass, n);
+}
+
+static int parse_count(const char *s, long min, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min) return -1;
+    *out = v;
+    return 0;
 }
 
 int cmd_demo(int argc, char **argv)
 {
-    struct code c;
-    struct xie_cpu_model cpu;
-    struct xie_insn insn;
-    const char *path = NULL, *err = NULL;
-    unsigned long *op_count, feat_count[XIE_FEAT__COUNT], no_feat = 0;
-    unsigned long insns = 0, invalid = 0, invalid_bytes = 0, passes = 0, n;
-    unsigned long vex = 0, evex = 0, xop = 0;
-    struct count *sorted;
-    size_t pos = 0, i, nsorted = 0, shown = 0;
-    double t0, t, best = 0;
-    int st, k;
+    struct demo_opts o;
+    struct demo_row rows[NSCEN * 2];
+    int selected[NSCEN], any = 0, nrows = 0, allpass = 1, k, v;
+    size_t i;
+    long val;
 
+    memset(&o, 0, sizeof(o));
+    memset(selected, 0, sizeof(selected));
+    o.threads = DEFAULT_THREADS;
+    o.iterations = DEFAULT_ITERATIONS;
     for (k = 1; k < argc; k++) {
-        if (!strcmp(argv[k], "-h") || !strcmp(argv[k], "--help")) {
+        const char *a = argv[k];
+
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage_demo(stdout);
             return TOOL_EXIT_OK;
         }
-        if (argv[k][0] == '-' || path) {
-            tool_error("usage: xie demo [ELF] (see xie demo --help)");
-            return TOOL_EXIT_USAGE;
-        }
-        path = argv[k];
-    }
-    memset(&c, 0, sizeof(c));
-    if (path) {
-        if (read_file(path, &c)) {
-            tool_error("cannot read %s: %s", path, strerror(errno));
-            return TOOL_EXIT_INPUT;
-        }
-        err = find_text(&c);
-    } else {
-        for (i = 0; i < sizeof(default_paths) / sizeof(default_paths[0]); i++) {
-            free(c.file);
-            memset(&c, 0, sizeof(c));
-            path = default_paths[i];
-            if (read_file(path, &c)) continue;
-            err = find_text(&c);
-            if (!err) break;
-        }
-        if (!c.file) {
-            tool_error("no default binary found (tried libc.so.6 and /bin/ls); give a path");
-            return TOOL_EXIT_INPUT;
-        }
-    }
-    if (err) {
-        tool_error("%s: %s", path, err);
-        free(c.file);
-        return TOOL_EXIT_INPUT;
-    }
-
-    xie_cpu_model_all(&cpu, XIE_VENDOR_INTEL);
-    op_count = calloc(65536, sizeof(*op_count));
-    sorted = calloc(65536, sizeof(*sorted));
-    if (!op_count || !sorted) {
-        tool_error("out of memory");
-        return TOOL_EXIT_INPUT;
-    }
-    memset(feat_count, 0, sizeof(feat_count));
-
-    printf("xie demo: %s, section %s, %zu bytes at 0x%llx, %d-bit code\n\n", path, c.section,
-           c.size, (unsigned long long)c.addr, c.mode == XIE_MODE_64 ? 64 : 32);
-    printf("first %d instructions:\n", SHOW_INSNS);
-    while (pos < c.size) {
-        st = xie_decode(c.text + pos, c.size - pos, c.mode, &cpu, &insn);
-        if (shown < SHOW_INSNS) {
-            print_insn(&c, pos, st, &insn);
-            shown++;
-        }
-        if (st != XIE_DECODE_OK) {
-            invalid++;
-            invalid_bytes++;
-            pos++;
+        if (!strcmp(a, "--threads") || !strcmp(a, "--iterations")) {
+            if (k + 1 >= argc || parse_count(argv[k + 1], a[2] == 't' ? 2 : 1, &val) ||
+                val > (a[2] == 't' ? 64 : 100000000L)) {
+                tool_error("%s needs a number (threads 2..64, iterations 1..10^8)", a);
+                return TOOL_EXIT_USAGE;
+            }
+            if (a[2] == 't')
+                o.threads = (int)val;
+            else
+                o.iterations = val;
+            k++;
             continue;
         }
-        insns++;
-        op_count[insn.op]++;
-        vex += (insn.prefixes & XIE_PFX_VEX) != 0;
-        evex += (insn.prefixes & XIE_PFX_EVEX) != 0;
-        xop += (insn.prefixes & XIE_PFX_XOP) != 0;
-        if (insn.form < xiei_nforms && xiei_forms[insn.form].nfeat) {
-            for (k = 0; k < xiei_forms[insn.form].nfeat && k < 2; k++)
-                if (xiei_forms[insn.form].feat[k] < XIE_FEAT__COUNT)
-                    feat_count[xiei_forms[insn.form].feat[k]]++;
+        if (!strcmp(a, "--negative")) {
+            o.negative = 1;
+            continue;
+        }
+        if (a[0] == '-') {
+            tool_error("unknown option %s (see xie demo --help)", a);
+            return TOOL_EXIT_USAGE;
+        }
+        for (i = 0; i < NSCEN; i++)
+            if (!strcmp(a, scenarios[i].name)) break;
+        if (i < NSCEN) {
+            selected[i] = 1;
+            any = 1;
+        } else if (!o.elf) {
+            o.elf = a;
         } else {
-            no_feat++;
-        }
-        pos += insn.len;
-    }
-
-    /* Speed: decoding only, repeated for at least 0.5 s, best pass kept. */
-    t0 = now_ns(CLOCK_MONOTONIC);
-    do {
-        t = now_ns(CLOCK_THREAD_CPUTIME_ID);
-        n = decode_pass(&c, &cpu);
-        t = now_ns(CLOCK_THREAD_CPUTIME_ID) - t;
-        if (!passes || t < best) best = t;
-        passes++;
-    } while (now_ns(CLOCK_MONOTONIC) - t0 < 5e8 && passes < 1000);
-
-    printf("\nsummary:\n");
-    printf("  %-28s %lu\n", "instructions", insns);
-    printf("  %-28s %zu\n", "bytes", c.size);
-    printf("  %-28s %lu (%lu bytes skipped)\n", "undecodable positions", invalid, invalid_bytes);
-    printf("  %-28s legacy %lu, VEX %lu, EVEX %lu, XOP %lu\n", "encodings",
-           insns - vex - evex - xop, vex, evex, xop);
-    printf("  %-28s %.2f\n", "average length (bytes)",
-           insns ? (double)(c.size - invalid_bytes) / (double)insns : 0.0);
-    printf("  %-28s %.1f ns/instruction (%.0f M instructions/s, best of %lu passes)\n",
-           "decode speed", n ? best / (double)n : 0.0, n ? (double)n * 1e3 / best : 0.0, passes);
-
-    for (i = 0; i < 65536; i++) {
-        if (op_count[i]) {
-            sorted[nsorted].id = (unsigned)i;
-            sorted[nsorted].n = op_count[i];
-            nsorted++;
+            tool_error("unknown scenario %s (see xie demo --help)", a);
+            return TOOL_EXIT_USAGE;
         }
     }
-    qsort(sorted, nsorted, sizeof(*sorted), by_count_desc);
-    printf("\n  top %d mnemonics (of %zu distinct):\n", TOP_MNEMONICS, nsorted);
-    for (i = 0; i < nsorted && i < TOP_MNEMONICS; i++)
-        printf("    %-12s %9lu  %5.1f%%\n", xie_op_name(sorted[i].id), sorted[i].n,
-               100.0 * (double)sorted[i].n / (double)insns);
-
-    nsorted = 0;
-    for (i = 0; i < XIE_FEAT__COUNT; i++) {
-        if (feat_count[i]) {
-            sorted[nsorted].id = (unsigned)i;
-            sorted[nsorted].n = feat_count[i];
-            nsorted++;
+    /* `xie demo ELF` alone is the decode demo of that binary, as before. */
+    if (!any && o.elf) {
+        for (i = 0; i < NSCEN; i++)
+            selected[i] = !strcmp(scenarios[i].name, "decode");
+        any = 1;
+    }
+    for (i = 0; i < NSCEN; i++) {
+        if (any && !selected[i]) continue;
+        for (v = 0; v < scenarios[i].variants; v++) {
+            if (scenarios[i].fn != demo_decode)
+                printf("== %s (%s)\n", scenarios[i].name,
+                       scenarios[i].variants == 1 ? ""
+                       : v == 0                   ? "1 of 2"
+                                                  : "2 of 2");
+            run_row(&o, &scenarios[i], v, &rows[nrows]);
+            printf("   %s: %s\n   %s\n", rows[nrows].name, rows[nrows].pass ? "pass" : "FAIL",
+                   rows[nrows].detail);
+            allpass &= rows[nrows].pass;
+            nrows++;
         }
     }
-    qsort(sorted, nsorted, sizeof(*sorted), by_count_desc);
-    printf("\n  instruction-set extensions used (instructions needing each CPUID feature):\n");
-    printf("    %-12s %9lu  %5.1f%%\n", "(base x86)", no_feat,
-           insns ? 100.0 * (double)no_feat / (double)insns : 0.0);
-    for (i = 0; i < nsorted; i++)
-        printf("    %-12s %9lu  %5.1f%%\n", xiei_feat_names[sorted[i].id], sorted[i].n,
-               100.0 * (double)sorted[i].n / (double)insns);
-
-    free(sorted);
-    free(op_count);
-    free(c.file);
-    return TOOL_EXIT_OK;
+    print_table(rows, nrows);
+    if (o.negative)
+        printf("  (--negative: the xchg and counters rows use a broken device and are "
+               "expected to FAIL)\n");
+    return allpass ? TOOL_EXIT_OK : TOOL_EXIT_INPUT;
 }

@@ -4,7 +4,7 @@
  *   xie decode [options] HEX...        decode each argument
  *   xie decode [options] -             one hex instruction per line on stdin
  *   xie decode [options] --raw FILE    linear sweep over a raw byte file
- *   xie demo [ELF]                     disassemble a real binary's .text, with a summary
+ *   xie demo [SCENARIO...] [ELF]       code on trapped device memory; disassemble a binary
  *   xie cpu [--cpu host|all]           the CPU model the decoder validates against
  *   xie version
  * See docs/tool.md.
@@ -113,7 +113,8 @@ static void usage_main(FILE *f)
           "\n"
           "commands:\n"
           "  decode   decode instructions given as hex, on stdin, or in a raw file\n"
-          "  demo     disassemble the code of a real binary and print a summary\n"
+          "  demo     run real code on trapped device memory (xchg, counters, lapic)\n"
+          "           and disassemble a real binary (decode); summary table\n"
           "  cpu      print a CPU model: vendor and features (--cpu host|all)\n"
           "  version  print the version\n"
           "  help     this text\n"

@@ -442,6 +442,7 @@ static const struct xie_ops ops_tab[2][3] = {
 #define F_STACK  0x1u /* uses the stack: RSP/RBP on the device */
 #define F_SMALLC 0x2u /* rCX is a small signed bit offset (BT r/m, r) */
 #define F_SEG    0x4u /* loads a segment register: selector in memory, GDT on the device */
+#define F_EA     0x8u /* the operand's own base and index registers address it */
 
 struct inst {
     unsigned kind; /* XIE_INIT_LONG64, COMPAT32, PROT16 or REAL */
@@ -612,7 +613,7 @@ static const struct {
     {XIE_INIT_PROT16, "86 0f", 0},
 };
 
-static struct inst insts[4096];
+static struct inst insts[8192];
 static unsigned ninsts;
 
 static int add_inst(unsigned kind, const uint8_t *b, unsigned n, unsigned flags, const char *src)
@@ -624,7 +625,10 @@ static int add_inst(unsigned kind, const uint8_t *b, unsigned n, unsigned flags,
     const struct xiei_form *f;
     unsigned i;
 
-    if (ninsts >= sizeof insts / sizeof insts[0]) return 0;
+    if (ninsts >= sizeof insts / sizeof insts[0]) {
+        printf("pending: more instances than the list holds\n");
+        exit(1);
+    }
     t = &insts[ninsts];
     memset(t, 0, sizeof *t);
     memcpy(t->bytes, b, n);
@@ -674,7 +678,11 @@ static void build_list(void)
     unsigned n = tf_instances(tl, sizeof tl / sizeof tl[0], NULL), i, j;
     uint8_t b[32];
 
-    for (i = 0; i < n && i < sizeof tl / sizeof tl[0]; i++) {
+    if (n > sizeof tl / sizeof tl[0]) {
+        printf("pending: more synthesised instances than the list holds\n");
+        exit(1);
+    }
+    for (i = 0; i < n; i++) {
         int rex = 0;
         add_inst(XIE_INIT_LONG64, tl[i].bytes, 32, 0, "trace");
         /* The same bytes in 32-bit mode, when they have no REX prefix (there
@@ -682,6 +690,9 @@ static void build_list(void)
         for (j = 0; j < tl[i].len; j++)
             if ((tl[i].bytes[j] & 0xf0) == 0x40 && j < 4) rex = 1;
         if (!rex && !tl[i].moffs) add_inst(XIE_INIT_COMPAT32, tl[i].bytes, 32, 0, "trace");
+        /* And in 16-bit protected mode, where ModRM 00 xxx 011 is [bp+di]. */
+        if (!rex && !tl[i].moffs && !tl[i].string)
+            add_inst(XIE_INIT_PROT16, tl[i].bytes, 32, F_EA, "trace");
     }
     for (i = 0; i < sizeof hand / sizeof hand[0]; i++) {
         unsigned len = parse_hex(hand[i].hex, b);
@@ -883,6 +894,13 @@ static void make_state(const struct inst *t, unsigned s, uint64_t seed, struct s
             if (i == XIE_SEG_CS) continue;
             c->seg[i].base = SEG16_BASE;
             if (t->kind == XIE_INIT_REAL) c->seg[i].sel = SEG16_BASE >> 4;
+        }
+        if ((t->flags & F_EA) && t->mi < XIE_MAX_OPERANDS) {
+            /* [base + index] = the chosen offset: base = offset, index = 0. */
+            const struct xie_operand *o = &in->operands[t->mi];
+            uint64_t off = c->gpr[XIE_GPR_RBX];
+            if (o->index < 16) c->gpr[o->index] = 0;
+            if (o->base < 16) c->gpr[o->base] = off;
         }
         /* PROT16: a 16-bit or a 32-bit stack segment. */
         if (t->kind == XIE_INIT_PROT16 && rnd() % 2) {

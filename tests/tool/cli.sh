@@ -59,6 +59,10 @@ expect_status 0 "$XIE" decode --help
 grep -q -- "--raw FILE" "$TMP/out" && ok || bad "xie decode --help mentions --raw"
 expect_status 0 "$XIE" demo --help
 grep -q "ns per instruction" "$TMP/out" && ok || bad "xie demo --help text"
+for w in xchg counters lapic decode -- "--threads N" "--iterations N" --negative; do
+    [ "$w" = -- ] && continue
+    grep -q -- "$w" "$TMP/out" && ok || bad "xie demo --help lists $w"
+done
 expect_match '^xie [0-9]+\.[0-9]+\.[0-9]+$' "$XIE" version
 expect_status 2 "$XIE"
 expect_status 2 "$XIE" frobnicate
@@ -80,6 +84,10 @@ expect_status 2 "$XIE" decode --raw /dev/null 90
 expect_status 2 "$XIE" decode - 90
 expect_status 2 "$XIE" demo --bogus
 expect_status 2 "$XIE" demo a b
+expect_status 2 "$XIE" demo --threads 1 xchg
+expect_status 2 "$XIE" demo --threads
+expect_status 2 "$XIE" demo --iterations 0 lapic
+expect_status 2 "$XIE" demo --iterations x lapic
 
 # ---- bad input data: status 1
 expect_status 1 "$XIE" decode 9g
@@ -252,7 +260,7 @@ python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; asser
     ok || bad "json --raw"
 
 # ---- demo on a known binary: header, 20 instructions, summary
-if "$XIE" demo >"$TMP/out" 2>"$TMP/err"; then
+if "$XIE" demo decode >"$TMP/out" 2>"$TMP/err"; then
     ok
     grep -q "^xie demo: .*section .text" "$TMP/out" && ok || bad "demo header"
     grep -q "decode speed .* ns/instruction" "$TMP/out" && ok || bad "demo speed line"
@@ -263,6 +271,22 @@ if "$XIE" demo >"$TMP/out" 2>"$TMP/err"; then
 else
     bad "xie demo failed: $(cat "$TMP/err")"
 fi
+
+# ---- the trap scenarios, small: every row passes, the table has all six rows
+if "$XIE" demo --threads 2 --iterations 300 xchg counters lapic >"$TMP/out" 2>"$TMP/err"; then
+    ok
+    for row in "xchg, in a page" "xchg, straddling pages" "counters, in a page" \
+        "counters, straddling pages" "lapic, 64-bit code" "lapic, 32-bit code"; do
+        grep -q "^  $row  .* pass$" "$TMP/out" && ok || bad "demo table row $row"
+    done
+    grep -q "^  6 of 6 rows passed" "$TMP/out" && ok || bad "demo: 6 of 6 rows passed"
+else
+    bad "xie demo xchg counters lapic failed: $(tail -12 "$TMP/out") $(cat "$TMP/err")"
+fi
+# ... and with the broken (read-then-write) device the counters must fail: exit 1.
+# 4 threads x 20000 increments of each counter: updates are lost by the dozen.
+expect_status 1 "$XIE" demo --negative --threads 4 --iterations 20000 counters
+grep -q "^  0 of 2 rows passed" "$TMP/out" && ok || bad "demo --negative: both counters rows fail"
 
 echo "tool cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -2,8 +2,8 @@
 /*
  * Access-trace test: for every emulated form of the ISA table that accesses
  * memory through a ModRM operand, a moffs or a string operand, synthesise an
- * instance (64-bit mode), put the operand inside a page and across a page
- * boundary, emulate it against a device that records every callback, and check
+ * instance (64-bit mode), put the operand inside a page, across a page
+ * boundary and across a cache line (with XIE_OPT_SPLIT_LOCK), emulate it against a device that records every callback, and check
  * the exact sequence: each architectural access once, at its size, fragments in
  * ascending order, reads before writes, REP iterations in order (read source,
  * then write destination), LOCKed and XCHG read-modify-writes through cmpxchg,
@@ -42,6 +42,7 @@ struct acc {
     int kind;
     uint64_t addr;
     unsigned size;
+    unsigned n0; /* A_XSPLIT: bytes in the low fragment (else 0) */
 };
 
 static uint8_t world[WORLD_SIZE];
@@ -101,6 +102,7 @@ static int cb_cmpxchg_split(void *u, uint64_t a0, uint64_t a1, unsigned n0, void
     uint8_t *p0 = at(a0, n0), *p1 = at(a1, n - n0), cur[16];
     (void)u;
     record(A_XSPLIT, a0, n);
+    if (ngot <= MAX_ACC) got[ngot - 1].n0 = n0;
     if (!p0 || !p1 || n > 16 || a1 != a0 + n0) return XIE_CB_FAIL;
     memcpy(cur, p0, n0);
     memcpy(cur + n0, p1, n - n0);
@@ -165,11 +167,12 @@ static void show(const char *what, const struct acc *a, unsigned n)
 }
 
 /* The state every instance starts from: the operand at [rbx] = addr. */
-static void init_ctx(struct xie_ctx *c, const struct xie_ops *o, uint64_t addr)
+static void init_ctx(struct xie_ctx *c, const struct xie_ops *o, uint64_t addr, uint32_t options)
 {
     unsigned i;
 
     xie_ctx_init(c, XIE_INIT_LONG64, o, NULL);
+    c->options = options;
     for (i = 0; i < 16; i++)
         c->gpr[i] = 3;
     c->gpr[XIE_GPR_RAX] = 0x1111111111111111ull;
@@ -180,7 +183,10 @@ static void init_ctx(struct xie_ctx *c, const struct xie_ops *o, uint64_t addr)
     c->rflags = 0x202;
 }
 
-/* Run one instance with the memory operand at `addr` (strings: rsi/rdi). */
+/* Run one instance with the memory operand at `addr` (strings: rsi/rdi);
+ * split: 0 inside a page and a cache line, 1 across a page, 2 across a cache
+ * line with XIE_OPT_SPLIT_LOCK (atomic operands then need the split capability
+ * too, emu.h). */
 static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie_insn *in,
                    uint64_t addr, int split, struct tally *t)
 {
@@ -191,10 +197,11 @@ static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie
     unsigned i, mi = XIE_MAX_OPERANDS, iters = 1;
     int st, locked, ok;
     uint64_t src = addr, dst = addr + 0x2000;
+    uint32_t opts = split == 2 ? XIE_OPT_SPLIT_LOCK : 0;
 
     memcpy(code, b, len);
     memset(world, 0x11, sizeof(world));
-    init_ctx(&c, &ops, addr);
+    init_ctx(&c, &ops, addr, opts);
     for (i = 0; i < in->nops; i++)
         if (in->operands[i].kind == XIE_OPK_MEM) {
             mi = i;
@@ -245,11 +252,14 @@ static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie
             int all = 1;
             for (cap = 0; cap < 3; cap++) {
                 memset(world, 0x11, sizeof(world));
-                init_ctx(&c, caps[cap], addr);
+                init_ctx(&c, caps[cap], addr, opts);
                 nwant = ngot = 0;
                 if (cap == 2) want[nwant++] = (struct acc){A_STOP, 0, 0};
                 if (cap && (acc & XIE_ACC_R)) expect(A_READ, addr, o->size);
-                if (cap == 1) want[nwant++] = (struct acc){A_XSPLIT, addr, o->size};
+                if (cap == 1)
+                    want[nwant++] = (struct acc){A_XSPLIT, addr, o->size,
+                                                 split == 2 ? 64 - (unsigned)(addr & 63)
+                                                            : 4096 - (unsigned)(addr & 4095)};
                 if (cap == 2) {
                     expect(A_WRITE, addr, o->size);
                     want[nwant++] = (struct acc){A_RESUME, 0, 0};
@@ -323,11 +333,13 @@ int main(int argc, char **argv)
         for (; i < n && list[i].form == fi; i++) {
             const struct tf_inst *ti = &list[i];
             unsigned sz = ti->insn.operands[ti->mi].size ? ti->insn.operands[ti->mi].size : 1;
-            /* Inside a page, then across the boundary of two pages. */
-            for (k = 0; k < 2; k++) {
-                uint64_t addr =
-                    k ? WORLD_BASE + 0x1000 - (sz > 1 ? sz / 2 : 1) : WORLD_BASE + 0x400;
-                int r = run_one(fi, ti->bytes, ti->len, &ti->insn, addr, k && sz > 1, &t);
+            /* Inside a page, across the boundary of two pages, across a cache
+             * line with split-lock semantics asked for. */
+            for (k = 0; k < 3; k++) {
+                uint64_t addr = k == 1   ? WORLD_BASE + 0x1000 - (sz > 1 ? sz / 2 : 1)
+                                : k == 2 ? WORLD_BASE + 0x440 - (sz > 1 ? sz / 2 : 1)
+                                         : WORLD_BASE + 0x400;
+                int r = run_one(fi, ti->bytes, ti->len, &ti->insn, addr, sz > 1 ? (int)k : 0, &t);
                 if (r < 0) continue;
                 t.instances++;
                 if (!r) form_ok = 0;

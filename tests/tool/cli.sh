@@ -84,7 +84,8 @@ expect_status 2 "$XIE" decode --raw /dev/null 90
 expect_status 2 "$XIE" decode - 90
 expect_status 2 "$XIE" demo --bogus
 expect_status 2 "$XIE" demo a b
-expect_status 2 "$XIE" demo --threads 1 xchg
+expect_status 2 "$XIE" demo --threads 0 xchg
+expect_status 2 "$XIE" demo lapic.16
 expect_status 2 "$XIE" demo --threads
 expect_status 2 "$XIE" demo --iterations 0 lapic
 expect_status 2 "$XIE" demo --iterations x lapic
@@ -283,6 +284,10 @@ if "$XIE" demo --threads 2 --iterations 300 xchg counters lapic >"$TMP/out" 2>"$
 else
     bad "xie demo xchg counters lapic failed: $(tail -12 "$TMP/out") $(cat "$TMP/err")"
 fi
+# one variant alone
+expect_status 0 "$XIE" demo --threads 1 --iterations 100 lapic.32
+grep -q "^  1 of 1 rows passed" "$TMP/out" && grep -q "^  lapic, 32-bit code " "$TMP/out" &&
+    ok || bad "demo lapic.32 runs that row alone"
 # ... and with the broken (read-then-write) device the counters must fail: exit 1.
 # 4 threads x 20000 increments of each counter: updates are lost by the dozen.
 expect_status 1 "$XIE" demo --negative --threads 4 --iterations 20000 counters

@@ -12,8 +12,8 @@
 
 /* Options every scenario sees (`xie demo --threads N --iterations N`). */
 struct demo_opts {
-    int threads;     /* worker threads (xchg: consumers; counters: incrementers;
-                        lapic: drivers, one LAPIC each); at least 2 */
+    int threads;     /* worker threads (xchg: consumers, at least 2; counters:
+                        incrementers; lapic: drivers, one LAPIC each) */
     long iterations; /* rounds per thread (xchg: producer rounds) */
     const char *elf; /* decode: the binary (NULL: libc, then /bin/ls) */
     int negative;    /* xchg, counters: the negative control device (its

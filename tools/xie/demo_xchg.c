@@ -91,7 +91,7 @@ void demo_xchg(const struct demo_opts *o, int variant, struct demo_row *row)
     uint64_t *backing, c0 = 0, bad0 = 0, sum0 = 0, csum = 0, ccount = 0, final, last = 0, since = 0;
     uint64_t r, old;
     uint8_t *region;
-    int i, n = o->threads, stalled = 0;
+    int i, n = o->threads < 2 ? 2 : o->threads, stalled = 0;
 
     snprintf(row->name, sizeof(row->name), "xchg, %s", variant ? "straddling pages" : "in a page");
     demo_trap_init();

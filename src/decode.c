@@ -154,6 +154,7 @@ static int parse_mem(struct dstate *s, struct xie_insn *out, unsigned *pos)
         p += dsz;
     }
     s->mem.kind = XIE_OPK_MEM;
+    s->mem.reg = 0;
     s->mem.base = (uint8_t)base;
     s->mem.index = (uint8_t)index;
     s->mem.scale = (uint8_t)scale;
@@ -556,8 +557,7 @@ static int vendor_skip(unsigned vendor, uint32_t flags)
     return (flags & (vendor == XIE_VENDOR_INTEL ? XIEI_DF_AMD : XIEI_DF_INTEL)) != 0;
 }
 
-/* Does the model have every feature of form f (and its vendor)? */
-static int form_ok(const struct xie_cpu_model *cpu, unsigned vendor, unsigned f)
+int xiei_form_ok(const struct xie_cpu_model *cpu, unsigned vendor, unsigned f)
 {
     const struct xiei_form *fm = &xiei_forms[f];
     unsigned k;
@@ -582,8 +582,8 @@ static int form_ok(const struct xie_cpu_model *cpu, unsigned vendor, unsigned f)
             FAIL((end) > XIE_MAX_INSN_LEN ? XIE_DECODE_GP : XIE_DECODE_MORE, XIE_UD_NONE);         \
     } while (0)
 
-int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
-               const struct xie_cpu_model *cpu, struct xie_insn *out)
+int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
+                     const struct xie_cpu_model *cpu, struct xie_insn *out)
 {
     struct dstate s;
     unsigned i = 0, b, cls, rex = 0, pfx = 0, last_rep = 0, space, opcode, key, pk;
@@ -847,7 +847,7 @@ int xie_decode(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     for (k = 0; k < n; k++) {
         if ((key & ent[k].mask) != ent[k].value) continue;
         if (!(xiei_dforms[ent[k].form].flags & XIEI_DF_CHECK) ||
-            form_ok(cpu, s.vendor, ent[k].form)) {
+            xiei_form_ok(cpu, s.vendor, ent[k].form)) {
             form = ent[k].form;
             found = 1;
             break;

@@ -16,7 +16,10 @@
 #ifndef XIE_DECODE_TAB_H
 #define XIE_DECODE_TAB_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "xie/decode.h"
 
 /* Decode key bits. */
 #define XIEI_K_RM     0      /* bits 0-2: ModRM.rm */
@@ -167,14 +170,15 @@ enum xiei_tuple {
 #define XIEI_DF_BCST     0x02000u
 #define XIEI_DF_PFX66    0x04000u /* legacy row whose mandatory prefix is 66 */
 #define XIEI_DF_LZ       0x08000u
-#define XIEI_DF_IMMZX    0x10000u  /* the first immediate is zero-extended (I.ub) */
-#define XIEI_DF_FALLBACK 0x20000u  /* without the feature, the less specific row applies */
-#define XIEI_DF_SIB      0x40000u  /* the memory operand needs a SIB byte (AMX tile loads) */
-#define XIEI_DF_EVEXVL   0x80000u  /* EVEX row with 128/256 lengths: those need AVX512VL */
-#define XIEI_DF_VSIB     0x100000u /* a VSIB operand: EVEX.V' extends the index, not vvvv */
-#define XIEI_DF_CHECK    0x200000u /* has cpuid features or a vendor: check the CPU model */
-#define XIEI_DF_DSTDIFF  0x400000u /* the destination register must differ from the sources */
-#define XIEI_DF_NO66     0x800000u /* a 66 prefix is #UD */
+#define XIEI_DF_IMMZX    0x10000u   /* the first immediate is zero-extended (I.ub) */
+#define XIEI_DF_FALLBACK 0x20000u   /* without the feature, the less specific row applies */
+#define XIEI_DF_SIB      0x40000u   /* the memory operand needs a SIB byte (AMX tile loads) */
+#define XIEI_DF_EVEXVL   0x80000u   /* EVEX row with 128/256 lengths: those need AVX512VL */
+#define XIEI_DF_VSIB     0x100000u  /* a VSIB operand: EVEX.V' extends the index, not vvvv */
+#define XIEI_DF_CHECK    0x200000u  /* has cpuid features or a vendor: check the CPU model */
+#define XIEI_DF_DSTDIFF  0x400000u  /* the destination register must differ from the sources */
+#define XIEI_DF_NO66     0x800000u  /* a 66 prefix is #UD */
+#define XIEI_DF_FAST     0x1000000u /* the fast path (src/decode_fast.c) handles the form */
 
 /* xiei_dopnd.acc: enum xie_access, plus this bit for implicit operands ("~"). */
 #define XIEI_ACC_IMPLICIT 0x80
@@ -203,5 +207,17 @@ extern const struct xiei_dmatch xiei_dmatch[];
 extern const struct xiei_dop xiei_dop[XIEI_NSPACES * 256];
 extern const char *const xiei_op_names[];
 extern const uint16_t xiei_feat_evex_vl;
+
+/*
+ * The complete decoder (src/decode.c): every encoding, every mode, any number of
+ * available bytes; the same contract as xie_decode(), which answers the common
+ * legacy encodings itself (src/decode_fast.c) and calls this for the rest.
+ */
+int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
+                     const struct xie_cpu_model *cpu, struct xie_insn *out);
+
+/* Does the model have every CPUID feature of form f, and is the form's vendor
+ * (if any) the given one? cpu NULL means every feature. Reads only the tables. */
+int xiei_form_ok(const struct xie_cpu_model *cpu, unsigned vendor, unsigned f);
 
 #endif

@@ -791,7 +791,31 @@ def dform_flags(row):
         f.append('XIEI_DF_NO66')
     if row.pfx == 2 and row.enc == 0 and 'osz66' not in row.attrs:
         f.append('XIEI_DF_PFX66')
+    if fast_form(row):
+        f.append('XIEI_DF_FAST')
     return ' | '.join(f) if f else '0'
+
+
+# What the decoder's fast path (src/decode_fast.c) handles: legacy rows whose
+# operands are GPRs, ModRM memory, immediates and branch displacements of
+# operand-size or fixed sizes, with at most one immediate of 1/2/4/8 bytes.
+FAST_METHODS = {'E', 'G', 'M', 'R', 'Z', 'I', 'J', '1', '@A', '@C', '@D', '@B', '@SP',
+                '@BP', '@SI', '@DI'}
+FAST_ATTRS_EXCLUDED = {'fallback', 'sib', 'no66', 'dstdiff', 'distinct'}
+
+
+def fast_form(row):
+    if row.enc != 0 or FAST_ATTRS_EXCLUDED & set(row.attrs):
+        return False
+    imms = 0
+    for o in row.ops:
+        if o.meth not in FAST_METHODS:
+            return False
+        if o.var is not None and o.var not in ('v', 'z', 'y'):
+            return False
+        if o.meth in ('I', 'J'):
+            imms += 1
+    return imms <= 1
 
 
 def gen_decode_tab(rows, index, mnems, handlers, feat_order):

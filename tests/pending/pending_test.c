@@ -129,6 +129,10 @@ static int verbose;
  * repeated device reads. */
 static int negative;
 static unsigned long ref_status[5][8], n_split_atomic;
+/* Executions of the instruction per run (the loop phase: 3), and whether
+ * the context's decode cache and replay log carry over between them. */
+static unsigned loop_reps = 1;
+static int loop_carry;
 /* Another agent writes the atomic operand between two calls (see interfere). */
 static int interfere;
 static unsigned long n_interfered;
@@ -1216,6 +1220,7 @@ enum {
     PH_ATOMIC, /* LOCK atomicity with another agent's write between calls */
     PH_REP,    /* rep_limit */
     PH_RANDOM, /* pending at random first access points */
+    PH_LOOP,   /* executed three times in a row on one context */
 };
 static const char *const phase_name[] = {
     "reference",
@@ -1224,6 +1229,7 @@ static const char *const phase_name[] = {
     "LOCK atomicity: another agent writes between pending calls",
     "rep_limit (with and without pending at every point)",
     "pending at random first access points",
+    "three executions in a row on one context (decode cache warm)",
 };
 
 struct xfail {
@@ -1354,6 +1360,24 @@ int main(int argc, char **argv)
                          sizeof why) ||
                     !same(&ref, &got, 0, why, sizeof why))
                     ok = 0;
+            }
+            if (ok) {
+                /* A polling loop: three executions on one context (the decode
+                 * cache warm from the second on), without and with pending
+                 * answers, against three on fresh contexts. */
+                static struct outcome ref3;
+                unsigned pm;
+                phase = PH_LOOP;
+                loop_reps = 3;
+                loop_carry = 0;
+                if (!run(t, &S, 0, 0, 0, &ref3, why, sizeof why)) ok = 0;
+                loop_carry = 1;
+                for (pm = 0; pm <= 3 && ok; pm += 3)
+                    if (!run(t, &S, (int)pm, seed + i + s, 0, &got, why, sizeof why) ||
+                        !same(&ref3, &got, 0, why, sizeof why))
+                        ok = 0;
+                loop_reps = 1;
+                loop_carry = 0;
             }
             if (ok &&
                 (t->insn.prefixes & XIE_PFX_LOCK ||

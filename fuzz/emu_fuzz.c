@@ -8,8 +8,9 @@
  * the status is XIE_PENDING the target calls xie_emulate again on the same
  * context (at most MAX_CALLS times), as a host completing the access does, so
  * the replay path runs; sometimes the host abandons the instruction instead
- * (replay.n = 0, as emu.h allows). Memory and translations are the same on
- * every call (a consistent host); only the answers vary.
+ * (replay.n = 0, as emu.h allows). Sometimes the instruction runs three times
+ * in a row on the context (a polling loop: the decode cache warm). Memory and translations are the
+ * same on every call (a consistent host); only the answers vary.
  *
  * Built with ASan and UBSan (fuzz/CMakeLists.txt), so any crash or undefined
  * behaviour is a finding. It also checks every contract of emu.h a host can
@@ -442,7 +443,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct xie_ctx c, before;
     struct xie_result res;
     uint8_t code[16];
-    unsigned k, kind, ncode, opt, calls;
+    unsigned k, kind, ncode, opt, calls, exec;
     int st;
     if (size < 2) return 0;
     memset(&f, 0, sizeof f);
@@ -494,20 +495,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (drop & XIE_STATE_RIP) c.rip = 0xdead;
         if (drop & XIE_STATE_RFLAGS) c.rflags = 0xdead;
     }
-    for (calls = 0; calls < MAX_CALLS; calls++) {
-        before = c;
-        f.nfetched = (kind & 0x10) ? 0 : ncode;
-        f.loaded = 0;
-        f.writes = 0;
-        f.write_failed = 0;
-        /* Bytes passed in (maybe fewer than the instruction: the rest is
-         * fetched). */
-        st = xie_emulate(&c, (kind & 0x10) ? NULL : code, (kind & 0x10) ? 0 : ncode, &res);
-        check_call(st, &res, &f, &before, &c);
-        if (st != XIE_PENDING) break;
-        /* The host completes the access and calls again, or (rarely) abandons
-         * the instruction (emu.h, struct xie_replay) and runs it anew. */
-        if (take(&f) >= 0xfc) c.replay.n = 0;
+    /* One execution, or (option bit 0x10) three in a row on the same context
+     * from the same registers, as a driver's polling loop runs an MMIO access:
+     * the decode cache is warm from the second on. */
+    for (exec = 0; exec < ((opt & 0x10) ? 3u : 1u); exec++) {
+        if (exec) {
+            for (k = 0; k < 16; k++)
+                if (c.valid & XIE_STATE_GPR(k)) c.gpr[k] = f.full.gpr[k];
+            if (c.valid & XIE_STATE_RIP) c.rip = f.full.rip;
+            if (c.valid & XIE_STATE_RFLAGS) c.rflags = f.full.rflags;
+        }
+        for (calls = 0; calls < MAX_CALLS; calls++) {
+            before = c;
+            f.nfetched = (kind & 0x10) ? 0 : ncode;
+            f.loaded = 0;
+            f.writes = 0;
+            f.write_failed = 0;
+            /* Bytes passed in (maybe fewer than the instruction: the rest is
+             * fetched). */
+            st = xie_emulate(&c, (kind & 0x10) ? NULL : code, (kind & 0x10) ? 0 : ncode, &res);
+            check_call(st, &res, &f, &before, &c);
+            if (st != XIE_PENDING) break;
+            /* The host completes the access and calls again, or (rarely)
+             * abandons the instruction (emu.h, struct xie_replay) and runs it
+             * anew. */
+            if (take(&f) >= 0xfc) c.replay.n = 0;
+        }
     }
     (void)xie_strerror(st);
     (void)xie_reason_str(res.reason);

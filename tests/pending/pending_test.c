@@ -1436,6 +1436,13 @@ int main(int argc, char **argv)
             }
         }
     }
+    {
+        static unsigned char seen[65536];
+        unsigned nforms = 0;
+        for (i = 0; i < ninsts; i++)
+            if (insts[i].insn.form < sizeof seen && !seen[insts[i].insn.form]++) nforms++;
+        printf("pending: %u table forms (tests/trace's and the hand list's)\n", nforms);
+    }
     printf("pending: %u instances (%lu REP string) x %u states; %lu runs with pending at "
            "invocation k; %llu xie_emulate runs, %llu calls, %llu pending answers injected; "
            "seed %llu\n",

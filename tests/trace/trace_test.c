@@ -3,14 +3,16 @@
  * Access-trace test: for every emulated form of the ISA table that accesses
  * memory through a ModRM operand, a moffs or a string operand, synthesise an
  * instance (64-bit mode), put the operand inside a page, across a page
- * boundary and across a cache line (with XIE_OPT_SPLIT_LOCK), emulate it against a device that records every callback, and check
- * the exact sequence: each architectural access once, at its size, fragments in
- * ascending order, reads before writes, REP iterations in order (read source,
- * then write destination), LOCKed and XCHG read-modify-writes through cmpxchg,
- * nothing written when the instruction faults. A page-straddling atomic
- * operand: refused without a host capability; with cmpxchg_split its
- * fragments read, then one split compare-exchange; with stop_others its
- * fragments read and written inside one stop_others .. resume_others (emu.h).
+ * boundary and across a cache line (with XIE_OPT_SPLIT_LOCK), emulate it
+ * against a device that records every callback, and check the exact sequence:
+ * each architectural access once, at its size, fragments in ascending order,
+ * reads before writes, REP iterations in order (read source, then write
+ * destination), LOCKed and XCHG read-modify-writes through cmpxchg, nothing
+ * written when the instruction faults. An atomic operand across a page (or a
+ * line, with XIE_OPT_SPLIT_LOCK): refused without a host capability; with
+ * cmpxchg_split its fragments read, then one split compare-exchange; with
+ * stop_others its fragments read and written inside one stop_others ..
+ * resume_others (emu.h).
  *
  * The expected sequence comes from the table row (operand access r/w/rw, size,
  * lock) and the SDM rules above, never from xie's own output.

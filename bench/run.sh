@@ -8,7 +8,8 @@
 #     collecting only inside the decode function (--toggle-collect=xie_decode,
 #     ZydisDecoderDecodeFull, ZydisDecoderDecodeInstruction), so neither setup
 #     nor the sweep loop is counted: prints Ir (instructions executed) per call;
-#  3. bench/emu_run.sh (the emulation benchmark) when it exists.
+#  3. bench/emu_run.sh (the emulation benchmark) when it exists;
+#  4. bench/trap_run.sh (cost of a trapped access, split) when it exists.
 # Usage: bench/run.sh [BUILD_DIR] [decode_bench options, e.g. --size 1048576]
 # Environment: XIE_BENCH_NO_CALLGRIND=1 skips step 2.
 set -euo pipefail
@@ -65,4 +66,10 @@ if [ -x "$here/emu_run.sh" ] || [ -f "$here/emu_run.sh" ]; then
     echo
     echo "== emulation benchmark (bench/emu_run.sh)"
     bash "$here/emu_run.sh" "$build"
+fi
+
+if [ -f "$here/trap_run.sh" ]; then
+    echo
+    echo "== trap adapter benchmark (bench/trap_run.sh)"
+    bash "$here/trap_run.sh" "$build"
 fi

@@ -276,8 +276,8 @@ struct xie_dcache {
     uint8_t valid;
     uint8_t mode;                    /* enum xie_mode of the decode */
     uint8_t bytes[XIE_MAX_INSN_LEN]; /* the instruction's bytes (insn.len of them) */
-    uint8_t reserved;
-    struct xie_cpu_model cpu; /* the model it was decoded under */
+    uint8_t fast;                    /* the engine's shortcut for it (internal) */
+    struct xie_cpu_model cpu;        /* the model it was decoded under */
     struct xie_insn insn;
 };
 

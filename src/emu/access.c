@@ -7,18 +7,6 @@
  */
 #include "emu_int.h"
 
-uint64_t xiei_ea(const struct xiei_ex *ex, const struct xie_operand *o)
-{
-    const struct xie_insn *in = ex->in;
-    uint64_t ea = (uint64_t)in->disp;
-
-    if (o->base != XIE_REG_NONE)
-        ea += o->base == XIE_REG_RIP ? ex->rip_next : xiei_gpr(ex, o->base);
-    if (o->index != XIE_REG_NONE) ea += xiei_gpr(ex, o->index) << o->scale;
-    /* Address-size wrap-around (SDM Vol. 1 3.7.5, 3.3.7). */
-    return ea & xiei_mask(in->asz);
-}
-
 /* #SS(0) for stack-segment references, #GP(0) otherwise (SDM Vol. 3 6.15). */
 static int seg_fault(struct xiei_ex *ex, unsigned seg)
 {
@@ -104,9 +92,9 @@ int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, uns
         }
         /* Canonical check of the first and last byte (SDM Vol. 1 3.3.7.1): #SS for
          * stack references (implicit stack operations, RSP or RBP as the base),
-         * #GP otherwise; segment overrides do not matter here. */
-        if ((uint64_t)((int64_t)(la << 16) >> 16) != la ||
-            (uint64_t)((int64_t)((la + size - 1) << 16) >> 16) != la + size - 1)
+         * #GP otherwise; segment overrides do not matter here. An address is
+         * canonical when adding 2^47 leaves bits 63:48 clear. */
+        if (((la + (1ull << 47)) | (la + size - 1 + (1ull << 47))) >> 48)
             return xiei_raise(ex, stackref ? XIEI_VEC_SS : XIEI_VEC_GP, 1, 0);
     } else {
         st = xiei_need(ex, XIE_STATE_SEG(seg));
@@ -115,11 +103,14 @@ int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, uns
         if (st) return st;
         la = (ctx->seg[seg].base + off) & 0xffffffffu;
     }
-    if (!unit)
-        for (unit = 1; unit * 2 <= size && unit < 16; unit *= 2)
-            ;
-    st = xiei_align_check(ex, la, unit);
-    return st ? st : xlat_lin(ex, la, size, kind, m);
+    if (ctx->rflags & XIEI_F_AC) {
+        if (!unit)
+            for (unit = 1; unit * 2 <= size && unit < 16; unit *= 2)
+                ;
+        st = xiei_align_check(ex, la, unit);
+        if (st) return st;
+    }
+    return xlat_lin(ex, la, size, kind, m);
 }
 
 /* Alignment check (SDM Vol. 3 6.15 "Interrupt 17", Table 6-7): CR0.AM, EFLAGS.AC

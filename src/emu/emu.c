@@ -91,24 +91,77 @@ static int setup(struct xiei_ex *ex, struct xie_ctx *ctx, struct xie_result *res
     return XIE_OK;
 }
 
+/* Instructions with a shortcut past the staging machinery (fast_move): MOV,
+ * MOVZX, MOVSX of a general register from memory, MOV of a general register or
+ * an immediate to memory; no LOCK, no alignment rule. The commonest MMIO forms. */
+enum { FAST_NONE = 0, FAST_LOAD, FAST_LOADSX, FAST_STORE };
+
+static unsigned fast_class(const struct xie_insn *in)
+{
+    const struct xiei_form *f = &xiei_forms[in->form];
+    const struct xie_operand *d = &in->operands[0], *s = &in->operands[1];
+    unsigned h = f->handler;
+
+    if ((h != XIEI_H_MOV && h != XIEI_H_MOVZX && h != XIEI_H_MOVSX) || f->align || in->nops != 2 ||
+        (in->prefixes & XIE_PFX_LOCK))
+        return FAST_NONE;
+    if (d->kind == XIE_OPK_GPR && s->kind == XIE_OPK_MEM && s->size <= 8)
+        return h == XIEI_H_MOVSX ? FAST_LOADSX : FAST_LOAD;
+    if (h == XIEI_H_MOV && d->kind == XIE_OPK_MEM && d->size <= 8 &&
+        (s->kind == XIE_OPK_GPR || s->kind == XIE_OPK_IMM))
+        return FAST_STORE;
+    return FAST_NONE;
+}
+
+/* Little-endian loads from byte arrays (compilers turn them into one load). */
+static inline uint64_t ld64(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
+static inline uint32_t ld32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Nonzero when the len (1..15) bytes at a and b differ: two overlapping words
+ * cover them, and nothing past len is read. */
+static inline uint64_t bytes_differ(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+    if (len >= 8) return (ld64(a) ^ ld64(b)) | (ld64(a + len - 8) ^ ld64(b + len - 8));
+    if (len >= 4) return (ld32(a) ^ ld32(b)) | (ld32(a + len - 4) ^ ld32(b + len - 4));
+    return (uint64_t)((a[0] ^ b[0]) | (a[len >> 1] ^ b[len >> 1]) | (a[len - 1] ^ b[len - 1]));
+}
+
+/* Whether ctx->dcache holds the instruction at p (n bytes available) decoded in
+ * this mode under this CPU model. Branch-free accumulation: the common answer
+ * is yes, and every byte and word has to be looked at for it. */
+static inline int dcache_hit(const struct xie_ctx *ctx, unsigned mode, const uint8_t *p, unsigned n)
+{
+    const struct xie_dcache *dc = &ctx->dcache;
+    unsigned i, len = dc->insn.len;
+    uint32_t d;
+
+    if (!dc->valid || dc->mode != mode || len > n || !len) return 0;
+    d = (uint32_t)(dc->cpu.vendor ^ ctx->cpu.vendor);
+#pragma GCC unroll 8
+    for (i = 0; i < XIE_FEAT_WORDS; i++)
+        d |= dc->cpu.feat[i] ^ ctx->cpu.feat[i];
+    return d == 0 && !bytes_differ(p, dc->bytes, len);
+}
+
 /* xie_decode through the one-entry cache in ctx->dcache (see emu.h); the
  * instruction is left in ctx->dcache.insn. */
 static int decode_cached(struct xiei_ex *ex, const uint8_t *p, unsigned n)
 {
     struct xie_ctx *ctx = ex->ctx;
     struct xie_dcache *dc = &ctx->dcache;
-    unsigned i, len = dc->insn.len;
+    unsigned i;
     int d;
 
-    if (dc->valid && dc->mode == ex->mode && len <= n && dc->cpu.vendor == ctx->cpu.vendor) {
-        for (i = 0; i < XIE_FEAT_WORDS && dc->cpu.feat[i] == ctx->cpu.feat[i]; i++)
-            ;
-        if (i == XIE_FEAT_WORDS) {
-            for (i = 0; i < len && p[i] == dc->bytes[i]; i++)
-                ;
-            if (i == len) return XIE_DECODE_OK;
-        }
-    }
+    if (dcache_hit(ctx, ex->mode, p, n)) return XIE_DECODE_OK;
     dc->valid = 0;
     d = xie_decode(p, n, (enum xie_mode)ex->mode, &ctx->cpu, &dc->insn);
     if (d == XIE_DECODE_OK) {
@@ -116,6 +169,7 @@ static int decode_cached(struct xiei_ex *ex, const uint8_t *p, unsigned n)
             dc->bytes[i] = p[i];
         dc->mode = ex->mode;
         dc->cpu = ctx->cpu;
+        dc->fast = (uint8_t)fast_class(&dc->insn);
         dc->valid = 1;
     }
     return d;
@@ -182,33 +236,70 @@ static uint64_t wrap_ip(unsigned mode, uint64_t v)
     return mode == XIE_MODE_64 ? v : v & (mode == XIE_MODE_32 ? 0xffffffffu : 0xffffu);
 }
 
-/* The commonest MMIO forms, MOV/MOVZX/MOVSX between a general register and
- * memory and MOV of an immediate to memory, without the staging machinery: one
- * access, the register written directly. Same checks and callbacks as the
- * general path (xiei_h_mov / xiei_h_movx), only shorter. Returns -1 when the
- * form is not one of these. */
-static int fast_move(struct xiei_ex *ex, const struct xie_insn *in, unsigned hid)
+/* xiei_xlat for a memory operand, shortened for the commonest case: 64-bit
+ * mode, no FS/GS base, alignment checking off (the same canonical rule and
+ * fragments; SDM Vol. 1 3.3.7.1). */
+static inline int fast_xlat(struct xiei_ex *ex, const struct xie_operand *o, unsigned kind,
+                            struct xiei_maddr *m)
+{
+    uint64_t la = xiei_ea(ex, o);
+    unsigned size = o->size, n0;
+    struct xie_event ev;
+    int cb;
+
+    if (ex->mode != XIE_MODE_64 || o->seg == XIE_SEG_FS || o->seg == XIE_SEG_GS ||
+        (ex->ctx->rflags & XIEI_F_AC))
+        return xiei_xlat(ex, xiei_opseg(o), la, size, kind, m);
+    if (((la + (1ull << 47)) | (la + size - 1 + (1ull << 47))) >> 48)
+        return xiei_raise(ex, (xiei_opseg(o) & XIEI_SEG_STACKREF) ? XIEI_VEC_SS : XIEI_VEC_GP, 1,
+                          0);
+    n0 = 4096 - (unsigned)(la & 4095);
+    m->size = (uint16_t)size;
+    m->pa0 = la;
+    if (n0 < size) return xiei_xlat(ex, xiei_opseg(o), la, size, kind, m);
+    m->n0 = (uint16_t)size;
+    if (!ex->ops->translate) return XIE_OK;
+    if (ex->ctx->cpl == 3) kind |= XIE_XLAT_USER;
+    cb = ex->ops->translate(ex->ctx->user, la, kind, &m->pa0, &ev);
+    return cb == XIE_CB_OK ? XIE_OK : xiei_cbstatus(ex, cb, &ev);
+}
+
+/* A FAST_* instruction without the staging machinery: one access, the register
+ * written directly, and the retirement of an instruction that changes no flags
+ * and does not branch. Same checks, callbacks and results as the general path
+ * (xiei_h_mov / xiei_h_movx, run_insn). */
+static inline int run_fast(struct xiei_ex *ex, const struct xie_insn *in, unsigned cls)
 {
     const struct xie_operand *d = &in->operands[0], *s = &in->operands[1];
     struct xie_ctx *ctx = ex->ctx;
+    struct xie_result *res = ex->res;
     struct xiei_maddr m;
     uint64_t v = 0, mask;
     int st, cb;
 
-    if (d->kind == XIE_OPK_GPR && s->kind == XIE_OPK_MEM && s->size <= 8) {
-        st = xiei_xlat(ex, xiei_opseg(s), xiei_ea(ex, s), s->size, XIE_XLAT_READ, &m);
-        if (st) return st;
+    ex->in = in;
+    ex->nregw = 0;
+    ex->rip_next = wrap_ip(ex->mode, ctx->rip + in->len);
+    res->len = in->len;
+    res->op = in->op;
+    /* As the general path: a store without a write callback is refused before
+     * its address is looked at, a load without a read callback after. */
+    if (cls == FAST_STORE && !ex->ops->write) return xiei_unhandleable(ex, XIE_REASON_NO_WRITE);
+    st = fast_xlat(ex, cls == FAST_STORE ? d : s,
+                   cls == FAST_STORE ? XIE_XLAT_WRITE : XIE_XLAT_READ, &m);
+    if (st) return st;
+    if (cls != FAST_STORE) {
+        if (!ex->ops->read) return xiei_unhandleable(ex, XIE_REASON_NO_READ);
         if (m.n0 == m.size) {
             /* The instruction's only access: nothing before it to replay after
              * a pending answer, so it goes to the callback unrecorded. */
-            if (!ex->ops->read) return xiei_unhandleable(ex, XIE_REASON_NO_READ);
             cb = ex->ops->read(ctx->user, m.pa0, &v, m.n0);
             if (cb != XIE_CB_OK) return xiei_cbstatus(ex, cb, 0);
         } else {
             st = xiei_mread(ex, &m, &v);
             if (st) return st;
         }
-        if (hid == XIEI_H_MOVSX) v = (uint64_t)xiei_sext(s->size, v);
+        if (cls == FAST_LOADSX) v = (uint64_t)xiei_sext(s->size, v);
         if (d->size == 8 || (d->size == 4 && ex->mode == XIE_MODE_64)) {
             ctx->gpr[d->reg] = d->size == 8 ? v : (uint32_t)v;
         } else {
@@ -216,24 +307,26 @@ static int fast_move(struct xiei_ex *ex, const struct xie_insn *in, unsigned hid
             ctx->gpr[d->reg] = (ctx->gpr[d->reg] & ~mask) | (v & mask);
         }
         ctx->dirty |= XIE_STATE_GPR(d->reg);
-        return XIE_OK;
+    } else {
+        v = s->kind == XIE_OPK_GPR ? ctx->gpr[s->reg] : (uint64_t)in->imm;
+        cb = ex->ops->write(ctx->user, m.pa0, &v, m.n0);
+        if ((cb == XIE_CB_OK || cb == XIE_CB_PENDING) && m.n0 != m.size)
+            cb = ex->ops->write(ctx->user, m.pa1, (const uint8_t *)&v + m.n0,
+                                (unsigned)(m.size - m.n0));
+        if (cb != XIE_CB_OK && cb != XIE_CB_PENDING)
+            return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
     }
-    if (hid != XIEI_H_MOV || d->kind != XIE_OPK_MEM || d->size > 8) return -1;
-    if (s->kind == XIE_OPK_GPR)
-        v = ctx->gpr[s->reg];
-    else if (s->kind == XIE_OPK_IMM)
-        v = (uint64_t)in->imm;
-    else
-        return -1;
-    if (!ex->ops->write) return xiei_unhandleable(ex, XIE_REASON_NO_WRITE);
-    st = xiei_xlat(ex, xiei_opseg(d), xiei_ea(ex, d), d->size, XIE_XLAT_WRITE, &m);
-    if (st) return st;
-    cb = ex->ops->write(ctx->user, m.pa0, &v, m.n0);
-    if ((cb == XIE_CB_OK || cb == XIE_CB_PENDING) && m.n0 != m.size)
-        cb =
-            ex->ops->write(ctx->user, m.pa1, (const uint8_t *)&v + m.n0, (unsigned)(m.size - m.n0));
-    if (cb != XIE_CB_OK && cb != XIE_CB_PENDING)
-        return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+    /* Retire as run_insn does: RF cleared, single-step trap when TF was set. */
+    if (ctx->rflags & (XIEI_F_RF | XIEI_F_TF)) {
+        if (ctx->rflags & XIEI_F_TF) res->retire = XIE_RETIRE_SINGLESTEP;
+        if (ctx->rflags & XIEI_F_RF) {
+            ctx->rflags &= ~(uint64_t)XIEI_F_RF;
+            ctx->dirty |= XIE_STATE_RFLAGS;
+        }
+    }
+    ctx->rip = ex->rip_next;
+    ctx->dirty |= XIE_STATE_RIP;
+    res->new_rip = ctx->rip;
     return XIE_OK;
 }
 
@@ -251,9 +344,10 @@ static int run_insn(struct xiei_ex *ex, const struct xie_insn *in)
     ex->in = in;
     res->len = in->len;
     res->op = in->op;
-    if (f->handler == 0 || f->handler >= XIEI_H__COUNT || !xiei_handlers[f->handler].fn)
-        return XIE_UNIMPLEMENTED;
+    /* The generator keeps handler ids below XIEI_H__COUNT; id 0 (none) has no
+     * function. */
     h = &xiei_handlers[f->handler];
+    if (!h->fn) return XIE_UNIMPLEMENTED;
     if ((f->attrs & XIEI_A_CPL0) && ctx->cpl != 0) return xiei_gp0(ex);
     ex->rip_next = wrap_ip(ex->mode, ctx->rip + in->len);
     ex->align = f->align;
@@ -262,19 +356,6 @@ static int run_insn(struct xiei_ex *ex, const struct xie_insn *in)
     ex->lock =
         (in->prefixes & XIE_PFX_LOCK) || (f->handler == XIEI_H_XCHG && (in->info & XIE_INSN_MEM));
     ex->lock_have = 0;
-    /* Nothing staged yet (the fast path reads registers through xiei_gpr). */
-    ex->nregw = 0;
-    if ((f->handler == XIEI_H_MOV || f->handler == XIEI_H_MOVZX || f->handler == XIEI_H_MOVSX) &&
-        !ex->lock && !f->align && in->nops == 2) {
-        st = fast_move(ex, in, f->handler);
-        if (st > XIE_OK) return st;
-        if (st == XIE_OK) {
-            ex->fl = ctx->rflags;
-            ex->retire = 0;
-            ex->rip_new = ex->rip_next;
-            goto retire;
-        }
-    }
     for (;;) {
         /* Each evaluation reads the same operands: answer them from the log. */
         ctx->replay.pos = 0;
@@ -307,7 +388,6 @@ static int run_insn(struct xiei_ex *ex, const struct xie_insn *in)
     }
     st = xiei_commit(ex);
     if (st) return st;
-retire:
     /* RF is cleared after every instruction that completes (SDM Vol. 3 18.3.1.1),
      * except a REP instruction stopped between iterations. */
     if (ex->retire & XIE_RETIRE_REP_MORE)
@@ -354,10 +434,72 @@ static void replay_end(struct xie_ctx *ctx, int st)
     ctx->replay.pos = 0;
 }
 
+/* xie_emulate's shortcut: a FAST_* instruction in 64-bit mode that is the one
+ * in the decode cache, in one page, with no replay log pending. It does what
+ * setup, fetch_decode and run do for it, with the same callbacks in the same
+ * order. Returns -1 to send the call down the general path, having called at
+ * most translate and fetch (the bytes fetched are left in buf, *nbuf of them,
+ * for the general path to use instead of fetching again). */
+static int emulate_hot(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes,
+                       struct xie_result *res, uint8_t *buf, unsigned *nbuf)
+{
+    const struct xie_dcache *dc = &ctx->dcache;
+    const struct xie_ops *ops = ctx->ops;
+    unsigned len = dc->insn.len, chunk;
+    struct xiei_ex ex;
+    const uint8_t *p;
+    uint64_t pa;
+    int st, cb;
+
+    if ((ctx->valid & XIE_STATE_BASIC) != XIE_STATE_BASIC || dc->mode != XIE_MODE_64 ||
+        !(ctx->cr0 & CR0_PE) || !(ctx->efer & EFER_LMA) ||
+        !(ctx->seg[XIE_SEG_CS].attr & XIE_SATTR_L) || !ops)
+        return -1;
+    ex.ctx = ctx;
+    ex.res = res;
+    ex.ops = ops;
+    ex.mode = XIE_MODE_64;
+    ex.realseg = 0;
+    res->reason = XIE_REASON_NONE;
+    res->retire = 0;
+    if (bytes && nbytes) {
+        if (nbytes < len) return -1;
+        p = bytes;
+    } else {
+        chunk = 4096 - (unsigned)(ctx->rip & 4095);
+        if (chunk > XIE_MAX_INSN_LEN) chunk = XIE_MAX_INSN_LEN;
+        if (chunk < len || !ops->fetch) return -1;
+        pa = ctx->rip;
+        if (ops->translate) {
+            struct xie_event ev;
+            unsigned kind = XIE_XLAT_FETCH | (ctx->cpl == 3 ? XIE_XLAT_USER : 0);
+            cb = ops->translate(ctx->user, pa, kind, &pa, &ev);
+            if (cb != XIE_CB_OK) {
+                st = xiei_cbstatus(&ex, cb, &ev);
+                goto out;
+            }
+        }
+        cb = ops->fetch(ctx->user, pa, buf, chunk);
+        if (cb != XIE_CB_OK) {
+            st = xiei_cbstatus(&ex, cb, 0);
+            goto out;
+        }
+        *nbuf = chunk;
+        p = buf;
+    }
+    if (!dcache_hit(ctx, XIE_MODE_64, p, len)) return -1;
+    st = run_fast(&ex, &dc->insn, dc->fast);
+out:
+    if (st == XIE_PENDING) ctx->replay.rip = ctx->rip;
+    res->status = (uint8_t)st;
+    return st;
+}
+
 int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct xie_result *res)
 {
     struct xiei_ex ex;
     uint8_t buf[XIE_MAX_INSN_LEN];
+    unsigned nbuf = 0;
     int st;
 
     if (!res) return XIE_INVALID_ARGUMENT;
@@ -365,6 +507,14 @@ int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct
         st = XIE_INVALID_ARGUMENT;
         res->status = (uint8_t)st;
         return st;
+    }
+    if (ctx->dcache.fast && !ctx->replay.n) {
+        st = emulate_hot(ctx, bytes, nbytes, res, buf, &nbuf);
+        if (st >= 0) return st;
+        if (nbuf) {
+            bytes = buf;
+            nbytes = nbuf;
+        }
     }
     replay_begin(ctx);
     st = setup(&ex, ctx, res);

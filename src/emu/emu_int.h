@@ -130,8 +130,17 @@ void xiei_set_gprs(struct xiei_ex *ex, unsigned n, unsigned size, uint64_t v);
 /* ---- addressing and memory (mem.c) ---- */
 
 /* Effective address (offset in the segment) of a memory operand, wrapped to the
- * address size; RIP-relative uses the next instruction's address. */
-uint64_t xiei_ea(const struct xiei_ex *ex, const struct xie_operand *o);
+ * address size (SDM Vol. 1 3.7.5, 3.3.7); RIP-relative uses the next
+ * instruction's address. */
+static inline uint64_t xiei_ea(const struct xiei_ex *ex, const struct xie_operand *o)
+{
+    uint64_t ea = (uint64_t)ex->in->disp;
+
+    if (o->base != XIE_REG_NONE)
+        ea += o->base == XIE_REG_RIP ? ex->rip_next : xiei_gpr(ex, o->base);
+    if (o->index != XIE_REG_NONE) ea += xiei_gpr(ex, o->index) << o->scale;
+    return ea & xiei_mask(ex->in->asz);
+}
 /* Or'ed into xiei_xlat's seg: a stack reference (implicit stack operation, or
  * RSP/RBP as the base register), which decides #SS over #GP for a non-canonical
  * address in 64-bit mode. */

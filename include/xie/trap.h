@@ -36,7 +36,8 @@ extern "C" {
 
 /*
  * A device model. Offsets are relative to the start of the region; an access
- * never crosses a 4 KiB page of the region; sizes are 1..64 bytes. Return
+ * never crosses a 4 KiB page of the region (except in cmpxchg_split, which
+ * exists for that); sizes are 1..64 bytes. Return
  * XIE_CB_OK or XIE_CB_FAIL (the handler then aborts the program: a device that
  * cannot answer is a bug in the test). Every member is optional: a missing read
  * or write makes accesses of that kind fail; a missing cmpxchg makes LOCKed

@@ -7,17 +7,23 @@
  * trapped pages (the split compare-exchange path), and the same test with a
  * device whose compare-exchange is a plain read-then-write (the negative
  * control) must lose updates in both layouts, which shows the test can fail.
+ * Split atomics the adapter cannot make atomic (device without cmpxchg_split,
+ * operand across the region's edge) must be refused (the child aborts).
  *   trap_test [--long]   (CI: 10^6 mixed increments per layout; --long: 5x10^6
  *                         per instruction kind and layout)
  * Prints one line per case and a final "N passed, M failed" line.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "routines.h"
 #include "xie/trap.h"
@@ -318,6 +324,71 @@ static void test_atomic(long total, int longrun)
     }
 }
 
+/* ---- split atomics the adapter must refuse ---- */
+
+/* A RAM device without cmpxchg_split. */
+static const struct xie_trap_dev nosplit_dev = {ram_read, ram_write, racy_cmpxchg, NULL};
+
+/* Run fn in a child; returns 1 if it died of SIGABRT (the adapter refused the
+ * instruction: "cannot emulate") with its memory untouched, as it must. */
+static int aborts(void (*fn)(void))
+{
+    int status = 0;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        /* The adapter's one-line message is expected here: keep the log clean. */
+        if (!freopen("/dev/null", "w", stderr)) _exit(3);
+        fn();
+        _exit(0);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) return 0;
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+/* LOCK ADD on 8 bytes straddling two pages of a region whose device has no
+ * cmpxchg_split: must be refused, never done as a plain read and write. */
+static void add_nosplit(void)
+{
+    struct tregion r;
+
+    tmap(&r, 8192, &nosplit_dev);
+    __asm__ volatile("lock addq $1, %0" : "+m"(*(volatile uint64_t *)(r.t + 4092)) : : "memory");
+    /* Reached only if the adapter completed it. */
+    _exit(memcmp(r.backing + 4092, "\1\0\0\0\0\0\0\0", 8) == 0 ? 4 : 5);
+}
+
+/* The same operand half on a trapped page, half on an ordinary page mapped
+ * right next to it (after the region, or before it if that address is taken):
+ * no single owner can make it atomic. */
+static void add_edge(void)
+{
+    struct tregion r;
+    uint8_t *at;
+    void *p;
+
+    tmap(&r, 4096, &xie_trap_ram_dev);
+    at = r.t + 4092;
+    p = mmap(r.t + 4096, 4096, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != (void *)(r.t + 4096)) {
+        at = r.t - 4;
+        p = mmap(r.t - 4096, 4096, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p != (void *)(r.t - 4096)) _exit(6); /* both taken: cannot test */
+    }
+    __asm__ volatile("lock addq $1, %0" : "+m"(*(volatile uint64_t *)at) : : "memory");
+    _exit(7);
+}
+
+static void test_refused(void)
+{
+    result("split atomic without cmpxchg_split refused", aborts(add_nosplit), "");
+    result("split atomic across the region's edge refused", aborts(add_edge), "");
+}
+
 int main(int argc, char **argv)
 {
     int longrun = argc > 1 && strcmp(argv[1], "--long") == 0;
@@ -328,6 +399,7 @@ int main(int argc, char **argv)
         return 2;
     }
     test_routines();
+    test_refused();
     test_atomic(total, longrun);
     printf("trap: %d passed, %d failed\n", passed, failed);
     return failed != 0;

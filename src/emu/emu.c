@@ -519,7 +519,9 @@ int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct
     replay_begin(ctx);
     st = setup(&ex, ctx, res);
     if (st == XIE_OK) st = fetch_decode(&ex, bytes, nbytes, buf);
-    if (st == XIE_OK) st = run(&ex, &ctx->dcache.insn);
+    if (st == XIE_OK)
+        st = ctx->dcache.fast ? run_fast(&ex, &ctx->dcache.insn, ctx->dcache.fast)
+                              : run(&ex, &ctx->dcache.insn);
     replay_end(ctx, st);
     res->status = (uint8_t)st;
     return st;

@@ -25,8 +25,8 @@ struct demo_opts {
 struct demo_row {
     char name[40];
     int pass;          /* 1: every check of the row held */
-    int decode;        /* 1: decode row (no trap figures; insns = decoded, time_ns = the
-                          decode time of one pass) */
+    int decode;        /* 1: decode row (no trap figures; insns = decoded; time_ns and
+                          time_ops: the best decode pass's time and instructions) */
     uint64_t accesses; /* device callbacks: reads + writes + compare-exchanges */
     uint64_t insns;    /* instructions emulated (traps that completed) */
     uint64_t retries;  /* XIE_RETRY traps (LOCK races lost; each traps again) */

@@ -490,7 +490,13 @@ static int emulate_hot(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes,
     if (!dcache_hit(ctx, XIE_MODE_64, p, len)) return -1;
     st = run_fast(&ex, &dc->insn, dc->fast);
 out:
-    if (st == XIE_PENDING) ctx->replay.rip = ctx->rip;
+    /* As replay_end: the log (a split operand's first fragment) lives on only
+     * for a pending instruction. */
+    if (st == XIE_PENDING)
+        ctx->replay.rip = ctx->rip;
+    else
+        ctx->replay.n = 0;
+    ctx->replay.pos = 0;
     res->status = (uint8_t)st;
     return st;
 }

@@ -49,7 +49,8 @@ void print_json(FILE *f, int st, const struct xie_insn *insn, const uint8_t *byt
 const char *status_word(int st);
 const char *status_reason(int st, const struct xie_insn *insn);
 
-/* `xie demo [ELF]`: argv[0] is "demo". Returns the exit status. */
+/* `xie demo [OPTIONS] [SCENARIO...] [ELF]` (demo.c; `xie demo --help`): argv[0] is
+ * "demo". Returns the exit status (0: every row passed). */
 int cmd_demo(int argc, char **argv);
 
 #endif

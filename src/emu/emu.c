@@ -91,7 +91,7 @@ static int setup(struct xiei_ex *ex, struct xie_ctx *ctx, struct xie_result *res
     return XIE_OK;
 }
 
-/* Instructions with a shortcut past the staging machinery (fast_move): MOV,
+/* Instructions with a shortcut past the staging machinery (run_fast): MOV,
  * MOVZX, MOVSX of a general register from memory, MOV of a general register or
  * an immediate to memory; no LOCK, no alignment rule. The commonest MMIO forms. */
 enum { FAST_NONE = 0, FAST_LOAD, FAST_LOADSX, FAST_STORE };
@@ -461,7 +461,9 @@ static int emulate_hot(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes,
     ex.mode = XIE_MODE_64;
     ex.realseg = 0;
     res->reason = XIE_REASON_NONE;
+    res->len = 0;
     res->retire = 0;
+    res->op = 0;
     if (bytes && nbytes) {
         if (nbytes < len) return -1;
         p = bytes;

@@ -356,6 +356,7 @@ static int run_insn(struct xiei_ex *ex, const struct xie_insn *in)
     ex->lock =
         (in->prefixes & XIE_PFX_LOCK) || (f->handler == XIEI_H_XCHG && (in->info & XIE_INSN_MEM));
     ex->lock_have = 0;
+    ex->lock_split = 0;
     for (;;) {
         /* Each evaluation reads the same operands: answer them from the log. */
         ctx->replay.pos = 0;

@@ -27,7 +27,8 @@ struct tf_inst {
 
 /* Handlers the synthesised list leaves out: they also touch the stack, or
  * their memory operand is not addressed by the ModRM fields alone (BT with a
- * register bit offset, XLAT). tests/pending covers them with its own list. */
+ * register bit offset, XLAT). trace_test.c (the stack forms) and
+ * tests/pending cover them with hand lists. */
 int tf_skipped_handler(unsigned handler);
 
 /* 1 for the string handlers. */

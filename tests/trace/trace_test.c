@@ -12,7 +12,11 @@
  * line, with XIE_OPT_SPLIT_LOCK): refused without a host capability; with
  * cmpxchg_split its fragments read, then one split compare-exchange; with
  * stop_others its fragments read and written inside one stop_others ..
- * resume_others (emu.h).
+ * resume_others (emu.h). The stack forms (a hand list: PUSH, POP, PUSHF, POPF,
+ * CALL, RET, LEAVE, ENTER, PUSHA, POPA) against the SDM pseudo-code: one
+ * access of the operand size per slot, pushes from the highest address down,
+ * POPA not reading the rSP slot; stk_xfail[] lists the forms that differ
+ * (/work/notes/s2/pend-bugs.md).
  *
  * The expected sequence comes from the table row (operand access r/w/rw, size,
  * lock) and the SDM rules above, never from xie's own output.

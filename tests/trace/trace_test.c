@@ -15,8 +15,9 @@
  * resume_others (emu.h). The stack forms (a hand list: PUSH, POP, PUSHF, POPF,
  * CALL, RET, LEAVE, ENTER, PUSHA, POPA) against the SDM pseudo-code: one
  * access of the operand size per slot, pushes from the highest address down,
- * POPA not reading the rSP slot; stk_xfail[] lists the forms that differ
- * (/work/notes/s2/pend-bugs.md).
+ * POPA not reading the rSP slot; BT* m, r: the operand-size unit holding
+ * bit rCX (signed offset); XLAT: the byte at [rbx + al]. stk_xfail[] lists
+ * the forms that differ (/work/notes/s2/pend-bugs.md).
  *
  * The expected sequence comes from the table row (operand access r/w/rw, size,
  * lock) and the SDM rules above, never from xie's own output.
@@ -324,7 +325,27 @@ static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie
 /* ---- the stack forms (SDM Vol. 2 PUSH, POP, CALL, RET, LEAVE, ENTER, PUSHA,
  * POPA, PUSHF, POPF) ---- */
 
-enum { S_PUSH, S_POP, S_PUSHM, S_POPM, S_CALL, S_CALLM, S_RET, S_LEAVE, S_ENTER, S_PUSHA, S_POPA };
+enum {
+    S_PUSH,
+    S_POP,
+    S_PUSHM,
+    S_POPM,
+    S_CALL,
+    S_CALLM,
+    S_RET,
+    S_LEAVE,
+    S_ENTER,
+    S_PUSHA,
+    S_POPA,
+    /* Not stack forms, but addressed by more than ModRM: BT* m, r reaches the
+     * operand-size unit that holds bit rCX (signed) of the string at [rbx]
+     * (SDM Vol. 2 BT: EA + size * (BitOffset DIV (8 * size))); XLAT reads
+     * [rbx + al]. */
+    S_BT,
+    S_BTW,
+    S_BTLOCK,
+    S_XLAT,
+};
 
 static const struct {
     const char *hex;
@@ -332,34 +353,45 @@ static const struct {
     unsigned tag;   /* S_* */
     unsigned size;  /* operand size: bytes per stack slot */
     unsigned level; /* ENTER nesting level */
+    int off;        /* BT*: the bit offset in rCX; XLAT: AL */
 } stk[] = {
-    {"50", XIE_INIT_LONG64, S_PUSH, 8, 0},
-    {"66 50", XIE_INIT_LONG64, S_PUSH, 2, 0},
-    {"6a 05", XIE_INIT_LONG64, S_PUSH, 8, 0},
-    {"9c", XIE_INIT_LONG64, S_PUSH, 8, 0},
-    {"58", XIE_INIT_LONG64, S_POP, 8, 0},
-    {"66 58", XIE_INIT_LONG64, S_POP, 2, 0},
-    {"9d", XIE_INIT_LONG64, S_POP, 8, 0},
-    {"ff 33", XIE_INIT_LONG64, S_PUSHM, 8, 0},
-    {"8f 03", XIE_INIT_LONG64, S_POPM, 8, 0},
-    {"66 8f 03", XIE_INIT_LONG64, S_POPM, 2, 0},
-    {"e8 00 00 00 00", XIE_INIT_LONG64, S_CALL, 8, 0},
-    {"ff 13", XIE_INIT_LONG64, S_CALLM, 8, 0},
-    {"c3", XIE_INIT_LONG64, S_RET, 8, 0},
-    {"c2 08 00", XIE_INIT_LONG64, S_RET, 8, 0},
-    {"c9", XIE_INIT_LONG64, S_LEAVE, 8, 0},
-    {"66 c9", XIE_INIT_LONG64, S_LEAVE, 2, 0},
-    {"c8 10 00 00", XIE_INIT_LONG64, S_ENTER, 8, 0},
-    {"c8 10 00 01", XIE_INIT_LONG64, S_ENTER, 8, 1},
-    {"c8 10 00 03", XIE_INIT_LONG64, S_ENTER, 8, 3},
-    {"66 c8 10 00 02", XIE_INIT_LONG64, S_ENTER, 2, 2},
-    {"50", XIE_INIT_COMPAT32, S_PUSH, 4, 0},
-    {"58", XIE_INIT_COMPAT32, S_POP, 4, 0},
-    {"60", XIE_INIT_COMPAT32, S_PUSHA, 4, 0},
-    {"66 60", XIE_INIT_COMPAT32, S_PUSHA, 2, 0},
-    {"61", XIE_INIT_COMPAT32, S_POPA, 4, 0},
-    {"66 61", XIE_INIT_COMPAT32, S_POPA, 2, 0},
-    {"c8 10 00 02", XIE_INIT_COMPAT32, S_ENTER, 4, 2},
+    {"50", XIE_INIT_LONG64, S_PUSH, 8, 0, 0},
+    {"66 50", XIE_INIT_LONG64, S_PUSH, 2, 0, 0},
+    {"6a 05", XIE_INIT_LONG64, S_PUSH, 8, 0, 0},
+    {"9c", XIE_INIT_LONG64, S_PUSH, 8, 0, 0},
+    {"58", XIE_INIT_LONG64, S_POP, 8, 0, 0},
+    {"66 58", XIE_INIT_LONG64, S_POP, 2, 0, 0},
+    {"9d", XIE_INIT_LONG64, S_POP, 8, 0, 0},
+    {"ff 33", XIE_INIT_LONG64, S_PUSHM, 8, 0, 0},
+    {"8f 03", XIE_INIT_LONG64, S_POPM, 8, 0, 0},
+    {"66 8f 03", XIE_INIT_LONG64, S_POPM, 2, 0, 0},
+    {"e8 00 00 00 00", XIE_INIT_LONG64, S_CALL, 8, 0, 0},
+    {"ff 13", XIE_INIT_LONG64, S_CALLM, 8, 0, 0},
+    {"c3", XIE_INIT_LONG64, S_RET, 8, 0, 0},
+    {"c2 08 00", XIE_INIT_LONG64, S_RET, 8, 0, 0},
+    {"c9", XIE_INIT_LONG64, S_LEAVE, 8, 0, 0},
+    {"66 c9", XIE_INIT_LONG64, S_LEAVE, 2, 0, 0},
+    {"c8 10 00 00", XIE_INIT_LONG64, S_ENTER, 8, 0, 0},
+    {"c8 10 00 01", XIE_INIT_LONG64, S_ENTER, 8, 1, 0},
+    {"c8 10 00 03", XIE_INIT_LONG64, S_ENTER, 8, 3, 0},
+    {"66 c8 10 00 02", XIE_INIT_LONG64, S_ENTER, 2, 2, 0},
+    {"50", XIE_INIT_COMPAT32, S_PUSH, 4, 0, 0},
+    {"58", XIE_INIT_COMPAT32, S_POP, 4, 0, 0},
+    {"60", XIE_INIT_COMPAT32, S_PUSHA, 4, 0, 0},
+    {"66 60", XIE_INIT_COMPAT32, S_PUSHA, 2, 0, 0},
+    {"61", XIE_INIT_COMPAT32, S_POPA, 4, 0, 0},
+    {"66 61", XIE_INIT_COMPAT32, S_POPA, 2, 0, 0},
+    {"c8 10 00 02", XIE_INIT_COMPAT32, S_ENTER, 4, 2, 0},
+    {"0f a3 0b", XIE_INIT_LONG64, S_BT, 4, 0, 100},
+    {"0f a3 0b", XIE_INIT_LONG64, S_BT, 4, 0, -1},
+    {"48 0f a3 0b", XIE_INIT_LONG64, S_BT, 8, 0, 200},
+    {"66 0f a3 0b", XIE_INIT_LONG64, S_BT, 2, 0, -17},
+    {"0f ab 0b", XIE_INIT_LONG64, S_BTW, 4, 0, 63},
+    {"48 0f b3 0b", XIE_INIT_LONG64, S_BTW, 8, 0, -65},
+    {"66 0f bb 0b", XIE_INIT_LONG64, S_BTW, 2, 0, 31},
+    {"f0 0f ab 0b", XIE_INIT_LONG64, S_BTLOCK, 4, 0, 40},
+    {"f0 48 0f bb 0b", XIE_INIT_LONG64, S_BTLOCK, 8, 0, -3},
+    {"d7", XIE_INIT_LONG64, S_XLAT, 1, 0, 0x85},
 };
 
 /* The expected accesses of stack form j with the stack at sp, rBP at bp and
@@ -382,6 +414,23 @@ static void expect_stack(unsigned j, uint64_t sp, uint64_t bp, uint64_t bx)
     case S_CALLM: expect(A_READ, bx, s), expect(A_WRITE, sp - s, s); break;
     case S_POPM: expect(A_READ, sp, s), expect(A_WRITE, bx, s); break;
     case S_LEAVE: expect(A_READ, bp, s); break;
+    case S_BT:
+    case S_BTW:
+    case S_BTLOCK: {
+        /* Floor division of the signed bit offset by the unit's bits. */
+        int64_t o = stk[j].off, bits = 8 * (int64_t)s;
+        uint64_t a = bx + (uint64_t)(s * ((o >= 0 ? o : o - (bits - 1)) / bits));
+        expect(A_READ, a, s);
+        if (stk[j].tag == S_BTW) expect(A_WRITE, a, s);
+        /* LOCK: a compare-exchange; across a page the split one (the run
+         * gives cmpxchg_split then). */
+        if (stk[j].tag == S_BTLOCK && (a & 4095) + s <= 4096)
+            want[nwant++] = (struct acc){A_XCHG, a, s, 0};
+        else if (stk[j].tag == S_BTLOCK)
+            want[nwant++] = (struct acc){A_XSPLIT, a, s, 4096 - (unsigned)(a & 4095)};
+        break;
+    }
+    case S_XLAT: expect(A_READ, bx + (unsigned)stk[j].off, 1); break;
     case S_ENTER:
         for (i = 1; i + 1 <= L; i++)
             expect(A_READ, bp - s * i, s);
@@ -452,13 +501,18 @@ static int run_stack(unsigned j, int split)
         bp = WORLD_BASE + 0x2000 + s / 2;
     }
     if (tag == S_LEAVE && split) bp = WORLD_BASE + 0x2000 - s / 2;
+    if ((tag == S_BT || tag == S_BTW || tag == S_BTLOCK) && split) {
+        /* The unit holding the bit across the page end at 0x1000. */
+        int64_t o = stk[j].off, bits = 8 * (int64_t)s;
+        bx = WORLD_BASE + 0x1000 - s / 2 - (uint64_t)(s * ((o >= 0 ? o : o - (bits - 1)) / bits));
+    }
     memset(world, 0x11, sizeof(world));
     /* Return addresses and call targets the CPU accepts. */
     for (i = 0; i < 8; i++) {
         world[sp - WORLD_BASE + i] = (uint8_t)(target >> (8 * i));
         world[bx - WORLD_BASE + i] = (uint8_t)(target >> (8 * i));
     }
-    init_ctx(&c, &ops, bx, 0);
+    init_ctx(&c, tag == S_BTLOCK ? &ops_split : &ops, bx, 0);
     if (stk[j].kind != XIE_INIT_LONG64) {
         xie_ctx_init(&c, (enum xie_init_kind)stk[j].kind, &ops, NULL);
         c.gpr[XIE_GPR_RBX] = bx;
@@ -467,13 +521,15 @@ static int run_stack(unsigned j, int split)
     }
     c.gpr[XIE_GPR_RSP] = sp;
     c.gpr[XIE_GPR_RBP] = bp;
+    c.gpr[XIE_GPR_RCX] = (uint64_t)(int64_t)stk[j].off;
+    c.gpr[XIE_GPR_RAX] = (uint64_t)(int64_t)stk[j].off;
     nwant = ngot = 0;
     expect_stack(j, sp, bp, bx);
     st = xie_emulate(&c, code, len, &res);
     ok = st == XIE_OK && ngot == nwant && !memcmp(got, want, nwant * sizeof(want[0]));
     if (!ok || verbose) {
         int bug = ok ? 0 : stk_xfailed(j);
-        printf("  %s stack form %s%s (%s): status %s\n",
+        printf("  %s hand form %s%s (%s): status %s\n",
                ok    ? "ok"
                : bug ? "expected failure (pend-bugs.md 3)"
                      : "FAIL",
@@ -539,7 +595,8 @@ int main(int argc, char **argv)
             else
                 failed_forms++;
         }
-        printf("stack forms: %u instances (inside and split), %u expected failures "
+        printf("hand forms (stack, BT* m r, XLAT): %u instances (inside and split), %u expected "
+               "failures "
                "(pend-bugs.md)\n",
                (unsigned)(sizeof stk / sizeof stk[0]), nx);
     }

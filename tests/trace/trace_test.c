@@ -8,7 +8,9 @@
  * each architectural access once, at its size, fragments in ascending order,
  * reads before writes, REP iterations in order (read source, then write
  * destination), LOCKed and XCHG read-modify-writes through cmpxchg, nothing
- * written when the instruction faults. An atomic operand across a page (or a
+ * written when the instruction faults; every page translated (an identity
+ * page table that records) with the operand's access kind, XIE_XLAT_WRITE
+ * also for the read half of a read-modify-write. An atomic operand across a page (or a
  * line, with XIE_OPT_SPLIT_LOCK): refused without a host capability; with
  * cmpxchg_split its fragments read, then one split compare-exchange; with
  * stop_others its fragments read and written inside one stop_others ..
@@ -136,8 +138,31 @@ static void cb_resume(void *u)
     record(A_RESUME, 0, 0);
 }
 
+/* Translations asked for (identity page table that records them). */
+static struct {
+    uint64_t la;
+    unsigned kind;
+} xl[MAX_ACC];
+static unsigned nxl;
+
+static int cb_translate(void *u, uint64_t la, unsigned kind, uint64_t *pa, struct xie_event *ev)
+{
+    (void)u;
+    (void)ev;
+    if (nxl < MAX_ACC) {
+        xl[nxl].la = la;
+        xl[nxl].kind = kind;
+    }
+    nxl++;
+    *pa = la;
+    return XIE_CB_OK;
+}
+
 /* Without a split-atomic capability, with cmpxchg_split, with stop_others. */
 static const struct xie_ops ops = {.read = cb_read, .write = cb_write, .cmpxchg = cb_cmpxchg};
+/* With the recording page table. */
+static const struct xie_ops ops_xlat = {
+    .translate = cb_translate, .read = cb_read, .write = cb_write, .cmpxchg = cb_cmpxchg};
 static const struct xie_ops ops_split = {
     .read = cb_read, .write = cb_write, .cmpxchg = cb_cmpxchg, .cmpxchg_split = cb_cmpxchg_split};
 static const struct xie_ops ops_stop = {.read = cb_read,
@@ -172,6 +197,47 @@ static void show(const char *what, const struct acc *a, unsigned n)
     for (i = 0; i < n && i < MAX_ACC; i++)
         printf(" %c%u@%#llx", a[i].kind, a[i].size, (unsigned long long)a[i].addr);
     printf("\n");
+}
+
+/*
+ * The translations of one run: every data access of a form with an operand at
+ * addr (strings: src, dst) is translated with the kind of that operand, a
+ * CPL 3 access: XIE_XLAT_WRITE for a destination, also for the read half of a
+ * read-modify-write (emu.h; SDM Vol. 3 4.7: a #PF on it reports a write),
+ * XIE_XLAT_READ for a source; and every page an expected access touches was
+ * translated at least once.
+ */
+static int xlat_ok(const struct xiei_form *f, const struct xie_insn *in, unsigned mi, uint64_t addr,
+                   uint64_t src, uint64_t dst)
+{
+    unsigned i, k, want_kind;
+    uint64_t span = 64;
+
+    if (nxl > MAX_ACC) return 0;
+    for (i = 0; i < nxl; i++) {
+        uint64_t la = xl[i].la;
+        if (tf_is_string(f->handler)) {
+            if (la >= dst && la < dst + span)
+                want_kind = (f->handler == XIEI_H_MOVS || f->handler == XIEI_H_STOS)
+                                ? XIE_XLAT_WRITE
+                                : XIE_XLAT_READ;
+            else if (la >= src && la < src + span)
+                want_kind = XIE_XLAT_READ;
+            else
+                return 0;
+        } else {
+            if (la < addr || la >= addr + in->operands[mi].size) return 0;
+            want_kind = (in->operands[mi].access & XIE_ACC_W) ? XIE_XLAT_WRITE : XIE_XLAT_READ;
+        }
+        if (xl[i].kind != (want_kind | XIE_XLAT_USER)) return 0;
+    }
+    for (k = 0; k < nwant; k++) {
+        int found = 0;
+        for (i = 0; i < nxl && !found; i++)
+            found = (xl[i].la >> 12) == (want[k].addr >> 12);
+        if (!found) return 0;
+    }
+    return 1;
 }
 
 /* The state every instance starts from: the operand at [rbx] = addr. */
@@ -302,8 +368,16 @@ static int run_one(unsigned fi, const uint8_t *b, unsigned len, const struct xie
         if (acc & XIE_ACC_R) expect(A_READ, addr, o->size);
         if (acc & XIE_ACC_W) expect(locked ? A_XCHG : A_WRITE, addr, o->size);
     }
+    c.ops = &ops_xlat;
+    nxl = 0;
     st = xie_emulate(&c, code, len, &res);
     ok = st == XIE_OK && ngot == nwant && !memcmp(got, want, nwant * sizeof(want[0]));
+    if (ok && !xlat_ok(f, in, mi, addr, src, dst)) {
+        ok = 0;
+        printf("  FAIL form %u %s: translate asked with the wrong access kind or not for "
+               "every page accessed\n",
+               fi, xie_op_name(in->op));
+    }
     if (st == XIE_EXCEPTION) {
         /* A faulting instruction writes nothing; its reads form a prefix. */
         ok = ngot <= nwant;

@@ -10,11 +10,11 @@
  * destination), LOCKed and XCHG read-modify-writes through cmpxchg, nothing
  * written when the instruction faults; every page translated (an identity
  * page table that records) with the operand's access kind, XIE_XLAT_WRITE
- * also for the read half of a read-modify-write. An atomic operand across a page (or a
- * line, with XIE_OPT_SPLIT_LOCK): refused without a host capability; with
- * cmpxchg_split its fragments read, then one split compare-exchange; with
- * stop_others its fragments read and written inside one stop_others ..
- * resume_others (emu.h). The stack forms (a hand list: PUSH, POP, PUSHF, POPF,
+ * also for the read half of a read-modify-write. An atomic operand across a
+ * page (or a line, with XIE_OPT_SPLIT_LOCK): refused without a host
+ * capability; with cmpxchg_split its fragments read, then one split
+ * compare-exchange; with stop_others its fragments read and written inside
+ * one stop_others .. resume_others (emu.h). The stack forms (a hand list: PUSH, POP, PUSHF, POPF,
  * CALL, RET, LEAVE, ENTER, PUSHA, POPA) against the SDM pseudo-code: one
  * access of the operand size per slot, pushes from the highest address down,
  * POPA not reading the rSP slot; BT* m, r: the operand-size unit holding

@@ -33,6 +33,10 @@ static const uint8_t pfx_class[256] = {
     [0xc4] = PC_ESCVX,   [0xc5] = PC_ESCVX,   [0x62] = PC_ESCVX,   [0x8f] = PC_ESCVX,
 };
 
+/* The opcode of a VEX/EVEX/XOP map that does not exist (#UD): its length is
+ * that of a ModRM form without immediate (this CPU: tests/cpulen). */
+static const struct xiei_dop dop_nomap = {0, 0, XIEI_DOP_MODRM};
+
 /* 16-bit ModRM addressing (SDM Vol. 2 Table 2-1): base and index per rm. */
 static const uint8_t rm16_base[8] = {3, 3, 5, 5, XIE_REG_NONE, XIE_REG_NONE, 5, 3};
 static const uint8_t rm16_index[8] = {6, 7, 6, 7, 6, 7, XIE_REG_NONE, XIE_REG_NONE};
@@ -569,17 +573,49 @@ int xiei_form_ok(const struct xie_cpu_model *cpu, unsigned vendor, unsigned f)
     return 1;
 }
 
-#define FAIL(st, why)                                                                              \
+/* Operand size in bytes (SDM Vol. 1 3.6, Vol. 2 2.2.1.2) of a row with flags
+ * dflags (0 for the length of an encoding no row matched). */
+static unsigned calc_osz(const struct dstate *s, unsigned pfx, unsigned dopflags, uint32_t dflags)
+{
+    unsigned o66;
+    if (s->enc != XIEI_ENC_LEGACY && s->enc != XIEI_ENC_3DNOW)
+        return (s->mode == XIE_MODE_64 && s->rexw) ? 8 : 4;
+    o66 = (pfx & XIE_PFX_OSZ) && !(dflags & XIEI_DF_PFX66);
+    if (dopflags & XIEI_DOP_FORCEREG) return s->mode == XIE_MODE_64 ? 8 : 4;
+    if (s->mode == XIE_MODE_64) {
+        if (s->rexw) return 8;
+        if ((dflags & XIEI_DF_F64) && !(o66 && s->vendor == XIE_VENDOR_AMD)) return 8;
+        if (o66) return 2;
+        return (dflags & (XIEI_DF_D64 | XIEI_DF_F64)) ? 8 : 4;
+    }
+    return (s->mode == XIE_MODE_32) != (o66 != 0) ? 4 : 2;
+}
+
+/* The bytes run out (MORE) or past 15 bytes (GP). */
+#define FAIL(st)                                                                                   \
     do {                                                                                           \
         status = (st);                                                                             \
-        out->ud = (uint8_t)(why);                                                                  \
         goto done;                                                                                 \
     } while (0)
 
 #define NEED(end)                                                                                  \
     do {                                                                                           \
-        if ((end) > s.lim)                                                                         \
-            FAIL((end) > XIE_MAX_INSN_LEN ? XIE_DECODE_GP : XIE_DECODE_MORE, XIE_UD_NONE);         \
+        if ((end) > s.lim) FAIL((end) > XIE_MAX_INSN_LEN ? XIE_DECODE_GP : XIE_DECODE_MORE);       \
+    } while (0)
+
+/* The encoding is invalid: remember the first reason and where it was found,
+ * then finish its length (ud_len), as the CPU does before it raises #UD. */
+#define PEND_UD(why)                                                                               \
+    do {                                                                                           \
+        if (!ud_why) {                                                                             \
+            ud_why = (why);                                                                        \
+            ud_at = i;                                                                             \
+        }                                                                                          \
+    } while (0)
+#define UD(why)                                                                                    \
+    do {                                                                                           \
+        PEND_UD(why);                                                                              \
+        goto ud_len;                                                                               \
     } while (0)
 
 int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
@@ -587,11 +623,12 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
 {
     struct dstate s;
     unsigned i = 0, b, cls, rex = 0, pfx = 0, last_rep = 0, space, opcode, key, pk;
-    unsigned k, n, form = 0, found, why, imm1, imm2;
+    unsigned k, n, form = 0, found, why, imm1, imm2, ud_why = XIE_UD_NONE, ud_at = 0, stage = 0,
+                   badmap = 0;
     int status = XIE_DECODE_OK;
-    const struct xiei_dop *dop;
+    const struct xiei_dop *dop = 0;
     const struct xiei_dmatch *ent;
-    const struct xiei_dform *df;
+    const struct xiei_dform *df = 0;
     const struct xiei_form *fm;
 
     s.b = bytes;
@@ -709,22 +746,30 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         }
         space = s.enc == XIEI_ENC_3DNOW ? XIEI_SP_3DNOW : XIEI_SP_LEGACY + out->map;
     } else {
-        unsigned b1, b2 = 0, mm;
+        unsigned b1, b2 = 0, mm, legacy;
         NEED(i + 2);
         b1 = bytes[i + 1];
         /* Outside 64-bit mode C4/C5/62 are LES/LDS/BOUND unless ModRM.mod would be
          * 11b (SDM Vol. 2 2.3.5, 2.7.1); 8F is POP Ev unless map_select >= 8
          * (AMD APM Vol. 4 1.1). */
-        if (b == 0x8f ? (b1 & 0x1f) < 8 : (mode != XIE_MODE_64 && (b1 & 0xc0) != 0xc0)) {
+        legacy = b == 0x8f ? (b1 & 0x1f) < 8 : (mode != XIE_MODE_64 && (b1 & 0xc0) != 0xc0);
+        if (!legacy &&
+            ((pfx & (XIE_PFX_OSZ | XIE_PFX_REP | XIE_PFX_REPNE | XIE_PFX_LOCK)) || rex)) {
+            /* #UD. The length is still decoded (longer than 15 bytes: #GP):
+             * after 66/F2/F3/LOCK that of the VEX/EVEX/XOP instruction, after a
+             * REX that of the one-byte opcode (LES/LDS/BOUND/POP Ev, with ModRM);
+             * both seen on this CPU with tests/cpulen. */
+            i++;
+            PEND_UD(XIE_UD_VEX_PREFIX);
+            i--;
+            legacy = rex != 0;
+        }
+        if (legacy) {
             out->map = 0;
             opcode = b;
             space = XIEI_SP_LEGACY;
             i++;
         } else {
-            if ((pfx & (XIE_PFX_OSZ | XIE_PFX_REP | XIE_PFX_REPNE | XIE_PFX_LOCK)) || rex) {
-                i++;
-                FAIL(XIE_DECODE_UD, XIE_UD_VEX_PREFIX);
-            }
             if (b == 0xc5) {
                 NEED(i + 3);
                 s.enc = XIEI_ENC_VEX;
@@ -751,8 +796,7 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
                 pk = (b2 & 3) + 1;
                 opcode = bytes[i + 3];
                 i += 4;
-                if (s.enc == XIEI_ENC_VEX ? (mm < 1 || mm > 3) : mm > 10)
-                    FAIL(XIE_DECODE_UD, XIE_UD_OPCODE);
+                badmap = s.enc == XIEI_ENC_VEX ? (mm < 1 || mm > 3) : mm > 10;
             } else {
                 unsigned p2;
                 NEED(i + 5);
@@ -776,8 +820,8 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
                 opcode = bytes[i + 4];
                 i += 5;
                 /* P0 bit 3 must be 0 and P1 bit 2 must be 1 (SDM Vol. 2 2.7.1). */
-                if ((b1 & 0x08) || !(b2 & 0x04)) FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
-                if (mm == 0 || mm == 4 || mm == 7) FAIL(XIE_DECODE_UD, XIE_UD_OPCODE);
+                if ((b1 & 0x08) || !(b2 & 0x04)) PEND_UD(XIE_UD_EVEX);
+                badmap = mm == 0 || mm == 4 || mm == 7;
             }
             if (mode != XIE_MODE_64) {
                 /* Outside 64-bit mode only registers 0..7 exist: the inverted
@@ -787,7 +831,10 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
             }
             out->map = (uint8_t)mm;
             s.h8 = 0;
-            if (s.enc == XIEI_ENC_VEX)
+            if (badmap) {
+                PEND_UD(XIE_UD_OPCODE);
+                space = XIEI_NSPACES; /* no such map: dop_nomap below */
+            } else if (s.enc == XIEI_ENC_VEX)
                 space = XIEI_SP_VEX + mm;
             else if (s.enc == XIEI_ENC_XOP)
                 space = XIEI_SP_XOP + mm;
@@ -799,7 +846,7 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     if (s.enc == XIEI_ENC_LEGACY || s.enc == XIEI_ENC_3DNOW) out->rex = (uint8_t)rex;
     out->prefixes = (uint16_t)pfx;
     out->opcode = (uint8_t)opcode;
-    dop = &xiei_dop[space * 256 + opcode];
+    dop = space < XIEI_NSPACES ? &xiei_dop[space * 256 + opcode] : &dop_nomap;
 
     /* ModRM, SIB and displacement. */
     key = (mode == XIE_MODE_64 ? XIEI_K_MODE64 : 0) | (s.rexw ? XIEI_K_W : 0) | (s.vl << XIEI_K_L) |
@@ -817,7 +864,7 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         s.erm = s.rm | s.rexb << 3;
         if (s.mod != 3) {
             int r = parse_mem(&s, out, &i);
-            if (r) FAIL(r, XIE_UD_NONE);
+            if (r) FAIL(r);
         }
         key |= (m & 0x3f) | (s.mod == 3 ? XIEI_K_MOD3 : 0); /* rm and reg are key bits 0-5 */
         /* EVEX.b on a register form selects rounding/SAE: the length is then 512
@@ -826,7 +873,7 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         if (s.evb && s.mod == 3)
             key = (key & ~(3u << XIEI_K_L)) | (2u << XIEI_K_L);
         else if (s.enc == XIEI_ENC_EVEX && s.vl == 3)
-            FAIL(XIE_DECODE_UD, XIE_UD_VEX_L);
+            PEND_UD(XIE_UD_VEX_L);
         if (s.enc == XIEI_ENC_3DNOW) {
             NEED(i + 1);
             opcode = bytes[i++];
@@ -836,6 +883,8 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     } else if (s.enc == XIEI_ENC_LEGACY) {
         key |= s.rexb ? XIEI_K_REXB : 0;
     }
+    stage = 2;
+    if (ud_why) goto ud_len;
 
     /* Row lookup: the first matching entry. If the model lacks its feature, a
      * row marked "fallback" gives way to the less specific row (F3 0F BC is BSF
@@ -864,32 +913,16 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
             !vendor_skip(s.vendor, xiei_dforms[ent[k].form].flags))
             break;
     }
-    if (!found) FAIL(XIE_DECODE_UD, why ? why : miss_reason(ent, n, key));
+    if (!found) {
+        /* The length of a row the model lacks is that row's. */
+        if (why) df = &xiei_dforms[out->form];
+        UD(why ? why : miss_reason(ent, n, key));
+    }
     df = &xiei_dforms[form];
     fm = &xiei_forms[form];
     out->form = (uint16_t)form;
     out->op = fm->op;
-
-    /* Operand size (SDM Vol. 1 3.6, Vol. 2 2.2.1.2). */
-    if (s.enc != XIEI_ENC_LEGACY && s.enc != XIEI_ENC_3DNOW) {
-        s.osz = (mode == XIE_MODE_64 && s.rexw) ? 8 : 4;
-    } else {
-        unsigned o66 = (pfx & XIE_PFX_OSZ) && !(df->flags & XIEI_DF_PFX66);
-        if (dop->flags & XIEI_DOP_FORCEREG)
-            s.osz = mode == XIE_MODE_64 ? 8 : 4;
-        else if (mode == XIE_MODE_64) {
-            if (s.rexw)
-                s.osz = 8;
-            else if ((df->flags & XIEI_DF_F64) && !(o66 && s.vendor == XIE_VENDOR_AMD))
-                s.osz = 8;
-            else if (o66)
-                s.osz = 2;
-            else
-                s.osz = (df->flags & (XIEI_DF_D64 | XIEI_DF_F64)) ? 8 : 4;
-        } else {
-            s.osz = (mode == XIE_MODE_32) != (o66 != 0) ? 4 : 2;
-        }
-    }
+    s.osz = calc_osz(&s, pfx, dop->flags, df->flags);
     out->osz = (uint8_t)s.osz;
     out->asz = (uint8_t)s.asz;
 
@@ -900,7 +933,7 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
             s.vendor == XIE_VENDOR_AMD && cpu && xie_cpu_has(cpu, XIE_FEAT_CR8_LEGACY) && !s.rexr)
             s.greg |= 8;
         else
-            FAIL(XIE_DECODE_UD, XIE_UD_LOCK);
+            UD(XIE_UD_LOCK);
     }
     if ((pfx & (XIE_PFX_REP | XIE_PFX_REPNE)) && (df->flags & (XIEI_DF_REP | XIEI_DF_REPCC)))
         out->prefixes |= XIE_PFX_REPUSE;
@@ -910,13 +943,12 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
 
     if (s.enc != XIEI_ENC_LEGACY && s.enc != XIEI_ENC_3DNOW) {
         if (!(df->flags & XIEI_DF_VVVV)) {
-            if (s.vvvv || (s.vexv2 && !(df->flags & XIEI_DF_VSIB)))
-                FAIL(XIE_DECODE_UD, XIE_UD_VEX_VVVV);
+            if (s.vvvv || (s.vexv2 && !(df->flags & XIEI_DF_VSIB))) UD(XIE_UD_VEX_VVVV);
         } else if (mode != XIE_MODE_64) {
             /* Outside 64-bit mode a vvvv register is 0..7: vvvv[3] is ignored, and
              * EVEX needs V' = 1 (iced-x86 1.21; the SDM only says registers 8..31
              * are not encodable there). */
-            if (s.enc == XIEI_ENC_EVEX && s.vexv2) FAIL(XIE_DECODE_UD, XIE_UD_VEX_VVVV);
+            if (s.enc == XIEI_ENC_EVEX && s.vexv2) UD(XIE_UD_VEX_VVVV);
             s.vvvv &= 7;
         }
         if (s.enc == XIEI_ENC_EVEX) {
@@ -928,31 +960,30 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
                     } else if (df->flags & XIEI_DF_SAE) {
                         out->evex |= XIE_EVEX_SAE;
                     } else {
-                        FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+                        UD(XIE_UD_EVEX);
                     }
                     s.vl = 2;
                 } else {
-                    if (!(df->flags & XIEI_DF_BCST)) FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+                    if (!(df->flags & XIEI_DF_BCST)) UD(XIE_UD_EVEX);
                     out->evex |= XIE_EVEX_BCST;
                 }
             }
-            if (s.aaa && !(df->flags & (XIEI_DF_K | XIEI_DF_KREQ)))
-                FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
-            if (!s.aaa && (s.evz || (df->flags & XIEI_DF_KREQ))) FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+            if (s.aaa && !(df->flags & (XIEI_DF_K | XIEI_DF_KREQ))) UD(XIE_UD_EVEX);
+            if (!s.aaa && (s.evz || (df->flags & XIEI_DF_KREQ))) UD(XIE_UD_EVEX);
             if (s.evz) {
                 /* Zeroing needs a row that allows it and a register destination. */
                 if (!(df->flags & XIEI_DF_Z) ||
                     (s.has_mem && df->nops &&
                      (df->ops[0].m == XIEI_OM_W || df->ops[0].m == XIEI_OM_M ||
                       df->ops[0].m == XIEI_OM_E)))
-                    FAIL(XIE_DECODE_UD, XIE_UD_EVEX);
+                    UD(XIE_UD_EVEX);
                 out->evex |= XIE_EVEX_Z;
             }
             out->mask = (uint8_t)s.aaa;
             /* EVEX.128/256 forms need AVX512VL besides the row's own features. */
             if (s.vl < 2 && cpu && xiei_feat_evex_vl != 0xffff &&
                 !xie_cpu_has(cpu, xiei_feat_evex_vl) && (df->flags & XIEI_DF_EVEXVL))
-                FAIL(XIE_DECODE_UD, XIE_UD_FEATURE);
+                UD(XIE_UD_FEATURE);
         }
         out->vl = (uint8_t)s.vl;
     }
@@ -978,6 +1009,7 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
         if (l2) out->imm2 = (uint16_t)rd_le(bytes + i + l1, l2);
         i += l1 + l2;
     }
+    stage = 3;
 
     /* EVEX compressed displacement. */
     if (s.enc == XIEI_ENC_EVEX && s.has_mem && s.mod == 1) {
@@ -990,13 +1022,32 @@ int xiei_decode_full(const uint8_t *bytes, size_t avail, enum xie_mode mode,
     }
 
     /* PTWRITE and the like: a 66 prefix makes the encoding #UD. */
-    if ((df->flags & XIEI_DF_NO66) && (pfx & XIE_PFX_OSZ)) FAIL(XIE_DECODE_UD, XIE_UD_OPCODE);
+    if ((df->flags & XIEI_DF_NO66) && (pfx & XIE_PFX_OSZ)) UD(XIE_UD_OPCODE);
     /* AMX tile loads/stores need SIB addressing (SDM TILELOADD: #UD otherwise). */
-    if ((df->flags & XIEI_DF_SIB) && !(out->info & XIE_INSN_SIB))
-        FAIL(XIE_DECODE_UD, XIE_UD_OPERANDS);
+    if ((df->flags & XIEI_DF_SIB) && !(out->info & XIE_INSN_SIB)) UD(XIE_UD_OPERANDS);
     why = decode_operands(&s, df, out);
-    if (why) FAIL(XIE_DECODE_UD, why);
+    if (why) UD(why);
     out->nops = df->nops;
+    if (!ud_why) goto done;
+
+ud_len:
+    /* An invalid encoding still has a length: the CPU fetches and length-decodes
+     * the whole instruction before it raises #UD (a fetch page fault comes first)
+     * and raises #GP instead when it is longer than 15 bytes (SDM Vol. 2 2.3.11;
+     * both checked on this CPU with tests/cpulen). ModRM, SIB and displacement
+     * are parsed before any row is looked at (stage 2); finish with the
+     * immediates of the row (of the opcode's rows when none matched), with no
+     * further checks. An encoding found invalid while its prefix was read
+     * (before the opcode) continues to this point first. */
+    if (stage == 2) {
+        s.osz = calc_osz(&s, pfx, dop->flags, df ? df->flags : 0);
+        imm1 = df ? df->imm1 : XIEI_DOP_UDIMM1(dop->flags);
+        imm2 = df ? df->imm2 : XIEI_DOP_UDIMM2(dop->flags);
+        NEED(i + imm_len(&s, imm1) + imm_len(&s, imm2));
+    }
+    status = XIE_DECODE_UD;
+    out->ud = (uint8_t)ud_why;
+    i = ud_at;
 
 done:
     out->len = (uint8_t)(i > XIE_MAX_INSN_LEN ? XIE_MAX_INSN_LEN : i);

@@ -47,6 +47,12 @@ struct xiei_dop {
 };
 #define XIEI_DOP_MODRM    0x01 /* a ModRM byte follows the opcode */
 #define XIEI_DOP_FORCEREG 0x02 /* ModRM.mod is ignored and taken as 3 (MOV CR/DR) */
+/* Immediate classes (enum xiei_imm) that give the length of an encoding no row of
+ * the opcode matched: those all its rows share, else none; for opcodes without
+ * rows in the 0F 38 / 0F 3A / VEX / EVEX / XOP maps, the map's (with
+ * XIEI_DOP_MODRM set). */
+#define XIEI_DOP_UDIMM1(f) ((unsigned)(f) >> 4)
+#define XIEI_DOP_UDIMM2(f) (((unsigned)(f) >> 2) & 3)
 
 struct xiei_dmatch {
     uint16_t mask;

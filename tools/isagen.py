@@ -818,8 +818,26 @@ def fast_form(row):
     return imms <= 1
 
 
+# Length of the undefined VEX.0F opcodes on this CPU (AMD Zen 3, tests/cpulen:
+# C5 F8 xx C0 at a page end): the legacy 0F map's lengths. Opcodes not listed
+# have a ModRM byte and no immediate; rows, where they exist, decide instead.
+VEX0F_UDLEN = {}
+for _o in (list(range(0x04, 0x0d)) + [0x0e] + list(range(0x24, 0x28)) +
+           list(range(0x30, 0x40)) + [0x7a, 0x7b, 0xa0, 0xa1, 0xa2] +
+           list(range(0xa6, 0xab)) + [0xb9] + list(range(0xc8, 0xd0)) + [0xff]):
+    VEX0F_UDLEN[_o] = '0'
+for _o in (0x0f, 0xa4, 0xac, 0xba):
+    VEX0F_UDLEN[_o] = 'XIEI_DOP_MODRM | XIEI_IMM_B << 4'
+VEX0F_UDLEN[0x78] = 'XIEI_DOP_MODRM | XIEI_IMM_B << 4 | XIEI_IMM_B << 2'
+for _o in range(0x20, 0x24):
+    VEX0F_UDLEN[_o] = 'XIEI_DOP_MODRM | XIEI_DOP_FORCEREG'
+for _o in range(0x80, 0x90):
+    VEX0F_UDLEN[_o] = 'XIEI_IMM_D << 4'
+
+
 def gen_decode_tab(rows, index, mnems, handlers, feat_order):
     sizes = []
+    row_imms = []
     out = [HDR.rstrip('\n'), '/* SPDX-License-Identifier: BSD-3-Clause */',
            '#include "xie/decode.h"', '#include "../decode_tab.h"', '',
            '/* Decode data of each form (indexed like xiei_forms). */',
@@ -849,6 +867,7 @@ def gen_decode_tab(rows, index, mnems, handlers, feat_order):
             if o.meth == 'VSIB':
                 extra = {'x': 16, 'y': 32, 'z': 64}[row.kv['vsib']]
             ops.append('{XIEI_OM_%s, %s, %s, %d}' % (o.cmeth, size_code(o, sizes), acc, extra))
+        row_imms.append((imm1, imm2))
         while len(ops) < 6:
             ops.append('{0, 0, 0, 0}')
         tuple_c = 'XIEI_TT_' + row.kv['tuple'] if 'tuple' in row.kv else 'XIEI_TT_NONE'
@@ -871,7 +890,19 @@ def gen_decode_tab(rows, index, mnems, handlers, feat_order):
         for opc in range(256):
             e = index.get((sp, opc))
             if not e:
-                dop.append((0, 0, 0))
+                # No rows: the length the CPU gives the map's undefined
+                # encodings before #UD (tests/cpulen): ModRM in the 0F 38 / 0F 3A
+                # and EVEX/XOP maps; imm8 in the 0F 3A maps and XOP map 8, imm32
+                # in XOP map 10; VEX 0F as measured (VEX0F_UDLEN); nothing known
+                # in the one-byte, 0F and 3DNow! spaces.
+                if sp in (0, 1, SPACE_3DNOW):
+                    dop.append((0, 0, 0))
+                elif sp == SPACE_VEX[1]:
+                    dop.append((0, 0, VEX0F_UDLEN.get(opc, 'XIEI_DOP_MODRM')))
+                else:
+                    ui = {3: 'B', 7: 'B', 10: 'B', 13: 'B', 15: 'D'}.get(sp)
+                    dop.append((0, 0, 'XIEI_DOP_MODRM' +
+                                (' | XIEI_IMM_%s << 4' % ui if ui else '')))
                 continue
             first = len(ents)
             ents.extend(e)
@@ -880,6 +911,15 @@ def gen_decode_tab(rows, index, mnems, handlers, feat_order):
                 fl.append('XIEI_DOP_MODRM')
             if any(o.meth in ('C', 'D') for _, _, f in e for o in rows[f].ops):
                 fl.append('XIEI_DOP_FORCEREG')
+            imms = {row_imms[f] for _, _, f in e}
+            if len(imms) == 1:
+                i1, i2 = imms.pop()
+                if i2 not in ('XIEI_IMM_NONE', 'XIEI_IMM_B', 'XIEI_IMM_W'):
+                    raise IsaError('second immediate %s does not fit XIEI_DOP_UDIMM2' % i2)
+                if i1 != 'XIEI_IMM_NONE':
+                    fl.append('%s << 4' % i1)
+                if i2 != 'XIEI_IMM_NONE':
+                    fl.append('%s << 2' % i2)
             dop.append((first, len(e), ' | '.join(fl) if fl else '0'))
     if len(ents) > 65535:
         raise IsaError('too many decode entries')
@@ -892,7 +932,7 @@ def gen_decode_tab(rows, index, mnems, handlers, feat_order):
     out += ['};', '', '/* Opcode index: [space * 256 + opcode]. */',
             'const struct xiei_dop xiei_dop[XIEI_NSPACES * 256] = {']
     for i, (first, n, fl) in enumerate(dop):
-        if n:
+        if n or fl != 0 and fl != '0':
             out.append('    [0x%03x] = {%d, %d, %s},' % (i, first, n, fl))
     out += ['};', '', '/* Mnemonics, indexed by enum xie_op. */',
             'const char *const xiei_op_names[XIE_OP__COUNT] = {', '    "(bad)",']

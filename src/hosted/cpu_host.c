@@ -2,9 +2,34 @@
 /*
  * xie_cpu_model_host(): the decoder's CPU model read from this CPU's CPUID, using
  * the feature -> CPUID bit table the generator writes (src/gen/features.h).
+ *
+ * What "feature present" means here: the model describes what the calling code
+ * can execute, not what the silicon could do if the OS set it up. CPUID bits
+ * whose instructions also need the OS to enable state are reported only when
+ * the OS did:
+ *   - AVX, AVX-512 and AMX families: XCR0 state bits (the CPU raises #UD
+ *     otherwise, SDM Vol. 1 13.5.3 and 14.3);
+ *   - CET_SS (shadow stacks): only when the shadow stack is enabled for this
+ *     thread (Linux: arch_prctl(ARCH_SHSTK_STATUS) reports ARCH_SHSTK_SHSTK).
+ *     With CR4.CET = 0 or IA32_U_CET.SH_STK_EN = 0, INCSSP, SAVEPREVSSP,
+ *     RSTORSSP, WRSS raise #UD and RDSSP is a NOP (SDM Vol. 2 RDSSPD/RDSSPQ,
+ *     INCSSPD/INCSSPQ; Vol. 1 18.2). Without CET_SS the decoder gives exactly
+ *     that: the shadow-stack rows are #UD (XIE_UD_FEATURE) and RDSSP, marked
+ *     "fallback" in the ISA table, decodes as the hint NOP of 0F 1E it
+ *     overlays. (WRSS also needs IA32_U_CET.WR_SHSTK_EN, which the one
+ *     feature bit cannot express: with shadow stacks on but WRSS off the model
+ *     still accepts WRSSD/WRSSQ.)
+ *   - CET_IBT is kept as CPUID reports it: ENDBR32/ENDBR64 execute in every
+ *     case (as NOPs when indirect branch tracking is off, SDM Vol. 2 ENDBR64)
+ *     and have the NOP's length, so the instruction stream means the same.
  */
+#define _GNU_SOURCE /* syscall() */
 #include <cpuid.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "xie/host.h"
 #include "gen/features.h"
@@ -54,6 +79,19 @@ static int needs_avx_state(const char *name)
            starts_with(name, "SHA512") || starts_with(name, "SM3") || starts_with(name, "SM4");
 }
 
+/* Is the shadow stack enabled for the calling thread? Linux 6.6 and later report
+ * it through arch_prctl(ARCH_SHSTK_STATUS); older kernels, 32-bit processes and
+ * other systems answer an error: no shadow stack. */
+static int shadow_stack_enabled(void)
+{
+#if defined(__linux__) && defined(SYS_arch_prctl)
+    unsigned long status = 0;
+    if (syscall(SYS_arch_prctl, 0x5005 /* ARCH_SHSTK_STATUS */, &status) == 0)
+        return (status & 1u /* ARCH_SHSTK_SHSTK */) != 0;
+#endif
+    return 0;
+}
+
 void xie_cpu_model_host(struct xie_cpu_model *m)
 {
     struct leaf_regs l0, ext, r;
@@ -94,4 +132,6 @@ void xie_cpu_model_host(struct xie_cpu_model *m)
         if (on && starts_with(name, "AMX")) on = amx_ok;
         xie_cpu_set(m, f, on);
     }
+    if (xie_cpu_has(m, XIE_FEAT_CET_SS) && !shadow_stack_enabled())
+        xie_cpu_set(m, XIE_FEAT_CET_SS, 0);
 }

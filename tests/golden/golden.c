@@ -53,6 +53,26 @@ static const struct gcase cases[] = {
     {M64, INTEL, "c4e2", MORE, 0, NULL, -1, "", "SDM 2.3.5: C4 is a 3-byte VEX prefix in 64-bit mode"},
     {M32, INTEL, "c4", MORE, 0, NULL, -1, "", "SDM 2.3.5: C4 needs the next byte to tell VEX from LES"},
 
+    /* ---- invalid and longer than 15 bytes: #GP before #UD. The CPU fetches and
+     * length-decodes an invalid instruction whole before it raises #UD (a fetch
+     * #PF comes first, so fewer bytes are MORE), and raises #GP when it is longer
+     * than 15 bytes (SDM Vol. 2 2.3.11); every case below was run on this CPU
+     * through tests/cpulen (page-end method). */
+    {M64, INTEL, "f0f0f0f0f0f0f0f0f0f0f00500000000", GP, 0, NULL, -1, "", "CPU: #GP (LOCK ADD eAX, imm32: 16 bytes)"},
+    {M64, INTEL, "f0f0f0f0f0f0f0f0f0f00500000000", UD, 0, NULL, XIE_UD_LOCK, "", "CPU: #UD at 15 bytes"},
+    {M64, INTEL, "f005", MORE, 0, NULL, -1, "", "CPU: f00500000000 at a page end faults on the fetch until all 6 bytes are there, then #UD"},
+    {M64, INTEL, "2e67f23e646626f0f3f026652e47eb", GP, 0, NULL, -1, "", "CPU: #GP (LOCK JMP rel8 needs a 16th byte)"},
+    {M64, INTEL, "66666666666666666666660f3a00c000", GP, 0, NULL, -1, "", "CPU: #GP (undefined 0F 3A 00: ModRM and imm8, 16 bytes)"},
+    {M64, INTEL, "666666666666666666660f3a00c000", UD, 0, NULL, XIE_UD_OPCODE, "", "CPU: #UD at 15 bytes"},
+    {M64, INTEL, "c6c800", UD, 0, NULL, XIE_UD_OPCODE, "", "CPU: #UD after 3 bytes (C6 /1: ModRM and imm8)"},
+    {M64, INTEL, "6565f0f0642667642e436941c78bfd", GP, 0, NULL, -1, "", "CPU: #GP (LOCK IMUL Gv, Ev, Iz: 17 bytes)"},
+    {M64, INTEL, "66f3f2663e6726676536f366f0f0ea", GP, 0, NULL, -1, "", "CPU: #GP (JMP ptr16:32, invalid in 64-bit mode, still length-decoded)"},
+    {M16, INTEL, "f067f364f3f0363ef0f26567c7c994", GP, 0, NULL, -1, "", "CPU: #GP (C7 /1 reg with imm16: 16 bytes)"},
+    {M64, INTEL, "2e2e2e2e2e2e2ef0c5f8108000000000", GP, 0, NULL, -1, "", "CPU: #GP (LOCK before VEX: the VEX length is still decoded)"},
+    {M64, INTEL, "2e2e2e2e2e2e2e48c5f8108000000000", UD, 0, NULL, XIE_UD_VEX_PREFIX, "", "CPU: #UD after C5 F8 (REX before VEX: no length decode)"},
+    {M64, INTEL, "6766f02ef367f2f0f3263664c5b80c", UD, 0, NULL, XIE_UD_VEX_PREFIX, "", "CPU: #UD at 15 bytes (undefined VEX.0F 0C has no ModRM)"},
+    {M64, INTEL, "36f264263e262e8f7a38aeabd0a3e8", GP, 0, NULL, -1, "", "CPU: #GP (XOP map 26 does not exist, still ModRM + disp32: 16 bytes)"},
+
     /* ---- REX placement */
     {M64, INTEL, "486601c0", OK, 4, "add", -1, "osz=2 rex=0 o0=gpr:0:2", "SDM 2.2.1: REX not immediately before the opcode is ignored; CPU len"},
     {M64, INTEL, "664801c0", OK, 4, "add", -1, "osz=8 rex=0x48 o0=gpr:0:8", "SDM 2.2.1.2: REX.W overrides 66"},
@@ -415,13 +435,17 @@ int main(int argc, char **argv)
             memset(p, 0xcc, sizeof p);
             memcpy(p, b, len);
             s2 = xie_decode(p, sizeof p, (enum xie_mode)c->mode, &m, &t);
-            if (s2 != st || t.len != in.len || t.op != in.op || t.form != in.form ||
-                t.nops != in.nops || t.osz != in.osz || t.asz != in.asz ||
-                t.prefixes != in.prefixes || t.info != in.info || t.disp != in.disp ||
-                t.imm != in.imm || t.rex != in.rex ||
-                (st == OK &&
-                 memcmp(t.operands, in.operands, in.nops * sizeof in.operands[0]) != 0)) {
-                snprintf(why, sizeof why, "padded to 16 bytes: a different result (status %d)", s2);
+            if (s2 != st || t.len != in.len || t.ud != in.ud) {
+                snprintf(why, sizeof why, "padded to 16 bytes: status %d len %u ud %u", s2, t.len,
+                         t.ud);
+                bad = 1;
+            } else if (st == OK &&
+                       (t.op != in.op || t.form != in.form || t.nops != in.nops ||
+                        t.osz != in.osz || t.asz != in.asz || t.prefixes != in.prefixes ||
+                        t.info != in.info || t.disp != in.disp || t.imm != in.imm ||
+                        t.rex != in.rex ||
+                        memcmp(t.operands, in.operands, in.nops * sizeof in.operands[0]) != 0)) {
+                snprintf(why, sizeof why, "padded to 16 bytes: other fields differ");
                 bad = 1;
             }
         }

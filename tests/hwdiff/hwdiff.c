@@ -191,12 +191,36 @@ static int cb_cmpxchg(void *u, uint64_t a, void *exp, const void *des, unsigned 
     return XIE_CB_OK;
 }
 
+/* Page-straddling atomic operands (single-threaded here, so gathering the two
+ * fragments is atomic): lets them be compared with the CPU instead of refused. */
+static int cb_cmpxchg_split(void *u, uint64_t pa0, uint64_t pa1, unsigned n0, void *exp,
+                            const void *des, unsigned n)
+{
+    uint8_t *p0 = xie_mem(pa0, n0), *p1 = xie_mem(pa1, n - n0), cur[16];
+    (void)u;
+    if (!p0 || !p1 || n > sizeof cur) return XIE_CB_FAIL;
+    memcpy(cur, p0, n0);
+    memcpy(cur + n0, p1, n - n0);
+    if (memcmp(cur, exp, n)) {
+        memcpy(exp, cur, n);
+        return XIE_CB_CHANGED;
+    }
+    if (pa0 < HW_WORLD || pa1 < HW_WORLD) {
+        g_code_written = 1;
+        return XIE_CB_OK;
+    }
+    memcpy(p0, des, n0);
+    memcpy(p1, (const uint8_t *)des + n0, n - n0);
+    return XIE_CB_OK;
+}
+
 static const struct xie_ops g_ops = {
     .fetch = cb_read,
     .translate = cb_translate,
     .read = cb_read,
     .write = cb_write,
     .cmpxchg = cb_cmpxchg,
+    .cmpxchg_split = cb_cmpxchg_split,
 };
 
 /* Fetch and translation only: a context copy run with these decodes the

@@ -152,7 +152,7 @@ static int decode_fast(const uint8_t *b, unsigned mode, const struct xie_cpu_mod
         return 0;
 
     /* From here on the instruction is the fast path's: fill *out. */
-    out->op = xiei_forms[form].op;
+    out->op = df->op;
     out->form = (uint16_t)form;
     out->mode = (uint8_t)mode;
     out->asz = mode == XIE_MODE_64 ? 8 : 4;
@@ -219,7 +219,8 @@ static int decode_fast(const uint8_t *b, unsigned mode, const struct xie_cpu_mod
     }
     out->info = (uint16_t)info;
 
-    /* Operand size (SDM Vol. 1 3.6; docs/decoder.md step 5). */
+    /* Operand size (SDM Vol. 1 3.6; docs/decoder.md step 5), from a table. AMD
+     * honours 66 on f64 branches: left to the complete decoder. */
     o66 = (pfx & XIE_PFX_OSZ) && !(fl & XIEI_DF_PFX66);
     if (mode == XIE_MODE_64) {
         if (rex & 8)

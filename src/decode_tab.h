@@ -205,6 +205,7 @@ struct xiei_dform {
     uint8_t bcst;  /* broadcast element size in bytes (0: no broadcast) */
     uint8_t esize; /* EVEX element size for disp8*N of T1S rows with a vector operand */
     struct xiei_dopnd ops[6];
+    uint16_t op; /* enum xie_op (as xiei_forms[].op; here for the decoder's cache) */
 };
 
 extern const struct xiei_dform xiei_dforms[];

@@ -873,8 +873,9 @@ def gen_decode_tab(rows, index, mnems, handlers, feat_order):
         tuple_c = 'XIEI_TT_' + row.kv['tuple'] if 'tuple' in row.kv else 'XIEI_TT_NONE'
         bc = {'d': 4, 'q': 8, 'w': 2}.get(row.kv.get('bcst'), 0)
         es = {'b': 1, 'w': 2, 'd': 4, 'q': 8}.get(row.kv.get('esize'), 0)
-        out.append('    {%s, %d, %s, %s, %s, %d, %d, {%s}},' % (
-            dform_flags(row), len(row.ops), tuple_c, imm1, imm2, bc, es, ', '.join(ops)))
+        out.append('    {%s, %d, %s, %s, %s, %d, %d, {%s}, XIE_OP_%s},' % (
+            dform_flags(row), len(row.ops), tuple_c, imm1, imm2, bc, es, ', '.join(ops),
+            c_ident(row.mnem)))
     if not rows:
         out.append('    {0}')
     out += ['};', '', '/* Feature EVEX.128/256 forms need besides their own (0xffff: none). */',

@@ -36,6 +36,10 @@
  *     XIE_RETIRE_REP_MORE (string instructions only) RIP stays and RF is set;
  *   - XIE_EXCEPTION: a vector below 32; segments, CR0, CR4, EFER and CPL are
  *     unchanged by every status but XIE_OK;
+ *   - exactly once: a device read completed in one call of a pending
+ *     instruction does not reach the read callback again in a later call
+ *     (string instructions, which may read one address twice, and reads
+ *     under stop_others, which are done again under the next stop, aside);
  *   - dirty only grows; the replay log is empty after every status but
  *     XIE_PENDING, within its bounds, and belongs to the current RIP after
  *     XIE_PENDING.
@@ -64,6 +68,13 @@ struct feed {
     int bracket;         /* inside stop_others .. resume_others */
     unsigned writes;     /* writes / successful compare-exchanges in this call */
     int write_failed;    /* a write callback answered XIE_CB_FAIL in this call */
+    /* Device reads completed (outside stop_others) in this call, and in the
+     * earlier calls of the same pending instruction. */
+    struct {
+        uint64_t a;
+        unsigned n;
+    } cur[64], done[256];
+    unsigned ncur, ndone;
 };
 
 static uint8_t take(struct feed *f)
@@ -143,6 +154,12 @@ static int cb_read(void *u, uint64_t a, void *buf, unsigned size)
     if (r != XIE_CB_OK) return r;
     for (k = 0; k < size; k++)
         ((uint8_t *)buf)[k] = mem_byte(f, a + k);
+    /* Reads under stop_others are done again under the next stop (emu.h). */
+    if (!f->bracket && f->ncur < sizeof f->cur / sizeof f->cur[0]) {
+        f->cur[f->ncur].a = a;
+        f->cur[f->ncur].n = size;
+        f->ncur++;
+    }
     return XIE_CB_OK;
 }
 
@@ -395,6 +412,16 @@ static void check_call(int st, const struct xie_result *res, const struct feed *
     } else if (c->replay.n) {
         fail("replay log kept after a status other than pending", st, res, before, c);
     }
+    /* Exactly once: a device read completed in an earlier call of this
+     * pending instruction is answered from the replay log, never asked again
+     * (string instructions may read one address twice, and are left out). */
+    if (!rep) {
+        unsigned i, j;
+        for (i = 0; i < f->ncur; i++)
+            for (j = 0; j < f->ndone; j++)
+                if (f->cur[i].a == f->done[j].a && f->cur[i].n == f->done[j].n)
+                    fail("a device read was repeated after a pending answer", st, res, before, c);
+    }
     if (st == XIE_OK) {
         if (c->rip != res->new_rip || !(c->dirty & XIE_STATE_RIP))
             fail("OK without RIP = new_rip, dirty", st, res, before, c);
@@ -505,8 +532,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (c.valid & XIE_STATE_RIP) c.rip = f.full.rip;
             if (c.valid & XIE_STATE_RFLAGS) c.rflags = f.full.rflags;
         }
+        f.ndone = 0;
         for (calls = 0; calls < MAX_CALLS; calls++) {
             before = c;
+            f.ncur = 0;
             f.nfetched = (kind & 0x10) ? 0 : ncode;
             f.loaded = 0;
             f.writes = 0;
@@ -516,10 +545,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             st = xie_emulate(&c, (kind & 0x10) ? NULL : code, (kind & 0x10) ? 0 : ncode, &res);
             check_call(st, &res, &f, &before, &c);
             if (st != XIE_PENDING) break;
+            for (k = 0; k < f.ncur && f.ndone < sizeof f.done / sizeof f.done[0]; k++)
+                f.done[f.ndone++] = f.cur[k];
             /* The host completes the access and calls again, or (rarely)
              * abandons the instruction (emu.h, struct xie_replay) and runs it
              * anew. */
-            if (take(&f) >= 0xfc) c.replay.n = 0;
+            if (take(&f) >= 0xfc) {
+                c.replay.n = 0;
+                f.ndone = 0;
+            }
         }
     }
     (void)xie_strerror(st);

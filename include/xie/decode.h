@@ -63,11 +63,14 @@ static inline void xie_cpu_set(struct xie_cpu_model *m, unsigned f, int on)
 /* Result of xie_decode(). */
 enum xie_decode_status {
     XIE_DECODE_OK = 0,   /* *out holds a valid instruction of out->len bytes */
-    XIE_DECODE_MORE = 1, /* the bytes end before the instruction does; out->len is the
-                            number of bytes that were needed but missing is unknown */
+    XIE_DECODE_MORE = 1, /* the bytes end before the instruction does (also an invalid
+                            one: the CPU fetches it whole before #UD); out->len is the
+                            number of bytes available (up to 16) */
     XIE_DECODE_UD = 2,   /* the CPU raises #UD; out->ud says why, out->len is the
-                            number of bytes consumed up to the point of failure */
-    XIE_DECODE_GP = 3,   /* longer than 15 bytes: the CPU raises #GP(0) */
+                            number of bytes consumed up to the point of failure (the
+                            instruction itself may be longer) */
+    XIE_DECODE_GP = 3,   /* longer than 15 bytes, valid or not: the CPU raises #GP(0)
+                            (the length limit ranks above #UD) */
 };
 
 /* Why a decode ended in #UD (out->ud). */
@@ -184,7 +187,10 @@ struct xie_operand {
 
 #define XIE_MAX_OPERANDS 6
 
-/* A decoded instruction. Fields not described for a given form are zero. */
+/* A decoded instruction. Fields not described for a given form are zero;
+ * operands[i] for i >= nops are unspecified (not cleared: read only nops of them).
+ * After a status other than XIE_DECODE_OK only len, mode and ud are meaningful (and
+ * op and form on XIE_UD_FEATURE). */
 struct xie_insn {
     uint16_t op;        /* enum xie_op: the instruction (mnemonic-level identity); on
                            XIE_UD_FEATURE the instruction the CPU model lacks */

@@ -728,7 +728,10 @@ static void test_one(unsigned fi, enum hw_mode m, unsigned iter, uint64_t seed, 
     }
     g_code_written = g_dt_written = 0;
     st = run_xie(m, &in, &s, iter % 4, &c, &res);
-    if (g_code_written) {
+    /* A branch to itself (e.g. RET popping its own address, 1 in 65,536 in
+     * 16-bit code): the native side runs it again before reaching a trap, so the
+     * two results are not comparable. */
+    if (g_code_written || (st == XIE_OK && (res.retire & XIE_RETIRE_BRANCH) && c.rip == s.rip)) {
         fs->skip[m]++;
         return;
     }

@@ -187,6 +187,20 @@ static int mread_stopped(struct xiei_ex *ex, const struct xiei_maddr *m, void *b
     return cb == XIE_CB_OK ? XIE_OK : xiei_cbstatus(ex, cb, 0);
 }
 
+int xiei_mread_part(struct xiei_ex *ex, const struct xiei_maddr *m, unsigned off, unsigned len,
+                    void *buf)
+{
+    unsigned n = off < m->n0 ? m->n0 - off : 0;
+    int cb = XIE_CB_OK;
+
+    if (!ex->ops->read) return xiei_unhandleable(ex, XIE_REASON_NO_READ);
+    if (n > len) n = len;
+    if (n) cb = read_frag(ex, m->pa0 + off, buf, n);
+    if (cb == XIE_CB_OK && n != len)
+        cb = read_frag(ex, m->pa1 + (off + n - m->n0), (uint8_t *)buf + n, len - n);
+    return cb == XIE_CB_OK ? XIE_OK : xiei_cbstatus(ex, cb, 0);
+}
+
 int xiei_mread(struct xiei_ex *ex, const struct xiei_maddr *m, void *buf)
 {
     int cb;
@@ -209,6 +223,7 @@ uint8_t *xiei_mwrite_buf(struct xiei_ex *ex, const struct xiei_maddr *m)
     w = &ex->memw[ex->nmemw++];
     w->m = *m;
     w->off = ex->wused;
+    w->slot = 0;
     p = ex->wbuf + ex->wused;
     ex->wused = (uint16_t)(ex->wused + m->size);
     return p;
@@ -293,23 +308,48 @@ int xiei_pop(struct xiei_ex *ex, unsigned size, uint64_t *v)
     return XIE_OK;
 }
 
+/* Write bytes [off, off + len) of a staged write (its fragments in order).
+ * Writes are posted: XIE_CB_PENDING from a write means accepted. */
+static int write_part(struct xiei_ex *ex, const struct xiei_memw *w, unsigned off, unsigned len)
+{
+    const uint8_t *d = ex->wbuf + w->off + off;
+    void *user = ex->ctx->user;
+    unsigned n = off < w->m.n0 ? w->m.n0 - off : 0;
+    int cb = XIE_CB_OK;
+
+    if (n > len) n = len;
+    if (n) cb = ex->ops->write(user, w->m.pa0 + off, d, n);
+    if ((cb == XIE_CB_OK || cb == XIE_CB_PENDING) && n != len)
+        cb = ex->ops->write(user, w->m.pa1 + (off + n - w->m.n0), d + n, len - n);
+    if (cb != XIE_CB_OK && cb != XIE_CB_PENDING)
+        return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+    return XIE_OK;
+}
+
 int xiei_commit(struct xiei_ex *ex)
 {
     struct xie_ctx *ctx = ex->ctx;
-    const struct xie_ops *ops = ex->ops;
     uint64_t dirty = 0;
     unsigned i;
-    int cb, st = XIE_OK;
+    int st = XIE_OK;
 
-    /* Writes are posted: XIE_CB_PENDING from a write means accepted. */
     for (i = 0; i < ex->nmemw && st == XIE_OK; i++) {
         const struct xiei_memw *w = &ex->memw[i];
-        const uint8_t *d = ex->wbuf + w->off;
-        cb = ops->write(ctx->user, w->m.pa0, d, w->m.n0);
-        if ((cb == XIE_CB_OK || cb == XIE_CB_PENDING) && w->m.n0 != w->m.size)
-            cb = ops->write(ctx->user, w->m.pa1, d + w->m.n0, (unsigned)(w->m.size - w->m.n0));
-        if (cb != XIE_CB_OK && cb != XIE_CB_PENDING)
-            st = xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+        unsigned j = i + 1, k, n;
+        if (!w->slot) {
+            st = write_part(ex, w, 0, w->m.size);
+            continue;
+        }
+        /* Stack slots: the run of slot areas, last staged first, each from its
+         * highest slot down. */
+        while (j < ex->nmemw && ex->memw[j].slot)
+            j++;
+        for (k = j; k-- > i && st == XIE_OK;) {
+            w = &ex->memw[k];
+            for (n = w->m.size; n >= w->slot && st == XIE_OK; n -= w->slot)
+                st = write_part(ex, w, n - w->slot, w->slot);
+        }
+        i = j - 1;
     }
     if (st) {
         /* A write the host could not do: the writes before it stay done (they

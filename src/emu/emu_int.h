@@ -37,6 +37,8 @@ struct xiei_maddr {
 struct xiei_memw {
     struct xiei_maddr m;
     uint16_t off; /* offset of the data in xiei_ex.wbuf */
+    uint8_t slot; /* 0: one write (per fragment); n: stack slots of n bytes, each
+                     its own write, pushed from the highest address down */
 };
 
 /* Per-call execution state. */
@@ -177,6 +179,18 @@ int xiei_mwrite(struct xiei_ex *ex, const struct xiei_maddr *m, const void *buf)
 /* Reserve a staged write of m->size bytes and return where to put the data (NULL
  * when the staging area is full; the caller checks the write callback). */
 uint8_t *xiei_mwrite_buf(struct xiei_ex *ex, const struct xiei_maddr *m);
+/* Read bytes [off, off + len) of a translated area (its fragments in order;
+ * the stack slots of POPA). */
+int xiei_mread_part(struct xiei_ex *ex, const struct xiei_maddr *m, unsigned off, unsigned len,
+                    void *buf);
+/* Mark the last staged write as stack slots of `slot` bytes (PUSHA, ENTER): at
+ * commit each slot is one write, from the highest address down, as the CPU
+ * pushes them; consecutive slot areas (a 16-bit stack that wraps) are pushed
+ * last-staged first. */
+static inline void xiei_mwrite_slots(struct xiei_ex *ex, unsigned slot)
+{
+    ex->memw[ex->nmemw - 1].slot = (uint8_t)slot;
+}
 /* Read / stage-write a little-endian value of m->size <= 8 bytes. */
 int xiei_mread_val(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t *v);
 int xiei_mwrite_val(struct xiei_ex *ex, const struct xiei_maddr *m, uint64_t v);

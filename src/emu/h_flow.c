@@ -106,7 +106,13 @@ static int stack_stage(struct xiei_ex *ex, uint64_t sp, unsigned len, unsigned s
     st = stack_xlat(ex, sp, len, slot, XIE_XLAT_WRITE, m);
     if (st) return st;
     *buf = xiei_mwrite_buf(ex, &m[0]);
-    if (*buf && m[1].size && !xiei_mwrite_buf(ex, &m[1])) *buf = 0;
+    if (*buf) xiei_mwrite_slots(ex, slot);
+    if (*buf && m[1].size) {
+        if (xiei_mwrite_buf(ex, &m[1]))
+            xiei_mwrite_slots(ex, slot);
+        else
+            *buf = 0;
+    }
     return *buf ? XIE_OK : xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
 }
 
@@ -148,9 +154,16 @@ XIEI_HANDLER(popa)
     asz = xiei_stack_asz(ex);
     sp = xiei_gpr(ex, XIE_GPR_RSP) & xiei_mask(asz);
     st = stack_xlat(ex, sp, 8 * size, size, XIE_XLAT_READ, m);
-    if (!st) st = xiei_mread(ex, &m[0], buf);
-    if (!st && m[1].size) st = xiei_mread(ex, &m[1], buf + m[0].size);
     if (st) return st;
+    /* One read per slot, from the lowest address up, the saved rSP slot skipped
+     * (SDM Vol. 2 POPA: "skip next 2 or 4 bytes of stack"). */
+    for (i = 0; i < 8; i++) {
+        const struct xiei_maddr *p = i * size < m[0].size ? &m[0] : &m[1];
+        unsigned off = i * size < m[0].size ? i * size : i * size - m[0].size;
+        if (7 - i == XIE_GPR_RSP) continue;
+        st = xiei_mread_part(ex, p, off, size, buf + i * size);
+        if (st) return st;
+    }
     for (i = 0; i < 8; i++) {
         uint64_t v = 0;
         if (7 - i == XIE_GPR_RSP) continue;

@@ -84,14 +84,25 @@ int xiei_load_seg(struct xiei_ex *ex, unsigned seg, uint16_t sel)
     s->limit = (uint32_t)d[0] | ((uint32_t)d[1] << 8) | ((uint32_t)(d[6] & 0xfu) << 16);
     if (d[6] & 0x80) s->limit = (s->limit << 12) | 0xfffu;
     s->attr = (uint32_t)d[5] | ((uint32_t)(d[6] & 0xf0u) << 8) | 1u;
-    /* The processor sets the accessed bit in the descriptor (SDM Vol. 3 3.4.5.1). */
+    /* The processor sets the accessed bit in the descriptor (SDM Vol. 3
+     * 3.4.5.1), as a locked update (SDM Vol. 3 9.1.2.1): a compare-exchange of
+     * the byte at commit. If another agent changed the byte since it was read,
+     * the descriptor read here is stale: the instruction returns XIE_RETRY,
+     * nothing changed, to be run again. */
     if (!(type & 1)) {
         struct xiei_maddr a;
-        uint8_t acc = (uint8_t)(d[5] | 1u);
+        if (ex->lock_have) return XIE_RETRY;
+        if (!ex->ops->cmpxchg) return xiei_unhandleable(ex, XIE_REASON_NO_CMPXCHG);
         st = xiei_xlat_linear(ex, tbase + (sel & 0xfff8u) + 5, 1,
                               XIE_XLAT_WRITE | XIE_XLAT_IMPLICIT, &a);
-        if (!st) st = xiei_mwrite(ex, &a, &acc);
         if (st) return st;
+        ex->lock_m = a;
+        ex->lock_split = 0;
+        ex->lock_old[0] = d[5];
+        ex->lock_old[1] = 0;
+        ex->lock_new[0] = (uint8_t)(d[5] | 1u);
+        ex->lock_new[1] = 0;
+        ex->lock_armed = 1;
     }
     ex->segw = (uint8_t)seg;
     return XIE_OK;

@@ -641,6 +641,42 @@ static void test_split_atomic(void)
     CHECK(emu(&c, lockadd, 4, &r) == XIE_OK && count('x') == 1 && count('X') == 0);
 }
 
+/* Loading a segment register sets the descriptor's accessed bit with a locked
+ * update (SDM Vol. 3 3.4.5.1, 9.1.2.1): a one-byte compare-exchange; a lost
+ * race is XIE_RETRY with nothing changed; no cmpxchg callback, no plain write. */
+static void test_accessed_bit(void)
+{
+    static const uint8_t mov_ds_ax[] = {0x8e, 0xd8};
+    /* GDT entry 2: base 0, limit 0xfffff, G, B, DPL 3 read/write data, not accessed. */
+    static const uint8_t desc[8] = {0xff, 0xff, 0x00, 0x00, 0x00, 0xf2, 0xcf, 0x00};
+    struct xie_ctx c;
+    struct xie_result r;
+
+    reset(&c, XIE_INIT_PROT32, &full_ops);
+    c.gdtr.base = 0x3000;
+    memcpy(D.mem + 0x3010, desc, 8);
+    c.gpr[XIE_GPR_RAX] = 0x13;
+    CHECK(emu(&c, mov_ds_ax, 2, &r) == XIE_OK && c.seg[XIE_SEG_DS].sel == 0x13);
+    CHECK(count('x') == 1 && nth('x', 0)->addr == 0x3015 && nth('x', 0)->size == 1);
+    CHECK(count('w') == 0 && D.mem[0x3015] == 0xf3);
+
+    reset(&c, XIE_INIT_PROT32, &full_ops);
+    c.gdtr.base = 0x3000;
+    memcpy(D.mem + 0x3010, desc, 8);
+    c.gpr[XIE_GPR_RAX] = 0x13;
+    D.cx_fail = 1; /* another CPU changes the byte first */
+    CHECK(emu(&c, mov_ds_ax, 2, &r) == XIE_RETRY && c.dirty == 0 && c.rip == 0);
+    CHECK(c.seg[XIE_SEG_DS].sel == 0x2b && count('w') == 0);
+
+    reset(&c, XIE_INIT_PROT32, &split_ops);
+    c.gdtr.base = 0x3000;
+    memcpy(D.mem + 0x3010, desc, 8);
+    c.gpr[XIE_GPR_RAX] = 0x13;
+    c.ops = &(const struct xie_ops){.fetch = cb_fetch, .read = cb_read, .write = cb_write};
+    CHECK(emu(&c, mov_ds_ax, 2, &r) == XIE_UNHANDLEABLE && r.reason == XIE_REASON_NO_CMPXCHG);
+    CHECK(count('w') == 0 && c.dirty == 0);
+}
+
 /* #DE from DIV by zero (SDM Vol. 2 DIV), nothing changed. */
 static void test_divide_error(void)
 {
@@ -918,6 +954,7 @@ int main(void)
     test_fault_atomicity();
     test_lock_retry();
     test_split_atomic();
+    test_accessed_bit();
     test_divide_error();
     test_real_mode();
     test_rep_bound();

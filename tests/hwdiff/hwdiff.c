@@ -187,6 +187,7 @@ static int cb_cmpxchg(void *u, uint64_t a, void *exp, const void *des, unsigned 
         g_code_written = 1;
         return XIE_CB_OK;
     }
+    if (a >= FAKE_DT) g_dt_written = 1;
     memcpy(p, des, n);
     return XIE_CB_OK;
 }

@@ -603,7 +603,7 @@ static int run_stack(unsigned j, int split)
         int bug = ok ? 0 : stk_xfailed(j);
         printf("  %s hand form %s%s (%s): status %s\n",
                ok    ? "ok"
-               : bug ? "expected failure (pend-bugs.md 3)"
+               : bug ? "expected failure (pend-bugs.md)"
                      : "FAIL",
                stk[j].hex, stk[j].kind == XIE_INIT_LONG64 ? "" : " (32-bit)",
                split ? "split" : "inside", xie_strerror(st));

@@ -310,7 +310,8 @@ int xiei_pop(struct xiei_ex *ex, unsigned size, uint64_t *v)
 
 /* Write bytes [off, off + len) of a staged write (its fragments in order).
  * Writes are posted: XIE_CB_PENDING from a write means accepted. */
-static int write_part(struct xiei_ex *ex, const struct xiei_memw *w, unsigned off, unsigned len)
+static inline int write_part(struct xiei_ex *ex, const struct xiei_memw *w, unsigned off,
+                             unsigned len)
 {
     const uint8_t *d = ex->wbuf + w->off + off;
     void *user = ex->ctx->user;

@@ -121,18 +121,21 @@ static inline uint64_t ld64(const uint8_t *p)
            (uint64_t)p[7] << 56;
 }
 
-static inline uint32_t ld32(const uint8_t *p)
+/* Nonzero when the len (1..15) bytes at a (n >= len of them readable) and b (a
+ * 15-byte array) differ: whole words where they can be read, nothing past n. */
+static inline uint64_t bytes_differ(const uint8_t *a, unsigned n, const uint8_t *b, unsigned len)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+    unsigned i;
+    uint64_t d = 0;
 
-/* Nonzero when the len (1..15) bytes at a and b differ: two overlapping words
- * cover them, and nothing past len is read. */
-static inline uint64_t bytes_differ(const uint8_t *a, const uint8_t *b, unsigned len)
-{
-    if (len >= 8) return (ld64(a) ^ ld64(b)) | (ld64(a + len - 8) ^ ld64(b + len - 8));
-    if (len >= 4) return (ld32(a) ^ ld32(b)) | (ld32(a + len - 4) ^ ld32(b + len - 4));
-    return (uint64_t)((a[0] ^ b[0]) | (a[len >> 1] ^ b[len >> 1]) | (a[len - 1] ^ b[len - 1]));
+    if (n >= 8) {
+        d = ld64(a) ^ ld64(b);
+        if (len < 8) return d & ((1ull << (8 * len)) - 1);
+        return d | (ld64(a + len - 8) ^ ld64(b + len - 8));
+    }
+    for (i = 0; i < len; i++)
+        d |= (uint64_t)(a[i] ^ b[i]);
+    return d;
 }
 
 /* Whether ctx->dcache holds the instruction at p (n bytes available) decoded in
@@ -149,7 +152,7 @@ static inline int dcache_hit(const struct xie_ctx *ctx, unsigned mode, const uin
 #pragma GCC unroll 8
     for (i = 0; i < XIE_FEAT_WORDS; i++)
         d |= dc->cpu.feat[i] ^ ctx->cpu.feat[i];
-    return d == 0 && !bytes_differ(p, dc->bytes, len);
+    return d == 0 && !bytes_differ(p, n, dc->bytes, len);
 }
 
 /* xie_decode through the one-entry cache in ctx->dcache (see emu.h); the
@@ -490,7 +493,7 @@ static int emulate_hot(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes,
         *nbuf = chunk;
         p = buf;
     }
-    if (!dcache_hit(ctx, XIE_MODE_64, p, len)) return -1;
+    if (!dcache_hit(ctx, XIE_MODE_64, p, p == buf ? *nbuf : (unsigned)nbytes)) return -1;
     st = run_fast(&ex, &dc->insn, dc->fast);
 out:
     /* As replay_end: the log (a split operand's first fragment) lives on only
@@ -508,7 +511,7 @@ int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct
 {
     struct xiei_ex ex;
     uint8_t buf[XIE_MAX_INSN_LEN];
-    unsigned nbuf = 0;
+    unsigned nbuf, pass;
     int st;
 
     if (!res) return XIE_INVALID_ARGUMENT;
@@ -517,20 +520,27 @@ int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct
         res->status = (uint8_t)st;
         return st;
     }
-    if (ctx->dcache.fast && !ctx->replay.n) {
-        st = emulate_hot(ctx, bytes, nbytes, res, buf, &nbuf);
-        if (st >= 0) return st;
-        if (nbuf) {
-            bytes = buf;
-            nbytes = nbuf;
+    for (pass = 0;; pass++) {
+        nbuf = 0;
+        if (ctx->dcache.fast && !ctx->replay.n) {
+            st = emulate_hot(ctx, bytes, nbytes, res, buf, &nbuf);
+            if (st >= 0) return st;
+            if (nbuf) {
+                bytes = buf;
+                nbytes = nbuf;
+            }
         }
+        replay_begin(ctx);
+        st = setup(&ex, ctx, res);
+        if (st == XIE_OK) st = fetch_decode(&ex, bytes, nbytes, buf);
+        /* A move just decoded in 64-bit mode goes round once more, to the
+         * shortcut, with the bytes the decode cache now holds. */
+        if (st != XIE_OK || pass || !ctx->dcache.fast || ex.mode != XIE_MODE_64 || ctx->replay.n)
+            break;
+        bytes = ctx->dcache.bytes;
+        nbytes = ctx->dcache.insn.len;
     }
-    replay_begin(ctx);
-    st = setup(&ex, ctx, res);
-    if (st == XIE_OK) st = fetch_decode(&ex, bytes, nbytes, buf);
-    if (st == XIE_OK)
-        st = ctx->dcache.fast ? run_fast(&ex, &ctx->dcache.insn, ctx->dcache.fast)
-                              : run(&ex, &ctx->dcache.insn);
+    if (st == XIE_OK) st = run(&ex, &ctx->dcache.insn);
     replay_end(ctx, st);
     res->status = (uint8_t)st;
     return st;

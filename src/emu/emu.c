@@ -441,16 +441,16 @@ static void replay_end(struct xie_ctx *ctx, int st)
 /* xie_emulate's shortcut: a FAST_* instruction in 64-bit mode that is the one
  * in the decode cache, in one page, with no replay log pending. It does what
  * setup, fetch_decode and run do for it, with the same callbacks in the same
- * order. Returns -1 to send the call down the general path, having called at
- * most translate and fetch (the bytes fetched are left in buf, *nbuf of them,
- * for the general path to use instead of fetching again). */
-static int emulate_hot(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes,
+ * order, in the caller's execution state *ex (one per call: the stack budget).
+ * Returns -1 to send the call down the general path, having called at most
+ * translate and fetch (the bytes fetched are left in buf, *nbuf of them, for
+ * the general path to use instead of fetching again). */
+static int emulate_hot(struct xiei_ex *ex, struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes,
                        struct xie_result *res, uint8_t *buf, unsigned *nbuf)
 {
     const struct xie_dcache *dc = &ctx->dcache;
     const struct xie_ops *ops = ctx->ops;
     unsigned len = dc->insn.len, chunk;
-    struct xiei_ex ex;
     const uint8_t *p;
     uint64_t pa;
     int st, cb;
@@ -459,11 +459,11 @@ static int emulate_hot(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes,
         !(ctx->cr0 & CR0_PE) || !(ctx->efer & EFER_LMA) ||
         !(ctx->seg[XIE_SEG_CS].attr & XIE_SATTR_L) || !ops)
         return -1;
-    ex.ctx = ctx;
-    ex.res = res;
-    ex.ops = ops;
-    ex.mode = XIE_MODE_64;
-    ex.realseg = 0;
+    ex->ctx = ctx;
+    ex->res = res;
+    ex->ops = ops;
+    ex->mode = XIE_MODE_64;
+    ex->realseg = 0;
     res->reason = XIE_REASON_NONE;
     res->len = 0;
     res->retire = 0;
@@ -481,20 +481,20 @@ static int emulate_hot(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes,
             unsigned kind = XIE_XLAT_FETCH | (ctx->cpl == 3 ? XIE_XLAT_USER : 0);
             cb = ops->translate(ctx->user, pa, kind, &pa, &ev);
             if (cb != XIE_CB_OK) {
-                st = xiei_cbstatus(&ex, cb, &ev);
+                st = xiei_cbstatus(ex, cb, &ev);
                 goto out;
             }
         }
         cb = ops->fetch(ctx->user, pa, buf, chunk);
         if (cb != XIE_CB_OK) {
-            st = xiei_cbstatus(&ex, cb, 0);
+            st = xiei_cbstatus(ex, cb, 0);
             goto out;
         }
         *nbuf = chunk;
         p = buf;
     }
     if (!dcache_hit(ctx, XIE_MODE_64, p, p == buf ? *nbuf : (unsigned)nbytes)) return -1;
-    st = run_fast(&ex, &dc->insn, dc->fast);
+    st = run_fast(ex, &dc->insn, dc->fast);
 out:
     /* As replay_end: the log (a split operand's first fragment) lives on only
      * for a pending instruction. */
@@ -523,7 +523,7 @@ int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct
     for (pass = 0;; pass++) {
         nbuf = 0;
         if (ctx->dcache.fast && !ctx->replay.n) {
-            st = emulate_hot(ctx, bytes, nbytes, res, buf, &nbuf);
+            st = emulate_hot(&ex, ctx, bytes, nbytes, res, buf, &nbuf);
             if (st >= 0) return st;
             if (nbuf) {
                 bytes = buf;

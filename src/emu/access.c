@@ -92,9 +92,8 @@ int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, uns
         }
         /* Canonical check of the first and last byte (SDM Vol. 1 3.3.7.1): #SS for
          * stack references (implicit stack operations, RSP or RBP as the base),
-         * #GP otherwise; segment overrides do not matter here. An address is
-         * canonical when adding 2^47 leaves bits 63:48 clear. */
-        if (((la + (1ull << 47)) | (la + size - 1 + (1ull << 47))) >> 48)
+         * #GP otherwise; segment overrides do not matter here. */
+        if (xiei_noncanonical(la, size))
             return xiei_raise(ex, stackref ? XIEI_VEC_SS : XIEI_VEC_GP, 1, 0);
     } else {
         st = xiei_need(ex, XIE_STATE_SEG(seg));
@@ -586,7 +585,7 @@ int xiei_branch(struct xiei_ex *ex, uint64_t target)
 
     if (ex->mode == XIE_MODE_64) {
         /* SDM Vol. 2 JMP: a non-canonical target raises #GP(0) at the branch. */
-        if ((uint64_t)((int64_t)(target << 16) >> 16) != target) return xiei_gp0(ex);
+        if (xiei_noncanonical(target, 1)) return xiei_gp0(ex);
     } else if (target > ctx->seg[XIE_SEG_CS].limit) {
         return xiei_gp0(ex);
     }

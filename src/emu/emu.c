@@ -91,9 +91,10 @@ static int setup(struct xiei_ex *ex, struct xie_ctx *ctx, struct xie_result *res
     return XIE_OK;
 }
 
-/* Instructions with a shortcut past the staging machinery (run_fast): MOV,
- * MOVZX, MOVSX of a general register from memory, MOV of a general register or
- * an immediate to memory; no LOCK, no alignment rule. The commonest MMIO forms. */
+/* Instructions with a shortcut past the staging machinery (run_fast, in 64-bit
+ * mode): MOV, MOVZX, MOVSX of a general register from memory, MOV of a general
+ * register or an immediate to memory; no LOCK, no alignment rule. The
+ * commonest MMIO forms. */
 enum { FAST_NONE = 0, FAST_LOAD, FAST_LOADSX, FAST_STORE };
 
 static unsigned fast_class(const struct xie_insn *in)
@@ -239,9 +240,9 @@ static uint64_t wrap_ip(unsigned mode, uint64_t v)
     return mode == XIE_MODE_64 ? v : v & (mode == XIE_MODE_32 ? 0xffffffffu : 0xffffu);
 }
 
-/* xiei_xlat for a memory operand, shortened for the commonest case: 64-bit
- * mode, no FS/GS base, alignment checking off (the same canonical rule and
- * fragments; SDM Vol. 1 3.3.7.1). */
+/* xiei_xlat for a memory operand in 64-bit mode, shortened for the commonest
+ * case: no FS/GS base, alignment checking off, inside one page (the same
+ * canonical rule; anything else goes to xiei_xlat). */
 static inline int fast_xlat(struct xiei_ex *ex, const struct xie_operand *o, unsigned kind,
                             struct xiei_maddr *m)
 {
@@ -250,10 +251,9 @@ static inline int fast_xlat(struct xiei_ex *ex, const struct xie_operand *o, uns
     struct xie_event ev;
     int cb;
 
-    if (ex->mode != XIE_MODE_64 || o->seg == XIE_SEG_FS || o->seg == XIE_SEG_GS ||
-        (ex->ctx->rflags & XIEI_F_AC))
+    if (o->seg == XIE_SEG_FS || o->seg == XIE_SEG_GS || (ex->ctx->rflags & XIEI_F_AC))
         return xiei_xlat(ex, xiei_opseg(o), la, size, kind, m);
-    if (((la + (1ull << 47)) | (la + size - 1 + (1ull << 47))) >> 48)
+    if (xiei_noncanonical(la, size))
         return xiei_raise(ex, (xiei_opseg(o) & XIEI_SEG_STACKREF) ? XIEI_VEC_SS : XIEI_VEC_GP, 1,
                           0);
     n0 = 4096 - (unsigned)(la & 4095);
@@ -267,10 +267,11 @@ static inline int fast_xlat(struct xiei_ex *ex, const struct xie_operand *o, uns
     return cb == XIE_CB_OK ? XIE_OK : xiei_cbstatus(ex, cb, &ev);
 }
 
-/* A FAST_* instruction without the staging machinery: one access, the register
- * written directly, and the retirement of an instruction that changes no flags
- * and does not branch. Same checks, callbacks and results as the general path
- * (xiei_h_mov / xiei_h_movx, run_insn). */
+/* A FAST_* instruction in 64-bit mode (emulate_hot) without the staging
+ * machinery: one access, the register written directly, and the retirement of
+ * an instruction that changes no flags and does not branch. Same checks,
+ * callbacks and results as the general path (xiei_h_mov / xiei_h_movx,
+ * run_insn), which every other mode takes. */
 static inline int run_fast(struct xiei_ex *ex, const struct xie_insn *in, unsigned cls)
 {
     const struct xie_operand *d = &in->operands[0], *s = &in->operands[1];
@@ -282,7 +283,7 @@ static inline int run_fast(struct xiei_ex *ex, const struct xie_insn *in, unsign
 
     ex->in = in;
     ex->nregw = 0;
-    ex->rip_next = wrap_ip(ex->mode, ctx->rip + in->len);
+    ex->rip_next = ctx->rip + in->len;
     res->len = in->len;
     res->op = in->op;
     /* As the general path: a store without a write callback is refused before
@@ -303,7 +304,9 @@ static inline int run_fast(struct xiei_ex *ex, const struct xie_insn *in, unsign
             if (st) return st;
         }
         if (cls == FAST_LOADSX) v = (uint64_t)xiei_sext(s->size, v);
-        if (d->size == 8 || (d->size == 4 && ex->mode == XIE_MODE_64)) {
+        /* SDM Vol. 1 3.4.1.1: a 32-bit result is zero-extended, 8 and 16 bits
+         * merge. */
+        if (d->size >= 4) {
             ctx->gpr[d->reg] = d->size == 8 ? v : (uint32_t)v;
         } else {
             mask = xiei_mask(d->size);

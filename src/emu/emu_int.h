@@ -143,6 +143,13 @@ static inline uint64_t xiei_ea(const struct xiei_ex *ex, const struct xie_operan
     if (o->index != XIE_REG_NONE) ea += xiei_gpr(ex, o->index) << o->scale;
     return ea & xiei_mask(ex->in->asz);
 }
+/* Whether [la, la + size) leaves the canonical address space somewhere at its
+ * first or last byte (SDM Vol. 1 3.3.7.1): an address is canonical when adding
+ * 2^47 leaves bits 63:48 clear. */
+static inline int xiei_noncanonical(uint64_t la, unsigned size)
+{
+    return (((la + (1ull << 47)) | (la + size - 1 + (1ull << 47))) >> 48) != 0;
+}
 /* Or'ed into xiei_xlat's seg: a stack reference (implicit stack operation, or
  * RSP/RBP as the base register), which decides #SS over #GP for a non-canonical
  * address in 64-bit mode. */

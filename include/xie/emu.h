@@ -273,11 +273,31 @@ struct xie_replay {
  * register does. Managed by xie; xie_ctx_init clears it.
  */
 struct xie_dcache {
-    uint8_t valid;
-    uint8_t mode;                    /* enum xie_mode of the decode */
-    uint8_t bytes[XIE_MAX_INSN_LEN]; /* the instruction's bytes (insn.len of them) */
-    uint8_t fast;                    /* the engine's shortcut for it (internal) */
-    struct xie_cpu_model cpu;        /* the model it was decoded under */
+    uint8_t valid; /* nonzero while it holds an instruction (bits internal to xie);
+                      a host may set it to 0 to make xie forget it */
+    uint8_t mode;  /* enum xie_mode of the decode */
+    uint8_t bytes[XIE_MAX_INSN_LEN]; /* the instruction's bytes */
+    uint8_t reserved;
+    struct xie_cpu_model cpu; /* the model insn was decoded under */
+    /* The engine's digest of a simple move for its shortcut (internal to xie;
+     * src/emu/hot.c), made with or without insn. */
+    struct xie_dcache_hot {
+        int64_t disp;  /* displacement */
+        int64_t imm;   /* the immediate a store writes */
+        uint16_t op;   /* enum xie_op */
+        uint8_t kind;  /* which shortcut */
+        uint8_t len;   /* instruction length */
+        uint8_t base;  /* base register (XIE_REG_RIP, XIE_REG_NONE) */
+        uint8_t index; /* index register (XIE_REG_NONE) */
+        uint8_t scale; /* log2 of the index scale */
+        uint8_t asz4;  /* 32-bit address size */
+        uint8_t reg;   /* the register operand's number */
+        uint8_t rsize; /* its size in bytes */
+        uint8_t msize; /* the memory operand's size in bytes */
+        uint8_t sx;    /* sign extension: shift count, or 0 */
+        uint8_t vec;   /* exception of a non-canonical address (#GP or #SS) */
+        uint8_t reserved[3];
+    } hot;
     struct xie_insn insn;
 };
 

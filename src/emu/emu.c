@@ -9,9 +9,9 @@
 #define CR0_PE   0x1u
 #define EFER_LMA 0x400u
 
-int xiei_raise(struct xiei_ex *ex, unsigned vector, int has_err, uint32_t err)
+int xiei_event(struct xie_result *res, unsigned vector, int has_err, uint32_t err)
 {
-    struct xie_event *ev = &ex->res->event;
+    struct xie_event *ev = &res->event;
 
     ev->vector = (uint8_t)vector;
     ev->has_error = (uint8_t)(has_err != 0);
@@ -22,26 +22,26 @@ int xiei_raise(struct xiei_ex *ex, unsigned vector, int has_err, uint32_t err)
     return XIE_EXCEPTION;
 }
 
-int xiei_unhandleable(struct xiei_ex *ex, unsigned reason)
+int xiei_refuse(struct xie_result *res, unsigned reason)
 {
-    ex->res->reason = (uint8_t)reason;
+    res->reason = (uint8_t)reason;
     return XIE_UNHANDLEABLE;
 }
 
-int xiei_cbstatus(struct xiei_ex *ex, int cb, const struct xie_event *ev)
+int xiei_cbresult(struct xie_result *res, int cb, const struct xie_event *ev)
 {
     switch (cb) {
     case XIE_CB_OK: return XIE_OK;
     case XIE_CB_PENDING: return XIE_PENDING;
     case XIE_CB_EXCEPTION:
         if (ev) {
-            ex->res->event = *ev;
+            res->event = *ev;
             return XIE_EXCEPTION;
         }
         break;
     default: break;
     }
-    return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
+    return xiei_refuse(res, XIE_REASON_CALLBACK_FAILED);
 }
 
 int xiei_load(struct xiei_ex *ex, uint64_t miss)
@@ -91,54 +91,6 @@ static int setup(struct xiei_ex *ex, struct xie_ctx *ctx, struct xie_result *res
     return XIE_OK;
 }
 
-/* Instructions with a shortcut past the staging machinery (run_fast, in 64-bit
- * mode): MOV, MOVZX, MOVSX of a general register from memory, MOV of a general
- * register or an immediate to memory; no LOCK, no alignment rule. The
- * commonest MMIO forms. */
-enum { FAST_NONE = 0, FAST_LOAD, FAST_LOADSX, FAST_STORE };
-
-static unsigned fast_class(const struct xie_insn *in)
-{
-    const struct xiei_form *f = &xiei_forms[in->form];
-    const struct xie_operand *d = &in->operands[0], *s = &in->operands[1];
-    unsigned h = f->handler;
-
-    if ((h != XIEI_H_MOV && h != XIEI_H_MOVZX && h != XIEI_H_MOVSX) || f->align || in->nops != 2 ||
-        (in->prefixes & XIE_PFX_LOCK))
-        return FAST_NONE;
-    if (d->kind == XIE_OPK_GPR && s->kind == XIE_OPK_MEM && s->size <= 8)
-        return h == XIEI_H_MOVSX ? FAST_LOADSX : FAST_LOAD;
-    if (h == XIEI_H_MOV && d->kind == XIE_OPK_MEM && d->size <= 8 &&
-        (s->kind == XIE_OPK_GPR || s->kind == XIE_OPK_IMM))
-        return FAST_STORE;
-    return FAST_NONE;
-}
-
-/* Little-endian loads from byte arrays (compilers turn them into one load). */
-static inline uint64_t ld64(const uint8_t *p)
-{
-    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-           (uint64_t)p[7] << 56;
-}
-
-/* Nonzero when the len (1..15) bytes at a (n >= len of them readable) and b (a
- * 15-byte array) differ: whole words where they can be read, nothing past n. */
-static inline uint64_t bytes_differ(const uint8_t *a, unsigned n, const uint8_t *b, unsigned len)
-{
-    unsigned i;
-    uint64_t d = 0;
-
-    if (n >= 8) {
-        d = ld64(a) ^ ld64(b);
-        if (len < 8) return d & ((1ull << (8 * len)) - 1);
-        return d | (ld64(a + len - 8) ^ ld64(b + len - 8));
-    }
-    for (i = 0; i < len; i++)
-        d |= (uint64_t)(a[i] ^ b[i]);
-    return d;
-}
-
 /* Whether ctx->dcache holds the instruction at p (n bytes available) decoded in
  * this mode under this CPU model. Branch-free accumulation: the common answer
  * is yes, and every byte and word has to be looked at for it. */
@@ -148,12 +100,12 @@ static inline int dcache_hit(const struct xie_ctx *ctx, unsigned mode, const uin
     unsigned i, len = dc->insn.len;
     uint32_t d;
 
-    if (!dc->valid || dc->mode != mode || len > n || !len) return 0;
+    if (!(dc->valid & XIEI_DC_INSN) || dc->mode != mode || len > n || !len) return 0;
     d = (uint32_t)(dc->cpu.vendor ^ ctx->cpu.vendor);
 #pragma GCC unroll 8
     for (i = 0; i < XIE_FEAT_WORDS; i++)
         d |= dc->cpu.feat[i] ^ ctx->cpu.feat[i];
-    return d == 0 && !bytes_differ(p, n, dc->bytes, len);
+    return d == 0 && !xiei_bytes_differ(p, n, dc->bytes, len);
 }
 
 /* xie_decode through the one-entry cache in ctx->dcache (see emu.h); the
@@ -173,8 +125,8 @@ static int decode_cached(struct xiei_ex *ex, const uint8_t *p, unsigned n)
             dc->bytes[i] = p[i];
         dc->mode = ex->mode;
         dc->cpu = ctx->cpu;
-        dc->fast = (uint8_t)fast_class(&dc->insn);
-        dc->valid = 1;
+        dc->valid = XIEI_DC_INSN;
+        xiei_hot_fill(dc);
     }
     return d;
 }
@@ -238,102 +190,6 @@ done:
 static uint64_t wrap_ip(unsigned mode, uint64_t v)
 {
     return mode == XIE_MODE_64 ? v : v & (mode == XIE_MODE_32 ? 0xffffffffu : 0xffffu);
-}
-
-/* xiei_xlat for a memory operand in 64-bit mode, shortened for the commonest
- * case: no FS/GS base, alignment checking off, inside one page (the same
- * canonical rule; anything else goes to xiei_xlat). */
-static inline int fast_xlat(struct xiei_ex *ex, const struct xie_operand *o, unsigned kind,
-                            struct xiei_maddr *m)
-{
-    uint64_t la = xiei_ea(ex, o);
-    unsigned size = o->size, n0;
-    struct xie_event ev;
-    int cb;
-
-    if (o->seg == XIE_SEG_FS || o->seg == XIE_SEG_GS || (ex->ctx->rflags & XIEI_F_AC))
-        return xiei_xlat(ex, xiei_opseg(o), la, size, kind, m);
-    if (xiei_noncanonical(la, size))
-        return xiei_raise(ex, (xiei_opseg(o) & XIEI_SEG_STACKREF) ? XIEI_VEC_SS : XIEI_VEC_GP, 1,
-                          0);
-    n0 = 4096 - (unsigned)(la & 4095);
-    m->size = (uint16_t)size;
-    m->pa0 = la;
-    if (n0 < size) return xiei_xlat(ex, xiei_opseg(o), la, size, kind, m);
-    m->n0 = (uint16_t)size;
-    if (!ex->ops->translate) return XIE_OK;
-    if (ex->ctx->cpl == 3) kind |= XIE_XLAT_USER;
-    cb = ex->ops->translate(ex->ctx->user, la, kind, &m->pa0, &ev);
-    return cb == XIE_CB_OK ? XIE_OK : xiei_cbstatus(ex, cb, &ev);
-}
-
-/* A FAST_* instruction in 64-bit mode (emulate_hot) without the staging
- * machinery: one access, the register written directly, and the retirement of
- * an instruction that changes no flags and does not branch. Same checks,
- * callbacks and results as the general path (xiei_h_mov / xiei_h_movx,
- * run_insn), which every other mode takes. */
-static inline int run_fast(struct xiei_ex *ex, const struct xie_insn *in, unsigned cls)
-{
-    const struct xie_operand *d = &in->operands[0], *s = &in->operands[1];
-    struct xie_ctx *ctx = ex->ctx;
-    struct xie_result *res = ex->res;
-    struct xiei_maddr m;
-    uint64_t v = 0, mask;
-    int st, cb;
-
-    ex->in = in;
-    ex->nregw = 0;
-    ex->rip_next = ctx->rip + in->len;
-    res->len = in->len;
-    res->op = in->op;
-    /* As the general path: a store without a write callback is refused before
-     * its address is looked at, a load without a read callback after. */
-    if (cls == FAST_STORE && !ex->ops->write) return xiei_unhandleable(ex, XIE_REASON_NO_WRITE);
-    st = fast_xlat(ex, cls == FAST_STORE ? d : s,
-                   cls == FAST_STORE ? XIE_XLAT_WRITE : XIE_XLAT_READ, &m);
-    if (st) return st;
-    if (cls != FAST_STORE) {
-        if (!ex->ops->read) return xiei_unhandleable(ex, XIE_REASON_NO_READ);
-        if (m.n0 == m.size) {
-            /* The instruction's only access: nothing before it to replay after
-             * a pending answer, so it goes to the callback unrecorded. */
-            cb = ex->ops->read(ctx->user, m.pa0, &v, m.n0);
-            if (cb != XIE_CB_OK) return xiei_cbstatus(ex, cb, 0);
-        } else {
-            st = xiei_mread(ex, &m, &v);
-            if (st) return st;
-        }
-        if (cls == FAST_LOADSX) v = (uint64_t)xiei_sext(s->size, v);
-        /* SDM Vol. 1 3.4.1.1: a 32-bit result is zero-extended, 8 and 16 bits
-         * merge. */
-        if (d->size >= 4) {
-            ctx->gpr[d->reg] = d->size == 8 ? v : (uint32_t)v;
-        } else {
-            mask = xiei_mask(d->size);
-            ctx->gpr[d->reg] = (ctx->gpr[d->reg] & ~mask) | (v & mask);
-        }
-        ctx->dirty |= XIE_STATE_GPR(d->reg);
-    } else {
-        v = s->kind == XIE_OPK_GPR ? ctx->gpr[s->reg] : (uint64_t)in->imm;
-        cb = ex->ops->write(ctx->user, m.pa0, &v, m.n0);
-        if ((cb == XIE_CB_OK || cb == XIE_CB_PENDING) && m.n0 != m.size)
-            cb = ex->ops->write(ctx->user, m.pa1, (const uint8_t *)&v + m.n0,
-                                (unsigned)(m.size - m.n0));
-        if (cb != XIE_CB_OK && cb != XIE_CB_PENDING)
-            return xiei_unhandleable(ex, XIE_REASON_CALLBACK_FAILED);
-    }
-    /* Retire as run_insn does: RF cleared, single-step trap when TF was set. */
-    if (ctx->rflags & (XIEI_F_RF | XIEI_F_TF)) {
-        if (ctx->rflags & XIEI_F_TF) res->retire = XIE_RETIRE_SINGLESTEP;
-        if (ctx->rflags & XIEI_F_RF) {
-            ctx->rflags &= ~(uint64_t)XIEI_F_RF;
-            ctx->dirty |= XIE_STATE_RFLAGS;
-        }
-    }
-    ctx->rip = ex->rip_next;
-    ctx->dirty |= XIE_STATE_RIP;
-    res->new_rip = ctx->rip;
-    return XIE_OK;
 }
 
 /* Execute and retire a decoded instruction. */
@@ -441,108 +297,15 @@ static void replay_end(struct xie_ctx *ctx, int st)
     ctx->replay.pos = 0;
 }
 
-/* xie_emulate's shortcut: a FAST_* instruction in 64-bit mode that is the one
- * in the decode cache, in one page, with no replay log pending. It does what
- * setup, fetch_decode and run do for it, with the same callbacks in the same
- * order, in the caller's execution state *ex (one per call: the stack budget).
- * Returns -1 to send the call down the general path, having called at most
- * translate and fetch (the bytes fetched are left in buf, *nbuf of them, for
- * the general path to use instead of fetching again). */
-static int emulate_hot(struct xiei_ex *ex, struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes,
-                       struct xie_result *res, uint8_t *buf, unsigned *nbuf)
-{
-    const struct xie_dcache *dc = &ctx->dcache;
-    const struct xie_ops *ops = ctx->ops;
-    unsigned len = dc->insn.len, chunk;
-    const uint8_t *p;
-    uint64_t pa;
-    int st, cb;
-
-    if ((ctx->valid & XIE_STATE_BASIC) != XIE_STATE_BASIC || dc->mode != XIE_MODE_64 ||
-        !(ctx->cr0 & CR0_PE) || !(ctx->efer & EFER_LMA) ||
-        !(ctx->seg[XIE_SEG_CS].attr & XIE_SATTR_L) || !ops)
-        return -1;
-    ex->ctx = ctx;
-    ex->res = res;
-    ex->ops = ops;
-    ex->mode = XIE_MODE_64;
-    ex->realseg = 0;
-    res->reason = XIE_REASON_NONE;
-    res->len = 0;
-    res->retire = 0;
-    res->op = 0;
-    if (bytes && nbytes) {
-        if (nbytes < len) return -1;
-        p = bytes;
-    } else {
-        chunk = 4096 - (unsigned)(ctx->rip & 4095);
-        if (chunk > XIE_MAX_INSN_LEN) chunk = XIE_MAX_INSN_LEN;
-        if (chunk < len || !ops->fetch) return -1;
-        pa = ctx->rip;
-        if (ops->translate) {
-            struct xie_event ev;
-            unsigned kind = XIE_XLAT_FETCH | (ctx->cpl == 3 ? XIE_XLAT_USER : 0);
-            cb = ops->translate(ctx->user, pa, kind, &pa, &ev);
-            if (cb != XIE_CB_OK) {
-                st = xiei_cbstatus(ex, cb, &ev);
-                goto out;
-            }
-        }
-        cb = ops->fetch(ctx->user, pa, buf, chunk);
-        if (cb != XIE_CB_OK) {
-            st = xiei_cbstatus(ex, cb, 0);
-            goto out;
-        }
-        *nbuf = chunk;
-        p = buf;
-    }
-    if (!dcache_hit(ctx, XIE_MODE_64, p, p == buf ? *nbuf : (unsigned)nbytes)) return -1;
-    st = run_fast(ex, &dc->insn, dc->fast);
-out:
-    /* As replay_end: the log (a split operand's first fragment) lives on only
-     * for a pending instruction. */
-    if (st == XIE_PENDING)
-        ctx->replay.rip = ctx->rip;
-    else
-        ctx->replay.n = 0;
-    ctx->replay.pos = 0;
-    res->status = (uint8_t)st;
-    return st;
-}
-
-int xie_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct xie_result *res)
+int xiei_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct xie_result *res,
+                 uint8_t *buf)
 {
     struct xiei_ex ex;
-    uint8_t buf[XIE_MAX_INSN_LEN];
-    unsigned nbuf, pass;
     int st;
 
-    if (!res) return XIE_INVALID_ARGUMENT;
-    if (!ctx) {
-        st = XIE_INVALID_ARGUMENT;
-        res->status = (uint8_t)st;
-        return st;
-    }
-    for (pass = 0;; pass++) {
-        nbuf = 0;
-        if (ctx->dcache.fast && !ctx->replay.n) {
-            st = emulate_hot(&ex, ctx, bytes, nbytes, res, buf, &nbuf);
-            if (st >= 0) return st;
-            if (nbuf) {
-                bytes = buf;
-                nbytes = nbuf;
-            }
-        }
-        replay_begin(ctx);
-        st = setup(&ex, ctx, res);
-        if (st == XIE_OK) st = fetch_decode(&ex, bytes, nbytes, buf);
-        /* A move just decoded in 64-bit mode goes round once more, to the
-         * shortcut, with the bytes the decode cache now holds. */
-        if (st != XIE_OK || pass || !ctx->dcache.fast || ex.mode != XIE_MODE_64 || ctx->replay.n)
-            break;
-        bytes = ctx->dcache.bytes;
-        nbytes = ctx->dcache.insn.len;
-    }
+    replay_begin(ctx);
+    st = setup(&ex, ctx, res);
+    if (st == XIE_OK) st = fetch_decode(&ex, bytes, nbytes, buf);
     if (st == XIE_OK) st = run(&ex, &ctx->dcache.insn);
     replay_end(ctx, st);
     res->status = (uint8_t)st;

@@ -18,6 +18,14 @@
 #include "sem.h"
 #include "sem_util.h"
 
+/* Inlined even where the compiler would rather not (a hot path that also has
+ * a second, cold caller). */
+#if defined(__GNUC__) || defined(__clang__)
+#define XIEI_INLINE inline __attribute__((always_inline))
+#else
+#define XIEI_INLINE inline
+#endif
+
 /* Staged general-register writes: POPA writes eight, nothing else more. */
 #define XIEI_MAX_REGW 10
 /* Staged memory writes (each up to two page fragments). */
@@ -79,13 +87,26 @@ struct xiei_ex {
 
 /* ---- status helpers (emu.c) ---- */
 
-/* Record exception `vector` (with error code if has_err) and return XIE_EXCEPTION. */
-int xiei_raise(struct xiei_ex *ex, unsigned vector, int has_err, uint32_t err);
-/* Record an unhandleable reason and return XIE_UNHANDLEABLE. */
-int xiei_unhandleable(struct xiei_ex *ex, unsigned reason);
+/* Record exception `vector` (with error code if has_err) in res and return
+ * XIE_EXCEPTION. */
+int xiei_event(struct xie_result *res, unsigned vector, int has_err, uint32_t err);
+/* Record an unhandleable reason in res and return XIE_UNHANDLEABLE. */
+int xiei_refuse(struct xie_result *res, unsigned reason);
 /* Map a callback's return value to an engine status (XIE_OK when it is XIE_CB_OK;
- * XIE_CB_EXCEPTION takes the event from *ev). */
-int xiei_cbstatus(struct xiei_ex *ex, int cb, const struct xie_event *ev);
+ * XIE_CB_EXCEPTION takes the event from *ev into res). */
+int xiei_cbresult(struct xie_result *res, int cb, const struct xie_event *ev);
+static inline int xiei_raise(struct xiei_ex *ex, unsigned vector, int has_err, uint32_t err)
+{
+    return xiei_event(ex->res, vector, has_err, err);
+}
+static inline int xiei_unhandleable(struct xiei_ex *ex, unsigned reason)
+{
+    return xiei_refuse(ex->res, reason);
+}
+static inline int xiei_cbstatus(struct xiei_ex *ex, int cb, const struct xie_event *ev)
+{
+    return xiei_cbresult(ex->res, cb, ev);
+}
 /* Load the state parts in miss through load_state (xiei_need's slow path). */
 int xiei_load(struct xiei_ex *ex, uint64_t miss);
 /* Make sure the state parts in mask are valid (load_state if needed). */
@@ -113,7 +134,7 @@ static inline int xiei_ud(struct xiei_ex *ex)
     return xiei_raise(ex, XIEI_VEC_UD, 0, 0);
 }
 
-/* ---- registers (operand.c) ---- */
+/* ---- registers (access.c) ---- */
 
 /* Current value of GPR n, including writes this instruction staged. */
 static inline uint64_t xiei_gpr(const struct xiei_ex *ex, unsigned n)
@@ -129,7 +150,7 @@ void xiei_set_gpr(struct xiei_ex *ex, unsigned n, uint64_t v);
  * size 4 zero-extends in 64-bit mode, smaller sizes merge. */
 void xiei_set_gprs(struct xiei_ex *ex, unsigned n, unsigned size, uint64_t v);
 
-/* ---- addressing and memory (mem.c) ---- */
+/* ---- addressing and memory (access.c) ---- */
 
 /* Effective address (offset in the segment) of a memory operand, wrapped to the
  * address size (SDM Vol. 1 3.7.5, 3.3.7); RIP-relative uses the next
@@ -213,7 +234,7 @@ int xiei_pop(struct xiei_ex *ex, unsigned size, uint64_t *v);
 /* Apply the staged memory writes, registers and flags (not RIP); reset staging. */
 int xiei_commit(struct xiei_ex *ex);
 
-/* ---- operands (operand.c) ---- */
+/* ---- operands (access.c) ---- */
 
 /* Read operand i (register, immediate, memory up to 8 bytes, segment selector,
  * constant 1). Memory destinations are translated for writing (RMW) and, for
@@ -320,5 +341,60 @@ XIEI_HANDLER(string);
 
 /* String handler arguments. */
 enum xiei_str_op { XIEI_STR_MOVS, XIEI_STR_CMPS, XIEI_STR_STOS, XIEI_STR_LODS, XIEI_STR_SCAS };
+
+/* ---- the move shortcut (hot.c) ---- */
+
+/* Little-endian load of 8 bytes from a byte array (compilers make it one load). */
+static inline uint64_t xiei_ld64(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+/* Little-endian store of 8 bytes into a byte array. */
+static inline void xiei_st64(uint8_t *p, uint64_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+    p[4] = (uint8_t)(v >> 32);
+    p[5] = (uint8_t)(v >> 40);
+    p[6] = (uint8_t)(v >> 48);
+    p[7] = (uint8_t)(v >> 56);
+}
+/* Nonzero when the len (1..15) bytes at a (n >= len of them readable) and b (a
+ * 15-byte array) differ: whole words where they can be read, nothing past n. */
+static inline uint64_t xiei_bytes_differ(const uint8_t *a, unsigned n, const uint8_t *b,
+                                         unsigned len)
+{
+    unsigned i;
+    uint64_t d = 0;
+
+    if (n >= 8) {
+        d = xiei_ld64(a) ^ xiei_ld64(b);
+        if (len < 8) return d & ((1ull << (8 * len)) - 1);
+        return d | (xiei_ld64(a + len - 8) ^ xiei_ld64(b + len - 8));
+    }
+    for (i = 0; i < len; i++)
+        d |= (uint64_t)(a[i] ^ b[i]);
+    return d;
+}
+/* xie_dcache.valid bits: insn holds the decode of bytes (under mode and cpu);
+ * hot holds the shortcut's digest of them (mode 64, any CPU model). */
+#define XIEI_DC_INSN 0x1u
+#define XIEI_DC_HOT  0x2u
+/* The shortcut's decoder: the digest of the unprefixed (REX allowed) simple
+ * move in the n (1..15) bytes at p, into *h. Returns its length, or 0 when it
+ * is not one (or n bytes do not hold all of it): the complete decoder decides. */
+unsigned xiei_hot_decode(const uint8_t *p, unsigned n, struct xie_dcache_hot *h);
+/* Set dc->hot (and XIEI_DC_HOT) from the complete decode just made in dc->insn,
+ * when the shortcut takes the instruction. */
+void xiei_hot_fill(struct xie_dcache *dc);
+/* The general path of xie_emulate (emu.c): setup, fetch and decode (from bytes,
+ * nbytes of them, when given; buf is 15 bytes of scratch and may be bytes),
+ * run, retire. Stores and returns the status. */
+int xiei_emulate(struct xie_ctx *ctx, const uint8_t *bytes, size_t nbytes, struct xie_result *res,
+                 uint8_t *buf);
 
 #endif

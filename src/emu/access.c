@@ -39,7 +39,7 @@ static int seg_check(struct xiei_ex *ex, unsigned seg, const struct xie_segment 
     return XIE_OK;
 }
 
-static int translate(struct xiei_ex *ex, uint64_t la, unsigned kind, uint64_t *pa)
+int xiei_translate(struct xiei_ex *ex, uint64_t la, unsigned kind, uint64_t *pa)
 {
     const struct xie_ops *ops = ex->ops;
     struct xie_event ev;
@@ -65,11 +65,11 @@ static inline int xlat_lin(struct xiei_ex *ex, uint64_t la, unsigned size, unsig
     if (n0 >= size) n0 = size;
     m->size = (uint16_t)size;
     m->n0 = (uint16_t)n0;
-    st = translate(ex, la, kind, &m->pa0);
+    st = xiei_translate(ex, la, kind, &m->pa0);
     if (st || n0 == size) return st;
     la1 = la + n0;
     if (ex->mode != XIE_MODE_64) la1 &= 0xffffffffu;
-    return translate(ex, la1, kind, &m->pa1);
+    return xiei_translate(ex, la1, kind, &m->pa1);
 }
 
 int xiei_xlat(struct xiei_ex *ex, unsigned seg, uint64_t off, unsigned size, unsigned kind,
@@ -134,19 +134,39 @@ int xiei_xlat_linear(struct xiei_ex *ex, uint64_t la, unsigned size, unsigned ki
     return xlat_lin(ex, la, size, kind, m);
 }
 
+/* Copy n bytes: whole words for the common sizes (one move each). */
+static inline void copy_n(uint8_t *d, const uint8_t *s, unsigned n)
+{
+    unsigned i;
+
+    switch (n) {
+    case 8: xiei_st64(d, xiei_ld64(s)); break;
+    case 4: {
+        uint32_t v =
+            (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+        d[0] = (uint8_t)v;
+        d[1] = (uint8_t)(v >> 8);
+        d[2] = (uint8_t)(v >> 16);
+        d[3] = (uint8_t)(v >> 24);
+        break;
+    }
+    default:
+        for (i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
+
 /* One read fragment: from the replay log while it matches (the instruction is
  * being completed after XIE_PENDING), else through the callback, recorded. */
 static int read_frag(struct xiei_ex *ex, uint64_t addr, uint8_t *buf, unsigned size)
 {
     struct xie_replay *r = &ex->ctx->replay;
-    unsigned i, used;
+    unsigned used;
     int cb;
 
     if (r->pos < r->n) {
         if (r->e[r->pos].addr == addr && r->e[r->pos].size == size) {
-            const uint8_t *d = r->data + r->e[r->pos].off;
-            for (i = 0; i < size; i++)
-                buf[i] = d[i];
+            copy_n(buf, r->data + r->e[r->pos].off, size);
             r->pos++;
             return XIE_CB_OK;
         }
@@ -158,12 +178,10 @@ static int read_frag(struct xiei_ex *ex, uint64_t addr, uint8_t *buf, unsigned s
     if (r->n >= XIE_REPLAY_MAX || used + size > XIE_REPLAY_DATA) return XIE_CB_FAIL;
     cb = ex->ops->read(ex->ctx->user, addr, buf, size);
     if (cb == XIE_CB_OK) {
-        uint8_t *d = r->data + used;
         r->e[r->n].addr = addr;
         r->e[r->n].size = (uint16_t)size;
         r->e[r->n].off = (uint16_t)used;
-        for (i = 0; i < size; i++)
-            d[i] = buf[i];
+        copy_n(r->data + used, buf, size);
         r->pos = ++r->n;
     }
     return cb;
@@ -399,19 +417,22 @@ void xiei_set_gpr(struct xiei_ex *ex, unsigned n, uint64_t v)
     }
 }
 
-void xiei_set_gprs(struct xiei_ex *ex, unsigned n, unsigned size, uint64_t v)
+uint64_t xiei_gpr_merge(const struct xiei_ex *ex, uint64_t old, unsigned size, uint64_t v)
 {
     uint64_t m;
 
     /* SDM Vol. 1 3.4.1.1: 32-bit results are zero-extended in 64-bit mode; 8- and
      * 16-bit results leave the rest of the register unchanged. Outside 64-bit mode
      * the upper half is not architecturally visible and is kept. */
-    if (size == 8 || (size == 4 && ex->mode == XIE_MODE_64)) {
-        xiei_set_gpr(ex, n, size == 8 ? v : (uint32_t)v);
-        return;
-    }
+    if (size == 8) return v;
+    if (size == 4 && ex->mode == XIE_MODE_64) return (uint32_t)v;
     m = xiei_mask(size);
-    xiei_set_gpr(ex, n, (xiei_gpr(ex, n) & ~m) | (v & m));
+    return (old & ~m) | (v & m);
+}
+
+void xiei_set_gprs(struct xiei_ex *ex, unsigned n, unsigned size, uint64_t v)
+{
+    xiei_set_gpr(ex, n, xiei_gpr_merge(ex, xiei_gpr(ex, n), size, v));
 }
 
 int xiei_opaddr(struct xiei_ex *ex, unsigned i, unsigned kind, const struct xiei_maddr **m)

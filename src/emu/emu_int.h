@@ -146,6 +146,12 @@ static inline uint64_t xiei_gpr(const struct xiei_ex *ex, unsigned n)
 }
 /* Stage a full 64-bit write of GPR n. */
 void xiei_set_gpr(struct xiei_ex *ex, unsigned n, uint64_t v);
+/* Linear address la to *pa through the translate callback for an access of
+ * kind (XIE_XLAT_USER added at CPL 3 unless implicit); la itself without one. */
+int xiei_translate(struct xiei_ex *ex, uint64_t la, unsigned kind, uint64_t *pa);
+/* GPR value old after a write of the low `size` bytes v, with the rule of
+ * xiei_set_gprs. */
+uint64_t xiei_gpr_merge(const struct xiei_ex *ex, uint64_t old, unsigned size, uint64_t v);
 /* Stage a write of the low `size` bytes of GPR n with the architectural rule:
  * size 4 zero-extends in 64-bit mode, smaller sizes merge. */
 void xiei_set_gprs(struct xiei_ex *ex, unsigned n, unsigned size, uint64_t v);

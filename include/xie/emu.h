@@ -269,8 +269,9 @@ struct xie_replay {
 /*
  * The last instruction xie_emulate decoded for this context, reused when the
  * same bytes are fetched again in the same mode under the same CPU model (a
- * decode depends on nothing else), which is what a driver looping over one MMIO
- * register does. Managed by xie; xie_ctx_init clears it.
+ * decode depends on nothing else; for the simple moves of xie_emulate's
+ * shortcut, on nothing but the bytes), which is what a driver looping over one
+ * MMIO register does. Managed by xie; xie_ctx_init clears it.
  */
 struct xie_dcache {
     uint8_t valid; /* nonzero while it holds an instruction (bits internal to xie);

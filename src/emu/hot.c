@@ -83,9 +83,10 @@ static XIEI_INLINE unsigned hot_decode(const uint8_t *p, unsigned n, struct xie_
         rex = p[0];
         i = 1;
     }
-    if (n < i + 3) return 0; /* opcode, ModRM and one more byte at least */
+    if (n < i + 2) return 0; /* opcode and ModRM at least */
     op = p[i++];
     if (op == 0x0f) {
+        if (n < i + 2) return 0;
         op = p[i++];
         /* 0F B6, B7, BE, BF */
         t = &hot_opcodes[(op & 0xf6) == 0xb6 ? 8 + (op & 1) + ((op >> 2) & 2) : 0];

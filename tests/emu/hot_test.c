@@ -16,7 +16,7 @@
  *
  * Inputs: random bytes shaped like the moves (optional legacy prefixes and
  * REX, the move opcodes and their neighbours, random ModRM, SIB, displacement
- * and immediate), cut at a random length, and every two-byte prefix of them.
+ * and immediate), cut at a random length (sometimes before the ModRM byte).
  *
  * Usage: hot_test [-n CASES]   (exit status 1 on any difference)
  */
@@ -54,7 +54,7 @@ static unsigned make(uint8_t *b)
     b[n++] = (uint8_t)(rnd(3) ? rnd(256) : (rnd(256) & 0xc7));
     for (i = n; i < 16; i++)
         b[i] = (uint8_t)rnd(256);
-    return n + rnd(16 - n);
+    return rnd(4) ? n + rnd(16 - n) : 1 + rnd(n);
 }
 
 static int same(const struct xie_dcache_hot *a, const struct xie_dcache_hot *b, char *why)

@@ -115,6 +115,15 @@ int xie_trap_stats(const void *region, struct xie_trap_stats *out);
 extern const struct xie_trap_dev xie_trap_ram_dev;
 
 /*
+ * xie_trap_ram_dev with a compare-exchange that is NOT atomic: a read, then a
+ * write after a short delay (for both cmpxchg and cmpxchg_split), as an
+ * emulator that performs LOCKed instructions as plain accesses. A negative
+ * control: a concurrency test run on it must lose updates, which proves the
+ * test can fail. Pass `backing` as user.
+ */
+extern const struct xie_trap_dev xie_trap_racy_ram_dev;
+
+/*
  * Limit the REP string iterations emulated per trap (default 64): the rest run by
  * trapping again, so signals and other threads are not held off for long.
  */

@@ -191,6 +191,27 @@ static int ram_cmpxchg(void *user, uint64_t off, void *expected, const void *des
  * and pages (SDM Vol. 3A 9.1.2.2, a bus lock when it splits a line). */
 const struct xie_trap_dev xie_trap_ram_dev = {ram_read, ram_write, ram_cmpxchg, ram_cmpxchg};
 
+/* "Compare-exchange" as a separate read and write with a window in between, as
+ * an emulator that writes LOCKed results plainly does. */
+static int racy_cmpxchg(void *user, uint64_t off, void *expected, const void *desired,
+                        unsigned size)
+{
+    uint8_t *p = (uint8_t *)user + off;
+    volatile int spin;
+
+    if (memcmp(p, expected, size) != 0) {
+        memcpy(expected, p, size);
+        return XIE_CB_CHANGED;
+    }
+    /* The window in which another thread's update is overwritten. */
+    for (spin = 0; spin < 300; spin++)
+        ;
+    memcpy(p, desired, size);
+    return XIE_CB_OK;
+}
+
+const struct xie_trap_dev xie_trap_racy_ram_dev = {ram_read, ram_write, racy_cmpxchg, racy_cmpxchg};
+
 /* ---- the emulator's view of this process ---- */
 
 /* Per-trap state handed to the callbacks as `user`. */

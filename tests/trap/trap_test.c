@@ -189,39 +189,6 @@ static void test_routines(void)
 
 /* ---- atomicity ---- */
 
-/* The negative control: "compare-exchange" as a separate read and write with a
- * window in between, as an emulator that writes LOCKed results plainly does.
- * Used for operands inside a page and for page-straddling ones alike. */
-static int racy_cmpxchg(void *user, uint64_t off, void *expected, const void *desired,
-                        unsigned size)
-{
-    uint8_t *p = (uint8_t *)user + off;
-    volatile int spin;
-
-    if (memcmp(p, expected, size) != 0) {
-        memcpy(expected, p, size);
-        return XIE_CB_CHANGED;
-    }
-    for (spin = 0; spin < 300; spin++)
-        ;
-    memcpy(p, desired, size);
-    return XIE_CB_OK;
-}
-
-static int ram_read(void *user, uint64_t off, void *buf, unsigned size)
-{
-    memcpy(buf, (uint8_t *)user + off, size);
-    return XIE_CB_OK;
-}
-
-static int ram_write(void *user, uint64_t off, const void *buf, unsigned size)
-{
-    memcpy((uint8_t *)user + off, buf, size);
-    return XIE_CB_OK;
-}
-
-static const struct xie_trap_dev racy_dev = {ram_read, ram_write, racy_cmpxchg, racy_cmpxchg};
-
 /* Kinds of increment a worker does; KIND_MIX rotates through the three. */
 enum { KIND_ADD, KIND_XADD, KIND_CMPXCHG, KIND_MIX };
 
@@ -316,7 +283,7 @@ static void test_atomic(long total, int longrun)
         }
     }
     for (l = 0; l < 2; l++) {
-        lost = run_counter(&racy_dev, KIND_ADD, 4, 50000, offs[l], &ns, &splits);
+        lost = run_counter(&xie_trap_racy_ram_dev, KIND_ADD, 4, 50000, offs[l], &ns, &splits);
         snprintf(name, sizeof(name), "negative control, %s", where[l]);
         snprintf(detail, sizeof(detail),
                  "read-then-write device lost %ld of 200000 updates (must lose some)", lost);
@@ -325,9 +292,6 @@ static void test_atomic(long total, int longrun)
 }
 
 /* ---- split atomics the adapter must refuse ---- */
-
-/* A RAM device without cmpxchg_split. */
-static const struct xie_trap_dev nosplit_dev = {ram_read, ram_write, racy_cmpxchg, NULL};
 
 /* Run fn in a child; returns 1 if it died of SIGABRT (the adapter refused the
  * instruction: "cannot emulate") with its memory untouched, as it must. */
@@ -352,8 +316,11 @@ static int aborts(void (*fn)(void))
  * cmpxchg_split: must be refused, never done as a plain read and write. */
 static void add_nosplit(void)
 {
+    /* A RAM device without cmpxchg_split. */
+    struct xie_trap_dev nosplit_dev = xie_trap_ram_dev;
     struct tregion r;
 
+    nosplit_dev.cmpxchg_split = NULL;
     tmap(&r, 8192, &nosplit_dev);
     __asm__ volatile("lock addq $1, %0" : "+m"(*(volatile uint64_t *)(r.t + 4092)) : : "memory");
     /* Reached only if the adapter completed it. */

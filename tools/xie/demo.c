@@ -104,37 +104,6 @@ static void usage_demo(FILE *f)
             DEFAULT_THREADS, DEFAULT_ITERATIONS);
 }
 
-static int racy_cmpxchg(void *user, uint64_t off, void *expected, const void *desired,
-                        unsigned size)
-{
-    uint8_t *p = (uint8_t *)user + off;
-    volatile int spin;
-
-    if (memcmp(p, expected, size) != 0) {
-        memcpy(expected, p, size);
-        return XIE_CB_CHANGED;
-    }
-    /* The window in which another thread's update is overwritten. */
-    for (spin = 0; spin < 300; spin++)
-        ;
-    memcpy(p, desired, size);
-    return XIE_CB_OK;
-}
-
-static int racy_read(void *user, uint64_t off, void *buf, unsigned size)
-{
-    memcpy(buf, (uint8_t *)user + off, size);
-    return XIE_CB_OK;
-}
-
-static int racy_write(void *user, uint64_t off, const void *buf, unsigned size)
-{
-    memcpy((uint8_t *)user + off, buf, size);
-    return XIE_CB_OK;
-}
-
-const struct xie_trap_dev demo_racy_dev = {racy_read, racy_write, racy_cmpxchg, racy_cmpxchg};
-
 uint64_t demo_thread_ns(void)
 {
     struct timespec ts;

@@ -53,11 +53,6 @@ void demo_xchg(const struct demo_opts *o, int variant, struct demo_row *row);
 void demo_counters(const struct demo_opts *o, int variant, struct demo_row *row);
 void demo_lapic(const struct demo_opts *o, int variant, struct demo_row *row);
 
-/* The --negative device (user: its backing store): reads and writes copy, but
- * its compare-exchange is a read, then a write after a short delay, as an
- * emulator that performs LOCKed instructions as plain accesses. */
-extern const struct xie_trap_dev demo_racy_dev;
-
 /* CPU time of the calling thread in ns (CLOCK_THREAD_CPUTIME_ID). */
 uint64_t demo_thread_ns(void);
 

@@ -80,7 +80,8 @@ void demo_counters(const struct demo_opts *o, int variant, struct demo_row *row)
     seen = calloc(expect + 1, 1);
     if (!backing || !seen) _exit(1);
     memset(backing, 0, REGION);
-    region = xie_trap_map(REGION, o->negative ? &demo_racy_dev : &xie_trap_ram_dev, backing);
+    region =
+        xie_trap_map(REGION, o->negative ? &xie_trap_racy_ram_dev : &xie_trap_ram_dev, backing);
     if (!region) _exit(1);
     for (i = 0; i < o->threads; i++) {
         memset(&w[i], 0, sizeof(w[i]));

@@ -98,7 +98,7 @@ void demo_xchg(const struct demo_opts *o, int variant, struct demo_row *row)
     backing = aligned_alloc(4096, 8192);
     if (!backing) _exit(1);
     memset(backing, 0, 8192);
-    region = xie_trap_map(8192, o->negative ? &demo_racy_dev : &xie_trap_ram_dev, backing);
+    region = xie_trap_map(8192, o->negative ? &xie_trap_racy_ram_dev : &xie_trap_ram_dev, backing);
     if (!region) _exit(1);
     memset(&sh, 0, sizeof(sh));
     sh.x = (volatile uint64_t *)(region + off);

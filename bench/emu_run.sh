@@ -9,17 +9,10 @@
 # Usage: bench/emu_run.sh [BUILD_DIR] [--iters N]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${XIE_BUILD_DIR:-$root/build}
-if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
-    build=$1
-    shift
-fi
+. "$here/common.sh" "$@"
+shift "$bench_shift"
 bench=$build/bench/emu_bench
-if [ ! -x "$bench" ]; then
-    echo "bench/emu_run.sh: $bench not built (run 'make' first)" >&2
-    exit 1
-fi
+bench_need "$bench"
 echo "== emulation speed (wall clock)"
 "$bench" "$@"
 if ! command -v valgrind >/dev/null; then

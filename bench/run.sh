@@ -14,17 +14,10 @@
 # Environment: XIE_BENCH_NO_CALLGRIND=1 skips step 2.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${XIE_BUILD_DIR:-$root/build}
-if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
-    build=$1
-    shift
-fi
+. "$here/common.sh" "$@"
+shift "$bench_shift"
 bench=$build/bench/decode_bench
-if [ ! -x "$bench" ]; then
-    echo "bench/run.sh: $bench not built (run 'make' first)" >&2
-    exit 1
-fi
+bench_need "$bench"
 
 echo "== decode speed (wall clock)"
 "$bench" "$@"

@@ -14,17 +14,10 @@
 # Usage: bench/trap_run.sh [BUILD_DIR] [--iterations N]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-build=${XIE_BUILD_DIR:-$root/build}
-if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
-    build=$1
-    shift
-fi
+. "$here/common.sh" "$@"
+shift "$bench_shift"
 xie=$build/xie
-if [ ! -x "$xie" ]; then
-    echo "bench/trap_run.sh: $xie not built (run 'make' first)" >&2
-    exit 1
-fi
+bench_need "$xie"
 table() { sed -n '/^summary/,$p'; }
 
 echo "== trapped access cost, one thread per row (xie demo --threads 1)"

@@ -109,10 +109,24 @@ static int lapic_write(void *user, uint64_t off, const void *buf, unsigned size)
 /* No compare-exchange: a LOCKed instruction on the registers would fail. */
 static const struct xie_trap_dev lapic_dev = {lapic_read, lapic_write, NULL, NULL};
 
+/* Read STATUS (clear-on-read: the events raised since the last read) and
+ * write EOI once per event. */
+static void take_events(volatile uint32_t *regs, struct drv *d)
+{
+    uint32_t st = regs[R_STATUS / 4];
+
+    d->status_reads++;
+    d->got += st;
+    for (; st; st--) {
+        regs[R_EOI / 4] = 0;
+        d->eois++;
+    }
+}
+
 /* The 64-bit driver: compiled C on volatile registers. */
 static void drive64(volatile uint32_t *regs, struct drv *d)
 {
-    uint32_t i, k, st;
+    uint32_t i, k;
 
     for (i = 0; i < d->iters; i++) {
         d->id_reads++;
@@ -121,13 +135,7 @@ static void drive64(volatile uint32_t *regs, struct drv *d)
         regs[R_COMMAND / 4] = k;
         d->command_writes++;
         d->sent += k;
-        st = regs[R_STATUS / 4];
-        d->status_reads++;
-        d->got += st;
-        for (; st; st--) {
-            regs[R_EOI / 4] = 0;
-            d->eois++;
-        }
+        take_events(regs, d);
     }
 }
 
@@ -364,17 +372,9 @@ void demo_lapic(const struct demo_opts *o, int variant, struct demo_row *row)
     }
     for (i = 0; i < n; i++) {
         struct drv *d = drv[i].d;
-        volatile uint32_t *regs = drv[i].regs;
-        uint32_t st;
 
         /* The hardware thread is done: collect the events no loop read yet. */
-        st = regs[R_STATUS / 4];
-        d->status_reads++;
-        d->got += st;
-        for (; st; st--) {
-            regs[R_EOI / 4] = 0;
-            d->eois++;
-        }
+        take_events(drv[i].regs, d);
         bad += check(&devs[i], d, &why);
         events += d->got;
         demo_take_stats(regions[i], row);
